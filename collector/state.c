@@ -1,0 +1,93 @@
+/* state.c - see state.h. */
+#include "collector/state.h"
+
+#include <stdlib.h>
+#include <time.h>
+
+const char *probe_result_name(enum probe_result r)
+{
+	static const char *const names[PROBE_RESULT_COUNT] = {
+		[PROBE_SUCCESS] = "success",
+		[PROBE_TIMEOUT] = "timeout",
+		[PROBE_DNS] = "dns",
+		[PROBE_CONNECT] = "connect",
+		[PROBE_TLS] = "tls",
+		[PROBE_CERT_EXPIRED] = "cert_expired",
+		[PROBE_HTTP_STATUS] = "http_status",
+		[PROBE_CONTENT] = "content",
+		[PROBE_BODY_TOO_LARGE] = "body_too_large",
+		[PROBE_REDIRECT_LIMIT] = "redirect_limit",
+	};
+	return (unsigned)r < PROBE_RESULT_COUNT ? names[r] : "unknown";
+}
+
+struct snapshot *snapshot_new(const struct cfg *cfg)
+{
+	struct snapshot *s = calloc(1, sizeof *s);
+
+	if (!s)
+		return NULL;
+	s->n = cfg->n_dienste;
+	s->t = calloc(s->n ? s->n : 1, sizeof *s->t);
+	if (!s->t) {
+		free(s);
+		return NULL;
+	}
+	s->cfg = cfg;
+	atomic_init(&s->refs, 1);
+	return s;
+}
+
+void snapshot_release(struct snapshot *s)
+{
+	if (!s)
+		return;
+	if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1) {
+		free(s->t);
+		free(s);
+	}
+}
+
+void state_pub_init(struct state_pub *p)
+{
+	pthread_mutex_init(&p->lock, NULL);
+	p->cur = NULL;
+	atomic_init(&p->first_round_done, false);
+}
+
+void state_pub_destroy(struct state_pub *p)
+{
+	snapshot_release(p->cur);
+	p->cur = NULL;
+	pthread_mutex_destroy(&p->lock);
+}
+
+void state_publish(struct state_pub *p, struct snapshot *s)
+{
+	struct snapshot *old;
+
+	pthread_mutex_lock(&p->lock);
+	old = p->cur;
+	p->cur = s;
+	pthread_mutex_unlock(&p->lock);
+	snapshot_release(old);
+}
+
+struct snapshot *state_acquire(struct state_pub *p)
+{
+	struct snapshot *s;
+
+	pthread_mutex_lock(&p->lock);
+	s = p->cur;
+	if (s)
+		atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+	pthread_mutex_unlock(&p->lock);
+	return s;
+}
+
+int64_t state_wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

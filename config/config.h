@@ -1,0 +1,195 @@
+/*
+ * config.h - ozgmon's configuration: YAML file + CSV registers -> inventory.
+ *
+ * cfg_load() parses a YAML file (libyaml) and the CSV registers it names into
+ * a fresh, immutable `struct cfg`.  It validates everything it can (types,
+ * unknown keys, duplicate ids, area keys, references) and collects *every*
+ * error with its place (file:line:column, 1-based) rather than stopping at the
+ * first.  The running daemon swaps a loaded cfg in only when it loaded
+ * without errors.
+ *
+ * Ownership: a struct cfg owns all its strings and arrays; cfg_free() frees
+ * them.  Pointers into a cfg stay valid as long as the cfg lives.
+ *
+ * The file's shape (see docs/configuration.md for every key and default):
+ *
+ *   global:
+ *     listen: "127.0.0.1:9717"
+ *     data_dir: /var/lib/ozgmon
+ *     interval: 60s            # ms, s, m, h suffixes
+ *     timeout: 10s             # must be <= interval
+ *     max_concurrency: 512
+ *     max_per_host: 4
+ *     language: de             # de | en
+ *     log_level: info
+ *     connect_to: [ "::127.0.0.1:18080" ]          # curl CONNECT_TO entries
+ *     resolve:    [ "portal.example.de:443:127.0.0.1" ]  # curl RESOLVE entries
+ *   registers:                 # paths relative to the config file's folder
+ *     land: { key: "16", name: "Thüringen" }
+ *     kreise: ../data/registers/thueringen_kreise_2021-11-30.csv
+ *     verbaende: ../data/registers/thueringen_gemeindeverbaende_2021-11-30.csv
+ *     gemeinden: ../data/registers/thueringen_gemeinden_2021-11-30.csv
+ *     leistungen: ../data/registers/ozg_leistungen.csv
+ *   onlinedienste:
+ *     - id: erfurt-wohnsitz    # [a-z0-9][a-z0-9_-]{0,63}
+ *       name: "Wohnsitz anmelden"
+ *       url: https://service.erfurt.de/wohnsitz
+ *       provider: "Stadt Erfurt"
+ *       efa: false
+ *       interval: 60s          # optional, overrides global
+ *       timeout: 10s           # optional, overrides global
+ *       probe: { expect_status: [200, "200-299"], body_contains: "Antrag" }
+ *   angebote:
+ *     - { area: "16051000", ozg_id: "10124", dienst: erfurt-wohnsitz, reifegrad: 3 }
+ */
+#ifndef OZG_CONFIG_H
+#define OZG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Where something was written: file (borrowed from the cfg), 1-based line and column. */
+struct cfg_mark {
+	const char *file;
+	unsigned line;
+	unsigned col;
+};
+
+/* ---- registers --------------------------------------------------------- */
+
+enum area_level { AREA_LAND = 0, AREA_KREIS, AREA_VERBAND, AREA_GEMEINDE };
+
+struct reg_kreis {
+	char key[6];		/* 5 digits, e.g. "16051" */
+	char *name;
+	long population;
+};
+
+struct reg_verband {
+	char key[10];		/* 9 digits: Kreis + 4-digit Verband */
+	char kreis[6];
+	char *name;
+};
+
+struct reg_gemeinde {
+	char ags[9];		/* 8 digits */
+	char ars[13];		/* 12 digits */
+	char kreis[6];
+	char verband[10];
+	char *name;
+	long population;
+};
+
+struct reg_leistung {
+	char ozg_id[6];		/* 5 digits */
+	char *name;
+	int themenfeld_id;
+	char *themenfeld;
+};
+
+struct registers {
+	char land_key[3];	/* 2 digits, e.g. "16" */
+	char *land_name;
+	struct reg_kreis *kreise;		size_t n_kreise;
+	struct reg_verband *verbaende;		size_t n_verbaende;
+	struct reg_gemeinde *gemeinden;		size_t n_gemeinden;
+	struct reg_leistung *leistungen;	size_t n_leistungen;
+};
+
+/* ---- probe targets ------------------------------------------------------ */
+
+struct cfg_status_range {
+	uint16_t lo, hi;	/* inclusive; a single code has lo == hi */
+};
+
+struct cfg_probe {
+	struct cfg_status_range *expect_status;	/* empty: 200-299 */
+	size_t n_expect_status;
+	char *body_contains;			/* NULL: no body check */
+};
+
+struct cfg_dienst {
+	char *id;		/* short key: label value and file name */
+	char *name;
+	char *url;		/* http or https only */
+	char *provider;
+	bool efa;
+	unsigned interval_ms;	/* effective (global default applied) */
+	unsigned timeout_ms;	/* effective */
+	struct cfg_probe probe;
+	struct cfg_mark mark;	/* where the entry starts */
+};
+
+struct cfg_angebot {
+	char area[13];		/* area key as written: 2, 5, 9, 8 or 12 digits */
+	enum area_level level;
+	char ozg_id[6];
+	size_t dienst;		/* index into cfg.dienste */
+	int reifegrad;		/* 0..reifegrad_max */
+	struct cfg_mark mark;
+};
+
+struct cfg_global {
+	char *listen;			/* "host:port"; default "127.0.0.1:9717" */
+	char *data_dir;			/* default "/var/lib/ozgmon" */
+	unsigned interval_ms;		/* default 60000; 1 s .. 24 h */
+	unsigned timeout_ms;		/* default 10000; <= interval */
+	unsigned max_concurrency;	/* default 512; 1 .. 65536 */
+	unsigned max_per_host;		/* default 4; 1 .. 1024 */
+	char *language;			/* "de" (default) or "en" */
+	char *log_level;		/* "info" default */
+	char **connect_to;	size_t n_connect_to;
+	char **resolve;		size_t n_resolve;
+	int reifegrad_max;		/* default 4 (model 1.1); 7 for the 2025 model */
+};
+
+struct cfg {
+	char *path;			/* the file loaded */
+	struct cfg_global global;
+	struct registers reg;
+	struct cfg_dienst *dienste;	size_t n_dienste;
+	struct cfg_angebot *angebote;	size_t n_angebote;
+};
+
+/* ---- errors ------------------------------------------------------------- */
+
+struct cfg_error {
+	char *file;	/* owned copy */
+	unsigned line, col;	/* 0 when the place is a whole file */
+	char *msg;
+};
+
+struct cfg_errors {
+	struct cfg_error *v;
+	size_t n, cap;
+};
+
+void cfg_errors_free(struct cfg_errors *e);	/* NULL-safe; leaves e empty */
+/* Formats one error as "file:line:col: msg" (or "file: msg") into out. */
+void cfg_error_format(const struct cfg_error *err, char *out, size_t outsz);
+
+/* ---- API ---------------------------------------------------------------- */
+
+/*
+ * Loads and validates `path`.  Returns a new cfg (free with cfg_free) when no
+ * error was found, else NULL with every error appended to `errs` (which the
+ * caller initialises to {0} and frees with cfg_errors_free).
+ */
+struct cfg *cfg_load(const char *path, struct cfg_errors *errs);
+void cfg_free(struct cfg *c);	/* NULL-safe */
+
+/* Parses "500ms", "10s", "5m", "1h" into milliseconds; -1 on bad syntax or overflow. */
+int cfg_parse_duration(const char *s, unsigned *ms);
+
+/* Lookups; NULL when absent. */
+const struct cfg_dienst *cfg_find_dienst(const struct cfg *c, const char *id);
+const struct reg_gemeinde *reg_find_gemeinde(const struct registers *r, const char *ags);
+const struct reg_kreis *reg_find_kreis(const struct registers *r, const char *key);
+const struct reg_verband *reg_find_verband(const struct registers *r, const char *key);
+const struct reg_leistung *reg_find_leistung(const struct registers *r, const char *ozg_id);
+
+/* One-line summary for --check-config ("1 Land, 22 Kreise, ..."). */
+void cfg_summary(const struct cfg *c, char *out, size_t outsz);
+
+#endif

@@ -1,0 +1,215 @@
+/* test_prom.c - metric rendering, label escaping, probe classification, status page. */
+#include <check.h>
+#include <curl/curl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector/collector.h"
+#include "dashboards/status_page.h"
+#include "exporter/prom.h"
+
+static void esc(const char *in, const char *want)
+{
+	struct buf b;
+	buf_init(&b, 1024);
+	prom_escape_label(&b, in);
+	ck_assert_str_eq(b.data ? b.data : "", want);
+	buf_free(&b);
+}
+
+START_TEST(label_escaping)
+{
+	esc("", "");
+	esc("plain", "plain");
+	esc("Mühlhausen/Thüringen", "Mühlhausen/Thüringen");
+	esc("a\"b", "a\\\"b");
+	esc("back\\slash", "back\\\\slash");
+	esc("line\nbreak", "line\\nbreak");
+	esc("\"\\\n", "\\\"\\\\\\n");
+	esc("tab\tstays", "tab\tstays");
+}
+END_TEST
+
+START_TEST(values)
+{
+	struct buf b;
+	buf_init(&b, 1024);
+	prom_value(&b, 1);
+	buf_puts(&b, " ");
+	prom_value(&b, 0.25);
+	buf_puts(&b, " ");
+	prom_value(&b, NAN);
+	buf_puts(&b, " ");
+	prom_value(&b, -INFINITY);
+	buf_puts(&b, " ");
+	prom_value(&b, 1700000000.5);
+	ck_assert_str_eq(b.data, "1 0.25 NaN -Inf 1700000000.5");
+	buf_free(&b);
+}
+END_TEST
+
+/* A two-target config, built by hand. */
+static struct cfg_dienst dienste[2];
+static struct cfg cfg;
+
+static void setup(void)
+{
+	memset(dienste, 0, sizeof dienste);
+	memset(&cfg, 0, sizeof cfg);
+	dienste[0].id = (char *)(uintptr_t)"k16064-kfz";
+	dienste[0].name = (char *)(uintptr_t)"Kfz-Zulassung";
+	dienste[0].provider = (char *)(uintptr_t)"Unstrut-Hainich-Kreis \"UH\"";
+	dienste[0].url = (char *)(uintptr_t)"http://service.unstrut-hainich-kreis.de/kfz";
+	dienste[1].id = (char *)(uintptr_t)"v160640034-wohnsitz";
+	dienste[1].name = (char *)(uintptr_t)"Wohnsitz <anmelden>";
+	dienste[1].provider = (char *)(uintptr_t)"Mühlhausen/Thüringen";
+	dienste[1].url = (char *)(uintptr_t)"http://muehlhausen.de/wohnsitz?x=1";
+	dienste[1].efa = true;
+	cfg.dienste = dienste;
+	cfg.n_dienste = 2;
+}
+
+START_TEST(render_snapshot)
+{
+	struct snapshot *s = snapshot_new(&cfg);
+	struct store_stats st = { .updates = 42, .dropped = 3, .queue_len = 5, .queue_cap = 100 };
+	struct prom_self self = { .store = &st, .start_time_s = 1700000000, .ready = true };
+	struct buf b;
+
+	ck_assert_ptr_nonnull(s);
+	s->t[0] = (struct target_state){ .probed = true, .success = true, .result = PROBE_SUCCESS,
+					 .duration_s = 0.125, .http_status = 200,
+					 .last_ms = 1700000001500 };
+	s->t[1] = (struct target_state){ .probed = true, .success = false,
+					 .result = PROBE_HTTP_STATUS, .duration_s = 2,
+					 .http_status = 503, .last_ms = 1700000002000 };
+	s->stats.results[PROBE_SUCCESS] = 7;
+	s->stats.results[PROBE_HTTP_STATUS] = 2;
+	buf_init(&b, 1 << 20);
+	prom_render(&b, s, &self);
+	ck_assert(!b.overflow);
+#define HAS(x) ck_assert_msg(strstr(b.data, x) != NULL, "missing: %s", x)
+	HAS("# HELP ozg_probe_success ");
+	HAS("# TYPE ozg_probe_success gauge\n");
+	HAS("\nozg_probe_success{dienst=\"k16064-kfz\"} 1\n");
+	HAS("\nozg_probe_success{dienst=\"v160640034-wohnsitz\"} 0\n");
+	HAS("\nozg_probe_duration_seconds{dienst=\"k16064-kfz\"} 0.125\n");
+	HAS("\nozg_probe_http_status_code{dienst=\"v160640034-wohnsitz\"} 503\n");
+	HAS("\nozg_probe_last_timestamp_seconds{dienst=\"k16064-kfz\"} 1700000001.5\n");
+	HAS("\nozg_probes_total{result=\"success\"} 7\n");
+	HAS("\nozg_probes_total{result=\"http_status\"} 2\n");
+	HAS("\nozg_probes_total{result=\"redirect_limit\"} 0\n");
+	HAS("# TYPE ozg_probes_total counter\n");
+	HAS("ozg_dienst_info{dienst=\"k16064-kfz\",name=\"Kfz-Zulassung\",provider=\"Unstrut-Hainich-Kreis \\\"UH\\\"\",efa=\"false\"} 1\n");
+	HAS("provider=\"Mühlhausen/Thüringen\",efa=\"true\"} 1\n");
+	HAS("\nozgmon_rrd_updates_total 42\n");
+	HAS("\nozgmon_store_dropped_samples_total 3\n");
+	HAS("\nozgmon_store_queue_length 5\n");
+	HAS("\nozgmon_ready 1\n");
+	/* Never job/instance labels, never URLs in labels. */
+	ck_assert_ptr_null(strstr(b.data, "instance="));
+	ck_assert_ptr_null(strstr(b.data, "job="));
+	ck_assert_ptr_null(strstr(b.data, "http://"));
+	/* Every family has exactly one TYPE line: count them. */
+	{
+		size_t types = 0;
+		for (const char *p = b.data; (p = strstr(p, "# TYPE ")); p++)
+			types++;
+		ck_assert_uint_eq(types, 21);
+	}
+	buf_free(&b);
+
+	/* An unprobed target has no series. */
+	s->t[1].probed = false;
+	buf_init(&b, 1 << 20);
+	prom_render(&b, s, &self);
+	ck_assert_ptr_null(strstr(b.data, "ozg_probe_success{dienst=\"v160640034-wohnsitz\"}"));
+	ck_assert_ptr_nonnull(strstr(b.data, "ozg_probe_success{dienst=\"k16064-kfz\"} 1"));
+	buf_free(&b);
+	snapshot_release(s);
+}
+END_TEST
+
+START_TEST(classify)
+{
+	struct cfg_status_range r[] = { { 200, 204 }, { 301, 301 } };
+	struct cfg_probe none = { 0 };
+	struct cfg_probe p = { .expect_status = r, .n_expect_status = 2,
+			       .body_contains = (char *)(uintptr_t)"Antrag" };
+	const char *body = "<p>Online-Antrag stellen</p>";
+
+	ck_assert_int_eq(probe_classify(CURLE_OK, 200, &none, NULL, 0, false), PROBE_SUCCESS);
+	ck_assert_int_eq(probe_classify(CURLE_OK, 299, &none, NULL, 0, false), PROBE_SUCCESS);
+	ck_assert_int_eq(probe_classify(CURLE_OK, 300, &none, NULL, 0, false), PROBE_HTTP_STATUS);
+	ck_assert_int_eq(probe_classify(CURLE_OK, 503, &none, NULL, 0, false), PROBE_HTTP_STATUS);
+	ck_assert_int_eq(probe_classify(CURLE_OK, 204, &p, body, strlen(body), false), PROBE_SUCCESS);
+	ck_assert_int_eq(probe_classify(CURLE_OK, 301, &p, body, strlen(body), false), PROBE_SUCCESS);
+	ck_assert_int_eq(probe_classify(CURLE_OK, 205, &p, body, strlen(body), false), PROBE_HTTP_STATUS);
+	ck_assert_int_eq(probe_classify(CURLE_OK, 200, &p, "Wartung", 7, false), PROBE_CONTENT);
+	ck_assert_int_eq(probe_classify(CURLE_OK, 200, &p, NULL, 0, false), PROBE_CONTENT);
+	ck_assert_int_eq(probe_classify(CURLE_OPERATION_TIMEDOUT, 0, &none, NULL, 0, false), PROBE_TIMEOUT);
+	ck_assert_int_eq(probe_classify(CURLE_COULDNT_RESOLVE_HOST, 0, &none, NULL, 0, false), PROBE_DNS);
+	ck_assert_int_eq(probe_classify(CURLE_COULDNT_CONNECT, 0, &none, NULL, 0, false), PROBE_CONNECT);
+	ck_assert_int_eq(probe_classify(CURLE_GOT_NOTHING, 0, &none, NULL, 0, false), PROBE_CONNECT);
+	ck_assert_int_eq(probe_classify(CURLE_PEER_FAILED_VERIFICATION, 0, &none, NULL, 0, false), PROBE_TLS);
+	ck_assert_int_eq(probe_classify(CURLE_WRITE_ERROR, 200, &none, NULL, 0, true), PROBE_BODY_TOO_LARGE);
+	ck_assert_int_eq(probe_classify(CURLE_TOO_MANY_REDIRECTS, 302, &none, NULL, 0, false), PROBE_REDIRECT_LIMIT);
+	for (int i = 0; i < PROBE_RESULT_COUNT; i++)
+		ck_assert_str_ne(probe_result_name((enum probe_result)i), "unknown");
+}
+END_TEST
+
+START_TEST(status_page)
+{
+	struct snapshot *s = snapshot_new(&cfg);
+	struct buf b;
+
+	s->t[0] = (struct target_state){ .probed = true, .success = true, .duration_s = 0.5,
+					 .http_status = 200, .last_ms = 1795000000000 };
+	s->t[1] = (struct target_state){ .probed = true, .success = false,
+					 .result = PROBE_CONNECT, .last_ms = 1795000000000 };
+	buf_init(&b, 1 << 20);
+	status_page_render(&b, s, "de");
+	ck_assert_ptr_nonnull(strstr(b.data, "<html lang=\"de\">"));
+	ck_assert_ptr_nonnull(strstr(b.data, "1 von 2 geprüften Diensten verfügbar, 1 gestört, 0 noch nicht geprüft."));
+	ck_assert_ptr_nonnull(strstr(b.data, "Wohnsitz &lt;anmelden&gt;"));
+	ck_assert_ptr_nonnull(strstr(b.data, "Unstrut-Hainich-Kreis &quot;UH&quot;"));
+	ck_assert_ptr_nonnull(strstr(b.data, "0,500 s"));
+	ck_assert_ptr_nonnull(strstr(b.data, ">connect<"));
+	ck_assert_ptr_null(strstr(b.data, "<anmelden>"));
+	/* The disrupted service is listed before the available one. */
+	ck_assert(strstr(b.data, "v160640034-wohnsitz") < strstr(b.data, "k16064-kfz"));
+	buf_free(&b);
+	buf_init(&b, 1 << 20);
+	status_page_render(&b, s, "en");
+	ck_assert_ptr_nonnull(strstr(b.data, "1 of 2 probed services up, 1 down, 0 not yet probed."));
+	ck_assert_ptr_nonnull(strstr(b.data, "0.500 s"));
+	buf_free(&b);
+	snapshot_release(s);
+}
+END_TEST
+
+static Suite *prom_suite(void)
+{
+	Suite *s = suite_create("prom");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, label_escaping);
+	tcase_add_test(tc, values);
+	tcase_add_test(tc, render_snapshot);
+	tcase_add_test(tc, classify);
+	tcase_add_test(tc, status_page);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(prom_suite());
+	int failed;
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

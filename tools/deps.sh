@@ -1,0 +1,48 @@
+#!/bin/sh
+# deps.sh - install what ozgmon needs to build, test and run on Debian 12.
+#
+# Idempotent and quick when everything is present (one dpkg-query call).
+# Usage: tools/deps.sh [build|test|all]   (default: all)
+set -eu
+
+BUILD_PKGS="gcc make pkg-config libcurl4-openssl-dev librrd-dev libmicrohttpd-dev libjansson-dev libyaml-dev zlib1g-dev"
+RUN_PKGS="rrdtool curl"
+TEST_PKGS="check procps"
+
+case "${1:-all}" in
+	build) want="$BUILD_PKGS $RUN_PKGS" ;;
+	test|all) want="$BUILD_PKGS $RUN_PKGS $TEST_PKGS" ;;
+	*) echo "usage: $0 [build|test|all]" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $want; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = "installed" ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "ozgmon: installing missing packages:$missing" >&2
+if ! command -v apt-get >/dev/null 2>&1; then
+	echo "ozgmon: apt-get not found: this is not a Debian-like system." >&2
+	echo "ozgmon: install these packages (or their equivalents) by hand:$missing" >&2
+	exit 1
+fi
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+		SUDO="sudo -n"
+	else
+		echo "ozgmon: not root and no password-less sudo; as root, run:" >&2
+		echo "    apt-get update && apt-get install -y$missing" >&2
+		exit 1
+	fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+# Try without refreshing the package lists first: on a machine whose lists
+# are current this avoids the network entirely.
+if ! $SUDO apt-get install -y -q --no-install-recommends $missing >/dev/null 2>&1; then
+	$SUDO apt-get update -q >/dev/null
+	$SUDO apt-get install -y -q --no-install-recommends $missing
+fi
+echo "ozgmon: packages installed." >&2
