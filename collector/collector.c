@@ -20,6 +20,14 @@
 #define PUBLISH_EVERY_MS 200
 #define MAX_EVENTS 128
 
+#define NO_TARGET UINT32_MAX
+
+struct host {
+	char *name;		/* "host:port", lower case; owned */
+	unsigned in_flight;
+	uint32_t head, tail;	/* queue of waiting targets, NO_TARGET when empty */
+};
+
 /* One transfer slot; slots are reused, and so are their easy handles. */
 struct probe {
 	CURL *easy;		/* created on first use, reset between uses */
@@ -47,10 +55,21 @@ struct collector {
 	uint64_t *offset;	/* per target: phase within its interval */
 	struct target_state *state;	/* per target, owned by the thread */
 	struct probe **active;	/* per target: running probe or NULL */
-	bool *waiting;		/* per target: queued in waitq */
-	uint32_t *waitq;	/* FIFO of due targets without a slot */
+	bool *waiting;		/* per target: queued (global FIFO or its host's queue) */
 	uint64_t *wait_due;	/* per target: when its queued probe was due */
+	uint32_t *waitq;	/* FIFO of due targets whose host had room, without a slot */
 	size_t wq_head, wq_len;
+
+	/*
+	 * Politeness per portal host (URL host name and port): at most
+	 * max_per_host probes run towards one host.  A due probe whose host is
+	 * at its limit waits in that host's queue, linked through `host_next`.
+	 */
+	struct host *hosts;
+	size_t n_hosts;
+	uint32_t *host_of;	/* per target: index into hosts */
+	uint32_t *host_next;	/* per target: next in its host's queue, NO_TARGET at the end */
+	size_t host_waiting;	/* targets in host queues */
 	size_t probed;		/* targets with at least one result */
 
 	struct probe *slots;	/* max_concurrency slots */
@@ -63,6 +82,9 @@ struct collector {
 	bool running;
 	pthread_t thread;
 };
+
+static void dispatch(struct collector *c, uint32_t t, uint64_t due_ms, uint64_t now);
+static uint32_t host_dequeue(struct collector *c, struct host *h);
 
 /* ---- result classification --------------------------------------------- */
 
@@ -265,6 +287,7 @@ static int probe_start(struct collector *c, uint32_t t, uint64_t due_ms, uint64_
 	}
 	c->active[t] = p;
 	c->stats.in_flight++;
+	c->hosts[c->host_of[t]].in_flight++;
 	{
 		double lag = now > due_ms ? (double)(now - due_ms) / 1000.0 : 0.0;
 		c->stats.lag_last_s = lag;
@@ -325,6 +348,14 @@ static void probe_finish(struct collector *c, CURL *e, CURLcode code)
 
 	c->active[p->target] = NULL;
 	slot_put(c, p);
+	{
+		struct host *h = &c->hosts[c->host_of[s.target]];
+		uint32_t next;
+		h->in_flight--;
+		next = host_dequeue(c, h);
+		if (next != NO_TARGET)
+			dispatch(c, next, c->wait_due[next], sched_now_ms());
+	}
 }
 
 static void check_finished(struct collector *c)
@@ -339,17 +370,75 @@ static void check_finished(struct collector *c)
 
 /* ---- schedule ----------------------------------------------------------- */
 
+static void host_enqueue(struct collector *c, uint32_t t)
+{
+	struct host *h = &c->hosts[c->host_of[t]];
+
+	c->host_next[t] = NO_TARGET;
+	if (h->tail == NO_TARGET)
+		h->head = t;
+	else
+		c->host_next[h->tail] = t;
+	h->tail = t;
+	c->host_waiting++;
+}
+
+static uint32_t host_dequeue(struct collector *c, struct host *h)
+{
+	uint32_t t = h->head;
+
+	if (t == NO_TARGET)
+		return t;
+	h->head = c->host_next[t];
+	if (h->head == NO_TARGET)
+		h->tail = NO_TARGET;
+	c->host_waiting--;
+	return t;
+}
+
+/*
+ * Starts target t's probe if its host and a transfer slot have room, else
+ * queues it (its host's queue first, then the global FIFO).
+ */
+static void dispatch(struct collector *c, uint32_t t, uint64_t due_ms, uint64_t now)
+{
+	struct host *h = &c->hosts[c->host_of[t]];
+
+	c->waiting[t] = false;
+	if (h->in_flight >= c->cfg->global.max_per_host) {
+		host_enqueue(c, t);
+	} else if (c->stats.in_flight >= c->n_slots || c->wq_len > 0 ||
+		   probe_start(c, t, due_ms, now) != 0) {
+		c->waitq[(c->wq_head + c->wq_len) % c->cfg->n_dienste] = t;
+		c->wq_len++;
+	} else {
+		return;
+	}
+	c->waiting[t] = true;
+	c->wait_due[t] = due_ms;
+}
+
+/* After transfers ended: hand freed host capacity and slots to waiting probes. */
 static void start_waiting(struct collector *c, uint64_t now)
 {
 	while (c->wq_len > 0 && c->stats.in_flight < c->n_slots) {
 		uint32_t t = c->waitq[c->wq_head];
+		struct host *h = &c->hosts[c->host_of[t]];
+
 		c->wq_head = (c->wq_head + 1) % c->cfg->n_dienste;
 		c->wq_len--;
-		c->waiting[t] = false;
-		if (probe_start(c, t, c->wait_due[t], now) != 0)
+		if (h->in_flight >= c->cfg->global.max_per_host) {
+			host_enqueue(c, t);	/* its host filled up meanwhile */
+			continue;
+		}
+		if (probe_start(c, t, c->wait_due[t], now) != 0) {
+			/* Could not start (out of memory, curl refused): try again next round. */
+			c->waiting[t] = false;
 			break;
+		}
+		c->waiting[t] = false;
 	}
-	c->stats.waiting = (unsigned)c->wq_len;
+	c->stats.waiting = (unsigned)(c->wq_len + c->host_waiting);
 }
 
 static void run_due(struct collector *c, uint64_t now)
@@ -369,15 +458,9 @@ static void run_due(struct collector *c, uint64_t now)
 			c->stats.skipped++;
 			continue;
 		}
-		if (c->stats.in_flight < c->n_slots && c->wq_len == 0 &&
-		    probe_start(c, it.target, it.due_ms, now) == 0)
-			continue;
-		c->waitq[(c->wq_head + c->wq_len) % c->cfg->n_dienste] = it.target;
-		c->wq_len++;
-		c->waiting[it.target] = true;
-		c->wait_due[it.target] = it.due_ms;
+		dispatch(c, it.target, it.due_ms, now);
 	}
-	c->stats.waiting = (unsigned)c->wq_len;
+	c->stats.waiting = (unsigned)(c->wq_len + c->host_waiting);
 }
 
 static void publish(struct collector *c, uint64_t now)
@@ -470,6 +553,79 @@ static struct curl_slist *slist_from(char **v, size_t n)
 	return l;
 }
 
+/* "host:port" of an http(s) URL, lower case, into out; -1 when it does not parse. */
+static int url_host_key(const char *url, char *out, size_t outsz)
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL;
+	int rc = -1;
+
+	if (!u)
+		return -1;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+		int n = snprintf(out, outsz, "%s:%s", host, port);
+		if (n > 0 && (size_t)n < outsz) {
+			for (char *q = out; *q; q++)
+				if (*q >= 'A' && *q <= 'Z')
+					*q = (char)(*q - 'A' + 'a');
+			rc = 0;
+		}
+	}
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+/* Groups the targets by host: fills hosts[], host_of[] and the empty queues. */
+static int build_hosts(struct collector *c, char *err, size_t errsz)
+{
+	size_t n = c->cfg->n_dienste, size = 16;
+	uint32_t *slot;
+	int rc = -1;
+
+	while (size < 2 * n)
+		size *= 2;
+	slot = malloc(size * sizeof *slot);
+	c->hosts = calloc(n ? n : 1, sizeof *c->hosts);
+	if (!slot || !c->hosts) {
+		snprintf(err, errsz, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < size; i++)
+		slot[i] = NO_TARGET;
+	for (size_t t = 0; t < n; t++) {
+		char key[512];
+		size_t i;
+
+		if (url_host_key(c->cfg->dienste[t].url, key, sizeof key) != 0) {
+			snprintf(err, errsz, "%s: cannot parse the host of %s", c->cfg->dienste[t].id,
+				 c->cfg->dienste[t].url);
+			goto out;
+		}
+		for (i = sched_hash(key) & (size - 1); slot[i] != NO_TARGET; i = (i + 1) & (size - 1))
+			if (strcmp(c->hosts[slot[i]].name, key) == 0)
+				break;
+		if (slot[i] == NO_TARGET) {
+			struct host *h = &c->hosts[c->n_hosts];
+			h->name = strdup(key);
+			if (!h->name) {
+				snprintf(err, errsz, "out of memory");
+				goto out;
+			}
+			h->head = h->tail = NO_TARGET;
+			slot[i] = (uint32_t)c->n_hosts++;
+		}
+		c->host_of[t] = slot[i];
+	}
+	rc = 0;
+out:
+	free(slot);
+	return rc;
+}
+
 static int epoll_add_fd(int epfd, int fd)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
@@ -498,9 +654,12 @@ struct collector *collector_new(const struct cfg *cfg, struct store *store,
 	c->active = calloc(nn, sizeof *c->active);
 	c->waiting = calloc(nn, sizeof *c->waiting);
 	c->waitq = calloc(nn, sizeof *c->waitq);
+	c->host_of = calloc(nn, sizeof *c->host_of);
+	c->host_next = calloc(nn, sizeof *c->host_next);
 	c->wait_due = calloc(nn, sizeof *c->wait_due);
 	c->slots = calloc(c->n_slots, sizeof *c->slots);
-	if (!c->offset || !c->state || !c->active || !c->waiting || !c->waitq || !c->wait_due || !c->slots) {
+	if (!c->offset || !c->state || !c->active || !c->waiting || !c->waitq || !c->wait_due || !c->slots ||
+	    !c->host_of || !c->host_next) {
 		snprintf(err, errsz, "out of memory");
 		goto fail;
 	}
@@ -509,6 +668,8 @@ struct collector *collector_new(const struct cfg *cfg, struct store *store,
 		c->slots[i].next_free = i + 1 < c->n_slots ? &c->slots[i + 1] : NULL;
 	}
 	c->free_slots = c->n_slots ? &c->slots[0] : NULL;
+	if (build_hosts(c, err, errsz) != 0)
+		goto fail;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct cfg_dienst *d = &cfg->dienste[i];
@@ -531,7 +692,11 @@ struct collector *collector_new(const struct cfg *cfg, struct store *store,
 	curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_timer);
 	curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
 	curl_multi_setopt(c->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)cfg->global.max_concurrency);
-	curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)cfg->global.max_per_host);
+	/*
+	 * No CURLMOPT_MAX_HOST_CONNECTIONS: curl would count connections per
+	 * connect-to address and let queued transfers use up their timeout.
+	 * The per-host bound is kept by dispatch() instead.
+	 */
 
 	if ((cfg->global.n_connect_to &&
 	     !(c->connect_to = slist_from(cfg->global.connect_to, cfg->global.n_connect_to))) ||
@@ -610,6 +775,12 @@ void collector_free(struct collector *c)
 	close_fd(c->evfd_stop);
 	sched_heap_free(&c->heap);
 	free(c->slots);
+	if (c->hosts)
+		for (size_t i = 0; i < c->n_hosts; i++)
+			free(c->hosts[i].name);
+	free(c->hosts);
+	free(c->host_of);
+	free(c->host_next);
 	free(c->wait_due);
 	free(c->waitq);
 	free(c->waiting);

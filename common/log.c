@@ -28,6 +28,7 @@ int log_level_parse(const char *word, enum log_level *out)
 	return -1;
 }
 
+__attribute__((format(printf, 2, 0)))
 static void log_emit(enum log_level lvl, const char *fmt, va_list ap)
 {
 	static const char *const tags[] = { "debug", "info", "warn", "error" };

@@ -88,6 +88,10 @@ struct reg_leistung {
 	char *themenfeld;
 };
 
+/*
+ * The loaded registers.  Every array is sorted by its key (gemeinden by AGS),
+ * so the reg_find_* lookups are binary searches.
+ */
 struct registers {
 	char land_key[3];	/* 2 digits, e.g. "16" */
 	char *land_name;
@@ -109,6 +113,13 @@ struct cfg_probe {
 	char *body_contains;			/* NULL: no body check */
 };
 
+/*
+ * One probe target.  cfg.dienste is sorted by id (cfg_find_dienst is a binary
+ * search).  `name` defaults to the id and `provider` to "", so neither is NULL
+ * in a loaded cfg.  A timeout inherited from global that is longer than this
+ * dienst's own interval is shortened to that interval; an explicit timeout
+ * longer than the interval is an error.
+ */
 struct cfg_dienst {
 	char *id;		/* short key: label value and file name */
 	char *name;
@@ -160,6 +171,10 @@ struct cfg_error {
 	char *msg;
 };
 
+/*
+ * Errors of cfg_load(), sorted by file (the YAML file first) and position.  At
+ * most 1000 are kept per load; the last then says that more were dropped.
+ */
 struct cfg_errors {
 	struct cfg_error *v;
 	size_t n, cap;
@@ -175,6 +190,14 @@ void cfg_error_format(const struct cfg_error *err, char *out, size_t outsz);
  * Loads and validates `path`.  Returns a new cfg (free with cfg_free) when no
  * error was found, else NULL with every error appended to `errs` (which the
  * caller initialises to {0} and frees with cfg_errors_free).
+ *
+ * Limits on hostile input: the YAML file at most 4 MiB, 64 levels of nesting,
+ * 1,000,000 nodes, one document; anchors, aliases and tags are refused; a
+ * UTF-8 byte order mark is skipped.  Register CSV files at most 64 MiB, 4 KiB
+ * per field.  A null value for global, onlinedienste, angebote, connect_to,
+ * resolve or expect_status counts as empty.  Out of memory is reported as an
+ * error "out of memory" (if even that cannot be stored, errs stays as it was
+ * and NULL is returned).
  */
 struct cfg *cfg_load(const char *path, struct cfg_errors *errs);
 void cfg_free(struct cfg *c);	/* NULL-safe */
@@ -184,6 +207,7 @@ int cfg_parse_duration(const char *s, unsigned *ms);
 
 /* Lookups; NULL when absent. */
 const struct cfg_dienst *cfg_find_dienst(const struct cfg *c, const char *id);
+/* reg_find_gemeinde takes an 8-digit AGS or a 12-digit ARS. */
 const struct reg_gemeinde *reg_find_gemeinde(const struct registers *r, const char *ags);
 const struct reg_kreis *reg_find_kreis(const struct registers *r, const char *key);
 const struct reg_verband *reg_find_verband(const struct registers *r, const char *key);

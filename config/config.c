@@ -1,0 +1,1688 @@
+/*
+ * config.c - the YAML configuration: reading, schema checks, cross-checks
+ * against the registers, the resulting struct cfg.  See config.h.
+ *
+ * The file is hostile input.  It is read whole with a size cap, parsed with
+ * libyaml's event API into a small tree of our own (so that every node keeps
+ * its position, anchors/aliases/tags are refused before anything could be
+ * expanded, and nesting depth and node count are bounded), then walked once
+ * against the schema.  Every problem becomes one entry in struct cfg_errors;
+ * the walk goes on after an error, so a single run reports all of them.
+ */
+#include "config/config.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+#include "config/csv.h"
+#include "config/registers.h"
+
+#define CFG_MAX_FILE (4u << 20)		/* bytes of YAML */
+#define CFG_MAX_DEPTH 64		/* nested lists/mappings */
+#define CFG_MAX_NODES 1000000u		/* YAML nodes of one file */
+#define CFG_MAX_URL 2048u		/* bytes of one URL */
+#define CFG_MAX_BODY_MATCH 4096u	/* bytes of probe.body_contains */
+#define CFG_MAX_ID 64u
+
+#define MIN_INTERVAL_MS 1000u
+#define MAX_INTERVAL_MS (24u * 3600u * 1000u)
+#define MIN_TIMEOUT_MS 100u
+
+/* ---- errors ---------------------------------------------------------------- */
+
+static char *xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = malloc(n);
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+__attribute__((format(printf, 5, 0)))
+static int cfg_verrf(struct cfg_errors *e, const char *file, unsigned line, unsigned col,
+		     const char *fmt, va_list ap)
+{
+	struct cfg_error *err;
+	char msg[512];
+
+	if (e->n >= CFG_MAX_ERRORS)
+		return 0;
+	if (e->n == CFG_MAX_ERRORS - 1) {
+		snprintf(msg, sizeof msg, "too many errors; only the first %d are shown",
+			 CFG_MAX_ERRORS - 1);
+		line = col = 0;
+	} else {
+		vsnprintf(msg, sizeof msg, fmt, ap);
+	}
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? e->cap * 2 : 16;
+		struct cfg_error *v = realloc(e->v, cap * sizeof *v);
+		if (!v)
+			return -1;
+		e->v = v;
+		e->cap = cap;
+	}
+	err = &e->v[e->n];
+	err->file = xstrdup(file ? file : "");
+	err->msg = xstrdup(msg);
+	if (!err->file || !err->msg) {
+		free(err->file);
+		free(err->msg);
+		return -1;
+	}
+	err->line = line;
+	err->col = line ? col : 0;
+	e->n++;
+	return 0;
+}
+
+int cfg_errf(struct cfg_errors *e, const char *file, unsigned line, unsigned col,
+	     const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = cfg_verrf(e, file, line, col, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+void cfg_errors_free(struct cfg_errors *e)
+{
+	if (!e)
+		return;
+	for (size_t i = 0; i < e->n; i++) {
+		free(e->v[i].file);
+		free(e->v[i].msg);
+	}
+	free(e->v);
+	memset(e, 0, sizeof *e);
+}
+
+void cfg_error_format(const struct cfg_error *err, char *out, size_t outsz)
+{
+	if (!out || outsz == 0)
+		return;
+	if (!err) {
+		out[0] = '\0';
+		return;
+	}
+	if (err->line == 0)
+		snprintf(out, outsz, "%s: %s", err->file, err->msg);
+	else if (err->col == 0)
+		snprintf(out, outsz, "%s:%u: %s", err->file, err->line, err->msg);
+	else
+		snprintf(out, outsz, "%s:%u:%u: %s", err->file, err->line, err->col, err->msg);
+}
+
+const char *cfg_quote(const char *s, char *out, size_t outsz)
+{
+	size_t n = strlen(s), lim = 48, i;
+
+	if (outsz < 64) {
+		if (outsz)
+			out[0] = '\0';
+		return out;
+	}
+	if (n > lim) {
+		/* Do not cut inside a UTF-8 sequence: back off to a lead byte. */
+		while (lim > 0 && ((unsigned char)s[lim] & 0xC0u) == 0x80u)
+			lim--;
+	} else {
+		lim = n;
+	}
+	for (i = 0; i < lim; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		out[i] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
+	}
+	if (lim < n) {
+		memcpy(out + i, "...", 3);
+		i += 3;
+	}
+	out[i] = '\0';
+	return out;
+}
+
+/*
+ * Sorts errors [from, n) by file (the config file first, then the others in
+ * order of first appearance), line, column; stable.
+ */
+static void sort_errors(struct cfg_errors *e, size_t from, const char *cfgfile)
+{
+	const char *files[REG_NFILES + 2];
+	size_t nfiles = 1, end = e->n;
+
+	files[0] = cfgfile;
+	if (end == CFG_MAX_ERRORS)
+		end--;	/* the "too many errors" entry stays last */
+	/* Insertion sort: at most CFG_MAX_ERRORS entries. */
+	for (size_t i = from + 1; i < end; i++) {
+		struct cfg_error x = e->v[i];
+		size_t j = i;
+		for (;;) {
+			const struct cfg_error *p;
+			size_t rx = SIZE_MAX, rp = SIZE_MAX;
+			if (j == from)
+				break;
+			p = &e->v[j - 1];
+			for (size_t k = 0; k < nfiles; k++) {
+				if (rx == SIZE_MAX && strcmp(files[k], x.file) == 0)
+					rx = k;
+				if (rp == SIZE_MAX && strcmp(files[k], p->file) == 0)
+					rp = k;
+			}
+			if (rp == SIZE_MAX && nfiles < sizeof files / sizeof files[0]) {
+				files[nfiles] = p->file;
+				rp = nfiles++;
+			}
+			if (rx == SIZE_MAX && nfiles < sizeof files / sizeof files[0]) {
+				files[nfiles] = x.file;
+				rx = nfiles++;
+			}
+			if (rp < rx || (rp == rx && (p->line < x.line ||
+						     (p->line == x.line && p->col <= x.col))))
+				break;
+			e->v[j] = *p;
+			j--;
+		}
+		e->v[j] = x;
+	}
+}
+
+/* ---- durations ----------------------------------------------------------- */
+
+int cfg_parse_duration(const char *s, unsigned *ms)
+{
+	unsigned long long v = 0, mult;
+	size_t i = 0;
+
+	if (!s || !ms || s[0] < '0' || s[0] > '9')
+		return -1;
+	for (; s[i] >= '0' && s[i] <= '9'; i++) {
+		v = v * 10 + (unsigned long long)(s[i] - '0');
+		if (v > UINT_MAX)
+			return -1;
+	}
+	if (strcmp(s + i, "ms") == 0)
+		mult = 1;
+	else if (strcmp(s + i, "s") == 0)
+		mult = 1000;
+	else if (strcmp(s + i, "m") == 0)
+		mult = 60000;
+	else if (strcmp(s + i, "h") == 0)
+		mult = 3600000;
+	else
+		return -1;
+	if (v > UINT_MAX / mult)
+		return -1;
+	*ms = (unsigned)(v * mult);
+	return 0;
+}
+
+/* Writes ms in the largest unit that divides it ("24h", "1500ms"). */
+static const char *fmt_dur(unsigned ms, char *out, size_t outsz)
+{
+	if (ms != 0 && ms % 3600000u == 0)
+		snprintf(out, outsz, "%uh", ms / 3600000u);
+	else if (ms != 0 && ms % 60000u == 0)
+		snprintf(out, outsz, "%um", ms / 60000u);
+	else if (ms != 0 && ms % 1000u == 0)
+		snprintf(out, outsz, "%us", ms / 1000u);
+	else
+		snprintf(out, outsz, "%ums", ms);
+	return out;
+}
+
+/* ---- YAML tree --------------------------------------------------------------- */
+
+enum ykind { Y_SCALAR = 0, Y_SEQ, Y_MAP };
+
+struct ynode {
+	enum ykind kind;
+	bool plain;		/* scalar written without quotes (may be null/bool/int) */
+	unsigned line, col;	/* 1-based start */
+	char *s;		/* scalar text, NUL-terminated; owned */
+	size_t len;
+	struct ynode **kid;	/* Y_SEQ: items; Y_MAP: key, value, key, value, ...; owned */
+	size_t n, cap;
+};
+
+static void ynode_free(struct ynode *y)
+{
+	if (!y)
+		return;
+	/* Recursion depth is bounded by CFG_MAX_DEPTH. */
+	for (size_t i = 0; i < y->n; i++)
+		ynode_free(y->kid[i]);
+	free(y->kid);
+	free(y->s);
+	free(y);
+}
+
+/* The loader's state for one cfg_load(). */
+struct ld {
+	const char *file;	/* the config path (owned by the cfg) */
+	struct cfg_errors *e;
+	struct cfg *c;
+	bool oom;
+};
+
+__attribute__((format(printf, 4, 5)))
+static void err_pos(struct ld *L, unsigned line, unsigned col, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (cfg_verrf(L->e, L->file, line, col, fmt, ap) != 0)
+		L->oom = true;
+	va_end(ap);
+}
+
+#define err_at(L, node, ...) err_pos((L), (node)->line, (node)->col, __VA_ARGS__)
+
+/* Builds the tree from libyaml events. */
+struct ybuild {
+	struct ld *L;
+	struct ynode *stack[CFG_MAX_DEPTH];
+	int depth;
+	struct ynode *root;
+	size_t nodes;
+	bool refused;		/* anchors, aliases, tags or NULs seen: the tree is not walked */
+	bool stop;		/* a limit was hit: stop reading events */
+};
+
+static int yb_attach(struct ybuild *b, struct ynode *y)
+{
+	struct ynode *parent;
+
+	if (b->depth == 0) {
+		if (b->root) {
+			ynode_free(y);
+			return 0;
+		}
+		b->root = y;
+		return 0;
+	}
+	parent = b->stack[b->depth - 1];
+	if (parent->n == parent->cap) {
+		size_t cap = parent->cap ? parent->cap * 2 : 8;
+		struct ynode **k = realloc(parent->kid, cap * sizeof *k);
+		if (!k) {
+			ynode_free(y);
+			return -1;
+		}
+		parent->kid = k;
+		parent->cap = cap;
+	}
+	parent->kid[parent->n++] = y;
+	return 0;
+}
+
+static struct ynode *yb_new(struct ybuild *b, enum ykind kind, const yaml_mark_t *m)
+{
+	struct ynode *y;
+
+	if (++b->nodes > CFG_MAX_NODES) {
+		err_pos(b->L, (unsigned)m->line + 1, (unsigned)m->column + 1,
+			"more than %u YAML nodes", CFG_MAX_NODES);
+		b->stop = true;
+		return NULL;
+	}
+	y = calloc(1, sizeof *y);
+	if (!y) {
+		b->L->oom = true;
+		b->stop = true;
+		return NULL;
+	}
+	y->kind = kind;
+	y->line = (unsigned)m->line + 1;
+	y->col = (unsigned)m->column + 1;
+	return y;
+}
+
+/* Refuses anchors and explicit tags on a node; true when the node is acceptable. */
+static bool yb_plain_node(struct ybuild *b, const yaml_mark_t *m, const yaml_char_t *anchor,
+			  const yaml_char_t *tag)
+{
+	char q[64];
+
+	if (anchor) {
+		err_pos(b->L, (unsigned)m->line + 1, (unsigned)m->column + 1,
+			"YAML anchors and aliases are not supported (anchor '&%s')",
+			cfg_quote((const char *)anchor, q, sizeof q));
+		b->refused = true;
+		return false;
+	}
+	if (tag) {
+		static const char std[] = "tag:yaml.org,2002:";
+		const char *t = (const char *)tag;
+		bool is_std = strncmp(t, std, sizeof std - 1) == 0;
+		err_pos(b->L, (unsigned)m->line + 1, (unsigned)m->column + 1,
+			"YAML tags are not supported (tag '%s%s')", is_std ? "!!" : "",
+			cfg_quote(is_std ? t + sizeof std - 1 : t, q, sizeof q));
+		b->refused = true;
+		return false;
+	}
+	return true;
+}
+
+/* Line and column (1-based, in characters) of byte offset off of buf. */
+static void offset_pos(const char *buf, size_t len, size_t off, unsigned *line, unsigned *col)
+{
+	unsigned l = 1, c = 1;
+
+	if (off > len)
+		off = len;
+	for (size_t i = 0; i < off; i++) {
+		if (buf[i] == '\n') {
+			l++;
+			c = 1;
+		} else if (((unsigned char)buf[i] & 0xC0u) != 0x80u) {
+			c++;
+		}
+	}
+	*line = l;
+	*col = c;
+}
+
+static void yb_syntax_error(struct ybuild *b, const yaml_parser_t *p, const char *buf, size_t len)
+{
+	unsigned line, col;
+
+	switch (p->error) {
+	case YAML_MEMORY_ERROR:
+		b->L->oom = true;
+		err_pos(b->L, 0, 0, "out of memory while parsing");
+		return;
+	case YAML_READER_ERROR:
+		offset_pos(buf, len, p->problem_offset, &line, &col);
+		err_pos(b->L, line, col, "YAML syntax error: %s",
+			p->problem ? p->problem : "unreadable input");
+		return;
+	default:
+		line = (unsigned)p->problem_mark.line + 1;
+		col = (unsigned)p->problem_mark.column + 1;
+		if (p->context)
+			err_pos(b->L, line, col, "YAML syntax error: %s (%s at line %u, column %u)",
+				p->problem ? p->problem : "invalid YAML", p->context,
+				(unsigned)p->context_mark.line + 1,
+				(unsigned)p->context_mark.column + 1);
+		else
+			err_pos(b->L, line, col, "YAML syntax error: %s",
+				p->problem ? p->problem : "invalid YAML");
+		return;
+	}
+}
+
+/* Handles one event; returns false when reading must stop. */
+static bool yb_event(struct ybuild *b, const yaml_event_t *ev, int *docs)
+{
+	const yaml_mark_t *m = &ev->start_mark;
+	struct ynode *y;
+
+	switch (ev->type) {
+	case YAML_DOCUMENT_START_EVENT:
+		if (++*docs > 1) {
+			err_pos(b->L, (unsigned)m->line + 1, (unsigned)m->column + 1,
+				"only one YAML document is allowed per file");
+			b->refused = true;
+			return false;
+		}
+		return true;
+	case YAML_ALIAS_EVENT: {
+		char q[64];
+		err_pos(b->L, (unsigned)m->line + 1, (unsigned)m->column + 1,
+			"YAML anchors and aliases are not supported (alias '*%s')",
+			cfg_quote((const char *)ev->data.alias.anchor, q, sizeof q));
+		b->refused = true;
+		return true;
+	}
+	case YAML_SCALAR_EVENT:
+		if (!yb_plain_node(b, m, ev->data.scalar.anchor, ev->data.scalar.tag))
+			return true;
+		if (memchr(ev->data.scalar.value, 0, ev->data.scalar.length)) {
+			err_pos(b->L, (unsigned)m->line + 1, (unsigned)m->column + 1,
+				"NUL character in a string");
+			b->refused = true;
+			return true;
+		}
+		y = yb_new(b, Y_SCALAR, m);
+		if (!y)
+			return false;
+		y->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+		y->len = ev->data.scalar.length;
+		y->s = malloc(y->len + 1);
+		if (!y->s) {
+			ynode_free(y);
+			b->L->oom = true;
+			return false;
+		}
+		memcpy(y->s, ev->data.scalar.value, y->len);
+		y->s[y->len] = '\0';
+		if (yb_attach(b, y) != 0) {
+			b->L->oom = true;
+			return false;
+		}
+		return true;
+	case YAML_SEQUENCE_START_EVENT:
+	case YAML_MAPPING_START_EVENT: {
+		bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
+		const yaml_char_t *anchor = seq ? ev->data.sequence_start.anchor
+						: ev->data.mapping_start.anchor;
+		const yaml_char_t *tag = seq ? ev->data.sequence_start.tag
+					     : ev->data.mapping_start.tag;
+		if (b->depth >= CFG_MAX_DEPTH) {
+			err_pos(b->L, (unsigned)m->line + 1, (unsigned)m->column + 1,
+				"nesting deeper than %d levels", CFG_MAX_DEPTH);
+			b->refused = true;
+			return false;
+		}
+		/* A refused node is still built, so the structure stays consistent. */
+		(void)yb_plain_node(b, m, anchor, tag);
+		y = yb_new(b, seq ? Y_SEQ : Y_MAP, m);
+		if (!y)
+			return false;
+		if (yb_attach(b, y) != 0) {
+			b->L->oom = true;
+			return false;
+		}
+		b->stack[b->depth++] = y;
+		return true;
+	}
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+		if (b->depth > 0)
+			b->depth--;
+		return true;
+	case YAML_STREAM_END_EVENT:
+		return false;
+	default:
+		return true;
+	}
+}
+
+/*
+ * Parses buf into a tree.  Returns the root (NULL for an empty document or on
+ * any error); *bad is set when an error was reported.
+ */
+static struct ynode *yaml_tree(struct ld *L, const char *buf, size_t len, bool *bad)
+{
+	yaml_parser_t p;
+	struct ybuild b;
+	int docs = 0;
+	size_t nerr = L->e->n;
+
+	memset(&b, 0, sizeof b);
+	b.L = L;
+	if (!yaml_parser_initialize(&p)) {
+		L->oom = true;
+		*bad = true;
+		return NULL;
+	}
+	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
+	yaml_parser_set_encoding(&p, YAML_UTF8_ENCODING);
+	/* Bounded: every event consumes input; nodes are capped in yb_new(). */
+	while (!b.stop) {
+		yaml_event_t ev;
+		bool go;
+		if (!yaml_parser_parse(&p, &ev)) {
+			yb_syntax_error(&b, &p, buf, len);
+			b.refused = true;
+			break;
+		}
+		go = yb_event(&b, &ev, &docs);
+		yaml_event_delete(&ev);
+		if (!go)
+			break;
+	}
+	yaml_parser_delete(&p);
+	if (b.refused || b.stop || L->oom || L->e->n != nerr) {
+		ynode_free(b.root);
+		*bad = true;
+		return NULL;
+	}
+	return b.root;
+}
+
+/* ---- scalar types ---------------------------------------------------------- */
+
+static bool is_null(const struct ynode *y)
+{
+	return y->kind == Y_SCALAR && y->plain &&
+	       (y->len == 0 || strcmp(y->s, "~") == 0 || strcmp(y->s, "null") == 0 ||
+		strcmp(y->s, "Null") == 0 || strcmp(y->s, "NULL") == 0);
+}
+
+static int as_bool(const struct ynode *y)
+{
+	static const char *const t[] = { "true", "True", "TRUE" };
+	static const char *const f[] = { "false", "False", "FALSE" };
+
+	if (y->kind != Y_SCALAR || !y->plain)
+		return -1;
+	for (size_t i = 0; i < 3; i++) {
+		if (strcmp(y->s, t[i]) == 0)
+			return 1;
+		if (strcmp(y->s, f[i]) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+static bool is_int(const struct ynode *y)
+{
+	const char *s = y->s;
+
+	if (y->kind != Y_SCALAR || !y->plain)
+		return false;
+	if (*s == '-' || *s == '+')
+		s++;
+	if (*s == '\0')
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+/* "a mapping", "a list", "null", "a boolean", "an integer", "a string 'x'". */
+static const char *describe(const struct ynode *y, char *out, size_t outsz)
+{
+	char q[64];
+
+	if (y->kind == Y_MAP)
+		snprintf(out, outsz, "a mapping");
+	else if (y->kind == Y_SEQ)
+		snprintf(out, outsz, "a list");
+	else if (is_null(y))
+		snprintf(out, outsz, "null");
+	else if (as_bool(y) >= 0)
+		snprintf(out, outsz, "a boolean");
+	else if (is_int(y))
+		snprintf(out, outsz, "an integer");
+	else
+		snprintf(out, outsz, "a string '%s'", cfg_quote(y->s, q, sizeof q));
+	return out;
+}
+
+static bool want_map(struct ld *L, const struct ynode *y, const char *key)
+{
+	char d[96];
+
+	if (y->kind == Y_MAP)
+		return true;
+	err_at(L, y, "%s: expected a mapping, found %s", key, describe(y, d, sizeof d));
+	return false;
+}
+
+/* A list, or null (then *empty is set): true.  Anything else is reported. */
+static bool want_seq(struct ld *L, const struct ynode *y, const char *key, bool *empty)
+{
+	char d[96];
+
+	*empty = false;
+	if (y->kind == Y_SEQ)
+		return true;
+	if (is_null(y)) {
+		*empty = true;
+		return true;
+	}
+	err_at(L, y, "%s: expected a list, found %s", key, describe(y, d, sizeof d));
+	return false;
+}
+
+/* Any scalar but null (numbers and booleans are taken as their text). */
+static const char *want_str(struct ld *L, const struct ynode *y, const char *key)
+{
+	char d[96];
+
+	if (y->kind == Y_SCALAR && !is_null(y))
+		return y->s;
+	err_at(L, y, "%s: expected a string, found %s", key, describe(y, d, sizeof d));
+	return NULL;
+}
+
+/* A non-empty string without control characters. */
+static const char *want_text(struct ld *L, const struct ynode *y, const char *key)
+{
+	const char *s = want_str(L, y, key);
+
+	if (!s)
+		return NULL;
+	if (*s == '\0') {
+		err_at(L, y, "%s: must not be empty", key);
+		return NULL;
+	}
+	for (const char *p = s; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			err_at(L, y, "%s: contains control characters", key);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+/* Replaces *dst with a copy of s. */
+static void set_str(struct ld *L, char **dst, const char *s)
+{
+	char *d = xstrdup(s);
+
+	if (!d) {
+		L->oom = true;
+		return;
+	}
+	free(*dst);
+	*dst = d;
+}
+
+static bool want_int(struct ld *L, const struct ynode *y, const char *key, long lo, long hi,
+		     long *out)
+{
+	const char *s = y->s;
+	bool neg = false;
+	long v = 0;
+	char d[96];
+
+	if (!is_int(y)) {
+		err_at(L, y, "%s: expected an integer, found %s", key, describe(y, d, sizeof d));
+		return false;
+	}
+	if (*s == '-' || *s == '+')
+		neg = *s++ == '-';
+	for (; *s; s++) {
+		if (v > (LONG_MAX - (*s - '0')) / 10) {
+			err_at(L, y, "%s: %s is out of range %ld..%ld", key, y->s, lo, hi);
+			return false;
+		}
+		v = v * 10 + (*s - '0');
+	}
+	if (neg)
+		v = -v;
+	if (v < lo || v > hi) {
+		err_at(L, y, "%s: %ld is out of range %ld..%ld", key, v, lo, hi);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+static bool want_bool(struct ld *L, const struct ynode *y, const char *key, bool *out)
+{
+	int v = as_bool(y);
+	char d[96];
+
+	if (v < 0) {
+		err_at(L, y, "%s: expected a boolean (true or false), found %s", key,
+		       describe(y, d, sizeof d));
+		return false;
+	}
+	*out = v == 1;
+	return true;
+}
+
+static bool want_dur(struct ld *L, const struct ynode *y, const char *key, unsigned lo,
+		     unsigned hi, unsigned *out)
+{
+	char q[64], a[32], b[32], c[32];
+	const char *s;
+	unsigned ms;
+
+	if (y->kind != Y_SCALAR || is_null(y)) {
+		char d[96];
+		err_at(L, y, "%s: expected a duration such as 10s, found %s", key,
+		       describe(y, d, sizeof d));
+		return false;
+	}
+	s = y->s;
+	if (cfg_parse_duration(s, &ms) != 0) {
+		err_at(L, y, "%s: bad duration '%s' (expected an integer with a unit ms, s, m or h, "
+		       "e.g. 10s)", key, cfg_quote(s, q, sizeof q));
+		return false;
+	}
+	if (ms < lo || ms > hi) {
+		err_at(L, y, "%s: %s is out of range %s..%s", key, fmt_dur(ms, a, sizeof a),
+		       fmt_dur(lo, b, sizeof b), fmt_dur(hi, c, sizeof c));
+		return false;
+	}
+	*out = ms;
+	return true;
+}
+
+/* ---- mappings against a key table ------------------------------------------ */
+
+struct keydef {
+	const char *name;
+	bool required;
+};
+
+#define KEYS_MAX 16
+
+/* Optimal string alignment distance of a and b (both cut at 64 bytes). */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strnlen(a, 64), lb = strnlen(b, 64);
+	size_t rows[3][65];
+	size_t *pp = rows[0], *p = rows[1], *c = rows[2];
+
+	for (size_t j = 0; j <= lb; j++)
+		p[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		c[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+			size_t v = p[j] + 1;
+			if (c[j - 1] + 1 < v)
+				v = c[j - 1] + 1;
+			if (p[j - 1] + cost < v)
+				v = p[j - 1] + cost;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    pp[j - 2] + 1 < v)
+				v = pp[j - 2] + 1;
+			c[j] = v;
+		}
+		size_t *t = pp;
+		pp = p;
+		p = c;
+		c = t;
+	}
+	return p[lb];
+}
+
+/* The known key closest to s, when it is close enough to be a likely typo. */
+static const char *suggest(const char *s, const struct keydef *kd, size_t nkd)
+{
+	const char *best = NULL;
+	size_t bestd = SIZE_MAX;
+
+	if (strlen(s) > 64)
+		return NULL;
+	for (size_t i = 0; i < nkd; i++) {
+		size_t d = edit_distance(s, kd[i].name);
+		size_t lim = strlen(kd[i].name) <= 4 ? 1 : 2;
+		if (d <= lim && d < bestd) {
+			best = kd[i].name;
+			bestd = d;
+		}
+	}
+	return best;
+}
+
+/*
+ * Matches the keys of mapping m against kd: val[i] is the value of key
+ * kd[i].name (NULL when absent).  Reports non-string keys, unknown keys (with
+ * a suggestion), duplicate keys, and missing required keys (at m; `what`
+ * names the mapping in that message).
+ */
+static void map_fields(struct ld *L, const struct ynode *m, const char *what,
+		       const struct keydef *kd, size_t nkd, const struct ynode **val)
+{
+	const struct ynode *keynode[KEYS_MAX];
+	char q[64], d[96];
+
+	for (size_t i = 0; i < nkd; i++) {
+		val[i] = NULL;
+		keynode[i] = NULL;
+	}
+	for (size_t i = 0; i + 1 < m->n; i += 2) {
+		const struct ynode *k = m->kid[i];
+		size_t j;
+		if (k->kind != Y_SCALAR) {
+			err_at(L, k, "a key must be a string, found %s", describe(k, d, sizeof d));
+			continue;
+		}
+		for (j = 0; j < nkd; j++)
+			if (strcmp(k->s, kd[j].name) == 0)
+				break;
+		if (j == nkd) {
+			const char *sug = suggest(k->s, kd, nkd);
+			if (sug)
+				err_at(L, k, "unknown key '%s' (did you mean '%s'?)",
+				       cfg_quote(k->s, q, sizeof q), sug);
+			else
+				err_at(L, k, "unknown key '%s'", cfg_quote(k->s, q, sizeof q));
+			continue;
+		}
+		if (keynode[j]) {
+			err_at(L, k, "duplicate key '%s' (first at line %u)", kd[j].name,
+			       keynode[j]->line);
+			continue;
+		}
+		keynode[j] = k;
+		val[j] = m->kid[i + 1];
+	}
+	for (size_t i = 0; i < nkd; i++)
+		if (kd[i].required && !val[i])
+			err_at(L, m, "missing required key '%s' in %s", kd[i].name, what);
+}
+
+/* ---- value checks ---------------------------------------------------------- */
+
+static bool valid_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > CFG_MAX_ID)
+		return false;
+	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
+		return false;
+	for (size_t i = 1; i < n; i++) {
+		char ch = s[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
+			return false;
+	}
+	return true;
+}
+
+static bool host_char(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+	       ch == '-' || ch == '.' || ch == '_';
+}
+
+/* Port: 1..65535, digits only, s[0..n). */
+static bool valid_port(const char *s, size_t n)
+{
+	unsigned long v = 0;
+
+	if (n == 0 || n > 5)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	return v >= 1 && v <= 65535;
+}
+
+/*
+ * Checks host[:port] in s[0..n): a name or IPv4 address, or an IPv6 address
+ * in brackets.  Returns NULL or the reason.
+ */
+static const char *check_hostport(const char *s, size_t n, bool need_port)
+{
+	size_t hostend;
+
+	if (n == 0)
+		return "has no host";
+	if (s[0] == '[') {
+		const char *rb = memchr(s, ']', n);
+		if (!rb || rb == s + 1)
+			return "has a bad IPv6 address";
+		for (const char *p = s + 1; p < rb; p++)
+			if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') ||
+			      (*p >= 'A' && *p <= 'F') || *p == ':' || *p == '.'))
+				return "has a bad IPv6 address";
+		hostend = (size_t)(rb - s) + 1;
+	} else {
+		for (hostend = 0; hostend < n && s[hostend] != ':'; hostend++)
+			if (!host_char(s[hostend]))
+				return "has a bad character in the host name";
+		if (hostend == 0)
+			return "has no host";
+	}
+	if (hostend == n)
+		return need_port ? "has no port" : NULL;
+	if (s[hostend] != ':' || !valid_port(s + hostend + 1, n - hostend - 1))
+		return "has a bad port (expected 1..65535)";
+	return NULL;
+}
+
+/* Returns NULL when url is acceptable, else the reason. */
+static const char *check_url(const char *url)
+{
+	size_t n = strlen(url), skip, alen;
+	const char *auth;
+
+	if (n > CFG_MAX_URL)
+		return "is longer than 2048 bytes";
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)url[i] <= 0x20 || url[i] == 0x7f)
+			return "contains whitespace or control characters";
+	if (strncasecmp(url, "https://", 8) == 0)
+		skip = 8;
+	else if (strncasecmp(url, "http://", 7) == 0)
+		skip = 7;
+	else
+		return "must start with http:// or https://";
+	auth = url + skip;
+	alen = strcspn(auth, "/?#");
+	if (memchr(auth, '@', alen))
+		return "must not contain credentials (user:password@)";
+	return check_hostport(auth, alen, false);
+}
+
+/* ---- sections ---------------------------------------------------------------- */
+
+static void load_global(struct ld *L, const struct ynode *m)
+{
+	enum { K_LISTEN, K_DATA_DIR, K_INTERVAL, K_TIMEOUT, K_MAXC, K_MAXH, K_LANG, K_LOG,
+	       K_CONNECT_TO, K_RESOLVE, K_REIFEGRAD, K_N };
+	static const struct keydef kd[K_N] = {
+		{ "listen", false }, { "data_dir", false }, { "interval", false },
+		{ "timeout", false }, { "max_concurrency", false }, { "max_per_host", false },
+		{ "language", false }, { "log_level", false }, { "connect_to", false },
+		{ "resolve", false }, { "reifegrad_max", false },
+	};
+	struct cfg_global *g = &L->c->global;
+	const struct ynode *v[K_N];
+	const char *s;
+	long n;
+	char a[64], b[64];
+
+	map_fields(L, m, "global", kd, K_N, v);
+	if (v[K_LISTEN] && (s = want_text(L, v[K_LISTEN], "listen"))) {
+		const char *why = check_hostport(s, strlen(s), true);
+		if (why)
+			err_at(L, v[K_LISTEN], "listen: '%s' %s (expected host:port, "
+			       "e.g. 127.0.0.1:9717 or [::1]:9717)", cfg_quote(s, a, sizeof a), why);
+		else
+			set_str(L, &g->listen, s);
+	}
+	if (v[K_DATA_DIR] && (s = want_text(L, v[K_DATA_DIR], "data_dir")))
+		set_str(L, &g->data_dir, s);
+	if (v[K_INTERVAL])
+		want_dur(L, v[K_INTERVAL], "interval", MIN_INTERVAL_MS, MAX_INTERVAL_MS,
+			 &g->interval_ms);
+	if (v[K_TIMEOUT]) {
+		unsigned t;
+		if (want_dur(L, v[K_TIMEOUT], "timeout", MIN_TIMEOUT_MS, MAX_INTERVAL_MS, &t)) {
+			if (t > g->interval_ms)
+				err_at(L, v[K_TIMEOUT], "timeout: %s is longer than the interval %s",
+				       fmt_dur(t, a, sizeof a), fmt_dur(g->interval_ms, b, sizeof b));
+			else
+				g->timeout_ms = t;
+		}
+	} else if (g->timeout_ms > g->interval_ms) {
+		g->timeout_ms = g->interval_ms;	/* the default never exceeds the interval */
+	}
+	if (v[K_MAXC] && want_int(L, v[K_MAXC], "max_concurrency", 1, 65536, &n))
+		g->max_concurrency = (unsigned)n;
+	if (v[K_MAXH] && want_int(L, v[K_MAXH], "max_per_host", 1, 1024, &n))
+		g->max_per_host = (unsigned)n;
+	if (v[K_LANG] && (s = want_text(L, v[K_LANG], "language"))) {
+		if (strcmp(s, "de") != 0 && strcmp(s, "en") != 0)
+			err_at(L, v[K_LANG], "language: '%s' is not supported (expected de or en)",
+			       cfg_quote(s, a, sizeof a));
+		else
+			set_str(L, &g->language, s);
+	}
+	if (v[K_LOG] && (s = want_text(L, v[K_LOG], "log_level"))) {
+		if (strcmp(s, "debug") != 0 && strcmp(s, "info") != 0 && strcmp(s, "warn") != 0 &&
+		    strcmp(s, "error") != 0)
+			err_at(L, v[K_LOG], "log_level: '%s' is not one of debug, info, warn, error",
+			       cfg_quote(s, a, sizeof a));
+		else
+			set_str(L, &g->log_level, s);
+	}
+	if (v[K_REIFEGRAD] && want_int(L, v[K_REIFEGRAD], "reifegrad_max", 0, 7, &n)) {
+		if (n != 4 && n != 7)
+			err_at(L, v[K_REIFEGRAD], "reifegrad_max: %ld must be 4 (maturity model 1.1) "
+			       "or 7 (model 2.0)", n);
+		else
+			g->reifegrad_max = (int)n;
+	}
+	for (int k = 0; k < 2; k++) {
+		const struct ynode *lst = v[k == 0 ? K_CONNECT_TO : K_RESOLVE];
+		const char *key = k == 0 ? "connect_to" : "resolve";
+		size_t min_colons = k == 0 ? 3 : 2;
+		char ***dst = k == 0 ? &g->connect_to : &g->resolve;
+		size_t *ndst = k == 0 ? &g->n_connect_to : &g->n_resolve;
+		bool empty;
+
+		if (!lst || !want_seq(L, lst, key, &empty) || empty || lst->n == 0)
+			continue;
+		*dst = calloc(lst->n, sizeof **dst);
+		if (!*dst) {
+			L->oom = true;
+			return;
+		}
+		for (size_t i = 0; i < lst->n; i++) {
+			const struct ynode *it = lst->kid[i];
+			size_t colons = 0;
+			if (!(s = want_text(L, it, key)))
+				continue;
+			for (const char *p = s; *p; p++)
+				colons += *p == ':';
+			if (strpbrk(s, " \t") || colons < min_colons) {
+				err_at(L, it, "%s: '%s' is not a curl %s entry (%s)", key,
+				       cfg_quote(s, a, sizeof a), k == 0 ? "CONNECT_TO" : "RESOLVE",
+				       k == 0 ? "HOST:PORT:CONNECT-TO-HOST:CONNECT-TO-PORT"
+					      : "HOST:PORT:ADDRESS[,ADDRESS]");
+				continue;
+			}
+			(*dst)[*ndst] = xstrdup(s);
+			if (!(*dst)[*ndst]) {
+				L->oom = true;
+				return;
+			}
+			(*ndst)++;
+		}
+	}
+}
+
+/* Paths of the register files, resolved against the config file's folder. */
+struct reg_paths {
+	char *path[REG_NFILES];		/* owned; NULL when absent or bad */
+	const struct ynode *node[REG_NFILES];
+};
+
+static char *resolve_path(const char *cfgpath, const char *p)
+{
+	const char *slash = strrchr(cfgpath, '/');
+	size_t dl, pl;
+	char *out;
+
+	if (p[0] == '/' || !slash)
+		return xstrdup(p);
+	dl = (size_t)(slash - cfgpath) + 1;
+	pl = strlen(p);
+	out = malloc(dl + pl + 1);
+	if (!out)
+		return NULL;
+	memcpy(out, cfgpath, dl);
+	memcpy(out + dl, p, pl + 1);
+	return out;
+}
+
+static void load_registers(struct ld *L, const struct ynode *m, struct reg_paths *rp)
+{
+	enum { K_LAND, K_KREISE, K_VERBAENDE, K_GEMEINDEN, K_LEISTUNGEN, K_N };
+	static const struct keydef kd[K_N] = {
+		{ "land", true }, { "kreise", true }, { "verbaende", true },
+		{ "gemeinden", true }, { "leistungen", true },
+	};
+	static const struct keydef land_kd[2] = { { "key", true }, { "name", true } };
+	static const int file_of[K_N] = { -1, REG_KREISE, REG_VERBAENDE, REG_GEMEINDEN,
+					  REG_LEISTUNGEN };
+	struct registers *r = &L->c->reg;
+	const struct ynode *v[K_N], *lv[2];
+	const char *s;
+	char q[64];
+
+	map_fields(L, m, "registers", kd, K_N, v);
+	if (v[K_LAND] && want_map(L, v[K_LAND], "land")) {
+		map_fields(L, v[K_LAND], "registers.land", land_kd, 2, lv);
+		if (lv[0] && (s = want_str(L, lv[0], "key"))) {
+			if (!reg_is_digits(s, 2))
+				err_at(L, lv[0], "key: '%s' must be a 2-digit Land key (e.g. \"16\")",
+				       cfg_quote(s, q, sizeof q));
+			else
+				memcpy(r->land_key, s, 3);
+		}
+		if (lv[1] && (s = want_text(L, lv[1], "name")))
+			set_str(L, &r->land_name, s);
+	}
+	for (int k = K_KREISE; k < K_N; k++) {
+		int f = file_of[k];
+		if (!v[k] || !(s = want_text(L, v[k], kd[k].name)))
+			continue;
+		rp->node[f] = v[k];
+		rp->path[f] = resolve_path(L->file, s);
+		if (!rp->path[f])
+			L->oom = true;
+	}
+}
+
+/* Per-entry state of an onlinedienst kept until the end of the load. */
+struct dienst_src {
+	const struct ynode *id;		/* the id value (NULL when bad) */
+	unsigned line;			/* of the id value */
+};
+
+static void load_probe(struct ld *L, const struct ynode *m, struct cfg_probe *p)
+{
+	enum { K_STATUS, K_BODY, K_N };
+	static const struct keydef kd[K_N] = { { "expect_status", false },
+					       { "body_contains", false } };
+	const struct ynode *v[K_N];
+	const char *s;
+	bool empty;
+
+	if (!want_map(L, m, "probe"))
+		return;
+	map_fields(L, m, "probe", kd, K_N, v);
+	if (v[K_BODY] && (s = want_str(L, v[K_BODY], "body_contains"))) {
+		if (*s == '\0')
+			err_at(L, v[K_BODY], "body_contains: must not be empty");
+		else if (strlen(s) > CFG_MAX_BODY_MATCH)
+			err_at(L, v[K_BODY], "body_contains: longer than %u bytes",
+			       CFG_MAX_BODY_MATCH);
+		else
+			set_str(L, &p->body_contains, s);
+	}
+	if (!v[K_STATUS] || !want_seq(L, v[K_STATUS], "expect_status", &empty) || empty ||
+	    v[K_STATUS]->n == 0)
+		return;
+	p->expect_status = calloc(v[K_STATUS]->n, sizeof *p->expect_status);
+	if (!p->expect_status) {
+		L->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < v[K_STATUS]->n; i++) {
+		const struct ynode *it = v[K_STATUS]->kid[i];
+		unsigned lo = 0, hi = 0;
+		char q[64], d[96];
+
+		if (it->kind != Y_SCALAR || is_null(it)) {
+			err_at(L, it, "expect_status: expected a status code or a range lo-hi, "
+			       "found %s", describe(it, d, sizeof d));
+			continue;
+		}
+		if (is_int(it)) {
+			long code;
+			if (!want_int(L, it, "expect_status", 100, 599, &code))
+				continue;
+			lo = hi = (unsigned)code;
+		} else {
+			const char *t = it->s;
+			int nlo = 0, nhi = 0;
+			/* "200" or "200-299": three digits each. */
+			while (t[nlo] >= '0' && t[nlo] <= '9' && nlo < 4)
+				lo = lo * 10 + (unsigned)(t[nlo++] - '0');
+			if (t[nlo] == '-') {
+				const char *u = t + nlo + 1;
+				while (u[nhi] >= '0' && u[nhi] <= '9' && nhi < 4)
+					hi = hi * 10 + (unsigned)(u[nhi++] - '0');
+				if (u[nhi] != '\0')
+					nhi = 0;
+			} else if (t[nlo] == '\0') {
+				hi = lo;
+				nhi = nlo;
+			} else {
+				nhi = 0;
+			}
+			if (nlo != 3 || nhi != 3 || lo < 100 || hi > 599 || lo > hi) {
+				err_at(L, it, "expect_status: '%s' is not a status code or a range "
+				       "lo-hi within 100..599", cfg_quote(t, q, sizeof q));
+				continue;
+			}
+		}
+		p->expect_status[p->n_expect_status].lo = (uint16_t)lo;
+		p->expect_status[p->n_expect_status].hi = (uint16_t)hi;
+		p->n_expect_status++;
+	}
+}
+
+static void load_dienst(struct ld *L, const struct ynode *m, struct cfg_dienst *d,
+			struct dienst_src *src)
+{
+	enum { K_ID, K_NAME, K_URL, K_PROVIDER, K_EFA, K_INTERVAL, K_TIMEOUT, K_PROBE, K_N };
+	static const struct keydef kd[K_N] = {
+		{ "id", true }, { "name", false }, { "url", true }, { "provider", false },
+		{ "efa", false }, { "interval", false }, { "timeout", false }, { "probe", false },
+	};
+	const struct cfg_global *g = &L->c->global;
+	const struct ynode *v[K_N];
+	const char *s;
+	char q[64], a[64], b[64];
+
+	d->mark.file = L->file;
+	d->mark.line = m->line;
+	d->mark.col = m->col;
+	d->interval_ms = g->interval_ms;
+	d->timeout_ms = g->timeout_ms;
+	if (!want_map(L, m, "onlinedienste entry"))
+		return;
+	map_fields(L, m, "onlinedienst", kd, K_N, v);
+	if (v[K_ID] && (s = want_str(L, v[K_ID], "id"))) {
+		if (!valid_id(s)) {
+			err_at(L, v[K_ID], "id: '%s' is not a valid id (1 to 64 of a-z 0-9 _ -, "
+			       "starting with a letter or digit)", cfg_quote(s, q, sizeof q));
+		} else {
+			set_str(L, &d->id, s);
+			src->id = v[K_ID];
+			src->line = v[K_ID]->line;
+		}
+	}
+	if (v[K_NAME] && (s = want_text(L, v[K_NAME], "name")))
+		set_str(L, &d->name, s);
+	if (v[K_URL] && (s = want_str(L, v[K_URL], "url"))) {
+		const char *why = check_url(s);
+		if (why)
+			err_at(L, v[K_URL], "url: '%s' %s", cfg_quote(s, q, sizeof q), why);
+		else
+			set_str(L, &d->url, s);
+	}
+	if (v[K_PROVIDER] && (s = want_text(L, v[K_PROVIDER], "provider")))
+		set_str(L, &d->provider, s);
+	if (v[K_EFA])
+		want_bool(L, v[K_EFA], "efa", &d->efa);
+	if (v[K_INTERVAL])
+		want_dur(L, v[K_INTERVAL], "interval", MIN_INTERVAL_MS, MAX_INTERVAL_MS,
+			 &d->interval_ms);
+	if (v[K_TIMEOUT]) {
+		unsigned t;
+		if (want_dur(L, v[K_TIMEOUT], "timeout", MIN_TIMEOUT_MS, MAX_INTERVAL_MS, &t)) {
+			if (t > d->interval_ms)
+				err_at(L, v[K_TIMEOUT], "timeout: %s is longer than the interval %s",
+				       fmt_dur(t, a, sizeof a), fmt_dur(d->interval_ms, b, sizeof b));
+			else
+				d->timeout_ms = t;
+		}
+	}
+	/* An inherited timeout is shortened to a shorter interval of this dienst. */
+	if (d->timeout_ms > d->interval_ms)
+		d->timeout_ms = d->interval_ms;
+	if (v[K_PROBE] && !is_null(v[K_PROBE]))
+		load_probe(L, v[K_PROBE], &d->probe);
+	/* Defaults that spare every consumer a NULL check. */
+	if (!d->name && d->id)
+		set_str(L, &d->name, d->id);
+	if (!d->provider)
+		set_str(L, &d->provider, "");
+}
+
+static int dienst_cmp(const void *a, const void *b)
+{
+	const struct cfg_dienst *x = a, *y = b;
+	int r = strcmp(x->id ? x->id : "", y->id ? y->id : "");
+	if (r != 0)
+		return r;
+	return (x->mark.line > y->mark.line) - (x->mark.line < y->mark.line);
+}
+
+static int dsrc_cmp(const void *a, const void *b)
+{
+	const struct dienst_src *x = a, *y = b;
+	int r = strcmp(x->id->s, y->id->s);
+	if (r != 0)
+		return r;
+	return (x->line > y->line) - (x->line < y->line);
+}
+
+static void load_dienste(struct ld *L, const struct ynode *lst)
+{
+	struct cfg *c = L->c;
+	struct dienst_src *src;
+	size_t nsrc = 0;
+	bool empty;
+
+	if (!want_seq(L, lst, "onlinedienste", &empty) || empty || lst->n == 0)
+		return;
+	c->dienste = calloc(lst->n, sizeof *c->dienste);
+	src = calloc(lst->n, sizeof *src);
+	if (!c->dienste || !src) {
+		free(src);
+		L->oom = true;
+		return;
+	}
+	c->n_dienste = lst->n;
+	for (size_t i = 0; i < lst->n && !L->oom; i++)
+		load_dienst(L, lst->kid[i], &c->dienste[i], &src[i]);
+	/* Duplicate ids: sort the valid ones by (id, line), report all but the first. */
+	for (size_t i = 0; i < lst->n; i++)
+		if (src[i].id)
+			src[nsrc++] = src[i];
+	qsort(src, nsrc, sizeof *src, dsrc_cmp);
+	for (size_t i = 1, first = 0; i < nsrc; i++) {
+		char q[64];
+		if (strcmp(src[i].id->s, src[first].id->s) != 0) {
+			first = i;
+			continue;
+		}
+		err_at(L, src[i].id, "duplicate onlinedienst id '%s' (first at line %u)",
+		       cfg_quote(src[i].id->s, q, sizeof q), src[first].line);
+	}
+	free(src);
+	qsort(c->dienste, c->n_dienste, sizeof *c->dienste, dienst_cmp);
+}
+
+/* Per-entry state of an Angebot kept until the cross-checks. */
+struct angebot_src {
+	const struct ynode *item, *area, *ozg_id, *dienst;	/* NULL when bad */
+	size_t idx;
+};
+
+static void load_angebot(struct ld *L, const struct ynode *m, struct cfg_angebot *a,
+			 struct angebot_src *src)
+{
+	enum { K_AREA, K_OZG, K_DIENST, K_REIFEGRAD, K_N };
+	static const struct keydef kd[K_N] = {
+		{ "area", true }, { "ozg_id", true }, { "dienst", true }, { "reifegrad", true },
+	};
+	const struct ynode *v[K_N];
+	const char *s;
+	char q[64];
+	long n;
+
+	a->mark.file = L->file;
+	a->mark.line = m->line;
+	a->mark.col = m->col;
+	src->item = m;
+	if (!want_map(L, m, "angebote entry"))
+		return;
+	map_fields(L, m, "angebot", kd, K_N, v);
+	if (v[K_AREA] && (s = want_str(L, v[K_AREA], "area"))) {
+		size_t len = strlen(s);
+		bool digits = len <= 12 && reg_is_digits(s, len);
+		if (!digits || (len != 2 && len != 5 && len != 8 && len != 9 && len != 12)) {
+			err_at(L, v[K_AREA], "area: '%s' must be an area key of 2 (Land), 5 (Kreis), "
+			       "9 (Gemeindeverband), 8 (Gemeinde AGS) or 12 (Gemeinde ARS) digits",
+			       cfg_quote(s, q, sizeof q));
+		} else {
+			memcpy(a->area, s, len + 1);
+			a->level = len == 2 ? AREA_LAND : len == 5 ? AREA_KREIS
+					: len == 9 ? AREA_VERBAND : AREA_GEMEINDE;
+			src->area = v[K_AREA];
+		}
+	}
+	if (v[K_OZG] && (s = want_str(L, v[K_OZG], "ozg_id"))) {
+		if (!reg_is_digits(s, 5)) {
+			err_at(L, v[K_OZG], "ozg_id: '%s' must be 5 digits",
+			       cfg_quote(s, q, sizeof q));
+		} else {
+			memcpy(a->ozg_id, s, 6);
+			src->ozg_id = v[K_OZG];
+		}
+	}
+	if (v[K_DIENST] && want_str(L, v[K_DIENST], "dienst"))
+		src->dienst = v[K_DIENST];
+	if (v[K_REIFEGRAD] &&
+	    want_int(L, v[K_REIFEGRAD], "reifegrad", 0, L->c->global.reifegrad_max, &n))
+		a->reifegrad = (int)n;
+}
+
+static int asrc_cmp(const void *a, const void *b)
+{
+	const struct angebot_src *x = a, *y = b;
+	int r = strcmp(x->area->s, y->area->s);
+	if (r == 0)
+		r = strcmp(x->ozg_id->s, y->ozg_id->s);
+	if (r == 0)
+		r = strcmp(x->dienst->s, y->dienst->s);
+	if (r == 0)
+		r = (x->item->line > y->item->line) - (x->item->line < y->item->line);
+	return r;
+}
+
+static void check_area(struct ld *L, const struct angebot_src *s, const struct cfg_angebot *a,
+		       const bool ok[REG_NFILES])
+{
+	const struct registers *r = &L->c->reg;
+	size_t len = strlen(a->area);
+
+	switch (a->level) {
+	case AREA_LAND:
+		if (r->land_key[0] && strcmp(a->area, r->land_key) != 0)
+			err_at(L, s->area, "area: '%s' is not the Land of registers.land ('%s')",
+			       a->area, r->land_key);
+		return;
+	case AREA_KREIS:
+		if (ok[REG_KREISE] && !reg_find_kreis(r, a->area))
+			err_at(L, s->area, "area: '%s' is not a Kreis in the registers", a->area);
+		return;
+	case AREA_VERBAND:
+		if (ok[REG_VERBAENDE] && !reg_find_verband(r, a->area))
+			err_at(L, s->area, "area: '%s' is not a Gemeindeverband in the registers",
+			       a->area);
+		return;
+	case AREA_GEMEINDE:
+		if (ok[REG_GEMEINDEN] && !reg_find_gemeinde(r, a->area))
+			err_at(L, s->area, "area: '%s' is not a Gemeinde (%s) in the registers",
+			       a->area, len == 8 ? "AGS" : "ARS");
+		return;
+	}
+}
+
+/* Syntax pass over angebote; fills c->angebote and *srcp (owned by the caller). */
+static void load_angebote(struct ld *L, const struct ynode *lst, struct angebot_src **srcp)
+{
+	struct cfg *c = L->c;
+	bool empty;
+
+	*srcp = NULL;
+	if (!want_seq(L, lst, "angebote", &empty) || empty || lst->n == 0)
+		return;
+	c->angebote = calloc(lst->n, sizeof *c->angebote);
+	*srcp = calloc(lst->n, sizeof **srcp);
+	if (!c->angebote || !*srcp) {
+		L->oom = true;
+		return;
+	}
+	c->n_angebote = lst->n;
+	for (size_t i = 0; i < lst->n && !L->oom; i++) {
+		(*srcp)[i].idx = i;
+		load_angebot(L, lst->kid[i], &c->angebote[i], &(*srcp)[i]);
+	}
+}
+
+/* Cross-checks of every Angebot against registers and onlinedienste; duplicates. */
+static void check_angebote(struct ld *L, struct angebot_src *src, const bool ok[REG_NFILES])
+{
+	struct cfg *c = L->c;
+	size_t nfull = 0;
+	char q[64];
+
+	for (size_t i = 0; i < c->n_angebote; i++) {
+		struct angebot_src *s = &src[i];
+		struct cfg_angebot *a = &c->angebote[i];
+		if (s->area)
+			check_area(L, s, a, ok);
+		if (s->ozg_id && ok[REG_LEISTUNGEN] && !reg_find_leistung(&c->reg, a->ozg_id))
+			err_at(L, s->ozg_id, "ozg_id: '%s' is not in the OZG-Leistungen catalog",
+			       a->ozg_id);
+		if (s->dienst) {
+			const struct cfg_dienst *d = cfg_find_dienst(c, s->dienst->s);
+			if (!d)
+				err_at(L, s->dienst, "dienst: '%s' is not defined in onlinedienste",
+				       cfg_quote(s->dienst->s, q, sizeof q));
+			else
+				a->dienst = (size_t)(d - c->dienste);
+		}
+	}
+	/* Duplicates among the entries whose three keys are all well-formed. */
+	for (size_t i = 0; i < c->n_angebote; i++)
+		if (src[i].area && src[i].ozg_id && src[i].dienst)
+			src[nfull++] = src[i];
+	qsort(src, nfull, sizeof *src, asrc_cmp);
+	for (size_t i = 1, first = 0; i < nfull; i++) {
+		const struct angebot_src *x = &src[i], *f = &src[first];
+		if (strcmp(x->area->s, f->area->s) != 0 || strcmp(x->ozg_id->s, f->ozg_id->s) != 0 ||
+		    strcmp(x->dienst->s, f->dienst->s) != 0) {
+			first = i;
+			continue;
+		}
+		err_at(L, x->item, "duplicate angebot: area %s, ozg_id %s, dienst '%s' "
+		       "(first at line %u)", x->area->s, x->ozg_id->s,
+		       cfg_quote(x->dienst->s, q, sizeof q), f->item->line);
+	}
+}
+
+/* ---- load --------------------------------------------------------------------- */
+
+static struct cfg *cfg_new(const char *path)
+{
+	struct cfg *c = calloc(1, sizeof *c);
+
+	if (!c)
+		return NULL;
+	c->path = xstrdup(path);
+	c->global.listen = xstrdup("127.0.0.1:9717");
+	c->global.data_dir = xstrdup("/var/lib/ozgmon");
+	c->global.language = xstrdup("de");
+	c->global.log_level = xstrdup("info");
+	c->global.interval_ms = 60000;
+	c->global.timeout_ms = 10000;
+	c->global.max_concurrency = 512;
+	c->global.max_per_host = 4;
+	c->global.reifegrad_max = 4;
+	if (!c->path || !c->global.listen || !c->global.data_dir || !c->global.language ||
+	    !c->global.log_level) {
+		cfg_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* Walks the document; loads the registers it names. */
+static void load_document(struct ld *L, const struct ynode *root)
+{
+	enum { K_GLOBAL, K_REGISTERS, K_DIENSTE, K_ANGEBOTE, K_N };
+	static const struct keydef kd[K_N] = {
+		{ "global", false }, { "registers", true }, { "onlinedienste", false },
+		{ "angebote", false },
+	};
+	const struct ynode *v[K_N];
+	struct reg_paths rp;
+	struct reg_source rs[REG_NFILES];
+	struct angebot_src *asrc = NULL;
+	bool ok[REG_NFILES] = { false, false, false, false };
+	char d[96];
+
+	memset(&rp, 0, sizeof rp);
+	if (root->kind != Y_MAP) {
+		err_at(L, root, "expected a mapping at the top level, found %s",
+		       describe(root, d, sizeof d));
+		return;
+	}
+	map_fields(L, root, "the configuration", kd, K_N, v);
+	/* Order matters: dienste and angebote use global values. */
+	if (v[K_GLOBAL] && !is_null(v[K_GLOBAL]) && want_map(L, v[K_GLOBAL], "global"))
+		load_global(L, v[K_GLOBAL]);
+	if (v[K_REGISTERS] && want_map(L, v[K_REGISTERS], "registers"))
+		load_registers(L, v[K_REGISTERS], &rp);
+	if (v[K_DIENSTE] && !L->oom)
+		load_dienste(L, v[K_DIENSTE]);
+	if (v[K_ANGEBOTE] && !L->oom)
+		load_angebote(L, v[K_ANGEBOTE], &asrc);
+	if (!L->oom) {
+		for (int i = 0; i < REG_NFILES; i++) {
+			rs[i].path = rp.path[i];
+			rs[i].line = rp.node[i] ? rp.node[i]->line : 0;
+			rs[i].col = rp.node[i] ? rp.node[i]->col : 0;
+			rs[i].cfg_file = L->file;
+		}
+		if (reg_load(&L->c->reg, rs, ok, L->e) != 0)
+			L->oom = true;
+	}
+	if (asrc && !L->oom)
+		check_angebote(L, asrc, ok);
+	free(asrc);
+	for (int i = 0; i < REG_NFILES; i++)
+		free(rp.path[i]);
+}
+
+struct cfg *cfg_load(const char *path, struct cfg_errors *errs)
+{
+	struct ld L;
+	struct ynode *root;
+	size_t n0, len, skip = 0;
+	char *buf, why[128];
+	bool bad = false;
+
+	if (!errs)
+		return NULL;	/* the contract requires a list to report into */
+	memset(&L, 0, sizeof L);
+	L.e = errs;
+	L.file = path;
+	n0 = errs->n;
+	L.c = cfg_new(path);
+	if (!L.c) {
+		cfg_errf(errs, path, 0, 0, "out of memory");
+		return NULL;
+	}
+	L.file = L.c->path;
+	if (csv_read_file(path, CFG_MAX_FILE, &buf, &len, why, sizeof why) != 0) {
+		err_pos(&L, 0, 0, "cannot read the configuration: %s", why);
+		cfg_free(L.c);
+		return NULL;
+	}
+	/* A UTF-8 byte order mark is tolerated and not part of the document. */
+	if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+		skip = 3;
+	root = yaml_tree(&L, buf + skip, len - skip, &bad);
+	if (!bad && !root)
+		err_pos(&L, 0, 0, "the configuration is empty");
+	if (root)
+		load_document(&L, root);
+	ynode_free(root);
+	free(buf);
+	if (L.oom)
+		cfg_errf(errs, L.c->path, 0, 0, "out of memory");
+	sort_errors(errs, n0, L.c->path);
+	if (L.oom || errs->n != n0) {
+		cfg_free(L.c);
+		return NULL;
+	}
+	return L.c;
+}
+
+void cfg_free(struct cfg *c)
+{
+	if (!c)
+		return;
+	free(c->path);
+	free(c->global.listen);
+	free(c->global.data_dir);
+	free(c->global.language);
+	free(c->global.log_level);
+	for (size_t i = 0; i < c->global.n_connect_to; i++)
+		free(c->global.connect_to[i]);
+	free(c->global.connect_to);
+	for (size_t i = 0; i < c->global.n_resolve; i++)
+		free(c->global.resolve[i]);
+	free(c->global.resolve);
+	reg_free(&c->reg);
+	for (size_t i = 0; i < c->n_dienste; i++) {
+		struct cfg_dienst *d = &c->dienste[i];
+		free(d->id);
+		free(d->name);
+		free(d->url);
+		free(d->provider);
+		free(d->probe.expect_status);
+		free(d->probe.body_contains);
+	}
+	free(c->dienste);
+	free(c->angebote);
+	free(c);
+}
+
+/* ---- lookups and summary ------------------------------------------------------ */
+
+static int key_vs_dienst(const void *key, const void *el)
+{
+	const struct cfg_dienst *d = el;
+	return strcmp(key, d->id ? d->id : "");
+}
+
+const struct cfg_dienst *cfg_find_dienst(const struct cfg *c, const char *id)
+{
+	if (!c || !id || c->n_dienste == 0)
+		return NULL;
+	return bsearch(id, c->dienste, c->n_dienste, sizeof *c->dienste, key_vs_dienst);
+}
+
+void cfg_summary(const struct cfg *c, char *out, size_t outsz)
+{
+	long long pop = 0;
+	const struct registers *r;
+	size_t nl;
+
+	if (!out || outsz == 0)
+		return;
+	if (!c) {
+		snprintf(out, outsz, "no configuration");
+		return;
+	}
+	r = &c->reg;
+	nl = r->land_key[0] ? 1 : 0;
+	for (size_t i = 0; i < r->n_gemeinden; i++)
+		pop += r->gemeinden[i].population;
+	snprintf(out, outsz,
+		 "%zu %s, %zu %s, %zu %s, %zu %s (%lld inhabitants); %zu %s; "
+		 "%zu %s (probe targets); %zu %s",
+		 nl, nl == 1 ? "Land" : "Länder",
+		 r->n_kreise, r->n_kreise == 1 ? "Kreis" : "Kreise",
+		 r->n_verbaende, r->n_verbaende == 1 ? "Gemeindeverband" : "Gemeindeverbände",
+		 r->n_gemeinden, r->n_gemeinden == 1 ? "Gemeinde" : "Gemeinden", pop,
+		 r->n_leistungen, r->n_leistungen == 1 ? "OZG-Leistung" : "OZG-Leistungen",
+		 c->n_dienste, c->n_dienste == 1 ? "Onlinedienst" : "Onlinedienste",
+		 c->n_angebote, c->n_angebote == 1 ? "Angebot" : "Angebote");
+}

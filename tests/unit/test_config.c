@@ -1,0 +1,1276 @@
+/*
+ * test_config.c - unit tests of config/ (YAML loader, CSV reader, registers).
+ *
+ * Every test works in its own directory made with mkdtemp():
+ *   DIR/conf/ozgmon.yaml   the configuration under test
+ *   DIR/reg/NAME.csv       small register fixtures (written by the fixture)
+ * so the YAML names the registers relative to its own folder (../reg/...).
+ *
+ * The real registers are looked up in $OZG_DATA_DIR (default "data/registers",
+ * relative to the directory the tests run in).
+ */
+#include <check.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "config/csv.h"
+
+/* ---- fixture ---------------------------------------------------------------- */
+
+static char tdir[1024];		/* the test's directory */
+static char cfgpath[PATH_MAX];		/* DIR/conf/ozgmon.yaml */
+static struct cfg_errors errs;
+static struct cfg *cfg;
+
+static const char KREISE_CSV[] =	/* reordered and extra columns, CRLF */
+	"name,population,extra,kreis_ags\r\n"
+	"\"Erfurt, Stadt\",213692,x,16051\r\n"
+	"Unstrut-Hainich-Kreis,101698,,16064\r\n";
+
+static const char VERBAENDE_CSV[] =
+	"verband_ars,kreis_ags,name,verwaltungssitz\n"
+	"160510000,16051,\"Erfurt, Stadt\",\n"
+	"160640046,16064,\"Mühlhausen/Thüringen, Stadt\",\n"
+	"160645001,16064,\"VG \"\"Bad Tennstedt\"\"\",Bad Tennstedt\n";
+
+static const char GEMEINDEN_CSV[] =
+	"ags,ars,name,gemeinde_typ,kreis_ags,verband_ars,population\n"
+	"16051000,160510000000,\"Erfurt, Stadt\",Kreisfreie Stadt,16051,160510000,213692\n"
+	"16064046,160640046046,\"Mühlhausen/Thüringen, Stadt\",Stadt,16064,160640046,35913\n"
+	"16064005,160645001005,Ballhausen,Gemeinde,16064,160645001,813\n"
+	"16064004,160645001004,\"Bad Tennstedt, Stadt\",Stadt,16064,160645001,2474\n";
+
+static const char LEISTUNGEN_CSV[] =
+	"ozg_id,ozg_leistung,lebenslage_id,lebenslage,themenfeld_id,themenfeld\n"
+	"10000,Elterngeld,26,Geburt,6,Familie & Kind\n"
+	"10124,\"Meldewesen, An- und Abmeldung\",9,Umzug,2,Bauen & Wohnen\n"
+	"10130,Dienst- und Fachaufsichtsbeschwerde,20,Engagement & Beteiligung,5,Engagement & Hobby\n";
+
+/* Appended to every YAML of a test that does not bring its own registers. */
+static const char REGS_YAML[] =
+	"registers:\n"
+	"  land: { key: \"16\", name: \"Thüringen\" }\n"
+	"  kreise: ../reg/kreise.csv\n"
+	"  verbaende: ../reg/verbaende.csv\n"
+	"  gemeinden: ../reg/gemeinden.csv\n"
+	"  leistungen: ../reg/leistungen.csv\n";
+
+/* out = DIR/rel; the test fails if the path does not fit. */
+static void tpath(char *out, size_t outsz, const char *rel)
+{
+	int n = snprintf(out, outsz, "%s/%s", tdir, rel);
+	ck_assert_msg(n > 0 && (size_t)n < outsz, "path too long: %s/%s", tdir, rel);
+}
+
+/* Writes len bytes of data to DIR/rel. */
+static void put_file(const char *rel, const char *data, size_t len)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	tpath(path, sizeof path, rel);
+	f = fopen(path, "wb");
+	ck_assert_msg(f != NULL, "cannot create %s", path);
+	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static void put_text(const char *rel, const char *text)
+{
+	put_file(rel, text, strlen(text));
+}
+
+static void setup(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char sub[PATH_MAX];
+
+	snprintf(tdir, sizeof tdir, "%s/ozgmon-test-config.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	ck_assert_msg(mkdtemp(tdir) != NULL, "mkdtemp failed");
+	tpath(sub, sizeof sub, "conf");
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	tpath(sub, sizeof sub, "reg");
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	tpath(cfgpath, sizeof cfgpath, "conf/ozgmon.yaml");
+	put_text("reg/kreise.csv", KREISE_CSV);
+	put_text("reg/verbaende.csv", VERBAENDE_CSV);
+	put_text("reg/gemeinden.csv", GEMEINDEN_CSV);
+	put_text("reg/leistungen.csv", LEISTUNGEN_CSV);
+	memset(&errs, 0, sizeof errs);
+	cfg = NULL;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void teardown(void)
+{
+	cfg_free(cfg);
+	cfg = NULL;
+	cfg_errors_free(&errs);
+	nftw(tdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Writes the YAML (plus REGS_YAML unless raw) and loads it. */
+static struct cfg *load_yaml(const char *yaml, bool raw)
+{
+	char *text;
+	size_t n = strlen(yaml);
+
+	text = malloc(n + sizeof REGS_YAML);
+	ck_assert_ptr_nonnull(text);
+	memcpy(text, yaml, n);
+	memcpy(text + n, REGS_YAML, sizeof REGS_YAML);
+	put_text("conf/ozgmon.yaml", raw ? yaml : text);
+	free(text);
+	cfg_free(cfg);
+	cfg_errors_free(&errs);
+	cfg = cfg_load(cfgpath, &errs);
+	return cfg;
+}
+
+static void dump_errors(char *out, size_t outsz)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < errs.n && used + 1 < outsz; i++) {
+		char line[1024];
+		cfg_error_format(&errs.v[i], line, sizeof line);
+		used += (size_t)snprintf(out + used, outsz - used, "\n  %s", line);
+	}
+}
+
+/*
+ * Asserts that an error of a file ending in `suffix` sits at line:col, that
+ * its message contains `msg`, and that it formats as "FILE:LINE:COL: MSG".
+ */
+static void expect_error(const char *suffix, unsigned line, unsigned col, const char *msg)
+{
+	char all[8192];
+
+	for (size_t i = 0; i < errs.n; i++) {
+		const struct cfg_error *e = &errs.v[i];
+		size_t fl = strlen(e->file), sl = strlen(suffix);
+		char want[2048], got[2048];
+		if (fl < sl || strcmp(e->file + fl - sl, suffix) != 0 || e->line != line ||
+		    e->col != col || !strstr(e->msg, msg))
+			continue;
+		if (line)
+			snprintf(want, sizeof want, "%s:%u:%u: %s", e->file, line, col, e->msg);
+		else
+			snprintf(want, sizeof want, "%s: %s", e->file, e->msg);
+		cfg_error_format(e, got, sizeof got);
+		ck_assert_str_eq(got, want);
+		return;
+	}
+	dump_errors(all, sizeof all);
+	ck_abort_msg("no error %s:%u:%u containing \"%s\"; got %zu:%s", suffix, line, col, msg,
+		     errs.n, all);
+}
+
+/* ---- cfg_parse_duration ---------------------------------------------------- */
+
+static const struct {
+	const char *in;
+	int rc;
+	unsigned ms;
+} dur_cases[] = {
+	{ "1500ms", 0, 1500 },
+	{ "10s", 0, 10000 },
+	{ "5m", 0, 300000 },
+	{ "1h", 0, 3600000 },
+	{ "0s", 0, 0 },
+	{ "007s", 0, 7000 },
+	{ "24h", 0, 86400000 },
+	{ "4294967295ms", 0, 4294967295u },
+	{ "1193h", 0, 4294800000u },
+	{ "1194h", -1, 0 },		/* overflow after the unit */
+	{ "4294967296ms", -1, 0 },	/* overflow of the number */
+	{ "99999999999999999999999s", -1, 0 },
+	{ "", -1, 0 },
+	{ "10", -1, 0 },		/* no unit */
+	{ "s", -1, 0 },
+	{ "-5s", -1, 0 },
+	{ "+5s", -1, 0 },
+	{ " 5s", -1, 0 },
+	{ "5 s", -1, 0 },
+	{ "5s ", -1, 0 },
+	{ "5S", -1, 0 },
+	{ "5sec", -1, 0 },
+	{ "1.5s", -1, 0 },
+	{ "0x10s", -1, 0 },
+	{ "5d", -1, 0 },
+	{ "5mss", -1, 0 },
+};
+
+START_TEST(test_duration)
+{
+	unsigned ms = 12345;
+	int rc = cfg_parse_duration(dur_cases[_i].in, &ms);
+
+	ck_assert_msg(rc == dur_cases[_i].rc, "'%s': rc %d, want %d", dur_cases[_i].in, rc,
+		      dur_cases[_i].rc);
+	if (rc == 0)
+		ck_assert_uint_eq(ms, dur_cases[_i].ms);
+	else
+		ck_assert_uint_eq(ms, 12345);	/* untouched on error */
+}
+END_TEST
+
+START_TEST(test_duration_null)
+{
+	unsigned ms;
+	ck_assert_int_eq(cfg_parse_duration(NULL, &ms), -1);
+}
+END_TEST
+
+/* ---- CSV reader ------------------------------------------------------------- */
+
+START_TEST(test_csv_quoting)
+{
+	static const char in[] = "a,\"b,c\",\"d\"\"e\"\r\n"
+				 "\"x\ny\",,\"\"\r\n"
+				 "07545,Mühlhausen/Thüringen,z";
+	struct csv c;
+
+	ck_assert_int_eq(csv_open_mem(&c, in, sizeof in - 1, 100), 0);
+	ck_assert_int_eq(csv_next(&c), 1);
+	ck_assert_uint_eq(c.nf, 3);
+	ck_assert_str_eq(c.f[0].s, "a");
+	ck_assert_str_eq(c.f[1].s, "b,c");
+	ck_assert_str_eq(c.f[2].s, "d\"e");
+	ck_assert_uint_eq(c.f[2].len, 3);
+	ck_assert_uint_eq(c.f[1].col, 3);
+	ck_assert_uint_eq(c.f[2].col, 9);
+	ck_assert_uint_eq(c.rec_line, 1);
+
+	ck_assert_int_eq(csv_next(&c), 1);
+	ck_assert_uint_eq(c.rec_line, 2);
+	ck_assert_uint_eq(c.nf, 3);
+	ck_assert_str_eq(c.f[0].s, "x\ny");	/* a line break inside quotes */
+	ck_assert_str_eq(c.f[1].s, "");
+	ck_assert_str_eq(c.f[2].s, "");
+	ck_assert_uint_eq(c.f[1].line, 3);	/* the field after it is on line 3 */
+	ck_assert_uint_eq(c.f[1].col, 4);
+
+	ck_assert_int_eq(csv_next(&c), 1);	/* last line without a line end */
+	ck_assert_uint_eq(c.rec_line, 4);
+	ck_assert_str_eq(c.f[0].s, "07545");	/* leading zero kept */
+	ck_assert_str_eq(c.f[1].s, "Mühlhausen/Thüringen");
+	ck_assert_uint_eq(c.f[2].col, 30);	/* byte column: ü is two bytes */
+	ck_assert_int_eq(csv_find(&c, "z"), 2);
+	ck_assert_int_eq(csv_find(&c, "nope"), -1);
+	ck_assert_int_eq(csv_next(&c), 0);
+	ck_assert_int_eq(csv_next(&c), 0);
+	csv_close(&c);
+	csv_close(&c);		/* twice is harmless */
+	csv_close(NULL);
+}
+END_TEST
+
+START_TEST(test_csv_bom_blank_lines)
+{
+	static const char in[] = "\xEF\xBB\xBF" "h1,h2\n\n\r\nv1,v2\n\n";
+	struct csv c;
+
+	ck_assert_int_eq(csv_open_mem(&c, in, sizeof in - 1, 100), 0);
+	ck_assert_int_eq(csv_next(&c), 1);
+	ck_assert_str_eq(c.f[0].s, "h1");
+	ck_assert_uint_eq(c.f[0].col, 1);
+	ck_assert_int_eq(csv_next(&c), 1);
+	ck_assert_uint_eq(c.rec_line, 4);
+	ck_assert_str_eq(c.f[1].s, "v2");
+	ck_assert_int_eq(csv_next(&c), 0);
+	csv_close(&c);
+}
+END_TEST
+
+/* Inputs whose first record is bad; the second record ("ok") must still be read. */
+static const struct {
+	const char *in;
+	size_t len;	/* 0: strlen */
+	unsigned line, col;
+	const char *msg;
+} csv_bad[] = {
+	{ "a,\"b\"x,c\nok\n", 0, 1, 6, "unexpected character after closing quote" },
+	{ "a,b\"c\nok\n", 0, 1, 4, "quote inside an unquoted field" },
+	{ "a,b\rc\nok\n", 0, 1, 4, "carriage return without line feed" },
+	{ "a,\xff\nok\n", 0, 1, 3, "invalid UTF-8" },
+	{ "a,\xC3\x28\nok\n", 0, 1, 3, "invalid UTF-8" },
+	{ "a,\xED\xA0\x80\nok\n", 0, 1, 3, "invalid UTF-8" },	/* a surrogate */
+	{ "a,b\0c\nok\n", 9, 1, 4, "NUL byte" },
+	{ "a,0123456789X\nok\n", 0, 1, 3, "field longer than 10 bytes" },
+	{ "a,\"0123456789X\"\nok\n", 0, 1, 3, "field longer than 10 bytes" },
+};
+
+START_TEST(test_csv_errors)
+{
+	size_t len = csv_bad[_i].len ? csv_bad[_i].len : strlen(csv_bad[_i].in);
+	struct csv c;
+
+	ck_assert_int_eq(csv_open_mem(&c, csv_bad[_i].in, len, 10), 0);
+	ck_assert_int_eq(csv_next(&c), -1);
+	ck_assert_uint_eq(c.err_line, csv_bad[_i].line);
+	ck_assert_uint_eq(c.err_col, csv_bad[_i].col);
+	ck_assert_msg(strstr(c.err, csv_bad[_i].msg), "'%s' lacks '%s'", c.err, csv_bad[_i].msg);
+	ck_assert_int_eq(csv_next(&c), 1);
+	ck_assert_uint_eq(c.rec_line, 2);
+	ck_assert_str_eq(c.f[0].s, "ok");
+	ck_assert_int_eq(csv_next(&c), 0);
+	csv_close(&c);
+}
+END_TEST
+
+START_TEST(test_csv_unterminated)
+{
+	static const char in[] = "a,b\nc,\"open\nmore\n";
+	struct csv c;
+
+	ck_assert_int_eq(csv_open_mem(&c, in, sizeof in - 1, 100), 0);
+	ck_assert_int_eq(csv_next(&c), 1);
+	ck_assert_int_eq(csv_next(&c), -1);
+	ck_assert_uint_eq(c.err_line, 2);
+	ck_assert_uint_eq(c.err_col, 3);
+	ck_assert_str_eq(c.err, "unterminated quoted field");
+	ck_assert_int_eq(csv_next(&c), 0);
+	csv_close(&c);
+}
+END_TEST
+
+START_TEST(test_csv_read_file_limits)
+{
+	char path[PATH_MAX], why[128], *buf = NULL;
+	size_t len = 0;
+
+	put_text("reg/small.csv", "0123456789");
+	tpath(path, sizeof path, "reg/small.csv");
+	ck_assert_int_eq(csv_read_file(path, 10, &buf, &len, why, sizeof why), 0);
+	ck_assert_uint_eq(len, 10);
+	ck_assert_str_eq(buf, "0123456789");
+	free(buf);
+	ck_assert_int_eq(csv_read_file(path, 9, &buf, &len, why, sizeof why), -1);
+	ck_assert_str_eq(why, "larger than 9 bytes");
+	ck_assert_ptr_null(buf);
+	tpath(path, sizeof path, "reg");
+	ck_assert_int_eq(csv_read_file(path, 9, &buf, &len, why, sizeof why), -1);
+	ck_assert_str_eq(why, "not a regular file");
+	tpath(path, sizeof path, "reg/none.csv");
+	ck_assert_int_eq(csv_read_file(path, 9, &buf, &len, why, sizeof why), -1);
+	ck_assert_str_eq(why, "No such file or directory");
+}
+END_TEST
+
+/* ---- a valid configuration ---------------------------------------------------- */
+
+static const char VALID_YAML[] =
+	"global:\n"
+	"  interval: 30s\n"
+	"  max_per_host: 2\n"
+	"  connect_to: [ \"::127.0.0.1:18080\" ]\n"
+	"  resolve:\n"
+	"    - portal.example.de:443:127.0.0.1\n"
+	"onlinedienste:\n"
+	"  - id: erfurt-wohnsitz\n"
+	"    name: \"Wohnsitz anmelden\"\n"
+	"    url: https://service.erfurt.de/wohnsitz\n"
+	"    provider: \"Stadt Erfurt\"\n"
+	"    efa: false\n"
+	"    probe: { expect_status: [200, \"300-399\", \"404\"], body_contains: \"Antrag\" }\n"
+	"  - id: th-elterngeld\n"
+	"    url: http://[::1]:8080/elterngeld?x=1\n"
+	"    efa: true\n"
+	"    interval: 5s\n"
+	"angebote:\n"
+	"  - { area: \"16051000\", ozg_id: \"10124\", dienst: erfurt-wohnsitz, reifegrad: 3 }\n"
+	"  - { area: \"16\", ozg_id: \"10000\", dienst: th-elterngeld, reifegrad: 4 }\n"
+	"  - area: 160645001\n"
+	"    ozg_id: 10130\n"
+	"    dienst: erfurt-wohnsitz\n"
+	"    reifegrad: 0\n";
+
+START_TEST(test_valid)
+{
+	const struct cfg_dienst *d;
+	const struct cfg_global *g;
+	char dump[8192];
+
+	load_yaml(VALID_YAML, false);
+	dump_errors(dump, sizeof dump);
+	ck_assert_msg(cfg != NULL, "errors:%s", dump);
+	ck_assert_uint_eq(errs.n, 0);
+	ck_assert_str_eq(cfg->path, cfgpath);
+
+	g = &cfg->global;
+	ck_assert_str_eq(g->listen, "127.0.0.1:9717");	/* defaults */
+	ck_assert_str_eq(g->data_dir, "/var/lib/ozgmon");
+	ck_assert_str_eq(g->language, "de");
+	ck_assert_str_eq(g->log_level, "info");
+	ck_assert_uint_eq(g->timeout_ms, 10000);
+	ck_assert_uint_eq(g->max_concurrency, 512);
+	ck_assert_int_eq(g->reifegrad_max, 4);
+	ck_assert_uint_eq(g->interval_ms, 30000);	/* set */
+	ck_assert_uint_eq(g->max_per_host, 2);
+	ck_assert_uint_eq(g->n_connect_to, 1);
+	ck_assert_str_eq(g->connect_to[0], "::127.0.0.1:18080");
+	ck_assert_uint_eq(g->n_resolve, 1);
+	ck_assert_str_eq(g->resolve[0], "portal.example.de:443:127.0.0.1");
+
+	ck_assert_uint_eq(cfg->n_dienste, 2);
+	d = cfg_find_dienst(cfg, "erfurt-wohnsitz");
+	ck_assert_ptr_nonnull(d);
+	ck_assert_str_eq(d->name, "Wohnsitz anmelden");
+	ck_assert_str_eq(d->url, "https://service.erfurt.de/wohnsitz");
+	ck_assert_str_eq(d->provider, "Stadt Erfurt");
+	ck_assert(!d->efa);
+	ck_assert_uint_eq(d->interval_ms, 30000);
+	ck_assert_uint_eq(d->timeout_ms, 10000);
+	ck_assert_uint_eq(d->probe.n_expect_status, 3);
+	ck_assert_uint_eq(d->probe.expect_status[0].lo, 200);
+	ck_assert_uint_eq(d->probe.expect_status[0].hi, 200);
+	ck_assert_uint_eq(d->probe.expect_status[1].lo, 300);
+	ck_assert_uint_eq(d->probe.expect_status[1].hi, 399);
+	ck_assert_uint_eq(d->probe.expect_status[2].lo, 404);
+	ck_assert_uint_eq(d->probe.expect_status[2].hi, 404);
+	ck_assert_str_eq(d->probe.body_contains, "Antrag");
+	ck_assert_ptr_eq(d->mark.file, cfg->path);
+	ck_assert_uint_eq(d->mark.line, 8);
+	ck_assert_uint_eq(d->mark.col, 5);
+
+	d = cfg_find_dienst(cfg, "th-elterngeld");
+	ck_assert_ptr_nonnull(d);
+	ck_assert_str_eq(d->name, "th-elterngeld");	/* defaults to the id */
+	ck_assert_str_eq(d->provider, "");
+	ck_assert(d->efa);
+	ck_assert_uint_eq(d->interval_ms, 5000);
+	ck_assert_uint_eq(d->timeout_ms, 5000);		/* inherited 10s, cut to the interval */
+	ck_assert_uint_eq(d->probe.n_expect_status, 0);
+	ck_assert_ptr_null(d->probe.body_contains);
+	ck_assert_ptr_null(cfg_find_dienst(cfg, "nope"));
+	ck_assert_ptr_null(cfg_find_dienst(NULL, "nope"));
+
+	ck_assert_uint_eq(cfg->n_angebote, 3);
+	ck_assert_str_eq(cfg->angebote[0].area, "16051000");
+	ck_assert_int_eq(cfg->angebote[0].level, AREA_GEMEINDE);
+	ck_assert_str_eq(cfg->angebote[0].ozg_id, "10124");
+	ck_assert_str_eq(cfg->dienste[cfg->angebote[0].dienst].id, "erfurt-wohnsitz");
+	ck_assert_int_eq(cfg->angebote[0].reifegrad, 3);
+	ck_assert_uint_eq(cfg->angebote[0].mark.line, 19);
+	ck_assert_uint_eq(cfg->angebote[0].mark.col, 5);
+	ck_assert_int_eq(cfg->angebote[1].level, AREA_LAND);
+	ck_assert_str_eq(cfg->dienste[cfg->angebote[1].dienst].id, "th-elterngeld");
+	ck_assert_int_eq(cfg->angebote[1].reifegrad, 4);
+	ck_assert_int_eq(cfg->angebote[2].level, AREA_VERBAND);
+	ck_assert_str_eq(cfg->angebote[2].area, "160645001");
+	ck_assert_str_eq(cfg->angebote[2].ozg_id, "10130");
+	ck_assert_int_eq(cfg->angebote[2].reifegrad, 0);
+}
+END_TEST
+
+START_TEST(test_valid_registers)
+{
+	const struct registers *r;
+	const struct reg_gemeinde *g;
+	const struct reg_leistung *l;
+	char sum[512];
+
+	ck_assert_ptr_nonnull(load_yaml(VALID_YAML, false));
+	r = &cfg->reg;
+	ck_assert_str_eq(r->land_key, "16");
+	ck_assert_str_eq(r->land_name, "Thüringen");
+	ck_assert_uint_eq(r->n_kreise, 2);
+	ck_assert_uint_eq(r->n_verbaende, 3);
+	ck_assert_uint_eq(r->n_gemeinden, 4);
+	ck_assert_uint_eq(r->n_leistungen, 3);
+	/* columns found by name although reordered, extra columns ignored */
+	ck_assert_str_eq(reg_find_kreis(r, "16051")->name, "Erfurt, Stadt");
+	ck_assert_int_eq(reg_find_kreis(r, "16064")->population, 101698);
+	ck_assert_ptr_null(reg_find_kreis(r, "16099"));
+	ck_assert_str_eq(reg_find_verband(r, "160645001")->name, "VG \"Bad Tennstedt\"");
+	ck_assert_str_eq(reg_find_verband(r, "160645001")->kreis, "16064");
+	g = reg_find_gemeinde(r, "16064046");
+	ck_assert_ptr_nonnull(g);
+	ck_assert_str_eq(g->name, "Mühlhausen/Thüringen, Stadt");
+	ck_assert_str_eq(g->ars, "160640046046");
+	ck_assert_str_eq(g->kreis, "16064");
+	ck_assert_str_eq(g->verband, "160640046");
+	ck_assert_int_eq(g->population, 35913);
+	ck_assert_ptr_eq(reg_find_gemeinde(r, "160640046046"), g);	/* by ARS */
+	ck_assert_ptr_null(reg_find_gemeinde(r, "160645001046"));	/* ARS of no Gemeinde */
+	ck_assert_ptr_null(reg_find_gemeinde(r, "1606404"));
+	ck_assert_ptr_null(reg_find_gemeinde(NULL, "16064046"));
+	/* arrays are sorted by key */
+	ck_assert_str_eq(r->gemeinden[0].ags, "16051000");
+	ck_assert_str_eq(r->gemeinden[1].ags, "16064004");
+	ck_assert_str_eq(r->gemeinden[3].ags, "16064046");
+	l = reg_find_leistung(r, "10124");
+	ck_assert_ptr_nonnull(l);
+	ck_assert_str_eq(l->name, "Meldewesen, An- und Abmeldung");
+	ck_assert_int_eq(l->themenfeld_id, 2);
+	ck_assert_str_eq(l->themenfeld, "Bauen & Wohnen");
+	ck_assert_ptr_null(reg_find_leistung(r, "10125"));
+
+	cfg_summary(cfg, sum, sizeof sum);
+	ck_assert_str_eq(sum, "1 Land, 2 Kreise, 3 Gemeindeverbände, 4 Gemeinden "
+			      "(252892 inhabitants); 3 OZG-Leistungen; 2 Onlinedienste "
+			      "(probe targets); 3 Angebote");
+	cfg_summary(NULL, sum, sizeof sum);
+	ck_assert_str_eq(sum, "no configuration");
+}
+END_TEST
+
+START_TEST(test_global_values)
+{
+	static const char yaml[] =
+		"global:\n"
+		"  listen: \"[::1]:9000\"\n"
+		"  data_dir: /srv/ozgmon\n"
+		"  interval: 1h\n"
+		"  timeout: 1500ms\n"
+		"  max_concurrency: 65536\n"
+		"  max_per_host: 1024\n"
+		"  language: en\n"
+		"  log_level: debug\n"
+		"  reifegrad_max: 7\n"
+		"onlinedienste:\n"
+		"  - { id: a, url: \"https://a.example\", timeout: 2s }\n"
+		"angebote:\n"
+		"  - { area: \"16064\", ozg_id: \"10000\", dienst: a, reifegrad: 7 }\n";
+
+	ck_assert_ptr_nonnull(load_yaml(yaml, false));
+	ck_assert_str_eq(cfg->global.listen, "[::1]:9000");
+	ck_assert_str_eq(cfg->global.data_dir, "/srv/ozgmon");
+	ck_assert_uint_eq(cfg->global.interval_ms, 3600000);
+	ck_assert_uint_eq(cfg->global.timeout_ms, 1500);
+	ck_assert_uint_eq(cfg->global.max_concurrency, 65536);
+	ck_assert_uint_eq(cfg->global.max_per_host, 1024);
+	ck_assert_str_eq(cfg->global.language, "en");
+	ck_assert_str_eq(cfg->global.log_level, "debug");
+	ck_assert_int_eq(cfg->global.reifegrad_max, 7);
+	ck_assert_uint_eq(cfg->dienste[0].interval_ms, 3600000);
+	ck_assert_uint_eq(cfg->dienste[0].timeout_ms, 2000);
+	ck_assert_int_eq(cfg->angebote[0].reifegrad, 7);
+	ck_assert_int_eq(cfg->angebote[0].level, AREA_KREIS);
+	ck_assert_uint_eq(cfg->global.n_connect_to, 0);
+	ck_assert_ptr_null(cfg->global.connect_to);
+}
+END_TEST
+
+START_TEST(test_short_interval_cuts_default_timeout)
+{
+	ck_assert_ptr_nonnull(load_yaml("global:\n  interval: 2s\n", false));
+	ck_assert_uint_eq(cfg->global.interval_ms, 2000);
+	ck_assert_uint_eq(cfg->global.timeout_ms, 2000);
+}
+END_TEST
+
+START_TEST(test_empty_sections)
+{
+	/* null sections and lists are empty; onlinedienste and angebote are optional */
+	ck_assert_ptr_nonnull(load_yaml("global:\nonlinedienste:\nangebote: []\n", false));
+	ck_assert_uint_eq(cfg->n_dienste, 0);
+	ck_assert_uint_eq(cfg->n_angebote, 0);
+	ck_assert_ptr_null(cfg_find_dienst(cfg, "a"));
+}
+END_TEST
+
+START_TEST(test_bom_tolerated)
+{
+	ck_assert_ptr_nonnull(load_yaml("\xEF\xBB\xBFglobal:\n  interval: 20s\n", false));
+	ck_assert_uint_eq(cfg->global.interval_ms, 20000);
+	/* positions count from after the mark */
+	ck_assert_ptr_null(load_yaml("\xEF\xBB\xBFglobal:\n  intervall: 20s\n", false));
+	expect_error("conf/ozgmon.yaml", 2, 3, "unknown key 'intervall'");
+}
+END_TEST
+
+START_TEST(test_absolute_register_path)
+{
+	char yaml[4 * PATH_MAX];
+
+	snprintf(yaml, sizeof yaml,
+		 "registers:\n"
+		 "  land: { key: \"16\", name: \"Thüringen\" }\n"
+		 "  kreise: %s/reg/kreise.csv\n"
+		 "  verbaende: ../reg/verbaende.csv\n"
+		 "  gemeinden: ../reg/gemeinden.csv\n"
+		 "  leistungen: ../reg/leistungen.csv\n", tdir);
+	ck_assert_ptr_nonnull(load_yaml(yaml, true));
+	ck_assert_uint_eq(cfg->reg.n_kreise, 2);
+}
+END_TEST
+
+/* ---- YAML errors, one table row per error class ------------------------------ */
+
+#define DIENST "onlinedienste:\n  - id: erfurt-wohnsitz\n    url: https://service.erfurt.de/wohnsitz\n"
+#define ANGEBOT(area, ozg, dienst, rg) \
+	"  - { area: \"" area "\", ozg_id: \"" ozg "\", dienst: " dienst ", reifegrad: " rg " }\n"
+
+static const struct err_case {
+	const char *yaml;
+	bool raw;		/* true: no registers block appended */
+	unsigned line, col;
+	const char *msg;	/* expected substring */
+	size_t n;		/* expected number of errors */
+} err_cases[] = {
+	/* unknown keys, with and without a suggestion */
+	{ "global:\n  intervall: 30s\n", false, 2, 3,
+	  "unknown key 'intervall' (did you mean 'interval'?)", 1 },
+	{ "global:\n  max_conncurency: 3\n", false, 2, 3,
+	  "unknown key 'max_conncurency' (did you mean 'max_concurrency'?)", 1 },
+	{ "globl:\n  interval: 30s\n", false, 1, 1, "unknown key 'globl' (did you mean 'global'?)", 1 },
+	{ "global:\n  colour: red\n", false, 2, 3, "unknown key 'colour'", 1 },
+	{ DIENST "    timout: 5s\n", false, 4, 5, "unknown key 'timout' (did you mean 'timeout'?)", 1 },
+	{ DIENST "    probe: { expect: [200] }\n", false, 4, 14, "unknown key 'expect'", 1 },
+	/* duplicate keys */
+	{ "global:\n  interval: 30s\n  interval: 40s\n", false, 3, 3,
+	  "duplicate key 'interval' (first at line 2)", 1 },
+	{ DIENST "    id: other\n", false, 4, 5, "duplicate key 'id' (first at line 2)", 1 },
+	/* wrong types */
+	{ "global: [1]\n", false, 1, 9, "global: expected a mapping, found a list", 1 },
+	{ "global:\n  connect_to: \"::1:80\"\n", false, 2, 15,
+	  "connect_to: expected a list, found a string '::1:80'", 1 },
+	{ "global:\n  data_dir: [a]\n", false, 2, 13, "data_dir: expected a string, found a list", 1 },
+	{ "global:\n  data_dir: {}\n", false, 2, 13, "data_dir: expected a string, found a mapping", 1 },
+	{ "global:\n  listen: ~\n", false, 2, 11, "listen: expected a string, found null", 1 },
+	{ "global:\n  max_concurrency: \"512\"\n", false, 2, 20,
+	  "max_concurrency: expected an integer, found a string '512'", 1 },
+	{ "global:\n  max_per_host: true\n", false, 2, 17,
+	  "max_per_host: expected an integer, found a boolean", 1 },
+	{ DIENST "    efa: yes\n", false, 4, 10,
+	  "efa: expected a boolean (true or false), found a string 'yes'", 1 },
+	{ DIENST "    efa: 1\n", false, 4, 10,
+	  "efa: expected a boolean (true or false), found an integer", 1 },
+	{ "onlinedienste: { id: a }\n", false, 1, 16,
+	  "onlinedienste: expected a list, found a mapping", 1 },
+	{ "onlinedienste:\n  - just-a-string\n", false, 2, 5,
+	  "onlinedienste entry: expected a mapping, found a string 'just-a-string'", 1 },
+	{ "angebote: 5\n", false, 1, 11, "angebote: expected a list, found an integer", 1 },
+	{ "global:\n  [a]: 1\n", false, 2, 3, "a key must be a string, found a list", 1 },
+	{ "global:\n  interval: [1s]\n", false, 2, 13,
+	  "interval: expected a duration such as 10s, found a list", 1 },
+	/* ranges */
+	{ "global:\n  max_concurrency: 0\n", false, 2, 20,
+	  "max_concurrency: 0 is out of range 1..65536", 1 },
+	{ "global:\n  max_concurrency: 65537\n", false, 2, 20,
+	  "max_concurrency: 65537 is out of range 1..65536", 1 },
+	{ "global:\n  max_concurrency: 99999999999999999999999\n", false, 2, 20,
+	  "max_concurrency: 99999999999999999999999 is out of range 1..65536", 1 },
+	{ "global:\n  max_per_host: 1025\n", false, 2, 17,
+	  "max_per_host: 1025 is out of range 1..1024", 1 },
+	{ "global:\n  max_per_host: -1\n", false, 2, 17,
+	  "max_per_host: -1 is out of range 1..1024", 1 },
+	{ "global:\n  interval: 25h\n", false, 2, 13, "interval: 25h is out of range 1s..24h", 1 },
+	{ "global:\n  interval: 999ms\n", false, 2, 13,
+	  "interval: 999ms is out of range 1s..24h", 1 },
+	{ "global:\n  timeout: 99ms\n", false, 2, 12, "timeout: 99ms is out of range 100ms..24h", 1 },
+	{ "global:\n  interval: 10s\n  timeout: 11s\n", false, 3, 12,
+	  "timeout: 11s is longer than the interval 10s", 1 },
+	{ "global:\n  language: fr\n", false, 2, 13,
+	  "language: 'fr' is not supported (expected de or en)", 1 },
+	{ "global:\n  log_level: verbose\n", false, 2, 14,
+	  "log_level: 'verbose' is not one of debug, info, warn, error", 1 },
+	{ "global:\n  reifegrad_max: 5\n", false, 2, 18,
+	  "reifegrad_max: 5 must be 4 (maturity model 1.1) or 7 (model 2.0)", 1 },
+	{ "global:\n  listen: localhost\n", false, 2, 11, "listen: 'localhost' has no port", 1 },
+	{ "global:\n  listen: \"127.0.0.1:99999\"\n", false, 2, 11,
+	  "listen: '127.0.0.1:99999' has a bad port", 1 },
+	{ "global:\n  resolve: [ \"portal.example.de\" ]\n", false, 2, 14,
+	  "resolve: 'portal.example.de' is not a curl RESOLVE entry", 1 },
+	{ "global:\n  data_dir: \"\"\n", false, 2, 13, "data_dir: must not be empty", 1 },
+	/* durations */
+	{ "global:\n  interval: 60\n", false, 2, 13,
+	  "interval: bad duration '60' (expected an integer with a unit ms, s, m or h", 1 },
+	{ "global:\n  timeout: -5s\n", false, 2, 12, "timeout: bad duration '-5s'", 1 },
+	{ "global:\n  interval: 99999999999h\n", false, 2, 13,
+	  "interval: bad duration '99999999999h'", 1 },
+	{ DIENST "    interval: 5s\n    timeout: 6s\n", false, 5, 14,
+	  "timeout: 6s is longer than the interval 5s", 1 },
+	{ DIENST "    interval: 10 s\n", false, 4, 15, "interval: bad duration '10 s'", 1 },
+	/* onlinedienste */
+	{ "onlinedienste:\n  - url: https://a.example/\n", false, 2, 5,
+	  "missing required key 'id' in onlinedienst", 1 },
+	{ "onlinedienste:\n  - id: a\n", false, 2, 5, "missing required key 'url' in onlinedienst", 1 },
+	{ "onlinedienste:\n  - { id: a, url: \"https://a.example\" }\n  - name: x\n"
+	  "    id: a\n    url: https://b.example/\n", false, 4, 9,
+	  "duplicate onlinedienst id 'a' (first at line 2)", 1 },
+	{ "onlinedienste:\n  - id: Erfurt\n    url: https://a.example/\n", false, 2, 9,
+	  "id: 'Erfurt' is not a valid id", 1 },
+	{ "onlinedienste:\n  - id: -x\n    url: https://a.example/\n", false, 2, 9,
+	  "id: '-x' is not a valid id", 1 },
+	{ "onlinedienste:\n  - id: a.b\n    url: https://a.example/\n", false, 2, 9,
+	  "id: 'a.b' is not a valid id", 1 },
+	{ "onlinedienste:\n  - id: "
+	  "a1234567890123456789012345678901234567890123456789012345678901234\n"
+	  "    url: https://a.example/\n", false, 2, 9, "is not a valid id", 1 },
+	{ "onlinedienste:\n  - id: a\n    url: ftp://a.example/\n", false, 3, 10,
+	  "url: 'ftp://a.example/' must start with http:// or https://", 1 },
+	{ "onlinedienste:\n  - id: a\n    url: a.example/x\n", false, 3, 10,
+	  "must start with http:// or https://", 1 },
+	{ "onlinedienste:\n  - id: a\n    url: https:///x\n", false, 3, 10,
+	  "url: 'https:///x' has no host", 1 },
+	{ "onlinedienste:\n  - id: a\n    url: https://\n", false, 3, 10, "has no host", 1 },
+	{ "onlinedienste:\n  - id: a\n    url: https://user:secret@a.example/\n", false, 3, 10,
+	  "must not contain credentials (user:password@)", 1 },
+	{ "onlinedienste:\n  - id: a\n    url: https://token@a.example/\n", false, 3, 10,
+	  "must not contain credentials", 1 },
+	{ "onlinedienste:\n  - id: a\n    url: \"https://a.example/a b\"\n", false, 3, 10,
+	  "contains whitespace or control characters", 1 },
+	{ "onlinedienste:\n  - id: a\n    url: \"https://a.example/\\x01\"\n", false, 3, 10,
+	  "url: 'https://a.example/?' contains whitespace or control characters", 1 },
+	{ "onlinedienste:\n  - id: a\n    url: https://a.example:0/\n", false, 3, 10,
+	  "has a bad port", 1 },
+	{ "onlinedienste:\n  - id: a\n    url: https://[zz]/\n", false, 3, 10,
+	  "has a bad IPv6 address", 1 },
+	{ DIENST "    probe: { expect_status: [600] }\n", false, 4, 30,
+	  "expect_status: 600 is out of range 100..599", 1 },
+	{ DIENST "    probe: { expect_status: [99] }\n", false, 4, 30,
+	  "expect_status: 99 is out of range 100..599", 1 },
+	{ DIENST "    probe: { expect_status: [\"300-200\"] }\n", false, 4, 30,
+	  "expect_status: '300-200' is not a status code or a range lo-hi within 100..599", 1 },
+	{ DIENST "    probe: { expect_status: [\"200-600\"] }\n", false, 4, 30,
+	  "expect_status: '200-600' is not a status code", 1 },
+	{ DIENST "    probe: { expect_status: [\"2xx\"] }\n", false, 4, 30,
+	  "expect_status: '2xx' is not a status code", 1 },
+	{ DIENST "    probe: { expect_status: [[200]] }\n", false, 4, 30,
+	  "expect_status: expected a status code or a range lo-hi, found a list", 1 },
+	{ DIENST "    probe: { expect_status: 200 }\n", false, 4, 29,
+	  "expect_status: expected a list, found an integer", 1 },
+	{ DIENST "    probe: { body_contains: \"\" }\n", false, 4, 29, "body_contains: must not be empty", 1 },
+	{ DIENST "    probe: [1]\n", false, 4, 12, "probe: expected a mapping, found a list", 1 },
+	/* angebote */
+	{ DIENST "angebote:\n  - { area: \"16051000\" }\n", false, 5, 5,
+	  "missing required key 'ozg_id' in angebot", 3 },
+	{ DIENST "angebote:\n  - area: \"16051000\"\n    ozg_id: \"10124\"\n    dienst: erfurt-wohnsitz\n",
+	  false, 5, 5, "missing required key 'reifegrad' in angebot", 1 },
+	{ DIENST "angebote:\n" ANGEBOT("16099", "10124", "erfurt-wohnsitz", "3"), false, 5, 13,
+	  "area: '16099' is not a Kreis in the registers", 1 },
+	{ DIENST "angebote:\n" ANGEBOT("16051999", "10124", "erfurt-wohnsitz", "3"), false, 5, 13,
+	  "area: '16051999' is not a Gemeinde (AGS) in the registers", 1 },
+	{ DIENST "angebote:\n" ANGEBOT("160510000999", "10124", "erfurt-wohnsitz", "3"), false, 5, 13,
+	  "area: '160510000999' is not a Gemeinde (ARS) in the registers", 1 },
+	{ DIENST "angebote:\n" ANGEBOT("160519999", "10124", "erfurt-wohnsitz", "3"), false, 5, 13,
+	  "area: '160519999' is not a Gemeindeverband in the registers", 1 },
+	{ DIENST "angebote:\n" ANGEBOT("15", "10124", "erfurt-wohnsitz", "3"), false, 5, 13,
+	  "area: '15' is not the Land of registers.land ('16')", 1 },
+	{ DIENST "angebote:\n" ANGEBOT("1605", "10124", "erfurt-wohnsitz", "3"), false, 5, 13,
+	  "area: '1605' must be an area key of 2 (Land), 5 (Kreis), 9 (Gemeindeverband), "
+	  "8 (Gemeinde AGS) or 12 (Gemeinde ARS) digits", 1 },
+	{ DIENST "angebote:\n" ANGEBOT("1605a", "10124", "erfurt-wohnsitz", "3"), false, 5, 13,
+	  "area: '1605a' must be an area key", 1 },
+	{ DIENST "angebote:\n" ANGEBOT("16051000", "99999", "erfurt-wohnsitz", "3"), false, 5, 33,
+	  "ozg_id: '99999' is not in the OZG-Leistungen catalog", 1 },
+	{ DIENST "angebote:\n" ANGEBOT("16051000", "1012", "erfurt-wohnsitz", "3"), false, 5, 33,
+	  "ozg_id: '1012' must be 5 digits", 1 },
+	{ DIENST "angebote:\n" ANGEBOT("16051000", "10124", "nix", "3"), false, 5, 50,
+	  "dienst: 'nix' is not defined in onlinedienste", 1 },
+	{ DIENST "angebote:\n" ANGEBOT("16051000", "10124", "erfurt-wohnsitz", "5"), false, 5, 78,
+	  "reifegrad: 5 is out of range 0..4", 1 },
+	{ DIENST "angebote:\n" ANGEBOT("16051000", "10124", "erfurt-wohnsitz", "-1"), false, 5, 78,
+	  "reifegrad: -1 is out of range 0..4", 1 },
+	{ "global: { reifegrad_max: 7 }\n" DIENST "angebote:\n"
+	  ANGEBOT("16051000", "10124", "erfurt-wohnsitz", "8"), false, 6, 78,
+	  "reifegrad: 8 is out of range 0..7", 1 },
+	{ DIENST "angebote:\n" ANGEBOT("16051000", "10124", "erfurt-wohnsitz", "3")
+	  ANGEBOT("16", "10124", "erfurt-wohnsitz", "3")
+	  ANGEBOT("16051000", "10124", "erfurt-wohnsitz", "2"), false, 7, 5,
+	  "duplicate angebot: area 16051000, ozg_id 10124, dienst 'erfurt-wohnsitz' "
+	  "(first at line 5)", 1 },
+	/* the document and the registers section */
+	{ "- a\n- b\n", true, 1, 1, "expected a mapping at the top level, found a list", 1 },
+	{ "global: {}\n", true, 1, 1, "missing required key 'registers' in the configuration", 1 },
+	{ "global: {}\nregisters:\n  land: { key: \"16\", name: T }\n  kreise: ../reg/kreise.csv\n"
+	  "  verbaende: ../reg/verbaende.csv\n  leistungen: ../reg/leistungen.csv\n", true, 3, 3,
+	  "missing required key 'gemeinden' in registers", 1 },
+	{ "registers:\n  land: { key: \"160\", name: T }\n  kreise: ../reg/kreise.csv\n"
+	  "  verbaende: ../reg/verbaende.csv\n  gemeinden: ../reg/gemeinden.csv\n"
+	  "  leistungen: ../reg/leistungen.csv\n", true, 2, 16,
+	  "key: '160' must be a 2-digit Land key", 1 },
+	{ "registers:\n  land: { key: \"16\" }\n  kreise: ../reg/kreise.csv\n"
+	  "  verbaende: ../reg/verbaende.csv\n  gemeinden: ../reg/gemeinden.csv\n"
+	  "  leistungen: ../reg/leistungen.csv\n", true, 2, 9,
+	  "missing required key 'name' in registers.land", 1 },
+	{ "registers:\n  land: { key: \"16\", name: T }\n  kreise: ../reg/nope.csv\n"
+	  "  verbaende: ../reg/verbaende.csv\n  gemeinden: ../reg/gemeinden.csv\n"
+	  "  leistungen: ../reg/leistungen.csv\n", true, 3, 11,
+	  "/conf/../reg/nope.csv': No such file or directory", 1 },
+	{ "registers:\n  land: { key: \"16\", name: T }\n  kreise: ../reg\n"
+	  "  verbaende: ../reg/verbaende.csv\n  gemeinden: ../reg/gemeinden.csv\n"
+	  "  leistungen: ../reg/leistungen.csv\n", true, 3, 11,
+	  "cannot open Kreise register", 1 },
+	/* hostile YAML */
+	{ "global:\n  interval: 5s\n   timeout: 1s\n", true, 3, 11,
+	  "YAML syntax error: mapping values are not allowed in this context", 1 },
+	{ "global: { interval: 5s\n", true, 2, 1,
+	  "YAML syntax error: did not find expected ',' or '}' (while parsing a flow mapping "
+	  "at line 1, column 9)", 1 },
+	{ "global:\n  data_dir: \"\xff\"\n", true, 2, 14, "YAML syntax error: invalid leading UTF-8 octet", 1 },
+	{ "global: &g { interval: 5s }\nx: *g\n", true, 1, 9,
+	  "YAML anchors and aliases are not supported (anchor '&g')", 2 },
+	{ "global: {}\nx: *g\n", true, 2, 4,	/* an alias is refused before it is resolved */
+	  "YAML anchors and aliases are not supported (alias '*g')", 1 },
+	{ "global: !!map { interval: 5s }\n", true, 1, 9,
+	  "YAML tags are not supported (tag '!!map')", 1 },
+	{ "global: {}\n---\nglobal: {}\n", true, 2, 1, "only one YAML document is allowed per file", 1 },
+	{ "global:\n  data_dir: \"a\\0b\"\n", true, 2, 13, "NUL character in a string", 1 },
+	{ "", true, 0, 0, "the configuration is empty", 1 },
+	{ "# only a comment\n", true, 0, 0, "the configuration is empty", 1 },
+};
+
+START_TEST(test_yaml_errors)
+{
+	const struct err_case *tc = &err_cases[_i];
+	char all[8192];
+
+	ck_assert_ptr_null(load_yaml(tc->yaml, tc->raw));
+	expect_error("conf/ozgmon.yaml", tc->line, tc->col, tc->msg);
+	dump_errors(all, sizeof all);
+	ck_assert_msg(errs.n == tc->n, "want %zu errors, got %zu:%s", tc->n, errs.n, all);
+}
+END_TEST
+
+START_TEST(test_alias_second_error)
+{
+	/* every refused anchor and alias is reported, none expanded */
+	ck_assert_ptr_null(load_yaml("global: &g { interval: 5s }\nx: *g\n", true));
+	expect_error("conf/ozgmon.yaml", 2, 4, "YAML anchors and aliases are not supported (alias '*g')");
+}
+END_TEST
+
+START_TEST(test_many_errors)
+{
+	static const char yaml[] =
+		"global:\n"
+		"  intervall: 30s\n"			/* 2:3 */
+		"  max_per_host: 0\n"			/* 3:17 */
+		"onlinedienste:\n"
+		"  - id: a\n"
+		"    url: ftp://a.example/\n"		/* 6:10 */
+		"  - id: a\n"				/* 7:9 */
+		"    url: https://a.example/\n"
+		"angebote:\n"
+		ANGEBOT("16051000", "99999", "a", "9");	/* 10:33, 10:64 */
+	static const unsigned want[][2] = { { 2, 3 }, { 3, 17 }, { 6, 10 }, { 7, 9 },
+					    { 10, 33 }, { 10, 64 } };
+	char all[8192];
+
+	ck_assert_ptr_null(load_yaml(yaml, false));
+	dump_errors(all, sizeof all);
+	ck_assert_msg(errs.n == 6, "got %zu:%s", errs.n, all);
+	for (size_t i = 0; i < 6; i++) {	/* all reported, in file order */
+		ck_assert_uint_eq(errs.v[i].line, want[i][0]);
+		ck_assert_uint_eq(errs.v[i].col, want[i][1]);
+	}
+	expect_error("conf/ozgmon.yaml", 7, 9, "duplicate onlinedienst id 'a' (first at line 5)");
+	expect_error("conf/ozgmon.yaml", 10, 64, "reifegrad: 9 is out of range 0..4");
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+	char path[PATH_MAX];
+
+	tpath(path, sizeof path, "conf/none.yaml");
+	cfg = cfg_load(path, &errs);
+	ck_assert_ptr_null(cfg);
+	ck_assert_uint_eq(errs.n, 1);
+	expect_error("conf/none.yaml", 0, 0,
+		     "cannot read the configuration: No such file or directory");
+}
+END_TEST
+
+START_TEST(test_size_cap)
+{
+	size_t n = (4u << 20) + 1;
+	char *big = malloc(n);
+
+	ck_assert_ptr_nonnull(big);
+	memset(big, '#', n);
+	put_file("conf/ozgmon.yaml", big, n);
+	free(big);
+	cfg = cfg_load(cfgpath, &errs);
+	ck_assert_ptr_null(cfg);
+	ck_assert_uint_eq(errs.n, 1);
+	expect_error("conf/ozgmon.yaml", 0, 0, "larger than 4194304 bytes");
+}
+END_TEST
+
+START_TEST(test_depth_cap)
+{
+	char yaml[512];
+	size_t n = 0;
+
+	n += (size_t)snprintf(yaml + n, sizeof yaml - n, "global: ");
+	for (int i = 0; i < 100; i++)
+		yaml[n++] = '[';
+	for (int i = 0; i < 100; i++)
+		yaml[n++] = ']';
+	yaml[n++] = '\n';
+	yaml[n] = '\0';
+	ck_assert_ptr_null(load_yaml(yaml, true));
+	ck_assert_uint_eq(errs.n, 1);
+	/* the root mapping plus 63 lists are accepted; the 64th list is refused */
+	expect_error("conf/ozgmon.yaml", 1, 9 + 63, "nesting deeper than 64 levels");
+}
+END_TEST
+
+START_TEST(test_node_cap)
+{
+	size_t items = 1100000, n = 0;
+	char *yaml = malloc(items * 2 + 32);
+
+	ck_assert_ptr_nonnull(yaml);
+	n += (size_t)snprintf(yaml, 32, "x: [");
+	for (size_t i = 0; i < items; i++) {
+		yaml[n++] = '1';
+		yaml[n++] = ',';
+	}
+	yaml[n++] = ']';
+	yaml[n] = '\0';
+	ck_assert_ptr_null(load_yaml(yaml, true));
+	free(yaml);
+	ck_assert_uint_eq(errs.n, 1);
+	/* nodes: the mapping, "x", the list, then items from column 5 on, two bytes each */
+	expect_error("conf/ozgmon.yaml", 1, 5 + 2 * (1000000 - 3), "more than 1000000 YAML nodes");
+}
+END_TEST
+
+START_TEST(test_error_cap)
+{
+	size_t n = 0, cap = 64 + 2000 * 12;
+	char *yaml = malloc(cap);
+
+	ck_assert_ptr_nonnull(yaml);
+	n += (size_t)snprintf(yaml, cap, "global:\n");
+	for (int i = 0; i < 2000; i++)
+		n += (size_t)snprintf(yaml + n, cap - n, "  k%05d: 1\n", i);
+	ck_assert_ptr_null(load_yaml(yaml, false));
+	free(yaml);
+	ck_assert_uint_eq(errs.n, 1000);
+	ck_assert_str_eq(errs.v[999].msg, "too many errors; only the first 999 are shown");
+	ck_assert_uint_eq(errs.v[998].line, 1000);
+}
+END_TEST
+
+/* ---- CSV register errors ------------------------------------------------------ */
+
+static const struct csv_case {
+	const char *file;	/* fixture file replaced, under reg/ */
+	const char *csv;
+	unsigned line, col;
+	const char *msg;
+	size_t n;		/* expected number of errors */
+} csv_cases[] = {
+	{ "kreise.csv", "kreis_ags,name\n16051,Erfurt\n", 1, 1,
+	  "missing required column 'population'", 1 },
+	{ "kreise.csv", "kreis_ags,name,population,name\n16051,E,1,F\n16064,U,2,G\n", 1, 27,
+	  "duplicate column 'name'", 1 },
+	{ "kreise.csv", "kreis_ags,name,population\n16051,Erfurt\n16064,U,1\n", 2, 1,
+	  "record has 2 fields, the header has 3", 1 },
+	{ "kreise.csv", "kreis_ags,name,population\n16051,Erfurt,1\n16064,U,1,extra\n", 3, 11,
+	  "record has 4 fields, the header has 3", 1 },
+	{ "kreise.csv", "kreis_ags,name,population\n16051,\"Erfurt,1\n16064,U,1\n", 2, 7,
+	  "unterminated quoted field", 1 },
+	{ "kreise.csv", "kreis_ags,name,population\n1605,Erfurt,1\n16064,U,1\n", 2, 1,
+	  "kreis_ags '1605' must be 5 digits", 1 },
+	{ "kreise.csv", "kreis_ags,name,population\n16051,Erfurt,1\n1606x,U,1\n", 3, 1,
+	  "kreis_ags '1606x' must be 5 digits", 1 },
+	{ "kreise.csv", "kreis_ags,name,population\n16051,Erfurt,1\n16064,U,1\n16051,E2,1\n", 4, 1,
+	  "duplicate kreis_ags '16051' (first at line 2)", 1 },
+	{ "kreise.csv", "kreis_ags,name,population\n16051,Erfurt,many\n16064,U,1\n", 2, 14,
+	  "population 'many' is not a number", 1 },
+	{ "kreise.csv", "kreis_ags,name,population\n16051,,1\n16064,U,1\n", 2, 7, "name is empty", 1 },
+	{ "kreise.csv", "kreis_ags,name,population\n16051,Er\"furt,1\n16064,U,1\n", 2, 9,
+	  "quote inside an unquoted field", 1 },
+	{ "kreise.csv", "", 0, 0, "empty file", 1 },
+	{ "verbaende.csv", "verband_ars,kreis_ags,name\n160510000,16051,E\n160640046,16064,M\n"
+	  "160645001,16064,B\n160990001,16099,X\n", 5, 11,
+	  "kreis_ags '16099' of Gemeindeverband '160990001' is not in the Kreise register", 1 },
+	{ "verbaende.csv", "verband_ars,kreis_ags,name\n160510000,16051,E\n160640046,16064,M\n"
+	  "160645001,16051,B\n", 4, 1,
+	  "verband_ars '160645001' does not start with its kreis_ags '16051'", 1 },
+	{ "gemeinden.csv", "ags,ars,name,kreis_ags,verband_ars,population\n"
+	  "16051000,160510000000,E,16051,160510000,1\n"
+	  "16064046,160640046046,M,16064,160640046,1\n"
+	  "16064005,160645001005,B,16064,160645001,1\n"
+	  "16064004,160645001004,T,16064,160645001,1\n"
+	  "16099000,160990000000,X,16099,160990000,1\n", 6, 25,
+	  "kreis_ags '16099' of Gemeinde '16099000' is not in the Kreise register", 2 },
+	{ "gemeinden.csv", "ags,ars,name,kreis_ags,verband_ars,population\n"
+	  "16051000,160510000000,E,16051,160510000,1\n"
+	  "16064046,160640046046,M,16064,160640046,1\n"
+	  "16064005,160645001005,B,16064,160645001,1\n"
+	  "16064004,160645001004,T,16064,160645001,1\n"
+	  "16064999,160649999999,X,16064,160649999,1\n", 6, 31,
+	  "verband_ars '160649999' of Gemeinde '16064999' is not in the Gemeindeverbände register", 1 },
+	{ "gemeinden.csv", "ags,ars,name,kreis_ags,verband_ars,population\n"
+	  "16052000,160510000000,E,16051,160510000,1\n", 2, 1,
+	  "ags '16052000' does not start with its kreis_ags '16051'", 2 },
+	{ "gemeinden.csv", "ags,ars,name,kreis_ags,verband_ars,population\n"
+	  "16051000,160510000001,E,16051,160510000,1\n", 2, 10,
+	  "ars '160510000001' does not match ags '16051000'", 1 },
+	{ "gemeinden.csv", "ags,ars,name,kreis_ags,verband_ars,population\n"
+	  "16051000,16051000000,E,16051,160510000,1\n", 2, 10,
+	  "ars '16051000000' must be 12 digits", 1 },
+	{ "gemeinden.csv", "ags,ars,name,kreis_ags,verband_ars,population\n"
+	  "16051000,160510000000,E,16051,160510000,1\r\n"
+	  "16051000,160510000000,E,16051,160510000,1\r\n", 3, 1,
+	  "duplicate ags '16051000' (first at line 2)", 1 },
+	{ "leistungen.csv", "ozg_id,ozg_leistung,themenfeld_id\n10000,Elterngeld,6\n", 1, 1,
+	  "missing required column 'themenfeld'", 1 },
+	{ "leistungen.csv", "ozg_id,ozg_leistung,themenfeld_id,themenfeld\n"
+	  "10000,\"Eltern\"geld,6,F\n10124,M,2,B\n", 2, 15,
+	  "unexpected character after closing quote", 1 },
+	{ "leistungen.csv", "ozg_id,ozg_leistung,themenfeld_id,themenfeld\n"
+	  "10000,Elterngeld,x6,F\n10124,M,2,B\n", 2, 18,
+	  "themenfeld_id 'x6' is not a number", 1 },
+	{ "leistungen.csv", "ozg_id,ozg_leistung,themenfeld_id,themenfeld\n"
+	  "010000,Elterngeld,6,F\n10124,M,2,B\n", 2, 1,
+	  "ozg_id '010000' must be 5 digits", 1 },
+};
+
+START_TEST(test_csv_register_errors)
+{
+	const struct csv_case *tc = &csv_cases[_i];
+	char rel[64], suffix[64], all[8192];
+
+	snprintf(rel, sizeof rel, "reg/%s", tc->file);
+	snprintf(suffix, sizeof suffix, "/conf/../reg/%s", tc->file);
+	put_text(rel, tc->csv);
+	ck_assert_ptr_null(load_yaml("", false));
+	expect_error(suffix, tc->line, tc->col, tc->msg);
+	dump_errors(all, sizeof all);
+	ck_assert_msg(errs.n == tc->n, "want %zu errors, got %zu:%s", tc->n, errs.n, all);
+}
+END_TEST
+
+START_TEST(test_csv_error_skips_angebot_checks)
+{
+	/* a broken Kreise register must not make every Kreis Angebot an error too */
+	put_text("reg/kreise.csv", "kreis_ags,name\n16051,Erfurt\n");
+	ck_assert_ptr_null(load_yaml(DIENST "angebote:\n" ANGEBOT("16064", "10124",
+					"erfurt-wohnsitz", "3"), false));
+	ck_assert_uint_eq(errs.n, 1);
+	expect_error("reg/kreise.csv", 1, 1, "missing required column 'population'");
+}
+END_TEST
+
+/* ---- error API ---------------------------------------------------------------- */
+
+START_TEST(test_error_format)
+{
+	struct cfg_error a = { (char *)(uintptr_t)"x.yaml", 3, 7, (char *)(uintptr_t)"bad" };
+	struct cfg_error b = { (char *)(uintptr_t)"x.csv", 0, 0, (char *)(uintptr_t)"empty" };
+	char out[64], tiny[8];
+
+	cfg_error_format(&a, out, sizeof out);
+	ck_assert_str_eq(out, "x.yaml:3:7: bad");
+	cfg_error_format(&b, out, sizeof out);
+	ck_assert_str_eq(out, "x.csv: empty");
+	cfg_error_format(&a, tiny, sizeof tiny);
+	ck_assert_str_eq(tiny, "x.yaml:");	/* cut, still terminated */
+	cfg_error_format(&a, out, 0);		/* nothing written, no crash */
+	cfg_errors_free(NULL);
+	cfg_free(NULL);
+}
+END_TEST
+
+START_TEST(test_errors_appended)
+{
+	/* a second load appends to the same list */
+	ck_assert_ptr_null(load_yaml("global:\n  intervall: 30s\n", false));
+	ck_assert_uint_eq(errs.n, 1);
+	put_text("conf/ozgmon.yaml", "global: {}\n");
+	ck_assert_ptr_null(cfg_load(cfgpath, &errs));
+	ck_assert_uint_eq(errs.n, 2);
+	ck_assert_str_eq(errs.v[0].msg, "unknown key 'intervall' (did you mean 'interval'?)");
+	ck_assert_str_eq(errs.v[1].msg, "missing required key 'registers' in the configuration");
+	cfg_errors_free(&errs);
+	ck_assert_uint_eq(errs.n, 0);
+	ck_assert_ptr_null(errs.v);
+}
+END_TEST
+
+/* ---- real registers and scale ------------------------------------------------- */
+
+/* Writes a config naming the real registers in $OZG_DATA_DIR, plus `extra`. */
+static void load_real(const char *extra)
+{
+	const char *dd = getenv("OZG_DATA_DIR");
+	char abs[PATH_MAX], *yaml, all[8192];
+	size_t cap = 8 * PATH_MAX + strlen(extra);
+
+	if (!dd || !*dd)
+		dd = "data/registers";
+	ck_assert_msg(realpath(dd, abs) != NULL,
+		      "register folder '%s' not found (set OZG_DATA_DIR)", dd);
+	yaml = malloc(cap);
+	ck_assert_ptr_nonnull(yaml);
+	snprintf(yaml, cap,
+		 "%s"
+		 "registers:\n"
+		 "  land: { key: \"16\", name: \"Thüringen\" }\n"
+		 "  kreise: %s/thueringen_kreise_2021-11-30.csv\n"
+		 "  verbaende: %s/thueringen_gemeindeverbaende_2021-11-30.csv\n"
+		 "  gemeinden: %s/thueringen_gemeinden_2021-11-30.csv\n"
+		 "  leistungen: %s/ozg_leistungen.csv\n", extra, abs, abs, abs, abs);
+	put_text("conf/ozgmon.yaml", yaml);
+	free(yaml);
+	cfg = cfg_load(cfgpath, &errs);
+	dump_errors(all, sizeof all);
+	ck_assert_msg(cfg != NULL, "real registers in %s did not load:%s", abs, all);
+}
+
+START_TEST(test_real_registers)
+{
+	const struct registers *r;
+	const struct reg_gemeinde *g;
+	long long pop = 0;
+	char sum[512];
+
+	load_real(DIENST "angebote:\n"
+		  ANGEBOT("16064046", "10124", "erfurt-wohnsitz", "3")
+		  ANGEBOT("160645001004", "10124", "erfurt-wohnsitz", "3")
+		  ANGEBOT("160645001", "10000", "erfurt-wohnsitz", "2"));
+	r = &cfg->reg;
+	ck_assert_uint_eq(r->n_gemeinden, 631);
+	ck_assert_uint_eq(r->n_kreise, 22);
+	ck_assert_uint_eq(r->n_verbaende, 192);
+	ck_assert_uint_eq(r->n_leistungen, 557);
+	for (size_t i = 0; i < r->n_gemeinden; i++)
+		pop += r->gemeinden[i].population;
+	ck_assert_int_eq(pop, 2120237);
+	g = reg_find_gemeinde(r, "16051000");
+	ck_assert_ptr_nonnull(g);
+	ck_assert_str_eq(g->name, "Erfurt, Stadt");
+	ck_assert_int_eq(g->population, 213692);
+	g = reg_find_gemeinde(r, "160640046046");
+	ck_assert_ptr_nonnull(g);
+	ck_assert_str_eq(g->name, "Mühlhausen/Thüringen, Stadt");
+	ck_assert_str_eq(reg_find_kreis(r, "16064")->name, "Unstrut-Hainich-Kreis");
+	ck_assert_str_eq(reg_find_verband(r, "160645001")->name, "Bad Tennstedt");
+	ck_assert_str_eq(reg_find_leistung(r, "10000")->name, "Elterngeld");
+	ck_assert_str_eq(reg_find_leistung(r, "10000")->themenfeld, "Familie & Kind");
+	ck_assert_int_eq(reg_find_leistung(r, "10000")->themenfeld_id, 6);
+	for (size_t i = 1; i < r->n_gemeinden; i++)
+		ck_assert_int_lt(strcmp(r->gemeinden[i - 1].ags, r->gemeinden[i].ags), 0);
+	for (size_t i = 0; i < r->n_gemeinden; i++)
+		ck_assert_ptr_eq(reg_find_gemeinde(r, r->gemeinden[i].ars), &r->gemeinden[i]);
+	cfg_summary(cfg, sum, sizeof sum);
+	ck_assert_str_eq(sum, "1 Land, 22 Kreise, 192 Gemeindeverbände, 631 Gemeinden "
+			      "(2120237 inhabitants); 557 OZG-Leistungen; 1 Onlinedienst "
+			      "(probe targets); 3 Angebote");
+}
+END_TEST
+
+START_TEST(test_scale)
+{
+	/* 2,000 Onlinedienste and 20,000 Angebote over every Gemeinde: must stay fast */
+	size_t cap = 2000 * 80 + 20000 * 120 + 64, n = 0;
+	char *yaml = malloc(cap);
+	const struct registers *r;
+
+	ck_assert_ptr_nonnull(yaml);
+	load_real("");		/* to learn the Gemeinden */
+	r = &cfg->reg;
+	n += (size_t)snprintf(yaml + n, cap - n, "onlinedienste:\n");
+	for (int i = 0; i < 2000; i++)
+		n += (size_t)snprintf(yaml + n, cap - n,
+				      "  - { id: d%04d, url: \"https://p%d.example/x\" }\n", i, i);
+	n += (size_t)snprintf(yaml + n, cap - n, "angebote:\n");
+	for (int i = 0; i < 20000; i++)
+		n += (size_t)snprintf(yaml + n, cap - n,
+				      "  - { area: \"%s\", ozg_id: \"%s\", dienst: d%04d, reifegrad: %d }\n",
+				      r->gemeinden[(size_t)i % r->n_gemeinden].ags,
+				      r->leistungen[(size_t)i % r->n_leistungen].ozg_id, i % 2000, i % 5);
+	cfg_free(cfg);
+	cfg = NULL;
+	load_real(yaml);
+	free(yaml);
+	ck_assert_uint_eq(cfg->n_dienste, 2000);
+	ck_assert_uint_eq(cfg->n_angebote, 20000);
+	ck_assert_str_eq(cfg->dienste[cfg->angebote[19999].dienst].id, "d1999");
+}
+END_TEST
+
+/* ---- suite --------------------------------------------------------------------- */
+
+static Suite *config_suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc;
+
+	tc = tcase_create("duration");
+	tcase_add_loop_test(tc, test_duration, 0, (int)(sizeof dur_cases / sizeof dur_cases[0]));
+	tcase_add_test(tc, test_duration_null);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("csv");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_csv_quoting);
+	tcase_add_test(tc, test_csv_bom_blank_lines);
+	tcase_add_loop_test(tc, test_csv_errors, 0, (int)(sizeof csv_bad / sizeof csv_bad[0]));
+	tcase_add_test(tc, test_csv_unterminated);
+	tcase_add_test(tc, test_csv_read_file_limits);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("valid");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_valid);
+	tcase_add_test(tc, test_valid_registers);
+	tcase_add_test(tc, test_global_values);
+	tcase_add_test(tc, test_short_interval_cuts_default_timeout);
+	tcase_add_test(tc, test_empty_sections);
+	tcase_add_test(tc, test_bom_tolerated);
+	tcase_add_test(tc, test_absolute_register_path);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("errors");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_yaml_errors, 0, (int)(sizeof err_cases / sizeof err_cases[0]));
+	tcase_add_test(tc, test_alias_second_error);
+	tcase_add_test(tc, test_many_errors);
+	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_size_cap);
+	tcase_add_test(tc, test_depth_cap);
+	tcase_add_test(tc, test_node_cap);
+	tcase_add_test(tc, test_error_cap);
+	tcase_add_loop_test(tc, test_csv_register_errors, 0,
+			    (int)(sizeof csv_cases / sizeof csv_cases[0]));
+	tcase_add_test(tc, test_csv_error_skips_angebot_checks);
+	tcase_add_test(tc, test_error_format);
+	tcase_add_test(tc, test_errors_appended);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("real");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_real_registers);
+	tcase_add_test(tc, test_scale);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(config_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
