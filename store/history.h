@@ -1,0 +1,47 @@
+/*
+ * history.h - reading time series back from RRD files.
+ *
+ * For the exporter's API and the dashboards.  Thread-safe (rrd_fetch_r);
+ * callable from any thread, and never from the probe loop.  Reads are
+ * bounded: at most HISTORY_MAX_ROWS rows per fetch.
+ */
+#ifndef OZG_HISTORY_H
+#define OZG_HISTORY_H
+
+#include <stddef.h>
+#include <time.h>
+
+#define HISTORY_MAX_ROWS 100000u
+
+/* A fetched series: rows x n_ds values, row i at start + (i + 1) * step. */
+struct history {
+	time_t start, end;	/* as RRD aligned them */
+	unsigned long step;	/* seconds per row */
+	size_t n_ds;
+	char **ds_names;	/* n_ds names; owned */
+	size_t rows;
+	double *v;		/* rows * n_ds values, NaN where unknown; owned */
+};
+
+/*
+ * Fetches `cf` ("AVERAGE", "MIN", "MAX") of the file at `path` between start
+ * and end at the coarsest archive whose step is <= resolution (0: finest).
+ * Returns 0 and fills *out (free with history_free), or -1 with a reason in
+ * err (the file is missing, unreadable, or the range asks for too many rows).
+ */
+int history_fetch(const char *path, const char *cf, time_t start, time_t end,
+		  unsigned long resolution, struct history *out, char *err, size_t errsz);
+void history_free(struct history *h);	/* NULL-safe; leaves h empty */
+/* Index of data source `name`, or -1. */
+int history_ds(const struct history *h, const char *name);
+
+/*
+ * Uptime over [start, end]: the mean of `up` over the rows where it is known
+ * and, when the file has a `maint` source, where maint is not 1.
+ * *ratio gets the uptime (NaN when no row counts); *known_s (may be NULL) the
+ * seconds the mean is over.  0 or -1 with a reason in err.
+ */
+int history_uptime(const char *path, time_t start, time_t end, double *ratio, double *known_s,
+		   char *err, size_t errsz);
+
+#endif
