@@ -1,0 +1,639 @@
+/*
+ * server.c - the simulator's HTTP side (libmicrohttpd).
+ *
+ * libmicrohttpd runs a small pool of internal threads with epoll; no thread
+ * ever sleeps for a host: slow and hanging requests are suspended and parked
+ * in the delay queue (delay.c).  Each request gets a `struct sim_req`,
+ * created on the handler's first call (headers complete), freed by the
+ * completion callback.
+ *
+ * Routing:
+ *   /_sim/...   the control endpoint, whatever the Host header says
+ *   otherwise   the portal named by the Host header, in that host's mode
+ */
+#include "sim/sim.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "common/log.h"
+
+#ifndef OZGMON_VERSION
+#define OZGMON_VERSION "0.0.0"
+#endif
+
+#define SIM_SERVER_NAME		"ozgmon-sim/" OZGMON_VERSION
+#define SIM_POOL_THREADS	4u
+#define SIM_CONN_TIMEOUT_S	60u		/* idle connections are closed after this */
+#define SIM_CONN_MEMORY		(16u * 1024u)	/* per connection: caps request headers */
+#define SIM_BODY_MAX		(64u * 1024u)	/* request bodies are read and ignored up to this */
+#define SIM_PAGE_MAX		(64u * 1024u)	/* rendered responses */
+#define SIM_PATH_SHOWN		160u		/* bytes of the path echoed in a page */
+#define SIM_LISTEN_BACKLOG	1024
+#define SIM_CONTROL_PREFIX	"/_sim/"
+
+struct sim_server {
+	struct MHD_Daemon *mhd;
+	struct sim_delay *delay;
+	struct sim_hosts *hosts;	/* borrowed */
+	uint64_t seed;
+	uint64_t start_ns;		/* CLOCK_MONOTONIC at start, for usage figures */
+};
+
+enum sim_req_kind { SIM_REQ_PORTAL, SIM_REQ_CONTROL, SIM_REQ_BAD_HOST };
+
+struct sim_req {
+	enum sim_req_kind kind;
+	bool parked;			/* suspended once in the delay queue */
+	bool flaky_fail;		/* decided when the request arrived */
+	struct sim_mode mode;		/* the host's mode when the request arrived */
+	uint64_t nreq;			/* the request's number at its host */
+	size_t body;			/* request body bytes seen (ignored) */
+	struct sim_wait wait;
+	char host[SIM_HOST_MAX + 1];
+};
+
+static uint64_t sim_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* ========================================================================
+ * Responses
+ * ===================================================================== */
+
+/*
+ * Queues a response with `body` (copied) and the usual headers; `allow` adds
+ * an Allow header (405).  Returns what MHD_queue_response returns.
+ */
+static enum MHD_Result sim_reply(struct MHD_Connection *c, unsigned status,
+				 const char *ctype, struct buf *body, const char *allow)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	if (body->overflow)
+		return MHD_NO;
+	resp = MHD_create_response_from_buffer(body->len, body->data, MHD_RESPMEM_MUST_COPY);
+	if (!resp)
+		return MHD_NO;
+	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) != MHD_YES ||
+	    MHD_add_response_header(resp, MHD_HTTP_HEADER_SERVER, SIM_SERVER_NAME) != MHD_YES ||
+	    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES ||
+	    (allow && MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow) != MHD_YES)) {
+		MHD_destroy_response(resp);
+		return MHD_NO;
+	}
+	ret = MHD_queue_response(c, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* Replies with a JSON value (stolen: this function releases it). */
+static enum MHD_Result sim_reply_json(struct MHD_Connection *c, unsigned status,
+				      json_t *v, const char *allow)
+{
+	struct buf b;
+	char *text;
+	enum MHD_Result ret;
+
+	if (!v)
+		return MHD_NO;
+	text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(v);
+	if (!text)
+		return MHD_NO;
+	buf_init(&b, SIM_PAGE_MAX);
+	buf_puts(&b, text);
+	buf_puts(&b, "\n");
+	free(text);
+	ret = sim_reply(c, status, "application/json", &b, allow);
+	buf_free(&b);
+	return ret;
+}
+
+static enum MHD_Result sim_reply_json_error(struct MHD_Connection *c, unsigned status,
+					    const char *msg, const char *allow)
+{
+	return sim_reply_json(c, status, json_pack("{s:s}", "error", msg), allow);
+}
+
+/* Appends s with HTML special characters escaped; only printable ASCII is kept. */
+static void sim_html_escape(struct buf *b, const char *s, size_t max)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i < max; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		switch (ch) {
+		case '&': buf_puts(b, "&amp;"); break;
+		case '<': buf_puts(b, "&lt;"); break;
+		case '>': buf_puts(b, "&gt;"); break;
+		case '"': buf_puts(b, "&quot;"); break;
+		case '\'': buf_puts(b, "&#39;"); break;
+		default:
+			if (ch < 0x20 || ch >= 0x7f)
+				buf_puts(b, "?");
+			else
+				buf_append(b, &s[i], 1);
+		}
+	}
+	if (s[i])
+		buf_puts(b, "&hellip;");
+}
+
+static enum MHD_Result sim_reply_status_page(struct MHD_Connection *c, unsigned status,
+					     const char *text, const char *allow)
+{
+	struct buf b;
+	enum MHD_Result ret;
+	const char *reason = MHD_get_reason_phrase_for(status);
+
+	buf_init(&b, SIM_PAGE_MAX);
+	if (status != 204 && status != 304)
+		buf_printf(&b,
+			   "<!DOCTYPE html>\n<html lang=\"de\">\n<head><meta charset=\"utf-8\">"
+			   "<title>%u %s</title></head>\n<body>\n<h1>%u %s</h1>\n<p>%s</p>\n"
+			   "</body>\n</html>\n", status, reason, status, reason, text);
+	ret = sim_reply(c, status, "text/html; charset=utf-8", &b, allow);
+	buf_free(&b);
+	return ret;
+}
+
+/* ========================================================================
+ * Portal content
+ * ===================================================================== */
+
+static bool sim_method_is(const char *method, const char *want)
+{
+	return strcmp(method, want) == 0;
+}
+
+static enum MHD_Result sim_portal_page(struct MHD_Connection *c, const struct sim_req *r,
+				       const char *url)
+{
+	struct buf b;
+	enum MHD_Result ret;
+	const char *topic = url[0] == '/' && url[1] ? url + 1 : "Startseite";
+
+	buf_init(&b, SIM_PAGE_MAX);
+	buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"de\">\n<head>\n<meta charset=\"utf-8\">\n"
+		     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
+	sim_html_escape(&b, r->host, SIM_HOST_MAX);
+	sim_html_escape(&b, url, SIM_PATH_SHOWN);
+	buf_puts(&b, " &ndash; Online-Dienst</title>\n</head>\n<body>\n<header><p>Bürgerservice ");
+	sim_html_escape(&b, r->host, SIM_HOST_MAX);
+	buf_puts(&b, "</p></header>\n<main>\n<h1>Online-Dienst: ");
+	sim_html_escape(&b, topic, SIM_PATH_SHOWN);
+	buf_puts(&b, "</h1>\n"
+		     "<p>Mit diesem Online-Dienst stellen Sie Ihren Antrag bequem von zu Hause aus, "
+		     "rund um die Uhr. Halten Sie Ihre Unterlagen bereit; Nachweise können Sie "
+		     "hochladen.</p>\n<form method=\"get\" action=\"");
+	sim_html_escape(&b, url, SIM_PATH_SHOWN);
+	buf_puts(&b, "\">\n<button type=\"submit\">Antrag starten</button>\n</form>\n</main>\n"
+		     "<footer><p>Impressum &middot; Datenschutz &middot; Barrierefreiheit</p></footer>\n"
+		     "</body>\n</html>\n");
+	ret = sim_reply(c, MHD_HTTP_OK, "text/html; charset=utf-8", &b, NULL);
+	buf_free(&b);
+	return ret;
+}
+
+/*
+ * Usage counters of a portal: deterministic per (seed, host), growing with the
+ * time since the simulator started.
+ *   submitted = base + floor(elapsed_ms * per_hour / 3600000)
+ *   started   = submitted + submitted * abandon_pct / 100   (>= submitted)
+ */
+static enum MHD_Result sim_portal_stats(struct sim_server *s, struct MHD_Connection *c,
+					const struct sim_req *r)
+{
+	uint64_t h = sim_hash(s->seed, r->host, 0x7374617473ULL);	/* "stats" */
+	uint64_t base = 500 + h % 20000;
+	uint64_t per_hour = 60 + (h >> 20) % 1740;	/* 60..1799 submissions an hour */
+	uint64_t abandon_pct = 5 + (h >> 40) % 36;	/* 5..40 % started but not sent */
+	uint64_t elapsed_ms = (sim_mono_ns() - s->start_ns) / 1000000ULL;
+	uint64_t submitted = base + elapsed_ms * per_hour / 3600000ULL;
+	uint64_t started = submitted + submitted * abandon_pct / 100;
+	char updated[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(updated, sizeof updated, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return sim_reply_json(c, MHD_HTTP_OK,
+			      json_pack("{s:s, s:I, s:I, s:s}",
+					"host", r->host,
+					"applications_started", (json_int_t)started,
+					"applications_submitted", (json_int_t)submitted,
+					"updated", updated),
+			      NULL);
+}
+
+static enum MHD_Result sim_portal_content(struct sim_server *s, struct MHD_Connection *c,
+					  const struct sim_req *r, const char *url,
+					  const char *method)
+{
+	if (!sim_method_is(method, MHD_HTTP_METHOD_GET) && !sim_method_is(method, MHD_HTTP_METHOD_HEAD))
+		return sim_reply_status_page(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+					     "Diese Methode wird hier nicht unterstützt.", "GET, HEAD");
+	if (strcmp(url, "/api/stats.json") == 0)
+		return sim_portal_stats(s, c, r);
+	return sim_portal_page(c, r, url);
+}
+
+/* Parks the request for `ms`; false when it could not be parked. */
+static bool sim_park(struct sim_server *s, struct MHD_Connection *c, struct sim_req *r,
+		     unsigned ms)
+{
+	if (sim_delay_park(s->delay, c, &r->wait, ms) < 0)
+		return false;
+	r->parked = true;
+	return true;
+}
+
+static enum MHD_Result sim_portal(struct sim_server *s, struct MHD_Connection *c,
+				  struct sim_req *r, const char *url, const char *method)
+{
+	switch (r->mode.kind) {
+	case SIM_MODE_DOWN:		/* handled on arrival; kept for completeness */
+		return MHD_NO;
+	case SIM_MODE_ERROR:
+		return sim_reply_status_page(c, r->mode.arg,
+					     "Der Dienst ist vorübergehend nicht verfügbar.", NULL);
+	case SIM_MODE_HANG:
+		if (!r->parked && sim_park(s, c, r, r->mode.arg))
+			return MHD_YES;
+		return MHD_NO;		/* the time is up (or stopping): close, no answer */
+	case SIM_MODE_SLOW:
+		if (!r->parked) {
+			if (sim_park(s, c, r, r->mode.arg))
+				return MHD_YES;
+			log_warn("%s: cannot delay a request, answering at once", r->host);
+		} else if (sim_delay_outcome(s->delay, &r->wait) == SIM_WAKE_ABORT) {
+			return MHD_NO;
+		}
+		break;
+	case SIM_MODE_FLAKY:
+		if (r->flaky_fail)
+			return sim_reply_status_page(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+						     "Ein interner Fehler ist aufgetreten.", NULL);
+		break;
+	case SIM_MODE_OK:
+		break;
+	}
+	return sim_portal_content(s, c, r, url, method);
+}
+
+/* ========================================================================
+ * Control endpoint
+ * ===================================================================== */
+
+static json_t *sim_mode_json(const char *host, const struct sim_mode *m)
+{
+	json_t *v = json_pack("{s:s, s:s}", "host", host, "mode", sim_mode_name(m->kind));
+
+	if (v && json_object_set_new(v, "arg", sim_mode_has_arg(m->kind)
+				     ? json_integer(m->arg) : json_null()) < 0) {
+		json_decref(v);
+		return NULL;
+	}
+	return v;
+}
+
+static json_t *sim_host_json(struct sim_server *s, const char *host)
+{
+	struct sim_host_state st;
+	json_t *v;
+
+	if (strcmp(host, "*") == 0) {
+		struct sim_mode m;
+		sim_hosts_get_default(s->hosts, &m);
+		return sim_mode_json(host, &m);
+	}
+	sim_hosts_get(s->hosts, host, &st);
+	v = sim_mode_json(host, &st.mode);
+	if (v && (json_object_set_new(v, "override", json_boolean(st.override)) < 0 ||
+		  json_object_set_new(v, "requests", json_integer((json_int_t)st.requests)) < 0)) {
+		json_decref(v);
+		return NULL;
+	}
+	return v;
+}
+
+/* PUT/POST /_sim/hosts/HOST?mode=M&arg=N */
+static enum MHD_Result sim_control_set(struct sim_server *s, struct MHD_Connection *c,
+				       const char *host)
+{
+	const char *mode = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "mode");
+	const char *arg = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "arg");
+	struct sim_mode m;
+	char err[160];
+
+	if (!mode || !*mode)
+		return sim_reply_json_error(c, MHD_HTTP_BAD_REQUEST,
+					    "missing query parameter \"mode\"", NULL);
+	if (sim_mode_parse(mode, arg, &m, err, sizeof err) < 0)
+		return sim_reply_json_error(c, MHD_HTTP_BAD_REQUEST, err, NULL);
+	if (strcmp(host, "*") == 0) {
+		sim_hosts_set_default(s->hosts, &m);
+	} else {
+		int rc = sim_hosts_set(s->hosts, host, &m);
+		if (rc == -1) {
+			char msg[64];
+			snprintf(msg, sizeof msg, "host table full (%u hosts)", SIM_HOSTS_MAX);
+			return sim_reply_json_error(c, MHD_HTTP_INSUFFICIENT_STORAGE, msg, NULL);
+		}
+		if (rc < 0)
+			return sim_reply_json_error(c, MHD_HTTP_INSUFFICIENT_STORAGE,
+						    "out of memory", NULL);
+	}
+	if (sim_mode_has_arg(m.kind))
+		log_info("control: %s -> %s %u", host, sim_mode_name(m.kind), m.arg);
+	else
+		log_info("control: %s -> %s", host, sim_mode_name(m.kind));
+	return sim_reply_json(c, MHD_HTTP_OK, sim_host_json(s, host), NULL);
+}
+
+static enum MHD_Result sim_control(struct sim_server *s, struct MHD_Connection *c,
+				   const char *url, const char *method)
+{
+	static const char allow_ro[] = "GET, HEAD";
+	static const char allow_host[] = "GET, HEAD, PUT, POST, DELETE";
+	const char *path = url + strlen(SIM_CONTROL_PREFIX);
+	bool read = sim_method_is(method, MHD_HTTP_METHOD_GET) ||
+		    sim_method_is(method, MHD_HTTP_METHOD_HEAD);
+	char host[SIM_HOST_MAX + 1];
+
+	if (strcmp(path, "health") == 0) {
+		struct buf b;
+		enum MHD_Result ret;
+
+		if (!read)
+			return sim_reply_json_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+						    "method not allowed", allow_ro);
+		buf_init(&b, 16);
+		buf_puts(&b, "ok\n");
+		ret = sim_reply(c, MHD_HTTP_OK, "text/plain; charset=utf-8", &b, NULL);
+		buf_free(&b);
+		return ret;
+	}
+	if (strcmp(path, "hosts") == 0) {
+		struct buf b;
+		enum MHD_Result ret;
+
+		if (!read)
+			return sim_reply_json_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+						    "method not allowed", allow_ro);
+		buf_init(&b, (size_t)SIM_HOSTS_MAX * (SIM_HOST_MAX + 96));
+		if (sim_hosts_render(s->hosts, &b) < 0) {
+			buf_free(&b);
+			return sim_reply_json_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+						    "out of memory", NULL);
+		}
+		ret = sim_reply(c, MHD_HTTP_OK, "application/json", &b, NULL);
+		buf_free(&b);
+		return ret;
+	}
+	if (strncmp(path, "hosts/", 6) == 0) {
+		const char *name = path + 6;
+
+		if (strcmp(name, "*") == 0)
+			strcpy(host, "*");
+		else if (strchr(name, ':') || sim_host_normalize(name, host) < 0)
+			return sim_reply_json_error(c, MHD_HTTP_BAD_REQUEST,
+						    "not a host name", NULL);
+		if (read)
+			return sim_reply_json(c, MHD_HTTP_OK, sim_host_json(s, host), NULL);
+		if (sim_method_is(method, MHD_HTTP_METHOD_PUT) ||
+		    sim_method_is(method, MHD_HTTP_METHOD_POST))
+			return sim_control_set(s, c, host);
+		if (sim_method_is(method, MHD_HTTP_METHOD_DELETE)) {
+			if (strcmp(host, "*") == 0)
+				sim_hosts_reset_default(s->hosts);
+			else
+				sim_hosts_clear(s->hosts, host);
+			log_info("control: %s -> default", host);
+			return sim_reply_json(c, MHD_HTTP_OK, sim_host_json(s, host), NULL);
+		}
+		return sim_reply_json_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+					    "method not allowed", allow_host);
+	}
+	return sim_reply_json_error(c, MHD_HTTP_NOT_FOUND, "no such control path", NULL);
+}
+
+/* ========================================================================
+ * libmicrohttpd callbacks
+ * ===================================================================== */
+
+/* Sets up the request state on the handler's first call.  Returns NULL for a
+ * request that gets no answer at all (host down, or out of memory). */
+static struct sim_req *sim_req_new(struct sim_server *s, struct MHD_Connection *c,
+				   const char *url, const char *method)
+{
+	struct sim_req *r = calloc(1, sizeof *r);
+	const char *host;
+
+	if (!r)
+		return NULL;
+	if (strncmp(url, SIM_CONTROL_PREFIX, strlen(SIM_CONTROL_PREFIX)) == 0) {
+		r->kind = SIM_REQ_CONTROL;
+		return r;
+	}
+	host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	if (!host || sim_host_normalize(host, r->host) < 0) {
+		r->kind = SIM_REQ_BAD_HOST;
+		return r;
+	}
+	sim_hosts_hit(s->hosts, r->host, &r->mode, &r->nreq);
+	if (r->mode.kind == SIM_MODE_DOWN) {
+		log_debug("%s %s%s: down, closing", method, r->host, url);
+		free(r);
+		return NULL;
+	}
+	if (r->mode.kind == SIM_MODE_FLAKY)
+		r->flaky_fail = sim_hash(s->seed, r->host, r->nreq) % 100 < r->mode.arg;
+	return r;
+}
+
+static enum MHD_Result sim_handle(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size,
+				  void **req_cls)
+{
+	struct sim_server *s = cls;
+	struct sim_req *r = *req_cls;
+
+	(void)version;
+	(void)upload_data;
+	if (!r) {
+		r = sim_req_new(s, c, url, method);
+		if (!r)
+			return MHD_NO;
+		*req_cls = r;
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		r->body += *upload_data_size;
+		*upload_data_size = 0;
+		return r->body > SIM_BODY_MAX ? MHD_NO : MHD_YES;
+	}
+	switch (r->kind) {
+	case SIM_REQ_CONTROL:
+		return sim_control(s, c, url, method);
+	case SIM_REQ_BAD_HOST:
+		return sim_reply_status_page(c, MHD_HTTP_BAD_REQUEST,
+					     "Host-Kopfzeile fehlt oder ist ungültig.", NULL);
+	case SIM_REQ_PORTAL:
+		break;
+	}
+	if (!r->parked)
+		log_debug("%s %s%s: %s #%llu", method, r->host, url, sim_mode_name(r->mode.kind),
+			  (unsigned long long)r->nreq);
+	return sim_portal(s, c, r, url, method);
+}
+
+static void sim_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+			  enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)c;
+	(void)toe;
+	free(*req_cls);
+	*req_cls = NULL;
+}
+
+__attribute__((format(printf, 2, 0)))
+static void sim_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	/* Returning MHD_NO is how down and hang hosts close their connections;
+	 * libmicrohttpd reports each such close, which is expected here. */
+	if (strstr(msg, "Application reported internal error"))
+		log_debug("libmicrohttpd: %s", msg);
+	else
+		log_warn("libmicrohttpd: %s", msg);
+}
+
+/* ========================================================================
+ * Start and stop
+ * ===================================================================== */
+
+/* Opens the listening socket; -1 with a message in err on failure.  Done
+ * here rather than by libmicrohttpd so the error can name its cause. */
+static int sim_listen_socket(const struct sim_server_opts *o, char *err, size_t errsz)
+{
+	int one = 1;
+	int fd = socket(o->addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0) {
+		snprintf(err, errsz, "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+	    (o->addr->sa_family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0)) {
+		snprintf(err, errsz, "setsockopt: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (bind(fd, o->addr, (socklen_t)o->addrlen) != 0) {
+		snprintf(err, errsz, "cannot bind: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (listen(fd, SIM_LISTEN_BACKLOG) != 0) {
+		snprintf(err, errsz, "cannot listen: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+struct sim_server *sim_server_start(const struct sim_server_opts *o, char *err, size_t errsz)
+{
+	struct sim_server *s = calloc(1, sizeof *s);
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	unsigned limit = o->max_connections;
+	int fd;
+
+	if (!s) {
+		snprintf(err, errsz, "out of memory");
+		return NULL;
+	}
+	s->hosts = o->hosts;
+	s->seed = o->seed;
+	s->start_ns = sim_mono_ns();
+	s->delay = sim_delay_new(err, errsz);
+	if (!s->delay) {
+		free(s);
+		return NULL;
+	}
+	fd = sim_listen_socket(o, err, errsz);
+	if (fd < 0) {
+		sim_delay_free(s->delay);
+		free(s);
+		return NULL;
+	}
+	if (o->addr->sa_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (limit < SIM_POOL_THREADS)
+		limit = SIM_POOL_THREADS;
+	/* On success libmicrohttpd owns fd and closes it in MHD_stop_daemon(). */
+	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, sim_handle, s,
+				  MHD_OPTION_EXTERNAL_LOGGER, sim_mhd_log, NULL,
+				  MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+				  MHD_OPTION_THREAD_POOL_SIZE, SIM_POOL_THREADS,
+				  MHD_OPTION_CONNECTION_LIMIT, limit,
+				  MHD_OPTION_CONNECTION_TIMEOUT, SIM_CONN_TIMEOUT_S,
+				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SIM_CONN_MEMORY,
+				  MHD_OPTION_NOTIFY_COMPLETED, sim_completed, s,
+				  MHD_OPTION_END);
+	if (!s->mhd) {
+		/* fd is not closed here: libmicrohttpd closes a listen socket it
+		 * was given on some of its failure paths, and a double close could
+		 * hit a descriptor reused meanwhile.  The caller exits anyway. */
+		snprintf(err, errsz, "cannot start the HTTP server");
+		sim_delay_free(s->delay);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+unsigned sim_server_port(const struct sim_server *s)
+{
+	const union MHD_DaemonInfo *info =
+		MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
+
+	return info ? info->port : 0;
+}
+
+void sim_server_stop(struct sim_server *s)
+{
+	if (!s)
+		return;
+	/* No suspended connection may be left when the daemon stops. */
+	sim_delay_stop(s->delay);
+	MHD_stop_daemon(s->mhd);
+	sim_delay_free(s->delay);
+	free(s);
+}
