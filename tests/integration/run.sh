@@ -1,164 +1,22 @@
 #!/usr/bin/env bash
-# run.sh - the real ozgmond against the real ozgmon-sim, on loopback.
-#
-# Asserts: --check-config names file:line:column; a healthy portal reads
-# ozg_probe_success 1, a down one 0, an erroring one 0 with its status; a
-# portal switched down at run time goes to 0 and back to 1; the RRD files
-# hold those samples; the HTTP surface answers 404/405/HEAD as documented;
-# SIGTERM stops the daemon cleanly with every sample written.
+# run.sh - runs every tests/integration/test_*.sh; fails when one fails.
+# Each script prints its own "NAME: N passed, M failed" line.
 set -u
-cd "$(dirname "$0")/../.."
-ROOT=$PWD
-BIN_DIR=${BIN_DIR:-bin}
-. tests/integration/lib.sh
-
-WORK=$(mktemp -d /tmp/ozgmon-it.XXXXXX)
-SIM_PID=""
-D_PID=""
-cleanup() {
-	[ -n "$D_PID" ] && kill "$D_PID" 2>/dev/null
-	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-SIM_PORT=$(free_port) || { echo "no free port"; exit 1; }
-D_PORT=$(free_port) || { echo "no free port"; exit 1; }
-while [ "$D_PORT" = "$SIM_PORT" ]; do D_PORT=$(free_port); done
-SIM="http://127.0.0.1:$SIM_PORT"
-D="http://127.0.0.1:$D_PORT"
-
-echo "== config validation"
-cat > "$WORK/bad.yml" <<YAML
-global:
-  listen: "127.0.0.1:$D_PORT"
-  intervall: 2s
-registers:
-  land: { key: "16", name: "Thüringen" }
-  kreise: $ROOT/data/registers/thueringen_kreise_2021-11-30.csv
-  verbaende: $ROOT/data/registers/thueringen_gemeindeverbaende_2021-11-30.csv
-  gemeinden: $ROOT/data/registers/thueringen_gemeinden_2021-11-30.csv
-  leistungen: $ROOT/data/registers/ozg_leistungen.csv
-onlinedienste:
-  - { id: a, url: "http://a.example.de/" }
-angebote:
-  - { area: "16999", ozg_id: "10124", dienst: a, reifegrad: 3 }
-YAML
-out=$("$BIN_DIR/ozgmond" --check-config "$WORK/bad.yml" 2>&1); rc=$?
-check "misspelt key: exit 1" [ "$rc" = 1 ]
-check "misspelt key named with file:line:column ($out)" \
-	grep -q "^$WORK/bad.yml:3:3: .*intervall" <<<"$out"
-check "unknown area key named with its place" grep -q "^$WORK/bad.yml:13:.*16999" <<<"$out"
-out=$("$BIN_DIR/ozgmond" --check-config config/demo.yml 2>&1); rc=$?
-check "demo config is valid ($out)" [ "$rc" = 0 ]
-check "summary counts the registers" grep -q "631 Gemeinden" <<<"$out"
-
-echo "== simulator and daemon"
-cat > "$WORK/sim.profile" <<PROF
-# the portals this test needs in a known state
-down.portal.test down
-error.portal.test error 503
-PROF
-"$BIN_DIR/ozgmon-sim" --listen "127.0.0.1:$SIM_PORT" --profile "$WORK/sim.profile" \
-	>"$WORK/sim.log" 2>&1 &
-SIM_PID=$!
-check "simulator answers" wait_for 10 http_get -o /dev/null "$SIM/_sim/health"
-
-cat > "$WORK/it.yml" <<YAML
-global:
-  listen: "127.0.0.1:$D_PORT"
-  data_dir: $WORK/data
-  interval: 2s
-  timeout: 1s
-  max_concurrency: 16
-  max_per_host: 2
-  connect_to: [ "::127.0.0.1:$SIM_PORT" ]
-registers:
-  land: { key: "16", name: "Thüringen" }
-  kreise: $ROOT/data/registers/thueringen_kreise_2021-11-30.csv
-  verbaende: $ROOT/data/registers/thueringen_gemeindeverbaende_2021-11-30.csv
-  gemeinden: $ROOT/data/registers/thueringen_gemeinden_2021-11-30.csv
-  leistungen: $ROOT/data/registers/ozg_leistungen.csv
-onlinedienste:
-  - { id: healthy, name: "Wohnsitz", url: "http://healthy.portal.test/wohnsitz",
-      provider: "Stadt Erfurt", probe: { body_contains: "Antrag" } }
-  - { id: down, url: "http://down.portal.test/wohnsitz" }
-  - { id: error, url: "http://error.portal.test/kfz" }
-  - { id: flip, url: "http://flip.portal.test/hund" }
-  - { id: content, url: "http://healthy.portal.test/x", probe: { body_contains: "Nicht vorhanden" } }
-  - { id: expect503, url: "http://error.portal.test/y", probe: { expect_status: [503] } }
-angebote:
-  - { area: "16051000", ozg_id: "10124", dienst: healthy, reifegrad: 3 }
-  - { area: "16", ozg_id: "10000", dienst: flip, reifegrad: 2 }
-YAML
-"$BIN_DIR/ozgmond" --config "$WORK/it.yml" --log-level debug >"$WORK/d.log" 2>&1 &
-D_PID=$!
-check "daemon healthy" wait_for 10 http_get -o /dev/null "$D/-/healthy"
-check "first round done (ozgmon_ready 1)" wait_for 15 metric_is ozgmon_ready "$D" 1
-
-echo "== probe results"
-check "healthy portal: success 1" metric_is 'ozg_probe_success{dienst="healthy"}' "$D" 1
-check "healthy portal: status 200" metric_is 'ozg_probe_http_status_code{dienst="healthy"}' "$D" 200
-check "down portal: success 0" metric_is 'ozg_probe_success{dienst="down"}' "$D" 0
-check "down portal: no HTTP status" metric_is 'ozg_probe_http_status_code{dienst="down"}' "$D" 0
-check "error portal: success 0" metric_is 'ozg_probe_success{dienst="error"}' "$D" 0
-check "error portal: status 503" metric_is 'ozg_probe_http_status_code{dienst="error"}' "$D" 503
-check "missing body text: success 0" metric_is 'ozg_probe_success{dienst="content"}' "$D" 0
-check "expected 503: success 1" metric_is 'ozg_probe_success{dienst="expect503"}' "$D" 1
-dur=$(metric 'ozg_probe_duration_seconds{dienst="healthy"}' "$D")
-check "duration is a positive number below the timeout ($dur)" \
-	awk -v d="$dur" 'BEGIN { exit !(d > 0 && d < 1) }'
-check "result counters: http_status counted" \
-	awk -v v="$(metric 'ozg_probes_total{result="http_status"}' "$D")" 'BEGIN { exit !(v >= 1) }'
-check "result counters: content counted" \
-	awk -v v="$(metric 'ozg_probes_total{result="content"}' "$D")" 'BEGIN { exit !(v >= 1) }'
-check "info metric carries the names" \
-	grep -q '^ozg_dienst_info{dienst="healthy",name="Wohnsitz",provider="Stadt Erfurt",efa="false"} 1$' \
-	<<<"$(http_get "$D/metrics")"
-
-echo "== a portal goes down and comes back"
-check "flip starts up" metric_is 'ozg_probe_success{dienst="flip"}' "$D" 1
-check "simulator takes flip down" http_get -o /dev/null -f -X PUT "$SIM/_sim/hosts/flip.portal.test?mode=down"
-check "flip reads 0" wait_for 8 metric_is 'ozg_probe_success{dienst="flip"}' "$D" 0
-check "simulator brings flip back" http_get -o /dev/null -f -X DELETE "$SIM/_sim/hosts/flip.portal.test"
-check "flip reads 1 again" wait_for 8 metric_is 'ozg_probe_success{dienst="flip"}' "$D" 1
-
-echo "== HTTP surface"
-code() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@"; }
-check "GET / is 200" [ "$(code "$D/")" = 200 ]
-check "page lists the target" grep -q 'id="d-healthy"' <<<"$(http_get "$D/")"
-check "HEAD /metrics is 200" [ "$(code -I "$D/metrics")" = 200 ]
-check "unknown path is 404" [ "$(code "$D/nope")" = 404 ]
-check "POST is 405" [ "$(code -X POST "$D/metrics")" = 405 ]
-check "405 names Allow" grep -qi '^allow: GET, HEAD' <<<"$(curl -s -D - -o /dev/null -X DELETE "$D/")"
-
-echo "== stop and RRD files"
-updates_at_least() { awk -v v="$(metric ozgmon_rrd_updates_total "$D")" -v n="$1" 'BEGIN { exit !(v >= n) }'; }
-check "store keeps up: 4 rounds of 6 targets written" wait_for 15 updates_at_least 24
-kill -TERM "$D_PID"
-wait "$D_PID"; rc=$?
-D_PID=""
-check "SIGTERM: exit 0" [ "$rc" = 0 ]
-check "store reported no drops" grep -q "dropped, 0 stale, 0 errors\|0 dropped" "$WORK/d.log"
-for t in healthy down error flip content expect503; do
-	check "rrd file for $t exists" [ -f "$WORK/data/rrd/$t.rrd" ]
+cd "$(dirname "$0")"
+status=0
+total_pass=0
+total_fail=0
+for t in test_*.sh; do
+	echo "=== ${t%.sh}"
+	out=$(mktemp)
+	bash "$t" 2>&1 | tee "$out"
+	rc=${PIPESTATUS[0]}
+	p=$(awk '/ passed, [0-9]+ failed$/ { for (i = 1; i <= NF; i++) if ($(i+1) ~ /^passed/) p = $i } END { print p + 0 }' "$out")
+	f=$(awk '/ passed, [0-9]+ failed$/ { for (i = 1; i <= NF; i++) if ($(i+1) ~ /^failed/) f = $i } END { print f + 0 }' "$out")
+	rm -f "$out"
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+	[ "$rc" -eq 0 ] || { status=1; [ "$f" -gt 0 ] || total_fail=$((total_fail + 1)); }
 done
-last() { rrdtool lastupdate "$WORK/data/rrd/$1.rrd" | awk 'NF > 1 { v = $2 } END { print v }'; }
-check "healthy rrd: last up = 1 ($(last healthy))" [ "$(last healthy)" = 1 ]
-check "down rrd: last up = 0 ($(last down))" [ "$(last down)" = 0 ]
-check "error rrd: last up = 0" [ "$(last error)" = 0 ]
-# fetch: the flip portal's history holds both states.
-hist=$(rrdtool fetch "$WORK/data/rrd/flip.rrd" AVERAGE -s end-2min -e now 2>/dev/null |
-	awk 'NF == 4 && $2 != "-nan" && $2 != "nan" { print $2 }')
-check "flip rrd history has up samples" grep -q '^1\.' <<<"$hist"
-check "flip rrd history has down samples" grep -q '^0\.0' <<<"$hist"
-n_up=$(rrdtool fetch "$WORK/data/rrd/healthy.rrd" AVERAGE -s end-2min -e now | awk 'NF == 4 && $2 ~ /^1\./' | wc -l)
-check "healthy rrd holds several samples ($n_up)" [ "$n_up" -ge 3 ]
-
-if [ "$FAIL" -ne 0 ]; then
-	echo "--- daemon log (last 40 lines)"; tail -40 "$WORK/d.log"
-	echo "--- simulator log (last 20 lines)"; tail -20 "$WORK/sim.log"
-fi
-echo "integration: $PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+echo "integration: $total_pass passed, $total_fail failed"
+exit $status
