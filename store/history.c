@@ -46,7 +46,8 @@ static int flush_first(const char *path, char *err, size_t errsz)
 	if (rrdc_flush_if_daemon(daemon_addr, p) != 0) {
 		const char *e = rrd_get_error();
 		/* A file rrdcached never saw has nothing to flush: read it as it is. */
-		if (e && strncmp(e, "rrdcached: ", 11) == 0 && !strstr(e, "No such file")) {
+		if (e && strncmp(e, "rrdcached", 9) == 0 && (e[9] == ':' || e[9] == '@') &&
+		    !strstr(e, "No such file")) {
 			snprintf(err, errsz, "rrdcached flush of %s: %s", path, e && *e ? e : "failed");
 			rrd_clear_error();
 			return -1;

@@ -282,12 +282,16 @@ static void sig_from_info(const rrd_info_t *info, char *out, size_t outsz, int64
 
 /* ---- files ------------------------------------------------------------- */
 
-/* Whether the last rrdc_* failure was about the connection (not about a file). */
+/*
+ * Whether the last rrdc_* failure was about the connection (not about a
+ * file).  The daemon's own refusals come back as "rrdcached: <message>"
+ * (older librrd) or "rrdcached@<address>: <message>" (1.7); everything else
+ * (socket errors, "not connected", failed connects) is the connection.
+ */
 static bool daemon_conn_error(void)
 {
 	const char *e = rrd_get_error();
-	/* The daemon's own refusals come back as "rrdcached: <message>". */
-	return !(e && strncmp(e, "rrdcached: ", 11) == 0);
+	return !(e && strncmp(e, "rrdcached", 9) == 0 && (e[9] == ':' || e[9] == '@'));
 }
 
 /* Connects to rrdcached when not connected.  0, or -1 (backoff applies). */
@@ -698,7 +702,7 @@ static void spill_to_ring(struct store *st)
 static bool backoff_wait(struct store *st)
 {
 	struct timespec until;
-	bool go_on;
+	bool go_on, was_stop;
 
 	st->backoff_ms = st->backoff_ms ? st->backoff_ms * 2 : BACKOFF_MIN_MS;
 	if (st->backoff_ms > BACKOFF_MAX_MS)
@@ -711,8 +715,14 @@ static bool backoff_wait(struct store *st)
 		until.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&st->lock);
-	if (!st->stop)
-		pthread_cond_timedwait(&st->cond, &st->lock, &until);
+	/*
+	 * The whole backoff, even though every new sample signals the condition;
+	 * a stop arriving meanwhile ends it early (once).
+	 */
+	was_stop = st->stop;
+	while (st->stop == was_stop && (!st->stop || mono_ms() < st->stop_deadline_ms))
+		if (pthread_cond_timedwait(&st->cond, &st->lock, &until) == ETIMEDOUT)
+			break;
 	go_on = !st->stop || mono_ms() < st->stop_deadline_ms;
 	pthread_mutex_unlock(&st->lock);
 	return go_on;
