@@ -168,10 +168,11 @@ static void ds_name(const char *in, char out[20])
 int store_layout(enum store_file_kind kind, unsigned long step, const char *const *usage_names,
 		 size_t n_usage, char (*args)[STORE_ARG_LEN], size_t max)
 {
-	static const char *const perf_ds[] = {
-		"duration:GAUGE:%lu:0:U", "resolve:GAUGE:%lu:0:U", "connect:GAUGE:%lu:0:U",
-		"tls:GAUGE:%lu:0:U", "processing:GAUGE:%lu:0:U", "transfer:GAUGE:%lu:0:U",
-		"http_code:GAUGE:%lu:0:999", "cert_expiry:GAUGE:%lu:0:U",
+	/* name and maximum of the performance sources, in file order */
+	static const char *const perf_ds[][2] = {
+		{ "duration", "U" }, { "resolve", "U" }, { "connect", "U" }, { "tls", "U" },
+		{ "processing", "U" }, { "transfer", "U" }, { "http_code", "999" },
+		{ "cert_expiry", "U" },
 	};
 	unsigned long hb, p5m, p1h, p1d;
 	size_t n = 0;
@@ -201,14 +202,8 @@ int store_layout(enum store_file_kind kind, unsigned long step, const char *cons
 		break;
 	case STORE_PERF:
 		/* Performance: 2 days at 5 min, the last day's spikes (MAX), 14 days hourly. */
-		for (size_t i = 0; i < sizeof perf_ds / sizeof *perf_ds; i++) {
-			char fmt[48];
-			snprintf(fmt, sizeof fmt, "DS:%s", perf_ds[i]);
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-			ADD(fmt, hb);
-#pragma GCC diagnostic pop
-		}
+		for (size_t i = 0; i < sizeof perf_ds / sizeof *perf_ds; i++)
+			ADD("DS:%s:GAUGE:%lu:0:%s", perf_ds[i][0], hb, perf_ds[i][1]);
 		ADD("RRA:AVERAGE:0.5:%lu:%lu", p5m, rra_rows(2 * 86400, step, p5m));
 		ADD("RRA:MAX:0.5:%lu:%lu", p5m, rra_rows(86400, step, p5m));
 		ADD("RRA:AVERAGE:0.5:%lu:%lu", p1h, rra_rows(14 * 86400, step, p1h));
@@ -553,8 +548,11 @@ static void fmt_val(char *out, size_t outsz, double v)
 }
 
 /*
- * Writes one file of an item unless already done.  kind selects the file;
- * is_first says whether this file decides staleness (then *stale tells).
+ * Writes one file (kind) of an item unless the item already wrote it: the
+ * item's `done` bits make a retry after a lost rrdcached connection skip
+ * the files already written.  A sample not newer than the file is skipped
+ * silently here (the main file counts staleness).  *written tells whether
+ * the update landed.
  */
 static enum wres write_file(struct store *st, struct store_item *it, struct store_target *t,
 			    enum store_file_kind kind, time_t ts, const char *val, bool *written)
