@@ -86,7 +86,7 @@ struct collector {
 	pthread_t thread;
 
 	atomic_bool draining;		/* collector_drain: start no more probes */
-	atomic_uint in_flight_pub;	/* transfers running, for collector_drain */
+	atomic_uint in_flight_pub;	/* transfers running, published while draining */
 };
 
 static void dispatch(struct collector *c, uint32_t t, uint64_t due_ms, uint64_t now);
@@ -532,9 +532,10 @@ static void *collector_thread(void *arg)
 		}
 		check_finished(c);
 		now = sched_now_ms();
-		atomic_store(&c->in_flight_pub, c->stats.in_flight);
-		if (atomic_load(&c->draining))
+		if (atomic_load(&c->draining)) {
+			atomic_store(&c->in_flight_pub, c->stats.in_flight);
 			continue;
+		}
 		run_due(c, now);
 		start_waiting(c, now);
 		if (c->dirty && now >= c->last_publish_ms + PUBLISH_EVERY_MS)
