@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -186,6 +189,83 @@ START_TEST(unreachable_daemon_bounded_stop)
 }
 END_TEST
 
+/* A loopback TCP port that was free a moment ago (the kernel's choice). */
+static int free_tcp_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	ck_assert_int_ge(fd, 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
+/*
+ * Over TCP the daemon creates the files (paths relative to its -b folder) and
+ * ozgmond never touches them; reads flush through the same address.
+ */
+START_TEST(tcp_daemon_creates_and_writes)
+{
+	char err[256], tcp[64], rrd[128], pidf[128], path[160];
+	struct store *st;
+	struct store_stats s;
+	struct stat sb;
+	double ratio = -1;
+	pid_t pid;
+	int up = 0;
+
+	snprintf(tcp, sizeof tcp, "127.0.0.1:%d", free_tcp_port());
+	snprintf(rrd, sizeof rrd, "%s/rrd", dir);
+	snprintf(pidf, sizeof pidf, "%s/pid-tcp", dir);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		freopen("/dev/null", "w", stderr);
+		execlp("rrdcached", "rrdcached", "-g", "-l", tcp, "-p", pidf, "-b", rrd, "-B", "-j",
+		       dir, "-F", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 100 && !up; i++) {
+		up = rrdc_connect(tcp) == 0 && rrdc_is_connected(tcp);
+		if (!up)
+			nap_ms(50);
+	}
+	rrdc_disconnect();
+	ck_assert_msg(up, "rrdcached on %s did not start", tcp);
+
+	st = store_new2(&cfg, dir, 64, 64, tcp, err, sizeof err);
+	ck_assert_msg(st != NULL, "%s", err);
+	ck_assert_int_eq(store_start(st, err, sizeof err), 0);
+	for (int m = 0; m < 20; m++) {
+		struct store_sample x = at(m);
+		x.up = m % 2;
+		ck_assert_int_eq(store_submit(st, &x), 0);
+	}
+	store_stop(st);
+	store_get_stats(st, &s);
+	ck_assert_uint_eq(s.updates, 20);
+	ck_assert_uint_eq(s.created, 2);
+	ck_assert_uint_eq(s.errors, 0);
+	snprintf(path, sizeof path, "%s/a.perf.rrd", rrd);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	snprintf(path, sizeof path, "%s/a.rrd", rrd);
+	ck_assert_int_eq(history_set_rrdcached(tcp, rrd), 0);
+	ck_assert_int_eq(history_uptime(path, T0 + 60, T0 + 60 * 18, &ratio, NULL, err, sizeof err),
+			 0);
+	ck_assert_msg(ratio > 0.4 && ratio < 0.6, "uptime %f", ratio);
+	history_set_rrdcached(NULL, NULL);
+	store_free(st);
+	rrdc_disconnect();
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+}
+END_TEST
+
 static Suite *rrdc_suite(void)
 {
 	Suite *s = suite_create("store_rrdcached");
@@ -195,6 +275,7 @@ static Suite *rrdc_suite(void)
 	tcase_add_test(tc, updates_through_rrdcached_and_flush);
 	tcase_add_test(tc, refusal_is_a_file_error);
 	tcase_add_test(tc, unreachable_daemon_bounded_stop);
+	tcase_add_test(tc, tcp_daemon_creates_and_writes);
 	suite_add_tcase(s, tc);
 	return s;
 }
