@@ -640,6 +640,17 @@ static enum wres write_sample(struct store *st, struct store_item *it)
 	return write_file(st, it, t, STORE_PERF, ts, val, &written);
 }
 
+/* Whether the usage file of t was checked for exactly these counter names. */
+static bool same_names(const struct store_target *t, const struct usage_item *u)
+{
+	if (!t->unames || t->n_unames != u->n)
+		return false;
+	for (size_t i = 0; i < u->n; i++)
+		if (t->unames[i] != u->names[i] && strcmp(t->unames[i], u->names[i]) != 0)
+			return false;
+	return true;
+}
+
 static enum wres write_usage(struct store *st, struct store_item *it)
 {
 	const struct usage_item *u = &it->u;
@@ -653,7 +664,7 @@ static enum wres write_usage(struct store *st, struct store_item *it)
 		return W_DONE;
 	}
 	t = &st->t[u->target];
-	if (t->unames != u->names || t->n_unames != u->n) {
+	if (!same_names(t, u)) {
 		/* First usage sample, or other counters: check the file's layout again. */
 		t->unames = u->names;
 		t->n_unames = u->n;
@@ -951,7 +962,7 @@ int store_submit_usage(struct store *st, uint32_t target, int64_t ts_ms, size_t 
 {
 	struct store_item it;
 
-	if (n == 0 || n > STORE_USAGE_MAX || !names) {
+	if (n == 0 || n > STORE_USAGE_MAX || !names || !values) {
 		atomic_fetch_add(&st->dropped, 1);
 		return -1;
 	}
