@@ -36,6 +36,13 @@ int collector_start(struct collector *c, char *err, size_t errsz);
 /* Stops the thread (running transfers are abandoned) and publishes a last snapshot. */
 void collector_stop(struct collector *c);
 void collector_free(struct collector *c);	/* NULL-safe; stops first */
+/*
+ * For a clean stop: starts no more probes, waits up to timeout_ms for the
+ * running ones to finish (their samples reach the store), then stops the
+ * thread as collector_stop() does.  Returns the number of probes still
+ * running when the time ran out (abandoned, no sample).  NULL-safe.
+ */
+unsigned collector_drain(struct collector *c, unsigned timeout_ms);
 
 /*
  * The result of one transfer, from curl's code, the HTTP status (0 if none),

@@ -3,8 +3,9 @@
  *
  * Threads: the collector (curl multi event loop), the store (librrd writer),
  * the HTTP server's pool; this main thread only waits for signals.
- * Stop order on SIGINT/SIGTERM: HTTP (no new readers), collector (no new
- * samples), store (writes what is queued), then memory.
+ * Stop order on SIGINT/SIGTERM: collector (no new probes, running ones
+ * finish: bounded), HTTP (no new readers), store (writes what is queued,
+ * flushes rrdcached), then memory.
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -19,10 +20,12 @@
 #include "common/log.h"
 #include "config/config.h"
 #include "exporter/http.h"
+#include "store/history.h"
 #include "store/store.h"
 
 #define DEFAULT_CONFIG "/etc/ozgmon/ozgmon.yml"
 #define STORE_QUEUE 65536
+#define STORE_SPILL 262144	/* behind the queue: e.g. while rrdcached restarts */
 
 static void usage(FILE *f)
 {
@@ -66,6 +69,34 @@ static int check_config(const char *path)
 	printf("%s: OK: %s\n", path, sum);
 	cfg_free(c);
 	return 0;
+}
+
+/*
+ * Clean stop of the probe loop: no new probes, running ones get up to
+ * min(longest timeout, 10 s) to finish, so every completed probe's sample
+ * reaches the store.  Logs how many probes completed in total.
+ */
+static void stop_collector(struct collector *coll, const struct cfg *cfg, struct state_pub *pub)
+{
+	unsigned wait_ms = 0, abandoned;
+	struct snapshot *snap;
+	uint64_t done = 0;
+
+	if (!coll)
+		return;
+	for (size_t i = 0; i < cfg->n_dienste; i++)
+		if (cfg->dienste[i].timeout_ms > wait_ms)
+			wait_ms = cfg->dienste[i].timeout_ms;
+	if (wait_ms > 10000)
+		wait_ms = 10000;
+	abandoned = collector_drain(coll, wait_ms);
+	snap = state_acquire(pub);
+	if (snap)
+		for (int r = 0; r < PROBE_RESULT_COUNT; r++)
+			done += snap->stats.results[r];
+	snapshot_release(snap);
+	log_info("collector: %llu probes completed; %u still running at the stop were abandoned",
+		 (unsigned long long)done, abandoned);
 }
 
 int main(int argc, char **argv)
@@ -141,10 +172,20 @@ int main(int argc, char **argv)
 	}
 	state_pub_init(&pub);
 
-	store = store_new(cfg, data_dir, STORE_QUEUE, err, sizeof err);
+	store = store_new2(cfg, data_dir, STORE_QUEUE, STORE_SPILL, cfg->global.rrdcached, err,
+			   sizeof err);
 	if (!store || store_start(store, err, sizeof err) != 0) {
 		log_error("store: %s", err);
 		goto out;
+	}
+	if (cfg->global.rrdcached) {
+		char base[4096];
+		snprintf(base, sizeof base, "%s/rrd", data_dir);
+		if (history_set_rrdcached(cfg->global.rrdcached, base) != 0) {
+			log_error("store: out of memory");
+			goto out;
+		}
+		log_info("store: updates through rrdcached %s", cfg->global.rrdcached);
 	}
 	coll = collector_new(cfg, store, &pub, err, sizeof err);
 	if (!coll) {
@@ -181,8 +222,8 @@ int main(int argc, char **argv)
 	}
 	rc = 0;
 out:
+	stop_collector(coll, cfg, &pub);
 	http_stop(http);
-	collector_stop(coll);
 	if (store) {
 		struct store_stats st;
 		store_stop(store);
@@ -193,6 +234,7 @@ out:
 	}
 	collector_free(coll);
 	store_free(store);
+	history_set_rrdcached(NULL, NULL);
 	state_pub_destroy(&pub);
 	cfg_free(cfg);
 	curl_global_cleanup();
