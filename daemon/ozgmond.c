@@ -19,10 +19,13 @@
 #include "common/log.h"
 #include "config/config.h"
 #include "exporter/http.h"
+#include "rollout/task.h"
 #include "store/store.h"
 
 #define DEFAULT_CONFIG "/etc/ozgmon/ozgmon.yml"
 #define STORE_QUEUE 65536
+#define ROLLOUT_EVERY_S 60		/* recompute the rollout figures every minute */
+#define ROLLOUT_WINDOW_S (7 * 86400)	/* availability over 7 days */
 
 static void usage(FILE *f)
 {
@@ -87,6 +90,7 @@ int main(int argc, char **argv)
 	struct store *store = NULL;
 	struct collector *coll = NULL;
 	struct http_server *http = NULL;
+	struct rollout_task *rollout = NULL;
 	struct state_pub pub;
 	struct http_deps deps;
 	sigset_t sigs;
@@ -151,8 +155,14 @@ int main(int argc, char **argv)
 		log_error("collector: %s", err);
 		goto out;
 	}
+	rollout = rollout_task_start(cfg, store, ROLLOUT_EVERY_S, ROLLOUT_WINDOW_S, err, sizeof err);
+	if (!rollout) {
+		log_error("rollout: %s", err);
+		goto out;
+	}
 	deps.pub = &pub;
 	deps.store = store;
+	deps.rollout = rollout;
 	deps.language = cfg->global.language;
 	deps.start_time_s = (double)state_wall_ms() / 1000.0;
 	http = http_start(listen, &deps, err, sizeof err);
@@ -182,6 +192,7 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	http_stop(http);
+	rollout_task_stop(rollout);
 	collector_stop(coll);
 	if (store) {
 		struct store_stats st;

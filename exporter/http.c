@@ -164,7 +164,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		}
 		self.start_time_s = h->deps.start_time_s;
 		self.ready = atomic_load(&h->deps.pub->first_round_done);
-		prom_render(&b, s, &self);
+		{
+			struct rollout_ref *ro = h->deps.rollout ? rollout_task_acquire(h->deps.rollout) : NULL;
+			self.rollout = ro;
+			prom_render(&b, s, &self);
+			rollout_ref_release(ro);
+		}
 		snapshot_release(s);
 		return reply(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", &b);
 	}
