@@ -25,7 +25,6 @@
 #define DEFAULT_CONFIG "/etc/ozgmon/ozgmon.yml"
 #define STORE_QUEUE 65536
 #define ROLLOUT_EVERY_S 60		/* recompute the rollout figures every minute */
-#define ROLLOUT_WINDOW_S (7 * 86400)	/* availability over 7 days */
 
 static void usage(FILE *f)
 {
@@ -155,7 +154,7 @@ int main(int argc, char **argv)
 		log_error("collector: %s", err);
 		goto out;
 	}
-	rollout = rollout_task_start(cfg, store, ROLLOUT_EVERY_S, ROLLOUT_WINDOW_S, err, sizeof err);
+	rollout = rollout_task_start(cfg, store, ROLLOUT_EVERY_S, err, sizeof err);
 	if (!rollout) {
 		log_error("rollout: %s", err);
 		goto out;

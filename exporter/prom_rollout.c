@@ -125,14 +125,17 @@ void prom_render_rollout(struct buf *b, const struct cfg *cfg, const struct roll
 	for (size_t d = 0; d < r->n_dienste; d++)
 		buf_printf(b, "ozg_efa_population{dienst=\"%s\"} %ld\n", cfg->dienste[d].id,
 			   r->dienste[d].population);
-	head(b, "ozg_availability_ratio",
-	     "Availability of the Onlinedienst over the rollout window (7 days), maintenance excluded.");
+	head(b, "ozg_uptime_ratio",
+	     "Share of the window's probes that succeeded, maintenance excluded (from the RRD files).");
 	for (size_t d = 0; d < r->n_dienste; d++) {
-		if (isnan(ref->availability[d]))
-			continue;
-		buf_printf(b, "ozg_availability_ratio{dienst=\"%s\"} ", cfg->dienste[d].id);
-		prom_value(b, ref->availability[d]);
-		buf_puts(b, "\n");
+		for (int w = 0; w < ROLLOUT_WINDOWS; w++) {
+			if (isnan(ref->uptime[w][d]))
+				continue;
+			buf_printf(b, "ozg_uptime_ratio{dienst=\"%s\",window=\"%s\"} ", cfg->dienste[d].id,
+				   rollout_window_name[w]);
+			prom_value(b, ref->uptime[w][d]);
+			buf_puts(b, "\n");
+		}
 	}
 	head(b, "ozgmon_rollout_last_compute_timestamp_seconds", "When the rollout figures were computed.");
 	buf_puts(b, "ozgmon_rollout_last_compute_timestamp_seconds ");

@@ -12,10 +12,13 @@
 #include "common/log.h"
 #include "store/history.h"
 
+const unsigned rollout_window_s[ROLLOUT_WINDOWS] = { 86400, 7 * 86400, 30 * 86400, 90 * 86400 };
+const char *const rollout_window_name[ROLLOUT_WINDOWS] = { "1d", "7d", "30d", "90d" };
+
 struct rollout_task {
 	const struct cfg *cfg;
 	const struct store *store;
-	unsigned every_s, window_s;
+	unsigned every_s;
 	pthread_t thread;
 	pthread_mutex_t lock;	/* guards cur and stop */
 	pthread_cond_t cond;
@@ -29,7 +32,8 @@ void rollout_ref_release(struct rollout_ref *ref)
 		return;
 	if (atomic_fetch_sub_explicit(&ref->refs, 1, memory_order_acq_rel) == 1) {
 		rollout_free(ref->r);
-		free(ref->availability);
+		for (int w = 0; w < ROLLOUT_WINDOWS; w++)
+			free(ref->uptime[w]);
 		free(ref);
 	}
 }
@@ -53,20 +57,25 @@ static struct rollout_ref *compute(struct rollout_task *t)
 	if (!ref)
 		return NULL;
 	atomic_init(&ref->refs, 1);
-	ref->availability = malloc((n ? n : 1) * sizeof *ref->availability);
-	if (!ref->availability) {
-		free(ref);
-		return NULL;
-	}
-	for (size_t d = 0; d < n; d++) {
-		char err[256];
-		double ratio = NAN;
-		if (history_uptime(store_path(t->store, d), now - (time_t)t->window_s, now, &ratio,
-				   NULL, err, sizeof err) != 0) {
-			ratio = NAN;	/* no file yet: not measured */
-			missing++;
+	for (int w = 0; w < ROLLOUT_WINDOWS; w++) {
+		ref->uptime[w] = malloc((n ? n : 1) * sizeof *ref->uptime[w]);
+		if (!ref->uptime[w]) {
+			rollout_ref_release(ref);
+			return NULL;
 		}
-		ref->availability[d] = ratio;
+	}
+	ref->availability = ref->uptime[ROLLOUT_AVAILABILITY_WINDOW];
+	for (size_t d = 0; d < n; d++) {
+		for (int w = 0; w < ROLLOUT_WINDOWS; w++) {
+			char err[256];
+			double ratio = NAN;
+			if (history_uptime(store_path(t->store, d), now - (time_t)rollout_window_s[w], now,
+					   &ratio, NULL, err, sizeof err) != 0) {
+				ratio = NAN;	/* no file yet: not measured */
+				missing += w == 0;
+			}
+			ref->uptime[w][d] = ratio;
+		}
 	}
 	rollout_params_default(&p);
 	ref->r = rollout_compute(t->cfg, ref->availability, &p);
@@ -121,7 +130,7 @@ static void *task_thread(void *arg)
 }
 
 struct rollout_task *rollout_task_start(const struct cfg *cfg, const struct store *store,
-					unsigned every_s, unsigned window_s, char *err, size_t errsz)
+					unsigned every_s, char *err, size_t errsz)
 {
 	struct rollout_task *t = calloc(1, sizeof *t);
 	int rc;
@@ -133,7 +142,6 @@ struct rollout_task *rollout_task_start(const struct cfg *cfg, const struct stor
 	t->cfg = cfg;
 	t->store = store;
 	t->every_s = every_s ? every_s : 60;
-	t->window_s = window_s ? window_s : 7 * 86400;
 	pthread_mutex_init(&t->lock, NULL);
 	pthread_cond_init(&t->cond, NULL);
 	rc = pthread_create(&t->thread, NULL, task_thread, t);

@@ -84,11 +84,11 @@ fail:
 	return -1;
 }
 
-int history_uptime(const char *path, time_t start, time_t end, double *ratio, double *known_s,
-		   char *err, size_t errsz)
+/* Adds the known `up` rows of [start, end] (maint rows left out) to *sum and *known_s. */
+static int uptime_part(const char *path, time_t start, time_t end, double *sum, double *known_s,
+		       char *err, size_t errsz)
 {
 	struct history h;
-	double sum = 0, n = 0;
 	int up, maint;
 
 	if (history_fetch(path, "AVERAGE", start, end, 0, &h, err, errsz) != 0)
@@ -102,19 +102,48 @@ int history_uptime(const char *path, time_t start, time_t end, double *ratio, do
 	}
 	for (size_t r = 0; r < h.rows; r++) {
 		double u = h.v[r * h.n_ds + (size_t)up];
-		if (isnan(u))
+		time_t row_end = h.start + (time_t)((r + 1) * h.step);
+		if (isnan(u) || row_end <= start || row_end > end)
 			continue;
 		if (maint >= 0) {
 			double m = h.v[r * h.n_ds + (size_t)maint];
 			if (!isnan(m) && m >= 0.5)
 				continue;
 		}
-		sum += u;
-		n++;
+		*sum += u * (double)h.step;
+		*known_s += (double)h.step;
 	}
-	*ratio = n > 0 ? sum / n : NAN;
-	if (known_s)
-		*known_s = n * (double)h.step;
 	history_free(&h);
+	return 0;
+}
+
+int history_uptime(const char *path, time_t start, time_t end, double *ratio, double *known_s,
+		   char *err, size_t errsz)
+{
+	double sum = 0, known = 0;
+	time_t fine_from;
+
+	/*
+	 * RRD answers a long range from a coarse archive only, whose rows exist
+	 * once enough primary points were consolidated.  So the part of the
+	 * window that the finest archive still holds is read from it, and only
+	 * the older rest from the coarse archive that rrd_fetch picks.
+	 */
+	rrd_clear_error();
+	fine_from = rrd_first_r(path, 0);
+	if (fine_from == (time_t)-1) {
+		snprintf(err, errsz, "%s", rrd_get_error());
+		rrd_clear_error();
+		return -1;
+	}
+	if (fine_from < start)
+		fine_from = start;
+	if (uptime_part(path, fine_from, end, &sum, &known, err, errsz) != 0)
+		return -1;
+	if (start < fine_from && uptime_part(path, start, fine_from, &sum, &known, err, errsz) != 0)
+		return -1;
+	*ratio = known > 0 ? sum / known : NAN;
+	if (known_s)
+		*known_s = known;
 	return 0;
 }

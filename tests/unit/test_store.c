@@ -83,6 +83,15 @@ START_TEST(writes_every_sample_and_reads_back)
 	ck_assert_msg(fabs(ratio - 0.75) < 0.03, "uptime %f", ratio);
 	ck_assert_msg(known >= 50 * 60, "known %f s", known);
 
+	/* A window far longer than the file's life: the finest archive still answers. */
+	ck_assert_int_eq(history_uptime(store_path(st, 0), t0 + 3600 - 7 * 86400, t0 + 3600, &ratio,
+					&known, err, sizeof err), 0);
+	ck_assert_msg(fabs(ratio - 0.75) < 0.03, "7-day uptime %f", ratio);
+	ck_assert_msg(known >= 55 * 60 && known <= 61 * 60, "known %f s", known);
+	ck_assert_int_eq(history_uptime(store_path(st, 0), t0 + 3600 - 90 * 86400, t0 + 3600, &ratio,
+					&known, err, sizeof err), 0);
+	ck_assert_msg(fabs(ratio - 0.75) < 0.03, "90-day uptime %f", ratio);
+
 	/* Target b never got a sample: no file, and reads say why. */
 	ck_assert_int_eq(history_uptime(store_path(st, 1), t0, t0 + 600, &ratio, NULL, err,
 					sizeof err), -1);
