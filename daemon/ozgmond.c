@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "config/config.h"
 #include "exporter/http.h"
+#include "rollout/report.h"
 #include "rollout/task.h"
 #include "store/store.h"
 
@@ -37,7 +38,11 @@ static void usage(FILE *f)
 		"  -d, --data-dir DIR       override global.data_dir\n"
 		"      --log-level LEVEL    debug, info, warn or error (overrides global.log_level)\n"
 		"  -V, --version            print the version and exit\n"
-		"  -h, --help               this text\n");
+		"  -h, --help               this text\n"
+		"\n"
+		"       ozgmond report --month YYYY-MM (--gemeinde AGS | --dienst ID)\n"
+		"                      [--config FILE] [--data-dir DIR] [--format csv|json]\n"
+		"  a month's availability report (Europe/Berlin months) from the RRD files\n");
 }
 
 /* Loads path; prints every error to stderr.  NULL when it has errors. */
@@ -70,6 +75,60 @@ static int check_config(const char *path)
 	return 0;
 }
 
+/* ozgmond report ...: prints a monthly SLA report; exit 0, 1 (error) or 2 (usage). */
+static int report_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "month", required_argument, NULL, 'm' },
+		{ "gemeinde", required_argument, NULL, 'g' },
+		{ "dienst", required_argument, NULL, 'D' },
+		{ "data-dir", required_argument, NULL, 'd' },
+		{ "format", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct report_request rq = { .format = REPORT_CSV };
+	const char *config_path = DEFAULT_CONFIG;
+	struct cfg *cfg;
+	char err[512];
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "c:d:", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': config_path = optarg; break;
+		case 'm': rq.month = optarg; break;
+		case 'g': rq.gemeinde = optarg; break;
+		case 'D': rq.dienst = optarg; break;
+		case 'd': rq.data_dir = optarg; break;
+		case 'f':
+			if (strcmp(optarg, "csv") == 0) {
+				rq.format = REPORT_CSV;
+			} else if (strcmp(optarg, "json") == 0) {
+				rq.format = REPORT_JSON;
+			} else {
+				fprintf(stderr, "ozgmond report: --format is csv or json\n");
+				return 2;
+			}
+			break;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!rq.month || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	cfg = load_config(config_path);
+	if (!cfg)
+		return 1;
+	if (!rq.data_dir)
+		rq.data_dir = cfg->global.data_dir;
+	rc = report_write(cfg, &rq, stdout, err, sizeof err);
+	if (rc != 0)
+		fprintf(stderr, "ozgmond report: %s\n", err);
+	cfg_free(cfg);
+	return rc == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -96,6 +155,8 @@ int main(int argc, char **argv)
 	char err[512];
 	int opt, rc = 1;
 
+	if (argc > 1 && strcmp(argv[1], "report") == 0)
+		return report_main(argc - 1, argv + 1);
 	while ((opt = getopt_long(argc, argv, "c:t:l:d:Vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': config_path = optarg; break;
