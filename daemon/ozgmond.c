@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "config/config.h"
 #include "exporter/http.h"
+#include "rollout/incidents.h"
 #include "rollout/report.h"
 #include "rollout/task.h"
 #include "store/store.h"
@@ -26,6 +27,7 @@
 #define DEFAULT_CONFIG "/etc/ozgmon/ozgmon.yml"
 #define STORE_QUEUE 65536
 #define ROLLOUT_EVERY_S 60		/* recompute the rollout figures every minute */
+#define INCIDENT_THRESHOLD 1		/* failed probes in a row that open an incident */
 
 static void usage(FILE *f)
 {
@@ -149,6 +151,7 @@ int main(int argc, char **argv)
 	struct collector *coll = NULL;
 	struct http_server *http = NULL;
 	struct rollout_task *rollout = NULL;
+	struct incidents *incidents = NULL;
 	struct state_pub pub;
 	struct http_deps deps;
 	sigset_t sigs;
@@ -220,9 +223,15 @@ int main(int argc, char **argv)
 		log_error("rollout: %s", err);
 		goto out;
 	}
+	incidents = incidents_start(cfg, &pub, data_dir, INCIDENT_THRESHOLD, err, sizeof err);
+	if (!incidents) {
+		log_error("incidents: %s", err);
+		goto out;
+	}
 	deps.pub = &pub;
 	deps.store = store;
 	deps.rollout = rollout;
+	deps.incidents = incidents;
 	deps.language = cfg->global.language;
 	deps.start_time_s = (double)state_wall_ms() / 1000.0;
 	http = http_start(listen, &deps, err, sizeof err);
@@ -262,6 +271,7 @@ out:
 			 (unsigned long long)st.updates, (unsigned long long)st.dropped,
 			 (unsigned long long)st.stale, (unsigned long long)st.errors);
 	}
+	incidents_stop(incidents);	/* after the collector: sees its last snapshot */
 	collector_free(coll);
 	store_free(store);
 	state_pub_destroy(&pub);

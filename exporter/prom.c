@@ -157,4 +157,5 @@ void prom_render(struct buf *b, const struct snapshot *s, const struct prom_self
 	per_target(b, s, "ozg_probe_last_timestamp_seconds",
 		   "When the last probe finished, seconds since the epoch.", TF_LAST);
 	prom_render_rollout(b, s->cfg, self->rollout);
+	prom_render_incidents(b, s->cfg, self->incidents);
 }

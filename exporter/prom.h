@@ -12,6 +12,7 @@
 
 #include "collector/state.h"
 #include "common/buf.h"
+#include "rollout/incidents.h"
 #include "rollout/task.h"
 #include "store/store.h"
 
@@ -21,6 +22,7 @@ struct prom_self {
 	double start_time_s;			/* process start, seconds since the epoch */
 	bool ready;
 	const struct rollout_ref *rollout;	/* may be NULL */
+	const struct incidents_view *incidents;	/* may be NULL */
 };
 
 /* Appends `s` to b with \\, \" and newline escaped (for a label value). */

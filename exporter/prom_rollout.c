@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "exporter/prom.h"
+#include "collector/state.h"
 
 const char *area_level_name(enum area_level l)
 {
@@ -145,4 +146,41 @@ void prom_render_rollout(struct buf *b, const struct cfg *cfg, const struct roll
 	buf_puts(b, "ozgmon_rollout_compute_seconds ");
 	prom_value(b, ref->took_s);
 	buf_puts(b, "\n");
+}
+
+void prom_render_incidents(struct buf *b, const struct cfg *cfg, const struct incidents_view *v)
+{
+	unsigned open = 0;
+
+	if (!v)
+		return;
+	for (size_t d = 0; d < v->n; d++)
+		open += v->d[d].open;
+	head(b, "ozg_incidents_open", "Incidents open now (Onlinedienste down after their retries).");
+	buf_printf(b, "ozg_incidents_open %u\n", open);
+	head(b, "ozg_incident_open_since_timestamp_seconds",
+	     "Start of the Onlinedienst's open incident (only while one is open).");
+	for (size_t d = 0; d < v->n; d++) {
+		if (!v->d[d].open)
+			continue;
+		buf_printf(b, "ozg_incident_open_since_timestamp_seconds{dienst=\"%s\",reason=\"%s\"} ",
+			   cfg->dienste[d].id, probe_result_name(v->d[d].open_reason));
+		prom_value(b, (double)v->d[d].open_since_ms / 1000.0);
+		buf_puts(b, "\n");
+	}
+	buf_puts(b, "# HELP ozg_incidents_total Incidents opened, over the whole journal.\n"
+		    "# TYPE ozg_incidents_total counter\n");
+	for (size_t d = 0; d < v->n; d++)
+		buf_printf(b, "ozg_incidents_total{dienst=\"%s\"} %llu\n", cfg->dienste[d].id,
+			   (unsigned long long)v->d[d].opened);
+	buf_puts(b, "# HELP ozg_downtime_seconds_total Summed length of the closed incidents.\n"
+		    "# TYPE ozg_downtime_seconds_total counter\n");
+	for (size_t d = 0; d < v->n; d++) {
+		buf_printf(b, "ozg_downtime_seconds_total{dienst=\"%s\"} ", cfg->dienste[d].id);
+		prom_value(b, v->d[d].downtime_s);
+		buf_puts(b, "\n");
+	}
+	buf_puts(b, "# HELP ozgmon_incident_journal_errors_total Journal lines skipped on load or writes that failed.\n"
+		    "# TYPE ozgmon_incident_journal_errors_total counter\n");
+	buf_printf(b, "ozgmon_incident_journal_errors_total %llu\n", (unsigned long long)v->journal_errors);
 }

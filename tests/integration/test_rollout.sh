@@ -67,5 +67,22 @@ if command -v promtool >/dev/null 2>&1; then
 	check "promtool check metrics: no findings ($lint)" [ -z "$lint" ]
 fi
 
+echo "== incidents"
+incidents_open() { awk -v n="$1" '$1 == "ozg_incidents_open" { exit !($2 >= n) } END { if (NR == 0) exit 1 }' <(http_get "$D/metrics"); }
+check "the demo's failing portals open incidents" wait_for 40 incidents_open 10
+check "each is journaled with its reason" wait_for 40 grep -q '"event":"open".*"dienst":"k16065-kfz".*"reason":"connect"' "$WORK/data/incidents.jsonl"
+# A healthy portal goes down and comes back: one incident, opened and closed.
+host=service.erfurt.de
+dienst=k16051-kfz
+check "simulator takes $host down" http_get -o /dev/null -f -X PUT "http://127.0.0.1:$SIM_PORT/_sim/hosts/$host?mode=down"
+opened() { grep -q "\"event\":\"open\".*\"dienst\":\"$dienst\"" "$WORK/data/incidents.jsonl"; }
+check "an incident opens for $dienst" wait_for 45 opened
+check "the simulator brings it back" http_get -o /dev/null -f -X DELETE "http://127.0.0.1:$SIM_PORT/_sim/hosts/$host"
+closed() { grep -q "\"event\":\"close\".*\"dienst\":\"$dienst\"" "$WORK/data/incidents.jsonl"; }
+check "and closes when it answers again" wait_for 45 closed
+down_s=$(metric "ozg_downtime_seconds_total{dienst=\"$dienst\"}" "$D")
+check "its downtime is counted ($down_s s)" awk -v d="$down_s" 'BEGIN { exit !(d > 0 && d < 120) }'
+check "ozg_incidents_total counts it" metric_is "ozg_incidents_total{dienst=\"$dienst\"}" "$D" 1
+
 echo "rollout: $PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]
