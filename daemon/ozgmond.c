@@ -218,7 +218,7 @@ int main(int argc, char **argv)
 		log_error("collector: %s", err);
 		goto out;
 	}
-	rollout = rollout_task_start(cfg, store, ROLLOUT_EVERY_S, err, sizeof err);
+	rollout = rollout_task_start(cfg, store, data_dir, ROLLOUT_EVERY_S, err, sizeof err);
 	if (!rollout) {
 		log_error("rollout: %s", err);
 		goto out;

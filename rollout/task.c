@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "rollout/trend.h"
 #include "store/history.h"
 
 const unsigned rollout_window_s[ROLLOUT_WINDOWS] = { 86400, 7 * 86400, 30 * 86400, 90 * 86400 };
@@ -18,6 +19,7 @@ const char *const rollout_window_name[ROLLOUT_WINDOWS] = { "1d", "7d", "30d", "9
 struct rollout_task {
 	const struct cfg *cfg;
 	const struct store *store;
+	char *data_dir;		/* for the trend files; owned */
 	unsigned every_s;
 	pthread_t thread;
 	pthread_mutex_t lock;	/* guards cur and stop */
@@ -110,8 +112,10 @@ static void *task_thread(void *arg)
 		bool stop;
 		struct rollout_ref *ref = compute(t);
 
-		if (ref)
+		if (ref) {
+			trend_write(t->data_dir, ref->r, (time_t)ref->made_s);
 			publish(t, ref);
+		}
 		else
 			log_error("rollout: out of memory; keeping the previous figures");
 		clock_gettime(CLOCK_REALTIME, &until);
@@ -130,7 +134,7 @@ static void *task_thread(void *arg)
 }
 
 struct rollout_task *rollout_task_start(const struct cfg *cfg, const struct store *store,
-					unsigned every_s, char *err, size_t errsz)
+					const char *data_dir, unsigned every_s, char *err, size_t errsz)
 {
 	struct rollout_task *t = calloc(1, sizeof *t);
 	int rc;
@@ -141,6 +145,12 @@ struct rollout_task *rollout_task_start(const struct cfg *cfg, const struct stor
 	}
 	t->cfg = cfg;
 	t->store = store;
+	t->data_dir = strdup(data_dir);
+	if (!t->data_dir) {
+		snprintf(err, errsz, "out of memory");
+		free(t);
+		return NULL;
+	}
 	t->every_s = every_s ? every_s : 60;
 	pthread_mutex_init(&t->lock, NULL);
 	pthread_cond_init(&t->cond, NULL);
@@ -149,6 +159,7 @@ struct rollout_task *rollout_task_start(const struct cfg *cfg, const struct stor
 		snprintf(err, errsz, "cannot start rollout thread: %s", strerror(rc));
 		pthread_cond_destroy(&t->cond);
 		pthread_mutex_destroy(&t->lock);
+		free(t->data_dir);
 		free(t);
 		return NULL;
 	}
@@ -179,5 +190,6 @@ void rollout_task_stop(struct rollout_task *t)
 	rollout_ref_release(t->cur);
 	pthread_cond_destroy(&t->cond);
 	pthread_mutex_destroy(&t->lock);
+	free(t->data_dir);
 	free(t);
 }

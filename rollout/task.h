@@ -4,7 +4,8 @@
  * A thread recomputes the model every `every_s` seconds: it reads each
  * Onlinedienst's uptime over 1, 7, 30 and 90 days from its RRD file
  * (store/history.h; maintenance excluded), runs rollout_compute() with the
- * 7-day figure as availability, and
+ * 7-day figure as availability, writes the Land's and Kreise's figures to
+ * their trend files (trend.h), and
  * publishes the result as a reference-counted, immutable value.  Readers
  * (the exporter) take a reference with rollout_task_acquire() and drop it
  * with rollout_ref_release(); they never wait for a computation.  The probe
@@ -44,7 +45,7 @@ struct rollout_task;
  * computed at once.  NULL with a reason in err on failure.
  */
 struct rollout_task *rollout_task_start(const struct cfg *cfg, const struct store *store,
-					unsigned every_s, char *err, size_t errsz);
+					const char *data_dir, unsigned every_s, char *err, size_t errsz);
 /* The latest result with a new reference, or NULL before the first. */
 struct rollout_ref *rollout_task_acquire(struct rollout_task *t);
 void rollout_task_stop(struct rollout_task *t);	/* NULL-safe; joins and frees */

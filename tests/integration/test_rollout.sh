@@ -67,6 +67,12 @@ if command -v promtool >/dev/null 2>&1; then
 	check "promtool check metrics: no findings ($lint)" [ -z "$lint" ]
 fi
 
+echo "== trend files"
+check "the Land's trend file exists" [ -f "$WORK/data/rollout/16.rrd" ]
+check "a trend file per Kreis" [ "$(ls "$WORK/data/rollout/" | grep -c '^16[0-9][0-9][0-9]\.rrd$')" = 22 ]
+trend_online=$(rrdtool lastupdate "$WORK/data/rollout/16.rrd" | awk 'NF > 2 { v = $2 } END { print v }')
+check "it holds the Land's online count ($trend_online)" [ "$trend_online" = "$(land ozg_rollout_services_online)" ]
+
 echo "== incidents"
 incidents_open() { awk -v n="$1" '$1 == "ozg_incidents_open" { exit !($2 >= n) } END { if (NR == 0) exit 1 }' <(http_get "$D/metrics"); }
 check "the demo's failing portals open incidents" wait_for 40 incidents_open 10
