@@ -12,6 +12,7 @@
  *   C  Verband 160010001  L2  D2        Reifegrad 4   -> G1, G2 at 4 (highest wins)
  *   D  Gemeinde 16002001  L3  D3        Reifegrad 1   -> G4 at 1 (not online)
  *   E  Gemeinde 16001003  L3  D3        Reifegrad 2   -> G3 at 2
+ *   F  Land 15            L1  D0 (EfA)  Reifegrad 3   -> another Land: none of ours
  */
 #include <check.h>
 #include <math.h>
@@ -29,7 +30,7 @@ static struct reg_verband verbaende[3];
 static struct reg_gemeinde gemeinden[4];
 static struct reg_leistung leistungen[3];
 static struct cfg_dienst dienste[4];
-static struct cfg_angebot angebote[5];
+static struct cfg_angebot angebote[6];
 static struct cfg cfg;
 
 static void kreis(int i, const char *key, const char *name, long pop)
@@ -98,6 +99,8 @@ static void setup(void)
 	angebot(2, "160010001", AREA_VERBAND, "10001", 2, 4);
 	angebot(3, "16002001", AREA_GEMEINDE, "10002", 3, 1);
 	angebot(4, "16001003", AREA_GEMEINDE, "10002", 3, 2);
+	/* EfA across Länder: d0 is offered to Land 15 too, whose Gemeinden are not ours. */
+	angebot(5, "15", AREA_LAND, "10000", 0, 3);
 	strcpy(cfg.reg.land_key, "16");
 	cfg.reg.land_name = S("Testland");
 	cfg.reg.kreise = kreise;
@@ -111,7 +114,7 @@ static void setup(void)
 	cfg.dienste = dienste;
 	cfg.n_dienste = 4;
 	cfg.angebote = angebote;
-	cfg.n_angebote = 5;
+	cfg.n_angebote = 6;
 }
 
 static struct rollout *compute(const double *avail, bool unknown_ok)
@@ -198,7 +201,9 @@ START_TEST(services_themenfelder_adoption)
 	ck_assert_uint_eq(r->themenfelder[1].fulfilled, 0);
 	NEAR(r->themenfelder[1].population_coverage, 0.3);
 
-	ck_assert_uint_eq(r->dienste[0].gemeinden, 4);
+	ck_assert_uint_eq(r->dienste[0].angebote, 2);
+	ck_assert_uint_eq(r->dienste[0].areas, 2);		/* Land 16 and Land 15 */
+	ck_assert_uint_eq(r->dienste[0].gemeinden, 4);		/* only ours are known */
 	ck_assert_int_eq(r->dienste[0].population, 10000);
 	ck_assert_uint_eq(r->dienste[1].gemeinden, 3);
 	ck_assert_uint_eq(r->dienste[2].gemeinden, 2);
