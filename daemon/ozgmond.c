@@ -20,12 +20,17 @@
 #include "common/log.h"
 #include "config/config.h"
 #include "exporter/http.h"
+#include "rollout/incidents.h"
+#include "rollout/report.h"
+#include "rollout/task.h"
 #include "store/history.h"
 #include "store/store.h"
 
 #define DEFAULT_CONFIG "/etc/ozgmon/ozgmon.yml"
 #define STORE_QUEUE 65536
 #define STORE_SPILL 262144	/* behind the queue: e.g. while rrdcached restarts */
+#define ROLLOUT_EVERY_S 60		/* recompute the rollout figures every minute */
+#define INCIDENT_THRESHOLD 1		/* failed probes in a row that open an incident */
 
 static void usage(FILE *f)
 {
@@ -38,7 +43,11 @@ static void usage(FILE *f)
 		"  -d, --data-dir DIR       override global.data_dir\n"
 		"      --log-level LEVEL    debug, info, warn or error (overrides global.log_level)\n"
 		"  -V, --version            print the version and exit\n"
-		"  -h, --help               this text\n");
+		"  -h, --help               this text\n"
+		"\n"
+		"       ozgmond report --month YYYY-MM (--gemeinde AGS | --dienst ID)\n"
+		"                      [--config FILE] [--data-dir DIR] [--format csv|json]\n"
+		"  a month's availability report (Europe/Berlin months) from the RRD files\n");
 }
 
 /* Loads path; prints every error to stderr.  NULL when it has errors. */
@@ -99,6 +108,60 @@ static void stop_collector(struct collector *coll, const struct cfg *cfg, struct
 		 (unsigned long long)done, abandoned);
 }
 
+/* ozgmond report ...: prints a monthly SLA report; exit 0, 1 (error) or 2 (usage). */
+static int report_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "month", required_argument, NULL, 'm' },
+		{ "gemeinde", required_argument, NULL, 'g' },
+		{ "dienst", required_argument, NULL, 'D' },
+		{ "data-dir", required_argument, NULL, 'd' },
+		{ "format", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct report_request rq = { .format = REPORT_CSV };
+	const char *config_path = DEFAULT_CONFIG;
+	struct cfg *cfg;
+	char err[512];
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "c:d:", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': config_path = optarg; break;
+		case 'm': rq.month = optarg; break;
+		case 'g': rq.gemeinde = optarg; break;
+		case 'D': rq.dienst = optarg; break;
+		case 'd': rq.data_dir = optarg; break;
+		case 'f':
+			if (strcmp(optarg, "csv") == 0) {
+				rq.format = REPORT_CSV;
+			} else if (strcmp(optarg, "json") == 0) {
+				rq.format = REPORT_JSON;
+			} else {
+				fprintf(stderr, "ozgmond report: --format is csv or json\n");
+				return 2;
+			}
+			break;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!rq.month || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	cfg = load_config(config_path);
+	if (!cfg)
+		return 1;
+	if (!rq.data_dir)
+		rq.data_dir = cfg->global.data_dir;
+	rc = report_write(cfg, &rq, stdout, err, sizeof err);
+	if (rc != 0)
+		fprintf(stderr, "ozgmond report: %s\n", err);
+	cfg_free(cfg);
+	return rc == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -118,12 +181,16 @@ int main(int argc, char **argv)
 	struct store *store = NULL;
 	struct collector *coll = NULL;
 	struct http_server *http = NULL;
+	struct rollout_task *rollout = NULL;
+	struct incidents *incidents = NULL;
 	struct state_pub pub;
 	struct http_deps deps;
 	sigset_t sigs;
 	char err[512];
 	int opt, rc = 1;
 
+	if (argc > 1 && strcmp(argv[1], "report") == 0)
+		return report_main(argc - 1, argv + 1);
 	while ((opt = getopt_long(argc, argv, "c:t:l:d:Vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': config_path = optarg; break;
@@ -192,8 +259,20 @@ int main(int argc, char **argv)
 		log_error("collector: %s", err);
 		goto out;
 	}
+	rollout = rollout_task_start(cfg, store, data_dir, ROLLOUT_EVERY_S, err, sizeof err);
+	if (!rollout) {
+		log_error("rollout: %s", err);
+		goto out;
+	}
+	incidents = incidents_start(cfg, &pub, data_dir, INCIDENT_THRESHOLD, err, sizeof err);
+	if (!incidents) {
+		log_error("incidents: %s", err);
+		goto out;
+	}
 	deps.pub = &pub;
 	deps.store = store;
+	deps.rollout = rollout;
+	deps.incidents = incidents;
 	deps.language = cfg->global.language;
 	deps.start_time_s = (double)state_wall_ms() / 1000.0;
 	http = http_start(listen, &deps, err, sizeof err);
@@ -224,6 +303,8 @@ int main(int argc, char **argv)
 out:
 	stop_collector(coll, cfg, &pub);
 	http_stop(http);
+	rollout_task_stop(rollout);
+	collector_stop(coll);
 	if (store) {
 		struct store_stats st;
 		store_stop(store);
@@ -232,6 +313,7 @@ out:
 			 (unsigned long long)st.updates, (unsigned long long)st.dropped,
 			 (unsigned long long)st.stale, (unsigned long long)st.errors);
 	}
+	incidents_stop(incidents);	/* after the collector: sees its last snapshot */
 	collector_free(coll);
 	store_free(store);
 	history_set_rrdcached(NULL, NULL);

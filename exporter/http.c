@@ -164,7 +164,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		}
 		self.start_time_s = h->deps.start_time_s;
 		self.ready = atomic_load(&h->deps.pub->first_round_done);
-		prom_render(&b, s, &self);
+		{
+			struct rollout_ref *ro = h->deps.rollout ? rollout_task_acquire(h->deps.rollout) : NULL;
+			struct incidents_view iv = { 0 };
+			self.rollout = ro;
+			if (h->deps.incidents && incidents_view(h->deps.incidents, &iv) == 0)
+				self.incidents = &iv;
+			prom_render(&b, s, &self);
+			incidents_view_free(&iv);
+			rollout_ref_release(ro);
+		}
 		snapshot_release(s);
 		return reply(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", &b);
 	}

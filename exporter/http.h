@@ -15,11 +15,15 @@
 #include <stddef.h>
 
 #include "collector/state.h"
+#include "rollout/incidents.h"
+#include "rollout/task.h"
 #include "store/store.h"
 
 struct http_deps {
 	struct state_pub *pub;		/* borrowed */
 	struct store *store;		/* borrowed; may be NULL */
+	struct rollout_task *rollout;	/* borrowed; may be NULL */
+	struct incidents *incidents;	/* borrowed; may be NULL */
 	const char *language;		/* "de" or "en"; borrowed */
 	double start_time_s;
 };

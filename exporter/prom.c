@@ -1,5 +1,6 @@
 /* prom.c - see prom.h. */
 #include "exporter/prom.h"
+#include "exporter/prom_rollout.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -179,4 +180,6 @@ void prom_render(struct buf *b, const struct snapshot *s, const struct prom_self
 		   "HTTP status of the last probe's final response; 0 when none was read.", TF_STATUS);
 	per_target(b, s, "ozg_probe_last_timestamp_seconds",
 		   "When the last probe finished, seconds since the epoch.", TF_LAST);
+	prom_render_rollout(b, s->cfg, self->rollout);
+	prom_render_incidents(b, s->cfg, self->incidents);
 }

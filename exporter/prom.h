@@ -12,6 +12,8 @@
 
 #include "collector/state.h"
 #include "common/buf.h"
+#include "rollout/incidents.h"
+#include "rollout/task.h"
 #include "store/store.h"
 
 /* Self-metrics that do not live in the snapshot. */
@@ -19,6 +21,8 @@ struct prom_self {
 	const struct store_stats *store;	/* may be NULL */
 	double start_time_s;			/* process start, seconds since the epoch */
 	bool ready;
+	const struct rollout_ref *rollout;	/* may be NULL */
+	const struct incidents_view *incidents;	/* may be NULL */
 };
 
 /* Appends `s` to b with \\, \" and newline escaped (for a label value). */

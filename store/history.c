@@ -136,37 +136,93 @@ fail:
 	return -1;
 }
 
-int history_uptime(const char *path, time_t start, time_t end, double *ratio, double *known_s,
-		   char *err, size_t errsz)
+/* Calls fn for every row of [start, end] that one fetch (one archive) returns. */
+static int rows_part(const char *path, time_t start, time_t end, history_row_fn fn, void *ctx,
+		     char *err, size_t errsz)
 {
 	struct history h;
-	double sum = 0, n = 0;
-	int up, maint;
 
 	if (history_fetch(path, "AVERAGE", start, end, 0, &h, err, errsz) != 0)
 		return -1;
-	up = history_ds(&h, "up");
-	maint = history_ds(&h, "maint");
-	if (up < 0) {
-		snprintf(err, errsz, "%s has no 'up' data source", path);
-		history_free(&h);
+	for (size_t r = 0; r < h.rows; r++) {
+		time_t row_end = h.start + (time_t)((r + 1) * h.step);
+		if (row_end <= start || row_end > end)
+			continue;
+		fn(&h, r, ctx);
+	}
+	history_free(&h);
+	return 0;
+}
+
+int history_rows(const char *path, time_t start, time_t end, history_row_fn fn, void *ctx,
+		 char *err, size_t errsz)
+{
+	time_t fine_from;
+
+	/*
+	 * RRD answers a long range from a coarse archive only, whose rows exist
+	 * once enough primary points were consolidated.  So the part of the
+	 * window that the finest archive still holds is read from it, and only
+	 * the older rest from the coarse archive that rrd_fetch picks.
+	 */
+	rrd_clear_error();
+	fine_from = rrd_first_r(path, 0);
+	if (fine_from == (time_t)-1) {
+		snprintf(err, errsz, "%s", rrd_get_error());
+		rrd_clear_error();
 		return -1;
 	}
-	for (size_t r = 0; r < h.rows; r++) {
-		double u = h.v[r * h.n_ds + (size_t)up];
-		if (isnan(u))
-			continue;
-		if (maint >= 0) {
-			double m = h.v[r * h.n_ds + (size_t)maint];
-			if (!isnan(m) && m >= 0.5)
-				continue;
-		}
-		sum += u;
-		n++;
+	if (fine_from < start)
+		fine_from = start;
+	if (start < fine_from && rows_part(path, start, fine_from, fn, ctx, err, errsz) != 0)
+		return -1;
+	return fine_from < end ? rows_part(path, fine_from, end, fn, ctx, err, errsz) : 0;
+}
+
+struct uptime_acc {
+	double sum, known;
+	int checked;	/* data sources looked up: 0 not yet, 1 yes, -1 no 'up' */
+	int up, maint;
+};
+
+static void uptime_row(const struct history *h, size_t r, void *ctx)
+{
+	struct uptime_acc *a = ctx;
+	double u;
+
+	/* Both archives come from one file: the sources are the same in each. */
+	if (a->checked == 0) {
+		a->up = history_ds(h, "up");
+		a->maint = history_ds(h, "maint");
+		a->checked = a->up < 0 ? -1 : 1;
 	}
-	*ratio = n > 0 ? sum / n : NAN;
+	if (a->checked < 0)
+		return;
+	u = h->v[r * h->n_ds + (size_t)a->up];
+	if (isnan(u))
+		return;
+	if (a->maint >= 0) {
+		double m = h->v[r * h->n_ds + (size_t)a->maint];
+		if (!isnan(m) && m >= 0.5)
+			return;
+	}
+	a->sum += u * (double)h->step;
+	a->known += (double)h->step;
+}
+
+int history_uptime(const char *path, time_t start, time_t end, double *ratio, double *known_s,
+		   char *err, size_t errsz)
+{
+	struct uptime_acc a = { 0 };
+
+	if (history_rows(path, start, end, uptime_row, &a, err, errsz) != 0)
+		return -1;
+	if (a.checked < 0) {
+		snprintf(err, errsz, "%s has no 'up' data source", path);
+		return -1;
+	}
+	*ratio = a.known > 0 ? a.sum / a.known : NAN;
 	if (known_s)
-		*known_s = n * (double)h.step;
-	history_free(&h);
+		*known_s = a.known;
 	return 0;
 }

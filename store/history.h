@@ -35,9 +35,23 @@ void history_free(struct history *h);	/* NULL-safe; leaves h empty */
 /* Index of data source `name`, or -1. */
 int history_ds(const struct history *h, const char *name);
 
+/* Called for row `row` of a fetched series. */
+typedef void (*history_row_fn)(const struct history *h, size_t row, void *ctx);
+
 /*
- * Uptime over [start, end]: the mean of `up` over the rows where it is known
- * and, when the file has a `maint` source, where maint is not 1.
+ * Calls fn for every AVERAGE row in [start, end], oldest first: the part the
+ * finest archive still holds comes from it, the older rest from the coarse
+ * archive that covers it, so a long window over a young file still sees
+ * every row there is.  Rows may come at two resolutions (h->step tells).
+ * 0, or -1 with a reason in err (missing or unreadable file).
+ */
+int history_rows(const char *path, time_t start, time_t end, history_row_fn fn, void *ctx,
+		 char *err, size_t errsz);
+
+/*
+ * Uptime over [start, end]: the mean of `up`, weighted by row length, over the
+ * rows (history_rows) where it is known and, when the file has a `maint`
+ * source, where maint is not 1.
  * *ratio gets the uptime (NaN when no row counts); *known_s (may be NULL) the
  * seconds the mean is over.  0 or -1 with a reason in err.
  */

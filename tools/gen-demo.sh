@@ -120,11 +120,69 @@ function dienst(id, name, url, provider, efa, area, ozg,    rg) {
 	used_ozg[ozg] = 1
 }
 
+# Appends one more Angebot for an existing Onlinedienst.
+function angebot(area, ozg, id, rg) {
+	if (!(ozg in leistung)) fail("OZG-ID " ozg " (" id ") is not in the catalogue")
+	nx++
+	X[nx] = "  - { area: \"" area "\", ozg_id: \"" ozg "\", dienst: " id ", reifegrad: " rg " }"
+}
+
 # Appends one profile line for the service host of area `key` (or an EfA host).
 function fault(key, mode, arg) {
 	if (!(key in area_host)) fail("profile: unknown area key " key)
 	nf++
 	F[nf] = sprintf("%-44s %s%s", area_host[key], mode, arg == "" ? "" : " " arg)
+}
+
+# The rollout shaped on published figures: in March 2024 Thüringen counted about
+# 214 OZG-Leistungen available flächendeckend and 53 more in at least one
+# Kommune, with large differences between Kreise (Weimar 28 Kreis-wide, several
+# Landkreise 1).  Which Leistungen these are is made up (a fixed pseudo-random
+# pick from the catalogue); the counts follow the published ones.
+function shape_rollout(    nl, o, k, i, j, n, c, m, kk, others) {
+	nl = 0
+	for (o in leistung) {
+		if (o in used_ozg) continue
+		nl++; L[nl] = o; LK[nl] = hash(o "/demo") * 100000 + o
+	}
+	for (i = 2; i <= nl; i++) {
+		o = L[i]; k = LK[i]
+		for (j = i - 1; j >= 1 && LK[j] > k; j--) { L[j + 1] = L[j]; LK[j + 1] = LK[j] }
+		L[j + 1] = o; LK[j + 1] = k
+	}
+	if (nl < 214 - 5 + 53) fail("catalogue too small for the demo rollout")
+	# Land-wide: one Serviceportal offers 209 Leistungen (with the 5 EfA services: 214).
+	dienst("th-serviceportal", "Serviceportal Thüringen", "http://serviceportal.thueringen.de/antrag", \
+		"Freistaat Thüringen", "true", "16", L[1])
+	for (i = 2; i <= 209; i++)
+		angebot("16", L[i], "th-serviceportal", 2 + hash(L[i]) % 3)
+	# 53 more in at least one Kommune, through a Serviceportal of each Kreis.
+	for (i = 1; i <= 53; i++) K[i] = L[209 + i]
+	others = 0
+	for (i = 1; i <= nk; i++) {
+		kk = KL[i]
+		dienst("k" kk "-portal", "Serviceportal", "http://service." KH[kk] "/serviceportal", KP[kk], \
+			"false", kk, kk == "16055" ? K[1] : K[29 + others % 25])
+		if (kk == "16055") {
+			for (j = 2; j <= 28; j++) angebot(kk, K[j], "k" kk "-portal", 2 + hash(K[j]) % 3)
+			continue
+		}
+		others++
+	}
+	# Kreise after the 25th share the remaining Leistungen; every Kreis but Weimar
+	# adds a few of the Weimar ones, chosen by its key (0 to 3: several keep just one).
+	for (j = 29 + others; j <= 53; j++)
+		angebot(KL[(j % nk) + 1] == "16055" ? KL[1] : KL[(j % nk) + 1], K[j], \
+			"k" (KL[(j % nk) + 1] == "16055" ? KL[1] : KL[(j % nk) + 1]) "-portal", 2)
+	for (i = 1; i <= nk; i++) {
+		kk = KL[i]
+		if (kk == "16055") continue
+		n = hash(kk "/extra") % 4
+		for (m = 0; m < n; m++) {
+			c = K[(hash(kk) + m) % 27 + 2]
+			angebot(kk, c, "k" kk "-portal", 2 + hash(c kk) % 3)
+		}
+	}
 }
 
 BEGIN {
@@ -156,6 +214,7 @@ file == 2 {
 	use_host(host, "Kreis " key)
 	area_host[key] = "service." host
 	nk++
+	KL[nk] = key; KH[key] = host; KP[key] = provider
 	k = "k" key
 	dienst(k "-kfz", "Kfz-Zulassung", "http://service." host "/kfz/zulassung", provider, "false", key, "10436")
 	dienst(k "-wohngeld", "Wohngeld", "http://service." host "/wohngeld/antrag", provider, "false", key, "10092")
@@ -197,6 +256,7 @@ END {
 	dienst("th-schwerbehinderung", "Schwerbehindertenausweis", "http://schwerbehinderung.efa.thueringen.de/antrag", th, "true", "16", "10214")
 	dienst("th-bauantrag", "Bauantrag (Baugenehmigung)", "http://bauantrag.efa.thueringen.de/antrag", th, "true", "16", "10519")
 	area_host["efa-bafoeg"] = "bafoeg.efa.thueringen.de"
+	shape_rollout()
 	area_host["efa-unterhalt"] = "unterhaltsvorschuss.efa.thueringen.de"
 
 	# ---- config/demo.yml ---------------------------------------------------------------
@@ -210,8 +270,12 @@ END {
 	print "#   ozg_leistungen.csv" > cfg
 	print "#     OZG-Umsetzungskatalog (BMI), via kdn-nrw/OZG-Datenbank-NRW (MIT, (c) 2020 Gert Hammes)" > cfg
 	print "#" > cfg
-	printf "# %d Onlinedienste: 3 per Kreis (%d), 3 per Gemeindeverband (%d), %d Land-wide EfA services.\n", \
-		nd, nk, nv, nd - 3 * (nk + nv) > cfg
+	printf "# %d Onlinedienste: 4 per Kreis (%d), 3 per Gemeindeverband (%d), %d Land-wide EfA services;\n", \
+		nd, nk, nv, nd - 4 * nk - 3 * nv > cfg
+	printf "# %d Angebote.  The Serviceportale offer their Leistungen in the numbers published for\n", \
+		nd + nx > cfg
+	print "# Thüringen in March 2024 (about 214 flächendeckend, 53 more in at least one Kommune;" > cfg
+	print "# Weimar 28 Kreis-wide); which Leistungen they are is made up." > cfg
 	print "# Portal host names are derived from the official names; a kreisfreie Stadt is" > cfg
 	print "# Kreis and Gemeinde at once and runs one portal for both.  Reifegrad values are" > cfg
 	print "# pseudo-random (from the dienst id) to give the dashboards a spread; they are not" > cfg
@@ -242,6 +306,7 @@ END {
 	print "" > cfg
 	print "angebote:" > cfg
 	for (i = 1; i <= nd; i++) print A[i] > cfg
+	for (i = 1; i <= nx; i++) print X[i] > cfg
 
 	# ---- config/demo-sim.profile ------------------------------------------------------
 	print "# config/demo-sim.profile - faults for the demo portals (bin/ozgmon-sim --profile)." > prof

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <rrd.h>
+
 #include "store/history.h"
 #include "store/store.h"
 
@@ -91,6 +93,15 @@ START_TEST(writes_every_sample_and_reads_back)
 	ck_assert_msg(fabs(ratio - 0.75) < 0.03, "uptime %f", ratio);
 	ck_assert_msg(known >= 50 * 60, "known %f s", known);
 
+	/* A window far longer than the file's life: the finest archive still answers. */
+	ck_assert_int_eq(history_uptime(store_path(st, 0), t0 + 3600 - 7 * 86400, t0 + 3600, &ratio,
+					&known, err, sizeof err), 0);
+	ck_assert_msg(fabs(ratio - 0.75) < 0.03, "7-day uptime %f", ratio);
+	ck_assert_msg(known >= 55 * 60 && known <= 61 * 60, "known %f s", known);
+	ck_assert_int_eq(history_uptime(store_path(st, 0), t0 + 3600 - 90 * 86400, t0 + 3600, &ratio,
+					&known, err, sizeof err), 0);
+	ck_assert_msg(fabs(ratio - 0.75) < 0.03, "90-day uptime %f", ratio);
+
 	/* Target b never got a sample: no file, and reads say why. */
 	ck_assert_int_eq(history_uptime(store_path(st, 1), t0, t0 + 600, &ratio, NULL, err,
 					sizeof err), -1);
@@ -149,6 +160,36 @@ START_TEST(full_queue_drops)
 }
 END_TEST
 
+/* Rows flagged as maintenance do not count: 10 minutes down in maintenance, 10 up. */
+START_TEST(uptime_excludes_maintenance)
+{
+	char path[128], err[256], val[64];
+	const char *create[] = { "DS:up:GAUGE:120:0:1", "DS:maint:GAUGE:120:0:1",
+				 "RRA:AVERAGE:0.5:1:1000" };
+	const time_t t0 = 1790000000 - 1790000000 % 60;
+	double ratio = -1, known = -1;
+
+	snprintf(path, sizeof path, "%s/m.rrd", dir);
+	ck_assert_int_eq(rrd_create_r(path, 60, t0, 3, create), 0);
+	for (int i = 1; i <= 20; i++) {
+		const char *argv[1] = { val };
+		snprintf(val, sizeof val, "%lld:%d:%d", (long long)(t0 + 60 * i), i > 10, i <= 10);
+		ck_assert_int_eq(rrd_update_r(path, NULL, 1, argv), 0);
+	}
+	ck_assert_int_eq(history_uptime(path, t0, t0 + 1200, &ratio, &known, err, sizeof err), 0);
+	ck_assert_msg(fabs(ratio - 1.0) < 1e-9, "uptime %f", ratio);
+	ck_assert_msg(fabs(known - 600) < 61, "known %f", known);
+	/* Without the maintenance flag the same rows would give 0.5. */
+	for (int i = 21; i <= 40; i++) {
+		const char *argv[1] = { val };
+		snprintf(val, sizeof val, "%lld:%d:0", (long long)(t0 + 60 * i), i > 30);
+		ck_assert_int_eq(rrd_update_r(path, NULL, 1, argv), 0);
+	}
+	ck_assert_int_eq(history_uptime(path, t0 + 1200, t0 + 2400, &ratio, NULL, err, sizeof err), 0);
+	ck_assert_msg(fabs(ratio - 0.5) < 0.06, "uptime %f", ratio);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
 	Suite *s = suite_create("store");
@@ -157,6 +198,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, writes_every_sample_and_reads_back);
 	tcase_add_test(tc, restart_continues_file);
 	tcase_add_test(tc, full_queue_drops);
+	tcase_add_test(tc, uptime_excludes_maintenance);
 	suite_add_tcase(s, tc);
 	return s;
 }

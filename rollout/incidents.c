@@ -1,0 +1,384 @@
+/* incidents.c - see incidents.h. */
+#include "rollout/incidents.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/log.h"
+
+#define JOURNAL_LINE_MAX 4096
+
+struct watch {
+	uint64_t probes_seen;	/* target_state.probes at the last look */
+	unsigned fails;		/* consecutive failures seen */
+	int64_t first_fail_ms;	/* when the first of them ended */
+	bool decided;		/* a probe after start was seen (reconciliation done) */
+};
+
+struct incidents {
+	const struct cfg *cfg;
+	struct state_pub *pub;
+	unsigned threshold;
+	char *path;
+	int fd;				/* journal, O_APPEND */
+	uint64_t next_id;
+	uint64_t *open_id;		/* per target: id of the open incident, 0 none */
+	struct watch *w;
+	pthread_mutex_t lock;		/* guards stats and journal_errors */
+	struct incident_stats *stats;
+	uint64_t journal_errors;
+	pthread_mutex_t poll_lock;	/* one poll at a time: guards w, open_id, next_id, fd */
+	pthread_mutex_t stop_lock;
+	pthread_cond_t stop_cond;
+	bool stop;
+	bool running;
+	pthread_t thread;
+};
+
+static void iso8601(int64_t ms, char *out, size_t n)
+{
+	time_t s = (time_t)(ms / 1000);
+	struct tm tm;
+
+	size_t k;
+
+	gmtime_r(&s, &tm);
+	k = strftime(out, n, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + k, n - k, ".%03dZ", (int)(ms % 1000));
+}
+
+/* Appends one JSON line and fsyncs it.  0 or -1 (counted and logged). */
+static int journal_append(struct incidents *in, json_t *obj)
+{
+	char *line = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
+	size_t len;
+	ssize_t w;
+	int rc = 0;
+
+	if (!line)
+		return -1;
+	len = strlen(line);
+	line[len] = '\n';	/* json_dumps' NUL becomes the line end */
+	w = write(in->fd, line, len + 1);
+	if (w != (ssize_t)(len + 1) || fsync(in->fd) != 0) {
+		pthread_mutex_lock(&in->lock);
+		if (in->journal_errors++ % 100 == 0)
+			log_error("incidents: cannot write %s: %s", in->path,
+				  w < 0 ? strerror(errno) : "short write");
+		pthread_mutex_unlock(&in->lock);
+		rc = -1;
+	}
+	free(line);
+	return rc;
+}
+
+static size_t find_target(const struct cfg *cfg, const char *id)
+{
+	const struct cfg_dienst *d = cfg_find_dienst(cfg, id);
+	return d ? (size_t)(d - cfg->dienste) : (size_t)-1;
+}
+
+static enum probe_result result_from_name(const char *s)
+{
+	for (int r = 0; r < PROBE_RESULT_COUNT; r++)
+		if (strcmp(probe_result_name((enum probe_result)r), s) == 0)
+			return (enum probe_result)r;
+	return PROBE_CONNECT;
+}
+
+/* Replays one journal line into the totals.  -1 when it is not one of ours. */
+static int replay(struct incidents *in, const char *line, size_t len)
+{
+	json_error_t je;
+	json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
+	const char *ev, *dienst, *reason = NULL;
+	json_int_t id = 0, at_ms = 0;
+	size_t t;
+	int rc = -1;
+
+	if (!o)
+		return -1;
+	if (json_unpack(o, "{s:s, s:I, s:s, s:I, s?:s}", "event", &ev, "id", &id, "dienst", &dienst,
+			"at_ms", &at_ms, "reason", &reason) != 0 || id <= 0)
+		goto out;
+	if ((uint64_t)id >= in->next_id)
+		in->next_id = (uint64_t)id + 1;
+	t = find_target(in->cfg, dienst);
+	rc = 0;
+	if (t == (size_t)-1)
+		goto out;	/* a target no longer configured: its history stays in the file */
+	if (strcmp(ev, "open") == 0) {
+		in->stats[t].opened++;
+		in->stats[t].open = true;
+		in->stats[t].open_since_ms = at_ms;
+		in->stats[t].open_reason = reason ? result_from_name(reason) : PROBE_CONNECT;
+		in->open_id[t] = (uint64_t)id;
+	} else if (strcmp(ev, "close") == 0 && in->open_id[t] == (uint64_t)id) {
+		in->stats[t].closed++;
+		in->stats[t].downtime_s += (double)(at_ms - in->stats[t].open_since_ms) / 1000.0;
+		in->stats[t].open = false;
+		in->open_id[t] = 0;
+	} else {
+		rc = -1;
+	}
+out:
+	json_decref(o);
+	return rc;
+}
+
+static int journal_load(struct incidents *in, char *err, size_t errsz)
+{
+	FILE *f = fopen(in->path, "r");
+	char line[JOURNAL_LINE_MAX];
+	unsigned lineno = 0, bad = 0;
+
+	if (!f) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errsz, "cannot read %s: %s", in->path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof line, f)) {
+		size_t len = strlen(line);
+		lineno++;
+		if (len == sizeof line - 1 && line[len - 1] != '\n') {
+			int c;
+			while ((c = fgetc(f)) != EOF && c != '\n')
+				;	/* skip the rest of an overlong line */
+			bad++;
+			log_warn("incidents: %s:%u: line longer than %d bytes skipped", in->path, lineno,
+				 JOURNAL_LINE_MAX);
+			continue;
+		}
+		if (len && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (len == 0)
+			continue;
+		if (replay(in, line, len) != 0) {
+			bad++;
+			/* A crash can cut the last line: say where, keep going. */
+			log_warn("incidents: %s:%u: not a journal entry, skipped", in->path, lineno);
+		}
+	}
+	fclose(f);
+	in->journal_errors += bad;
+	return 0;
+}
+
+/* Opens target t's incident; it started with the first failure of the streak, `since_ms`. */
+static void open_incident(struct incidents *in, size_t t, const struct target_state *ts,
+			  int64_t since_ms)
+{
+	json_t *o;
+	char when[64];
+	uint64_t id = in->next_id++;
+
+	iso8601(since_ms, when, sizeof when);
+	o = json_pack("{s:s, s:I, s:s, s:I, s:s, s:s, s:i}", "event", "open", "id", (json_int_t)id,
+		      "dienst", in->cfg->dienste[t].id, "at_ms", (json_int_t)since_ms, "at", when,
+		      "reason", probe_result_name(ts->result), "http_status", ts->http_status);
+	if (o) {
+		journal_append(in, o);
+		json_decref(o);
+	}
+	in->open_id[t] = id;
+	pthread_mutex_lock(&in->lock);
+	in->stats[t].opened++;
+	in->stats[t].open = true;
+	in->stats[t].open_since_ms = since_ms;
+	in->stats[t].open_reason = ts->result;
+	pthread_mutex_unlock(&in->lock);
+	log_info("incident %llu: %s down (%s)", (unsigned long long)id, in->cfg->dienste[t].id,
+		 probe_result_name(ts->result));
+}
+
+static void close_incident(struct incidents *in, size_t t, const struct target_state *ts,
+			   bool reconciled)
+{
+	json_t *o;
+	char when[64];
+	double secs;
+
+	pthread_mutex_lock(&in->lock);
+	secs = (double)(ts->last_ms - in->stats[t].open_since_ms) / 1000.0;
+	if (secs < 0)
+		secs = 0;	/* the wall clock stepped back */
+	in->stats[t].closed++;
+	in->stats[t].downtime_s += secs;
+	in->stats[t].open = false;
+	pthread_mutex_unlock(&in->lock);
+	iso8601(ts->last_ms, when, sizeof when);
+	o = json_pack("{s:s, s:I, s:s, s:I, s:s, s:f, s:b}", "event", "close", "id",
+		      (json_int_t)in->open_id[t], "dienst", in->cfg->dienste[t].id, "at_ms",
+		      (json_int_t)ts->last_ms, "at", when, "duration_s", secs, "reconciled", reconciled);
+	if (o) {
+		journal_append(in, o);
+		json_decref(o);
+	}
+	log_info("incident %llu: %s up again after %.0f s%s", (unsigned long long)in->open_id[t],
+		 in->cfg->dienste[t].id, secs, reconciled ? " (open across a restart)" : "");
+	in->open_id[t] = 0;
+}
+
+void incidents_poll(struct incidents *in)
+{
+	struct snapshot *s = state_acquire(in->pub);
+
+	if (!s)
+		return;
+	pthread_mutex_lock(&in->poll_lock);
+	for (size_t t = 0; t < s->n && t < in->cfg->n_dienste; t++) {
+		const struct target_state *ts = &s->t[t];
+		struct watch *w = &in->w[t];
+		bool first;
+
+		if (!ts->probed || ts->probes == w->probes_seen)
+			continue;
+		first = !w->decided;
+		w->decided = true;
+		/* Probes finished between two looks count as one: the latest decides. */
+		w->probes_seen = ts->probes;
+		if (ts->success) {
+			w->fails = 0;
+			if (in->open_id[t])
+				close_incident(in, t, ts, first);
+		} else {
+			if (w->fails++ == 0)
+				w->first_fail_ms = ts->last_ms;
+			if (!in->open_id[t] && w->fails >= in->threshold)
+				open_incident(in, t, ts, w->first_fail_ms);
+		}
+	}
+	pthread_mutex_unlock(&in->poll_lock);
+	snapshot_release(s);
+}
+
+static void *watcher(void *arg)
+{
+	struct incidents *in = arg;
+
+	for (;;) {
+		struct timespec until;
+		bool stop;
+
+		incidents_poll(in);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		pthread_mutex_lock(&in->stop_lock);
+		if (!in->stop)
+			pthread_cond_timedwait(&in->stop_cond, &in->stop_lock, &until);
+		stop = in->stop;
+		pthread_mutex_unlock(&in->stop_lock);
+		if (stop)
+			break;
+	}
+	incidents_poll(in);	/* what the last snapshot says, before the journal closes */
+	return NULL;
+}
+
+static void incidents_free(struct incidents *in)
+{
+	if (in->fd >= 0)
+		close(in->fd);
+	free(in->path);
+	free(in->open_id);
+	free(in->w);
+	free(in->stats);
+	pthread_mutex_destroy(&in->lock);
+	pthread_mutex_destroy(&in->poll_lock);
+	pthread_mutex_destroy(&in->stop_lock);
+	pthread_cond_destroy(&in->stop_cond);
+	free(in);
+}
+
+struct incidents *incidents_start(const struct cfg *cfg, struct state_pub *pub,
+				  const char *data_dir, unsigned threshold, char *err, size_t errsz)
+{
+	struct incidents *in = calloc(1, sizeof *in);
+	size_t n = cfg->n_dienste ? cfg->n_dienste : 1;
+	size_t pl = strlen(data_dir) + sizeof "/incidents.jsonl";
+	int rc;
+
+	if (!in) {
+		snprintf(err, errsz, "out of memory");
+		return NULL;
+	}
+	in->cfg = cfg;
+	in->pub = pub;
+	in->threshold = threshold ? threshold : 1;
+	in->fd = -1;
+	in->next_id = 1;
+	pthread_mutex_init(&in->lock, NULL);
+	pthread_mutex_init(&in->poll_lock, NULL);
+	pthread_mutex_init(&in->stop_lock, NULL);
+	pthread_cond_init(&in->stop_cond, NULL);
+	in->path = malloc(pl);
+	in->open_id = calloc(n, sizeof *in->open_id);
+	in->w = calloc(n, sizeof *in->w);
+	in->stats = calloc(n, sizeof *in->stats);
+	if (!in->path || !in->open_id || !in->w || !in->stats) {
+		snprintf(err, errsz, "out of memory");
+		goto fail;
+	}
+	snprintf(in->path, pl, "%s/incidents.jsonl", data_dir);
+	if (journal_load(in, err, errsz) != 0)
+		goto fail;
+	in->fd = open(in->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (in->fd < 0) {
+		snprintf(err, errsz, "cannot open %s: %s", in->path, strerror(errno));
+		goto fail;
+	}
+	rc = pthread_create(&in->thread, NULL, watcher, in);
+	if (rc != 0) {
+		snprintf(err, errsz, "cannot start incident thread: %s", strerror(rc));
+		goto fail;
+	}
+	in->running = true;
+	return in;
+fail:
+	incidents_free(in);
+	return NULL;
+}
+
+int incidents_view(struct incidents *in, struct incidents_view *v)
+{
+	v->n = in->cfg->n_dienste;
+	v->d = malloc((v->n ? v->n : 1) * sizeof *v->d);
+	if (!v->d)
+		return -1;
+	pthread_mutex_lock(&in->lock);
+	memcpy(v->d, in->stats, v->n * sizeof *v->d);
+	v->journal_errors = in->journal_errors;
+	pthread_mutex_unlock(&in->lock);
+	return 0;
+}
+
+void incidents_view_free(struct incidents_view *v)
+{
+	if (!v)
+		return;
+	free(v->d);
+	v->d = NULL;
+	v->n = 0;
+}
+
+void incidents_stop(struct incidents *in)
+{
+	if (!in)
+		return;
+	if (in->running) {
+		pthread_mutex_lock(&in->stop_lock);
+		in->stop = true;
+		pthread_cond_signal(&in->stop_cond);
+		pthread_mutex_unlock(&in->stop_lock);
+		pthread_join(in->thread, NULL);
+	}
+	incidents_free(in);
+}

@@ -1,0 +1,61 @@
+/*
+ * incidents.h - outages of Onlinedienste, kept in an append-only journal.
+ *
+ * An incident opens when a target turns down (its last `threshold`
+ * consecutive probes failed) and closes when a probe succeeds again; it is
+ * dated from the first failure of that streak.  Every
+ * open and close is appended to <data_dir>/incidents.jsonl as one JSON object
+ * per line and fsynced before it counts, so the history survives crashes and
+ * restarts.  On start the journal is read back: totals are rebuilt, and an
+ * incident that was open when the daemon stopped stays open until the target's
+ * first probe after the restart decides it (closed then, marked
+ * "reconciled", or kept open).
+ *
+ * A thread of its own watches the collector's snapshots once a second; the
+ * probe loop never waits for the journal's disk writes.
+ */
+#ifndef OZG_INCIDENTS_H
+#define OZG_INCIDENTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "collector/state.h"
+#include "config/config.h"
+
+/* Totals of one Onlinedienst over the whole journal. */
+struct incident_stats {
+	uint64_t opened;		/* incidents opened */
+	uint64_t closed;		/* of which closed */
+	double downtime_s;		/* summed length of the closed ones */
+	bool open;			/* one is open now */
+	int64_t open_since_ms;		/* its start (wall clock), when open */
+	enum probe_result open_reason;	/* result of the probe that opened it */
+};
+
+/* A copy of the current figures, for readers. */
+struct incidents_view {
+	size_t n;			/* == cfg->n_dienste */
+	struct incident_stats *d;	/* owned by the view */
+	uint64_t journal_errors;	/* lines skipped or writes failed */
+};
+
+struct incidents;
+
+/*
+ * Reads <data_dir>/incidents.jsonl (if any) for cfg's targets and starts the
+ * watcher on pub.  threshold >= 1.  cfg and pub are borrowed.  NULL with a
+ * reason in err.
+ */
+struct incidents *incidents_start(const struct cfg *cfg, struct state_pub *pub,
+				  const char *data_dir, unsigned threshold, char *err, size_t errsz);
+/* Fills *v with a copy (free with incidents_view_free); -1 when out of memory. */
+int incidents_view(struct incidents *in, struct incidents_view *v);
+void incidents_view_free(struct incidents_view *v);
+/* Looks at the current snapshot once, now (the watcher does this every second). */
+void incidents_poll(struct incidents *in);
+void incidents_stop(struct incidents *in);	/* NULL-safe; joins, closes the journal, frees */
+
+#endif

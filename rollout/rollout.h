@@ -1,0 +1,122 @@
+/*
+ * rollout.h - the OZG rollout model: what is declared (Angebote at a
+ * Reifegrad), counted the way the federal dashboard counts, weighted by
+ * population, and checked against what is measured (availability).
+ *
+ * Counting rules (docs/rollout.md has a worked example):
+ * - A Gemeinde is covered for an OZG-Leistung at the highest Reifegrad of the
+ *   Angebote whose area contains it: its own, its Gemeindeverband's, its
+ *   Kreis', the Land's.
+ * - Per area and Leistung: *online* when at least one Gemeinde of the area is
+ *   covered at Reifegrad >= online_min (2), *OZG-fulfilled* at >= fulfilled_min
+ *   (3); *flächendeckend* when every Gemeinde of the area is covered at that
+ *   level.  For a Gemeinde the three coincide.
+ * - Population coverage of a Leistung in an area: the inhabitants of the
+ *   area's Gemeinden covered online, over the area's inhabitants.
+ * - *Reliable*: the same, counting only Angebote whose Onlinedienst's
+ *   measured availability (e.g. over 7 days) is at least reliable_min; a
+ *   Dienst without a measurement counts as reliable only when
+ *   unknown_is_reliable is set.
+ *
+ * rollout_compute() is a pure function of its inputs: it reads the cfg and
+ * the availability array and returns a new, immutable result.
+ */
+#ifndef OZG_ROLLOUT_H
+#define OZG_ROLLOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config/config.h"
+
+#define ROLLOUT_LEVELS 8	/* Reifegrad 0..7 */
+
+struct rollout_params {
+	int online_min;		/* default 2 */
+	int fulfilled_min;	/* default 3 */
+	double reliable_min;	/* availability that counts as reliable; default 0.95 */
+	bool unknown_is_reliable;	/* a Dienst not measured yet counts as reliable */
+};
+
+/* Figures for one area over the whole catalogue. */
+struct rollout_area {
+	enum area_level level;
+	const char *key;		/* borrowed from the cfg */
+	const char *name;		/* borrowed from the cfg */
+	long population;
+	unsigned gemeinden;
+	/* Leistungen ... */
+	unsigned online;		/* online in at least one Gemeinde */
+	unsigned online_all;		/* online in every Gemeinde (flächendeckend) */
+	unsigned fulfilled;		/* OZG-fulfilled in at least one Gemeinde */
+	unsigned fulfilled_all;		/* OZG-fulfilled in every Gemeinde */
+	unsigned reliable;		/* online in at least one Gemeinde through reliable Dienste */
+	unsigned reliable_all;		/* ... in every Gemeinde */
+	/* Leistungen by the highest Reifegrad offered anywhere in the area. */
+	unsigned by_reifegrad[ROLLOUT_LEVELS];
+	/*
+	 * Mean population coverage over the Leistungen offered online somewhere
+	 * in the Land (the "offered" set, so areas compare on the same basis);
+	 * NaN when nothing is offered.
+	 */
+	double population_coverage;
+	double population_coverage_reliable;
+};
+
+/* One Leistung across the Land. */
+struct rollout_service {
+	const struct reg_leistung *leistung;	/* borrowed */
+	int max_reifegrad;		/* highest anywhere, -1 when no Angebot */
+	unsigned gemeinden_online;	/* Gemeinden covered online */
+	unsigned kreise_all;		/* Kreise where it is flächendeckend */
+	long population_online;		/* inhabitants covered online */
+	long population_reliable;
+	double population_coverage;	/* population_online / Land population */
+};
+
+/* One Themenfeld across the Land. */
+struct rollout_themenfeld {
+	int id;
+	const char *name;		/* borrowed */
+	unsigned catalog;		/* Leistungen in the catalogue */
+	unsigned online, online_all, fulfilled;
+	double population_coverage;	/* mean over its Leistungen offered online; NaN if none */
+};
+
+/* One Onlinedienst: who is connected to it (EfA adoption). */
+struct rollout_dienst {
+	unsigned angebote;		/* Angebote naming it */
+	unsigned areas;			/* distinct areas */
+	unsigned gemeinden;		/* distinct Gemeinden covered at any Reifegrad */
+	long population;		/* their inhabitants */
+	bool reliable;			/* availability >= reliable_min (or unknown and allowed) */
+};
+
+struct rollout {
+	struct rollout_params params;
+	size_t n_areas;
+	struct rollout_area *areas;	/* Land, then Kreise, Verbände, Gemeinden (register order) */
+	size_t n_services;
+	struct rollout_service *services;	/* indexed like cfg->reg.leistungen */
+	size_t n_themenfelder;
+	struct rollout_themenfeld *themenfelder;	/* by id */
+	size_t n_dienste;
+	struct rollout_dienst *dienste;	/* indexed like cfg->dienste */
+	unsigned offered;		/* Leistungen offered online somewhere in the Land */
+};
+
+void rollout_params_default(struct rollout_params *p);
+
+/*
+ * Computes the model for cfg.  availability: NULL, or cfg->n_dienste values in
+ * [0, 1] (NaN: not measured).  Returns a new result (free with rollout_free),
+ * or NULL when out of memory.
+ */
+struct rollout *rollout_compute(const struct cfg *cfg, const double *availability,
+				const struct rollout_params *p);
+void rollout_free(struct rollout *r);	/* NULL-safe */
+
+/* The area with this key (2, 5, 9 or 8 digits), or NULL. */
+const struct rollout_area *rollout_find_area(const struct rollout *r, const char *key);
+
+#endif

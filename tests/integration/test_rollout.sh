@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# test_rollout.sh - rollout figures of the full demo, from the running daemon.
+#
+# Asserts the invariants that must hold whatever the demo declares: the
+# Land's population is the sum over its Kreise, no coverage exceeds 1, the
+# Land counts at least what any Kreis counts, flächendeckend never exceeds
+# online, and the exposition passes promtool's lint.
+set -u
+cd "$(dirname "$0")/../.."
+BIN_DIR=${BIN_DIR:-bin}
+. tests/integration/lib.sh
+
+WORK=$(mktemp -d /tmp/ozgmon-rollout.XXXXXX)
+SIM_PID=""
+D_PID=""
+cleanup() {
+	[ -n "$D_PID" ] && kill "$D_PID" 2>/dev/null
+	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+SIM_PORT=$(free_port); D_PORT=$(free_port)
+while [ "$D_PORT" = "$SIM_PORT" ]; do D_PORT=$(free_port); done
+D="http://127.0.0.1:$D_PORT"
+
+sed "s/::127\.0\.0\.1:18080/::127.0.0.1:$SIM_PORT/; s#\.\./data/registers/#$PWD/data/registers/#" \
+	config/demo.yml > "$WORK/demo.yml"
+"$BIN_DIR/ozgmon-sim" --listen "127.0.0.1:$SIM_PORT" --profile config/demo-sim.profile \
+	>"$WORK/sim.log" 2>&1 &
+SIM_PID=$!
+"$BIN_DIR/ozgmond" --config "$WORK/demo.yml" --listen "127.0.0.1:$D_PORT" --data-dir "$WORK/data" \
+	>"$WORK/d.log" 2>&1 &
+D_PID=$!
+has_rollout() { http_get "$D/metrics" | grep -q '^ozg_rollout_services_online{area="16",level="land"}'; }
+check "rollout figures are published" wait_for 20 has_rollout
+http_get "$D/metrics" > "$WORK/m.prom"
+
+sum_level() { # sum_level METRIC LEVEL
+	awk -v m="$1" -v l="level=\"$2\"" 'index($1, m "{") == 1 && index($1, l) { s += $2 } END { printf "%.0f", s }' "$WORK/m.prom"
+}
+land() { awk -v k="$1{area=\"16\",level=\"land\"}" '$1 == k { print $2 }' "$WORK/m.prom"; }
+
+check "Land population = sum over Kreise ($(land ozg_area_population))" \
+	[ "$(land ozg_area_population)" = "$(sum_level ozg_area_population kreis)" ]
+check "Land population = sum over Gemeinden" \
+	[ "$(land ozg_area_population)" = "$(sum_level ozg_area_population gemeinde)" ]
+check "Land population is the register's 2120237" [ "$(land ozg_area_population)" = 2120237 ]
+check "areas: 1 Land, 22 Kreise, 192 Verbände, 631 Gemeinden" \
+	[ "$(grep -c '^ozg_area_info{' "$WORK/m.prom")" = $((1 + 22 + 192 + 631)) ]
+check "every coverage ratio within [0, 1]" awk '
+	$1 ~ /^ozg_rollout_.*_ratio\{/ { n++; if ($2 < 0 || $2 > 1) bad++ }
+	END { exit !(n > 0 && bad == 0) }' "$WORK/m.prom"
+check "no Kreis counts more online Leistungen than the Land" awk -v L="$(land ozg_rollout_services_online)" '
+	$1 ~ /^ozg_rollout_services_online\{.*level="kreis"/ { if ($2 > L) bad++ } END { exit bad > 0 }' "$WORK/m.prom"
+check "flächendeckend never exceeds online" awk '
+	$1 ~ /^ozg_rollout_services_online\{/ { split($1, k, "{"); on[k[2]] = $2 }
+	$1 ~ /^ozg_rollout_services_flaechendeckend\{/ { split($1, k, "{"); fd[k[2]] = $2 }
+	END { for (a in fd) if (fd[a] > on[a]) bad++; exit bad > 0 }' "$WORK/m.prom"
+check "Land-wide EfA services reach every Gemeinde" \
+	grep -q '^ozg_efa_adopters{dienst="th-elterngeld"} 631$' "$WORK/m.prom"
+check "the Land's Reifegrad histogram counts at least its online Leistungen" \
+	awk -v on="$(land ozg_rollout_services_online)" '
+	$1 ~ /^ozg_rollout_services\{area="16",/ { s += $2 } END { exit !(on > 0 && s >= on) }' "$WORK/m.prom"
+if command -v promtool >/dev/null 2>&1; then
+	lint=$(promtool check metrics < "$WORK/m.prom" 2>&1)
+	check "promtool check metrics: no findings ($lint)" [ -z "$lint" ]
+fi
+
+echo "== trend files"
+check "the Land's trend file exists" [ -f "$WORK/data/rollout/16.rrd" ]
+check "a trend file per Kreis" [ "$(ls "$WORK/data/rollout/" | grep -c '^16[0-9][0-9][0-9]\.rrd$')" = 22 ]
+trend_online=$(rrdtool lastupdate "$WORK/data/rollout/16.rrd" | awk 'NF > 2 { v = $2 } END { print v }')
+check "it holds the Land's online count ($trend_online)" [ "$trend_online" = "$(land ozg_rollout_services_online)" ]
+
+echo "== incidents"
+incidents_open() { awk -v n="$1" '$1 == "ozg_incidents_open" { exit !($2 >= n) } END { if (NR == 0) exit 1 }' <(http_get "$D/metrics"); }
+check "the demo's failing portals open incidents" wait_for 40 incidents_open 10
+check "each is journaled with its reason" wait_for 40 grep -q '"event":"open".*"dienst":"k16065-kfz".*"reason":"connect"' "$WORK/data/incidents.jsonl"
+# A healthy portal goes down and comes back: one incident, opened and closed.
+host=service.erfurt.de
+dienst=k16051-kfz
+check "simulator takes $host down" http_get -o /dev/null -f -X PUT "http://127.0.0.1:$SIM_PORT/_sim/hosts/$host?mode=down"
+opened() { grep -q "\"event\":\"open\".*\"dienst\":\"$dienst\"" "$WORK/data/incidents.jsonl"; }
+check "an incident opens for $dienst" wait_for 45 opened
+check "the simulator brings it back" http_get -o /dev/null -f -X DELETE "http://127.0.0.1:$SIM_PORT/_sim/hosts/$host"
+closed() { grep -q "\"event\":\"close\".*\"dienst\":\"$dienst\"" "$WORK/data/incidents.jsonl"; }
+check "and closes when it answers again" wait_for 45 closed
+down_s=$(metric "ozg_downtime_seconds_total{dienst=\"$dienst\"}" "$D")
+check "its downtime is counted ($down_s s)" awk -v d="$down_s" 'BEGIN { exit !(d > 0 && d < 120) }'
+check "ozg_incidents_total counts it" metric_is "ozg_incidents_total{dienst=\"$dienst\"}" "$D" 1
+
+echo "rollout: $PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]

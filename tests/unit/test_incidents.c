@@ -1,0 +1,178 @@
+/* test_incidents.c - opening, closing, the journal and reconciliation after a restart. */
+#include <check.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rollout/incidents.h"
+
+#define S(x) ((char *)(uintptr_t)(x))
+
+static char dir[64];
+static struct cfg_dienst dienste[2];
+static struct cfg cfg;
+static struct state_pub pub;
+
+static void setup(void)
+{
+	snprintf(dir, sizeof dir, "/tmp/ozgmon-inc.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	memset(dienste, 0, sizeof dienste);
+	memset(&cfg, 0, sizeof cfg);
+	dienste[0].id = S("a");
+	dienste[1].id = S("b");
+	cfg.dienste = dienste;
+	cfg.n_dienste = 2;
+	state_pub_init(&pub);
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+	state_pub_destroy(&pub);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Publishes: target b's probe number `probes` ended at `ms` with `ok`; a is always fine. */
+static void publish(uint64_t probes, int64_t ms, bool ok)
+{
+	struct snapshot *s = snapshot_new(&cfg);
+	ck_assert_ptr_nonnull(s);
+	s->t[0] = (struct target_state){ .probed = true, .success = true, .probes = probes,
+					 .last_ms = ms };
+	s->t[1] = (struct target_state){ .probed = true, .success = ok, .probes = probes,
+					 .last_ms = ms, .result = ok ? PROBE_SUCCESS : PROBE_TIMEOUT };
+	state_publish(&pub, s);
+}
+
+static struct incident_stats stats_of(struct incidents *in, size_t t, uint64_t *errors)
+{
+	struct incidents_view v;
+	struct incident_stats st;
+	ck_assert_int_eq(incidents_view(in, &v), 0);
+	st = v.d[t];
+	if (errors)
+		*errors = v.journal_errors;
+	incidents_view_free(&v);
+	return st;
+}
+
+static int count_lines(const char *needle)
+{
+	char path[128], line[4096];
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/incidents.jsonl", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof line, f))
+		n += strstr(line, needle) != NULL;
+	fclose(f);
+	return n;
+}
+
+START_TEST(open_close_restart_reconcile)
+{
+	char err[256], path[128];
+	struct incidents *in = incidents_start(&cfg, &pub, dir, 2, err, sizeof err);
+	struct incident_stats st;
+	uint64_t errors = 0;
+	const int64_t t0 = 1790000000000;
+	FILE *f;
+
+	ck_assert_msg(in != NULL, "%s", err);
+	publish(1, t0, false);
+	incidents_poll(in);
+	ck_assert(!stats_of(in, 1, NULL).open);		/* one failure: below the threshold */
+	publish(2, t0 + 60000, false);
+	incidents_poll(in);
+	st = stats_of(in, 1, NULL);
+	ck_assert(st.open);
+	ck_assert_int_eq(st.open_since_ms, t0);		/* dated from the first failure */
+	ck_assert_int_eq(st.open_reason, PROBE_TIMEOUT);
+	incidents_poll(in);				/* the same snapshot again: nothing new */
+	ck_assert_uint_eq(stats_of(in, 1, NULL).opened, 1);
+	publish(3, t0 + 150000, true);
+	incidents_poll(in);
+	st = stats_of(in, 1, NULL);
+	ck_assert(!st.open);
+	ck_assert_uint_eq(st.closed, 1);
+	ck_assert(fabs(st.downtime_s - 150) < 1e-6);
+	ck_assert_uint_eq(stats_of(in, 0, NULL).opened, 0);
+	/* Down again, then the daemon stops with the incident open. */
+	publish(4, t0 + 200000, false);
+	incidents_poll(in);
+	publish(5, t0 + 260000, false);
+	incidents_poll(in);
+	ck_assert(stats_of(in, 1, NULL).open);
+	incidents_stop(in);
+	ck_assert_int_eq(count_lines("\"event\":\"open\""), 2);
+	ck_assert_int_eq(count_lines("\"event\":\"close\""), 1);
+
+	/* A crash cut a line in half. */
+	snprintf(path, sizeof path, "%s/incidents.jsonl", dir);
+	f = fopen(path, "a");
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"event\":\"open\",\"id\":9,\"dien\n", f);
+	fclose(f);
+
+	/* Restart: the totals come back from the journal, the open one stays open... */
+	in = incidents_start(&cfg, &pub, dir, 2, err, sizeof err);
+	ck_assert_msg(in != NULL, "%s", err);
+	st = stats_of(in, 1, &errors);
+	ck_assert_uint_eq(errors, 1);
+	ck_assert_uint_eq(st.opened, 2);
+	ck_assert_uint_eq(st.closed, 1);
+	ck_assert(st.open);
+	ck_assert_int_eq(st.open_since_ms, t0 + 200000);
+	ck_assert(fabs(st.downtime_s - 150) < 1e-6);
+	/* ...until the first probe after the restart decides it (counters restart at 1). */
+	publish(1, t0 + 900000, true);
+	incidents_poll(in);
+	st = stats_of(in, 1, NULL);
+	ck_assert(!st.open);
+	ck_assert_uint_eq(st.closed, 2);
+	ck_assert(fabs(st.downtime_s - (150 + 700)) < 1e-6);
+	incidents_stop(in);
+	ck_assert_int_eq(count_lines("\"reconciled\":true"), 1);
+	ck_assert_int_eq(count_lines("\"event\":\"close\""), 2);
+	/* New ids continue after the highest in the journal. */
+	ck_assert_int_eq(count_lines("\"id\":3"), 0);
+}
+END_TEST
+
+START_TEST(unwritable_data_dir)
+{
+	char err[256];
+	struct incidents *in = incidents_start(&cfg, &pub, "/proc/no/such/dir", 1, err, sizeof err);
+	ck_assert_ptr_null(in);
+	ck_assert_ptr_nonnull(strstr(err, "incidents.jsonl"));
+}
+END_TEST
+
+static Suite *incidents_suite(void)
+{
+	Suite *s = suite_create("incidents");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, open_close_restart_reconcile);
+	tcase_add_test(tc, unwritable_data_dir);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(incidents_suite());
+	int failed;
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

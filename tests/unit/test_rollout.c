@@ -1,0 +1,296 @@
+/*
+ * test_rollout.c - the counting rules on a fixture small enough to count by hand.
+ *
+ * Land 16 (10,000 inhabitants)
+ *   Kreis 16001 (6,000): Verband 160010001 {G1 16001001: 1,000; G2 16001002: 2,000}
+ *                        Verband 160010002 {G3 16001003: 3,000}
+ *   Kreis 16002 (4,000): Verband 160020001 {G4 16002001: 4,000}
+ * Leistungen L1 10000 (Themenfeld 1), L2 10001 (Themenfeld 1), L3 10002 (Themenfeld 2)
+ * Angebote
+ *   A  Land 16            L1  D0 (EfA)  Reifegrad 3   -> G1..G4 at 3
+ *   B  Kreis 16001        L2  D1        Reifegrad 2   -> G1, G2, G3 at 2
+ *   C  Verband 160010001  L2  D2        Reifegrad 4   -> G1, G2 at 4 (highest wins)
+ *   D  Gemeinde 16002001  L3  D3        Reifegrad 1   -> G4 at 1 (not online)
+ *   E  Gemeinde 16001003  L3  D3        Reifegrad 2   -> G3 at 2
+ *   F  Land 15            L1  D0 (EfA)  Reifegrad 3   -> another Land: none of ours
+ */
+#include <check.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rollout/rollout.h"
+
+#define S(x) ((char *)(uintptr_t)(x))
+
+static struct reg_kreis kreise[2];
+static struct reg_verband verbaende[3];
+static struct reg_gemeinde gemeinden[4];
+static struct reg_leistung leistungen[3];
+static struct cfg_dienst dienste[4];
+static struct cfg_angebot angebote[6];
+static struct cfg cfg;
+
+static void kreis(int i, const char *key, const char *name, long pop)
+{
+	strcpy(kreise[i].key, key);
+	kreise[i].name = S(name);
+	kreise[i].population = pop;
+}
+
+static void verband(int i, const char *key, const char *kreis_key)
+{
+	strcpy(verbaende[i].key, key);
+	strcpy(verbaende[i].kreis, kreis_key);
+	verbaende[i].name = S(key);
+}
+
+static void gemeinde(int i, const char *ags, const char *verband_key, long pop)
+{
+	strcpy(gemeinden[i].ags, ags);
+	snprintf(gemeinden[i].ars, sizeof gemeinden[i].ars, "%s%s", verband_key, ags + 5);
+	memcpy(gemeinden[i].kreis, ags, 5);
+	gemeinden[i].kreis[5] = '\0';
+	strcpy(gemeinden[i].verband, verband_key);
+	gemeinden[i].name = S(ags);
+	gemeinden[i].population = pop;
+}
+
+static void leistung(int i, const char *id, int tf)
+{
+	strcpy(leistungen[i].ozg_id, id);
+	leistungen[i].name = S(id);
+	leistungen[i].themenfeld_id = tf;
+	leistungen[i].themenfeld = S(tf == 1 ? "Familie & Kind" : "Bauen & Wohnen");
+}
+
+static void angebot(int i, const char *area, enum area_level lvl, const char *ozg, size_t d, int rg)
+{
+	strcpy(angebote[i].area, area);
+	angebote[i].level = lvl;
+	strcpy(angebote[i].ozg_id, ozg);
+	angebote[i].dienst = d;
+	angebote[i].reifegrad = rg;
+}
+
+static void setup(void)
+{
+	memset(&cfg, 0, sizeof cfg);
+	memset(dienste, 0, sizeof dienste);
+	kreis(0, "16001", "K1", 6000);
+	kreis(1, "16002", "K2", 4000);
+	verband(0, "160010001", "16001");
+	verband(1, "160010002", "16001");
+	verband(2, "160020001", "16002");
+	gemeinde(0, "16001001", "160010001", 1000);
+	gemeinde(1, "16001002", "160010001", 2000);
+	gemeinde(2, "16001003", "160010002", 3000);
+	gemeinde(3, "16002001", "160020001", 4000);
+	leistung(0, "10000", 1);
+	leistung(1, "10001", 1);
+	leistung(2, "10002", 2);
+	for (int i = 0; i < 4; i++)
+		dienste[i].id = S(i == 0 ? "d0" : i == 1 ? "d1" : i == 2 ? "d2" : "d3");
+	dienste[0].efa = true;
+	angebot(0, "16", AREA_LAND, "10000", 0, 3);
+	angebot(1, "16001", AREA_KREIS, "10001", 1, 2);
+	angebot(2, "160010001", AREA_VERBAND, "10001", 2, 4);
+	angebot(3, "16002001", AREA_GEMEINDE, "10002", 3, 1);
+	angebot(4, "16001003", AREA_GEMEINDE, "10002", 3, 2);
+	/* EfA across Länder: d0 is offered to Land 15 too, whose Gemeinden are not ours. */
+	angebot(5, "15", AREA_LAND, "10000", 0, 3);
+	strcpy(cfg.reg.land_key, "16");
+	cfg.reg.land_name = S("Testland");
+	cfg.reg.kreise = kreise;
+	cfg.reg.n_kreise = 2;
+	cfg.reg.verbaende = verbaende;
+	cfg.reg.n_verbaende = 3;
+	cfg.reg.gemeinden = gemeinden;
+	cfg.reg.n_gemeinden = 4;
+	cfg.reg.leistungen = leistungen;
+	cfg.reg.n_leistungen = 3;
+	cfg.dienste = dienste;
+	cfg.n_dienste = 4;
+	cfg.angebote = angebote;
+	cfg.n_angebote = 6;
+}
+
+static struct rollout *compute(const double *avail, bool unknown_ok)
+{
+	struct rollout_params p;
+	struct rollout *r;
+
+	rollout_params_default(&p);
+	p.unknown_is_reliable = unknown_ok;
+	r = rollout_compute(&cfg, avail, &p);
+	ck_assert_ptr_nonnull(r);
+	return r;
+}
+
+#define NEAR(a, b) ck_assert_msg(fabs((a) - (b)) < 1e-9, "%s = %.12f, want %.12f", #a, (double)(a), (double)(b))
+
+static void area_is(const struct rollout_area *a, unsigned on, unsigned on_all, unsigned ful,
+		    unsigned ful_all, long pop, unsigned gem)
+{
+	ck_assert_ptr_nonnull(a);
+	ck_assert_uint_eq(a->online, on);
+	ck_assert_uint_eq(a->online_all, on_all);
+	ck_assert_uint_eq(a->fulfilled, ful);
+	ck_assert_uint_eq(a->fulfilled_all, ful_all);
+	ck_assert_int_eq(a->population, pop);
+	ck_assert_uint_eq(a->gemeinden, gem);
+}
+
+START_TEST(counting_rules_per_area)
+{
+	struct rollout *r = compute(NULL, false);
+	const struct rollout_area *land = rollout_find_area(r, "16");
+
+	ck_assert_uint_eq(r->n_areas, 1 + 2 + 3 + 4);
+	ck_assert_uint_eq(r->offered, 3);
+	area_is(land, 3, 1, 2, 1, 10000, 4);
+	ck_assert_int_eq(land->level, AREA_LAND);
+	ck_assert_uint_eq(land->by_reifegrad[2], 1);	/* L3 */
+	ck_assert_uint_eq(land->by_reifegrad[3], 1);	/* L1 */
+	ck_assert_uint_eq(land->by_reifegrad[4], 1);	/* L2 */
+	NEAR(land->population_coverage, (1.0 + 0.6 + 0.3) / 3);
+
+	area_is(rollout_find_area(r, "16001"), 3, 2, 2, 1, 6000, 3);
+	NEAR(rollout_find_area(r, "16001")->population_coverage, (1.0 + 1.0 + 0.5) / 3);
+	area_is(rollout_find_area(r, "16002"), 1, 1, 1, 1, 4000, 1);
+	ck_assert_uint_eq(rollout_find_area(r, "16002")->by_reifegrad[1], 1);	/* L3 at 1 */
+	NEAR(rollout_find_area(r, "16002")->population_coverage, 1.0 / 3);
+	area_is(rollout_find_area(r, "160010001"), 2, 2, 2, 2, 3000, 2);
+	NEAR(rollout_find_area(r, "160010001")->population_coverage, 2.0 / 3);
+	area_is(rollout_find_area(r, "16001003"), 3, 3, 1, 1, 3000, 1);
+	NEAR(rollout_find_area(r, "16001003")->population_coverage, 1.0);
+	area_is(rollout_find_area(r, "16002001"), 1, 1, 1, 1, 4000, 1);
+	ck_assert_ptr_null(rollout_find_area(r, "99"));
+	rollout_free(r);
+}
+END_TEST
+
+START_TEST(services_themenfelder_adoption)
+{
+	struct rollout *r = compute(NULL, false);
+	const struct rollout_service *l1 = &r->services[0], *l2 = &r->services[1], *l3 = &r->services[2];
+
+	ck_assert_int_eq(l1->max_reifegrad, 3);
+	ck_assert_uint_eq(l1->gemeinden_online, 4);
+	ck_assert_uint_eq(l1->kreise_all, 2);
+	ck_assert_int_eq(l2->max_reifegrad, 4);
+	ck_assert_uint_eq(l2->gemeinden_online, 3);
+	ck_assert_int_eq(l2->population_online, 6000);
+	NEAR(l2->population_coverage, 0.6);
+	ck_assert_uint_eq(l2->kreise_all, 1);
+	ck_assert_int_eq(l3->max_reifegrad, 2);
+	ck_assert_uint_eq(l3->gemeinden_online, 1);
+	ck_assert_uint_eq(l3->kreise_all, 0);
+
+	ck_assert_uint_eq(r->n_themenfelder, 2);
+	ck_assert_int_eq(r->themenfelder[0].id, 1);
+	ck_assert_uint_eq(r->themenfelder[0].catalog, 2);
+	ck_assert_uint_eq(r->themenfelder[0].online, 2);
+	ck_assert_uint_eq(r->themenfelder[0].online_all, 1);
+	ck_assert_uint_eq(r->themenfelder[0].fulfilled, 2);
+	NEAR(r->themenfelder[0].population_coverage, 0.8);
+	ck_assert_uint_eq(r->themenfelder[1].catalog, 1);
+	ck_assert_uint_eq(r->themenfelder[1].online_all, 0);
+	ck_assert_uint_eq(r->themenfelder[1].fulfilled, 0);
+	NEAR(r->themenfelder[1].population_coverage, 0.3);
+
+	ck_assert_uint_eq(r->dienste[0].angebote, 2);
+	ck_assert_uint_eq(r->dienste[0].areas, 2);		/* Land 16 and Land 15 */
+	ck_assert_uint_eq(r->dienste[0].gemeinden, 4);		/* only ours are known */
+	ck_assert_int_eq(r->dienste[0].population, 10000);
+	ck_assert_uint_eq(r->dienste[1].gemeinden, 3);
+	ck_assert_uint_eq(r->dienste[2].gemeinden, 2);
+	ck_assert_int_eq(r->dienste[2].population, 3000);
+	ck_assert_uint_eq(r->dienste[3].angebote, 2);
+	ck_assert_uint_eq(r->dienste[3].areas, 2);
+	ck_assert_uint_eq(r->dienste[3].gemeinden, 2);
+	ck_assert_int_eq(r->dienste[3].population, 7000);
+	rollout_free(r);
+}
+END_TEST
+
+START_TEST(availability_adjusted)
+{
+	const double avail[4] = { 0.99, 0.5, NAN, 0.96 };
+	struct rollout *r = compute(avail, false);
+	const struct rollout_area *land = rollout_find_area(r, "16");
+
+	ck_assert(r->dienste[0].reliable);
+	ck_assert(!r->dienste[1].reliable);
+	ck_assert(!r->dienste[2].reliable);	/* not measured */
+	ck_assert(r->dienste[3].reliable);
+	ck_assert_uint_eq(land->reliable, 2);	/* L1 via d0, L3 via d3 */
+	ck_assert_uint_eq(land->reliable_all, 1);
+	ck_assert_uint_eq(land->online, 3);	/* declared figures unchanged */
+	NEAR(land->population_coverage_reliable, (1.0 + 0.0 + 0.3) / 3);
+	ck_assert_int_eq(r->services[1].population_reliable, 0);
+	rollout_free(r);
+
+	r = compute(avail, true);
+	land = rollout_find_area(r, "16");
+	ck_assert_uint_eq(land->reliable, 3);	/* d2 now counts: L2 at G1, G2 */
+	ck_assert_int_eq(r->services[1].population_reliable, 3000);
+	rollout_free(r);
+
+	/* Without measurements and without trust, nothing is reliable. */
+	r = compute(NULL, false);
+	ck_assert_uint_eq(rollout_find_area(r, "16")->reliable, 0);
+	rollout_free(r);
+}
+END_TEST
+
+/* Land totals equal the sums over the Kreise; coverage never exceeds the population. */
+START_TEST(invariants)
+{
+	struct rollout *r = compute(NULL, true);
+	long pop = 0;
+	unsigned gem = 0;
+
+	for (size_t a = 0; a < r->n_areas; a++) {
+		const struct rollout_area *ar = &r->areas[a];
+		if (ar->level == AREA_KREIS) {
+			pop += ar->population;
+			gem += ar->gemeinden;
+		}
+		ck_assert(ar->online_all <= ar->online);
+		ck_assert(ar->fulfilled <= ar->online);
+		ck_assert(ar->reliable <= ar->online);
+		ck_assert(ar->population_coverage >= 0 && ar->population_coverage <= 1);
+	}
+	ck_assert_int_eq(pop, r->areas[0].population);
+	ck_assert_uint_eq(gem, r->areas[0].gemeinden);
+	for (size_t l = 0; l < r->n_services; l++)
+		ck_assert_int_le(r->services[l].population_online, r->areas[0].population);
+	rollout_free(r);
+}
+END_TEST
+
+static Suite *rollout_suite(void)
+{
+	Suite *s = suite_create("rollout");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, counting_rules_per_area);
+	tcase_add_test(tc, services_themenfelder_adoption);
+	tcase_add_test(tc, availability_adjusted);
+	tcase_add_test(tc, invariants);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(rollout_suite());
+	int failed;
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
