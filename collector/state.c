@@ -21,6 +21,22 @@ const char *probe_result_name(enum probe_result r)
 	return (unsigned)r < PROBE_RESULT_COUNT ? names[r] : "unknown";
 }
 
+const char *probe_phase_name(enum probe_phase ph)
+{
+	static const char *const names[PROBE_PHASE_COUNT] = {
+		[PHASE_RESOLVE] = "resolve",
+		[PHASE_CONNECT] = "connect",
+		[PHASE_TLS] = "tls",
+		[PHASE_PROCESSING] = "processing",
+		[PHASE_TRANSFER] = "transfer",
+	};
+	return (unsigned)ph < PROBE_PHASE_COUNT ? names[ph] : "unknown";
+}
+
+const double state_lag_bounds[STATE_LAG_BUCKETS] = {
+	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+};
+
 struct snapshot *snapshot_new(const struct cfg *cfg)
 {
 	struct snapshot *s = calloc(1, sizeof *s);

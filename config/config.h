@@ -48,6 +48,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <regex.h>
 
 /* Where something was written: file (borrowed from the cfg), 1-based line and column. */
 struct cfg_mark {
@@ -107,10 +108,57 @@ struct cfg_status_range {
 	uint16_t lo, hi;	/* inclusive; a single code has lo == hi */
 };
 
+/* A POSIX extended regular expression, compiled at load (REG_EXTENDED|REG_NOSUB). */
+struct cfg_regex {
+	char *src;		/* the expression as written; owned */
+	regex_t re;		/* compiled; freed by cfg_free */
+};
+
+/*
+ * One response header check: the (last) header `name` of the final response
+ * must match `re` (negate false) or must not match it (negate true).  A
+ * missing header fails a "must match" check unless allow_missing is set, and
+ * never fails a "must not match" check.
+ */
+struct cfg_header_check {
+	char *name;		/* header name as written; owned */
+	struct cfg_regex rx;
+	bool negate;
+	bool allow_missing;
+};
+
+enum cfg_ip_protocol { CFG_IP_ANY = 0, CFG_IP_V4, CFG_IP_V6 };
+enum cfg_auth { CFG_AUTH_NONE = 0, CFG_AUTH_BASIC, CFG_AUTH_BEARER };
+
+#define CFG_BODY_LIMIT_DEFAULT (1024u * 1024u)	/* bytes after decompression */
+#define CFG_BODY_LIMIT_MAX (64u * 1024u * 1024u)
+#define CFG_MAX_REDIRECTS_DEFAULT 10u
+
 struct cfg_probe {
 	struct cfg_status_range *expect_status;	/* empty: 200-299 */
 	size_t n_expect_status;
 	char *body_contains;			/* NULL: no body check */
+	/* ---- probe depth (see docs/configuration.md, "Probe checks") ---- */
+	char *body_not_contains;		/* NULL: no check */
+	struct cfg_regex *body_matches;		/* every one must match the body */
+	size_t n_body_matches;
+	struct cfg_regex *body_not_matches;	/* none may match the body */
+	size_t n_body_not_matches;
+	struct cfg_header_check *header_checks;	/* header_matches, then header_not_matches */
+	size_t n_header_checks;
+	bool follow_redirects;			/* default true */
+	unsigned max_redirects;			/* default 10; 0..50 */
+	enum cfg_ip_protocol ip_protocol;	/* preferred address family; default any */
+	bool ip_fallback;			/* default true: use the other family when the
+						   preferred one has no address */
+	char **headers;				/* "Name: value" request headers; owned */
+	size_t n_headers;
+	char *proxy;				/* proxy URL or NULL */
+	enum cfg_auth auth;			/* credentials read from auth.file at load */
+	char *auth_user;			/* basic: user name; owned */
+	char *auth_secret;			/* basic: password, bearer: token; owned, never logged */
+	size_t body_limit;			/* bytes after decompression; default global.body_limit */
+	bool insecure_skip_verify;		/* default false: TLS certificates are verified */
 };
 
 /*
@@ -130,6 +178,7 @@ struct cfg_dienst {
 	unsigned timeout_ms;	/* effective */
 	struct cfg_probe probe;
 	struct cfg_mark mark;	/* where the entry starts */
+	unsigned retries;	/* counts as down after max(retries, 1) consecutive failures */
 };
 
 struct cfg_angebot {
@@ -153,6 +202,7 @@ struct cfg_global {
 	char **connect_to;	size_t n_connect_to;
 	char **resolve;		size_t n_resolve;
 	int reifegrad_max;		/* default 4 (model 1.1); 7 for the 2025 model */
+	size_t body_limit;		/* default probe.body_limit; CFG_BODY_LIMIT_DEFAULT */
 };
 
 struct cfg {

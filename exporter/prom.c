@@ -96,6 +96,84 @@ static void dienst_info(struct buf *b, const struct snapshot *s)
 	}
 }
 
+/* One per-target line: name{dienst="id"<extra>} v. */
+static void dienst_sample(struct buf *b, const char *name, const char *id, const char *extra_label,
+			  const char *extra_value, double v)
+{
+	buf_printf(b, "%s{dienst=\"", name);
+	prom_escape_label(b, id);
+	if (extra_label) {
+		buf_printf(b, "\",%s=\"", extra_label);
+		prom_escape_label(b, extra_value);
+	}
+	buf_puts(b, "\"} ");
+	prom_value(b, v);
+	buf_puts(b, "\n");
+}
+
+/* The collector's probe-depth families and self-metrics (see docs/metrics.md). */
+static void collector_metrics(struct buf *b, const struct snapshot *s)
+{
+	const struct collector_stats *st = &s->stats;
+	uint64_t cum = 0;
+
+	family(b, "ozgmon_schedule_lag_seconds", "histogram",
+	       "How late probes started behind their due time.");
+	for (int i = 0; i <= STATE_LAG_BUCKETS; i++) {
+		char le[32];
+		cum += st->lag_bucket[i];
+		if (i < STATE_LAG_BUCKETS)
+			snprintf(le, sizeof le, "%g", state_lag_bounds[i]);
+		else
+			snprintf(le, sizeof le, "+Inf");
+		sample1(b, "ozgmon_schedule_lag_seconds_bucket", "le", le, (double)cum);
+	}
+	sample1(b, "ozgmon_schedule_lag_seconds_sum", NULL, NULL, st->lag_sum_s);
+	sample1(b, "ozgmon_schedule_lag_seconds_count", NULL, NULL, (double)cum);
+	family(b, "ozgmon_probes_started_total", "counter", "Probes started.");
+	sample1(b, "ozgmon_probes_started_total", NULL, NULL, (double)st->started);
+	family(b, "ozgmon_probes_finished_total", "counter", "Probes finished, whatever their result.");
+	sample1(b, "ozgmon_probes_finished_total", NULL, NULL, (double)st->finished);
+
+	family(b, "ozg_probe_http_duration_seconds", "gauge",
+	       "Duration of the last probe by phase (summed over redirects).");
+	for (size_t i = 0; i < s->n; i++) {
+		if (!s->t[i].probed)
+			continue;
+		for (int ph = 0; ph < PROBE_PHASE_COUNT; ph++)
+			dienst_sample(b, "ozg_probe_http_duration_seconds", s->cfg->dienste[i].id, "phase",
+				      probe_phase_name((enum probe_phase)ph), s->t[i].phase_s[ph]);
+	}
+	family(b, "ozg_probe_ssl_earliest_cert_expiry_timestamp_seconds", "gauge",
+	       "Earliest notAfter of the certificates of the last probe's peer.");
+	for (size_t i = 0; i < s->n; i++)
+		if (s->t[i].probed && s->t[i].cert_expiry_s > 0)
+			dienst_sample(b, "ozg_probe_ssl_earliest_cert_expiry_timestamp_seconds",
+				      s->cfg->dienste[i].id, NULL, NULL, (double)s->t[i].cert_expiry_s);
+	family(b, "ozg_probe_tls_version_info", "gauge", "TLS version of the last probe; always 1.");
+	for (size_t i = 0; i < s->n; i++)
+		if (s->t[i].probed && s->t[i].tls_version[0])
+			dienst_sample(b, "ozg_probe_tls_version_info", s->cfg->dienste[i].id, "version",
+				      s->t[i].tls_version, 1);
+	family(b, "ozg_probe_redirects", "gauge", "Redirects the last probe followed.");
+	for (size_t i = 0; i < s->n; i++)
+		if (s->t[i].probed)
+			dienst_sample(b, "ozg_probe_redirects", s->cfg->dienste[i].id, NULL, NULL,
+				      s->t[i].redirects);
+	family(b, "ozg_probe_http_version", "gauge",
+	       "HTTP version of the last probe's final response; 0 when none was read.");
+	for (size_t i = 0; i < s->n; i++)
+		if (s->t[i].probed)
+			dienst_sample(b, "ozg_probe_http_version", s->cfg->dienste[i].id, NULL, NULL,
+				      s->t[i].http_version);
+	family(b, "ozg_probe_down", "gauge",
+	       "1 when the target failed as many probes in a row as its retries allow.");
+	for (size_t i = 0; i < s->n; i++)
+		if (s->t[i].probed)
+			dienst_sample(b, "ozg_probe_down", s->cfg->dienste[i].id, NULL, NULL,
+				      s->t[i].down ? 1 : 0);
+}
+
 void prom_render(struct buf *b, const struct snapshot *s, const struct prom_self *self)
 {
 	family(b, "ozgmon_build_info", "gauge", "Version of ozgmond; always 1.");
@@ -138,9 +216,6 @@ void prom_render(struct buf *b, const struct snapshot *s, const struct prom_self
 	family(b, "ozgmon_probes_skipped_total", "counter",
 	       "Due probes skipped because the target's previous probe was still running.");
 	sample1(b, "ozgmon_probes_skipped_total", NULL, NULL, (double)s->stats.skipped);
-	family(b, "ozgmon_schedule_lag_seconds", "gauge",
-	       "How late the most recent probe started behind its due time.");
-	sample1(b, "ozgmon_schedule_lag_seconds", NULL, NULL, s->stats.lag_last_s);
 	family(b, "ozg_probes_total", "counter", "Finished probes by result.");
 	for (int r = 0; r < PROBE_RESULT_COUNT; r++)
 		sample1(b, "ozg_probes_total", "result", probe_result_name((enum probe_result)r),
@@ -155,4 +230,5 @@ void prom_render(struct buf *b, const struct snapshot *s, const struct prom_self
 		   "HTTP status of the last probe's final response; 0 when none was read.", TF_STATUS);
 	per_target(b, s, "ozg_probe_last_timestamp_seconds",
 		   "When the last probe finished, seconds since the epoch.", TF_LAST);
+	collector_metrics(b, s);
 }

@@ -1207,6 +1207,158 @@ END_TEST
 
 /* ---- suite --------------------------------------------------------------------- */
 
+/* ---- probe depth ------------------------------------------------------------ */
+
+START_TEST(test_probe_depth_values)
+{
+	static const char yaml[] =
+		"global:\n"
+		"  body_limit: 2MiB\n"
+		"onlinedienste:\n"
+		"  - id: a\n"
+		"    url: \"https://a.example/\"\n"
+		"    retries: 3\n"
+		"    probe:\n"
+		"      body_not_contains: Wartung\n"
+		"      body_matches: [ \"Antrag (stellen|starten)\", \"^<!DOCTYPE\" ]\n"
+		"      body_not_matches: \"[Ff]ehler [0-9]+\"\n"
+		"      header_matches: [ { header: Content-Type, regexp: \"^text/html\" } ]\n"
+		"      header_not_matches:\n"
+		"        - { header: Server, regexp: \"Apache/1\", allow_missing: true }\n"
+		"      follow_redirects: false\n"
+		"      max_redirects: 3\n"
+		"      ip_protocol: ipv6\n"
+		"      ip_fallback: false\n"
+		"      headers: { Accept-Language: de, X-Probe: \"ozgmon probe\" }\n"
+		"      proxy: \"http://proxy.example:3128\"\n"
+		"      auth: { type: basic, file: secret.txt }\n"
+		"      body_limit: 64KiB\n"
+		"      insecure_skip_verify: true\n"
+		"  - { id: b, url: \"http://b.example/\", probe: { auth: { type: bearer, file: token } } }\n"
+		"  - { id: c, url: \"http://c.example/\" }\n";
+	const struct cfg_probe *p;
+
+	put_text("conf/secret.txt", "probe:s3cr:et\n");
+	put_text("conf/token", "abc.def\r\n");
+	ck_assert_ptr_nonnull(load_yaml(yaml, false));
+	ck_assert_uint_eq(cfg->global.body_limit, 2u << 20);
+	p = &cfg->dienste[0].probe;
+	ck_assert_uint_eq(cfg->dienste[0].retries, 3);
+	ck_assert_str_eq(p->body_not_contains, "Wartung");
+	ck_assert_uint_eq(p->n_body_matches, 2);
+	ck_assert_str_eq(p->body_matches[0].src, "Antrag (stellen|starten)");
+	ck_assert_int_eq(regexec(&p->body_matches[0].re, "Antrag starten", 0, NULL, 0), 0);
+	ck_assert_int_ne(regexec(&p->body_matches[0].re, "Antrag abgelehnt", 0, NULL, 0), 0);
+	ck_assert_uint_eq(p->n_body_not_matches, 1);
+	ck_assert_uint_eq(p->n_header_checks, 2);
+	ck_assert_str_eq(p->header_checks[0].name, "Content-Type");
+	ck_assert(!p->header_checks[0].negate);
+	ck_assert(!p->header_checks[0].allow_missing);
+	ck_assert(p->header_checks[1].negate);
+	ck_assert(p->header_checks[1].allow_missing);
+	ck_assert(!p->follow_redirects);
+	ck_assert_uint_eq(p->max_redirects, 3);
+	ck_assert_int_eq(p->ip_protocol, CFG_IP_V6);
+	ck_assert(!p->ip_fallback);
+	ck_assert_uint_eq(p->n_headers, 2);
+	ck_assert_str_eq(p->headers[0], "Accept-Language: de");
+	ck_assert_str_eq(p->headers[1], "X-Probe: ozgmon probe");
+	ck_assert_str_eq(p->proxy, "http://proxy.example:3128");
+	ck_assert_int_eq(p->auth, CFG_AUTH_BASIC);
+	ck_assert_str_eq(p->auth_user, "probe");
+	ck_assert_str_eq(p->auth_secret, "s3cr:et");
+	ck_assert_uint_eq(p->body_limit, 64u * 1024u);
+	ck_assert(p->insecure_skip_verify);
+	p = &cfg->dienste[1].probe;
+	ck_assert_int_eq(p->auth, CFG_AUTH_BEARER);
+	ck_assert_str_eq(p->auth_secret, "abc.def");
+	ck_assert_ptr_null(p->auth_user);
+	/* Defaults: a dienst without probe keys. */
+	p = &cfg->dienste[2].probe;
+	ck_assert(p->follow_redirects);
+	ck_assert_uint_eq(p->max_redirects, 10);
+	ck_assert_int_eq(p->ip_protocol, CFG_IP_ANY);
+	ck_assert(p->ip_fallback);
+	ck_assert(!p->insecure_skip_verify);
+	ck_assert_uint_eq(p->body_limit, 2u << 20);	/* global.body_limit */
+	ck_assert_int_eq(p->auth, CFG_AUTH_NONE);
+	ck_assert_uint_eq(cfg->dienste[2].retries, 0);
+}
+END_TEST
+
+/* Every probe-depth rule: the probe mapping, where the error sits in it, the message. */
+static const struct {
+	const char *probe;	/* the probe: mapping, on line 4 from column 12 */
+	const char *at;		/* the error's column is where this text starts */
+	const char *msg;
+} probe_err_cases[] = {
+	{ "{ body_matches: \"(unclosed\" }", "\"(", "body_matches: bad regular expression '(unclosed'" },
+	{ "{ body_not_matches: [ ok, \"a{2,1}\" ] }", "\"a", "body_not_matches: bad regular expression" },
+	{ "{ body_matches: \"\" }", "\"\"", "body_matches: must not be empty" },
+	{ "{ body_matches: { a: b } }", "{ a", "body_matches: expected a list" },
+	{ "{ body_not_contains: \"\" }", "\"\"", "body_not_contains: must not be empty" },
+	{ "{ header_matches: [ { header: \"Bad Name\", regexp: x } ] }", "\"Bad",
+	  "header: 'Bad Name' is not an HTTP header name" },
+	{ "{ header_matches: [ { header: X, regexp: \"[\" } ] }", "\"[", "regexp: bad regular expression" },
+	{ "{ header_matches: [ { header: X } ] }", "{ header: X", "missing required key 'regexp'" },
+	{ "{ header_not_matches: [ { header: X, regexp: y, allow_missing: 3 } ] }", "3 }",
+	  "allow_missing: expected a boolean" },
+	{ "{ follow_redirects: maybe }", "maybe", "follow_redirects: expected a boolean" },
+	{ "{ max_redirects: 51 }", "51", "max_redirects: 51 is out of range 0..50" },
+	{ "{ ip_protocol: ipv5 }", "ipv5", "ip_protocol: 'ipv5' is not any, ipv4 or ipv6" },
+	{ "{ headers: { \"Bad:Name\": x } }", "\"Bad", "headers: 'Bad:Name' is not an HTTP header name" },
+	{ "{ headers: [ a ] }", "[ a", "headers: expected a mapping" },
+	{ "{ proxy: \"ftp://p.example\" }", "\"ftp", "proxy: 'ftp://p.example' must start with http://" },
+	{ "{ proxy: \"http://\" }", "\"http", "proxy: 'http://' has no host" },
+	{ "{ auth: { type: digest, file: x } }", "digest", "type: 'digest' is not basic or bearer" },
+	{ "{ auth: { type: basic, file: missing.txt } }", "missing", "cannot read credentials from" },
+	{ "{ auth: { type: basic, file: nocolon.txt } }", "nocolon", "must hold user:password" },
+	{ "{ auth: { type: bearer, file: empty.txt } }", "empty", "is empty" },
+	{ "{ auth: { type: bearer, file: twolines.txt } }", "twolines", "one line without control" },
+	{ "{ auth: { type: basic } }", "{ type", "missing required key 'file' in auth" },
+	{ "{ body_limit: 10 }", "10", "body_limit: 10 is out of range 1KiB..64MiB" },
+	{ "{ body_limit: 65MiB }", "65", "body_limit: 65MiB is out of range" },
+	{ "{ body_limit: 5GB }", "5GB", "body_limit: '5GB' has an unknown unit" },
+	{ "{ body_limit: lots }", "lots", "body_limit: 'lots' is not a size" },
+	{ "{ insecure_skip_verify: 1 }", "1 }", "insecure_skip_verify: expected a boolean" },
+	{ "{ max_redirect: 3 }", "max_", "unknown key 'max_redirect' (did you mean 'max_redirects'?)" },
+};
+
+START_TEST(test_probe_depth_errors)
+{
+	char yaml[1024];
+	const char *probe = probe_err_cases[_i].probe, *at = strstr(probe, probe_err_cases[_i].at);
+
+	ck_assert_ptr_nonnull(at);
+	put_text("conf/nocolon.txt", "justatoken\n");
+	put_text("conf/empty.txt", "\n");
+	put_text("conf/twolines.txt", "a\nb\n");
+	snprintf(yaml, sizeof yaml,
+		 "onlinedienste:\n"
+		 "  - id: a\n"
+		 "    url: \"http://a.example/\"\n"
+		 "    probe: %s\n", probe);
+	ck_assert_ptr_null(load_yaml(yaml, false));
+	expect_error("conf/ozgmon.yaml", 4, 12 + (unsigned)(at - probe), probe_err_cases[_i].msg);
+}
+END_TEST
+
+START_TEST(test_retries_and_global_limit_errors)
+{
+	static const char yaml[] =
+		"global:\n"
+		"  body_limit: 100\n"
+		"onlinedienste:\n"
+		"  - { id: a, url: \"http://a.example/\", retries: 101 }\n"
+		"  - { id: b, url: \"http://b.example/\", retries: -1 }\n";
+
+	ck_assert_ptr_null(load_yaml(yaml, false));
+	expect_error("conf/ozgmon.yaml", 2, 15, "body_limit: 100 is out of range");
+	expect_error("conf/ozgmon.yaml", 4, 49, "retries: 101 is out of range 0..100");
+	expect_error("conf/ozgmon.yaml", 5, 49, "retries: -1 is out of range 0..100");
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -1253,6 +1405,14 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_error_format);
 	tcase_add_test(tc, test_errors_appended);
 	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("probe depth");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_probe_depth_values);
+	tcase_add_loop_test(tc, test_probe_depth_errors, 0,
+			    (int)(sizeof probe_err_cases / sizeof probe_err_cases[0]));
+	tcase_add_test(tc, test_retries_and_global_limit_errors);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("real");
