@@ -407,6 +407,8 @@ static void probe_options(struct collector *c, struct probe *p, const struct cfg
 		curl_easy_setopt(e, CURLOPT_CERTINFO, 1L);
 		curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 		curl_easy_setopt(e, CURLOPT_HEADERDATA, p);
+		if (q->ca_file)
+			curl_easy_setopt(e, CURLOPT_CAINFO, q->ca_file);
 		if (q->insecure_skip_verify) {
 			curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
 			curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -571,11 +573,15 @@ static bool ip_fallback(struct collector *c, struct probe *p, const struct cfg_d
 	    !d->probe.ip_fallback || p->fell_back)
 		return false;
 	p->fell_back = true;
+	log_debug("probe %s: no address of the preferred family, trying any", d->id);
 	p->body_seen = 0;
 	p->too_large = false;
 	p->errbuf[0] = '\0';
 	buf_reset(&p->body);
 	curl_easy_setopt(p->easy, CURLOPT_IPRESOLVE, (long)CURL_IPRESOLVE_WHATEVER);
+	/* curl dropped the cached RESOLVE entry that lacked the family: load it again. */
+	if (c->resolve)
+		curl_easy_setopt(p->easy, CURLOPT_RESOLVE, c->resolve);
 	return curl_multi_add_handle(c->multi, p->easy) == CURLM_OK;
 }
 
@@ -616,8 +622,6 @@ static void probe_finish(struct collector *c, CURL *e, CURLcode code)
 	if (!ts->probed) {
 		ts->probed = true;
 		c->probed++;
-		if (c->probed == c->cfg->n_dienste)
-			atomic_store(&c->pub->first_round_done, true);
 	}
 	ts->success = r == PROBE_SUCCESS;
 	ts->result = r;
@@ -778,6 +782,9 @@ static void publish(struct collector *c, uint64_t now)
 	s->stats = c->stats;
 	s->made_ms = state_wall_ms();
 	state_publish(c->pub, s);
+	/* Ready only once a published snapshot holds every target's first result. */
+	if (c->probed == c->cfg->n_dienste)
+		atomic_store(&c->pub->first_round_done, true);
 	c->stats.lag_max_s = 0;
 	c->dirty = false;
 	c->last_publish_ms = now;

@@ -1143,6 +1143,7 @@ struct dienst_src {
 /* ---- probe depth: checks, redirects, address family, TLS, credentials ------ */
 
 #define CFG_MAX_AUTH_FILE 4096u		/* bytes of a credentials file */
+#define CFG_MAX_CA_FILE (4u << 20)		/* bytes of a CA bundle */
 #define CFG_MAX_HEADERS 32u		/* request headers of one probe */
 #define CFG_MAX_CHECKS 32u		/* body or header checks of one kind */
 
@@ -1449,7 +1450,8 @@ static void probe_defaults(struct ld *L, struct cfg_probe *p)
 
 /* Indexes of the probe keys this function reads, in load_probe's key table. */
 enum { PD_BODY_NOT, PD_MATCH, PD_NOT_MATCH, PD_HDR, PD_HDR_NOT, PD_FOLLOW, PD_MAXREDIR,
-       PD_IPPROTO, PD_IPFALL, PD_HEADERS, PD_PROXY, PD_AUTH, PD_LIMIT, PD_INSECURE, PD_N };
+       PD_IPPROTO, PD_IPFALL, PD_HEADERS, PD_PROXY, PD_AUTH, PD_LIMIT, PD_INSECURE, PD_CAFILE,
+       PD_N };
 
 static void load_probe_depth(struct ld *L, const struct ynode *const *v, struct cfg_probe *p)
 {
@@ -1518,6 +1520,23 @@ static void load_probe_depth(struct ld *L, const struct ynode *const *v, struct 
 		(void)want_size(L, v[PD_LIMIT], "body_limit", &p->body_limit);
 	if (v[PD_INSECURE])
 		(void)want_bool(L, v[PD_INSECURE], "insecure_skip_verify", &p->insecure_skip_verify);
+	if (v[PD_CAFILE] && (s = want_text(L, v[PD_CAFILE], "ca_file"))) {
+		char *path = resolve_path(L->file, s), *data = NULL, why[160];
+		size_t len;
+		if (!path) {
+			L->oom = true;
+		} else if (csv_read_file(path, CFG_MAX_CA_FILE, &data, &len, why, sizeof why) != 0) {
+			err_at(L, v[PD_CAFILE], "ca_file: cannot read %s: %s", path, why);
+			free(path);
+		} else if (!memmem(data, len, "-----BEGIN CERTIFICATE-----", 27)) {
+			err_at(L, v[PD_CAFILE], "ca_file: %s holds no PEM certificate", path);
+			free(path);
+		} else {
+			free(p->ca_file);
+			p->ca_file = path;
+		}
+		free(data);
+	}
 }
 
 /* retries: N on an onlinedienst. */
@@ -1548,6 +1567,7 @@ static void free_probe_depth(struct cfg_probe *p)
 		free(p->headers[i]);
 	free(p->headers);
 	free(p->proxy);
+	free(p->ca_file);
 	free(p->auth_user);
 	if (p->auth_secret) {
 		memset(p->auth_secret, 0, strlen(p->auth_secret));
@@ -1566,7 +1586,7 @@ static void load_probe(struct ld *L, const struct ynode *m, struct cfg_probe *p)
 		{ "header_not_matches", false }, { "follow_redirects", false },
 		{ "max_redirects", false }, { "ip_protocol", false }, { "ip_fallback", false },
 		{ "headers", false }, { "proxy", false }, { "auth", false },
-		{ "body_limit", false }, { "insecure_skip_verify", false } };
+		{ "body_limit", false }, { "insecure_skip_verify", false }, { "ca_file", false } };
 	const struct ynode *v[K_N];
 	const char *s;
 	bool empty;

@@ -159,6 +159,8 @@ struct cfg_probe {
 	char *auth_secret;			/* basic: password, bearer: token; owned, never logged */
 	size_t body_limit;			/* bytes after decompression; default global.body_limit */
 	bool insecure_skip_verify;		/* default false: TLS certificates are verified */
+	char *ca_file;				/* PEM CA bundle to verify with (resolved path), or
+						   NULL for the system's store */
 };
 
 /*

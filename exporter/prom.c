@@ -166,6 +166,12 @@ static void collector_metrics(struct buf *b, const struct snapshot *s)
 		if (s->t[i].probed)
 			dienst_sample(b, "ozg_probe_http_version", s->cfg->dienste[i].id, NULL, NULL,
 				      s->t[i].http_version);
+	family(b, "ozg_probe_result_info", "gauge",
+	       "Result of the last probe (one of the ozg_probes_total results); always 1.");
+	for (size_t i = 0; i < s->n; i++)
+		if (s->t[i].probed)
+			dienst_sample(b, "ozg_probe_result_info", s->cfg->dienste[i].id, "result",
+				      probe_result_name(s->t[i].result), 1);
 	family(b, "ozg_probe_down", "gauge",
 	       "1 when the target failed as many probes in a row as its retries allow.");
 	for (size_t i = 0; i < s->n; i++)
