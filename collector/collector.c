@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "collector/sched.h"
+#include "collector/usage.h"
 #include "common/buf.h"
 #include "common/log.h"
 
@@ -80,6 +81,14 @@ struct collector {
 	size_t probed;		/* targets with at least one result */
 
 	struct curl_slist **req_headers;	/* per target: probe.headers as a curl list, or NULL */
+	/*
+	 * Jobs: 0 .. n_dienste-1 probe the targets; n_dienste .. n_jobs-1 fetch
+	 * usage statistics, job n_dienste + k for target usage_of[k].  Every
+	 * per-job array below (offset, active, waiting, waitq, host_of, ...)
+	 * has n_jobs entries.
+	 */
+	size_t n_jobs;
+	uint32_t *usage_of;
 	unsigned publish_every_ms;	/* snapshot period: 200 ms, longer for large inventories */
 
 	struct probe *slots;	/* max_concurrency slots */
@@ -392,6 +401,29 @@ static void slot_put(struct collector *c, struct probe *p)
 	c->free_slots = p;
 }
 
+static bool is_usage(const struct collector *c, uint32_t j)
+{
+	return j >= c->cfg->n_dienste;
+}
+
+/* The target a job belongs to. */
+static uint32_t job_target(const struct collector *c, uint32_t j)
+{
+	return is_usage(c, j) ? c->usage_of[j - c->cfg->n_dienste] : j;
+}
+
+static const char *job_url(const struct collector *c, uint32_t j)
+{
+	const struct cfg_dienst *d = &c->cfg->dienste[job_target(c, j)];
+	return is_usage(c, j) ? d->usage->url : d->url;
+}
+
+static unsigned job_interval(const struct collector *c, uint32_t j)
+{
+	const struct cfg_dienst *d = &c->cfg->dienste[job_target(c, j)];
+	return is_usage(c, j) ? d->usage->interval_ms : d->interval_ms;
+}
+
 /* The options of the probe-depth keys (see cfg_probe). */
 static void probe_options(struct collector *c, struct probe *p, const struct cfg_dienst *d)
 {
@@ -414,8 +446,8 @@ static void probe_options(struct collector *c, struct probe *p, const struct cfg
 			curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
 		}
 	}
-	if (c->req_headers[p->target])
-		curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->req_headers[p->target]);
+	if (c->req_headers[job_target(c, p->target)])
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->req_headers[job_target(c, p->target)]);
 	if (q->proxy)
 		curl_easy_setopt(e, CURLOPT_PROXY, q->proxy);
 	if (q->auth == CFG_AUTH_BASIC) {
@@ -432,7 +464,9 @@ static void probe_options(struct collector *c, struct probe *p, const struct cfg
 
 static int probe_start(struct collector *c, uint32_t t, uint64_t due_ms, uint64_t now)
 {
-	const struct cfg_dienst *d = &c->cfg->dienste[t];
+	const struct cfg_dienst *d = &c->cfg->dienste[job_target(c, t)];
+	bool usage = is_usage(c, t);
+	unsigned timeout_ms = usage ? d->usage->timeout_ms : d->timeout_ms;
 	struct probe *p = slot_get(c);
 	CURL *e;
 	CURLMcode mrc;
@@ -445,21 +479,21 @@ static int probe_start(struct collector *c, uint32_t t, uint64_t due_ms, uint64_
 	p->body_seen = 0;
 	p->too_large = false;
 	p->body_limit = d->probe.body_limit ? d->probe.body_limit : COLLECTOR_BODY_LIMIT;
-	p->keep_body = d->probe.body_contains || d->probe.body_not_contains ||
+	p->keep_body = usage || d->probe.body_contains || d->probe.body_not_contains ||
 		       d->probe.n_body_matches || d->probe.n_body_not_matches;
-	p->tls = strncasecmp(d->url, "https:", 6) == 0;
+	p->tls = !usage && strncasecmp(d->url, "https:", 6) == 0;
 	p->fell_back = false;
 	p->tls_version[0] = '\0';
 	p->errbuf[0] = '\0';
 
-	curl_easy_setopt(e, CURLOPT_URL, d->url);
+	curl_easy_setopt(e, CURLOPT_URL, job_url(c, t));
 	curl_easy_setopt(e, CURLOPT_PRIVATE, p);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, p);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, p->errbuf);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)d->timeout_ms);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)d->timeout_ms);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, d->probe.follow_redirects ? 1L : 0L);
 	curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)d->probe.max_redirects);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -585,6 +619,60 @@ static bool ip_fallback(struct collector *c, struct probe *p, const struct cfg_d
 	return curl_multi_add_handle(c->multi, p->easy) == CURLM_OK;
 }
 
+/* A job's transfer ended: free its slot and host capacity, start a waiting job. */
+static void job_done(struct collector *c, struct probe *p)
+{
+	uint32_t j = p->target, next;
+	struct host *h = &c->hosts[c->host_of[j]];
+
+	c->active[j] = NULL;
+	slot_put(c, p);
+	h->in_flight--;
+	next = host_dequeue(c, h);
+	if (next != NO_TARGET)
+		dispatch(c, next, c->wait_due[next], sched_now_ms());
+}
+
+/* A usage fetch ended: replace the target's usage result (never keep stale values). */
+static void usage_finish(struct collector *c, struct probe *p, CURL *e, CURLcode code,
+			 const struct cfg_dienst *d, struct target_state *ts)
+{
+	struct usage_result *r = NULL;
+	int64_t now = state_wall_ms();
+	int64_t last_ok = ts->usage ? ts->usage->last_ok_ms : 0;
+	long status = 0;
+	char why[TARGET_REASON_MAX];
+
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+	if (code != CURLE_OK) {
+		int n = snprintf(why, sizeof why, "%s%s", p->too_large ? "body too large: " : "",
+				 curl_easy_strerror(code));
+		if (p->errbuf[0] && n > 0 && (size_t)n < sizeof why - 2)
+			snprintf(why + n, sizeof why - (size_t)n, ": %.*s", (int)(sizeof why - 3 - (size_t)n),
+				 p->errbuf);
+	}
+	else if (status < 200 || status > 299)
+		snprintf(why, sizeof why, "status %ld", status);
+	else
+		r = usage_extract(d->usage, p->body.data, p->body.len, now, why, sizeof why);
+	if (!r) {
+		log_debug("usage %s: %s: %s", d->id, d->usage->url, why);
+		r = usage_failed(why, now, last_ok);
+		c->stats.usage_errors++;
+	}
+	c->stats.finished++;
+	c->stats.in_flight--;
+	c->dirty = true;
+	if (r) {
+		usage_result_release(ts->usage);
+		ts->usage = r;
+	} else if (ts->usage && ts->usage->ok) {
+		/* Out of memory: no values are better than stale ones. */
+		usage_result_release(ts->usage);
+		ts->usage = NULL;
+	}
+}
+
 static void probe_finish(struct collector *c, CURL *e, CURLcode code)
 {
 	struct probe *p = NULL;
@@ -600,10 +688,15 @@ static void probe_finish(struct collector *c, CURL *e, CURLcode code)
 	curl_multi_remove_handle(c->multi, e);
 	if (!p)
 		return;
-	d = &c->cfg->dienste[p->target];
-	ts = &c->state[p->target];
+	d = &c->cfg->dienste[job_target(c, p->target)];
+	ts = &c->state[job_target(c, p->target)];
 	if (ip_fallback(c, p, d, code))
 		return;
+	if (is_usage(c, p->target)) {
+		usage_finish(c, p, e, code, d, ts);
+		job_done(c, p);
+		return;
+	}
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(e, CURLINFO_TOTAL_TIME_T, &total_us);
 	curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &redirects);
@@ -654,17 +747,7 @@ static void probe_finish(struct collector *c, CURL *e, CURLcode code)
 	s.duration_s = ts->duration_s;
 	s.http_status = (int)status;
 	store_submit(c->store, &s);
-
-	c->active[p->target] = NULL;
-	slot_put(c, p);
-	{
-		struct host *h = &c->hosts[c->host_of[s.target]];
-		uint32_t next;
-		h->in_flight--;
-		next = host_dequeue(c, h);
-		if (next != NO_TARGET)
-			dispatch(c, next, c->wait_due[next], sched_now_ms());
-	}
+	job_done(c, p);
 }
 
 static void check_finished(struct collector *c)
@@ -718,7 +801,7 @@ static void dispatch(struct collector *c, uint32_t t, uint64_t due_ms, uint64_t 
 		host_enqueue(c, t);
 	} else if (c->stats.in_flight >= c->n_slots || c->wq_len > 0 ||
 		   probe_start(c, t, due_ms, now) != 0) {
-		c->waitq[(c->wq_head + c->wq_len) % c->cfg->n_dienste] = t;
+		c->waitq[(c->wq_head + c->wq_len) % c->n_jobs] = t;
 		c->wq_len++;
 	} else {
 		return;
@@ -734,7 +817,7 @@ static void start_waiting(struct collector *c, uint64_t now)
 		uint32_t t = c->waitq[c->wq_head];
 		struct host *h = &c->hosts[c->host_of[t]];
 
-		c->wq_head = (c->wq_head + 1) % c->cfg->n_dienste;
+		c->wq_head = (c->wq_head + 1) % c->n_jobs;
 		c->wq_len--;
 		if (h->in_flight >= c->cfg->global.max_per_host) {
 			host_enqueue(c, t);	/* its host filled up meanwhile */
@@ -756,12 +839,10 @@ static void run_due(struct collector *c, uint64_t now)
 
 	while ((top = sched_heap_peek(&c->heap)) && top->due_ms <= now) {
 		struct sched_item it;
-		const struct cfg_dienst *d;
-
 		sched_heap_pop(&c->heap, &it);
-		d = &c->cfg->dienste[it.target];
 		/* Popping then pushing one item never grows the heap: this cannot fail. */
-		(void)sched_heap_push(&c->heap, sched_next_due(now, d->interval_ms, c->offset[it.target]),
+		(void)sched_heap_push(&c->heap,
+				      sched_next_due(now, job_interval(c, it.target), c->offset[it.target]),
 				      it.target);
 		if (c->active[it.target] || c->waiting[it.target]) {
 			c->stats.skipped++;
@@ -779,6 +860,8 @@ static void publish(struct collector *c, uint64_t now)
 	if (!s)
 		return;	/* out of memory: readers keep the previous snapshot */
 	memcpy(s->t, c->state, c->cfg->n_dienste * sizeof *s->t);
+	for (size_t i = 0; i < c->cfg->n_dienste; i++)
+		usage_result_ref(s->t[i].usage);	/* the snapshot's own reference */
 	s->stats = c->stats;
 	s->made_ms = state_wall_ms();
 	state_publish(c->pub, s);
@@ -894,7 +977,7 @@ static int url_host_key(const char *url, char *out, size_t outsz)
 /* Groups the targets by host: fills hosts[], host_of[] and the empty queues. */
 static int build_hosts(struct collector *c, char *err, size_t errsz)
 {
-	size_t n = c->cfg->n_dienste, size = 16;
+	size_t n = c->n_jobs, size = 16;
 	uint32_t *slot;
 	int rc = -1;
 
@@ -912,9 +995,9 @@ static int build_hosts(struct collector *c, char *err, size_t errsz)
 		char key[512];
 		size_t i;
 
-		if (url_host_key(c->cfg->dienste[t].url, key, sizeof key) != 0) {
-			snprintf(err, errsz, "%s: cannot parse the host of %s", c->cfg->dienste[t].id,
-				 c->cfg->dienste[t].url);
+		if (url_host_key(job_url(c, (uint32_t)t), key, sizeof key) != 0) {
+			snprintf(err, errsz, "%s: cannot parse the host of %s",
+				 c->cfg->dienste[job_target(c, (uint32_t)t)].id, job_url(c, (uint32_t)t));
 			goto out;
 		}
 		for (i = sched_hash(key) & (size - 1); slot[i] != NO_TARGET; i = (i + 1) & (size - 1))
@@ -959,8 +1042,12 @@ struct collector *collector_new(const struct cfg *cfg, struct store *store,
 				struct state_pub *pub, char *err, size_t errsz)
 {
 	struct collector *c = calloc(1, sizeof *c);
-	size_t n = cfg->n_dienste, nn = n ? n : 1;
+	size_t n = cfg->n_dienste, nn, n_usage = 0;
 	uint64_t now = sched_now_ms();
+
+	for (size_t i = 0; i < n; i++)
+		n_usage += cfg->dienste[i].usage != NULL;
+	nn = n + n_usage ? n + n_usage : 1;
 
 	if (!c) {
 		snprintf(err, errsz, "out of memory");
@@ -972,8 +1059,10 @@ struct collector *collector_new(const struct cfg *cfg, struct store *store,
 	c->epfd = c->tfd_curl = c->tfd_sched = c->evfd_stop = -1;
 	sched_heap_init(&c->heap);
 	c->n_slots = cfg->global.max_concurrency < nn ? cfg->global.max_concurrency : nn;
+	c->n_jobs = n + n_usage;
+	c->usage_of = calloc(n_usage ? n_usage : 1, sizeof *c->usage_of);
 	c->offset = calloc(nn, sizeof *c->offset);
-	c->state = calloc(nn, sizeof *c->state);
+	c->state = calloc(n ? n : 1, sizeof *c->state);
 	c->active = calloc(nn, sizeof *c->active);
 	c->waiting = calloc(nn, sizeof *c->waiting);
 	c->waitq = calloc(nn, sizeof *c->waitq);
@@ -981,7 +1070,7 @@ struct collector *collector_new(const struct cfg *cfg, struct store *store,
 	c->host_next = calloc(nn, sizeof *c->host_next);
 	c->wait_due = calloc(nn, sizeof *c->wait_due);
 	c->slots = calloc(c->n_slots, sizeof *c->slots);
-	c->req_headers = calloc(nn, sizeof *c->req_headers);
+	c->req_headers = calloc(n ? n : 1, sizeof *c->req_headers);
 	/*
 	 * A snapshot copies every target's state: past 10,000 targets it is
 	 * published less often (1 ms more per 100 targets) so that copying
@@ -989,7 +1078,7 @@ struct collector *collector_new(const struct cfg *cfg, struct store *store,
 	 */
 	c->publish_every_ms = PUBLISH_EVERY_MS + (n > 10000 ? (unsigned)((n - 10000) / 100) : 0);
 	tls_version_init();
-	if (!c->req_headers || !c->offset || !c->state || !c->active || !c->waiting || !c->waitq || !c->wait_due || !c->slots ||
+	if (!c->usage_of || !c->req_headers || !c->offset || !c->state || !c->active || !c->waiting || !c->waitq || !c->wait_due || !c->slots ||
 	    !c->host_of || !c->host_next) {
 		snprintf(err, errsz, "out of memory");
 		goto fail;
@@ -999,8 +1088,23 @@ struct collector *collector_new(const struct cfg *cfg, struct store *store,
 		c->slots[i].next_free = i + 1 < c->n_slots ? &c->slots[i + 1] : NULL;
 	}
 	c->free_slots = c->n_slots ? &c->slots[0] : NULL;
+	for (size_t i = 0, k = 0; i < n; i++)
+		if (cfg->dienste[i].usage)
+			c->usage_of[k++] = (uint32_t)i;
 	if (build_hosts(c, err, errsz) != 0)
 		goto fail;
+	for (size_t k = 0; k < n_usage; k++) {
+		const struct cfg_dienst *d = &cfg->dienste[c->usage_of[k]];
+		size_t j = n + k;
+		char key[64 + 8];
+		snprintf(key, sizeof key, "%s/usage", d->id);
+		c->offset[j] = sched_offset_ms(key, d->usage->interval_ms);
+		if (sched_heap_push(&c->heap, sched_next_due(now, d->usage->interval_ms, c->offset[j]),
+				    (uint32_t)j) != 0) {
+			snprintf(err, errsz, "out of memory");
+			goto fail;
+		}
+	}
 
 	for (size_t i = 0; i < n; i++) {
 		const struct cfg_dienst *d = &cfg->dienste[i];
@@ -1118,6 +1222,10 @@ void collector_free(struct collector *c)
 	if (c->req_headers)
 		for (size_t i = 0; i < c->cfg->n_dienste; i++)
 			curl_slist_free_all(c->req_headers[i]);
+	if (c->state)
+		for (size_t i = 0; i < c->cfg->n_dienste; i++)
+			usage_result_release(c->state[i].usage);
+	free(c->usage_of);
 	free(c->req_headers);
 	free(c->host_of);
 	free(c->host_next);

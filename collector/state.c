@@ -54,11 +54,25 @@ struct snapshot *snapshot_new(const struct cfg *cfg)
 	return s;
 }
 
+void usage_result_ref(struct usage_result *r)
+{
+	if (r)
+		atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed);
+}
+
+void usage_result_release(struct usage_result *r)
+{
+	if (r && atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) == 1)
+		free(r);
+}
+
 void snapshot_release(struct snapshot *s)
 {
 	if (!s)
 		return;
 	if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1) {
+		for (size_t i = 0; i < s->n; i++)
+			usage_result_release(s->t[i].usage);
 		free(s->t);
 		free(s);
 	}

@@ -51,6 +51,34 @@ const char *probe_phase_name(enum probe_phase ph);
 
 #define TARGET_REASON_MAX 128	/* bytes of target_state.failure_reason, with the NUL */
 
+#define USAGE_LABEL_MAX 64	/* bytes of a wildcard key, with the NUL */
+
+/* One value read from a statistics document. */
+struct usage_value {
+	uint32_t metric;		/* index into the dienst's usage->metrics */
+	char label[USAGE_LABEL_MAX];	/* the wildcard's key; "" without wildcard */
+	double v;
+};
+
+/*
+ * The outcome of one usage fetch: immutable once made, shared by reference
+ * between the collector's state and snapshots (usage_result_ref/_release).
+ * A failed fetch carries no values (ok false, n 0): a value is shown only
+ * when the latest fetch produced it.
+ */
+struct usage_result {
+	atomic_uint refs;
+	bool ok;
+	int64_t fetched_ms;		/* wall clock of this fetch */
+	int64_t last_ok_ms;		/* wall clock of the latest fetch that succeeded; 0 never */
+	char error[TARGET_REASON_MAX];	/* why it failed; "" when ok */
+	size_t n;
+	struct usage_value v[];		/* n values, in metric order */
+};
+
+void usage_result_ref(struct usage_result *r);		/* NULL-safe */
+void usage_result_release(struct usage_result *r);	/* NULL-safe; frees at the last */
+
 /* The latest known state of one target. */
 struct target_state {
 	bool probed;			/* at least one probe finished */
@@ -72,6 +100,7 @@ struct target_state {
 	bool down;			/* consecutive_failures reached the target's retries
 					   (at least 1): counts as down for incidents */
 	char failure_reason[TARGET_REASON_MAX];	/* why the last probe failed; "" on success */
+	struct usage_result *usage;	/* latest usage fetch (a reference), or NULL */
 };
 
 /* Upper bounds (seconds) of the schedule lag histogram's buckets. */
@@ -90,7 +119,8 @@ struct collector_stats {
 	uint64_t lag_bucket[STATE_LAG_BUCKETS + 1];	/* per bucket (not cumulative); last: +Inf */
 	double lag_sum_s;
 	uint64_t started;		/* probes started (transfers handed to curl) */
-	uint64_t finished;		/* probes finished (every result) */
+	uint64_t finished;		/* probes and usage fetches finished (every result) */
+	uint64_t usage_errors;		/* usage fetches that yielded no values */
 };
 
 struct snapshot {

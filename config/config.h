@@ -163,6 +163,45 @@ struct cfg_probe {
 						   NULL for the system's store */
 };
 
+/* ---- usage statistics (see docs/configuration.md, "Usage metrics") ---- */
+
+enum cfg_usage_type { CFG_USAGE_GAUGE = 0, CFG_USAGE_COUNTER };
+
+/* A string value of the document and the number it stands for. */
+struct cfg_usage_map {
+	char *key;		/* owned */
+	double value;
+};
+
+#define CFG_USAGE_NO_WILDCARD ((size_t)-1)
+
+/*
+ * One metric read from the statistics document: the value at `pointer`
+ * (RFC 6901, split into unescaped segments).  One segment may be "*": it
+ * stands for every member of an object or element of an array there, whose
+ * key (member name or array index) becomes the value of label `label`.
+ */
+struct cfg_usage_metric {
+	char *name;		/* the family is ozg_usage_<name>; counters end in _total */
+	char *pointer;		/* as written, for messages */
+	char **seg;		/* unescaped segments; owned */
+	size_t n_seg;
+	size_t wildcard;	/* index of the "*" segment, or CFG_USAGE_NO_WILDCARD */
+	enum cfg_usage_type type;
+	char *label;		/* label name for the wildcard key; NULL without wildcard */
+	struct cfg_usage_map *map;	/* string values to numbers; may be empty */
+	size_t n_map;
+	struct cfg_mark mark;	/* of the name */
+};
+
+struct cfg_usage {
+	char *url;			/* http or https */
+	unsigned interval_ms;		/* default: the dienst's interval */
+	unsigned timeout_ms;		/* default: the dienst's timeout */
+	struct cfg_usage_metric *metrics;
+	size_t n_metrics;
+};
+
 /*
  * One probe target.  cfg.dienste is sorted by id (cfg_find_dienst is a binary
  * search).  `name` defaults to the id and `provider` to "", so neither is NULL
@@ -181,6 +220,7 @@ struct cfg_dienst {
 	struct cfg_probe probe;
 	struct cfg_mark mark;	/* where the entry starts */
 	unsigned retries;	/* counts as down after max(retries, 1) consecutive failures */
+	struct cfg_usage *usage;	/* usage statistics to read, or NULL; owned */
 };
 
 struct cfg_angebot {

@@ -111,6 +111,73 @@ static void dienst_sample(struct buf *b, const char *name, const char *id, const
 	buf_puts(b, "\n");
 }
 
+/* Whether metric k of dienst i is the first of its name (its family is written there). */
+static bool usage_first(const struct cfg *cfg, size_t i, size_t k)
+{
+	const char *name = cfg->dienste[i].usage->metrics[k].name;
+
+	for (size_t j = 0; j <= i; j++) {
+		const struct cfg_usage *u = cfg->dienste[j].usage;
+		for (size_t l = 0; u && l < u->n_metrics && (j < i || l < k); l++)
+			if (strcmp(u->metrics[l].name, name) == 0)
+				return false;
+	}
+	return true;
+}
+
+/* ozg_usage_<name>{dienst[,label]}: the values of the latest fetch that succeeded. */
+static void usage_metrics(struct buf *b, const struct snapshot *s)
+{
+	const struct cfg *cfg = s->cfg;
+	bool any = false;
+
+	for (size_t i = 0; i < s->n; i++) {
+		const struct cfg_usage *u = cfg->dienste[i].usage;
+		if (!u)
+			continue;
+		any = true;
+		for (size_t k = 0; k < u->n_metrics; k++) {
+			const struct cfg_usage_metric *m = &u->metrics[k];
+			char fam[96];
+			if (!usage_first(cfg, i, k))
+				continue;
+			snprintf(fam, sizeof fam, "ozg_usage_%s", m->name);
+			family(b, fam, m->type == CFG_USAGE_COUNTER ? "counter" : "gauge",
+			       "Usage figure read from the Onlinedienst's statistics document.");
+			for (size_t j = i; j < s->n; j++) {
+				const struct cfg_usage *w = cfg->dienste[j].usage;
+				const struct usage_result *r = s->t[j].usage;
+				if (!w || !r || !r->ok)
+					continue;
+				for (size_t x = 0; x < r->n; x++) {
+					const struct cfg_usage_metric *wm = &w->metrics[r->v[x].metric];
+					if (strcmp(wm->name, m->name) != 0)
+						continue;
+					dienst_sample(b, fam, cfg->dienste[j].id, wm->label, r->v[x].label,
+						      r->v[x].v);
+				}
+			}
+		}
+	}
+	if (!any)
+		return;
+	family(b, "ozg_usage_up", "gauge",
+	       "1 when the latest fetch of the statistics document yielded every value, else 0.");
+	for (size_t i = 0; i < s->n; i++)
+		if (cfg->dienste[i].usage && s->t[i].usage)
+			dienst_sample(b, "ozg_usage_up", cfg->dienste[i].id, NULL, NULL,
+				      s->t[i].usage->ok ? 1 : 0);
+	family(b, "ozg_usage_last_success_timestamp_seconds", "gauge",
+	       "When the statistics document was last read successfully.");
+	for (size_t i = 0; i < s->n; i++)
+		if (cfg->dienste[i].usage && s->t[i].usage && s->t[i].usage->last_ok_ms > 0)
+			dienst_sample(b, "ozg_usage_last_success_timestamp_seconds", cfg->dienste[i].id,
+				      NULL, NULL, (double)s->t[i].usage->last_ok_ms / 1000.0);
+	family(b, "ozgmon_usage_errors_total", "counter",
+	       "Fetches of statistics documents that yielded no values.");
+	sample1(b, "ozgmon_usage_errors_total", NULL, NULL, (double)s->stats.usage_errors);
+}
+
 /* The collector's probe-depth families and self-metrics (see docs/metrics.md). */
 static void collector_metrics(struct buf *b, const struct snapshot *s)
 {
@@ -178,6 +245,7 @@ static void collector_metrics(struct buf *b, const struct snapshot *s)
 		if (s->t[i].probed)
 			dienst_sample(b, "ozg_probe_down", s->cfg->dienste[i].id, NULL, NULL,
 				      s->t[i].down ? 1 : 0);
+	usage_metrics(b, s);
 }
 
 void prom_render(struct buf *b, const struct snapshot *s, const struct prom_self *self)

@@ -235,12 +235,18 @@ static enum MHD_Result sim_portal_stats(struct sim_server *s, struct MHD_Connect
 
 	gmtime_r(&now, &tm);
 	strftime(updated, sizeof updated, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* The submissions split over three services; the status follows the mode. */
 	return sim_reply_json(c, MHD_HTTP_OK,
-			      json_pack("{s:s, s:I, s:I, s:s}",
+			      json_pack("{s:s, s:I, s:I, s:s, s:s, s:{s:I, s:I, s:I}}",
 					"host", r->host,
 					"applications_started", (json_int_t)started,
 					"applications_submitted", (json_int_t)submitted,
-					"updated", updated),
+					"updated", updated,
+					"status", r->mode.kind == SIM_MODE_SLOW ? "degraded" : "ok",
+					"by_service",
+					"wohnsitz", (json_int_t)(submitted / 2),
+					"kfz", (json_int_t)(submitted / 3),
+					"hund", (json_int_t)(submitted - submitted / 2 - submitted / 3)),
 			      NULL);
 }
 

@@ -44,6 +44,9 @@ hops.portal.test redirect 3
 huge.portal.test huge 4
 bomb.portal.test gzip_bomb 64
 slow.portal.test slow 400
+garbage.portal.test stats_garbage
+truncated.portal.test stats_truncated
+nested.portal.test stats_nested 5000
 PROF
 tls_args=()
 if [ $have_tls = 1 ]; then
@@ -63,7 +66,7 @@ SIM="http://127.0.0.1:$SIM_PORT"
 check "simulator answers on $SIM_PORT" wait_for 10 http_get -o /dev/null "$SIM/_sim/health"
 
 printf 'probe:geheim\n' > "$WORK/basic.txt"
-http_hosts="ok error hang reset cut loop hops huge bomb slow"
+http_hosts="ok error hang reset cut loop hops huge bomb slow garbage truncated nested"
 {
 	echo "global:"
 	echo "  listen: \"127.0.0.1:$D_PORT\""
@@ -98,6 +101,25 @@ onlinedienste:
       body_not_contains: "Wartung"
       headers: { Accept-Language: de }
       auth: { type: basic, file: $WORK/basic.txt }
+    usage:
+      url: "http://ok.portal.test/api/stats.json"
+      interval: 1s
+      metrics:
+        - { name: applications_submitted_total, pointer: /applications_submitted, type: counter }
+        - { name: by_service_submitted_total, pointer: "/by_service/*", type: counter, label: service }
+        - { name: portal_status, pointer: /status, type: gauge, map: { ok: 1, degraded: 0.5, down: 0 } }
+  - id: usage-slow
+    url: "http://slow.portal.test/u"
+    usage:
+      url: "http://slow.portal.test/api/stats.json"
+      metrics: [ { name: portal_status, pointer: /status, type: gauge, map: { ok: 1, degraded: 0.5 } } ]
+  - id: usage-missing
+    url: "http://ok.portal.test/m"
+    usage: { url: "http://ok.portal.test/api/stats.json", interval: 1s,
+             metrics: [ { name: applications_submitted_total, pointer: /no/such/member, type: counter } ] }
+  - { id: usage-garbage, url: "http://garbage.portal.test/", usage: { url: "http://garbage.portal.test/api/stats.json", metrics: [ { name: applications_submitted_total, pointer: /applications_submitted, type: counter } ] } }
+  - { id: usage-truncated, url: "http://truncated.portal.test/", usage: { url: "http://truncated.portal.test/api/stats.json", metrics: [ { name: applications_submitted_total, pointer: /applications_submitted, type: counter } ] } }
+  - { id: usage-nested, url: "http://nested.portal.test/", usage: { url: "http://nested.portal.test/api/stats.json", metrics: [ { name: applications_submitted_total, pointer: /applications_submitted, type: counter } ] } }
   - { id: content, url: "http://ok.portal.test/a", probe: { body_matches: "Fehler [0-9]+" } }
   - { id: header, url: "http://ok.portal.test/b", probe: { header_matches: [ { header: Content-Type, regexp: json } ] } }
   - { id: http-status, url: "http://error.portal.test/kfz", retries: 2 }
@@ -202,6 +224,40 @@ if [ $have_tls = 1 ]; then
 	no_expiry() { ! grep -q 'expiry_timestamp_seconds{dienst="tls-selfsigned"}' <<<"$M"; }
 	check "tls-selfsigned: no expiry (handshake failed)" no_expiry
 fi
+
+echo "== usage statistics"
+has_usage() { metric "ozg_usage_applications_submitted_total{dienst=\"$1\"}" "$D" | grep -q .; }
+check "ok: usage read" wait_for 10 has_usage ok
+sim_sub=$(http_get -H 'Host: ok.portal.test' "$SIM/api/stats.json" | sed -n 's/.*"applications_submitted": *\([0-9]*\).*/\1/p')
+M=$(http_get "$D/metrics")
+got=$(v 'ozg_usage_applications_submitted_total{dienst="ok"}')
+check "ok: submitted $got close below the simulator's $sim_sub" awk -v g="$got" -v s="$sim_sub" 'BEGIN { exit !(g > 0 && g <= s && s - g <= 20) }'
+w=$(v 'ozg_usage_by_service_submitted_total{dienst="ok",service="wohnsitz"}')
+k=$(v 'ozg_usage_by_service_submitted_total{dienst="ok",service="kfz"}')
+hd=$(v 'ozg_usage_by_service_submitted_total{dienst="ok",service="hund"}')
+check "ok: wildcard series wohnsitz=$w kfz=$k hund=$hd sum to submitted" \
+	awk -v w="$w" -v k="$k" -v h="$hd" -v g="$got" 'BEGIN { exit !(w > 0 && k > 0 && h > 0 && w + k + h == g && w == int(g / 2)) }'
+check "ok: status ok maps to 1" [ "$(v 'ozg_usage_portal_status{dienst="ok"}')" = 1 ]
+check "usage-slow: status degraded maps to 0.5" wait_for 10 metric_is 'ozg_usage_portal_status{dienst="usage-slow"}' "$D" 0.5
+check "ok: usage up" [ "$(v 'ozg_usage_up{dienst="ok"}')" = 1 ]
+check "ok: last success timestamp set" awk -v t="$(v 'ozg_usage_last_success_timestamp_seconds{dienst="ok"}')" 'BEGIN { exit !(t > 1700000000) }'
+for id in usage-missing usage-garbage usage-truncated usage-nested; do
+	check "$id: usage down" wait_for 10 metric_is "ozg_usage_up{dienst=\"$id\"}" "$D" 0
+	M=$(http_get "$D/metrics")
+	no_series() { ! grep -q "^ozg_usage_applications_submitted_total{dienst=\"$1\"}" <<<"$M"; }
+	check "$id: no stale series" no_series "$id"
+done
+check "missing member named in the log" grep -q 'usage usage-missing: .*/no/such/member: no member "no"' "$WORK/d.log"
+check "garbage named in the log" grep -q 'usage usage-garbage: .*not JSON' "$WORK/d.log"
+check "nesting bounded" grep -q 'usage usage-nested: .*nested deeper than 64 levels' "$WORK/d.log"
+check "usage errors counted" awk -v e="$(metric ozgmon_usage_errors_total "$D")" 'BEGIN { exit !(e >= 4) }'
+# A working portal whose statistics break: its values vanish, never shown stale.
+check "sim breaks ok's statistics" http_get -o /dev/null -f -X PUT "$SIM/_sim/hosts/ok.portal.test?mode=stats_truncated"
+check "ok: usage down after the break" wait_for 10 metric_is 'ozg_usage_up{dienst="ok"}' "$D" 0
+M=$(http_get "$D/metrics")
+check "ok: no stale usage series" no_series ok
+check "ok: last success timestamp kept" grep -q '^ozg_usage_last_success_timestamp_seconds{dienst="ok"} ' <<<"$M"
+http_get -o /dev/null -X DELETE "$SIM/_sim/hosts/ok.portal.test"
 
 echo "== politeness and self-metrics"
 # The six slow targets share one host: 400 ms answers, due every second.

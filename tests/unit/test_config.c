@@ -1359,6 +1359,120 @@ START_TEST(test_retries_and_global_limit_errors)
 }
 END_TEST
 
+/* ---- usage statistics --------------------------------------------------------- */
+
+START_TEST(test_usage_values)
+{
+	static const char yaml[] =
+		"onlinedienste:\n"
+		"  - id: a\n"
+		"    url: \"https://a.example/\"\n"
+		"    interval: 2m\n"
+		"    usage:\n"
+		"      url: \"https://a.example/api/stats.json\"\n"
+		"      interval: 5m\n"
+		"      metrics:\n"
+		"        - { name: applications_submitted_total, pointer: /applications_submitted, type: counter }\n"
+		"        - { name: by_service_total, pointer: \"/by_service/*\", type: counter, label: service }\n"
+		"        - { name: status, pointer: \"/a~1b/m~0n\", type: gauge, map: { ok: 1, degraded: 0.5, down: 0 } }\n"
+		"        - { name: whole, pointer: \"\", type: gauge }\n"
+		"  - id: b\n"
+		"    url: \"https://b.example/\"\n"
+		"    usage: { url: \"http://b.example/s\", metrics: [ { name: status, pointer: /s, type: gauge } ] }\n";
+	const struct cfg_usage *u;
+
+	ck_assert_ptr_nonnull(load_yaml(yaml, false));
+	u = cfg->dienste[0].usage;
+	ck_assert_ptr_nonnull(u);
+	ck_assert_str_eq(u->url, "https://a.example/api/stats.json");
+	ck_assert_uint_eq(u->interval_ms, 300000);
+	ck_assert_uint_eq(u->timeout_ms, 10000);
+	ck_assert_uint_eq(u->n_metrics, 4);
+	ck_assert_int_eq(u->metrics[0].type, CFG_USAGE_COUNTER);
+	ck_assert_uint_eq(u->metrics[0].n_seg, 1);
+	ck_assert_str_eq(u->metrics[0].seg[0], "applications_submitted");
+	ck_assert_uint_eq(u->metrics[0].wildcard, CFG_USAGE_NO_WILDCARD);
+	ck_assert_uint_eq(u->metrics[1].wildcard, 1);
+	ck_assert_str_eq(u->metrics[1].label, "service");
+	ck_assert_str_eq(u->metrics[2].seg[0], "a/b");
+	ck_assert_str_eq(u->metrics[2].seg[1], "m~n");
+	ck_assert_uint_eq(u->metrics[2].n_map, 3);
+	ck_assert_str_eq(u->metrics[2].map[1].key, "degraded");
+	ck_assert(u->metrics[2].map[1].value == 0.5);
+	ck_assert_uint_eq(u->metrics[3].n_seg, 0);
+	/* Defaults come from the dienst. */
+	ck_assert_uint_eq(cfg->dienste[1].usage->interval_ms, 60000);
+	ck_assert_ptr_null(cfg->dienste[1].usage->metrics[0].label);
+}
+END_TEST
+
+/* Usage rules: the metrics entry on line 4 from column 9; where the error is and what it says. */
+static const struct {
+	const char *metric;
+	const char *at;
+	const char *msg;
+} usage_err_cases[] = {
+	{ "{ name: Bad-Name, pointer: /a, type: gauge }", "Bad", "name: 'Bad-Name' is not a metric name" },
+	{ "{ name: submitted, pointer: /a, type: counter }", "submitted", "counter 'submitted' must end in _total" },
+	{ "{ name: x, pointer: a/b, type: gauge }", "a/b", "pointer: 'a/b' must be empty or start with '/'" },
+	{ "{ name: x, pointer: /a~2, type: gauge }", "/a~2", "has '~' not followed by 0 or 1" },
+	{ "{ name: x, pointer: \"/*/*\", type: gauge, label: l }", "\"/*", "more than one '*' segment" },
+	{ "{ name: x, pointer: \"/*\", type: gauge }", "{ name", "name its label with label:" },
+	{ "{ name: x, pointer: /a, type: gauge, label: l }", "l }", "only a pointer with a '*' segment" },
+	{ "{ name: x, pointer: \"/*\", type: gauge, label: dienst }", "dienst", "other than dienst" },
+	{ "{ name: x, pointer: /a, type: summary }", "summary", "type: 'summary' is not counter or gauge" },
+	{ "{ name: x, pointer: /a, type: gauge, map: { ok: high } }", "high", "the value of 'ok' is not a number" },
+	{ "{ name: x, pointer: /a, type: gauge, map: [ ok ] }", "[ ok", "map: expected a mapping" },
+	{ "{ name: x, pointer: /a }", "{ name", "missing required key 'type'" },
+	{ "{ name: x, pointer: /a, type: gauge, lable: l }", "lable", "did you mean 'label'" },
+};
+
+START_TEST(test_usage_errors)
+{
+	char yaml[1024];
+	const char *metric = usage_err_cases[_i].metric, *at = strstr(metric, usage_err_cases[_i].at);
+
+	ck_assert_ptr_nonnull(at);
+	snprintf(yaml, sizeof yaml,
+		 "onlinedienste:\n"
+		 "  - id: a\n"
+		 "    url: \"http://a.example/\"\n"
+		 "    usage: { url: \"http://a.example/s\", metrics: [\n"
+		 "        %s ] }\n", metric);
+	ck_assert_ptr_null(load_yaml(yaml, false));
+	expect_error("conf/ozgmon.yaml", 5, 9 + (unsigned)(at - metric), usage_err_cases[_i].msg);
+}
+END_TEST
+
+START_TEST(test_usage_section_errors)
+{
+	static const char yaml[] =
+		"onlinedienste:\n"
+		"  - id: a\n"
+		"    url: \"http://a.example/\"\n"
+		"    usage: { url: \"ftp://a.example/s\", timeout: 2m, metrics: [] }\n"
+		"  - id: b\n"
+		"    url: \"http://b.example/\"\n"
+		"    usage: { url: \"http://b.example/s\", metrics: [ { name: x, pointer: /a, type: gauge },\n"
+		"                                                 { name: x, pointer: /b, type: gauge } ] }\n"
+		"  - id: c\n"
+		"    url: \"http://c.example/\"\n"
+		"    usage: { url: \"http://c.example/s\", metrics: [ { name: x_total, pointer: /a, type: counter },\n"
+		"                                                 { name: y, pointer: /b, type: gauge } ] }\n"
+		"  - id: d\n"
+		"    url: \"http://d.example/\"\n"
+		"    usage: { url: \"http://d.example/s\", metrics: [ { name: x, pointer: \"/*\", type: gauge, label: k } ] }\n";
+
+	ck_assert_ptr_null(load_yaml(yaml, false));
+	expect_error("conf/ozgmon.yaml", 4, 19, "url: 'ftp://a.example/s' must start with http://");
+	expect_error("conf/ozgmon.yaml", 4, 49, "timeout: 2m is longer than the usage interval 1m");
+	expect_error("conf/ozgmon.yaml", 4, 62, "metrics: name at least one metric");
+	expect_error("conf/ozgmon.yaml", 8, 58, "duplicate usage metric 'x' (first at line 7)");
+	/* d's x has a label, b's x has none: one name, one family. */
+	expect_error("conf/ozgmon.yaml", 15, 60, "usage metric 'x' has another type or label than at line 7");
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -1413,6 +1527,10 @@ static Suite *config_suite(void)
 	tcase_add_loop_test(tc, test_probe_depth_errors, 0,
 			    (int)(sizeof probe_err_cases / sizeof probe_err_cases[0]));
 	tcase_add_test(tc, test_retries_and_global_limit_errors);
+	tcase_add_test(tc, test_usage_values);
+	tcase_add_loop_test(tc, test_usage_errors, 0,
+			    (int)(sizeof usage_err_cases / sizeof usage_err_cases[0]));
+	tcase_add_test(tc, test_usage_section_errors);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("real");
