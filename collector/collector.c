@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "collector/maint.h"
 #include "collector/sched.h"
 #include "collector/usage.h"
 #include "common/buf.h"
@@ -348,12 +349,9 @@ static ssl_version_fn ssl_version;
 
 static void tls_version_init(void)
 {
-	const curl_ssl_backend **list = NULL;
-	void *sym;
+	/* on_header() uses it only when libcurl reports its OpenSSL backend. */
+	void *sym = dlsym(RTLD_DEFAULT, "SSL_get_version");
 
-	if (curl_global_sslset(CURLSSLBACKEND_NONE, NULL, &list) == CURLSSLSET_OK)
-		return;
-	sym = dlsym(RTLD_DEFAULT, "SSL_get_version");
 	if (sym)
 		memcpy(&ssl_version, &sym, sizeof ssl_version);
 }
@@ -746,6 +744,8 @@ static void probe_finish(struct collector *c, CURL *e, CURLcode code)
 	s.answered = status > 0;
 	s.duration_s = ts->duration_s;
 	s.http_status = (int)status;
+	ts->maint = maint_active(d->maint, d->n_maint, ts->last_ms / 1000);
+	s.maint = ts->maint;
 	store_submit(c->store, &s);
 	job_done(c, p);
 }

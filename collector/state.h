@@ -101,6 +101,7 @@ struct target_state {
 					   (at least 1): counts as down for incidents */
 	char failure_reason[TARGET_REASON_MAX];	/* why the last probe failed; "" on success */
 	struct usage_result *usage;	/* latest usage fetch (a reference), or NULL */
+	bool maint;			/* the last probe fell in a maintenance window */
 };
 
 /* Upper bounds (seconds) of the schedule lag histogram's buckets. */

@@ -202,6 +202,24 @@ struct cfg_usage {
 	size_t n_metrics;
 };
 
+/* ---- maintenance windows (Europe/Berlin local time) ---- */
+
+enum cfg_maint_kind { CFG_MAINT_WEEKLY = 0, CFG_MAINT_ONCE };
+
+/*
+ * A maintenance window.  Weekly: on the days in `days` from from_min to
+ * to_min (minutes of the local day; to_min <= from_min runs past midnight
+ * into the next day).  Once: from_local to to_local, local wall-clock time
+ * written as seconds since 1970-01-01 00:00 of that local clock (timegm of
+ * the local date and time), end exclusive.
+ */
+struct cfg_maint {
+	enum cfg_maint_kind kind;
+	unsigned days;			/* weekly: bit 0 Monday ... bit 6 Sunday */
+	unsigned from_min, to_min;	/* weekly */
+	int64_t from_local, to_local;	/* once */
+};
+
 /*
  * One probe target.  cfg.dienste is sorted by id (cfg_find_dienst is a binary
  * search).  `name` defaults to the id and `provider` to "", so neither is NULL
@@ -221,6 +239,8 @@ struct cfg_dienst {
 	struct cfg_mark mark;	/* where the entry starts */
 	unsigned retries;	/* counts as down after max(retries, 1) consecutive failures */
 	struct cfg_usage *usage;	/* usage statistics to read, or NULL; owned */
+	struct cfg_maint *maint;	/* its own windows, then those of its host (global); owned */
+	size_t n_maint;
 };
 
 struct cfg_angebot {

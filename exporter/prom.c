@@ -245,6 +245,12 @@ static void collector_metrics(struct buf *b, const struct snapshot *s)
 		if (s->t[i].probed)
 			dienst_sample(b, "ozg_probe_down", s->cfg->dienste[i].id, NULL, NULL,
 				      s->t[i].down ? 1 : 0);
+	family(b, "ozg_probe_maintenance", "gauge",
+	       "1 when the last probe fell in a maintenance window of the target.");
+	for (size_t i = 0; i < s->n; i++)
+		if (s->t[i].probed && s->cfg->dienste[i].n_maint)
+			dienst_sample(b, "ozg_probe_maintenance", s->cfg->dienste[i].id, NULL, NULL,
+				      s->t[i].maint ? 1 : 0);
 	usage_metrics(b, s);
 }
 

@@ -32,6 +32,7 @@ struct store_sample {
 	bool answered;		/* an HTTP response was read: duration and code are known */
 	double duration_s;
 	int http_status;
+	bool maint;		/* inside a maintenance window of the target */
 };
 
 /* Counters, read at any time from any thread. */

@@ -1473,6 +1473,89 @@ START_TEST(test_usage_section_errors)
 }
 END_TEST
 
+/* ---- maintenance windows --------------------------------------------------------- */
+
+START_TEST(test_maint_values)
+{
+	static const char yaml[] =
+		"global:\n"
+		"  maintenance:\n"
+		"    - { hosts: [ Service.Erfurt.de ], days: [ sun ], from: \"06:00\", to: \"08:00\" }\n"
+		"onlinedienste:\n"
+		"  - id: a\n"
+		"    url: \"https://service.erfurt.de/wohnsitz\"\n"
+		"    maintenance:\n"
+		"      - { days: [ mon, fri ], from: \"22:00\", to: \"02:00\" }\n"
+		"      - { from: \"2026-12-24 08:00\", to: \"2026-12-26T19:00\" }\n"
+		"  - { id: b, url: \"https://service.erfurt.de:8443/kfz\" }\n"
+		"  - { id: c, url: \"https://service.jena.de/kfz\" }\n";
+
+	ck_assert_ptr_nonnull(load_yaml(yaml, false));
+	ck_assert_uint_eq(cfg->dienste[0].n_maint, 3);
+	ck_assert_int_eq(cfg->dienste[0].maint[0].kind, CFG_MAINT_WEEKLY);
+	ck_assert_uint_eq(cfg->dienste[0].maint[0].days, 1u << 0 | 1u << 4);
+	ck_assert_uint_eq(cfg->dienste[0].maint[0].from_min, 22 * 60);
+	ck_assert_uint_eq(cfg->dienste[0].maint[0].to_min, 2 * 60);
+	ck_assert_int_eq(cfg->dienste[0].maint[1].kind, CFG_MAINT_ONCE);
+	ck_assert_int_eq(cfg->dienste[0].maint[1].from_local, 1798099200);
+	ck_assert_int_eq(cfg->dienste[0].maint[1].to_local, 1798311600);
+	/* the host window, appended to both dienste on that host (any port) */
+	ck_assert_uint_eq(cfg->dienste[0].maint[2].days, 1u << 6);
+	ck_assert_uint_eq(cfg->dienste[1].n_maint, 1);
+	ck_assert_uint_eq(cfg->dienste[1].maint[0].from_min, 6 * 60);
+	ck_assert_uint_eq(cfg->dienste[2].n_maint, 0);
+}
+END_TEST
+
+static const struct {
+	const char *window;	/* on line 4 from column 9 */
+	const char *at;
+	const char *msg;
+} maint_err_cases[] = {
+	{ "{ days: [ mon ], from: \"25:00\", to: \"02:00\" }", "\"25", "from: '25:00' is not a time HH:MM" },
+	{ "{ days: [ mon ], from: \"22:00\", to: \"2:00\" }", "\"2:", "to: '2:00' is not a time HH:MM" },
+	{ "{ days: [ monday ], from: \"22:00\", to: \"23:00\" }", "monday", "days: 'monday' is not one of mon" },
+	{ "{ days: [], from: \"22:00\", to: \"23:00\" }", "[]", "days: name at least one day" },
+	{ "{ from: \"2026-02-30 08:00\", to: \"2026-03-01 08:00\" }", "\"2026-02", "from: '2026-02-30 08:00' is not a date" },
+	{ "{ from: \"22:00\", to: \"23:00\" }", "\"22", "(or a weekly window: add days:)" },
+	{ "{ from: \"2026-03-01 08:00\", to: \"2026-03-01 08:00\" }", "{ from", "the window ends before it starts" },
+	{ "{ days: [ mon ], from: \"22:00\" }", "{ days", "missing required key 'to'" },
+	{ "{ hosts: [ a ], from: \"2026-03-01 08:00\", to: \"2026-03-02 08:00\" }", "hosts", "unknown key 'hosts'" },
+};
+
+START_TEST(test_maint_errors)
+{
+	char yaml[1024];
+	const char *w = maint_err_cases[_i].window, *at = strstr(w, maint_err_cases[_i].at);
+
+	ck_assert_ptr_nonnull(at);
+	snprintf(yaml, sizeof yaml,
+		 "onlinedienste:\n"
+		 "  - id: a\n"
+		 "    url: \"http://a.example/\"\n"
+		 "    maintenance: [\n"
+		 "        %s ]\n", w);
+	ck_assert_ptr_null(load_yaml(yaml, false));
+	expect_error("conf/ozgmon.yaml", 5, 9 + (unsigned)(at - w), maint_err_cases[_i].msg);
+}
+END_TEST
+
+START_TEST(test_maint_host_errors)
+{
+	static const char yaml[] =
+		"global:\n"
+		"  maintenance:\n"
+		"    - { hosts: [ nowhere.example ], days: [ sun ], from: \"06:00\", to: \"08:00\" }\n"
+		"    - { days: [ sun ], from: \"06:00\", to: \"08:00\" }\n"
+		"onlinedienste:\n"
+		"  - { id: a, url: \"https://a.example/\" }\n";
+
+	ck_assert_ptr_null(load_yaml(yaml, false));
+	expect_error("conf/ozgmon.yaml", 3, 18, "hosts: no onlinedienst has a URL on host 'nowhere.example'");
+	expect_error("conf/ozgmon.yaml", 4, 7, "missing required key 'hosts'");
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -1531,6 +1614,10 @@ static Suite *config_suite(void)
 	tcase_add_loop_test(tc, test_usage_errors, 0,
 			    (int)(sizeof usage_err_cases / sizeof usage_err_cases[0]));
 	tcase_add_test(tc, test_usage_section_errors);
+	tcase_add_test(tc, test_maint_values);
+	tcase_add_loop_test(tc, test_maint_errors, 0,
+			    (int)(sizeof maint_err_cases / sizeof maint_err_cases[0]));
+	tcase_add_test(tc, test_maint_host_errors);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("real");
