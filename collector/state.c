@@ -2,7 +2,15 @@
 #include "collector/state.h"
 
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <time.h>
+
+/*
+ * Past this size a snapshot's target array is mapped directly: it is made
+ * and dropped several times a second, and from the heap it would leave
+ * fragments that grow the resident set over a long run.
+ */
+#define SNAPSHOT_MMAP_MIN (1u << 20)
 
 const char *probe_result_name(enum probe_result r)
 {
@@ -44,7 +52,14 @@ struct snapshot *snapshot_new(const struct cfg *cfg)
 	if (!s)
 		return NULL;
 	s->n = cfg->n_dienste;
-	s->t = calloc(s->n ? s->n : 1, sizeof *s->t);
+	s->t_bytes = (s->n ? s->n : 1) * sizeof *s->t;
+	if (s->t_bytes >= SNAPSHOT_MMAP_MIN) {
+		void *m = mmap(NULL, s->t_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		s->t = m == MAP_FAILED ? NULL : m;	/* zero-filled */
+		s->t_mapped = s->t != NULL;
+	} else {
+		s->t = calloc(s->n ? s->n : 1, sizeof *s->t);
+	}
 	if (!s->t) {
 		free(s);
 		return NULL;
@@ -73,7 +88,10 @@ void snapshot_release(struct snapshot *s)
 	if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1) {
 		for (size_t i = 0; i < s->n; i++)
 			usage_result_release(s->t[i].usage);
-		free(s->t);
+		if (s->t_mapped)
+			munmap(s->t, s->t_bytes);
+		else
+			free(s->t);
 		free(s);
 	}
 }

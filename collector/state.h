@@ -131,6 +131,8 @@ struct snapshot {
 	struct target_state *t;		/* owned; indexed like cfg->dienste */
 	struct collector_stats stats;
 	int64_t made_ms;		/* wall clock of publication */
+	size_t t_bytes;			/* size of the t array */
+	bool t_mapped;			/* t is an anonymous mapping (large inventories), not malloc'd */
 };
 
 /* A new snapshot with one reference and zeroed states; NULL when out of memory. */

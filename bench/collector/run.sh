@@ -5,9 +5,9 @@
 #   bench/collector/run.sh [all|throughput|sustained]
 #
 # Environment: CONC (32) concurrency of both probers, DUR (10) seconds per throughput
-# measurement, TARGETS (10000) targets of the throughput run (interval 1 s: more demand
+# measurement, TARGETS (40000) targets of the throughput run (interval 1 s: more demand
 # than any prober meets), BIG (100000) targets of the sustained run at a 60 s interval,
-# WARM_BIG (30) and MEASURE_BIG (120) seconds of that run.
+# WARM_BIG (30) and MEASURE_BIG (120) seconds of that run, CONC_BIG (512) its max_concurrency.
 #
 # Everything listens on 127.0.0.1 on ports the kernel reports free; every process this
 # script starts is stopped when it ends.  Fresh connection per probe for both probers:
@@ -18,7 +18,7 @@ ROOT=$PWD
 WHAT=${1:-all}
 CONC=${CONC:-32}
 DUR=${DUR:-10}
-TARGETS=${TARGETS:-10000}
+TARGETS=${TARGETS:-40000}
 BIG=${BIG:-100000}
 WARM_BIG=${WARM_BIG:-30}
 MEASURE_BIG=${MEASURE_BIG:-120}
@@ -162,7 +162,7 @@ sustained() {
 global:
   interval: 60s
   timeout: 10s
-  max_concurrency: 512
+  max_concurrency: ${CONC_BIG:-512}
   max_per_host: 4
   connect_to: [ "::127.0.0.1:$NGX" ]
 onlinedienste:
