@@ -98,6 +98,11 @@ struct collector {
 	struct probe *free_slots;
 	struct collector_stats stats;
 
+	/* Result changes are logged at info, at most LOG_BURST lines a second. */
+	double log_tokens;
+	uint64_t log_refill_ms;
+	uint64_t log_suppressed;	/* changes not logged since the last line */
+
 	bool dirty;
 	uint64_t last_publish_ms;
 	bool running;
@@ -618,6 +623,33 @@ static bool ip_fallback(struct collector *c, struct probe *p, const struct cfg_d
 	return curl_multi_add_handle(c->multi, p->easy) == CURLM_OK;
 }
 
+#define LOG_BURST 10.0
+
+/* Logs a target's change of result, rate-limited (token bucket, LOG_BURST a second). */
+static void log_change(struct collector *c, const struct cfg_dienst *d, bool first,
+		       enum probe_result from, enum probe_result to, const char *why)
+{
+	uint64_t now = sched_now_ms();
+
+	c->log_tokens += (double)(now - c->log_refill_ms) * LOG_BURST / 1000.0;
+	if (c->log_tokens > LOG_BURST)
+		c->log_tokens = LOG_BURST;
+	c->log_refill_ms = now;
+	if (c->log_tokens < 1.0) {
+		c->log_suppressed++;
+		return;
+	}
+	c->log_tokens -= 1.0;
+	if (c->log_suppressed)
+		log_info("probe %s: %s%s%s%s%s (%llu other changes not logged)", d->id,
+			 first ? "" : probe_result_name(from), first ? "" : " -> ", probe_result_name(to),
+			 why[0] ? ": " : "", why, (unsigned long long)c->log_suppressed);
+	else
+		log_info("probe %s: %s%s%s%s%s", d->id, first ? "" : probe_result_name(from),
+			 first ? "" : " -> ", probe_result_name(to), why[0] ? ": " : "", why);
+	c->log_suppressed = 0;
+}
+
 /* A job's transfer ended: free its slot and host capacity, start a waiting job. */
 static void job_done(struct collector *c, struct probe *p)
 {
@@ -681,7 +713,8 @@ static void probe_finish(struct collector *c, CURL *e, CURLcode code)
 	struct probe_outcome o = { 0 };
 	long status = 0, redirects = 0;
 	curl_off_t total_us = 0;
-	enum probe_result r;
+	enum probe_result r, prev;
+	bool was_probed;
 
 	curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&p);
 	curl_multi_remove_handle(c->multi, e);
@@ -710,6 +743,8 @@ static void probe_finish(struct collector *c, CURL *e, CURLcode code)
 	o.now_s = state_wall_ms() / 1000;
 	o.header = header_of;
 	o.header_ctx = e;
+	prev = ts->result;
+	was_probed = ts->probed;
 	r = probe_evaluate(&o, &d->probe, ts->failure_reason, sizeof ts->failure_reason);
 	if (!ts->probed) {
 		ts->probed = true;
@@ -734,6 +769,9 @@ static void probe_finish(struct collector *c, CURL *e, CURLcode code)
 		ts->consecutive_failures = 0;
 	}
 	ts->down = ts->consecutive_failures >= (d->retries > 1 ? d->retries : 1);
+	/* A first failure, and every change of result, at info (rate-limited). */
+	if (was_probed ? prev != r : r != PROBE_SUCCESS)
+		log_change(c, d, !was_probed, prev, r, ts->failure_reason);
 	c->stats.results[r]++;
 	c->stats.finished++;
 	c->stats.in_flight--;
@@ -1058,6 +1096,8 @@ struct collector *collector_new(const struct cfg *cfg, struct store *store,
 	c->store = store;
 	c->pub = pub;
 	c->epfd = c->tfd_curl = c->tfd_sched = c->evfd_stop = -1;
+	c->log_tokens = LOG_BURST;
+	c->log_refill_ms = now;
 	sched_heap_init(&c->heap);
 	c->n_slots = cfg->global.max_concurrency < nn ? cfg->global.max_concurrency : nn;
 	c->n_jobs = n + n_usage;

@@ -218,6 +218,8 @@ check "huge-allowed: transfer phase > 0" \
 check "http-status: down after 2 failures" wait_for 10 metric_is 'ozg_probe_down{dienst="http-status"}' "$D" 1
 check "ok: not down" [ "$(v 'ozg_probe_down{dienst="ok"}')" = 0 ]
 check "failure reason logged for the content check" grep -q 'probe content: content (body does not match /Fehler \[0-9\]+/)' "$WORK/d.log"
+check "first failure logged at info with its reason" grep -q 'info: probe http-status: http_status: status 503 is not expected' "$WORK/d.log"
+check "a steady failure is logged once at info" [ "$(grep -c 'info: probe http-status:' "$WORK/d.log")" = 1 ]
 check "credentials never logged" sh -c "! grep -q geheim '$WORK/d.log'"
 if [ $have_tls = 1 ]; then
 	want=$(cert_end_epoch "$C/valid.pem")
