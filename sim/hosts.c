@@ -36,6 +36,7 @@ static const char *const sim_mode_names[] = {
 	[SIM_MODE_STATS_GARBAGE] = "stats_garbage",
 	[SIM_MODE_STATS_TRUNCATED] = "stats_truncated",
 	[SIM_MODE_STATS_NESTED] = "stats_nested",
+	[SIM_MODE_AUTH] = "auth",
 };
 #define SIM_N_MODES (sizeof sim_mode_names / sizeof sim_mode_names[0])
 
@@ -50,7 +51,7 @@ bool sim_mode_has_arg(enum sim_mode_kind kind)
 {
 	return kind != SIM_MODE_OK && kind != SIM_MODE_DOWN && kind != SIM_MODE_RESET &&
 	       kind != SIM_MODE_REDIRECT_LOOP && kind != SIM_MODE_STATS_GARBAGE &&
-	       kind != SIM_MODE_STATS_TRUNCATED;
+	       kind != SIM_MODE_STATS_TRUNCATED && kind != SIM_MODE_AUTH;
 }
 
 /* Parses a decimal number without sign or spaces; -1 on bad syntax or > max. */
@@ -86,7 +87,7 @@ int sim_mode_parse(const char *name, const char *arg, struct sim_mode *out,
 		snprintf(err, errsz,
 			 "unknown mode \"%.32s\" (ok, down, error, slow, hang, flaky, reset, "
 			 "reset_body, redirect, redirect_loop, huge, gzip_bomb, stats_garbage, "
-			 "stats_truncated, stats_nested)", name);
+			 "stats_truncated, stats_nested, auth)", name);
 		return -1;
 	}
 	m.kind = (enum sim_mode_kind)i;
@@ -99,6 +100,7 @@ int sim_mode_parse(const char *name, const char *arg, struct sim_mode *out,
 	case SIM_MODE_REDIRECT_LOOP:
 	case SIM_MODE_STATS_GARBAGE:
 	case SIM_MODE_STATS_TRUNCATED:
+	case SIM_MODE_AUTH:
 		if (arg) {
 			snprintf(err, errsz, "mode %s takes no argument", name);
 			return -1;

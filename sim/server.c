@@ -541,6 +541,11 @@ static enum MHD_Result sim_portal(struct sim_server *s, struct MHD_Connection *c
 		if (strcmp(url, "/api/stats.json") == 0)
 			return sim_bad_stats(c, r);
 		break;
+	case SIM_MODE_AUTH:
+		if (!MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION))
+			return sim_reply_status_page(c, MHD_HTTP_UNAUTHORIZED,
+						     "Bitte melden Sie sich an.", NULL);
+		break;
 	case SIM_MODE_OK:
 		break;
 	}

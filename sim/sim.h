@@ -43,7 +43,8 @@ enum sim_mode_kind {
 	SIM_MODE_GZIP_BOMB,	/* gzip of `arg` MiB of zeros (about 1/1000 on the wire) */
 	SIM_MODE_STATS_GARBAGE,	/* /api/stats.json answers bytes that are not JSON */
 	SIM_MODE_STATS_TRUNCATED,	/* /api/stats.json answers JSON cut in the middle */
-	SIM_MODE_STATS_NESTED	/* /api/stats.json answers arrays nested `arg` deep */
+	SIM_MODE_STATS_NESTED,	/* /api/stats.json answers arrays nested `arg` deep */
+	SIM_MODE_AUTH		/* 401 unless the request has an Authorization header */
 };
 
 struct sim_mode {

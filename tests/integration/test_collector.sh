@@ -47,6 +47,7 @@ slow.portal.test slow 400
 garbage.portal.test stats_garbage
 truncated.portal.test stats_truncated
 nested.portal.test stats_nested 5000
+auth.portal.test auth
 PROF
 tls_args=()
 if [ $have_tls = 1 ]; then
@@ -66,7 +67,8 @@ SIM="http://127.0.0.1:$SIM_PORT"
 check "simulator answers on $SIM_PORT" wait_for 10 http_get -o /dev/null "$SIM/_sim/health"
 
 printf 'probe:geheim\n' > "$WORK/basic.txt"
-http_hosts="ok error hang reset cut loop hops huge bomb slow garbage truncated nested"
+printf 'eyJ0b2tlbiI6ImdlaGVpbSJ9\n' > "$WORK/token.txt"
+http_hosts="ok error hang reset cut loop hops huge bomb slow garbage truncated nested auth"
 {
 	echo "global:"
 	echo "  listen: \"127.0.0.1:$D_PORT\""
@@ -126,6 +128,9 @@ onlinedienste:
   - id: maint-past
     url: "http://ok.portal.test/past"
     maintenance: [ { from: "2020-01-01 00:00", to: "2020-01-02 00:00" } ]
+  - { id: auth-basic, url: "http://auth.portal.test/", probe: { auth: { type: basic, file: $WORK/basic.txt } } }
+  - { id: auth-bearer, url: "http://auth.portal.test/b", probe: { auth: { type: bearer, file: $WORK/token.txt } } }
+  - { id: auth-none, url: "http://auth.portal.test/n" }
   - { id: content, url: "http://ok.portal.test/a", probe: { body_matches: "Fehler [0-9]+" } }
   - { id: header, url: "http://ok.portal.test/b", probe: { header_matches: [ { header: Content-Type, regexp: json } ] } }
   - { id: http-status, url: "http://error.portal.test/kfz", retries: 2 }
@@ -187,6 +192,9 @@ huge-allowed success
 bomb body_too_large
 v6-nofallback dns
 v6-fallback success
+auth-basic success
+auth-bearer success
+auth-none http_status
 EOF
 if [ $have_tls = 1 ]; then
 	while read -r id want; do
@@ -220,7 +228,8 @@ check "ok: not down" [ "$(v 'ozg_probe_down{dienst="ok"}')" = 0 ]
 check "failure reason logged for the content check" grep -q 'probe content: content (body does not match /Fehler \[0-9\]+/)' "$WORK/d.log"
 check "first failure logged at info with its reason" grep -q 'info: probe http-status: http_status: status 503 is not expected' "$WORK/d.log"
 check "a steady failure is logged once at info" [ "$(grep -c 'info: probe http-status:' "$WORK/d.log")" = 1 ]
-check "credentials never logged" sh -c "! grep -q geheim '$WORK/d.log'"
+no_secrets() { ! grep -q 'geheim\|eyJ0b2tlbi' "$WORK/d.log"; }
+check "credentials never logged" no_secrets
 if [ $have_tls = 1 ]; then
 	want=$(cert_end_epoch "$C/valid.pem")
 	check "tls-valid: cert expiry $want" [ "$(v 'ozg_probe_ssl_earliest_cert_expiry_timestamp_seconds{dienst="tls-valid"}')" = "$want" ]
