@@ -15,7 +15,8 @@
 #                             services and about one dienst in five read the
 #                             simulator's /api/stats.json as usage metrics
 #   config/demo-sim.profile   the simulator profile giving a few of those
-#                             portals faults (down, error, slow, hang, flaky)
+#                             portals faults (down, error, slow, hang, flaky,
+#                             a broken statistics document)
 #
 # The output depends on the registers only: running the script twice gives
 # the same bytes.  It checks that host names and ids are unique and that
@@ -289,6 +290,11 @@ END {
 	print "" > prof
 	print "# hang: accepts, never answers (the probe times out after 5 s)" > prof
 	fault("160755004", "hang", "60000")
+	for (i = 1; i <= nf; i++) print F[i] > prof
+	nf = 0
+	print "" > prof
+	print "# stats_truncated: the portal works, its statistics document is cut off (usage error)" > prof
+	fault("efa-unterhalt", "stats_truncated", "")
 	for (i = 1; i <= nf; i++) print F[i] > prof
 }
 ' "$leistungen" "$kreise" "$verbaende"
