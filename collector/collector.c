@@ -103,6 +103,8 @@ struct collector {
 	uint64_t log_refill_ms;
 	uint64_t log_suppressed;	/* changes not logged since the last line */
 
+	uint64_t sched_armed_ms;	/* deadline tfd_sched is armed for; 0 unknown or fired */
+
 	bool dirty;
 	uint64_t last_publish_ms;
 	bool running;
@@ -919,6 +921,10 @@ static void arm_schedule(struct collector *c, uint64_t now)
 
 	if (c->dirty && c->last_publish_ms + c->publish_every_ms < next)
 		next = c->last_publish_ms + c->publish_every_ms;
+	/* Still armed for that very time: spare the system call (most loop turns). */
+	if (next == c->sched_armed_ms && next > now)
+		return;
+	c->sched_armed_ms = next;
 	timer_arm(c->tfd_sched, next == UINT64_MAX ? UINT64_MAX : next > now ? next - now : 0);
 }
 
@@ -949,6 +955,7 @@ static void *collector_thread(void *arg)
 				curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 			} else if (fd == c->tfd_sched) {
 				drain_fd(fd);
+				c->sched_armed_ms = 0;	/* fired: arm again */
 			} else {
 				int flags = 0;
 				if (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))

@@ -7,7 +7,8 @@
 # Environment: CONC (32) concurrency of both probers, DUR (10) seconds per throughput
 # measurement, TARGETS (40000) targets of the throughput run (interval 1 s: more demand
 # than any prober meets), BIG (100000) targets of the sustained run at a 60 s interval,
-# WARM_BIG (30) and MEASURE_BIG (120) seconds of that run, CONC_BIG (512) its max_concurrency.
+# WARM_BIG (30) and MEASURE_BIG (120) seconds of that run, CONC_BIG (512) its max_concurrency,
+# PERF_OUT (unset) a file for `perf record -g` of ozgmond's throughput run.
 #
 # Everything listens on 127.0.0.1 on ports the kernel reports free; every process this
 # script starts is stopped when it ends.  Fresh connection per probe for both probers:
@@ -43,27 +44,12 @@ make -s all >/dev/null || exit 1
 cc -D_GNU_SOURCE -I. -std=c11 -O2 -g -pthread -o "$WORK/collbench" bench/collector/collbench.c \
 	build/libozgmon.a $(pkg-config --libs libcurl librrd libmicrohttpd jansson yaml-0.1 zlib) -lm || exit 1
 
-# A free port below the kernel's ephemeral range (32768-60999 by default), which the
-# thousands of short connections of a run keep busy: a port there can be taken by an
-# outgoing connection between the check and the bind.
-bench_port() {
-	local p i
-	for i in $(seq 1 200); do
-		p=$((10000 + RANDOM % 22000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
-
 # cpu_s PID: utime+stime in seconds; rss_mb PID: resident set now.
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); print ($12 + $13) / hz }' "/proc/$1/stat"; }
 rss_mb() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 
 # ---- nginx on a free port, in the foreground, with its own prefix --------------------
-NGX=$(bench_port) || exit 1
+NGX=$(free_port_low) || exit 1
 mkdir -p "$WORK/nginx/logs"
 cat > "$WORK/nginx/nginx.conf" <<CONF
 worker_processes 1;
@@ -110,7 +96,7 @@ throughput() {
 	echo "wrk_close requests_per_s=$w"
 
 	# ---- blackbox_exporter, /probe driven by wrk at the same concurrency -----------
-	BB=$(bench_port) || exit 1
+	BB=$(free_port_low) || exit 1
 	cat > "$WORK/bb.yml" <<YAML
 modules:
   http_2xx:
@@ -150,7 +136,11 @@ YAML
 			printf "  - { id: t%06d, url: \"http://127.0.0.1:%s/p%d\" }\n", i, p, i }'
 		regs
 	} > "$WORK/tp.yml"
-	oz=$("$WORK/collbench" "$WORK/tp.yml" 3 "$DUR") || exit 1
+	if [ -n "${PERF_OUT:-}" ]; then
+		oz=$(perf record -q -F 499 -g -o "$PERF_OUT" -- "$WORK/collbench" "$WORK/tp.yml" 3 "$DUR") || exit 1
+	else
+		oz=$("$WORK/collbench" "$WORK/tp.yml" 3 "$DUR") || exit 1
+	fi
 	echo "ozgmond $oz"
 	rate=$(sed -n 's/.*probes_per_s=\([0-9.]*\).*/\1/p' <<<"$oz")
 	echo "ratio ozgmond/blackbox probes_per_s=$(awk -v a="$rate" -v b="$bbrate" 'BEGIN { printf "%.2f", a / b }')"

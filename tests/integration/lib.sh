@@ -88,3 +88,21 @@ CNF
 cert_end_epoch() {
 	date -u -d "$(openssl x509 -enddate -noout -in "$1" | cut -d= -f2)" +%s
 }
+
+# free_port_low: like free_port, but below the kernel's ephemeral range
+# (/proc/sys/net/ipv4/ip_local_port_range, 32768 by default), where busy
+# machines keep thousands of outgoing connections: a port found free there
+# can be taken by one of them before the daemon binds it.
+free_port_low() {
+	local lo p i
+	lo=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	[ -n "$lo" ] && [ "$lo" -gt 12000 ] || lo=32768
+	for i in $(seq 1 200); do
+		p=$((10000 + RANDOM % (lo - 10000)))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}

@@ -23,9 +23,9 @@ cleanup() {
 trap cleanup EXIT
 
 # The simulator binds port 0 (the kernel picks free ports) and logs them.
-D_PORT=$(free_port) || { echo "no free port"; exit 1; }
-REFUSED_PORT=$(free_port) || { echo "no free port"; exit 1; }
-while [ "$REFUSED_PORT" = "$D_PORT" ]; do REFUSED_PORT=$(free_port); done
+D_PORT=$(free_port_low) || { echo "no free port"; exit 1; }
+REFUSED_PORT=$(free_port_low) || { echo "no free port"; exit 1; }
+while [ "$REFUSED_PORT" = "$D_PORT" ]; do REFUSED_PORT=$(free_port_low); done
 D="http://127.0.0.1:$D_PORT"
 
 have_tls=1
@@ -167,8 +167,8 @@ out=$("$BIN_DIR/ozgmond" --check-config "$WORK/c.yml" 2>&1); rc=$?
 check "config is valid ($out)" [ "$rc" = 0 ]
 "$BIN_DIR/ozgmond" --config "$WORK/c.yml" --log-level debug >"$WORK/d.log" 2>&1 &
 D_PID=$!
-check "daemon healthy" wait_for 10 http_get -o /dev/null "$D/-/healthy"
-check "first round done" wait_for 20 metric_is ozgmon_ready "$D" 1
+check "daemon healthy" wait_for 20 http_get -o /dev/null "$D/-/healthy"
+check "first round done" wait_for 40 metric_is ozgmon_ready "$D" 1
 
 result_is() { metric_is "ozg_probe_result_info{dienst=\"$1\",result=\"$2\"}" "$D" 1; }
 echo "== result classes"
