@@ -2,8 +2,10 @@
 #include "collector/collector.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -16,7 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "collector/maint.h"
 #include "collector/sched.h"
+#include "collector/usage.h"
 #include "common/buf.h"
 #include "common/log.h"
 
@@ -38,9 +42,14 @@ struct probe {
 	uint64_t due_ms;
 	struct buf body;	/* kept only when the target checks its body */
 	size_t body_seen;	/* bytes received, kept or not */
+	size_t body_limit;	/* the target's probe.body_limit */
 	bool keep_body;
 	bool too_large;
+	bool tls;		/* https: TLS version and certificates are read */
+	bool fell_back;		/* restarted once with any address family */
+	char tls_version[16];	/* of the latest response's connection */
 	char errbuf[CURL_ERROR_SIZE];
+	struct curl_slist *req_headers;	/* borrowed from the collector's per-target lists */
 	struct probe *next_free;
 };
 
@@ -75,10 +84,28 @@ struct collector {
 	size_t host_waiting;	/* targets in host queues */
 	size_t probed;		/* targets with at least one result */
 
+	struct curl_slist **req_headers;	/* per target: probe.headers as a curl list, or NULL */
+	/*
+	 * Jobs: 0 .. n_dienste-1 probe the targets; n_dienste .. n_jobs-1 fetch
+	 * usage statistics, job n_dienste + k for target usage_of[k].  Every
+	 * per-job array below (offset, active, waiting, waitq, host_of, ...)
+	 * has n_jobs entries.
+	 */
+	size_t n_jobs;
+	uint32_t *usage_of;
+	unsigned publish_every_ms;	/* snapshot period: 200 ms, longer for large inventories */
+
 	struct probe *slots;	/* max_concurrency slots */
 	size_t n_slots;
 	struct probe *free_slots;
 	struct collector_stats stats;
+
+	/* Result changes are logged at info, at most LOG_BURST lines a second. */
+	double log_tokens;
+	uint64_t log_refill_ms;
+	uint64_t log_suppressed;	/* changes not logged since the last line */
+
+	uint64_t sched_armed_ms;	/* deadline tfd_sched is armed for; 0 unknown or fired */
 
 	bool dirty;
 	uint64_t last_publish_ms;
@@ -104,17 +131,19 @@ static bool status_expected(const struct cfg_probe *p, long status)
 	return false;
 }
 
-enum probe_result probe_classify(int curl_code, long http_status, const struct cfg_probe *p,
-				 const char *body, size_t body_len, bool body_too_large)
+/* Whether rx matches body[0..len) (embedded NULs allowed: REG_STARTEND). */
+static bool regex_hit(const struct cfg_regex *rx, const char *body, size_t len)
 {
-	switch ((CURLcode)curl_code) {
-	case CURLE_OK:
-		if (!status_expected(p, http_status))
-			return PROBE_HTTP_STATUS;
-		if (p->body_contains &&
-		    (!body || !memmem(body, body_len, p->body_contains, strlen(p->body_contains))))
-			return PROBE_CONTENT;
-		return PROBE_SUCCESS;
+	regmatch_t m[1];
+
+	m[0].rm_so = 0;
+	m[0].rm_eo = (regoff_t)len;
+	return regexec(&rx->re, body ? body : "", 1, m, REG_STARTEND) == 0;
+}
+
+static enum probe_result transport_result(const struct probe_outcome *o)
+{
+	switch ((CURLcode)o->curl_code) {
 	case CURLE_OPERATION_TIMEDOUT:
 		return PROBE_TIMEOUT;
 	case CURLE_COULDNT_RESOLVE_HOST:
@@ -123,11 +152,15 @@ enum probe_result probe_classify(int curl_code, long http_status, const struct c
 	case CURLE_TOO_MANY_REDIRECTS:
 		return PROBE_REDIRECT_LIMIT;
 	case CURLE_WRITE_ERROR:
-		return body_too_large ? PROBE_BODY_TOO_LARGE : PROBE_CONNECT;
+		return o->body_too_large ? PROBE_BODY_TOO_LARGE : PROBE_CONNECT;
 	case CURLE_FILESIZE_EXCEEDED:
 		return PROBE_BODY_TOO_LARGE;
-	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_PEER_FAILED_VERIFICATION:
+		/* OpenSSL: "SSL certificate problem: certificate has expired". */
+		if (o->errbuf && strstr(o->errbuf, "expired"))
+			return PROBE_CERT_EXPIRED;
+		return PROBE_TLS;
+	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_SSL_CERTPROBLEM:
 	case CURLE_SSL_CIPHER:
 	case CURLE_SSL_CACERT_BADFILE:
@@ -139,6 +172,106 @@ enum probe_result probe_classify(int curl_code, long http_status, const struct c
 		return PROBE_TLS;
 	default:
 		return PROBE_CONNECT;
+	}
+}
+
+enum probe_result probe_evaluate(const struct probe_outcome *o, const struct cfg_probe *p,
+				 char *why, size_t whysz)
+{
+	char tmp[8];
+	const char *body = o->body ? o->body : "";
+	size_t blen = o->body ? o->body_len : 0;
+	enum probe_result r;
+
+	if (!why) {
+		why = tmp;
+		whysz = sizeof tmp;
+	}
+	why[0] = '\0';
+	if (o->curl_code != CURLE_OK) {
+		r = transport_result(o);
+		if (r == PROBE_BODY_TOO_LARGE)
+			snprintf(why, whysz, "body larger than %zu bytes", p->body_limit);
+		else
+			snprintf(why, whysz, "%s%s%s", curl_easy_strerror((CURLcode)o->curl_code),
+				 o->errbuf && o->errbuf[0] ? ": " : "", o->errbuf ? o->errbuf : "");
+		return r;
+	}
+	if (o->cert_expiry_s > 0 && o->cert_expiry_s < o->now_s) {
+		snprintf(why, whysz, "certificate expired at %lld (seconds since the epoch)",
+			 (long long)o->cert_expiry_s);
+		return PROBE_CERT_EXPIRED;
+	}
+	if (!status_expected(p, o->http_status)) {
+		snprintf(why, whysz, "status %ld is not expected", o->http_status);
+		return PROBE_HTTP_STATUS;
+	}
+	for (size_t i = 0; i < p->n_header_checks; i++) {
+		const struct cfg_header_check *hc = &p->header_checks[i];
+		const char *v = o->header ? o->header(o->header_ctx, hc->name) : NULL;
+
+		if (!v) {
+			if (hc->negate || hc->allow_missing)
+				continue;
+			snprintf(why, whysz, "header %s is missing", hc->name);
+			return PROBE_CONTENT;
+		}
+		if (regex_hit(&hc->rx, v, strlen(v)) == hc->negate) {
+			snprintf(why, whysz, "header %s %s /%s/", hc->name,
+				 hc->negate ? "matches" : "does not match", hc->rx.src);
+			return PROBE_CONTENT;
+		}
+	}
+	if (p->body_contains && !memmem(body, blen, p->body_contains, strlen(p->body_contains))) {
+		snprintf(why, whysz, "body does not contain \"%s\"", p->body_contains);
+		return PROBE_CONTENT;
+	}
+	if (p->body_not_contains &&
+	    memmem(body, blen, p->body_not_contains, strlen(p->body_not_contains))) {
+		snprintf(why, whysz, "body contains \"%s\"", p->body_not_contains);
+		return PROBE_CONTENT;
+	}
+	for (size_t i = 0; i < p->n_body_matches; i++)
+		if (!regex_hit(&p->body_matches[i], body, blen)) {
+			snprintf(why, whysz, "body does not match /%s/", p->body_matches[i].src);
+			return PROBE_CONTENT;
+		}
+	for (size_t i = 0; i < p->n_body_not_matches; i++)
+		if (regex_hit(&p->body_not_matches[i], body, blen)) {
+			snprintf(why, whysz, "body matches /%s/", p->body_not_matches[i].src);
+			return PROBE_CONTENT;
+		}
+	return PROBE_SUCCESS;
+}
+
+enum probe_result probe_classify(int curl_code, long http_status, const struct cfg_probe *p,
+				 const char *body, size_t body_len, bool body_too_large)
+{
+	struct probe_outcome o = {
+		.curl_code = curl_code, .http_status = http_status, .body = body,
+		.body_len = body_len, .body_too_large = body_too_large,
+	};
+	return probe_evaluate(&o, p, NULL, 0);
+}
+
+int64_t probe_parse_cert_date(const char *s)
+{
+	struct tm tm;
+	const char *end;
+
+	while (*s == ' ')
+		s++;
+	memset(&tm, 0, sizeof tm);
+	end = strptime(s, "%b %d %H:%M:%S %Y GMT", &tm);
+	if (!end || *end != '\0') {
+		memset(&tm, 0, sizeof tm);
+		end = strptime(s, "%Y-%m-%d %H:%M:%S", &tm);
+		if (!end || (*end != '\0' && strcmp(end, " UTC") != 0 && strcmp(end, " GMT") != 0))
+			return 0;
+	}
+	{
+		time_t t = timegm(&tm);
+		return t > 0 ? (int64_t)t : 0;
 	}
 }
 
@@ -209,13 +342,47 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
 	struct probe *p = userp;
 	size_t n = size * nmemb;
 
-	if (n > COLLECTOR_BODY_LIMIT - p->body_seen) {
+	if (n > p->body_limit - p->body_seen) {
 		p->too_large = true;
 		return 0;	/* aborts the transfer with CURLE_WRITE_ERROR */
 	}
 	p->body_seen += n;
 	if (p->keep_body)
 		buf_append(&p->body, ptr, n);
+	return n;
+}
+
+/*
+ * SSL_get_version() of the OpenSSL that libcurl uses, found at run time so
+ * that ozgmon needs neither OpenSSL headers nor a link against libssl; NULL
+ * when libcurl uses another TLS library.
+ */
+typedef const char *(*ssl_version_fn)(const void *ssl);
+static ssl_version_fn ssl_version;
+
+static void tls_version_init(void)
+{
+	/* on_header() uses it only when libcurl reports its OpenSSL backend. */
+	void *sym = dlsym(RTLD_DEFAULT, "SSL_get_version");
+
+	if (sym)
+		memcpy(&ssl_version, &sym, sizeof ssl_version);
+}
+
+/* Header lines: at each status line, note the TLS version of the connection. */
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userp)
+{
+	struct probe *p = userp;
+	size_t n = size * nmemb;
+	struct curl_tlssessioninfo *info = NULL;
+
+	if (n < 5 || memcmp(ptr, "HTTP/", 5) != 0 || !ssl_version)
+		return n;
+	if (curl_easy_getinfo(p->easy, CURLINFO_TLS_SSL_PTR, &info) == CURLE_OK && info &&
+	    info->backend == CURLSSLBACKEND_OPENSSL && info->internals) {
+		const char *v = ssl_version(info->internals);
+		snprintf(p->tls_version, sizeof p->tls_version, "%s", v ? v : "");
+	}
 	return n;
 }
 
@@ -245,9 +412,72 @@ static void slot_put(struct collector *c, struct probe *p)
 	c->free_slots = p;
 }
 
+static bool is_usage(const struct collector *c, uint32_t j)
+{
+	return j >= c->cfg->n_dienste;
+}
+
+/* The target a job belongs to. */
+static uint32_t job_target(const struct collector *c, uint32_t j)
+{
+	return is_usage(c, j) ? c->usage_of[j - c->cfg->n_dienste] : j;
+}
+
+static const char *job_url(const struct collector *c, uint32_t j)
+{
+	const struct cfg_dienst *d = &c->cfg->dienste[job_target(c, j)];
+	return is_usage(c, j) ? d->usage->url : d->url;
+}
+
+static unsigned job_interval(const struct collector *c, uint32_t j)
+{
+	const struct cfg_dienst *d = &c->cfg->dienste[job_target(c, j)];
+	return is_usage(c, j) ? d->usage->interval_ms : d->interval_ms;
+}
+
+/* The options of the probe-depth keys (see cfg_probe). */
+static void probe_options(struct collector *c, struct probe *p, const struct cfg_dienst *d)
+{
+	const struct cfg_probe *q = &d->probe;
+	CURL *e = p->easy;
+
+	switch (q->ip_protocol) {
+	case CFG_IP_V4: curl_easy_setopt(e, CURLOPT_IPRESOLVE, (long)CURL_IPRESOLVE_V4); break;
+	case CFG_IP_V6: curl_easy_setopt(e, CURLOPT_IPRESOLVE, (long)CURL_IPRESOLVE_V6); break;
+	case CFG_IP_ANY: break;
+	}
+	if (p->tls) {
+		curl_easy_setopt(e, CURLOPT_CERTINFO, 1L);
+		curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+		curl_easy_setopt(e, CURLOPT_HEADERDATA, p);
+		if (q->ca_file)
+			curl_easy_setopt(e, CURLOPT_CAINFO, q->ca_file);
+		if (q->insecure_skip_verify) {
+			curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+			curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+		}
+	}
+	if (c->req_headers[job_target(c, p->target)])
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->req_headers[job_target(c, p->target)]);
+	if (q->proxy)
+		curl_easy_setopt(e, CURLOPT_PROXY, q->proxy);
+	if (q->auth == CFG_AUTH_BASIC) {
+		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(e, CURLOPT_USERNAME, q->auth_user);
+		curl_easy_setopt(e, CURLOPT_PASSWORD, q->auth_secret);
+	} else if (q->auth == CFG_AUTH_BEARER) {
+		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
+		curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, q->auth_secret);
+	}
+	/* Credentials never follow a redirect to another host (curl's default, stated). */
+	curl_easy_setopt(e, CURLOPT_UNRESTRICTED_AUTH, 0L);
+}
+
 static int probe_start(struct collector *c, uint32_t t, uint64_t due_ms, uint64_t now)
 {
-	const struct cfg_dienst *d = &c->cfg->dienste[t];
+	const struct cfg_dienst *d = &c->cfg->dienste[job_target(c, t)];
+	bool usage = is_usage(c, t);
+	unsigned timeout_ms = usage ? d->usage->timeout_ms : d->timeout_ms;
 	struct probe *p = slot_get(c);
 	CURL *e;
 	CURLMcode mrc;
@@ -259,19 +489,24 @@ static int probe_start(struct collector *c, uint32_t t, uint64_t due_ms, uint64_
 	p->due_ms = due_ms;
 	p->body_seen = 0;
 	p->too_large = false;
-	p->keep_body = d->probe.body_contains != NULL;
+	p->body_limit = d->probe.body_limit ? d->probe.body_limit : COLLECTOR_BODY_LIMIT;
+	p->keep_body = usage || d->probe.body_contains || d->probe.body_not_contains ||
+		       d->probe.n_body_matches || d->probe.n_body_not_matches;
+	p->tls = !usage && strncasecmp(d->url, "https:", 6) == 0;
+	p->fell_back = false;
+	p->tls_version[0] = '\0';
 	p->errbuf[0] = '\0';
 
-	curl_easy_setopt(e, CURLOPT_URL, d->url);
+	curl_easy_setopt(e, CURLOPT_URL, job_url(c, t));
 	curl_easy_setopt(e, CURLOPT_PRIVATE, p);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, p);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, p->errbuf);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)d->timeout_ms);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)d->timeout_ms);
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, d->probe.follow_redirects ? 1L : 0L);
+	curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)d->probe.max_redirects);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "ozgmon/" OZGMON_VERSION);
@@ -284,6 +519,7 @@ static int probe_start(struct collector *c, uint32_t t, uint64_t due_ms, uint64_
 		curl_easy_setopt(e, CURLOPT_CONNECT_TO, c->connect_to);
 	if (c->resolve)
 		curl_easy_setopt(e, CURLOPT_RESOLVE, c->resolve);
+	probe_options(c, p, d);
 
 	mrc = curl_multi_add_handle(c->multi, e);
 	if (mrc != CURLM_OK) {
@@ -296,11 +532,183 @@ static int probe_start(struct collector *c, uint32_t t, uint64_t due_ms, uint64_
 	c->hosts[c->host_of[t]].in_flight++;
 	{
 		double lag = now > due_ms ? (double)(now - due_ms) / 1000.0 : 0.0;
+		size_t b = 0;
 		c->stats.lag_last_s = lag;
 		if (lag > c->stats.lag_max_s)
 			c->stats.lag_max_s = lag;
+		while (b < STATE_LAG_BUCKETS && lag > state_lag_bounds[b])
+			b++;
+		c->stats.lag_bucket[b]++;
+		c->stats.lag_sum_s += lag;
+		c->stats.started++;
 	}
 	return 0;
+}
+
+/* curl_easy_header() lookup for probe_evaluate(): the final response's header. */
+static const char *header_of(void *ctx, const char *name)
+{
+	struct curl_header *h = NULL;
+
+	if (curl_easy_header(ctx, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK || !h)
+		return NULL;
+	return h->value;
+}
+
+/* Earliest "Expire date" of the certificates curl collected; 0 when none. */
+static int64_t cert_expiry(CURL *e)
+{
+	struct curl_certinfo *ci = NULL;
+	int64_t min = 0;
+
+	if (curl_easy_getinfo(e, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci)
+		return 0;
+	for (int i = 0; i < ci->num_of_certs; i++)
+		for (struct curl_slist *l = ci->certinfo[i]; l; l = l->next)
+			if (strncmp(l->data, "Expire date:", 12) == 0) {
+				int64_t t = probe_parse_cert_date(l->data + 12);
+				if (t > 0 && (min == 0 || t < min))
+					min = t;
+			}
+	return min;
+}
+
+/* Per-phase seconds from curl's cumulative timestamps (microseconds). */
+static void phases(CURL *e, double out[PROBE_PHASE_COUNT])
+{
+	curl_off_t dns = 0, conn = 0, app = 0, pre = 0, start = 0, total = 0;
+
+	curl_easy_getinfo(e, CURLINFO_NAMELOOKUP_TIME_T, &dns);
+	curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &conn);
+	curl_easy_getinfo(e, CURLINFO_APPCONNECT_TIME_T, &app);
+	curl_easy_getinfo(e, CURLINFO_PRETRANSFER_TIME_T, &pre);
+	curl_easy_getinfo(e, CURLINFO_STARTTRANSFER_TIME_T, &start);
+	curl_easy_getinfo(e, CURLINFO_TOTAL_TIME_T, &total);
+#define SPAN(a, b) ((b) > (a) ? (double)((b) - (a)) / 1e6 : 0.0)
+	out[PHASE_RESOLVE] = SPAN(0, dns);
+	out[PHASE_CONNECT] = conn ? SPAN(dns, conn) : 0.0;
+	out[PHASE_TLS] = app ? SPAN(conn, app) : 0.0;
+	out[PHASE_PROCESSING] = start ? SPAN(pre > 0 ? pre : (app ? app : conn), start) : 0.0;
+	out[PHASE_TRANSFER] = start ? SPAN(start, total) : 0.0;
+#undef SPAN
+}
+
+static double http_version_of(CURL *e)
+{
+	long v = 0;
+
+	curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &v);
+	switch (v) {
+	case CURL_HTTP_VERSION_1_0: return 1.0;
+	case CURL_HTTP_VERSION_1_1: return 1.1;
+	case CURL_HTTP_VERSION_2_0: return 2.0;
+	case CURL_HTTP_VERSION_3: return 3.0;
+	default: return 0.0;
+	}
+}
+
+/*
+ * A preferred address family without addresses: start the same transfer
+ * again with any family (once).  Returns true when it was restarted.
+ */
+static bool ip_fallback(struct collector *c, struct probe *p, const struct cfg_dienst *d,
+			CURLcode code)
+{
+	if (code != CURLE_COULDNT_RESOLVE_HOST || d->probe.ip_protocol == CFG_IP_ANY ||
+	    !d->probe.ip_fallback || p->fell_back)
+		return false;
+	p->fell_back = true;
+	log_debug("probe %s: no address of the preferred family, trying any", d->id);
+	p->body_seen = 0;
+	p->too_large = false;
+	p->errbuf[0] = '\0';
+	buf_reset(&p->body);
+	curl_easy_setopt(p->easy, CURLOPT_IPRESOLVE, (long)CURL_IPRESOLVE_WHATEVER);
+	/* curl dropped the cached RESOLVE entry that lacked the family: load it again. */
+	if (c->resolve)
+		curl_easy_setopt(p->easy, CURLOPT_RESOLVE, c->resolve);
+	return curl_multi_add_handle(c->multi, p->easy) == CURLM_OK;
+}
+
+#define LOG_BURST 10.0
+
+/* Logs a target's change of result, rate-limited (token bucket, LOG_BURST a second). */
+static void log_change(struct collector *c, const struct cfg_dienst *d, bool first,
+		       enum probe_result from, enum probe_result to, const char *why)
+{
+	uint64_t now = sched_now_ms();
+
+	c->log_tokens += (double)(now - c->log_refill_ms) * LOG_BURST / 1000.0;
+	if (c->log_tokens > LOG_BURST)
+		c->log_tokens = LOG_BURST;
+	c->log_refill_ms = now;
+	if (c->log_tokens < 1.0) {
+		c->log_suppressed++;
+		return;
+	}
+	c->log_tokens -= 1.0;
+	if (c->log_suppressed)
+		log_info("probe %s: %s%s%s%s%s (%llu other changes not logged)", d->id,
+			 first ? "" : probe_result_name(from), first ? "" : " -> ", probe_result_name(to),
+			 why[0] ? ": " : "", why, (unsigned long long)c->log_suppressed);
+	else
+		log_info("probe %s: %s%s%s%s%s", d->id, first ? "" : probe_result_name(from),
+			 first ? "" : " -> ", probe_result_name(to), why[0] ? ": " : "", why);
+	c->log_suppressed = 0;
+}
+
+/* A job's transfer ended: free its slot and host capacity, start a waiting job. */
+static void job_done(struct collector *c, struct probe *p)
+{
+	uint32_t j = p->target, next;
+	struct host *h = &c->hosts[c->host_of[j]];
+
+	c->active[j] = NULL;
+	slot_put(c, p);
+	h->in_flight--;
+	next = host_dequeue(c, h);
+	if (next != NO_TARGET)
+		dispatch(c, next, c->wait_due[next], sched_now_ms());
+}
+
+/* A usage fetch ended: replace the target's usage result (never keep stale values). */
+static void usage_finish(struct collector *c, struct probe *p, CURL *e, CURLcode code,
+			 const struct cfg_dienst *d, struct target_state *ts)
+{
+	struct usage_result *r = NULL;
+	int64_t now = state_wall_ms();
+	int64_t last_ok = ts->usage ? ts->usage->last_ok_ms : 0;
+	long status = 0;
+	char why[TARGET_REASON_MAX];
+
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+	if (code != CURLE_OK) {
+		int n = snprintf(why, sizeof why, "%s%s", p->too_large ? "body too large: " : "",
+				 curl_easy_strerror(code));
+		if (p->errbuf[0] && n > 0 && (size_t)n < sizeof why - 2)
+			snprintf(why + n, sizeof why - (size_t)n, ": %.*s", (int)(sizeof why - 3 - (size_t)n),
+				 p->errbuf);
+	}
+	else if (status < 200 || status > 299)
+		snprintf(why, sizeof why, "status %ld", status);
+	else
+		r = usage_extract(d->usage, p->body.data, p->body.len, now, why, sizeof why);
+	if (!r) {
+		log_debug("usage %s: %s: %s", d->id, d->usage->url, why);
+		r = usage_failed(why, now, last_ok);
+		c->stats.usage_errors++;
+	}
+	c->stats.finished++;
+	c->stats.in_flight--;
+	c->dirty = true;
+	if (r) {
+		usage_result_release(ts->usage);
+		ts->usage = r;
+	} else if (ts->usage && ts->usage->ok) {
+		/* Out of memory: no values are better than stale ones. */
+		usage_result_release(ts->usage);
+		ts->usage = NULL;
+	}
 }
 
 static void probe_finish(struct collector *c, CURL *e, CURLcode code)
@@ -309,25 +717,45 @@ static void probe_finish(struct collector *c, CURL *e, CURLcode code)
 	const struct cfg_dienst *d;
 	struct target_state *ts;
 	struct store_sample s = { 0 };
-	long status = 0;
+	struct probe_outcome o = { 0 };
+	long status = 0, redirects = 0;
 	curl_off_t total_us = 0;
-	enum probe_result r;
+	enum probe_result r, prev;
+	bool was_probed;
 
 	curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&p);
 	curl_multi_remove_handle(c->multi, e);
 	if (!p)
 		return;
-	d = &c->cfg->dienste[p->target];
-	ts = &c->state[p->target];
+	d = &c->cfg->dienste[job_target(c, p->target)];
+	ts = &c->state[job_target(c, p->target)];
+	if (ip_fallback(c, p, d, code))
+		return;
+	if (is_usage(c, p->target)) {
+		usage_finish(c, p, e, code, d, ts);
+		job_done(c, p);
+		return;
+	}
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(e, CURLINFO_TOTAL_TIME_T, &total_us);
+	curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &redirects);
 
-	r = probe_classify(code, status, &d->probe, p->body.data, p->body.len, p->too_large);
+	o.curl_code = code;
+	o.http_status = status;
+	o.body = p->body.data;
+	o.body_len = p->body.len;
+	o.body_too_large = p->too_large;
+	o.errbuf = p->errbuf;
+	o.cert_expiry_s = p->tls ? cert_expiry(e) : 0;
+	o.now_s = state_wall_ms() / 1000;
+	o.header = header_of;
+	o.header_ctx = e;
+	prev = ts->result;
+	was_probed = ts->probed;
+	r = probe_evaluate(&o, &d->probe, ts->failure_reason, sizeof ts->failure_reason);
 	if (!ts->probed) {
 		ts->probed = true;
 		c->probed++;
-		if (c->probed == c->cfg->n_dienste)
-			atomic_store(&c->pub->first_round_done, true);
 	}
 	ts->success = r == PROBE_SUCCESS;
 	ts->result = r;
@@ -335,12 +763,24 @@ static void probe_finish(struct collector *c, CURL *e, CURLcode code)
 	ts->http_status = (int)status;
 	ts->last_ms = state_wall_ms();
 	ts->probes++;
+	phases(e, ts->phase_s);
+	ts->cert_expiry_s = o.cert_expiry_s;
+	memcpy(ts->tls_version, p->tls_version, sizeof ts->tls_version);
+	ts->http_version = status > 0 ? http_version_of(e) : 0.0;
+	ts->redirects = redirects > 0 ? (unsigned)redirects : 0;
 	if (!ts->success) {
 		ts->failures++;
-		log_debug("probe %s: %s (%s%s%s)", d->id, probe_result_name(r),
-			  curl_easy_strerror(code), p->errbuf[0] ? ": " : "", p->errbuf);
+		ts->consecutive_failures++;
+		log_debug("probe %s: %s (%s)", d->id, probe_result_name(r), ts->failure_reason);
+	} else {
+		ts->consecutive_failures = 0;
 	}
+	ts->down = ts->consecutive_failures >= (d->retries > 1 ? d->retries : 1);
+	/* A first failure, and every change of result, at info (rate-limited). */
+	if (was_probed ? prev != r : r != PROBE_SUCCESS)
+		log_change(c, d, !was_probed, prev, r, ts->failure_reason);
 	c->stats.results[r]++;
+	c->stats.finished++;
 	c->stats.in_flight--;
 	c->dirty = true;
 
@@ -350,18 +790,19 @@ static void probe_finish(struct collector *c, CURL *e, CURLcode code)
 	s.answered = status > 0;
 	s.duration_s = ts->duration_s;
 	s.http_status = (int)status;
-	store_submit(c->store, &s);
-
-	c->active[p->target] = NULL;
-	slot_put(c, p);
-	{
-		struct host *h = &c->hosts[c->host_of[s.target]];
-		uint32_t next;
-		h->in_flight--;
-		next = host_dequeue(c, h);
-		if (next != NO_TARGET)
-			dispatch(c, next, c->wait_due[next], sched_now_ms());
+	ts->maint = maint_active(d->maint, d->n_maint, ts->last_ms / 1000);
+	s.maint = ts->maint;
+	if (s.answered) {
+		s.has_phases = true;
+		s.resolve_s = ts->phase_s[PHASE_RESOLVE];
+		s.connect_s = ts->phase_s[PHASE_CONNECT];
+		s.tls_s = ts->phase_s[PHASE_TLS];
+		s.processing_s = ts->phase_s[PHASE_PROCESSING];
+		s.transfer_s = ts->phase_s[PHASE_TRANSFER];
 	}
+	s.cert_expiry_s = (double)ts->cert_expiry_s;
+	store_submit(c->store, &s);
+	job_done(c, p);
 }
 
 static void check_finished(struct collector *c)
@@ -415,7 +856,7 @@ static void dispatch(struct collector *c, uint32_t t, uint64_t due_ms, uint64_t 
 		host_enqueue(c, t);
 	} else if (c->stats.in_flight >= c->n_slots || c->wq_len > 0 ||
 		   probe_start(c, t, due_ms, now) != 0) {
-		c->waitq[(c->wq_head + c->wq_len) % c->cfg->n_dienste] = t;
+		c->waitq[(c->wq_head + c->wq_len) % c->n_jobs] = t;
 		c->wq_len++;
 	} else {
 		return;
@@ -431,7 +872,7 @@ static void start_waiting(struct collector *c, uint64_t now)
 		uint32_t t = c->waitq[c->wq_head];
 		struct host *h = &c->hosts[c->host_of[t]];
 
-		c->wq_head = (c->wq_head + 1) % c->cfg->n_dienste;
+		c->wq_head = (c->wq_head + 1) % c->n_jobs;
 		c->wq_len--;
 		if (h->in_flight >= c->cfg->global.max_per_host) {
 			host_enqueue(c, t);	/* its host filled up meanwhile */
@@ -453,12 +894,10 @@ static void run_due(struct collector *c, uint64_t now)
 
 	while ((top = sched_heap_peek(&c->heap)) && top->due_ms <= now) {
 		struct sched_item it;
-		const struct cfg_dienst *d;
-
 		sched_heap_pop(&c->heap, &it);
-		d = &c->cfg->dienste[it.target];
 		/* Popping then pushing one item never grows the heap: this cannot fail. */
-		(void)sched_heap_push(&c->heap, sched_next_due(now, d->interval_ms, c->offset[it.target]),
+		(void)sched_heap_push(&c->heap,
+				      sched_next_due(now, job_interval(c, it.target), c->offset[it.target]),
 				      it.target);
 		if (c->active[it.target] || c->waiting[it.target]) {
 			c->stats.skipped++;
@@ -476,9 +915,14 @@ static void publish(struct collector *c, uint64_t now)
 	if (!s)
 		return;	/* out of memory: readers keep the previous snapshot */
 	memcpy(s->t, c->state, c->cfg->n_dienste * sizeof *s->t);
+	for (size_t i = 0; i < c->cfg->n_dienste; i++)
+		usage_result_ref(s->t[i].usage);	/* the snapshot's own reference */
 	s->stats = c->stats;
 	s->made_ms = state_wall_ms();
 	state_publish(c->pub, s);
+	/* Ready only once a published snapshot holds every target's first result. */
+	if (c->probed == c->cfg->n_dienste)
+		atomic_store(&c->pub->first_round_done, true);
 	c->stats.lag_max_s = 0;
 	c->dirty = false;
 	c->last_publish_ms = now;
@@ -489,8 +933,12 @@ static void arm_schedule(struct collector *c, uint64_t now)
 	const struct sched_item *top = sched_heap_peek(&c->heap);
 	uint64_t next = top ? top->due_ms : UINT64_MAX;
 
-	if (c->dirty && c->last_publish_ms + PUBLISH_EVERY_MS < next)
-		next = c->last_publish_ms + PUBLISH_EVERY_MS;
+	if (c->dirty && c->last_publish_ms + c->publish_every_ms < next)
+		next = c->last_publish_ms + c->publish_every_ms;
+	/* Still armed for that very time: spare the system call (most loop turns). */
+	if (next == c->sched_armed_ms && next > now)
+		return;
+	c->sched_armed_ms = next;
 	timer_arm(c->tfd_sched, next == UINT64_MAX ? UINT64_MAX : next > now ? next - now : 0);
 }
 
@@ -521,6 +969,7 @@ static void *collector_thread(void *arg)
 				curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 			} else if (fd == c->tfd_sched) {
 				drain_fd(fd);
+				c->sched_armed_ms = 0;	/* fired: arm again */
 			} else {
 				int flags = 0;
 				if (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))
@@ -538,7 +987,7 @@ static void *collector_thread(void *arg)
 		}
 		run_due(c, now);
 		start_waiting(c, now);
-		if (c->dirty && now >= c->last_publish_ms + PUBLISH_EVERY_MS)
+		if (c->dirty && now >= c->last_publish_ms + c->publish_every_ms)
 			publish(c, now);
 		arm_schedule(c, now);
 	}
@@ -592,7 +1041,7 @@ static int url_host_key(const char *url, char *out, size_t outsz)
 /* Groups the targets by host: fills hosts[], host_of[] and the empty queues. */
 static int build_hosts(struct collector *c, char *err, size_t errsz)
 {
-	size_t n = c->cfg->n_dienste, size = 16;
+	size_t n = c->n_jobs, size = 16;
 	uint32_t *slot;
 	int rc = -1;
 
@@ -610,9 +1059,9 @@ static int build_hosts(struct collector *c, char *err, size_t errsz)
 		char key[512];
 		size_t i;
 
-		if (url_host_key(c->cfg->dienste[t].url, key, sizeof key) != 0) {
-			snprintf(err, errsz, "%s: cannot parse the host of %s", c->cfg->dienste[t].id,
-				 c->cfg->dienste[t].url);
+		if (url_host_key(job_url(c, (uint32_t)t), key, sizeof key) != 0) {
+			snprintf(err, errsz, "%s: cannot parse the host of %s",
+				 c->cfg->dienste[job_target(c, (uint32_t)t)].id, job_url(c, (uint32_t)t));
 			goto out;
 		}
 		for (i = sched_hash(key) & (size - 1); slot[i] != NO_TARGET; i = (i + 1) & (size - 1))
@@ -636,6 +1085,17 @@ out:
 	return rc;
 }
 
+/* The largest body limit of any target: the bound of the slots' buffers. */
+static size_t max_body_limit(const struct cfg *cfg)
+{
+	size_t m = COLLECTOR_BODY_LIMIT;
+
+	for (size_t i = 0; i < cfg->n_dienste; i++)
+		if (cfg->dienste[i].probe.body_limit > m)
+			m = cfg->dienste[i].probe.body_limit;
+	return m;
+}
+
 static int epoll_add_fd(int epfd, int fd)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
@@ -646,8 +1106,12 @@ struct collector *collector_new(const struct cfg *cfg, struct store *store,
 				struct state_pub *pub, char *err, size_t errsz)
 {
 	struct collector *c = calloc(1, sizeof *c);
-	size_t n = cfg->n_dienste, nn = n ? n : 1;
+	size_t n = cfg->n_dienste, nn, n_usage = 0;
 	uint64_t now = sched_now_ms();
+
+	for (size_t i = 0; i < n; i++)
+		n_usage += cfg->dienste[i].usage != NULL;
+	nn = n + n_usage ? n + n_usage : 1;
 
 	if (!c) {
 		snprintf(err, errsz, "out of memory");
@@ -657,10 +1121,14 @@ struct collector *collector_new(const struct cfg *cfg, struct store *store,
 	c->store = store;
 	c->pub = pub;
 	c->epfd = c->tfd_curl = c->tfd_sched = c->evfd_stop = -1;
+	c->log_tokens = LOG_BURST;
+	c->log_refill_ms = now;
 	sched_heap_init(&c->heap);
 	c->n_slots = cfg->global.max_concurrency < nn ? cfg->global.max_concurrency : nn;
+	c->n_jobs = n + n_usage;
+	c->usage_of = calloc(n_usage ? n_usage : 1, sizeof *c->usage_of);
 	c->offset = calloc(nn, sizeof *c->offset);
-	c->state = calloc(nn, sizeof *c->state);
+	c->state = calloc(n ? n : 1, sizeof *c->state);
 	c->active = calloc(nn, sizeof *c->active);
 	c->waiting = calloc(nn, sizeof *c->waiting);
 	c->waitq = calloc(nn, sizeof *c->waitq);
@@ -668,21 +1136,49 @@ struct collector *collector_new(const struct cfg *cfg, struct store *store,
 	c->host_next = calloc(nn, sizeof *c->host_next);
 	c->wait_due = calloc(nn, sizeof *c->wait_due);
 	c->slots = calloc(c->n_slots, sizeof *c->slots);
-	if (!c->offset || !c->state || !c->active || !c->waiting || !c->waitq || !c->wait_due || !c->slots ||
+	c->req_headers = calloc(n ? n : 1, sizeof *c->req_headers);
+	/*
+	 * A snapshot copies every target's state: past 10,000 targets it is
+	 * published less often (1 ms more per 100 targets) so that copying
+	 * stays a small share of the loop's time.
+	 */
+	c->publish_every_ms = PUBLISH_EVERY_MS + (n > 10000 ? (unsigned)((n - 10000) / 100) : 0);
+	tls_version_init();
+	if (!c->usage_of || !c->req_headers || !c->offset || !c->state || !c->active || !c->waiting || !c->waitq || !c->wait_due || !c->slots ||
 	    !c->host_of || !c->host_next) {
 		snprintf(err, errsz, "out of memory");
 		goto fail;
 	}
 	for (size_t i = 0; i < c->n_slots; i++) {
-		buf_init(&c->slots[i].body, COLLECTOR_BODY_LIMIT);
+		buf_init(&c->slots[i].body, max_body_limit(cfg));
 		c->slots[i].next_free = i + 1 < c->n_slots ? &c->slots[i + 1] : NULL;
 	}
 	c->free_slots = c->n_slots ? &c->slots[0] : NULL;
+	for (size_t i = 0, k = 0; i < n; i++)
+		if (cfg->dienste[i].usage)
+			c->usage_of[k++] = (uint32_t)i;
 	if (build_hosts(c, err, errsz) != 0)
 		goto fail;
+	for (size_t k = 0; k < n_usage; k++) {
+		const struct cfg_dienst *d = &cfg->dienste[c->usage_of[k]];
+		size_t j = n + k;
+		char key[64 + 8];
+		snprintf(key, sizeof key, "%s/usage", d->id);
+		c->offset[j] = sched_offset_ms(key, d->usage->interval_ms);
+		if (sched_heap_push(&c->heap, sched_next_due(now, d->usage->interval_ms, c->offset[j]),
+				    (uint32_t)j) != 0) {
+			snprintf(err, errsz, "out of memory");
+			goto fail;
+		}
+	}
 
 	for (size_t i = 0; i < n; i++) {
 		const struct cfg_dienst *d = &cfg->dienste[i];
+		if (d->probe.n_headers &&
+		    !(c->req_headers[i] = slist_from(d->probe.headers, d->probe.n_headers))) {
+			snprintf(err, errsz, "out of memory");
+			goto fail;
+		}
 		c->offset[i] = sched_offset_ms(d->id, d->interval_ms);
 		/* The first probe comes at the target's phase within the coming interval. */
 		if (sched_heap_push(&c->heap, sched_next_due(now, d->interval_ms, c->offset[i]),
@@ -726,6 +1222,11 @@ struct collector *collector_new(const struct cfg *cfg, struct store *store,
 		snprintf(err, errsz, "cannot set up the event loop: %s", strerror(errno));
 		goto fail;
 	}
+	/*
+	 * Loading a large configuration leaves tens of MB of freed parse
+	 * tree in the heap; hand it back before the long run starts.
+	 */
+	malloc_trim(0);
 	return c;
 fail:
 	collector_free(c);
@@ -807,6 +1308,14 @@ void collector_free(struct collector *c)
 		for (size_t i = 0; i < c->n_hosts; i++)
 			free(c->hosts[i].name);
 	free(c->hosts);
+	if (c->req_headers)
+		for (size_t i = 0; i < c->cfg->n_dienste; i++)
+			curl_slist_free_all(c->req_headers[i]);
+	if (c->state)
+		for (size_t i = 0; i < c->cfg->n_dienste; i++)
+			usage_result_release(c->state[i].usage);
+	free(c->usage_of);
+	free(c->req_headers);
 	free(c->host_of);
 	free(c->host_next);
 	free(c->wait_due);

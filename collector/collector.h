@@ -20,8 +20,8 @@
 #include "config/config.h"
 #include "store/store.h"
 
-/* A response body is read up to this many bytes (after decompression). */
-#define COLLECTOR_BODY_LIMIT (1024u * 1024u)
+/* Default bound of a response body (after decompression); see probe.body_limit. */
+#define COLLECTOR_BODY_LIMIT CFG_BODY_LIMIT_DEFAULT
 
 struct collector;
 
@@ -50,5 +50,40 @@ unsigned collector_drain(struct collector *c, unsigned timeout_ms);
  */
 enum probe_result probe_classify(int curl_code, long http_status, const struct cfg_probe *p,
 				 const char *body, size_t body_len, bool body_too_large);
+
+/*
+ * Everything a finished transfer tells about its result.  `header` looks up
+ * the value of a response header of the final response (NULL when absent);
+ * it may be NULL when the target has no header checks.
+ */
+struct probe_outcome {
+	int curl_code;			/* CURLcode of the transfer */
+	long http_status;		/* 0 when no response was read */
+	const char *body;		/* the body read, or NULL when not kept */
+	size_t body_len;
+	bool body_too_large;		/* the body limit aborted the transfer */
+	const char *errbuf;		/* curl's error text, or NULL */
+	int64_t cert_expiry_s;		/* earliest certificate expiry, 0 unknown */
+	int64_t now_s;			/* wall clock, seconds since the epoch */
+	const char *(*header)(void *ctx, const char *name);
+	void *header_ctx;
+};
+
+/*
+ * The result of a finished probe, checked in this order: transport and TLS
+ * errors, an expired certificate, the status, the headers, the body.  When
+ * `why` is not NULL it receives a short reason for a failure (truncated to
+ * whysz; "" for success).  Never reads past body_len.
+ */
+enum probe_result probe_evaluate(const struct probe_outcome *o, const struct cfg_probe *p,
+				 char *why, size_t whysz);
+
+/*
+ * Parses a certificate "Expire date" as libcurl's OpenSSL backend writes it
+ * ("Jan  2 03:04:05 2030 GMT") or as its GnuTLS backend writes it
+ * ("2030-01-02 03:04:05 UTC" forms are accepted too).  Returns seconds since
+ * the epoch, or 0 when the text does not parse.
+ */
+int64_t probe_parse_cert_date(const char *s);
 
 #endif

@@ -2,7 +2,15 @@
 #include "collector/state.h"
 
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <time.h>
+
+/*
+ * Past this size a snapshot's target array is mapped directly: it is made
+ * and dropped several times a second, and from the heap it would leave
+ * fragments that grow the resident set over a long run.
+ */
+#define SNAPSHOT_MMAP_MIN (1u << 20)
 
 const char *probe_result_name(enum probe_result r)
 {
@@ -21,6 +29,22 @@ const char *probe_result_name(enum probe_result r)
 	return (unsigned)r < PROBE_RESULT_COUNT ? names[r] : "unknown";
 }
 
+const char *probe_phase_name(enum probe_phase ph)
+{
+	static const char *const names[PROBE_PHASE_COUNT] = {
+		[PHASE_RESOLVE] = "resolve",
+		[PHASE_CONNECT] = "connect",
+		[PHASE_TLS] = "tls",
+		[PHASE_PROCESSING] = "processing",
+		[PHASE_TRANSFER] = "transfer",
+	};
+	return (unsigned)ph < PROBE_PHASE_COUNT ? names[ph] : "unknown";
+}
+
+const double state_lag_bounds[STATE_LAG_BUCKETS] = {
+	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+};
+
 struct snapshot *snapshot_new(const struct cfg *cfg)
 {
 	struct snapshot *s = calloc(1, sizeof *s);
@@ -28,7 +52,14 @@ struct snapshot *snapshot_new(const struct cfg *cfg)
 	if (!s)
 		return NULL;
 	s->n = cfg->n_dienste;
-	s->t = calloc(s->n ? s->n : 1, sizeof *s->t);
+	s->t_bytes = (s->n ? s->n : 1) * sizeof *s->t;
+	if (s->t_bytes >= SNAPSHOT_MMAP_MIN) {
+		void *m = mmap(NULL, s->t_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		s->t = m == MAP_FAILED ? NULL : m;	/* zero-filled */
+		s->t_mapped = s->t != NULL;
+	} else {
+		s->t = calloc(s->n ? s->n : 1, sizeof *s->t);
+	}
 	if (!s->t) {
 		free(s);
 		return NULL;
@@ -38,12 +69,29 @@ struct snapshot *snapshot_new(const struct cfg *cfg)
 	return s;
 }
 
+void usage_result_ref(struct usage_result *r)
+{
+	if (r)
+		atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed);
+}
+
+void usage_result_release(struct usage_result *r)
+{
+	if (r && atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) == 1)
+		free(r);
+}
+
 void snapshot_release(struct snapshot *s)
 {
 	if (!s)
 		return;
 	if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1) {
-		free(s->t);
+		for (size_t i = 0; i < s->n; i++)
+			usage_result_release(s->t[i].usage);
+		if (s->t_mapped)
+			munmap(s->t, s->t_bytes);
+		else
+			free(s->t);
 		free(s);
 	}
 }

@@ -36,6 +36,49 @@ enum probe_result {
 /* Stable lower-case names, used as label values and in the API. */
 const char *probe_result_name(enum probe_result r);
 
+/* Phases of one probe, as blackbox_exporter names them. */
+enum probe_phase {
+	PHASE_RESOLVE = 0,	/* name lookup */
+	PHASE_CONNECT,		/* TCP connect */
+	PHASE_TLS,		/* TLS handshake (0 for plain HTTP) */
+	PHASE_PROCESSING,	/* request sent until the first response byte */
+	PHASE_TRANSFER,		/* first to last response byte */
+	PROBE_PHASE_COUNT
+};
+
+/* "resolve", "connect", "tls", "processing", "transfer". */
+const char *probe_phase_name(enum probe_phase ph);
+
+#define TARGET_REASON_MAX 128	/* bytes of target_state.failure_reason, with the NUL */
+
+#define USAGE_LABEL_MAX 64	/* bytes of a wildcard key, with the NUL */
+
+/* One value read from a statistics document. */
+struct usage_value {
+	uint32_t metric;		/* index into the dienst's usage->metrics */
+	char label[USAGE_LABEL_MAX];	/* the wildcard's key; "" without wildcard */
+	double v;
+};
+
+/*
+ * The outcome of one usage fetch: immutable once made, shared by reference
+ * between the collector's state and snapshots (usage_result_ref/_release).
+ * A failed fetch carries no values (ok false, n 0): a value is shown only
+ * when the latest fetch produced it.
+ */
+struct usage_result {
+	atomic_uint refs;
+	bool ok;
+	int64_t fetched_ms;		/* wall clock of this fetch */
+	int64_t last_ok_ms;		/* wall clock of the latest fetch that succeeded; 0 never */
+	char error[TARGET_REASON_MAX];	/* why it failed; "" when ok */
+	size_t n;
+	struct usage_value v[];		/* n values, in metric order */
+};
+
+void usage_result_ref(struct usage_result *r);		/* NULL-safe */
+void usage_result_release(struct usage_result *r);	/* NULL-safe; frees at the last */
+
 /* The latest known state of one target. */
 struct target_state {
 	bool probed;			/* at least one probe finished */
@@ -46,7 +89,24 @@ struct target_state {
 	int64_t last_ms;		/* wall clock (ms since the epoch) of the last finish */
 	uint64_t probes;		/* probes finished since start */
 	uint64_t failures;		/* of which failed */
+	/* ---- probe depth (all of the last finished probe) ---- */
+	double phase_s[PROBE_PHASE_COUNT];	/* seconds per phase, summed over redirects */
+	int64_t cert_expiry_s;		/* earliest notAfter of the peer's chain (s since the
+					   epoch); 0 when unknown (plain HTTP, handshake failed) */
+	char tls_version[16];		/* e.g. "TLSv1.3"; "" for plain HTTP or unknown */
+	double http_version;		/* 1.0, 1.1, 2 or 3; 0 when no response was read */
+	unsigned redirects;		/* redirects followed */
+	unsigned consecutive_failures;	/* failed probes in a row; 0 after a success */
+	bool down;			/* consecutive_failures reached the target's retries
+					   (at least 1): counts as down for incidents */
+	char failure_reason[TARGET_REASON_MAX];	/* why the last probe failed; "" on success */
+	struct usage_result *usage;	/* latest usage fetch (a reference), or NULL */
+	bool maint;			/* the last probe fell in a maintenance window */
 };
+
+/* Upper bounds (seconds) of the schedule lag histogram's buckets. */
+#define STATE_LAG_BUCKETS 12
+extern const double state_lag_bounds[STATE_LAG_BUCKETS];
 
 /* Collector counters that are not per target. */
 struct collector_stats {
@@ -56,6 +116,12 @@ struct collector_stats {
 	double lag_max_s;		/* largest start delay since the previous snapshot */
 	unsigned in_flight;		/* transfers running */
 	unsigned waiting;		/* due probes waiting for a free slot */
+	/* Schedule lag histogram: how late probes started behind their due time. */
+	uint64_t lag_bucket[STATE_LAG_BUCKETS + 1];	/* per bucket (not cumulative); last: +Inf */
+	double lag_sum_s;
+	uint64_t started;		/* probes started (transfers handed to curl) */
+	uint64_t finished;		/* probes and usage fetches finished (every result) */
+	uint64_t usage_errors;		/* usage fetches that yielded no values */
 };
 
 struct snapshot {
@@ -65,6 +131,8 @@ struct snapshot {
 	struct target_state *t;		/* owned; indexed like cfg->dienste */
 	struct collector_stats stats;
 	int64_t made_ms;		/* wall clock of publication */
+	size_t t_bytes;			/* size of the t array */
+	bool t_mapped;			/* t is an anonymous mapping (large inventories), not malloc'd */
 };
 
 /* A new snapshot with one reference and zeroed states; NULL when out of memory. */

@@ -11,12 +11,14 @@
  */
 #include "config/config.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <yaml.h>
 
 #include "config/csv.h"
@@ -272,6 +274,7 @@ struct ld {
 	struct cfg_errors *e;
 	struct cfg *c;
 	bool oom;
+	const struct ynode *global_maint;	/* global.maintenance, applied after the dienste */
 };
 
 __attribute__((format(printf, 4, 5)))
@@ -762,7 +765,7 @@ struct keydef {
 	bool required;
 };
 
-#define KEYS_MAX 16
+#define KEYS_MAX 24
 
 /* Optimal string alignment distance of a and b (both cut at 64 bytes). */
 static size_t edit_distance(const char *a, const char *b)
@@ -989,15 +992,18 @@ static void load_global_store(struct ld *L, const struct ynode *y)
 		set_str(L, &L->c->global.rrdcached, s);
 }
 
+static void load_global_probe(struct ld *L, const struct ynode *body_limit);
+
 static void load_global(struct ld *L, const struct ynode *m)
 {
 	enum { K_LISTEN, K_DATA_DIR, K_INTERVAL, K_TIMEOUT, K_MAXC, K_MAXH, K_LANG, K_LOG,
-	       K_CONNECT_TO, K_RESOLVE, K_REIFEGRAD, K_RRDCACHED, K_N };
+	       K_CONNECT_TO, K_RESOLVE, K_REIFEGRAD, K_RRDCACHED, K_BODY_LIMIT, K_MAINT, K_N };
 	static const struct keydef kd[K_N] = {
 		{ "listen", false }, { "data_dir", false }, { "interval", false },
 		{ "timeout", false }, { "max_concurrency", false }, { "max_per_host", false },
 		{ "language", false }, { "log_level", false }, { "connect_to", false },
 		{ "resolve", false }, { "reifegrad_max", false }, { "rrdcached", false },
+		{ "body_limit", false }, { "maintenance", false },
 	};
 	struct cfg_global *g = &L->c->global;
 	const struct ynode *v[K_N];
@@ -1007,6 +1013,8 @@ static void load_global(struct ld *L, const struct ynode *m)
 
 	map_fields(L, m, "global", kd, K_N, v);
 	load_global_store(L, v[K_RRDCACHED]);
+	load_global_probe(L, v[K_BODY_LIMIT]);
+	L->global_maint = v[K_MAINT];
 	if (v[K_LISTEN] && (s = want_text(L, v[K_LISTEN], "listen"))) {
 		const char *why = check_hostport(s, strlen(s), true);
 		if (why)
@@ -1166,11 +1174,949 @@ struct dienst_src {
 	unsigned line;			/* of the id value */
 };
 
+/* ---- probe depth: checks, redirects, address family, TLS, credentials ------ */
+
+#define CFG_MAX_AUTH_FILE 4096u		/* bytes of a credentials file */
+#define CFG_MAX_CA_FILE (4u << 20)		/* bytes of a CA bundle */
+#define CFG_MAX_HEADERS 32u		/* request headers of one probe */
+#define CFG_MAX_CHECKS 32u		/* body or header checks of one kind */
+
+/* Compiles s into *rx as an ERE; reports a bad expression at node y. */
+static bool compile_regex(struct ld *L, const struct ynode *y, const char *key, const char *s,
+			  struct cfg_regex *rx)
+{
+	char why[256], q[64];
+	int rc;
+
+	if (*s == '\0') {
+		err_at(L, y, "%s: must not be empty", key);
+		return false;
+	}
+	if (strlen(s) > CFG_MAX_BODY_MATCH) {
+		err_at(L, y, "%s: longer than %u bytes", key, CFG_MAX_BODY_MATCH);
+		return false;
+	}
+	rc = regcomp(&rx->re, s, REG_EXTENDED | REG_NOSUB);
+	if (rc != 0) {
+		regerror(rc, &rx->re, why, sizeof why);
+		err_at(L, y, "%s: bad regular expression '%s': %s", key, cfg_quote(s, q, sizeof q), why);
+		return false;
+	}
+	rx->src = xstrdup(s);
+	if (!rx->src) {
+		regfree(&rx->re);
+		L->oom = true;
+		return false;
+	}
+	return true;
+}
+
+static void free_regex(struct cfg_regex *rx)
+{
+	if (!rx->src)
+		return;
+	regfree(&rx->re);
+	free(rx->src);
+	rx->src = NULL;
+}
+
+/* A list of regular expressions (a single string counts as a list of one). */
+static void load_regex_list(struct ld *L, const struct ynode *y, const char *key,
+			    struct cfg_regex **out, size_t *n)
+{
+	const struct ynode *one[1] = { y };
+	const struct ynode *const *items = one;
+	size_t count = 1;
+	bool empty;
+	const char *s;
+
+	if (y->kind == Y_SEQ) {
+		items = (const struct ynode *const *)y->kid;
+		count = y->n;
+	} else if (y->kind != Y_SCALAR) {
+		(void)want_seq(L, y, key, &empty);
+		return;
+	} else if (is_null(y)) {
+		return;
+	}
+	if (count == 0)
+		return;
+	if (count > CFG_MAX_CHECKS) {
+		err_at(L, y, "%s: more than %u expressions", key, CFG_MAX_CHECKS);
+		return;
+	}
+	*out = calloc(count, sizeof **out);
+	if (!*out) {
+		L->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < count; i++)
+		if ((s = want_str(L, items[i], key)) && compile_regex(L, items[i], key, s, &(*out)[*n]))
+			(*n)++;
+}
+
+static bool header_name_ok(const char *s)
+{
+	if (*s == '\0' || strlen(s) > 128)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      strchr("!#$%&'*+-.^_`|~", *s)))
+			return false;
+	return true;
+}
+
+/* header_matches / header_not_matches: [ { header, regexp, allow_missing } ]. */
+static void load_header_checks(struct ld *L, const struct ynode *lst, const char *key, bool negate,
+			       struct cfg_probe *p)
+{
+	enum { K_HEADER, K_REGEXP, K_MISSING, K_N };
+	static const struct keydef kd[K_N] = {
+		{ "header", true }, { "regexp", true }, { "allow_missing", false },
+	};
+	struct cfg_header_check *v;
+	bool empty;
+
+	if (!want_seq(L, lst, key, &empty) || empty || lst->n == 0)
+		return;
+	if (lst->n > CFG_MAX_CHECKS) {
+		err_at(L, lst, "%s: more than %u checks", key, CFG_MAX_CHECKS);
+		return;
+	}
+	v = realloc(p->header_checks, (p->n_header_checks + lst->n) * sizeof *v);
+	if (!v) {
+		L->oom = true;
+		return;
+	}
+	p->header_checks = v;
+	for (size_t i = 0; i < lst->n; i++) {
+		const struct ynode *it = lst->kid[i], *f[K_N];
+		struct cfg_header_check *hc = &p->header_checks[p->n_header_checks];
+		const char *name, *re;
+		char q[64];
+
+		memset(hc, 0, sizeof *hc);
+		if (!want_map(L, it, key))
+			continue;
+		map_fields(L, it, key, kd, K_N, f);
+		if (!f[K_HEADER] || !f[K_REGEXP] || !(name = want_str(L, f[K_HEADER], "header")) ||
+		    !(re = want_str(L, f[K_REGEXP], "regexp")))
+			continue;
+		if (!header_name_ok(name)) {
+			err_at(L, f[K_HEADER], "header: '%s' is not an HTTP header name",
+			       cfg_quote(name, q, sizeof q));
+			continue;
+		}
+		if (f[K_MISSING] && !want_bool(L, f[K_MISSING], "allow_missing", &hc->allow_missing))
+			continue;
+		if (!compile_regex(L, f[K_REGEXP], "regexp", re, &hc->rx))
+			continue;
+		hc->name = xstrdup(name);
+		if (!hc->name) {
+			free_regex(&hc->rx);
+			L->oom = true;
+			return;
+		}
+		hc->negate = negate;
+		p->n_header_checks++;
+	}
+}
+
+/* headers: { Name: value, ... } sent with every probe of the target. */
+static void load_req_headers(struct ld *L, const struct ynode *m, struct cfg_probe *p)
+{
+	char q[64];
+
+	if (!want_map(L, m, "headers") || m->n == 0)
+		return;
+	if (m->n / 2 > CFG_MAX_HEADERS) {
+		err_at(L, m, "headers: more than %u headers", CFG_MAX_HEADERS);
+		return;
+	}
+	p->headers = calloc(m->n / 2, sizeof *p->headers);
+	if (!p->headers) {
+		L->oom = true;
+		return;
+	}
+	for (size_t i = 0; i + 1 < m->n; i += 2) {
+		const struct ynode *k = m->kid[i], *val = m->kid[i + 1];
+		const char *name = k->kind == Y_SCALAR ? k->s : NULL, *s;
+		size_t len;
+
+		if (!name || !header_name_ok(name)) {
+			err_at(L, k, "headers: '%s' is not an HTTP header name",
+			       cfg_quote(name ? name : "", q, sizeof q));
+			continue;
+		}
+		if (!(s = want_str(L, val, "headers"))) 
+			continue;
+		for (const char *c = s; *c; c++)
+			if ((unsigned char)*c < 0x20 && *c != '\t') {
+				err_at(L, val, "headers: the value of %s contains control characters", name);
+				s = NULL;
+				break;
+			}
+		if (!s)
+			continue;
+		len = strlen(name) + strlen(s) + 3;
+		p->headers[p->n_headers] = malloc(len);
+		if (!p->headers[p->n_headers]) {
+			L->oom = true;
+			return;
+		}
+		snprintf(p->headers[p->n_headers], len, "%s: %s", name, s);
+		p->n_headers++;
+	}
+}
+
+/* auth: { type: basic|bearer, file: PATH }: the secret is read from the file now. */
+static void load_auth(struct ld *L, const struct ynode *m, struct cfg_probe *p)
+{
+	enum { K_TYPE, K_FILE, K_N };
+	static const struct keydef kd[K_N] = { { "type", true }, { "file", true } };
+	const struct ynode *v[K_N];
+	const char *type, *file;
+	char *path, *data = NULL, why[160], q[64];
+	size_t len;
+
+	if (!want_map(L, m, "auth"))
+		return;
+	map_fields(L, m, "auth", kd, K_N, v);
+	if (!v[K_TYPE] || !v[K_FILE] || !(type = want_text(L, v[K_TYPE], "type")) ||
+	    !(file = want_text(L, v[K_FILE], "file")))
+		return;
+	if (strcmp(type, "basic") != 0 && strcmp(type, "bearer") != 0) {
+		err_at(L, v[K_TYPE], "type: '%s' is not basic or bearer", cfg_quote(type, q, sizeof q));
+		return;
+	}
+	path = resolve_path(L->file, file);
+	if (!path) {
+		L->oom = true;
+		return;
+	}
+	if (csv_read_file(path, CFG_MAX_AUTH_FILE, &data, &len, why, sizeof why) != 0) {
+		err_at(L, v[K_FILE], "file: cannot read credentials from %s: %s", path, why);
+		goto out;
+	}
+	/* One line; a final newline (LF or CRLF) is not part of the secret. */
+	while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
+		data[--len] = '\0';
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)data[i] < 0x20 || data[i] == 0x7f) {
+			err_at(L, v[K_FILE], "file: %s must hold one line without control characters",
+			       path);
+			goto out;
+		}
+	if (len == 0) {
+		err_at(L, v[K_FILE], "file: %s is empty", path);
+		goto out;
+	}
+	if (strcmp(type, "basic") == 0) {
+		char *colon = strchr(data, ':');
+		if (!colon || colon == data) {
+			err_at(L, v[K_FILE], "file: %s must hold user:password for basic auth", path);
+			goto out;
+		}
+		*colon = '\0';
+		p->auth_user = xstrdup(data);
+		p->auth_secret = xstrdup(colon + 1);
+		p->auth = CFG_AUTH_BASIC;
+	} else {
+		p->auth_secret = xstrdup(data);
+		p->auth = CFG_AUTH_BEARER;
+	}
+	if (!p->auth_secret || (p->auth == CFG_AUTH_BASIC && !p->auth_user))
+		L->oom = true;
+out:
+	if (data) {
+		memset(data, 0, len);
+		free(data);
+	}
+	free(path);
+}
+
+/* "1048576", "512KiB", "4MiB" -> bytes in 1 KiB .. CFG_BODY_LIMIT_MAX. */
+static bool want_size(struct ld *L, const struct ynode *y, const char *key, size_t *out)
+{
+	char *end, q[64];
+	unsigned long long v;
+	const char *s = y->kind == Y_SCALAR ? y->s : "";
+
+	errno = 0;
+	v = (*s >= '0' && *s <= '9') ? strtoull(s, &end, 10) : 0;
+	if (v == 0 || errno != 0) {
+		err_at(L, y, "%s: '%s' is not a size (bytes, or a number with KiB or MiB)", key,
+		       cfg_quote(s, q, sizeof q));
+		return false;
+	}
+	if (strcmp(end, "KiB") == 0)
+		v = v > CFG_BODY_LIMIT_MAX ? v : v * 1024;
+	else if (strcmp(end, "MiB") == 0)
+		v = v > CFG_BODY_LIMIT_MAX ? v : v * 1024 * 1024;
+	else if (*end != '\0') {
+		err_at(L, y, "%s: '%s' has an unknown unit (expected KiB or MiB)", key,
+		       cfg_quote(s, q, sizeof q));
+		return false;
+	}
+	if (v < 1024 || v > CFG_BODY_LIMIT_MAX) {
+		err_at(L, y, "%s: %s is out of range 1KiB..64MiB", key, cfg_quote(s, q, sizeof q));
+		return false;
+	}
+	*out = (size_t)v;
+	return true;
+}
+
+/* global.body_limit. */
+static void load_global_probe(struct ld *L, const struct ynode *body_limit)
+{
+	if (body_limit)
+		(void)want_size(L, body_limit, "body_limit", &L->c->global.body_limit);
+}
+
+/* Defaults of a target's probe, before its `probe:` mapping is read. */
+static void probe_defaults(struct ld *L, struct cfg_probe *p)
+{
+	p->follow_redirects = true;
+	p->max_redirects = CFG_MAX_REDIRECTS_DEFAULT;
+	p->ip_fallback = true;
+	p->body_limit = L->c->global.body_limit;
+}
+
+/* Indexes of the probe keys this function reads, in load_probe's key table. */
+enum { PD_BODY_NOT, PD_MATCH, PD_NOT_MATCH, PD_HDR, PD_HDR_NOT, PD_FOLLOW, PD_MAXREDIR,
+       PD_IPPROTO, PD_IPFALL, PD_HEADERS, PD_PROXY, PD_AUTH, PD_LIMIT, PD_INSECURE, PD_CAFILE,
+       PD_N };
+
+static void load_probe_depth(struct ld *L, const struct ynode *const *v, struct cfg_probe *p)
+{
+	const char *s;
+	char q[64];
+	long n;
+
+	if (v[PD_BODY_NOT] && (s = want_str(L, v[PD_BODY_NOT], "body_not_contains"))) {
+		if (*s == '\0')
+			err_at(L, v[PD_BODY_NOT], "body_not_contains: must not be empty");
+		else if (strlen(s) > CFG_MAX_BODY_MATCH)
+			err_at(L, v[PD_BODY_NOT], "body_not_contains: longer than %u bytes",
+			       CFG_MAX_BODY_MATCH);
+		else
+			set_str(L, &p->body_not_contains, s);
+	}
+	if (v[PD_MATCH])
+		load_regex_list(L, v[PD_MATCH], "body_matches", &p->body_matches, &p->n_body_matches);
+	if (v[PD_NOT_MATCH])
+		load_regex_list(L, v[PD_NOT_MATCH], "body_not_matches", &p->body_not_matches,
+				&p->n_body_not_matches);
+	if (v[PD_HDR])
+		load_header_checks(L, v[PD_HDR], "header_matches", false, p);
+	if (v[PD_HDR_NOT])
+		load_header_checks(L, v[PD_HDR_NOT], "header_not_matches", true, p);
+	if (v[PD_FOLLOW])
+		(void)want_bool(L, v[PD_FOLLOW], "follow_redirects", &p->follow_redirects);
+	if (v[PD_MAXREDIR] && want_int(L, v[PD_MAXREDIR], "max_redirects", 0, 50, &n))
+		p->max_redirects = (unsigned)n;
+	if (v[PD_IPPROTO] && (s = want_text(L, v[PD_IPPROTO], "ip_protocol"))) {
+		if (strcmp(s, "any") == 0)
+			p->ip_protocol = CFG_IP_ANY;
+		else if (strcmp(s, "ipv4") == 0)
+			p->ip_protocol = CFG_IP_V4;
+		else if (strcmp(s, "ipv6") == 0)
+			p->ip_protocol = CFG_IP_V6;
+		else
+			err_at(L, v[PD_IPPROTO], "ip_protocol: '%s' is not any, ipv4 or ipv6",
+			       cfg_quote(s, q, sizeof q));
+	}
+	if (v[PD_IPFALL])
+		(void)want_bool(L, v[PD_IPFALL], "ip_fallback", &p->ip_fallback);
+	if (v[PD_HEADERS] && !is_null(v[PD_HEADERS]))
+		load_req_headers(L, v[PD_HEADERS], p);
+	if (v[PD_PROXY] && (s = want_text(L, v[PD_PROXY], "proxy"))) {
+		static const char *const schemes[] = { "http://", "https://", "socks5://", "socks5h://" };
+		const char *why = NULL;
+		size_t skip = 0;
+		for (size_t i = 0; i < 4 && !skip; i++)
+			if (strncasecmp(s, schemes[i], strlen(schemes[i])) == 0)
+				skip = strlen(schemes[i]);
+		if (!skip)
+			why = "must start with http://, https://, socks5:// or socks5h://";
+		else if (strpbrk(s, " \t"))
+			why = "contains whitespace";
+		else
+			why = check_hostport(s + skip, strcspn(s + skip, "/"), false);
+		if (why)
+			err_at(L, v[PD_PROXY], "proxy: '%s' %s", cfg_quote(s, q, sizeof q), why);
+		else
+			set_str(L, &p->proxy, s);
+	}
+	if (v[PD_AUTH])
+		load_auth(L, v[PD_AUTH], p);
+	if (v[PD_LIMIT])
+		(void)want_size(L, v[PD_LIMIT], "body_limit", &p->body_limit);
+	if (v[PD_INSECURE])
+		(void)want_bool(L, v[PD_INSECURE], "insecure_skip_verify", &p->insecure_skip_verify);
+	if (v[PD_CAFILE] && (s = want_text(L, v[PD_CAFILE], "ca_file"))) {
+		char *path = resolve_path(L->file, s), *data = NULL, why[160];
+		size_t len;
+		if (!path) {
+			L->oom = true;
+		} else if (csv_read_file(path, CFG_MAX_CA_FILE, &data, &len, why, sizeof why) != 0) {
+			err_at(L, v[PD_CAFILE], "ca_file: cannot read %s: %s", path, why);
+			free(path);
+		} else if (!memmem(data, len, "-----BEGIN CERTIFICATE-----", 27)) {
+			err_at(L, v[PD_CAFILE], "ca_file: %s holds no PEM certificate", path);
+			free(path);
+		} else {
+			free(p->ca_file);
+			p->ca_file = path;
+		}
+		free(data);
+	}
+}
+
+/* retries: N on an onlinedienst. */
+static void load_retries(struct ld *L, const struct ynode *y, struct cfg_dienst *d)
+{
+	long n;
+
+	if (y && want_int(L, y, "retries", 0, 100, &n))
+		d->retries = (unsigned)n;
+}
+
+/* Frees what load_probe_depth() allocated. */
+static void free_probe_depth(struct cfg_probe *p)
+{
+	free(p->body_not_contains);
+	for (size_t i = 0; i < p->n_body_matches; i++)
+		free_regex(&p->body_matches[i]);
+	free(p->body_matches);
+	for (size_t i = 0; i < p->n_body_not_matches; i++)
+		free_regex(&p->body_not_matches[i]);
+	free(p->body_not_matches);
+	for (size_t i = 0; i < p->n_header_checks; i++) {
+		free(p->header_checks[i].name);
+		free_regex(&p->header_checks[i].rx);
+	}
+	free(p->header_checks);
+	for (size_t i = 0; i < p->n_headers; i++)
+		free(p->headers[i]);
+	free(p->headers);
+	free(p->proxy);
+	free(p->ca_file);
+	free(p->auth_user);
+	if (p->auth_secret) {
+		memset(p->auth_secret, 0, strlen(p->auth_secret));
+		free(p->auth_secret);
+	}
+}
+
+/* ---- usage statistics ------------------------------------------------------ */
+
+#define CFG_USAGE_MAX_METRICS 64u	/* metrics of one statistics document */
+#define CFG_USAGE_MAX_MAP 64u		/* entries of one string map */
+#define CFG_USAGE_MAX_SEGMENTS 32u	/* segments of one pointer */
+
+/* [a-z_][a-z0-9_]{0,63} */
+static bool metric_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 64 || !((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	return true;
+}
+
+/*
+ * Splits an RFC 6901 pointer into unescaped segments (~1 is '/', ~0 is '~').
+ * Returns NULL (no error) for a valid pointer, else the reason.
+ */
+static const char *split_pointer(struct ld *L, const char *ptr, struct cfg_usage_metric *m)
+{
+	const char *p = ptr;
+
+	m->wildcard = CFG_USAGE_NO_WILDCARD;
+	if (*p == '\0')
+		return NULL;	/* the whole document */
+	if (*p != '/')
+		return "must be empty or start with '/'";
+	while (*p == '/') {
+		const char *end = strchr(p + 1, '/');
+		size_t len = end ? (size_t)(end - p - 1) : strlen(p + 1);
+		char *seg, **v;
+		size_t k = 0;
+
+		if (m->n_seg == CFG_USAGE_MAX_SEGMENTS)
+			return "has more than 32 segments";
+		seg = malloc(len + 1);
+		v = realloc(m->seg, (m->n_seg + 1) * sizeof *v);
+		if (!seg || !v) {
+			free(seg);
+			if (v)
+				m->seg = v;
+			L->oom = true;
+			return NULL;
+		}
+		m->seg = v;
+		for (size_t i = 0; i < len; i++) {
+			char ch = p[1 + i];
+			if (ch == '~') {
+				char nx = i + 1 < len ? p[2 + i] : '\0';
+				if (nx != '0' && nx != '1') {
+					free(seg);
+					return "has '~' not followed by 0 or 1";
+				}
+				ch = nx == '0' ? '~' : '/';
+				i++;
+			}
+			seg[k++] = ch;
+		}
+		seg[k] = '\0';
+		if (len == 1 && p[1] == '*') {
+			if (m->wildcard != CFG_USAGE_NO_WILDCARD) {
+				free(seg);
+				return "has more than one '*' segment";
+			}
+			m->wildcard = m->n_seg;
+		}
+		m->seg[m->n_seg++] = seg;
+		p += 1 + len;
+	}
+	return NULL;
+}
+
+/* One entry of usage.metrics. */
+static void load_usage_metric(struct ld *L, const struct ynode *it, struct cfg_usage_metric *m)
+{
+	enum { K_NAME, K_POINTER, K_TYPE, K_LABEL, K_MAP, K_N };
+	static const struct keydef kd[K_N] = {
+		{ "name", true }, { "pointer", true }, { "type", true }, { "label", false },
+		{ "map", false },
+	};
+	const struct ynode *v[K_N];
+	const char *s, *why;
+	char q[64];
+
+	if (!want_map(L, it, "metrics entry"))
+		return;
+	map_fields(L, it, "usage metric", kd, K_N, v);
+	if (v[K_TYPE] && (s = want_text(L, v[K_TYPE], "type"))) {
+		if (strcmp(s, "counter") == 0)
+			m->type = CFG_USAGE_COUNTER;
+		else if (strcmp(s, "gauge") == 0)
+			m->type = CFG_USAGE_GAUGE;
+		else
+			err_at(L, v[K_TYPE], "type: '%s' is not counter or gauge", cfg_quote(s, q, sizeof q));
+	}
+	if (v[K_NAME] && (s = want_str(L, v[K_NAME], "name"))) {
+		size_t n = strlen(s);
+		m->mark.file = L->file;
+		m->mark.line = v[K_NAME]->line;
+		m->mark.col = v[K_NAME]->col;
+		if (!metric_name_ok(s))
+			err_at(L, v[K_NAME], "name: '%s' is not a metric name ([a-z_][a-z0-9_]*, at most "
+			       "64 bytes)", cfg_quote(s, q, sizeof q));
+		else if (m->type == CFG_USAGE_COUNTER && (n < 6 || strcmp(s + n - 6, "_total") != 0))
+			err_at(L, v[K_NAME], "name: counter '%s' must end in _total", s);
+		else
+			set_str(L, &m->name, s);
+	}
+	if (v[K_POINTER] && (s = want_str(L, v[K_POINTER], "pointer"))) {
+		if (strlen(s) > 512)
+			err_at(L, v[K_POINTER], "pointer: longer than 512 bytes");
+		else if ((why = split_pointer(L, s, m)))
+			err_at(L, v[K_POINTER], "pointer: '%s' %s (a JSON Pointer such as "
+			       "/counts/submitted, with at most one '*' segment)", cfg_quote(s, q, sizeof q),
+			       why);
+		else
+			set_str(L, &m->pointer, s);
+	}
+	if (v[K_LABEL] && (s = want_str(L, v[K_LABEL], "label"))) {
+		if (!metric_name_ok(s) || strcmp(s, "dienst") == 0)
+			err_at(L, v[K_LABEL], "label: '%s' is not a label name other than dienst",
+			       cfg_quote(s, q, sizeof q));
+		else
+			set_str(L, &m->label, s);
+	}
+	if (m->pointer && m->wildcard != CFG_USAGE_NO_WILDCARD && !v[K_LABEL])
+		err_at(L, it, "usage metric: the pointer has a '*' segment: name its label with label:");
+	if (m->pointer && m->wildcard == CFG_USAGE_NO_WILDCARD && v[K_LABEL])
+		err_at(L, v[K_LABEL], "label: only a pointer with a '*' segment has a label");
+	if (v[K_MAP] && want_map(L, v[K_MAP], "map") && v[K_MAP]->n > 0) {
+		const struct ynode *mp = v[K_MAP];
+		if (mp->n / 2 > CFG_USAGE_MAX_MAP) {
+			err_at(L, mp, "map: more than %u entries", CFG_USAGE_MAX_MAP);
+			return;
+		}
+		m->map = calloc(mp->n / 2, sizeof *m->map);
+		if (!m->map) {
+			L->oom = true;
+			return;
+		}
+		for (size_t i = 0; i + 1 < mp->n; i += 2) {
+			const struct ynode *k = mp->kid[i], *val = mp->kid[i + 1];
+			char *end;
+			double d;
+			if (k->kind != Y_SCALAR) {
+				err_at(L, k, "map: a key must be a string");
+				continue;
+			}
+			errno = 0;
+			d = val->kind == Y_SCALAR && !is_null(val) ? strtod(val->s, &end) : 0;
+			if (val->kind != Y_SCALAR || is_null(val) || end == val->s || *end || errno ||
+			    d != d) {
+				err_at(L, val, "map: the value of '%s' is not a number",
+				       cfg_quote(k->s, q, sizeof q));
+				continue;
+			}
+			m->map[m->n_map].key = xstrdup(k->s);
+			if (!m->map[m->n_map].key) {
+				L->oom = true;
+				return;
+			}
+			m->map[m->n_map++].value = d;
+		}
+	}
+}
+
+/* usage: { url, interval, timeout, metrics: [...] } of an onlinedienst. */
+static void load_usage(struct ld *L, const struct ynode *m, struct cfg_dienst *d)
+{
+	enum { K_URL, K_INTERVAL, K_TIMEOUT, K_METRICS, K_N };
+	static const struct keydef kd[K_N] = {
+		{ "url", true }, { "interval", false }, { "timeout", false }, { "metrics", true },
+	};
+	const struct ynode *v[K_N];
+	struct cfg_usage *u;
+	const char *s, *why;
+	char q[64], a[32], b[32];
+	bool empty;
+
+	if (!m || is_null(m) || !want_map(L, m, "usage"))
+		return;
+	u = calloc(1, sizeof *u);
+	if (!u) {
+		L->oom = true;
+		return;
+	}
+	d->usage = u;
+	u->interval_ms = d->interval_ms;
+	u->timeout_ms = d->timeout_ms;
+	map_fields(L, m, "usage", kd, K_N, v);
+	if (v[K_URL] && (s = want_str(L, v[K_URL], "url"))) {
+		if ((why = check_url(s)))
+			err_at(L, v[K_URL], "url: '%s' %s", cfg_quote(s, q, sizeof q), why);
+		else
+			set_str(L, &u->url, s);
+	}
+	if (v[K_INTERVAL])
+		want_dur(L, v[K_INTERVAL], "interval", MIN_INTERVAL_MS, MAX_INTERVAL_MS, &u->interval_ms);
+	if (v[K_TIMEOUT])
+		want_dur(L, v[K_TIMEOUT], "timeout", MIN_TIMEOUT_MS, MAX_INTERVAL_MS, &u->timeout_ms);
+	if (u->timeout_ms > u->interval_ms) {
+		if (v[K_TIMEOUT])
+			err_at(L, v[K_TIMEOUT], "timeout: %s is longer than the usage interval %s",
+			       fmt_dur(u->timeout_ms, a, sizeof a), fmt_dur(u->interval_ms, b, sizeof b));
+		u->timeout_ms = u->interval_ms;
+	}
+	if (!v[K_METRICS] || !want_seq(L, v[K_METRICS], "metrics", &empty))
+		return;
+	if (empty || v[K_METRICS]->n == 0) {
+		err_at(L, v[K_METRICS], "metrics: name at least one metric");
+		return;
+	}
+	if (v[K_METRICS]->n > CFG_USAGE_MAX_METRICS) {
+		err_at(L, v[K_METRICS], "metrics: more than %u metrics", CFG_USAGE_MAX_METRICS);
+		return;
+	}
+	u->metrics = calloc(v[K_METRICS]->n, sizeof *u->metrics);
+	if (!u->metrics) {
+		L->oom = true;
+		return;
+	}
+	u->n_metrics = v[K_METRICS]->n;
+	for (size_t i = 0; i < u->n_metrics && !L->oom; i++) {
+		load_usage_metric(L, v[K_METRICS]->kid[i], &u->metrics[i]);
+		for (size_t j = 0; j < i && u->metrics[i].name; j++)
+			if (u->metrics[j].name && strcmp(u->metrics[i].name, u->metrics[j].name) == 0)
+				err_pos(L, u->metrics[i].mark.line, u->metrics[i].mark.col,
+					"name: duplicate usage metric '%s' (first at line %u)",
+					u->metrics[i].name, u->metrics[j].mark.line);
+	}
+}
+
+/*
+ * One family per name across all dienste: the same name must have the same
+ * type and label everywhere.
+ */
+static void check_usage_names(struct ld *L)
+{
+	const struct cfg *c = L->c;
+	const struct cfg_usage_metric *first = NULL;
+
+	for (size_t i = 0; i < c->n_dienste; i++) {
+		const struct cfg_usage *u = c->dienste[i].usage;
+		for (size_t k = 0; u && k < u->n_metrics; k++) {
+			const struct cfg_usage_metric *m = &u->metrics[k];
+			if (!m->name)
+				continue;
+			for (size_t j = 0; j <= i; j++) {
+				const struct cfg_usage *w = c->dienste[j].usage;
+				first = NULL;
+				for (size_t l = 0; w && l < w->n_metrics && !first; l++)
+					if ((j < i || l < k) && w->metrics[l].name &&
+					    strcmp(w->metrics[l].name, m->name) == 0)
+						first = &w->metrics[l];
+				if (first)
+					break;
+			}
+			if (first && (first->type != m->type ||
+				      strcmp(first->label ? first->label : "", m->label ? m->label : "") != 0))
+				err_pos(L, m->mark.line, m->mark.col,
+					"name: usage metric '%s' has another type or label than at line %u "
+					"(one name, one family)", m->name, first->mark.line);
+		}
+	}
+}
+
+static void free_usage(struct cfg_usage *u)
+{
+	if (!u)
+		return;
+	for (size_t i = 0; i < u->n_metrics; i++) {
+		struct cfg_usage_metric *m = &u->metrics[i];
+		free(m->name);
+		free(m->pointer);
+		for (size_t k = 0; k < m->n_seg; k++)
+			free(m->seg[k]);
+		free(m->seg);
+		free(m->label);
+		for (size_t k = 0; k < m->n_map; k++)
+			free(m->map[k].key);
+		free(m->map);
+	}
+	free(u->metrics);
+	free(u->url);
+	free(u);
+}
+
+/* ---- maintenance windows ------------------------------------------------------ */
+
+#define CFG_MAX_MAINT 32u	/* windows of one dienst or one global entry list */
+
+/* "HH:MM" (00:00 .. 23:59) -> minutes of the day; -1 when malformed. */
+static int parse_hhmm(const char *s)
+{
+	if (strlen(s) != 5 || s[2] != ':')
+		return -1;
+	for (int i = 0; i < 5; i++)
+		if (i != 2 && (s[i] < '0' || s[i] > '9'))
+			return -1;
+	int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
+	return h < 24 && m < 60 ? h * 60 + m : -1;
+}
+
+/* "YYYY-MM-DD HH:MM" (or with 'T') -> local seconds (timegm of the fields); -1 when malformed. */
+static int64_t parse_local_datetime(const char *s)
+{
+	struct tm tm, chk;
+	const char *end;
+	time_t t;
+
+	memset(&tm, 0, sizeof tm);
+	if (strlen(s) != 16 || (s[10] != ' ' && s[10] != 'T'))
+		return -1;
+	end = strptime(s, s[10] == 'T' ? "%Y-%m-%dT%H:%M" : "%Y-%m-%d %H:%M", &tm);
+	if (!end || *end || tm.tm_year < 70 || tm.tm_year > 1100)
+		return -1;
+	chk = tm;
+	t = timegm(&tm);
+	/* timegm normalises 31 February: refuse what it had to change. */
+	if (tm.tm_mday != chk.tm_mday || tm.tm_mon != chk.tm_mon)
+		return -1;
+	return (int64_t)t;
+}
+
+/* One window: { days: [mon, ...], from: "HH:MM", to: "HH:MM" } or { from: DATETIME, to: DATETIME }. */
+static bool load_maint_window(struct ld *L, const struct ynode *m, const struct ynode *const *v,
+			      int k_days, int k_from, int k_to, struct cfg_maint *w)
+{
+	static const char *const dn[7] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
+	const char *from, *to;
+	char q[64];
+	bool empty;
+
+	if (!v[k_from] || !v[k_to] || !(from = want_str(L, v[k_from], "from")) ||
+	    !(to = want_str(L, v[k_to], "to")))
+		return false;
+	if (v[k_days]) {
+		int f = parse_hhmm(from), t = parse_hhmm(to);
+		w->kind = CFG_MAINT_WEEKLY;
+		if (f < 0)
+			err_at(L, v[k_from], "from: '%s' is not a time HH:MM", cfg_quote(from, q, sizeof q));
+		if (t < 0)
+			err_at(L, v[k_to], "to: '%s' is not a time HH:MM", cfg_quote(to, q, sizeof q));
+		if (!want_seq(L, v[k_days], "days", &empty))
+			return false;
+		for (size_t i = 0; !empty && i < v[k_days]->n; i++) {
+			const struct ynode *d = v[k_days]->kid[i];
+			size_t j = 7;
+			if (d->kind == Y_SCALAR)
+				for (j = 0; j < 7 && strcmp(d->s, dn[j]) != 0; j++)
+					;
+			if (j == 7)
+				err_at(L, d, "days: '%s' is not one of mon, tue, wed, thu, fri, sat, sun",
+				       cfg_quote(d->kind == Y_SCALAR ? d->s : "", q, sizeof q));
+			else
+				w->days |= 1u << j;
+		}
+		if (empty || v[k_days]->n == 0) {
+			err_at(L, v[k_days], "days: name at least one day");
+			return false;
+		}
+		if (w->days == 0)
+			return false;	/* every day was reported */
+		if (f < 0 || t < 0)
+			return false;
+		w->from_min = (unsigned)f;
+		w->to_min = (unsigned)t;
+		return true;
+	}
+	w->kind = CFG_MAINT_ONCE;
+	w->from_local = parse_local_datetime(from);
+	w->to_local = parse_local_datetime(to);
+	if (w->from_local < 0)
+		err_at(L, v[k_from], "from: '%s' is not a date and time YYYY-MM-DD HH:MM (or a weekly "
+		       "window: add days:)", cfg_quote(from, q, sizeof q));
+	if (w->to_local < 0)
+		err_at(L, v[k_to], "to: '%s' is not a date and time YYYY-MM-DD HH:MM",
+		       cfg_quote(to, q, sizeof q));
+	if (w->from_local < 0 || w->to_local < 0)
+		return false;
+	if (w->to_local <= w->from_local) {
+		err_at(L, m, "maintenance: the window ends before it starts");
+		return false;
+	}
+	return true;
+}
+
+/* maintenance: [ window, ... ] of an onlinedienst. */
+static void load_maint(struct ld *L, const struct ynode *lst, struct cfg_dienst *d)
+{
+	enum { K_DAYS, K_FROM, K_TO, K_N };
+	static const struct keydef kd[K_N] = { { "days", false }, { "from", true }, { "to", true } };
+	bool empty;
+
+	if (!lst || !want_seq(L, lst, "maintenance", &empty) || empty || lst->n == 0)
+		return;
+	if (lst->n > CFG_MAX_MAINT) {
+		err_at(L, lst, "maintenance: more than %u windows", CFG_MAX_MAINT);
+		return;
+	}
+	d->maint = calloc(lst->n, sizeof *d->maint);
+	if (!d->maint) {
+		L->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < lst->n; i++) {
+		const struct ynode *v[K_N];
+		if (!want_map(L, lst->kid[i], "maintenance entry"))
+			continue;
+		map_fields(L, lst->kid[i], "maintenance window", kd, K_N, v);
+		if (load_maint_window(L, lst->kid[i], v, K_DAYS, K_FROM, K_TO, &d->maint[d->n_maint]))
+			d->n_maint++;
+	}
+}
+
+/* The host of an http(s) URL, lower case, into out (at most outsz-1 bytes). */
+static void url_host(const char *url, char *out, size_t outsz)
+{
+	const char *h = strstr(url, "://"), *e;
+	size_t n;
+
+	h = h ? h + 3 : url;
+	e = h + strcspn(h, ":/?#");
+	n = (size_t)(e - h) < outsz - 1 ? (size_t)(e - h) : outsz - 1;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (char)(h[i] >= 'A' && h[i] <= 'Z' ? h[i] - 'A' + 'a' : h[i]);
+	out[n] = '\0';
+}
+
+/*
+ * global.maintenance: [ { hosts: [HOST, ...], days?, from, to } ]: each
+ * window is added to every onlinedienst whose URL names one of the hosts.
+ * Runs after the dienste are loaded.
+ */
+static void load_host_maint(struct ld *L, const struct ynode *lst)
+{
+	enum { K_DAYS, K_FROM, K_TO, K_HOSTS, K_N };
+	static const struct keydef kd[K_N] = { { "days", false }, { "from", true }, { "to", true },
+					       { "hosts", true } };
+	struct cfg *c = L->c;
+	bool empty;
+
+	if (!lst || !want_seq(L, lst, "maintenance", &empty) || empty)
+		return;
+	if (lst->n > CFG_MAX_MAINT) {
+		err_at(L, lst, "maintenance: more than %u windows", CFG_MAX_MAINT);
+		return;
+	}
+	for (size_t i = 0; i < lst->n && !L->oom; i++) {
+		const struct ynode *v[K_N];
+		struct cfg_maint w;
+		bool hempty;
+
+		memset(&w, 0, sizeof w);
+		if (!want_map(L, lst->kid[i], "maintenance entry"))
+			continue;
+		map_fields(L, lst->kid[i], "maintenance window", kd, K_N, v);
+		if (!load_maint_window(L, lst->kid[i], v, K_DAYS, K_FROM, K_TO, &w) || !v[K_HOSTS] ||
+		    !want_seq(L, v[K_HOSTS], "hosts", &hempty) || hempty)
+			continue;
+		for (size_t h = 0; h < v[K_HOSTS]->n; h++) {
+			const struct ynode *hn = v[K_HOSTS]->kid[h];
+			const char *name = want_text(L, hn, "hosts");
+			size_t hits = 0;
+			char host[256], q[64];
+			if (!name)
+				continue;
+			for (size_t t = 0; t < c->n_dienste; t++) {
+				struct cfg_dienst *d = &c->dienste[t];
+				struct cfg_maint *nv;
+				if (!d->url)
+					continue;
+				url_host(d->url, host, sizeof host);
+				if (strcasecmp(host, name) != 0)
+					continue;
+				nv = realloc(d->maint, (d->n_maint + 1) * sizeof *nv);
+				if (!nv) {
+					L->oom = true;
+					return;
+				}
+				d->maint = nv;
+				d->maint[d->n_maint++] = w;
+				hits++;
+			}
+			if (hits == 0)
+				err_at(L, hn, "hosts: no onlinedienst has a URL on host '%s'",
+				       cfg_quote(name, q, sizeof q));
+		}
+	}
+}
+
 static void load_probe(struct ld *L, const struct ynode *m, struct cfg_probe *p)
 {
-	enum { K_STATUS, K_BODY, K_N };
+	enum { K_STATUS, K_BODY, K_DEPTH, K_N = K_DEPTH + PD_N };
 	static const struct keydef kd[K_N] = { { "expect_status", false },
-					       { "body_contains", false } };
+					       { "body_contains", false },
+		/* load_probe_depth(), in the order of its PD_ indexes */
+		{ "body_not_contains", false }, { "body_matches", false },
+		{ "body_not_matches", false }, { "header_matches", false },
+		{ "header_not_matches", false }, { "follow_redirects", false },
+		{ "max_redirects", false }, { "ip_protocol", false }, { "ip_fallback", false },
+		{ "headers", false }, { "proxy", false }, { "auth", false },
+		{ "body_limit", false }, { "insecure_skip_verify", false }, { "ca_file", false } };
 	const struct ynode *v[K_N];
 	const char *s;
 	bool empty;
@@ -1178,6 +2124,7 @@ static void load_probe(struct ld *L, const struct ynode *m, struct cfg_probe *p)
 	if (!want_map(L, m, "probe"))
 		return;
 	map_fields(L, m, "probe", kd, K_N, v);
+	load_probe_depth(L, v + K_DEPTH, p);
 	if (v[K_BODY] && (s = want_str(L, v[K_BODY], "body_contains"))) {
 		if (*s == '\0')
 			err_at(L, v[K_BODY], "body_contains: must not be empty");
@@ -1243,10 +2190,12 @@ static void load_probe(struct ld *L, const struct ynode *m, struct cfg_probe *p)
 static void load_dienst(struct ld *L, const struct ynode *m, struct cfg_dienst *d,
 			struct dienst_src *src)
 {
-	enum { K_ID, K_NAME, K_URL, K_PROVIDER, K_EFA, K_INTERVAL, K_TIMEOUT, K_PROBE, K_N };
+	enum { K_ID, K_NAME, K_URL, K_PROVIDER, K_EFA, K_INTERVAL, K_TIMEOUT, K_PROBE, K_RETRIES,
+	       K_USAGE, K_MAINT, K_N };
 	static const struct keydef kd[K_N] = {
 		{ "id", true }, { "name", false }, { "url", true }, { "provider", false },
 		{ "efa", false }, { "interval", false }, { "timeout", false }, { "probe", false },
+		{ "retries", false }, { "usage", false }, { "maintenance", false },
 	};
 	const struct cfg_global *g = &L->c->global;
 	const struct ynode *v[K_N];
@@ -1300,8 +2249,12 @@ static void load_dienst(struct ld *L, const struct ynode *m, struct cfg_dienst *
 	/* An inherited timeout is shortened to a shorter interval of this dienst. */
 	if (d->timeout_ms > d->interval_ms)
 		d->timeout_ms = d->interval_ms;
+	probe_defaults(L, &d->probe);
 	if (v[K_PROBE] && !is_null(v[K_PROBE]))
 		load_probe(L, v[K_PROBE], &d->probe);
+	load_retries(L, v[K_RETRIES], d);
+	load_usage(L, v[K_USAGE], d);
+	load_maint(L, v[K_MAINT], d);
 	/* Defaults that spare every consumer a NULL check. */
 	if (!d->name && d->id)
 		set_str(L, &d->name, d->id);
@@ -1362,6 +2315,7 @@ static void load_dienste(struct ld *L, const struct ynode *lst)
 	}
 	free(src);
 	qsort(c->dienste, c->n_dienste, sizeof *c->dienste, dienst_cmp);
+	check_usage_names(L);
 }
 
 /* Per-entry state of an Angebot kept until the cross-checks. */
@@ -1543,6 +2497,7 @@ static struct cfg *cfg_new(const char *path)
 	c->global.max_concurrency = 512;
 	c->global.max_per_host = 4;
 	c->global.reifegrad_max = 4;
+	c->global.body_limit = CFG_BODY_LIMIT_DEFAULT;
 	if (!c->path || !c->global.listen || !c->global.data_dir || !c->global.language ||
 	    !c->global.log_level) {
 		cfg_free(c);
@@ -1580,6 +2535,8 @@ static void load_document(struct ld *L, const struct ynode *root)
 		load_registers(L, v[K_REGISTERS], &rp);
 	if (v[K_DIENSTE] && !L->oom)
 		load_dienste(L, v[K_DIENSTE]);
+	if (!L->oom)
+		load_host_maint(L, L->global_maint);
 	if (v[K_ANGEBOTE] && !L->oom)
 		load_angebote(L, v[K_ANGEBOTE], &asrc);
 	if (!L->oom) {
@@ -1669,6 +2626,9 @@ void cfg_free(struct cfg *c)
 		free(d->provider);
 		free(d->probe.expect_status);
 		free(d->probe.body_contains);
+		free_probe_depth(&d->probe);
+		free_usage(d->usage);
+		free(d->maint);
 	}
 	free(c->dienste);
 	free(c->angebote);

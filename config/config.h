@@ -48,6 +48,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <regex.h>
 
 /* Where something was written: file (borrowed from the cfg), 1-based line and column. */
 struct cfg_mark {
@@ -107,10 +108,116 @@ struct cfg_status_range {
 	uint16_t lo, hi;	/* inclusive; a single code has lo == hi */
 };
 
+/* A POSIX extended regular expression, compiled at load (REG_EXTENDED|REG_NOSUB). */
+struct cfg_regex {
+	char *src;		/* the expression as written; owned */
+	regex_t re;		/* compiled; freed by cfg_free */
+};
+
+/*
+ * One response header check: the (last) header `name` of the final response
+ * must match `re` (negate false) or must not match it (negate true).  A
+ * missing header fails a "must match" check unless allow_missing is set, and
+ * never fails a "must not match" check.
+ */
+struct cfg_header_check {
+	char *name;		/* header name as written; owned */
+	struct cfg_regex rx;
+	bool negate;
+	bool allow_missing;
+};
+
+enum cfg_ip_protocol { CFG_IP_ANY = 0, CFG_IP_V4, CFG_IP_V6 };
+enum cfg_auth { CFG_AUTH_NONE = 0, CFG_AUTH_BASIC, CFG_AUTH_BEARER };
+
+#define CFG_BODY_LIMIT_DEFAULT (1024u * 1024u)	/* bytes after decompression */
+#define CFG_BODY_LIMIT_MAX (64u * 1024u * 1024u)
+#define CFG_MAX_REDIRECTS_DEFAULT 10u
+
 struct cfg_probe {
 	struct cfg_status_range *expect_status;	/* empty: 200-299 */
 	size_t n_expect_status;
 	char *body_contains;			/* NULL: no body check */
+	/* ---- probe depth (see docs/configuration.md, "Probe checks") ---- */
+	char *body_not_contains;		/* NULL: no check */
+	struct cfg_regex *body_matches;		/* every one must match the body */
+	size_t n_body_matches;
+	struct cfg_regex *body_not_matches;	/* none may match the body */
+	size_t n_body_not_matches;
+	struct cfg_header_check *header_checks;	/* header_matches, then header_not_matches */
+	size_t n_header_checks;
+	bool follow_redirects;			/* default true */
+	unsigned max_redirects;			/* default 10; 0..50 */
+	enum cfg_ip_protocol ip_protocol;	/* preferred address family; default any */
+	bool ip_fallback;			/* default true: use the other family when the
+						   preferred one has no address */
+	char **headers;				/* "Name: value" request headers; owned */
+	size_t n_headers;
+	char *proxy;				/* proxy URL or NULL */
+	enum cfg_auth auth;			/* credentials read from auth.file at load */
+	char *auth_user;			/* basic: user name; owned */
+	char *auth_secret;			/* basic: password, bearer: token; owned, never logged */
+	size_t body_limit;			/* bytes after decompression; default global.body_limit */
+	bool insecure_skip_verify;		/* default false: TLS certificates are verified */
+	char *ca_file;				/* PEM CA bundle to verify with (resolved path), or
+						   NULL for the system's store */
+};
+
+/* ---- usage statistics (see docs/configuration.md, "Usage metrics") ---- */
+
+enum cfg_usage_type { CFG_USAGE_GAUGE = 0, CFG_USAGE_COUNTER };
+
+/* A string value of the document and the number it stands for. */
+struct cfg_usage_map {
+	char *key;		/* owned */
+	double value;
+};
+
+#define CFG_USAGE_NO_WILDCARD ((size_t)-1)
+
+/*
+ * One metric read from the statistics document: the value at `pointer`
+ * (RFC 6901, split into unescaped segments).  One segment may be "*": it
+ * stands for every member of an object or element of an array there, whose
+ * key (member name or array index) becomes the value of label `label`.
+ */
+struct cfg_usage_metric {
+	char *name;		/* the family is ozg_usage_<name>; counters end in _total */
+	char *pointer;		/* as written, for messages */
+	char **seg;		/* unescaped segments; owned */
+	size_t n_seg;
+	size_t wildcard;	/* index of the "*" segment, or CFG_USAGE_NO_WILDCARD */
+	enum cfg_usage_type type;
+	char *label;		/* label name for the wildcard key; NULL without wildcard */
+	struct cfg_usage_map *map;	/* string values to numbers; may be empty */
+	size_t n_map;
+	struct cfg_mark mark;	/* of the name */
+};
+
+struct cfg_usage {
+	char *url;			/* http or https */
+	unsigned interval_ms;		/* default: the dienst's interval */
+	unsigned timeout_ms;		/* default: the dienst's timeout */
+	struct cfg_usage_metric *metrics;
+	size_t n_metrics;
+};
+
+/* ---- maintenance windows (Europe/Berlin local time) ---- */
+
+enum cfg_maint_kind { CFG_MAINT_WEEKLY = 0, CFG_MAINT_ONCE };
+
+/*
+ * A maintenance window.  Weekly: on the days in `days` from from_min to
+ * to_min (minutes of the local day; to_min <= from_min runs past midnight
+ * into the next day).  Once: from_local to to_local, local wall-clock time
+ * written as seconds since 1970-01-01 00:00 of that local clock (timegm of
+ * the local date and time), end exclusive.
+ */
+struct cfg_maint {
+	enum cfg_maint_kind kind;
+	unsigned days;			/* weekly: bit 0 Monday ... bit 6 Sunday */
+	unsigned from_min, to_min;	/* weekly */
+	int64_t from_local, to_local;	/* once */
 };
 
 /*
@@ -130,6 +237,10 @@ struct cfg_dienst {
 	unsigned timeout_ms;	/* effective */
 	struct cfg_probe probe;
 	struct cfg_mark mark;	/* where the entry starts */
+	unsigned retries;	/* counts as down after max(retries, 1) consecutive failures */
+	struct cfg_usage *usage;	/* usage statistics to read, or NULL; owned */
+	struct cfg_maint *maint;	/* its own windows, then those of its host (global); owned */
+	size_t n_maint;
 };
 
 struct cfg_angebot {
@@ -159,6 +270,7 @@ struct cfg_global {
 	 * itself.  See docs/storage.md.
 	 */
 	char *rrdcached;
+	size_t body_limit;		/* default probe.body_limit; CFG_BODY_LIMIT_DEFAULT */
 };
 
 struct cfg {

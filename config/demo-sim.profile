@@ -28,3 +28,6 @@ service.ilmenau.de                           flaky 20
 
 # hang: accepts, never answers (the probe times out after 5 s)
 service.vg-seenplatte.de                     hang 60000
+
+# stats_truncated: the portal works, its statistics document is cut off (usage error)
+unterhaltsvorschuss.efa.thueringen.de        stats_truncated

@@ -30,7 +30,6 @@
 #define STORE_QUEUE 65536
 #define STORE_SPILL 262144	/* behind the queue: e.g. while rrdcached restarts */
 #define ROLLOUT_EVERY_S 60		/* recompute the rollout figures every minute */
-#define INCIDENT_THRESHOLD 1		/* failed probes in a row that open an incident */
 
 static void usage(FILE *f)
 {
@@ -264,7 +263,7 @@ int main(int argc, char **argv)
 		log_error("rollout: %s", err);
 		goto out;
 	}
-	incidents = incidents_start(cfg, &pub, data_dir, INCIDENT_THRESHOLD, err, sizeof err);
+	incidents = incidents_start(cfg, &pub, data_dir, err, sizeof err);
 	if (!incidents) {
 		log_error("incidents: %s", err);
 		goto out;

@@ -120,6 +120,164 @@ static void store_detail(struct buf *b, const struct store_stats *st)
 	sample1(b, "ozgmon_rrdcached_connects_total", NULL, NULL, (double)st->reconnects);
 }
 
+/* One per-target line: name{dienst="id"<extra>} v. */
+static void dienst_sample(struct buf *b, const char *name, const char *id, const char *extra_label,
+			  const char *extra_value, double v)
+{
+	buf_printf(b, "%s{dienst=\"", name);
+	prom_escape_label(b, id);
+	if (extra_label) {
+		buf_printf(b, "\",%s=\"", extra_label);
+		prom_escape_label(b, extra_value);
+	}
+	buf_puts(b, "\"} ");
+	prom_value(b, v);
+	buf_puts(b, "\n");
+}
+
+/* Whether metric k of dienst i is the first of its name (its family is written there). */
+static bool usage_first(const struct cfg *cfg, size_t i, size_t k)
+{
+	const char *name = cfg->dienste[i].usage->metrics[k].name;
+
+	for (size_t j = 0; j <= i; j++) {
+		const struct cfg_usage *u = cfg->dienste[j].usage;
+		for (size_t l = 0; u && l < u->n_metrics && (j < i || l < k); l++)
+			if (strcmp(u->metrics[l].name, name) == 0)
+				return false;
+	}
+	return true;
+}
+
+/* ozg_usage_<name>{dienst[,label]}: the values of the latest fetch that succeeded. */
+static void usage_metrics(struct buf *b, const struct snapshot *s)
+{
+	const struct cfg *cfg = s->cfg;
+	bool any = false;
+
+	for (size_t i = 0; i < s->n; i++) {
+		const struct cfg_usage *u = cfg->dienste[i].usage;
+		if (!u)
+			continue;
+		any = true;
+		for (size_t k = 0; k < u->n_metrics; k++) {
+			const struct cfg_usage_metric *m = &u->metrics[k];
+			char fam[96];
+			if (!usage_first(cfg, i, k))
+				continue;
+			snprintf(fam, sizeof fam, "ozg_usage_%s", m->name);
+			family(b, fam, m->type == CFG_USAGE_COUNTER ? "counter" : "gauge",
+			       "Usage figure read from the Onlinedienst's statistics document.");
+			for (size_t j = i; j < s->n; j++) {
+				const struct cfg_usage *w = cfg->dienste[j].usage;
+				const struct usage_result *r = s->t[j].usage;
+				if (!w || !r || !r->ok)
+					continue;
+				for (size_t x = 0; x < r->n; x++) {
+					const struct cfg_usage_metric *wm = &w->metrics[r->v[x].metric];
+					if (strcmp(wm->name, m->name) != 0)
+						continue;
+					dienst_sample(b, fam, cfg->dienste[j].id, wm->label, r->v[x].label,
+						      r->v[x].v);
+				}
+			}
+		}
+	}
+	if (!any)
+		return;
+	family(b, "ozg_usage_up", "gauge",
+	       "1 when the latest fetch of the statistics document yielded every value, else 0.");
+	for (size_t i = 0; i < s->n; i++)
+		if (cfg->dienste[i].usage && s->t[i].usage)
+			dienst_sample(b, "ozg_usage_up", cfg->dienste[i].id, NULL, NULL,
+				      s->t[i].usage->ok ? 1 : 0);
+	family(b, "ozg_usage_last_success_timestamp_seconds", "gauge",
+	       "When the statistics document was last read successfully.");
+	for (size_t i = 0; i < s->n; i++)
+		if (cfg->dienste[i].usage && s->t[i].usage && s->t[i].usage->last_ok_ms > 0)
+			dienst_sample(b, "ozg_usage_last_success_timestamp_seconds", cfg->dienste[i].id,
+				      NULL, NULL, (double)s->t[i].usage->last_ok_ms / 1000.0);
+	family(b, "ozgmon_usage_errors_total", "counter",
+	       "Fetches of statistics documents that yielded no values.");
+	sample1(b, "ozgmon_usage_errors_total", NULL, NULL, (double)s->stats.usage_errors);
+}
+
+/* The collector's probe-depth families and self-metrics (see docs/metrics.md). */
+static void collector_metrics(struct buf *b, const struct snapshot *s)
+{
+	const struct collector_stats *st = &s->stats;
+	uint64_t cum = 0;
+
+	family(b, "ozgmon_schedule_lag_seconds", "histogram",
+	       "How late probes started behind their due time.");
+	for (int i = 0; i <= STATE_LAG_BUCKETS; i++) {
+		char le[32];
+		cum += st->lag_bucket[i];
+		if (i < STATE_LAG_BUCKETS)
+			snprintf(le, sizeof le, "%g", state_lag_bounds[i]);
+		else
+			snprintf(le, sizeof le, "+Inf");
+		sample1(b, "ozgmon_schedule_lag_seconds_bucket", "le", le, (double)cum);
+	}
+	sample1(b, "ozgmon_schedule_lag_seconds_sum", NULL, NULL, st->lag_sum_s);
+	sample1(b, "ozgmon_schedule_lag_seconds_count", NULL, NULL, (double)cum);
+	family(b, "ozgmon_probes_started_total", "counter", "Probes started.");
+	sample1(b, "ozgmon_probes_started_total", NULL, NULL, (double)st->started);
+	family(b, "ozgmon_probes_finished_total", "counter", "Probes finished, whatever their result.");
+	sample1(b, "ozgmon_probes_finished_total", NULL, NULL, (double)st->finished);
+
+	family(b, "ozg_probe_http_duration_seconds", "gauge",
+	       "Duration of the last probe by phase (summed over redirects).");
+	for (size_t i = 0; i < s->n; i++) {
+		if (!s->t[i].probed)
+			continue;
+		for (int ph = 0; ph < PROBE_PHASE_COUNT; ph++)
+			dienst_sample(b, "ozg_probe_http_duration_seconds", s->cfg->dienste[i].id, "phase",
+				      probe_phase_name((enum probe_phase)ph), s->t[i].phase_s[ph]);
+	}
+	family(b, "ozg_probe_ssl_earliest_cert_expiry_timestamp_seconds", "gauge",
+	       "Earliest notAfter of the certificates of the last probe's peer.");
+	for (size_t i = 0; i < s->n; i++)
+		if (s->t[i].probed && s->t[i].cert_expiry_s > 0)
+			dienst_sample(b, "ozg_probe_ssl_earliest_cert_expiry_timestamp_seconds",
+				      s->cfg->dienste[i].id, NULL, NULL, (double)s->t[i].cert_expiry_s);
+	family(b, "ozg_probe_tls_version_info", "gauge", "TLS version of the last probe; always 1.");
+	for (size_t i = 0; i < s->n; i++)
+		if (s->t[i].probed && s->t[i].tls_version[0])
+			dienst_sample(b, "ozg_probe_tls_version_info", s->cfg->dienste[i].id, "version",
+				      s->t[i].tls_version, 1);
+	family(b, "ozg_probe_redirects", "gauge", "Redirects the last probe followed.");
+	for (size_t i = 0; i < s->n; i++)
+		if (s->t[i].probed)
+			dienst_sample(b, "ozg_probe_redirects", s->cfg->dienste[i].id, NULL, NULL,
+				      s->t[i].redirects);
+	family(b, "ozg_probe_http_version", "gauge",
+	       "HTTP version of the last probe's final response; 0 when none was read.");
+	for (size_t i = 0; i < s->n; i++)
+		if (s->t[i].probed)
+			dienst_sample(b, "ozg_probe_http_version", s->cfg->dienste[i].id, NULL, NULL,
+				      s->t[i].http_version);
+	family(b, "ozg_probe_result_info", "gauge",
+	       "Result of the last probe (one of the ozg_probes_total results); always 1.");
+	for (size_t i = 0; i < s->n; i++)
+		if (s->t[i].probed)
+			dienst_sample(b, "ozg_probe_result_info", s->cfg->dienste[i].id, "result",
+				      probe_result_name(s->t[i].result), 1);
+	family(b, "ozg_probe_down", "gauge",
+	       "1 when the target failed as many probes in a row as its retries allow.");
+	for (size_t i = 0; i < s->n; i++)
+		if (s->t[i].probed)
+			dienst_sample(b, "ozg_probe_down", s->cfg->dienste[i].id, NULL, NULL,
+				      s->t[i].down ? 1 : 0);
+	family(b, "ozg_probe_maintenance", "gauge",
+	       "1 when the last probe fell in a maintenance window of the target.");
+	for (size_t i = 0; i < s->n; i++)
+		if (s->t[i].probed && s->cfg->dienste[i].n_maint)
+			dienst_sample(b, "ozg_probe_maintenance", s->cfg->dienste[i].id, NULL, NULL,
+				      s->t[i].maint ? 1 : 0);
+	usage_metrics(b, s);
+}
+
 void prom_render(struct buf *b, const struct snapshot *s, const struct prom_self *self)
 {
 	family(b, "ozgmon_build_info", "gauge", "Version of ozgmond; always 1.");
@@ -163,9 +321,6 @@ void prom_render(struct buf *b, const struct snapshot *s, const struct prom_self
 	family(b, "ozgmon_probes_skipped_total", "counter",
 	       "Due probes skipped because the target's previous probe was still running.");
 	sample1(b, "ozgmon_probes_skipped_total", NULL, NULL, (double)s->stats.skipped);
-	family(b, "ozgmon_schedule_lag_seconds", "gauge",
-	       "How late the most recent probe started behind its due time.");
-	sample1(b, "ozgmon_schedule_lag_seconds", NULL, NULL, s->stats.lag_last_s);
 	family(b, "ozg_probes_total", "counter", "Finished probes by result.");
 	for (int r = 0; r < PROBE_RESULT_COUNT; r++)
 		sample1(b, "ozg_probes_total", "result", probe_result_name((enum probe_result)r),
@@ -180,6 +335,7 @@ void prom_render(struct buf *b, const struct snapshot *s, const struct prom_self
 		   "HTTP status of the last probe's final response; 0 when none was read.", TF_STATUS);
 	per_target(b, s, "ozg_probe_last_timestamp_seconds",
 		   "When the last probe finished, seconds since the epoch.", TF_LAST);
+	collector_metrics(b, s);
 	prom_render_rollout(b, s->cfg, self->rollout);
 	prom_render_incidents(b, s->cfg, self->incidents);
 }

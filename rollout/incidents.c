@@ -25,7 +25,6 @@ struct watch {
 struct incidents {
 	const struct cfg *cfg;
 	struct state_pub *pub;
-	unsigned threshold;
 	char *path;
 	int fd;				/* journal, O_APPEND */
 	uint64_t next_id;
@@ -229,17 +228,25 @@ static void close_incident(struct incidents *in, size_t t, const struct target_s
 
 void incidents_poll(struct incidents *in)
 {
-	struct snapshot *s = state_acquire(in->pub);
+	struct snapshot *s;
 
-	if (!s)
-		return;
+	/*
+	 * Taken under the lock: two pollers must not look at two snapshots in
+	 * the opposite order of their publication.
+	 */
 	pthread_mutex_lock(&in->poll_lock);
+	s = state_acquire(in->pub);
+	if (!s) {
+		pthread_mutex_unlock(&in->poll_lock);
+		return;
+	}
 	for (size_t t = 0; t < s->n && t < in->cfg->n_dienste; t++) {
 		const struct target_state *ts = &s->t[t];
 		struct watch *w = &in->w[t];
 		bool first;
 
-		if (!ts->probed || ts->probes == w->probes_seen)
+		/* Probe counts only grow within a process: nothing new, or older news. */
+		if (!ts->probed || ts->probes <= w->probes_seen)
 			continue;
 		first = !w->decided;
 		w->decided = true;
@@ -252,7 +259,8 @@ void incidents_poll(struct incidents *in)
 		} else {
 			if (w->fails++ == 0)
 				w->first_fail_ms = ts->last_ms;
-			if (!in->open_id[t] && w->fails >= in->threshold)
+			/* Down once the target's retries are used up (the collector decides). */
+			if (!in->open_id[t] && ts->down)
 				open_incident(in, t, ts, w->first_fail_ms);
 		}
 	}
@@ -299,7 +307,7 @@ static void incidents_free(struct incidents *in)
 }
 
 struct incidents *incidents_start(const struct cfg *cfg, struct state_pub *pub,
-				  const char *data_dir, unsigned threshold, char *err, size_t errsz)
+				  const char *data_dir, char *err, size_t errsz)
 {
 	struct incidents *in = calloc(1, sizeof *in);
 	size_t n = cfg->n_dienste ? cfg->n_dienste : 1;
@@ -312,7 +320,6 @@ struct incidents *incidents_start(const struct cfg *cfg, struct state_pub *pub,
 	}
 	in->cfg = cfg;
 	in->pub = pub;
-	in->threshold = threshold ? threshold : 1;
 	in->fd = -1;
 	in->next_id = 1;
 	pthread_mutex_init(&in->lock, NULL);

@@ -1,9 +1,9 @@
 /*
  * incidents.h - outages of Onlinedienste, kept in an append-only journal.
  *
- * An incident opens when a target turns down (its last `threshold`
- * consecutive probes failed) and closes when a probe succeeds again; it is
- * dated from the first failure of that streak.  Every
+ * An incident opens when a target turns down (target_state.down: as many
+ * probes in a row failed as its `retries` allow) and closes when a probe
+ * succeeds again; it is dated from the first failure of that streak.  Every
  * open and close is appended to <data_dir>/incidents.jsonl as one JSON object
  * per line and fsynced before it counts, so the history survives crashes and
  * restarts.  On start the journal is read back: totals are rebuilt, and an
@@ -46,11 +46,10 @@ struct incidents;
 
 /*
  * Reads <data_dir>/incidents.jsonl (if any) for cfg's targets and starts the
- * watcher on pub.  threshold >= 1.  cfg and pub are borrowed.  NULL with a
- * reason in err.
+ * watcher on pub.  cfg and pub are borrowed.  NULL with a reason in err.
  */
 struct incidents *incidents_start(const struct cfg *cfg, struct state_pub *pub,
-				  const char *data_dir, unsigned threshold, char *err, size_t errsz);
+				  const char *data_dir, char *err, size_t errsz);
 /* Fills *v with a copy (free with incidents_view_free); -1 when out of memory. */
 int incidents_view(struct incidents *in, struct incidents_view *v);
 void incidents_view_free(struct incidents_view *v);

@@ -27,6 +27,16 @@ static const char *const sim_mode_names[] = {
 	[SIM_MODE_SLOW] = "slow",
 	[SIM_MODE_HANG] = "hang",
 	[SIM_MODE_FLAKY] = "flaky",
+	[SIM_MODE_RESET] = "reset",
+	[SIM_MODE_RESET_BODY] = "reset_body",
+	[SIM_MODE_REDIRECT] = "redirect",
+	[SIM_MODE_REDIRECT_LOOP] = "redirect_loop",
+	[SIM_MODE_HUGE] = "huge",
+	[SIM_MODE_GZIP_BOMB] = "gzip_bomb",
+	[SIM_MODE_STATS_GARBAGE] = "stats_garbage",
+	[SIM_MODE_STATS_TRUNCATED] = "stats_truncated",
+	[SIM_MODE_STATS_NESTED] = "stats_nested",
+	[SIM_MODE_AUTH] = "auth",
 };
 #define SIM_N_MODES (sizeof sim_mode_names / sizeof sim_mode_names[0])
 
@@ -39,7 +49,9 @@ const char *sim_mode_name(enum sim_mode_kind kind)
 
 bool sim_mode_has_arg(enum sim_mode_kind kind)
 {
-	return kind != SIM_MODE_OK && kind != SIM_MODE_DOWN;
+	return kind != SIM_MODE_OK && kind != SIM_MODE_DOWN && kind != SIM_MODE_RESET &&
+	       kind != SIM_MODE_REDIRECT_LOOP && kind != SIM_MODE_STATS_GARBAGE &&
+	       kind != SIM_MODE_STATS_TRUNCATED && kind != SIM_MODE_AUTH;
 }
 
 /* Parses a decimal number without sign or spaces; -1 on bad syntax or > max. */
@@ -73,7 +85,9 @@ int sim_mode_parse(const char *name, const char *arg, struct sim_mode *out,
 			break;
 	if (i == SIM_N_MODES) {
 		snprintf(err, errsz,
-			 "unknown mode \"%.32s\" (ok, down, error, slow, hang, flaky)", name);
+			 "unknown mode \"%.32s\" (ok, down, error, slow, hang, flaky, reset, "
+			 "reset_body, redirect, redirect_loop, huge, gzip_bomb, stats_garbage, "
+			 "stats_truncated, stats_nested, auth)", name);
 		return -1;
 	}
 	m.kind = (enum sim_mode_kind)i;
@@ -82,6 +96,11 @@ int sim_mode_parse(const char *name, const char *arg, struct sim_mode *out,
 	switch (m.kind) {
 	case SIM_MODE_OK:
 	case SIM_MODE_DOWN:
+	case SIM_MODE_RESET:
+	case SIM_MODE_REDIRECT_LOOP:
+	case SIM_MODE_STATS_GARBAGE:
+	case SIM_MODE_STATS_TRUNCATED:
+	case SIM_MODE_AUTH:
 		if (arg) {
 			snprintf(err, errsz, "mode %s takes no argument", name);
 			return -1;
@@ -103,6 +122,26 @@ int sim_mode_parse(const char *name, const char *arg, struct sim_mode *out,
 	case SIM_MODE_FLAKY:
 		m.arg = SIM_FLAKY_DEFAULT;
 		lo = 0, hi = 100, what = "a percentage";
+		break;
+	case SIM_MODE_RESET_BODY:
+		m.arg = SIM_RESET_BODY_DEFAULT;
+		lo = 0, hi = 1u << 30, what = "bytes";
+		break;
+	case SIM_MODE_REDIRECT:
+		m.arg = SIM_REDIRECT_DEFAULT;
+		lo = 1, hi = SIM_REDIRECT_MAX, what = "a redirect count";
+		break;
+	case SIM_MODE_HUGE:
+		m.arg = SIM_HUGE_DEFAULT;
+		lo = 1, hi = SIM_HUGE_MAX, what = "MiB";
+		break;
+	case SIM_MODE_GZIP_BOMB:
+		m.arg = SIM_BOMB_DEFAULT;
+		lo = 1, hi = SIM_BOMB_MAX, what = "MiB";
+		break;
+	case SIM_MODE_STATS_NESTED:
+		m.arg = SIM_NESTED_DEFAULT;
+		lo = 1, hi = SIM_NESTED_MAX, what = "a depth";
 		break;
 	}
 	if (arg && (sim_parse_uint(arg, hi, &m.arg) < 0 || m.arg < lo)) {
@@ -206,6 +245,8 @@ struct sim_host {
 	struct sim_host *next;	/* bucket chain */
 	uint64_t hash;
 	uint64_t requests;	/* portal requests seen */
+	unsigned in_flight;	/* portal requests being answered */
+	unsigned peak;		/* highest in_flight */
 	struct sim_mode mode;	/* valid when override */
 	bool override;
 	char name[];		/* NUL-terminated, normalised */
@@ -349,6 +390,8 @@ void sim_hosts_hit(struct sim_hosts *h, const char *host,
 		e = sim_hosts_add(h, host, hash, &full);
 	if (e) {
 		e->requests++;
+		if (++e->in_flight > e->peak)
+			e->peak = e->in_flight;
 		*nreq = e->requests;
 		*mode = e->override ? e->mode : h->dflt;
 	} else {
@@ -356,6 +399,18 @@ void sim_hosts_hit(struct sim_hosts *h, const char *host,
 		*nreq = h->untracked;
 		*mode = h->dflt;
 	}
+	pthread_mutex_unlock(&h->lock);
+}
+
+void sim_hosts_leave(struct sim_hosts *h, const char *host)
+{
+	uint64_t hash = sim_host_key(host);
+	struct sim_host *e;
+
+	pthread_mutex_lock(&h->lock);
+	e = sim_hosts_find(h, host, hash);
+	if (e && e->in_flight > 0)
+		e->in_flight--;
 	pthread_mutex_unlock(&h->lock);
 }
 
@@ -388,7 +443,7 @@ void sim_hosts_clear(struct sim_hosts *h, const char *host)
 	e = sim_hosts_find(h, host, hash);
 	if (e) {
 		e->override = false;
-		if (e->requests == 0)
+		if (e->requests == 0 && e->in_flight == 0)
 			sim_hosts_remove(h, e);
 	}
 	pthread_mutex_unlock(&h->lock);
@@ -404,6 +459,8 @@ bool sim_hosts_get(struct sim_hosts *h, const char *host, struct sim_host_state 
 	st->override = e && e->override;
 	st->mode = st->override ? e->mode : h->dflt;
 	st->requests = e ? e->requests : 0;
+	st->in_flight = e ? e->in_flight : 0;
+	st->peak = e ? e->peak : 0;
 	pthread_mutex_unlock(&h->lock);
 	return e != NULL;
 }
@@ -496,9 +553,9 @@ int sim_hosts_render(struct sim_hosts *h, struct buf *out)
 		sim_json_str(out, e->name);
 		buf_puts(out, ":{");
 		sim_json_mode(out, e->override ? &e->mode : &h->dflt);
-		buf_printf(out, ",\"override\":%s,\"requests\":%llu}",
+		buf_printf(out, ",\"override\":%s,\"requests\":%llu,\"in_flight\":%u,\"peak\":%u}",
 			   e->override ? "true" : "false",
-			   (unsigned long long)e->requests);
+			   (unsigned long long)e->requests, e->in_flight, e->peak);
 	}
 	buf_printf(out, "},\"untracked_requests\":%llu}\n", (unsigned long long)h->untracked);
 	pthread_mutex_unlock(&h->lock);

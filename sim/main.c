@@ -2,7 +2,7 @@
  * main.c - ozgmon-sim: command line, signals, start and clean stop.
  *
  *   ozgmon-sim [--listen 127.0.0.1:18080] [--profile FILE] [--seed N]
- *              [--log-level L] [--help] [--version]
+ *              [--tls ADDR:PORT,CERT,KEY]... [--log-level L] [--help] [--version]
  *
  * The simulator only ever listens on a loopback address.  SIGINT and SIGTERM
  * stop it cleanly (exit 0): parked connections are released, the HTTP
@@ -33,7 +33,18 @@
 #define SIM_CONN_MIN		1024u	/* warn below this */
 #define SIM_FD_RESERVE		64u	/* descriptors kept for everything else */
 
+#define SIM_TLS_MAX	8	/* HTTPS listeners, one per certificate */
+#define SIM_PEM_MAX	(64u * 1024u)
+
+struct sim_tls {
+	const char *listen;	/* points into argv (the comma-separated spec is cut) */
+	const char *cert, *key;	/* file names */
+	char *cert_pem, *key_pem;	/* read at start; owned */
+};
+
 struct sim_args {
+	struct sim_tls tls[SIM_TLS_MAX];
+	unsigned n_tls;
 	const char *listen;
 	const char *profile;	/* NULL: every host in mode ok */
 	uint64_t seed;
@@ -53,10 +64,15 @@ static void sim_usage(void)
 	      "                      127.0.0.0/8 or [::1] only; port 0 picks a free port)\n"
 	      "  --profile FILE      per-host modes: lines \"HOST MODE [ARG]\", HOST * = default\n"
 	      "  --seed N            seed for flaky outcomes and usage figures (default 1)\n"
+	      "  --tls ADDR:PORT,CERT,KEY  also serve HTTPS there with the PEM certificate\n"
+	      "                      (chain) CERT and key KEY; repeatable (up to 8), one\n"
+	      "                      listener per certificate\n"
 	      "  --log-level L       debug, info (default), warn or error\n"
 	      "\n"
 	      "Modes: ok, down, error [STATUS=503], slow [MS=3000], hang [MS=120000],\n"
-	      "flaky [PERCENT=30].  See docs/simulator.md.\n", stdout);
+	      "flaky [PERCENT=30], reset, reset_body [BYTES=1000], redirect [N=3],\n"
+	      "redirect_loop, huge [MIB=8], gzip_bomb [MIB=64], stats_garbage,\n"
+	      "stats_truncated, stats_nested [DEPTH=10000], auth.  See docs/simulator.md.\n", stdout);
 }
 
 /* Parses "A.B.C.D:PORT" or "[V6]:PORT" into ss; only loopback addresses pass. */
@@ -158,11 +174,12 @@ static int sim_parse_seed(const char *s, uint64_t *out)
 /* Returns 0 to run, 1 when --help/--version was handled, 2 on bad usage. */
 static int sim_parse_args(int argc, char **argv, struct sim_args *a)
 {
-	enum { OPT_LISTEN = 256, OPT_PROFILE, OPT_SEED, OPT_LOG, OPT_VERSION };
+	enum { OPT_LISTEN = 256, OPT_PROFILE, OPT_SEED, OPT_LOG, OPT_VERSION, OPT_TLS };
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, OPT_LISTEN },
 		{ "profile", required_argument, NULL, OPT_PROFILE },
 		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "tls", required_argument, NULL, OPT_TLS },
 		{ "log-level", required_argument, NULL, OPT_LOG },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -170,6 +187,7 @@ static int sim_parse_args(int argc, char **argv, struct sim_args *a)
 	};
 	int ch;
 
+	memset(a, 0, sizeof *a);
 	a->listen = SIM_LISTEN_DEFAULT;
 	a->profile = NULL;
 	a->seed = 1;
@@ -183,6 +201,21 @@ static int sim_parse_args(int argc, char **argv, struct sim_args *a)
 		case OPT_PROFILE:
 			a->profile = optarg;
 			break;
+		case OPT_TLS: {
+			struct sim_tls *t = &a->tls[a->n_tls];
+			char *c1 = strchr(optarg, ','), *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
+			if (a->n_tls == SIM_TLS_MAX || !c2 || strchr(c2 + 1, ',')) {
+				fprintf(stderr, "ozgmon-sim: --tls: expected ADDR:PORT,CERT,KEY "
+					"(at most %d)\n", SIM_TLS_MAX);
+				return 2;
+			}
+			*c1 = *c2 = '\0';
+			t->listen = optarg;
+			t->cert = c1 + 1;
+			t->key = c2 + 1;
+			a->n_tls++;
+			break;
+		}
 		case OPT_SEED:
 			if (sim_parse_seed(optarg, &a->seed) < 0) {
 				fprintf(stderr, "ozgmon-sim: --seed: \"%s\" is not a number\n", optarg);
@@ -275,6 +308,75 @@ static void sim_log_lines(const char *text)
 	}
 }
 
+/* Reads a PEM file whole (at most SIM_PEM_MAX bytes); NULL with a logged reason. */
+static char *sim_read_pem(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *data;
+	size_t n;
+
+	if (!f) {
+		log_error("--tls: cannot open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	data = malloc(SIM_PEM_MAX + 1);
+	if (!data) {
+		fclose(f);
+		log_error("out of memory");
+		return NULL;
+	}
+	n = fread(data, 1, SIM_PEM_MAX + 1, f);
+	fclose(f);
+	if (n == 0 || n > SIM_PEM_MAX) {
+		log_error("--tls: %s is empty or larger than %u bytes", path, SIM_PEM_MAX);
+		free(data);
+		return NULL;
+	}
+	data[n] = '\0';
+	return data;
+}
+
+/* Starts one HTTPS server per --tls; 0, or -1 (logged) with the started ones in srv[]. */
+static int sim_start_tls(struct sim_args *a, struct sim_hosts *hosts,
+			 const struct sim_server_opts *plain, struct sim_server **srv)
+{
+	for (unsigned i = 0; i < a->n_tls; i++) {
+		struct sim_tls *t = &a->tls[i];
+		struct sockaddr_storage ss;
+		socklen_t len = 0;
+		struct sim_server_opts o = *plain;
+		char err[256];
+
+		if (sim_parse_listen(t->listen, &ss, &len, err, sizeof err) < 0) {
+			log_error("--tls %s: %s", t->listen, err);
+			return -1;
+		}
+		if (!(t->cert_pem = sim_read_pem(t->cert)) || !(t->key_pem = sim_read_pem(t->key)))
+			return -1;
+		o.addr = (const struct sockaddr *)&ss;
+		o.addrlen = (unsigned)len;
+		o.hosts = hosts;
+		o.tls_cert_pem = t->cert_pem;
+		o.tls_key_pem = t->key_pem;
+		srv[i] = sim_server_start(&o, err, sizeof err);
+		if (!srv[i]) {
+			log_error("--tls %s (%s): %s", t->listen, t->cert, err);
+			return -1;
+		}
+		log_info("HTTPS on %s port %u with %s", t->listen, sim_server_port(srv[i]), t->cert);
+	}
+	return 0;
+}
+
+static void sim_stop_tls(struct sim_args *a, struct sim_server **srv)
+{
+	for (unsigned i = 0; i < a->n_tls; i++) {
+		sim_server_stop(srv[i]);
+		free(a->tls[i].cert_pem);
+		free(a->tls[i].key_pem);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct sim_args a;
@@ -282,7 +384,7 @@ int main(int argc, char **argv)
 	socklen_t sslen = 0;
 	struct sim_mode dflt = { SIM_MODE_OK, 0 };
 	struct sim_hosts *hosts;
-	struct sim_server *srv;
+	struct sim_server *srv, *tls_srv[SIM_TLS_MAX] = { NULL };
 	struct sim_server_opts o;
 	struct sigaction sa;
 	sigset_t stop;
@@ -349,6 +451,12 @@ int main(int argc, char **argv)
 		sim_hosts_free(hosts);
 		return 1;
 	}
+	if (sim_start_tls(&a, hosts, &o, tls_srv) != 0) {
+		sim_server_stop(srv);
+		sim_stop_tls(&a, tls_srv);
+		sim_hosts_free(hosts);
+		return 1;
+	}
 	sim_hosts_get_default(hosts, &dflt);
 	sim_format_addr(&ss, err, sizeof err);
 	log_info("ozgmon-sim %s listening on %s:%u (default mode %s, seed %llu, "
@@ -359,6 +467,7 @@ int main(int argc, char **argv)
 		;
 	log_info("stopping (%s)", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	sim_server_stop(srv);
+	sim_stop_tls(&a, tls_srv);
 	sim_hosts_free(hosts);
 	log_info("stopped");
 	return 0;

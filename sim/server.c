@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 
 #include <jansson.h>
 #include <microhttpd.h>
+#include <zlib.h>
 
 #include "common/log.h"
 
@@ -55,6 +57,7 @@ struct sim_req {
 	enum sim_req_kind kind;
 	bool parked;			/* suspended once in the delay queue */
 	bool flaky_fail;		/* decided when the request arrived */
+	bool left;			/* sim_hosts_leave() done: the answer is queued */
 	struct sim_mode mode;		/* the host's mode when the request arrived */
 	uint64_t nreq;			/* the request's number at its host */
 	size_t body;			/* request body bytes seen (ignored) */
@@ -232,12 +235,18 @@ static enum MHD_Result sim_portal_stats(struct sim_server *s, struct MHD_Connect
 
 	gmtime_r(&now, &tm);
 	strftime(updated, sizeof updated, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* The submissions split over three services; the status follows the mode. */
 	return sim_reply_json(c, MHD_HTTP_OK,
-			      json_pack("{s:s, s:I, s:I, s:s}",
+			      json_pack("{s:s, s:I, s:I, s:s, s:s, s:{s:I, s:I, s:I}}",
 					"host", r->host,
 					"applications_started", (json_int_t)started,
 					"applications_submitted", (json_int_t)submitted,
-					"updated", updated),
+					"updated", updated,
+					"status", r->mode.kind == SIM_MODE_SLOW ? "degraded" : "ok",
+					"by_service",
+					"wohnsitz", (json_int_t)(submitted / 2),
+					"kfz", (json_int_t)(submitted / 3),
+					"hund", (json_int_t)(submitted - submitted / 2 - submitted / 3)),
 			      NULL);
 }
 
@@ -251,6 +260,230 @@ static enum MHD_Result sim_portal_content(struct sim_server *s, struct MHD_Conne
 	if (strcmp(url, "/api/stats.json") == 0)
 		return sim_portal_stats(s, c, r);
 	return sim_portal_page(c, r, url);
+}
+
+/* ========================================================================
+ * Faults
+ * ===================================================================== */
+
+/* Resets the connection: SO_LINGER 0 makes the close send RST. */
+static void sim_reset_conn(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct linger lg = { 1, 0 };
+
+	if (ci)
+		(void)setsockopt(ci->connect_fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+}
+
+/* A body of `total` bytes of page text, produced in pieces; `cut` ends it early. */
+struct sim_stream {
+	uint64_t total;		/* bytes announced */
+	uint64_t cut;		/* stop with an error after this many (UINT64_MAX: never) */
+};
+
+static ssize_t sim_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	static const char text[] =
+		"<p>Mit diesem Online-Dienst stellen Sie Ihren Antrag bequem von zu Hause aus.</p>\n";
+	const struct sim_stream *st = cls;
+	uint64_t end = st->total < st->cut ? st->total : st->cut;
+	size_t n = 0;
+
+	if (pos >= end)
+		return pos >= st->total ? MHD_CONTENT_READER_END_OF_STREAM
+					: MHD_CONTENT_READER_END_WITH_ERROR;
+	while (n < max && pos + n < end) {
+		buf[n] = text[(pos + n) % (sizeof text - 1)];
+		n++;
+	}
+	return (ssize_t)n;
+}
+
+static enum MHD_Result sim_reply_stream(struct MHD_Connection *c, uint64_t total, uint64_t cut)
+{
+	struct sim_stream *st = malloc(sizeof *st);
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	if (!st)
+		return MHD_NO;
+	st->total = total;
+	st->cut = cut;
+	resp = MHD_create_response_from_callback(total, 32 * 1024, sim_stream_read, st, free);
+	if (!resp) {
+		free(st);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_SERVER, SIM_SERVER_NAME);
+	ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/*
+ * The gzip bomb: `mib` MiB of zeros, compressed once and kept for the
+ * server's life (one size at a time; a new size replaces the old under the
+ * lock, the old stays valid for responses still sending it).
+ */
+struct sim_bomb {
+	unsigned mib;
+	unsigned char *data;
+	size_t len;
+	struct sim_bomb *prev;	/* older bombs, freed at stop */
+};
+
+static pthread_mutex_t sim_bomb_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sim_bomb *sim_bombs;
+static unsigned sim_servers_alive;	/* the bombs are freed when the last server stops */
+
+static struct sim_bomb *sim_bomb_get(unsigned mib)
+{
+	struct sim_bomb *b;
+	z_stream z;
+	static const unsigned char zeros[64 * 1024];
+	uint64_t left = (uint64_t)mib << 20;
+	size_t cap;
+
+	pthread_mutex_lock(&sim_bomb_lock);
+	for (b = sim_bombs; b; b = b->prev)
+		if (b->mib == mib)
+			goto out;
+	b = calloc(1, sizeof *b);
+	cap = (size_t)(left / 500) + 4096;	/* zeros deflate about 1000:1 */
+	if (!b || !(b->data = malloc(cap)))
+		goto fail;
+	memset(&z, 0, sizeof z);
+	if (deflateInit2(&z, 9, Z_DEFLATED, 31, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+		goto fail;
+	z.next_out = b->data;
+	z.avail_out = (uInt)cap;
+	while (left > 0 && z.avail_out > 0) {
+		size_t n = left < sizeof zeros ? (size_t)left : sizeof zeros;
+		z.next_in = (unsigned char *)(uintptr_t)zeros;
+		z.avail_in = (uInt)n;
+		if (deflate(&z, Z_NO_FLUSH) != Z_OK)
+			break;
+		left -= n - z.avail_in;
+	}
+	if (deflate(&z, Z_FINISH) != Z_STREAM_END) {
+		deflateEnd(&z);
+		goto fail;
+	}
+	b->len = cap - z.avail_out;
+	deflateEnd(&z);
+	b->mib = mib;
+	b->prev = sim_bombs;
+	sim_bombs = b;
+	goto out;
+fail:
+	if (b)
+		free(b->data);
+	free(b);
+	b = NULL;
+out:
+	pthread_mutex_unlock(&sim_bomb_lock);
+	return b;
+}
+
+/* One server stopped; the last one frees the bombs. */
+static void sim_bombs_release(void)
+{
+	pthread_mutex_lock(&sim_bomb_lock);
+	if (sim_servers_alive > 0)
+		sim_servers_alive--;
+	while (sim_servers_alive == 0 && sim_bombs) {
+		struct sim_bomb *b = sim_bombs;
+		sim_bombs = b->prev;
+		free(b->data);
+		free(b);
+	}
+	pthread_mutex_unlock(&sim_bomb_lock);
+}
+
+static enum MHD_Result sim_reply_bomb(struct MHD_Connection *c, unsigned mib)
+{
+	struct sim_bomb *b = sim_bomb_get(mib);
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	if (!b)
+		return MHD_NO;
+	resp = MHD_create_response_from_buffer(b->len, b->data, MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_SERVER, SIM_SERVER_NAME);
+	ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* 302 to `location`. */
+static enum MHD_Result sim_reply_redirect(struct MHD_Connection *c, const char *location)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+
+	if (!resp)
+		return MHD_NO;
+	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location) != MHD_YES) {
+		MHD_destroy_response(resp);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_SERVER, SIM_SERVER_NAME);
+	ret = MHD_queue_response(c, MHD_HTTP_FOUND, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* Mode redirect N: any path -> /hop/N-1 -> ... -> /hop/0, which is the page. */
+static enum MHD_Result sim_portal_redirect(struct sim_server *s, struct MHD_Connection *c,
+					   const struct sim_req *r, const char *url,
+					   const char *method)
+{
+	unsigned long k = r->mode.arg;
+	char loc[32];
+
+	if (strncmp(url, "/hop/", 5) == 0) {
+		char *end;
+		k = strtoul(url + 5, &end, 10);
+		if (*end != '\0' || k > SIM_REDIRECT_MAX)
+			return sim_reply_status_page(c, MHD_HTTP_NOT_FOUND, "Unbekannte Seite.", NULL);
+		if (k == 0)
+			return sim_portal_content(s, c, r, url, method);
+	}
+	snprintf(loc, sizeof loc, "/hop/%lu", k - 1);
+	return sim_reply_redirect(c, loc);
+}
+
+/* Broken statistics documents. */
+static enum MHD_Result sim_bad_stats(struct MHD_Connection *c, const struct sim_req *r)
+{
+	struct buf b;
+	enum MHD_Result ret;
+
+	buf_init(&b, 2u * SIM_NESTED_MAX + 16);
+	switch (r->mode.kind) {
+	case SIM_MODE_STATS_GARBAGE:
+		buf_append(&b, "\x00\xff<html>Fehler</html>{]", 24);
+		break;
+	case SIM_MODE_STATS_TRUNCATED:
+		buf_puts(&b, "{\"applications_submitted\": 1234, \"applications_started\": 15");
+		break;
+	default:
+		for (unsigned i = 0; i < r->mode.arg; i++)
+			buf_puts(&b, "[");
+		for (unsigned i = 0; i < r->mode.arg; i++)
+			buf_puts(&b, "]");
+		break;
+	}
+	ret = sim_reply(c, MHD_HTTP_OK, "application/json", &b, NULL);
+	buf_free(&b);
+	return ret;
 }
 
 /* Parks the request for `ms`; false when it could not be parked. */
@@ -290,6 +523,29 @@ static enum MHD_Result sim_portal(struct sim_server *s, struct MHD_Connection *c
 			return sim_reply_status_page(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 						     "Ein interner Fehler ist aufgetreten.", NULL);
 		break;
+	case SIM_MODE_RESET:		/* handled on arrival; kept for completeness */
+		return MHD_NO;
+	case SIM_MODE_RESET_BODY:
+		return sim_reply_stream(c, (uint64_t)r->mode.arg * 2 + 4096, r->mode.arg);
+	case SIM_MODE_REDIRECT:
+		return sim_portal_redirect(s, c, r, url, method);
+	case SIM_MODE_REDIRECT_LOOP:
+		return sim_reply_redirect(c, url);
+	case SIM_MODE_HUGE:
+		return sim_reply_stream(c, (uint64_t)r->mode.arg << 20, UINT64_MAX);
+	case SIM_MODE_GZIP_BOMB:
+		return sim_reply_bomb(c, r->mode.arg);
+	case SIM_MODE_STATS_GARBAGE:
+	case SIM_MODE_STATS_TRUNCATED:
+	case SIM_MODE_STATS_NESTED:
+		if (strcmp(url, "/api/stats.json") == 0)
+			return sim_bad_stats(c, r);
+		break;
+	case SIM_MODE_AUTH:
+		if (!MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION))
+			return sim_reply_status_page(c, MHD_HTTP_UNAUTHORIZED,
+						     "Bitte melden Sie sich an.", NULL);
+		break;
 	case SIM_MODE_OK:
 		break;
 	}
@@ -325,7 +581,9 @@ static json_t *sim_host_json(struct sim_server *s, const char *host)
 	sim_hosts_get(s->hosts, host, &st);
 	v = sim_mode_json(host, &st.mode);
 	if (v && (json_object_set_new(v, "override", json_boolean(st.override)) < 0 ||
-		  json_object_set_new(v, "requests", json_integer((json_int_t)st.requests)) < 0)) {
+		  json_object_set_new(v, "requests", json_integer((json_int_t)st.requests)) < 0 ||
+		  json_object_set_new(v, "in_flight", json_integer(st.in_flight)) < 0 ||
+		  json_object_set_new(v, "peak", json_integer(st.peak)) < 0)) {
 		json_decref(v);
 		return NULL;
 	}
@@ -457,8 +715,11 @@ static struct sim_req *sim_req_new(struct sim_server *s, struct MHD_Connection *
 		return r;
 	}
 	sim_hosts_hit(s->hosts, r->host, &r->mode, &r->nreq);
-	if (r->mode.kind == SIM_MODE_DOWN) {
-		log_debug("%s %s%s: down, closing", method, r->host, url);
+	if (r->mode.kind == SIM_MODE_DOWN || r->mode.kind == SIM_MODE_RESET) {
+		log_debug("%s %s%s: %s, closing", method, r->host, url, sim_mode_name(r->mode.kind));
+		if (r->mode.kind == SIM_MODE_RESET)
+			sim_reset_conn(c);
+		sim_hosts_leave(s->hosts, r->host);
 		free(r);
 		return NULL;
 	}
@@ -501,15 +762,33 @@ static enum MHD_Result sim_handle(void *cls, struct MHD_Connection *c, const cha
 	if (!r->parked)
 		log_debug("%s %s%s: %s #%llu", method, r->host, url, sim_mode_name(r->mode.kind),
 			  (unsigned long long)r->nreq);
-	return sim_portal(s, c, r, url, method);
+	{
+		bool was_parked = r->parked;
+		enum MHD_Result ret = sim_portal(s, c, r, url, method);
+		/*
+		 * The request stops counting as in flight once its answer is
+		 * queued (or it is dropped), before the client can see the
+		 * answer and send its next request: so a client that keeps to
+		 * N requests at a time is never seen with N + 1.
+		 */
+		if (!(r->parked && !was_parked) && !r->left) {
+			r->left = true;
+			sim_hosts_leave(s->hosts, r->host);
+		}
+		return ret;
+	}
 }
 
 static void sim_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 			  enum MHD_RequestTerminationCode toe)
 {
-	(void)cls;
+	struct sim_server *s = cls;
+	struct sim_req *r = *req_cls;
+
 	(void)c;
 	(void)toe;
+	if (r && r->kind == SIM_REQ_PORTAL && !r->left)
+		sim_hosts_leave(s->hosts, r->host);
 	free(*req_cls);
 	*req_cls = NULL;
 }
@@ -595,6 +874,8 @@ struct sim_server *sim_server_start(const struct sim_server_opts *o, char *err, 
 	}
 	if (o->addr->sa_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	if (o->tls_cert_pem)
+		flags |= MHD_USE_TLS;
 	if (limit < SIM_POOL_THREADS)
 		limit = SIM_POOL_THREADS;
 	/* On success libmicrohttpd owns fd and closes it in MHD_stop_daemon(). */
@@ -606,16 +887,21 @@ struct sim_server *sim_server_start(const struct sim_server_opts *o, char *err, 
 				  MHD_OPTION_CONNECTION_TIMEOUT, SIM_CONN_TIMEOUT_S,
 				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SIM_CONN_MEMORY,
 				  MHD_OPTION_NOTIFY_COMPLETED, sim_completed, s,
+				  o->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
+				  o->tls_cert_pem, MHD_OPTION_HTTPS_MEM_KEY, o->tls_key_pem,
 				  MHD_OPTION_END);
 	if (!s->mhd) {
 		/* fd is not closed here: libmicrohttpd closes a listen socket it
 		 * was given on some of its failure paths, and a double close could
 		 * hit a descriptor reused meanwhile.  The caller exits anyway. */
-		snprintf(err, errsz, "cannot start the HTTP server");
+		snprintf(err, errsz, "cannot start the HTTP%s server", o->tls_cert_pem ? "S" : "");
 		sim_delay_free(s->delay);
 		free(s);
 		return NULL;
 	}
+	pthread_mutex_lock(&sim_bomb_lock);
+	sim_servers_alive++;
+	pthread_mutex_unlock(&sim_bomb_lock);
 	return s;
 }
 
@@ -636,4 +922,5 @@ void sim_server_stop(struct sim_server *s)
 	MHD_stop_daemon(s->mhd);
 	sim_delay_free(s->delay);
 	free(s);
+	sim_bombs_release();
 }

@@ -34,7 +34,17 @@ enum sim_mode_kind {
 	SIM_MODE_ERROR,		/* every page answers status `arg` */
 	SIM_MODE_SLOW,		/* answer normally after `arg` ms */
 	SIM_MODE_HANG,		/* answer nothing; close after `arg` ms */
-	SIM_MODE_FLAKY		/* `arg` percent of requests answer 500 */
+	SIM_MODE_FLAKY,		/* `arg` percent of requests answer 500 */
+	SIM_MODE_RESET,		/* reset the connection (RST) as soon as the request is read */
+	SIM_MODE_RESET_BODY,	/* send 200, headers and `arg` body bytes, then break off */
+	SIM_MODE_REDIRECT,	/* `arg` redirects (/hop/N-1 ... /hop/0), then the page */
+	SIM_MODE_REDIRECT_LOOP,	/* every request is redirected to itself */
+	SIM_MODE_HUGE,		/* a page of `arg` MiB */
+	SIM_MODE_GZIP_BOMB,	/* gzip of `arg` MiB of zeros (about 1/1000 on the wire) */
+	SIM_MODE_STATS_GARBAGE,	/* /api/stats.json answers bytes that are not JSON */
+	SIM_MODE_STATS_TRUNCATED,	/* /api/stats.json answers JSON cut in the middle */
+	SIM_MODE_STATS_NESTED,	/* /api/stats.json answers arrays nested `arg` deep */
+	SIM_MODE_AUTH		/* 401 unless the request has an Authorization header */
 };
 
 struct sim_mode {
@@ -47,6 +57,15 @@ struct sim_mode {
 #define SIM_HANG_DEFAULT	120000u
 #define SIM_FLAKY_DEFAULT	30u
 #define SIM_DELAY_MAX_MS	3600000u	/* slow and hang: at most one hour */
+#define SIM_RESET_BODY_DEFAULT	1000u		/* bytes before the break */
+#define SIM_REDIRECT_DEFAULT	3u
+#define SIM_REDIRECT_MAX	100u
+#define SIM_HUGE_DEFAULT	8u		/* MiB */
+#define SIM_HUGE_MAX		1024u
+#define SIM_BOMB_DEFAULT	64u		/* MiB once decompressed */
+#define SIM_BOMB_MAX		1024u
+#define SIM_NESTED_DEFAULT	10000u		/* levels */
+#define SIM_NESTED_MAX		1000000u
 
 /* The mode's name ("ok", "down", ...); never NULL. */
 const char *sim_mode_name(enum sim_mode_kind kind);
@@ -83,6 +102,8 @@ struct sim_host_state {
 	struct sim_mode mode;	/* effective mode (the default when no override) */
 	bool override;		/* set by the profile or the control endpoint */
 	uint64_t requests;	/* portal requests seen for this host */
+	unsigned in_flight;	/* portal requests being answered now */
+	unsigned peak;		/* most portal requests ever answered at once */
 };
 
 /* Returns a new, empty table with `dflt` as the default mode; NULL on out of memory. */
@@ -97,6 +118,12 @@ void sim_hosts_free(struct sim_hosts *h);	/* NULL-safe */
  */
 void sim_hosts_hit(struct sim_hosts *h, const char *host,
 		   struct sim_mode *mode, uint64_t *nreq);
+
+/*
+ * Ends one request counted by sim_hosts_hit() (whatever its outcome): keeps
+ * the host's in-flight count, whose maximum is reported as "peak".
+ */
+void sim_hosts_leave(struct sim_hosts *h, const char *host);
 
 /* Sets an override for `host`.  Returns 0; -1 when the table is full; -2 on out of memory. */
 int sim_hosts_set(struct sim_hosts *h, const char *host, const struct sim_mode *m);
@@ -117,7 +144,7 @@ void sim_hosts_commit_default(struct sim_hosts *h);
 /*
  * Renders the table as JSON into out:
  *   {"default":{"mode":..,"arg":..},"hosts":{NAME:{"mode":..,"arg":..,
- *    "override":B,"requests":N},...},"untracked_requests":N}
+ *    "override":B,"requests":N,"in_flight":N,"peak":N},...},"untracked_requests":N}
  * Hosts are listed in sorted order.  Returns 0, or -1 on out of memory.
  */
 int sim_hosts_render(struct sim_hosts *h, struct buf *out);
@@ -176,6 +203,8 @@ struct sim_server_opts {
 	uint64_t seed;			/* for flaky outcomes and usage figures */
 	unsigned max_connections;	/* concurrent connections accepted */
 	struct sim_hosts *hosts;	/* borrowed; must outlive the server */
+	const char *tls_cert_pem;	/* PEM certificate (chain) for HTTPS, or NULL for HTTP */
+	const char *tls_key_pem;	/* its PEM private key; both borrowed until start returns */
 };
 
 struct sim_server;

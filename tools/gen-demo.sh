@@ -11,9 +11,12 @@
 #   config/demo.yml           one simulated portal per Kreis (22) and per
 #                             Gemeindeverband (192), three Onlinedienste each,
 #                             plus Land-wide EfA services; every Angebot at a
-#                             Reifegrad derived from the dienst id
+#                             Reifegrad derived from the dienst id; the EfA
+#                             services and about one dienst in five read the
+#                             simulator's /api/stats.json as usage metrics
 #   config/demo-sim.profile   the simulator profile giving a few of those
-#                             portals faults (down, error, slow, hang, flaky)
+#                             portals faults (down, error, slow, hang, flaky,
+#                             a broken statistics document)
 #
 # The output depends on the registers only: running the script twice gives
 # the same bytes.  It checks that host names and ids are unique and that
@@ -103,7 +106,7 @@ function use_host(host, owner) {
 }
 
 # Appends one Onlinedienst and its Angebot to the output buffers.
-function dienst(id, name, url, provider, efa, area, ozg,    rg) {
+function dienst(id, name, url, provider, efa, area, ozg,    rg, base) {
 	if (id !~ /^[a-z0-9][a-z0-9_-]*$/ || length(id) > 64) fail("bad id " id)
 	if (id in seen_id) fail("duplicate id " id)
 	seen_id[id] = 1
@@ -116,6 +119,18 @@ function dienst(id, name, url, provider, efa, area, ozg,    rg) {
 		"    provider: " yq(provider) "\n" \
 		"    efa: " efa "\n" \
 		"    probe: { expect_status: [200], body_contains: \"Antrag\" }"
+	# Usage statistics from the simulator for the EfA services and about one dienst in five.
+	if (efa == "true" || hash(id) % 5 == 0) {
+		base = url; sub(/^https?:\/\/[^\/]*/, "&\001", base); sub(/\001.*$/, "", base)
+		D[nd] = D[nd] "\n" \
+			"    usage:\n" \
+			"      url: " base "/api/stats.json\n" \
+			"      metrics:\n" \
+			"        - { name: applications_submitted_total, pointer: /applications_submitted, type: counter }\n" \
+			"        - { name: applications_started_total, pointer: /applications_started, type: counter }\n" \
+			"        - { name: by_service_submitted_total, pointer: \"/by_service/*\", type: counter, label: service }\n" \
+			"        - { name: portal_status, pointer: /status, type: gauge, map: { ok: 1, degraded: 0.5, down: 0 } }"
+	}
 	A[nd] = "  - { area: \"" area "\", ozg_id: \"" ozg "\", dienst: " id ", reifegrad: " rg " }"
 	used_ozg[ozg] = 1
 }
@@ -340,6 +355,11 @@ END {
 	print "" > prof
 	print "# hang: accepts, never answers (the probe times out after 5 s)" > prof
 	fault("160755004", "hang", "60000")
+	for (i = 1; i <= nf; i++) print F[i] > prof
+	nf = 0
+	print "" > prof
+	print "# stats_truncated: the portal works, its statistics document is cut off (usage error)" > prof
+	fault("efa-unterhalt", "stats_truncated", "")
 	for (i = 1; i <= nf; i++) print F[i] > prof
 }
 ' "$leistungen" "$kreise" "$verbaende"

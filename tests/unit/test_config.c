@@ -1265,6 +1265,355 @@ static void add_rrdcached_tests(Suite *s)
 	suite_add_tcase(s, tc);
 }
 
+/* ---- probe depth ------------------------------------------------------------ */
+
+START_TEST(test_probe_depth_values)
+{
+	static const char yaml[] =
+		"global:\n"
+		"  body_limit: 2MiB\n"
+		"onlinedienste:\n"
+		"  - id: a\n"
+		"    url: \"https://a.example/\"\n"
+		"    retries: 3\n"
+		"    probe:\n"
+		"      body_not_contains: Wartung\n"
+		"      body_matches: [ \"Antrag (stellen|starten)\", \"^<!DOCTYPE\" ]\n"
+		"      body_not_matches: \"[Ff]ehler [0-9]+\"\n"
+		"      header_matches: [ { header: Content-Type, regexp: \"^text/html\" } ]\n"
+		"      header_not_matches:\n"
+		"        - { header: Server, regexp: \"Apache/1\", allow_missing: true }\n"
+		"      follow_redirects: false\n"
+		"      max_redirects: 3\n"
+		"      ip_protocol: ipv6\n"
+		"      ip_fallback: false\n"
+		"      headers: { Accept-Language: de, X-Probe: \"ozgmon probe\" }\n"
+		"      proxy: \"http://proxy.example:3128\"\n"
+		"      auth: { type: basic, file: secret.txt }\n"
+		"      body_limit: 64KiB\n"
+		"      insecure_skip_verify: true\n"
+		"  - { id: b, url: \"http://b.example/\", probe: { auth: { type: bearer, file: token } } }\n"
+		"  - { id: c, url: \"http://c.example/\" }\n";
+	const struct cfg_probe *p;
+
+	put_text("conf/secret.txt", "probe:s3cr:et\n");
+	put_text("conf/token", "abc.def\r\n");
+	ck_assert_ptr_nonnull(load_yaml(yaml, false));
+	ck_assert_uint_eq(cfg->global.body_limit, 2u << 20);
+	p = &cfg->dienste[0].probe;
+	ck_assert_uint_eq(cfg->dienste[0].retries, 3);
+	ck_assert_str_eq(p->body_not_contains, "Wartung");
+	ck_assert_uint_eq(p->n_body_matches, 2);
+	ck_assert_str_eq(p->body_matches[0].src, "Antrag (stellen|starten)");
+	ck_assert_int_eq(regexec(&p->body_matches[0].re, "Antrag starten", 0, NULL, 0), 0);
+	ck_assert_int_ne(regexec(&p->body_matches[0].re, "Antrag abgelehnt", 0, NULL, 0), 0);
+	ck_assert_uint_eq(p->n_body_not_matches, 1);
+	ck_assert_uint_eq(p->n_header_checks, 2);
+	ck_assert_str_eq(p->header_checks[0].name, "Content-Type");
+	ck_assert(!p->header_checks[0].negate);
+	ck_assert(!p->header_checks[0].allow_missing);
+	ck_assert(p->header_checks[1].negate);
+	ck_assert(p->header_checks[1].allow_missing);
+	ck_assert(!p->follow_redirects);
+	ck_assert_uint_eq(p->max_redirects, 3);
+	ck_assert_int_eq(p->ip_protocol, CFG_IP_V6);
+	ck_assert(!p->ip_fallback);
+	ck_assert_uint_eq(p->n_headers, 2);
+	ck_assert_str_eq(p->headers[0], "Accept-Language: de");
+	ck_assert_str_eq(p->headers[1], "X-Probe: ozgmon probe");
+	ck_assert_str_eq(p->proxy, "http://proxy.example:3128");
+	ck_assert_int_eq(p->auth, CFG_AUTH_BASIC);
+	ck_assert_str_eq(p->auth_user, "probe");
+	ck_assert_str_eq(p->auth_secret, "s3cr:et");
+	ck_assert_uint_eq(p->body_limit, 64u * 1024u);
+	ck_assert(p->insecure_skip_verify);
+	p = &cfg->dienste[1].probe;
+	ck_assert_int_eq(p->auth, CFG_AUTH_BEARER);
+	ck_assert_str_eq(p->auth_secret, "abc.def");
+	ck_assert_ptr_null(p->auth_user);
+	/* Defaults: a dienst without probe keys. */
+	p = &cfg->dienste[2].probe;
+	ck_assert(p->follow_redirects);
+	ck_assert_uint_eq(p->max_redirects, 10);
+	ck_assert_int_eq(p->ip_protocol, CFG_IP_ANY);
+	ck_assert(p->ip_fallback);
+	ck_assert(!p->insecure_skip_verify);
+	ck_assert_uint_eq(p->body_limit, 2u << 20);	/* global.body_limit */
+	ck_assert_int_eq(p->auth, CFG_AUTH_NONE);
+	ck_assert_uint_eq(cfg->dienste[2].retries, 0);
+}
+END_TEST
+
+/* Every probe-depth rule: the probe mapping, where the error sits in it, the message. */
+static const struct {
+	const char *probe;	/* the probe: mapping, on line 4 from column 12 */
+	const char *at;		/* the error's column is where this text starts */
+	const char *msg;
+} probe_err_cases[] = {
+	{ "{ body_matches: \"(unclosed\" }", "\"(", "body_matches: bad regular expression '(unclosed'" },
+	{ "{ body_not_matches: [ ok, \"a{2,1}\" ] }", "\"a", "body_not_matches: bad regular expression" },
+	{ "{ body_matches: \"\" }", "\"\"", "body_matches: must not be empty" },
+	{ "{ body_matches: { a: b } }", "{ a", "body_matches: expected a list" },
+	{ "{ body_not_contains: \"\" }", "\"\"", "body_not_contains: must not be empty" },
+	{ "{ header_matches: [ { header: \"Bad Name\", regexp: x } ] }", "\"Bad",
+	  "header: 'Bad Name' is not an HTTP header name" },
+	{ "{ header_matches: [ { header: X, regexp: \"[\" } ] }", "\"[", "regexp: bad regular expression" },
+	{ "{ header_matches: [ { header: X } ] }", "{ header: X", "missing required key 'regexp'" },
+	{ "{ header_not_matches: [ { header: X, regexp: y, allow_missing: 3 } ] }", "3 }",
+	  "allow_missing: expected a boolean" },
+	{ "{ follow_redirects: maybe }", "maybe", "follow_redirects: expected a boolean" },
+	{ "{ max_redirects: 51 }", "51", "max_redirects: 51 is out of range 0..50" },
+	{ "{ ip_protocol: ipv5 }", "ipv5", "ip_protocol: 'ipv5' is not any, ipv4 or ipv6" },
+	{ "{ headers: { \"Bad:Name\": x } }", "\"Bad", "headers: 'Bad:Name' is not an HTTP header name" },
+	{ "{ headers: [ a ] }", "[ a", "headers: expected a mapping" },
+	{ "{ proxy: \"ftp://p.example\" }", "\"ftp", "proxy: 'ftp://p.example' must start with http://" },
+	{ "{ proxy: \"http://\" }", "\"http", "proxy: 'http://' has no host" },
+	{ "{ auth: { type: digest, file: x } }", "digest", "type: 'digest' is not basic or bearer" },
+	{ "{ auth: { type: basic, file: missing.txt } }", "missing", "cannot read credentials from" },
+	{ "{ auth: { type: basic, file: nocolon.txt } }", "nocolon", "must hold user:password" },
+	{ "{ auth: { type: bearer, file: empty.txt } }", "empty", "is empty" },
+	{ "{ auth: { type: bearer, file: twolines.txt } }", "twolines", "one line without control" },
+	{ "{ auth: { type: basic } }", "{ type", "missing required key 'file' in auth" },
+	{ "{ body_limit: 10 }", "10", "body_limit: 10 is out of range 1KiB..64MiB" },
+	{ "{ body_limit: 65MiB }", "65", "body_limit: 65MiB is out of range" },
+	{ "{ body_limit: 5GB }", "5GB", "body_limit: '5GB' has an unknown unit" },
+	{ "{ body_limit: lots }", "lots", "body_limit: 'lots' is not a size" },
+	{ "{ insecure_skip_verify: 1 }", "1 }", "insecure_skip_verify: expected a boolean" },
+	{ "{ max_redirect: 3 }", "max_", "unknown key 'max_redirect' (did you mean 'max_redirects'?)" },
+};
+
+START_TEST(test_probe_depth_errors)
+{
+	char yaml[1024];
+	const char *probe = probe_err_cases[_i].probe, *at = strstr(probe, probe_err_cases[_i].at);
+
+	ck_assert_ptr_nonnull(at);
+	put_text("conf/nocolon.txt", "justatoken\n");
+	put_text("conf/empty.txt", "\n");
+	put_text("conf/twolines.txt", "a\nb\n");
+	snprintf(yaml, sizeof yaml,
+		 "onlinedienste:\n"
+		 "  - id: a\n"
+		 "    url: \"http://a.example/\"\n"
+		 "    probe: %s\n", probe);
+	ck_assert_ptr_null(load_yaml(yaml, false));
+	expect_error("conf/ozgmon.yaml", 4, 12 + (unsigned)(at - probe), probe_err_cases[_i].msg);
+}
+END_TEST
+
+START_TEST(test_retries_and_global_limit_errors)
+{
+	static const char yaml[] =
+		"global:\n"
+		"  body_limit: 100\n"
+		"onlinedienste:\n"
+		"  - { id: a, url: \"http://a.example/\", retries: 101 }\n"
+		"  - { id: b, url: \"http://b.example/\", retries: -1 }\n";
+
+	ck_assert_ptr_null(load_yaml(yaml, false));
+	expect_error("conf/ozgmon.yaml", 2, 15, "body_limit: 100 is out of range");
+	expect_error("conf/ozgmon.yaml", 4, 49, "retries: 101 is out of range 0..100");
+	expect_error("conf/ozgmon.yaml", 5, 49, "retries: -1 is out of range 0..100");
+}
+END_TEST
+
+/* ---- usage statistics --------------------------------------------------------- */
+
+START_TEST(test_usage_values)
+{
+	static const char yaml[] =
+		"onlinedienste:\n"
+		"  - id: a\n"
+		"    url: \"https://a.example/\"\n"
+		"    interval: 2m\n"
+		"    usage:\n"
+		"      url: \"https://a.example/api/stats.json\"\n"
+		"      interval: 5m\n"
+		"      metrics:\n"
+		"        - { name: applications_submitted_total, pointer: /applications_submitted, type: counter }\n"
+		"        - { name: by_service_total, pointer: \"/by_service/*\", type: counter, label: service }\n"
+		"        - { name: status, pointer: \"/a~1b/m~0n\", type: gauge, map: { ok: 1, degraded: 0.5, down: 0 } }\n"
+		"        - { name: whole, pointer: \"\", type: gauge }\n"
+		"  - id: b\n"
+		"    url: \"https://b.example/\"\n"
+		"    usage: { url: \"http://b.example/s\", metrics: [ { name: status, pointer: /s, type: gauge } ] }\n";
+	const struct cfg_usage *u;
+
+	ck_assert_ptr_nonnull(load_yaml(yaml, false));
+	u = cfg->dienste[0].usage;
+	ck_assert_ptr_nonnull(u);
+	ck_assert_str_eq(u->url, "https://a.example/api/stats.json");
+	ck_assert_uint_eq(u->interval_ms, 300000);
+	ck_assert_uint_eq(u->timeout_ms, 10000);
+	ck_assert_uint_eq(u->n_metrics, 4);
+	ck_assert_int_eq(u->metrics[0].type, CFG_USAGE_COUNTER);
+	ck_assert_uint_eq(u->metrics[0].n_seg, 1);
+	ck_assert_str_eq(u->metrics[0].seg[0], "applications_submitted");
+	ck_assert_uint_eq(u->metrics[0].wildcard, CFG_USAGE_NO_WILDCARD);
+	ck_assert_uint_eq(u->metrics[1].wildcard, 1);
+	ck_assert_str_eq(u->metrics[1].label, "service");
+	ck_assert_str_eq(u->metrics[2].seg[0], "a/b");
+	ck_assert_str_eq(u->metrics[2].seg[1], "m~n");
+	ck_assert_uint_eq(u->metrics[2].n_map, 3);
+	ck_assert_str_eq(u->metrics[2].map[1].key, "degraded");
+	ck_assert(u->metrics[2].map[1].value == 0.5);
+	ck_assert_uint_eq(u->metrics[3].n_seg, 0);
+	/* Defaults come from the dienst. */
+	ck_assert_uint_eq(cfg->dienste[1].usage->interval_ms, 60000);
+	ck_assert_ptr_null(cfg->dienste[1].usage->metrics[0].label);
+}
+END_TEST
+
+/* Usage rules: the metrics entry on line 4 from column 9; where the error is and what it says. */
+static const struct {
+	const char *metric;
+	const char *at;
+	const char *msg;
+} usage_err_cases[] = {
+	{ "{ name: Bad-Name, pointer: /a, type: gauge }", "Bad", "name: 'Bad-Name' is not a metric name" },
+	{ "{ name: submitted, pointer: /a, type: counter }", "submitted", "counter 'submitted' must end in _total" },
+	{ "{ name: x, pointer: a/b, type: gauge }", "a/b", "pointer: 'a/b' must be empty or start with '/'" },
+	{ "{ name: x, pointer: /a~2, type: gauge }", "/a~2", "has '~' not followed by 0 or 1" },
+	{ "{ name: x, pointer: \"/*/*\", type: gauge, label: l }", "\"/*", "more than one '*' segment" },
+	{ "{ name: x, pointer: \"/*\", type: gauge }", "{ name", "name its label with label:" },
+	{ "{ name: x, pointer: /a, type: gauge, label: l }", "l }", "only a pointer with a '*' segment" },
+	{ "{ name: x, pointer: \"/*\", type: gauge, label: dienst }", "dienst", "other than dienst" },
+	{ "{ name: x, pointer: /a, type: summary }", "summary", "type: 'summary' is not counter or gauge" },
+	{ "{ name: x, pointer: /a, type: gauge, map: { ok: high } }", "high", "the value of 'ok' is not a number" },
+	{ "{ name: x, pointer: /a, type: gauge, map: [ ok ] }", "[ ok", "map: expected a mapping" },
+	{ "{ name: x, pointer: /a }", "{ name", "missing required key 'type'" },
+	{ "{ name: x, pointer: /a, type: gauge, lable: l }", "lable", "did you mean 'label'" },
+};
+
+START_TEST(test_usage_errors)
+{
+	char yaml[1024];
+	const char *metric = usage_err_cases[_i].metric, *at = strstr(metric, usage_err_cases[_i].at);
+
+	ck_assert_ptr_nonnull(at);
+	snprintf(yaml, sizeof yaml,
+		 "onlinedienste:\n"
+		 "  - id: a\n"
+		 "    url: \"http://a.example/\"\n"
+		 "    usage: { url: \"http://a.example/s\", metrics: [\n"
+		 "        %s ] }\n", metric);
+	ck_assert_ptr_null(load_yaml(yaml, false));
+	expect_error("conf/ozgmon.yaml", 5, 9 + (unsigned)(at - metric), usage_err_cases[_i].msg);
+}
+END_TEST
+
+START_TEST(test_usage_section_errors)
+{
+	static const char yaml[] =
+		"onlinedienste:\n"
+		"  - id: a\n"
+		"    url: \"http://a.example/\"\n"
+		"    usage: { url: \"ftp://a.example/s\", timeout: 2m, metrics: [] }\n"
+		"  - id: b\n"
+		"    url: \"http://b.example/\"\n"
+		"    usage: { url: \"http://b.example/s\", metrics: [ { name: x, pointer: /a, type: gauge },\n"
+		"                                                 { name: x, pointer: /b, type: gauge } ] }\n"
+		"  - id: c\n"
+		"    url: \"http://c.example/\"\n"
+		"    usage: { url: \"http://c.example/s\", metrics: [ { name: x_total, pointer: /a, type: counter },\n"
+		"                                                 { name: y, pointer: /b, type: gauge } ] }\n"
+		"  - id: d\n"
+		"    url: \"http://d.example/\"\n"
+		"    usage: { url: \"http://d.example/s\", metrics: [ { name: x, pointer: \"/*\", type: gauge, label: k } ] }\n";
+
+	ck_assert_ptr_null(load_yaml(yaml, false));
+	expect_error("conf/ozgmon.yaml", 4, 19, "url: 'ftp://a.example/s' must start with http://");
+	expect_error("conf/ozgmon.yaml", 4, 49, "timeout: 2m is longer than the usage interval 1m");
+	expect_error("conf/ozgmon.yaml", 4, 62, "metrics: name at least one metric");
+	expect_error("conf/ozgmon.yaml", 8, 58, "duplicate usage metric 'x' (first at line 7)");
+	/* d's x has a label, b's x has none: one name, one family. */
+	expect_error("conf/ozgmon.yaml", 15, 60, "usage metric 'x' has another type or label than at line 7");
+}
+END_TEST
+
+/* ---- maintenance windows --------------------------------------------------------- */
+
+START_TEST(test_maint_values)
+{
+	static const char yaml[] =
+		"global:\n"
+		"  maintenance:\n"
+		"    - { hosts: [ Service.Erfurt.de ], days: [ sun ], from: \"06:00\", to: \"08:00\" }\n"
+		"onlinedienste:\n"
+		"  - id: a\n"
+		"    url: \"https://service.erfurt.de/wohnsitz\"\n"
+		"    maintenance:\n"
+		"      - { days: [ mon, fri ], from: \"22:00\", to: \"02:00\" }\n"
+		"      - { from: \"2026-12-24 08:00\", to: \"2026-12-26T19:00\" }\n"
+		"  - { id: b, url: \"https://service.erfurt.de:8443/kfz\" }\n"
+		"  - { id: c, url: \"https://service.jena.de/kfz\" }\n";
+
+	ck_assert_ptr_nonnull(load_yaml(yaml, false));
+	ck_assert_uint_eq(cfg->dienste[0].n_maint, 3);
+	ck_assert_int_eq(cfg->dienste[0].maint[0].kind, CFG_MAINT_WEEKLY);
+	ck_assert_uint_eq(cfg->dienste[0].maint[0].days, 1u << 0 | 1u << 4);
+	ck_assert_uint_eq(cfg->dienste[0].maint[0].from_min, 22 * 60);
+	ck_assert_uint_eq(cfg->dienste[0].maint[0].to_min, 2 * 60);
+	ck_assert_int_eq(cfg->dienste[0].maint[1].kind, CFG_MAINT_ONCE);
+	ck_assert_int_eq(cfg->dienste[0].maint[1].from_local, 1798099200);
+	ck_assert_int_eq(cfg->dienste[0].maint[1].to_local, 1798311600);
+	/* the host window, appended to both dienste on that host (any port) */
+	ck_assert_uint_eq(cfg->dienste[0].maint[2].days, 1u << 6);
+	ck_assert_uint_eq(cfg->dienste[1].n_maint, 1);
+	ck_assert_uint_eq(cfg->dienste[1].maint[0].from_min, 6 * 60);
+	ck_assert_uint_eq(cfg->dienste[2].n_maint, 0);
+}
+END_TEST
+
+static const struct {
+	const char *window;	/* on line 4 from column 9 */
+	const char *at;
+	const char *msg;
+} maint_err_cases[] = {
+	{ "{ days: [ mon ], from: \"25:00\", to: \"02:00\" }", "\"25", "from: '25:00' is not a time HH:MM" },
+	{ "{ days: [ mon ], from: \"22:00\", to: \"2:00\" }", "\"2:", "to: '2:00' is not a time HH:MM" },
+	{ "{ days: [ monday ], from: \"22:00\", to: \"23:00\" }", "monday", "days: 'monday' is not one of mon" },
+	{ "{ days: [], from: \"22:00\", to: \"23:00\" }", "[]", "days: name at least one day" },
+	{ "{ from: \"2026-02-30 08:00\", to: \"2026-03-01 08:00\" }", "\"2026-02", "from: '2026-02-30 08:00' is not a date" },
+	{ "{ from: \"22:00\", to: \"23:00\" }", "\"22", "(or a weekly window: add days:)" },
+	{ "{ from: \"2026-03-01 08:00\", to: \"2026-03-01 08:00\" }", "{ from", "the window ends before it starts" },
+	{ "{ days: [ mon ], from: \"22:00\" }", "{ days", "missing required key 'to'" },
+	{ "{ hosts: [ a ], from: \"2026-03-01 08:00\", to: \"2026-03-02 08:00\" }", "hosts", "unknown key 'hosts'" },
+};
+
+START_TEST(test_maint_errors)
+{
+	char yaml[1024];
+	const char *w = maint_err_cases[_i].window, *at = strstr(w, maint_err_cases[_i].at);
+
+	ck_assert_ptr_nonnull(at);
+	snprintf(yaml, sizeof yaml,
+		 "onlinedienste:\n"
+		 "  - id: a\n"
+		 "    url: \"http://a.example/\"\n"
+		 "    maintenance: [\n"
+		 "        %s ]\n", w);
+	ck_assert_ptr_null(load_yaml(yaml, false));
+	expect_error("conf/ozgmon.yaml", 5, 9 + (unsigned)(at - w), maint_err_cases[_i].msg);
+}
+END_TEST
+
+START_TEST(test_maint_host_errors)
+{
+	static const char yaml[] =
+		"global:\n"
+		"  maintenance:\n"
+		"    - { hosts: [ nowhere.example ], days: [ sun ], from: \"06:00\", to: \"08:00\" }\n"
+		"    - { days: [ sun ], from: \"06:00\", to: \"08:00\" }\n"
+		"onlinedienste:\n"
+		"  - { id: a, url: \"https://a.example/\" }\n";
+
+	ck_assert_ptr_null(load_yaml(yaml, false));
+	expect_error("conf/ozgmon.yaml", 3, 18, "hosts: no onlinedienst has a URL on host 'nowhere.example'");
+	expect_error("conf/ozgmon.yaml", 4, 7, "missing required key 'hosts'");
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -1311,6 +1660,22 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_error_format);
 	tcase_add_test(tc, test_errors_appended);
 	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("probe depth");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_probe_depth_values);
+	tcase_add_loop_test(tc, test_probe_depth_errors, 0,
+			    (int)(sizeof probe_err_cases / sizeof probe_err_cases[0]));
+	tcase_add_test(tc, test_retries_and_global_limit_errors);
+	tcase_add_test(tc, test_usage_values);
+	tcase_add_loop_test(tc, test_usage_errors, 0,
+			    (int)(sizeof usage_err_cases / sizeof usage_err_cases[0]));
+	tcase_add_test(tc, test_usage_section_errors);
+	tcase_add_test(tc, test_maint_values);
+	tcase_add_loop_test(tc, test_maint_errors, 0,
+			    (int)(sizeof maint_err_cases / sizeof maint_err_cases[0]));
+	tcase_add_test(tc, test_maint_host_errors);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("real");

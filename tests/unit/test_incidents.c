@@ -15,6 +15,7 @@ static char dir[64];
 static struct cfg_dienst dienste[2];
 static struct cfg cfg;
 static struct state_pub pub;
+static unsigned b_fails;	/* target b's failures in a row */
 
 static void setup(void)
 {
@@ -27,6 +28,7 @@ static void setup(void)
 	cfg.dienste = dienste;
 	cfg.n_dienste = 2;
 	state_pub_init(&pub);
+	b_fails = 0;
 }
 
 static void teardown(void)
@@ -37,15 +39,20 @@ static void teardown(void)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
-/* Publishes: target b's probe number `probes` ended at `ms` with `ok`; a is always fine. */
+/*
+ * Publishes: target b's probe number `probes` ended at `ms` with `ok`; b
+ * counts as down from its second failure in a row (retries: 2); a is fine.
+ */
 static void publish(uint64_t probes, int64_t ms, bool ok)
 {
+	b_fails = ok ? 0 : b_fails + 1;
 	struct snapshot *s = snapshot_new(&cfg);
 	ck_assert_ptr_nonnull(s);
 	s->t[0] = (struct target_state){ .probed = true, .success = true, .probes = probes,
 					 .last_ms = ms };
 	s->t[1] = (struct target_state){ .probed = true, .success = ok, .probes = probes,
-					 .last_ms = ms, .result = ok ? PROBE_SUCCESS : PROBE_TIMEOUT };
+					 .last_ms = ms, .result = ok ? PROBE_SUCCESS : PROBE_TIMEOUT,
+					 .consecutive_failures = b_fails, .down = b_fails >= 2 };
 	state_publish(&pub, s);
 }
 
@@ -80,7 +87,7 @@ static int count_lines(const char *needle)
 START_TEST(open_close_restart_reconcile)
 {
 	char err[256], path[128];
-	struct incidents *in = incidents_start(&cfg, &pub, dir, 2, err, sizeof err);
+	struct incidents *in = incidents_start(&cfg, &pub, dir, err, sizeof err);
 	struct incident_stats st;
 	uint64_t errors = 0;
 	const int64_t t0 = 1790000000000;
@@ -89,7 +96,7 @@ START_TEST(open_close_restart_reconcile)
 	ck_assert_msg(in != NULL, "%s", err);
 	publish(1, t0, false);
 	incidents_poll(in);
-	ck_assert(!stats_of(in, 1, NULL).open);		/* one failure: below the threshold */
+	ck_assert(!stats_of(in, 1, NULL).open);		/* one failure: not down yet */
 	publish(2, t0 + 60000, false);
 	incidents_poll(in);
 	st = stats_of(in, 1, NULL);
@@ -122,8 +129,11 @@ START_TEST(open_close_restart_reconcile)
 	fputs("{\"event\":\"open\",\"id\":9,\"dien\n", f);
 	fclose(f);
 
-	/* Restart: the totals come back from the journal, the open one stays open... */
-	in = incidents_start(&cfg, &pub, dir, 2, err, sizeof err);
+	/* Restart (a new process has no snapshot yet): the totals come back from the
+	 * journal, the open one stays open... */
+	state_pub_destroy(&pub);
+	state_pub_init(&pub);
+	in = incidents_start(&cfg, &pub, dir, err, sizeof err);
 	ck_assert_msg(in != NULL, "%s", err);
 	st = stats_of(in, 1, &errors);
 	ck_assert_uint_eq(errors, 1);
@@ -150,7 +160,7 @@ END_TEST
 START_TEST(unwritable_data_dir)
 {
 	char err[256];
-	struct incidents *in = incidents_start(&cfg, &pub, "/proc/no/such/dir", 1, err, sizeof err);
+	struct incidents *in = incidents_start(&cfg, &pub, "/proc/no/such/dir", err, sizeof err);
 	ck_assert_ptr_null(in);
 	ck_assert_ptr_nonnull(strstr(err, "incidents.jsonl"));
 }

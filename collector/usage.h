@@ -1,0 +1,36 @@
+/*
+ * usage.h - reading usage figures out of a portal's JSON statistics.
+ *
+ * A document is parsed with jansson after a pre-scan that bounds its nesting
+ * depth (USAGE_MAX_DEPTH) before any tree is built; its size is bounded by
+ * the transfer (the probe's body limit).  Each configured metric names a
+ * JSON Pointer (RFC 6901) whose value must be a number, a boolean (1/0) or a
+ * string of the metric's map.  A "*" segment expands over every member of an
+ * object or element of an array; the member name (or the index) becomes the
+ * label value.  Anything else (not JSON, a missing member, a value of
+ * another kind, too many values) fails the whole document with one message
+ * naming the pointer: no partial result is ever presented.
+ */
+#ifndef OZG_USAGE_H
+#define OZG_USAGE_H
+
+#include <stddef.h>
+
+#include "collector/state.h"
+#include "config/config.h"
+
+#define USAGE_MAX_DEPTH 64	/* nested arrays/objects in a document */
+#define USAGE_MAX_VALUES 1000	/* values of one document, over all metrics */
+
+/*
+ * The values of u's metrics in body[0..len): a new result (one reference,
+ * ok true) stamped with now_ms, or NULL with the reason in err (also NULL
+ * when out of memory, err says so).
+ */
+struct usage_result *usage_extract(const struct cfg_usage *u, const char *body, size_t len,
+				   int64_t now_ms, char *err, size_t errsz);
+
+/* A failed fetch: no values, the reason, and the time of the last success. */
+struct usage_result *usage_failed(const char *why, int64_t now_ms, int64_t last_ok_ms);
+
+#endif
