@@ -36,6 +36,13 @@ int collector_start(struct collector *c, char *err, size_t errsz);
 /* Stops the thread (running transfers are abandoned) and publishes a last snapshot. */
 void collector_stop(struct collector *c);
 void collector_free(struct collector *c);	/* NULL-safe; stops first */
+/*
+ * Carries state over a configuration reload: every target of c whose id and
+ * URL are unchanged in `old` (a snapshot of the previous collector, borrowed)
+ * starts with its previous state, and the result counters continue.  Call
+ * between collector_new() and collector_start().
+ */
+void collector_adopt(struct collector *c, const struct snapshot *old);
 
 /*
  * The result of one transfer, from curl's code, the HTTP status (0 if none),

@@ -3,6 +3,7 @@
  *
  * Threads: the collector (curl multi event loop), the store (librrd writer),
  * the HTTP server's pool; this main thread only waits for signals.
+ * SIGHUP (and POST /-/reload) reloads the configuration (d_reload).
  * Stop order on SIGINT/SIGTERM: HTTP (no new readers), collector (no new
  * samples), store (writes what is queued), then memory.
  */
@@ -34,6 +35,7 @@ static void usage(FILE *f)
 		"  -l, --listen HOST:PORT   override global.listen\n"
 		"  -d, --data-dir DIR       override global.data_dir\n"
 		"      --log-level LEVEL    debug, info, warn or error (overrides global.log_level)\n"
+
 		"  -V, --version            print the version and exit\n"
 		"  -h, --help               this text\n");
 }
@@ -53,6 +55,162 @@ static struct cfg *load_config(const char *path)
 		fprintf(stderr, "%s: %zu error%s\n", path, errs.n, errs.n == 1 ? "" : "s");
 	cfg_errors_free(&errs);
 	return c;
+}
+
+/* ---- the running pipeline and its reload ---------------------------------- */
+
+/*
+ * What runs: one configuration, its store and collector.  `reload_lock`
+ * serialises reloads (SIGHUP in the main thread, POST /-/reload in an HTTP
+ * thread); `lock` guards the fields read by HTTP threads (store, base,
+ * reload status) and is held only to read or swap them.
+ */
+struct daemon {
+	pthread_mutex_t reload_lock;
+	pthread_mutex_t lock;
+	const char *config_path;
+	char *data_dir;			/* fixed at start; owned */
+	struct state_pub pub;
+	struct state_cfg *cfg;		/* the daemon's reference */
+	struct store *store;
+	struct collector *coll;
+	struct store_stats base;	/* counters of stores replaced by reloads */
+	bool reload_ok;
+	double reload_success_s;
+};
+
+static bool d_store_stats(void *ctx, struct store_stats *out)
+{
+	struct daemon *d = ctx;
+
+	pthread_mutex_lock(&d->lock);
+	if (!d->store) {
+		pthread_mutex_unlock(&d->lock);
+		return false;
+	}
+	store_get_stats(d->store, out);
+	out->updates += d->base.updates;
+	out->errors += d->base.errors;
+	out->dropped += d->base.dropped;
+	out->stale += d->base.stale;
+	out->created += d->base.created;
+	pthread_mutex_unlock(&d->lock);
+	return true;
+}
+
+static void d_reload_status(void *ctx, bool *ok, double *success_s)
+{
+	struct daemon *d = ctx;
+
+	pthread_mutex_lock(&d->lock);
+	*ok = d->reload_ok;
+	*success_s = d->reload_success_s;
+	pthread_mutex_unlock(&d->lock);
+}
+
+static void reload_failed(struct daemon *d)
+{
+	pthread_mutex_lock(&d->lock);
+	d->reload_ok = false;
+	pthread_mutex_unlock(&d->lock);
+}
+
+/*
+ * Reloads d->config_path.  An invalid file (every error is logged) or a
+ * failure to build the new pipeline leaves the running one untouched and
+ * sets the reload status to failed.  Otherwise: the old collector stops
+ * (publishing its last snapshot), the old store writes what is queued, the
+ * new collector adopts the state of unchanged targets, and the new pipeline
+ * starts.  RRD files are per target id, so unchanged targets continue theirs.
+ */
+static int d_reload(void *ctx, char *err, size_t errsz)
+{
+	struct daemon *d = ctx;
+	struct cfg_errors errs = { 0 };
+	struct cfg *nc;
+	struct state_cfg *nref = NULL, *oref;
+	struct store *ns = NULL, *os;
+	struct collector *ncoll = NULL, *ocoll;
+	struct snapshot *last;
+	struct store_stats st;
+	char why[512];
+
+	pthread_mutex_lock(&d->reload_lock);
+	log_info("reloading %s", d->config_path);
+	nc = cfg_load(d->config_path, &errs);
+	for (size_t i = 0; i < errs.n; i++) {
+		char line[1024];
+		cfg_error_format(&errs.v[i], line, sizeof line);
+		log_error("reload: %s", line);
+	}
+	if (!nc) {
+		snprintf(err, errsz, "%s: %zu error%s; the running configuration stays",
+			 d->config_path, errs.n, errs.n == 1 ? "" : "s");
+		cfg_errors_free(&errs);
+		goto fail;
+	}
+	cfg_errors_free(&errs);
+	nref = state_cfg_new(nc);
+	if (!nref) {
+		cfg_free(nc);
+		snprintf(err, errsz, "out of memory");
+		goto fail;
+	}
+	if (strcmp(nc->global.data_dir, d->cfg->cfg->global.data_dir) != 0 ||
+	    strcmp(nc->global.listen, d->cfg->cfg->global.listen) != 0)
+		log_warn("reload: global.listen and global.data_dir take effect at the next start");
+	ns = store_new(nc, d->data_dir, STORE_QUEUE, why, sizeof why);
+	if (!ns) {
+		snprintf(err, errsz, "store: %s", why);
+		goto fail;
+	}
+	ncoll = collector_new(nc, ns, &d->pub, why, sizeof why);
+	if (!ncoll) {
+		snprintf(err, errsz, "collector: %s", why);
+		goto fail;
+	}
+
+	/* Point of no return: stop the old pipeline, hand its state over. */
+	ocoll = d->coll;
+	os = d->store;
+	oref = d->cfg;
+	collector_stop(ocoll);
+	store_stop(os);
+	last = state_acquire(&d->pub);
+	collector_adopt(ncoll, last);
+	snapshot_release(last);
+	state_pub_set_cfg(&d->pub, nref);
+	if (store_start(ns, why, sizeof why) != 0)
+		log_error("reload: store: %s", why);
+	if (collector_start(ncoll, why, sizeof why) != 0)
+		log_error("reload: collector: %s", why);
+	store_get_stats(os, &st);
+	pthread_mutex_lock(&d->lock);
+	d->base.updates += st.updates;
+	d->base.errors += st.errors;
+	d->base.dropped += st.dropped;
+	d->base.stale += st.stale;
+	d->base.created += st.created;
+	d->store = ns;
+	d->coll = ncoll;
+	d->cfg = nref;
+	d->reload_ok = true;
+	d->reload_success_s = (double)state_wall_ms() / 1000.0;
+	pthread_mutex_unlock(&d->lock);
+	collector_free(ocoll);
+	store_free(os);
+	state_cfg_release(oref);	/* freed when the last snapshot naming it goes */
+	log_info("reloaded %s: %zu targets", d->config_path, nc->n_dienste);
+	pthread_mutex_unlock(&d->reload_lock);
+	return 0;
+fail:
+	collector_free(ncoll);
+	store_free(ns);
+	state_cfg_release(nref);
+	reload_failed(d);
+	log_error("reload: %s", err);
+	pthread_mutex_unlock(&d->reload_lock);
+	return -1;
 }
 
 static int check_config(const char *path)
@@ -84,13 +242,11 @@ int main(int argc, char **argv)
 	const char *log_level = NULL;
 	enum log_level lvl = LOG_LVL_INFO;
 	struct cfg *cfg = NULL;
-	struct store *store = NULL;
-	struct collector *coll = NULL;
 	struct http_server *http = NULL;
-	struct state_pub pub;
-	struct http_deps deps;
+	struct daemon d = { 0 };
+	struct http_deps deps = { 0 };
 	sigset_t sigs;
-	char err[512];
+	char err[1024];
 	int opt, rc = 1;
 
 	while ((opt = getopt_long(argc, argv, "c:t:l:d:Vh", longopts, NULL)) != -1) {
@@ -121,10 +277,21 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_init("ozgmond", lvl);
+	d.config_path = config_path;
+	d.data_dir = strdup(data_dir ? data_dir : cfg->global.data_dir);
+	d.cfg = state_cfg_new(cfg);
+	if (!d.data_dir || !d.cfg) {
+		fprintf(stderr, "ozgmond: out of memory\n");
+		free(d.data_dir);
+		cfg_free(cfg);
+		return 1;
+	}
 	if (!listen)
 		listen = cfg->global.listen;
-	if (!data_dir)
-		data_dir = cfg->global.data_dir;
+	pthread_mutex_init(&d.reload_lock, NULL);
+	pthread_mutex_init(&d.lock, NULL);
+	d.reload_ok = true;
+	d.reload_success_s = (double)state_wall_ms() / 1000.0;
 
 	/* Signals are taken synchronously by this thread; every other thread blocks them. */
 	signal(SIGPIPE, SIG_IGN);
@@ -136,44 +303,46 @@ int main(int argc, char **argv)
 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_error("curl_global_init failed");
-		cfg_free(cfg);
-		return 1;
+		goto cleanup;
 	}
-	state_pub_init(&pub);
+	state_pub_init(&d.pub);
+	state_pub_set_cfg(&d.pub, d.cfg);
 
-	store = store_new(cfg, data_dir, STORE_QUEUE, err, sizeof err);
-	if (!store || store_start(store, err, sizeof err) != 0) {
+	d.store = store_new(cfg, d.data_dir, STORE_QUEUE, err, sizeof err);
+	if (!d.store || store_start(d.store, err, sizeof err) != 0) {
 		log_error("store: %s", err);
 		goto out;
 	}
-	coll = collector_new(cfg, store, &pub, err, sizeof err);
-	if (!coll) {
+	d.coll = collector_new(cfg, d.store, &d.pub, err, sizeof err);
+	if (!d.coll) {
 		log_error("collector: %s", err);
 		goto out;
 	}
-	deps.pub = &pub;
-	deps.store = store;
-	deps.language = cfg->global.language;
+	deps.pub = &d.pub;
+	deps.data_dir = d.data_dir;
 	deps.start_time_s = (double)state_wall_ms() / 1000.0;
+	deps.ctx = &d;
+	deps.store_stats = d_store_stats;
+	deps.reload_status = d_reload_status;
+	deps.reload = d_reload;
 	http = http_start(listen, &deps, err, sizeof err);
 	if (!http) {
 		log_error("http: %s", err);
 		goto out;
 	}
-	if (collector_start(coll, err, sizeof err) != 0) {
+	if (collector_start(d.coll, err, sizeof err) != 0) {
 		log_error("collector: %s", err);
 		goto out;
 	}
 	log_info("ozgmond %s: %zu targets from %s; data in %s; listening on http://%s/",
-		 OZGMON_VERSION, cfg->n_dienste, config_path, data_dir, listen);
+		 OZGMON_VERSION, cfg->n_dienste, config_path, d.data_dir, listen);
 
 	for (;;) {
 		int sig = 0;
 		if (sigwait(&sigs, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			log_warn("SIGHUP: this version does not reload its configuration; "
-				 "restart ozgmond to apply changes");
+			d_reload(&d, err, sizeof err);	/* logs its own outcome */
 			continue;
 		}
 		log_info("signal %d: stopping", sig);
@@ -181,20 +350,24 @@ int main(int argc, char **argv)
 	}
 	rc = 0;
 out:
-	http_stop(http);
-	collector_stop(coll);
-	if (store) {
+	http_stop(http);	/* waits for a reload running in an HTTP thread */
+	collector_stop(d.coll);
+	if (d.store) {
 		struct store_stats st;
-		store_stop(store);
-		store_get_stats(store, &st);
+		store_stop(d.store);
+		store_get_stats(d.store, &st);
 		log_info("store: %llu updates written, %llu dropped, %llu stale, %llu errors",
 			 (unsigned long long)st.updates, (unsigned long long)st.dropped,
 			 (unsigned long long)st.stale, (unsigned long long)st.errors);
 	}
-	collector_free(coll);
-	store_free(store);
-	state_pub_destroy(&pub);
-	cfg_free(cfg);
+	collector_free(d.coll);
+	store_free(d.store);
+	state_pub_destroy(&d.pub);
 	curl_global_cleanup();
+cleanup:
+	state_cfg_release(d.cfg);
+	free(d.data_dir);
+	pthread_mutex_destroy(&d.lock);
+	pthread_mutex_destroy(&d.reload_lock);
 	return rc;
 }

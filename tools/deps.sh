@@ -7,7 +7,7 @@ set -eu
 
 BUILD_PKGS="gcc make pkg-config libcurl4-openssl-dev librrd-dev libmicrohttpd-dev libjansson-dev libyaml-dev zlib1g-dev"
 RUN_PKGS="rrdtool curl"
-TEST_PKGS="check procps"
+TEST_PKGS="check procps prometheus"
 
 case "${1:-all}" in
 	build) want="$BUILD_PKGS $RUN_PKGS" ;;

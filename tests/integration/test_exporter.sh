@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# test_exporter.sh - the HTTP surface of ozgmond, end to end, on loopback.
+#
+# 1. The full demo (647 targets against ozgmon-sim): /-/ready turns from 503
+#    to 200, `promtool check metrics` finds nothing, 404/405/HEAD, gzip,
+#    OpenMetrics negotiation, path canonicalisation, security headers,
+#    reload (POST /-/reload and SIGHUP) with a broken file and with a
+#    changed one.
+set -u
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+BIN_DIR=${BIN_DIR:-bin}
+. tests/integration/lib.sh
+
+WORK=$(mktemp -d /tmp/ozgmon-exp.XXXXXX)
+PIDS=()
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+ports=()
+for _ in 1 2 3 4; do
+	p=$(free_port) || { echo "no free port"; exit 1; }
+	while [[ " ${ports[*]} " == *" $p "* ]]; do p=$(free_port); done
+	ports+=("$p")
+done
+SIM_PORT=${ports[0]} D_PORT=${ports[1]} T_PORT=${ports[2]} P_PORT=${ports[3]}
+SIM="http://127.0.0.1:$SIM_PORT"
+D="http://127.0.0.1:$D_PORT"
+code() { curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@"; }
+header() { # header NAME curl-args...: the value of response header NAME
+	local n=$1; shift
+	curl -s -D - -o /dev/null --max-time 10 "$@" | tr -d '\r' |
+		awk -v n="$n" 'BEGIN { IGNORECASE = 1 } index(tolower($0), tolower(n) ":") == 1 { sub(/^[^:]*: */, ""); print; exit }'
+}
+
+echo "== the full demo"
+"$BIN_DIR/ozgmon-sim" --listen "127.0.0.1:$SIM_PORT" --profile config/demo-sim.profile \
+	>"$WORK/sim.log" 2>&1 &
+PIDS+=($!)
+check "simulator answers" wait_for 10 http_get -o /dev/null "$SIM/_sim/health"
+sed -e "s/::127\.0\.0\.1:18080/::127.0.0.1:$SIM_PORT/" -e "s#\.\./data/registers/#$ROOT/data/registers/#" \
+	-e "s#^  listen: .*#  listen: \"127.0.0.1:$D_PORT\"#" -e "s#^  data_dir: .*#  data_dir: $WORK/data#" \
+	-e "s#^  interval: .*#  interval: 10s#" -e "s#^  timeout: .*#  timeout: 3s#" \
+	config/demo.yml > "$WORK/demo.yml"
+"$BIN_DIR/ozgmond" --config "$WORK/demo.yml" >"$WORK/d.log" 2>&1 &
+D_PID=$!
+PIDS+=($D_PID)
+check "daemon healthy" wait_for 10 http_get -o /dev/null "$D/-/healthy"
+ready_code=$(code "$D/-/ready")
+check "/-/ready is 503 before the first round ($ready_code)" [ "$ready_code" = 503 ]
+check "/-/ready turns 200 after the first round" wait_for 60 http_get -f -o /dev/null "$D/-/ready"
+
+echo "== /metrics"
+http_get "$D/metrics" > "$WORK/metrics.txt"
+lint=$(promtool check metrics < "$WORK/metrics.txt" 2>&1); rc=$?
+check "promtool check metrics: no findings (rc=$rc: $lint)" [ "$rc" = 0 -a -z "$lint" ]
+check "647 targets" grep -q '^ozgmon_targets 647$' "$WORK/metrics.txt"
+for m in ozgmon_build_info ozgmon_config_last_reload_successful \
+	ozgmon_config_last_reload_success_timestamp_seconds process_cpu_seconds_total \
+	process_resident_memory_bytes process_virtual_memory_bytes process_open_fds \
+	process_max_fds process_start_time_seconds; do
+	check "has $m" grep -q "^$m[{ ]" "$WORK/metrics.txt"
+done
+check "text content type" [ "$(header content-type "$D/metrics")" = "text/plain; version=0.0.4; charset=utf-8" ]
+om_ct=$(header content-type -H 'Accept: application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5' "$D/metrics")
+check "OpenMetrics negotiated ($om_ct)" [ "$om_ct" = "application/openmetrics-text; version=1.0.0; charset=utf-8" ]
+http_get -H 'Accept: application/openmetrics-text; version=1.0.0' "$D/metrics" > "$WORK/om.txt"
+check "OpenMetrics ends with # EOF" [ "$(tail -n 1 "$WORK/om.txt")" = "# EOF" ]
+check "OpenMetrics counter family without _total" grep -q '^# TYPE ozg_probes counter$' "$WORK/om.txt"
+check "OpenMetrics unit metadata" grep -q '^# UNIT ozg_probe_duration_seconds seconds$' "$WORK/om.txt"
+check "text preferred by q-value" [ "$(header content-type -H 'Accept: text/plain;q=0.9,application/openmetrics-text;q=0.1' "$D/metrics")" = "text/plain; version=0.0.4; charset=utf-8" ]
+check "gzip: Content-Encoding" [ "$(header content-encoding -H 'Accept-Encoding: gzip' "$D/metrics")" = gzip ]
+curl -s --max-time 10 -H 'Accept-Encoding: gzip' "$D/metrics" -o "$WORK/metrics.gz"
+check "gzip body decompresses to the exposition" sh -c "gzip -dc '$WORK/metrics.gz' | grep -q '^ozgmon_targets 647$'"
+gz=$(stat -c %s "$WORK/metrics.gz"); plain=$(stat -c %s "$WORK/metrics.txt")
+check "gzip is smaller ($gz < $plain / 4)" [ "$gz" -lt $((plain / 4)) ]
+check "no gzip when q=0" [ -z "$(header content-encoding -H 'Accept-Encoding: gzip;q=0, identity' "$D/metrics")" ]
+check "Vary names Accept and Accept-Encoding" [ "$(header vary "$D/metrics")" = "Accept, Accept-Encoding" ]
+
+echo "== HTTP hygiene"
+check "HEAD /metrics is 200" [ "$(code -I "$D/metrics")" = 200 ]
+check "HEAD has no body" [ -z "$(curl -s --max-time 5 -I "$D/metrics" | tr -d '\r' | sed '1,/^$/d')" ]
+check "unknown path is 404" [ "$(code "$D/nope")" = 404 ]
+check "POST /metrics is 405" [ "$(code -X POST "$D/metrics")" = 405 ]
+check "405 names Allow: GET, HEAD" [ "$(header allow -X DELETE "$D/")" = "GET, HEAD" ]
+check "GET /-/reload is 405 with Allow: POST" [ "$(header allow "$D/-/reload")" = POST ]
+for p in '/a/../metrics' '/a/%2e%2e/metrics' '/a/%2E%2e/metrics' '/api%2fv1/targets' '/metrics%00' \
+	'/%zz' '/a%5c..%5cmetrics'; do
+	check "path $p is 400" [ "$(code --path-as-is "$D$p")" = 400 ]
+done
+check "path //metrics is 404" [ "$(code --path-as-is "$D//metrics")" = 404 ]
+check "percent-encoded letters are decoded (/%6detrics)" [ "$(code --path-as-is "$D/%6detrics")" = 200 ]
+long=$(printf '/%03000d' 0)
+check "over-long URI is refused (414 or 431)" grep -qE '^(414|431)$' <<<"$(code "$D$long")"
+check "huge header is refused (431)" [ "$(code -H "X-Big: $(printf '%040000d' 0)" "$D/metrics")" = 431 ]
+check "HTML has a Content-Security-Policy" grep -q "default-src 'none'" <<<"$(header content-security-policy "$D/")"
+check "HTML: X-Frame-Options DENY" [ "$(header x-frame-options "$D/")" = DENY ]
+check "HTML: Referrer-Policy" [ "$(header referrer-policy "$D/")" = no-referrer ]
+check "nosniff everywhere" [ "$(header x-content-type-options "$D/metrics")" = nosniff ]
+check "Cache-Control no-store" [ "$(header cache-control "$D/metrics")" = no-store ]
+# A client that stops sending mid-request is dropped by the idle timeout (10 s).
+exec 5<>"/dev/tcp/127.0.0.1/$D_PORT"
+printf 'GET /metrics HTTP/1.1\r\nHost: x\r\n' >&5
+t0=$SECONDS
+timeout 30 cat <&5 >/dev/null
+t=$((SECONDS - t0))
+exec 5<&- 5>&-
+check "a stalled client is dropped within the timeout ($t s)" [ "$t" -ge 5 -a "$t" -le 25 ]
+
+echo "== reload"
+probes_before=$(metric 'ozg_probes_total{result="success"}' "$D")
+kfz_before=$(metric 'ozg_probe_last_timestamp_seconds{dienst="k16051-kfz"}' "$D")
+cp "$WORK/demo.yml" "$WORK/demo.good"
+printf 'global:\n  intervall: 5s\n' >> "$WORK/demo.yml"
+check "POST /-/reload with a broken file: 500" [ "$(code -X POST "$D/-/reload")" = 500 ]
+check "reload status 0" metric_is ozgmon_config_last_reload_successful "$D" 0
+check "the error is logged with its place" grep -q "reload: $WORK/demo.yml:[0-9]*:[0-9]*: " "$WORK/d.log"
+check "still serving 647 targets" metric_is ozgmon_targets "$D" 647
+kill -HUP "$D_PID"
+check "SIGHUP with a broken file: logged" wait_for 10 sh -c "[ \$(grep -c 'the running configuration stays' '$WORK/d.log') -ge 2 ]"
+check "reload status still 0" metric_is ozgmon_config_last_reload_successful "$D" 0
+# A changed file: one more target.
+cp "$WORK/demo.good" "$WORK/demo.yml"
+sed -i "s#^onlinedienste:#onlinedienste:\n  - { id: neu-dienst, url: \"http://service.erfurt.de/neu\" }#" "$WORK/demo.yml"
+kill -HUP "$D_PID"
+check "SIGHUP with a good file: status 1" wait_for 10 metric_is ozgmon_config_last_reload_successful "$D" 1
+check "648 targets after reload" metric_is ozgmon_targets "$D" 648
+probes_after=$(metric 'ozg_probes_total{result="success"}' "$D")
+check "counters continue over the reload ($probes_before <= $probes_after)" [ "${probes_after%.*}" -ge "${probes_before%.*}" ]
+kfz_after=$(metric 'ozg_probe_last_timestamp_seconds{dienst="k16051-kfz"}' "$D")
+check "an unchanged target keeps its state at once ($kfz_before -> $kfz_after)" \
+	awk -v a="$kfz_before" -v b="$kfz_after" 'BEGIN { exit !(a > 0 && b >= a) }' 
+check "the new target gets probed" wait_for 30 sh -c "curl -s '$D/metrics' | grep -q '^ozg_probe_success{dienst=\"neu-dienst\"}'"
+check "POST /-/reload with a good file: 200" [ "$(code -X POST "$D/-/reload")" = 200 ]
+check "still ready" [ "$(code "$D/-/ready")" = 200 ]
+kill -TERM "$D_PID"; wait "$D_PID"; rc=$?
+check "SIGTERM after reloads: exit 0" [ "$rc" = 0 ]
+
+if [ "$FAIL" -ne 0 ]; then
+	echo "--- daemon log (last 30 lines)"; tail -30 "$WORK/d.log"
+	[ -f "$WORK/t.log" ] && { echo "--- TLS daemon log"; tail -15 "$WORK/t.log"; }
+	[ -f "$WORK/prom.log" ] && { echo "--- prometheus log"; tail -15 "$WORK/prom.log"; }
+fi
+echo "exporter: $PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]
