@@ -14,6 +14,7 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "dashboards/status_page.h"
+#include "exporter/api.h"
 #include "exporter/prom.h"
 
 #define HTTP_RENDER_LIMIT (512u * 1024u * 1024u)
@@ -338,6 +339,29 @@ static enum MHD_Result serve_metrics(struct http_server *h, struct MHD_Connectio
 
 /* ---- routing ------------------------------------------------------------- */
 
+static const char *api_arg(void *actx, const char *name)
+{
+	return MHD_lookup_connection_value(actx, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static enum MHD_Result serve_api(struct http_server *h, struct MHD_Connection *conn,
+				 const char *path)
+{
+	struct api_req rq = { .path = path, .arg = api_arg, .actx = conn,
+			      .data_dir = h->deps.data_dir, .now = time(NULL) };
+	const char *ctype = "application/json";
+	struct snapshot *s;
+	struct buf b;
+	unsigned status;
+
+	buf_init(&b, HTTP_RENDER_LIMIT);
+	s = state_acquire(h->deps.pub);
+	rq.s = s;
+	status = api_handle(&rq, &b, &ctype);
+	snapshot_release(s);
+	return send_buf(conn, status, ctype, &b, NULL, NULL);
+}
+
 static enum MHD_Result serve_reload(struct http_server *h, struct MHD_Connection *conn)
 {
 	char err[1024], msg[1100];
@@ -406,6 +430,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (strcmp(path, "/metrics") == 0)
 		return serve_metrics(h, conn);
+	if (strncmp(path, "/api/v1/", 8) == 0)
+		return serve_api(h, conn, path + 8);
 	if (strcmp(path, "/") == 0 || strcmp(path, "/index.html") == 0) {
 		buf_init(&b, HTTP_RENDER_LIMIT);
 		s = state_acquire(h->deps.pub);

@@ -7,6 +7,7 @@
  *   GET  /-/ready      200 once a configuration is loaded and every target was
  *                      probed once, 503 before
  *   POST /-/reload     reloads the configuration (deps.reload); 200 or 500
+ *   GET  /api/v1/...   JSON and CSV (exporter/api.h, docs/api.md)
  *   GET  /             the status page (dashboards/status_page.h)
  *
  * GET and HEAD only elsewhere (405 with Allow), 404 for unknown paths.

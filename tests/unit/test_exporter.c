@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "collector/collector.h"
+#include "exporter/api.h"
 #include "exporter/http.h"
 #include "exporter/prom.h"
 
@@ -373,6 +374,155 @@ START_TEST(path_canonicalisation)
 }
 END_TEST
 
+/* ---- API ------------------------------------------------------------------ */
+
+struct args { const char *k[4], *v[4]; };
+
+static const char *get_arg(void *actx, const char *name)
+{
+	struct args *a = actx;
+	for (int i = 0; i < 4 && a->k[i]; i++)
+		if (strcmp(a->k[i], name) == 0)
+			return a->v[i];
+	return NULL;
+}
+
+static unsigned api(const struct snapshot *s, const char *path, struct args *a, struct buf *b,
+		    const char **ctype)
+{
+	static struct args none;
+	struct api_req rq = { .path = path, .arg = get_arg, .actx = a ? a : &none, .s = s,
+			      .data_dir = "/nonexistent-ozgmon", .now = 1795000000 };
+	buf_init(b, 1 << 20);
+	return api_handle(&rq, b, ctype);
+}
+
+START_TEST(api_targets)
+{
+	struct snapshot *s = hostile_snapshot();
+	const char *ct;
+	struct buf b;
+
+	ck_assert_uint_eq(api(s, "targets", NULL, &b, &ct), 200);
+	ck_assert_str_eq(ct, "application/json");
+	ck_assert_ptr_nonnull(strstr(b.data, "\"generated_at\": \"2026-11-18T11:06:41Z\""));
+	ck_assert_ptr_nonnull(strstr(b.data, "\"name\": \"Kfz \\\"Zulassung\\\"\\nneu\""));
+	ck_assert_ptr_nonnull(strstr(b.data, "\"provider\": \"Mühlhausen/Thüringen\""));
+	ck_assert_ptr_nonnull(strstr(b.data, "\"last_probe_at\": \"2026-11-18T11:06:40Z\""));
+	ck_assert_ptr_nonnull(strstr(b.data, "\"state\": \"pending\""));
+	/* Credentials, path and query of a URL never leave: the host only. */
+	ck_assert_ptr_nonnull(strstr(b.data, "\"host\": \"kfz.example.de:8443\""));
+	ck_assert_ptr_null(strstr(b.data, "token"));
+	ck_assert_ptr_null(strstr(b.data, "pw@"));
+	buf_free(&b);
+
+	s->t[1] = (struct target_state){ .probed = true, .result = PROBE_TIMEOUT, .last_ms = 1 };
+	ck_assert_uint_eq(api(s, "targets/v1606-wohnsitz", NULL, &b, &ct), 200);
+	ck_assert_ptr_nonnull(strstr(b.data, "\"failure_reason\": \"timeout\""));
+	ck_assert_ptr_nonnull(strstr(b.data, "\"state\": \"down\""));
+	buf_free(&b);
+
+	ck_assert_uint_eq(api(s, "targets/nope", NULL, &b, &ct), 404);
+	ck_assert_str_eq(ct, "application/json");
+	ck_assert_ptr_nonnull(strstr(b.data, "\"status\": 404"));
+	ck_assert_ptr_nonnull(strstr(b.data, "unknown target 'nope'"));
+	buf_free(&b);
+	ck_assert_uint_eq(api(s, "nothing", NULL, &b, &ct), 404);
+	buf_free(&b);
+	ck_assert_uint_eq(api(s, "targets/a/b/c", NULL, &b, &ct), 404);
+	buf_free(&b);
+	ck_assert_uint_eq(api(NULL, "targets", NULL, &b, &ct), 503);
+	buf_free(&b);
+	snapshot_release(s);
+}
+END_TEST
+
+START_TEST(api_csv)
+{
+	struct snapshot *s = hostile_snapshot();
+	const char *ct;
+	struct buf b;
+
+	dienste[1].name = (char *)(uintptr_t)"=HYPERLINK(\"http://x\",\"a, b\")";
+	dienste[1].provider = (char *)(uintptr_t)"@SUM(1)";
+	ck_assert_uint_eq(api(s, "targets.csv", NULL, &b, &ct), 200);
+	ck_assert_str_eq(ct, "text/csv; charset=utf-8; header=present");
+	ck_assert_ptr_nonnull(strstr(b.data, "id,name,provider,host,efa,state,failure_reason,probed,"));
+	ck_assert_ptr_nonnull(strstr(b.data, "\r\nk16064-kfz,\"Kfz \"\"Zulassung\"\"\nneu\","
+					     "Mühlhausen/Thüringen,kfz.example.de:8443,false,up,,true,"
+					     "true,success,0.125,200,2026-11-18T11:06:40Z,0,0\r\n"));
+	ck_assert_ptr_nonnull(strstr(b.data, "\r\nv1606-wohnsitz,\"'=HYPERLINK(\"\"http://x\"\",\"\"a, b\"\")\","
+					     "\"'@SUM(1)\",b.example.de,true,pending,,false,false,,,,,0,0\r\n"));
+	buf_free(&b);
+	snapshot_release(s);
+}
+END_TEST
+
+START_TEST(api_history_params)
+{
+	struct snapshot *s = hostile_snapshot();
+	struct args bad_from = { { "from" }, { "yesterday" } };
+	struct args bad_order = { { "from", "to" }, { "2026-01-02T00:00:00Z", "2026-01-01T00:00:00Z" } };
+	struct args bad_res = { { "resolution" }, { "-5" } };
+	struct args bad_cf = { { "cf" }, { "LAST" } };
+	struct args too_long = { { "from", "to" }, { "0", "1795000000" } };
+	struct args ok = { { "from", "to", "resolution" }, { "2026-01-01T00:00:00Z", "1767229200", "5m" } };
+	const char *ct;
+	struct buf b;
+
+	ck_assert_uint_eq(api(s, "targets/k16064-kfz/history", &bad_from, &b, &ct), 400);
+	ck_assert_ptr_nonnull(strstr(b.data, "from: expected an ISO 8601 UTC time"));
+	buf_free(&b);
+	ck_assert_uint_eq(api(s, "targets/k16064-kfz/history", &bad_order, &b, &ct), 400);
+	buf_free(&b);
+	ck_assert_uint_eq(api(s, "targets/k16064-kfz/history", &bad_res, &b, &ct), 400);
+	buf_free(&b);
+	ck_assert_uint_eq(api(s, "targets/k16064-kfz/history", &bad_cf, &b, &ct), 400);
+	buf_free(&b);
+	ck_assert_uint_eq(api(s, "targets/k16064-kfz/history", &too_long, &b, &ct), 400);
+	buf_free(&b);
+	/* Valid parameters, but no RRD file: 404 naming the target. */
+	ck_assert_uint_eq(api(s, "targets/k16064-kfz/history", &ok, &b, &ct), 404);
+	ck_assert_ptr_nonnull(strstr(b.data, "no history for 'k16064-kfz'"));
+	buf_free(&b);
+	ck_assert_uint_eq(api(s, "targets/nope/history", &ok, &b, &ct), 404);
+	buf_free(&b);
+	snapshot_release(s);
+}
+END_TEST
+
+START_TEST(api_areas)
+{
+	struct snapshot *s = hostile_snapshot();
+	struct args lvl = { { "level" }, { "kreis" } };
+	struct args badlvl = { { "level" }, { "bezirk" } };
+	const char *ct;
+	struct buf b;
+
+	ck_assert_uint_eq(api(s, "areas", NULL, &b, &ct), 200);
+	ck_assert_ptr_nonnull(strstr(b.data, "\"key\": \"16\""));
+	ck_assert_ptr_nonnull(strstr(b.data, "\"name\": \"Thüringen\""));
+	ck_assert_ptr_nonnull(strstr(b.data, "\"1d\": null"));
+	buf_free(&b);
+	ck_assert_uint_eq(api(s, "areas", &lvl, &b, &ct), 200);
+	ck_assert_ptr_null(strstr(b.data, "\"key\": \"16\""));
+	buf_free(&b);
+	ck_assert_uint_eq(api(s, "areas", &badlvl, &b, &ct), 400);
+	buf_free(&b);
+	ck_assert_uint_eq(api(s, "areas/16", NULL, &b, &ct), 200);
+	buf_free(&b);
+	ck_assert_uint_eq(api(s, "areas/16999", NULL, &b, &ct), 404);
+	buf_free(&b);
+	ck_assert_uint_eq(api(s, "services/10000", NULL, &b, &ct), 404);
+	buf_free(&b);
+	ck_assert_uint_eq(api(s, "areas.csv", NULL, &b, &ct), 200);
+	ck_assert_str_eq(b.data, "key,level,name,parent,population,angebote,availability_1d,"
+				 "availability_7d\r\n16,land,Thüringen,,,0,,\r\n");
+	buf_free(&b);
+	snapshot_release(s);
+}
+END_TEST
+
 static char *write_tmp(const char *text)
 {
 	static char path[64];
@@ -489,6 +639,10 @@ static Suite *exporter_suite(void)
 	tcase_add_test(tc, openmetrics_byte_for_byte);
 	tcase_add_test(tc, accept_negotiation);
 	tcase_add_test(tc, path_canonicalisation);
+	tcase_add_test(tc, api_targets);
+	tcase_add_test(tc, api_csv);
+	tcase_add_test(tc, api_history_params);
+	tcase_add_test(tc, api_areas);
 	tcase_add_test(tc, cfg_outlives_snapshots);
 	tcase_add_test(tc, adopt_unchanged_targets);
 	tcase_set_timeout(tc, 30);
