@@ -7,6 +7,7 @@
  * Stop order on SIGINT/SIGTERM: HTTP (no new readers), collector (no new
  * samples), store (writes what is queued), then memory.
  */
+#include <crypt.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
@@ -20,6 +21,7 @@
 #include "common/log.h"
 #include "config/config.h"
 #include "exporter/http.h"
+#include "exporter/webcfg.h"
 #include "store/store.h"
 
 #define DEFAULT_CONFIG "/etc/ozgmon/ozgmon.yml"
@@ -35,7 +37,8 @@ static void usage(FILE *f)
 		"  -l, --listen HOST:PORT   override global.listen\n"
 		"  -d, --data-dir DIR       override global.data_dir\n"
 		"      --log-level LEVEL    debug, info, warn or error (overrides global.log_level)\n"
-
+		"      --web-config FILE    TLS and basic auth (exporter-toolkit format, docs/api.md)\n"
+		"      --hash-password      read a password on stdin, print its bcrypt hash\n"
 		"  -V, --version            print the version and exit\n"
 		"  -h, --help               this text\n");
 }
@@ -213,6 +216,36 @@ fail:
 	return -1;
 }
 
+/*
+ * Reads a password from stdin (one line) and prints its bcrypt hash, for
+ * basic_auth_users in a web config file.
+ */
+static int hash_password(void)
+{
+	char pw[1024], salt[64];
+	struct crypt_data *cd = calloc(1, sizeof *cd);
+	const char *h;
+	size_t n;
+
+	if (!cd || !fgets(pw, sizeof pw, stdin)) {
+		fprintf(stderr, "ozgmond: expected a password on standard input\n");
+		free(cd);
+		return 1;
+	}
+	n = strcspn(pw, "\r\n");
+	pw[n] = '\0';
+	if (!crypt_gensalt_rn("$2b$", 10, NULL, 0, salt, sizeof salt) ||
+	    !(h = crypt_r(pw, salt, cd)) || h[0] != '$') {
+		fprintf(stderr, "ozgmond: bcrypt is not available in this libcrypt\n");
+		free(cd);
+		return 1;
+	}
+	printf("%s\n", h);
+	explicit_bzero(pw, sizeof pw);
+	free(cd);
+	return 0;
+}
+
 static int check_config(const char *path)
 {
 	struct cfg *c = load_config(path);
@@ -234,14 +267,17 @@ int main(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "data-dir", required_argument, NULL, 'd' },
 		{ "log-level", required_argument, NULL, 'L' },
+		{ "web-config", required_argument, NULL, 'W' },
+		{ "hash-password", no_argument, NULL, 'H' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config_path = DEFAULT_CONFIG, *listen = NULL, *data_dir = NULL;
-	const char *log_level = NULL;
+	const char *log_level = NULL, *web_path = NULL;
 	enum log_level lvl = LOG_LVL_INFO;
 	struct cfg *cfg = NULL;
+	struct webcfg *web = NULL;
 	struct http_server *http = NULL;
 	struct daemon d = { 0 };
 	struct http_deps deps = { 0 };
@@ -256,6 +292,8 @@ int main(int argc, char **argv)
 		case 'l': listen = optarg; break;
 		case 'd': data_dir = optarg; break;
 		case 'L': log_level = optarg; break;
+		case 'W': web_path = optarg; break;
+		case 'H': return hash_password();
 		case 'V': printf("ozgmond %s\n", OZGMON_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -269,11 +307,20 @@ int main(int argc, char **argv)
 	cfg = load_config(config_path);
 	if (!cfg)
 		return 1;
+	if (web_path) {
+		web = webcfg_load(web_path, err, sizeof err);
+		if (!web) {
+			fprintf(stderr, "%s\n", err);
+			cfg_free(cfg);
+			return 1;
+		}
+	}
 	if (!log_level)
 		log_level = cfg->global.log_level;
 	if (log_level && log_level_parse(log_level, &lvl) != 0) {
 		fprintf(stderr, "ozgmond: unknown log level '%s'\n", log_level);
 		cfg_free(cfg);
+		webcfg_free(web);
 		return 2;
 	}
 	log_init("ozgmond", lvl);
@@ -284,6 +331,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ozgmond: out of memory\n");
 		free(d.data_dir);
 		cfg_free(cfg);
+		webcfg_free(web);
 		return 1;
 	}
 	if (!listen)
@@ -321,6 +369,7 @@ int main(int argc, char **argv)
 	deps.pub = &d.pub;
 	deps.data_dir = d.data_dir;
 	deps.start_time_s = (double)state_wall_ms() / 1000.0;
+	deps.web = web;
 	deps.ctx = &d;
 	deps.store_stats = d_store_stats;
 	deps.reload_status = d_reload_status;
@@ -334,8 +383,10 @@ int main(int argc, char **argv)
 		log_error("collector: %s", err);
 		goto out;
 	}
-	log_info("ozgmond %s: %zu targets from %s; data in %s; listening on http://%s/",
-		 OZGMON_VERSION, cfg->n_dienste, config_path, d.data_dir, listen);
+	log_info("ozgmond %s: %zu targets from %s; data in %s; listening on %s://%s/%s",
+		 OZGMON_VERSION, cfg->n_dienste, config_path, d.data_dir,
+		 web && web->cert_pem ? "https" : "http", listen,
+		 web && web->n_users ? " (basic auth)" : "");
 
 	for (;;) {
 		int sig = 0;
@@ -366,6 +417,7 @@ out:
 	curl_global_cleanup();
 cleanup:
 	state_cfg_release(d.cfg);
+	webcfg_free(web);
 	free(d.data_dir);
 	pthread_mutex_destroy(&d.lock);
 	pthread_mutex_destroy(&d.reload_lock);

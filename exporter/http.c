@@ -216,6 +216,9 @@ static enum MHD_Result send_buf(struct MHD_Connection *conn, unsigned status, co
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, encoding);
 	if (strstr(ctype, "version="))	/* /metrics: negotiated format and coding */
 		MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
+	if (status == MHD_HTTP_UNAUTHORIZED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					"Basic realm=\"ozgmon\", charset=\"UTF-8\"");
 	ret = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -337,6 +340,66 @@ static enum MHD_Result serve_metrics(struct http_server *h, struct MHD_Connectio
 			&b, NULL, NULL);
 }
 
+/* ---- authentication ------------------------------------------------------ */
+
+static int b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* Decodes base64 into out (NUL-terminated); -1 on bad input or too long. */
+static int b64decode(const char *in, char *out, size_t outsz)
+{
+	unsigned acc = 0;
+	int bits = 0;
+	size_t n = 0;
+
+	for (; *in && *in != '='; in++) {
+		int v = b64val((unsigned char)*in);
+		if (v < 0)
+			return -1;
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (n + 1 >= outsz)
+				return -1;
+			out[n++] = (char)((acc >> bits) & 0xff);
+		}
+	}
+	out[n] = '\0';
+	return memchr(out, '\0', n) ? -1 : 0;
+}
+
+static bool authorised(const struct webcfg *w, struct MHD_Connection *conn)
+{
+	const char *a = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	char dec[512], *colon;
+
+	if (!a || strncasecmp(a, "Basic ", 6) != 0)
+		return false;
+	a += 6;
+	while (*a == ' ')
+		a++;
+	if (b64decode(a, dec, sizeof dec) != 0)
+		return false;
+	colon = strchr(dec, ':');
+	if (!colon)
+		return false;
+	*colon = '\0';
+	return webcfg_check(w, dec, colon + 1);
+}
+
 /* ---- routing ------------------------------------------------------------- */
 
 static const char *api_arg(void *actx, const char *name)
@@ -411,6 +474,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return plain(conn, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large\n", NULL);
 	path = r->path;
 
+	if (h->deps.web && h->deps.web->n_users &&
+	    !(h->deps.web->health_open && (strcmp(path, "/-/healthy") == 0 ||
+					   strcmp(path, "/-/ready") == 0)) &&
+	    !authorised(h->deps.web, conn))
+		return plain(conn, MHD_HTTP_UNAUTHORIZED, "unauthorized\n", NULL);
+
 	if (strcmp(path, "/-/reload") == 0) {
 		if (!post || !h->deps.reload)
 			return plain(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n",
@@ -449,9 +518,20 @@ struct http_server *http_start(const char *listen, const struct http_deps *deps,
 	unsigned sl;
 	struct http_server *h;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO;
+	const struct webcfg *w = deps->web;
+	const char *prio = NULL;
 
 	if (http_parse_listen(listen, &ss, sizeof ss, &sl, err, errsz) != 0)
 		return NULL;
+	if (w && w->cert_pem) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			snprintf(err, errsz, "TLS is configured but libmicrohttpd was built without it");
+			return NULL;
+		}
+		flags |= MHD_USE_TLS;
+		prio = w->min_tls >= 13 ? "NORMAL:-VERS-ALL:+VERS-TLS1.3"
+					: "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2";
+	}
 	h = calloc(1, sizeof *h);
 	if (!h) {
 		snprintf(err, errsz, "out of memory");
@@ -461,19 +541,36 @@ struct http_server *http_start(const char *listen, const struct http_deps *deps,
 	atomic_init(&h->metrics_hint, 0);
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
-				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				  MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
-				  MHD_OPTION_CONNECTION_LIMIT, HTTP_CONN_LIMIT,
-				  MHD_OPTION_PER_IP_CONNECTION_LIMIT, HTTP_PER_IP_LIMIT,
-				  MHD_OPTION_CONNECTION_TIMEOUT, HTTP_CONN_TIMEOUT_S,
-				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
-				  MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)h,
-				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)h,
-				  MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
-				  MHD_OPTION_END);
+	if (prio)
+		h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
+					  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+					  MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
+					  MHD_OPTION_CONNECTION_LIMIT, HTTP_CONN_LIMIT,
+					  MHD_OPTION_PER_IP_CONNECTION_LIMIT, HTTP_PER_IP_LIMIT,
+					  MHD_OPTION_CONNECTION_TIMEOUT, HTTP_CONN_TIMEOUT_S,
+					  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
+					  MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)h,
+					  MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)h,
+					  MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
+					  MHD_OPTION_HTTPS_MEM_KEY, w->key_pem,
+					  MHD_OPTION_HTTPS_MEM_CERT, w->cert_pem,
+					  MHD_OPTION_HTTPS_PRIORITIES, prio,
+					  MHD_OPTION_END);
+	else
+		h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
+					  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+					  MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
+					  MHD_OPTION_CONNECTION_LIMIT, HTTP_CONN_LIMIT,
+					  MHD_OPTION_PER_IP_CONNECTION_LIMIT, HTTP_PER_IP_LIMIT,
+					  MHD_OPTION_CONNECTION_TIMEOUT, HTTP_CONN_TIMEOUT_S,
+					  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
+					  MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)h,
+					  MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)h,
+					  MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
+					  MHD_OPTION_END);
 	if (!h->mhd) {
-		snprintf(err, errsz, "cannot listen on %s (address in use or not available)", listen);
+		snprintf(err, errsz, "cannot listen on %s (address in use or not available%s)",
+			 listen, prio ? ", or the TLS key and certificate were refused" : "");
 		free(h);
 		return NULL;
 	}

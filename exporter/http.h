@@ -18,7 +18,7 @@
  * client address), request memory (headers and URI) and idle time are
  * bounded; a client that stalls longer than the idle timeout is dropped.
  * Handlers render from a snapshot reference (state.h) and hold no lock while
- * rendering.
+ * rendering.  With a web config (webcfg.h): TLS and basic auth.
  */
 #ifndef OZG_HTTP_H
 #define OZG_HTTP_H
@@ -27,6 +27,7 @@
 #include <stddef.h>
 
 #include "collector/state.h"
+#include "exporter/webcfg.h"
 #include "store/store.h"
 
 #define HTTP_URI_MAX 2048u		/* longer request targets: 414 */
@@ -41,6 +42,7 @@ struct http_deps {
 	struct state_pub *pub;		/* borrowed */
 	const char *data_dir;		/* borrowed; RRD files under data_dir/rrd/ (history API) */
 	double start_time_s;
+	const struct webcfg *web;	/* borrowed; NULL: plain HTTP, no auth */
 	void *ctx;			/* passed to the callbacks */
 	/* Fills the store's counters; false when there is no store. */
 	bool (*store_stats)(void *ctx, struct store_stats *out);

@@ -6,6 +6,9 @@
 #    OpenMetrics negotiation, path canonicalisation, security headers, the
 #    JSON/CSV API, reload (POST /-/reload and SIGHUP) with a broken file and
 #    with a changed one.
+# 2. TLS and basic auth (--web-config): 401 with WWW-Authenticate, success,
+#    open health endpoints, and a real Prometheus server scraping ozgmond
+#    over TLS with basic auth; asserted through Prometheus' HTTP API.
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -158,6 +161,70 @@ check "POST /-/reload with a good file: 200" [ "$(code -X POST "$D/-/reload")" =
 check "still ready" [ "$(code "$D/-/ready")" = 200 ]
 kill -TERM "$D_PID"; wait "$D_PID"; rc=$?
 check "SIGTERM after reloads: exit 0" [ "$rc" = 0 ]
+
+echo "== TLS and basic auth"
+if ! command -v openssl >/dev/null; then
+	bad "openssl is needed for the TLS test certificates"
+else
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
+		-addext "subjectAltName=IP:127.0.0.1" -keyout "$WORK/tls.key" -out "$WORK/tls.crt" \
+		>/dev/null 2>&1
+	hash=$(echo 'scrape-secret' | "$BIN_DIR/ozgmond" --hash-password)
+	cat > "$WORK/web.yml" <<YAML
+tls_server_config:
+  cert_file: tls.crt
+  key_file: tls.key
+  min_version: TLS12
+basic_auth_users:
+  prometheus: '$hash'
+YAML
+	T="https://127.0.0.1:$T_PORT"
+	sed -e "s#^  listen: .*#  listen: \"127.0.0.1:$T_PORT\"#" -e "s#^  data_dir: .*#  data_dir: $WORK/data2#" \
+		"$WORK/demo.good" > "$WORK/tls.yml"
+	"$BIN_DIR/ozgmond" --config "$WORK/tls.yml" --web-config "$WORK/web.yml" >"$WORK/t.log" 2>&1 &
+	T_PID=$!
+	PIDS+=($T_PID)
+	tcode() { curl -s -o /dev/null -w '%{http_code}' --max-time 10 --cacert "$WORK/tls.crt" "$@"; }
+	check "TLS: healthy without credentials (health stays open)" wait_for 10 \
+		curl -sf -o /dev/null --max-time 5 --cacert "$WORK/tls.crt" "$T/-/healthy"
+	check "no credentials: 401" [ "$(tcode "$T/metrics")" = 401 ]
+	check "401 names WWW-Authenticate Basic" grep -q '^Basic realm="ozgmon"' <<<"$(header www-authenticate --cacert "$WORK/tls.crt" "$T/metrics")"
+	check "wrong password: 401" [ "$(tcode -u prometheus:wrong "$T/metrics")" = 401 ]
+	check "unknown user: 401" [ "$(tcode -u grafana:scrape-secret "$T/metrics")" = 401 ]
+	check "right password: 200" [ "$(tcode -u prometheus:scrape-secret "$T/metrics")" = 200 ]
+	check "API needs auth too" [ "$(tcode "$T/api/v1/targets")" = 401 ]
+	check "plain HTTP on the TLS port fails" [ "$(code "http://127.0.0.1:$T_PORT/-/healthy")" != 200 ]
+	check "TLS 1.1 is refused" [ "$(tcode --tls-max 1.1 -u prometheus:scrape-secret "$T/metrics")" = 000 ]
+
+	echo "== a real Prometheus scrapes ozgmond (TLS + basic auth)"
+	if ! command -v prometheus >/dev/null; then
+		bad "prometheus (Debian package) is needed"
+	else
+		cat > "$WORK/prometheus.yml" <<YAML
+global:
+  scrape_interval: 2s
+  scrape_timeout: 2s
+scrape_configs:
+  - job_name: ozgmon
+    scheme: https
+    tls_config: { ca_file: $WORK/tls.crt }
+    basic_auth: { username: prometheus, password: scrape-secret }
+    static_configs: [ { targets: [ "127.0.0.1:$T_PORT" ] } ]
+YAML
+		prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/prom" \
+			--web.listen-address="127.0.0.1:$P_PORT" --log.level=warn >"$WORK/prom.log" 2>&1 &
+		PIDS+=($!)
+		P="http://127.0.0.1:$P_PORT"
+		q() { curl -s --max-time 5 --data-urlencode "query=$1" "$P/api/v1/query"; }
+		qv() { q "$1" | sed -n 's/.*"value":\[[0-9.]*,"\([^"]*\)"\].*/\1/p'; }
+		check "Prometheus ready" wait_for 30 curl -sf -o /dev/null "$P/-/ready"
+		check "up{job=ozgmon} is 1" wait_for 60 sh -c "[ \"\$(curl -s --data-urlencode 'query=up{job=\"ozgmon\"}' '$P/api/v1/query' | sed -n 's/.*\"value\":\[[0-9.]*,\"\([^\"]*\)\"\].*/\1/p')\" = 1 ]"
+		check "a probe value arrived (th-elterngeld success = 1)" wait_for 60 sh -c \
+			"curl -s --data-urlencode 'query=ozg_probe_success{dienst=\"th-elterngeld\"}' '$P/api/v1/query' | grep -q '\"1\"\]'"
+		check "the build info arrived" [ -n "$(qv 'ozgmon_build_info')" ]
+		check "Prometheus stored the scraped samples" [ "$(qv 'scrape_samples_post_metric_relabeling{job="ozgmon"} > 0')" != "" ]
+	fi
+fi
 
 if [ "$FAIL" -ne 0 ]; then
 	echo "--- daemon log (last 30 lines)"; tail -30 "$WORK/d.log"

@@ -1,5 +1,6 @@
 /* test_exporter.c - exposition byte for byte, negotiation, paths, API, web config, reload state. */
 #include <check.h>
+#include <crypt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "exporter/api.h"
 #include "exporter/http.h"
 #include "exporter/prom.h"
+#include "exporter/webcfg.h"
 
 /* Two targets whose names hold everything a label value must escape. */
 static struct cfg_dienst dienste[2];
@@ -523,6 +525,8 @@ START_TEST(api_areas)
 }
 END_TEST
 
+/* ---- web config ------------------------------------------------------------ */
+
 static char *write_tmp(const char *text)
 {
 	static char path[64];
@@ -535,6 +539,59 @@ static char *write_tmp(const char *text)
 	close(fd);
 	return path;
 }
+
+START_TEST(web_config)
+{
+	char salt[64], text[512], err[512], *path;
+	struct crypt_data *cd = calloc(1, sizeof *cd);
+	struct webcfg *w;
+	const char *hash;
+
+	ck_assert_ptr_nonnull(cd);
+	ck_assert_ptr_nonnull(crypt_gensalt_rn("$2b$", 4, NULL, 0, salt, sizeof salt));
+	hash = crypt_r("geheim", salt, cd);
+	ck_assert_ptr_nonnull(hash);
+	ck_assert_int_eq(strncmp(hash, "$2b$04$", 7), 0);
+	snprintf(text, sizeof text, "basic_auth_users:\n  prometheus: '%s'\nhealth_open: false\n", hash);
+	path = write_tmp(text);
+	w = webcfg_load(path, err, sizeof err);
+	unlink(path);
+	ck_assert_msg(w != NULL, "%s", err);
+	ck_assert_uint_eq(w->n_users, 1);
+	ck_assert(!w->health_open);
+	ck_assert_ptr_null(w->cert_pem);
+	ck_assert(webcfg_check(w, "prometheus", "geheim"));
+	ck_assert(!webcfg_check(w, "prometheus", "Geheim"));
+	ck_assert(!webcfg_check(w, "prometheus", ""));
+	ck_assert(!webcfg_check(w, "grafana", "geheim"));
+	webcfg_free(w);
+
+	path = write_tmp("basic_auth_users:\n  prometheus: plaintext\n");
+	w = webcfg_load(path, err, sizeof err);
+	unlink(path);
+	ck_assert_ptr_null(w);
+	ck_assert_msg(strstr(err, ":2:15: basic_auth_users: 'prometheus' needs a bcrypt hash"), "%s", err);
+
+	path = write_tmp("tls_server_config:\n  cert_file: /nonexistent.crt\n  key_file: x\n");
+	w = webcfg_load(path, err, sizeof err);
+	unlink(path);
+	ck_assert_ptr_null(w);
+	ck_assert_msg(strstr(err, ":2:14: cannot open /nonexistent.crt"), "%s", err);
+
+	path = write_tmp("tls_server_config:\n  min_version: TLS11\n");
+	w = webcfg_load(path, err, sizeof err);
+	unlink(path);
+	ck_assert_ptr_null(w);
+	ck_assert_msg(strstr(err, "min_version: expected TLS12 or TLS13"), "%s", err);
+
+	path = write_tmp("basic_auth: {}\n");
+	w = webcfg_load(path, err, sizeof err);
+	unlink(path);
+	ck_assert_ptr_null(w);
+	ck_assert_msg(strstr(err, ":1:1: unknown key 'basic_auth'"), "%s", err);
+	free(cd);
+}
+END_TEST
 
 /* ---- reload: configuration lifetime and adopted state ----------------------- */
 
@@ -643,6 +700,7 @@ static Suite *exporter_suite(void)
 	tcase_add_test(tc, api_csv);
 	tcase_add_test(tc, api_history_params);
 	tcase_add_test(tc, api_areas);
+	tcase_add_test(tc, web_config);
 	tcase_add_test(tc, cfg_outlives_snapshots);
 	tcase_add_test(tc, adopt_unchanged_targets);
 	tcase_set_timeout(tc, 30);
