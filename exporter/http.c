@@ -312,7 +312,6 @@ static enum MHD_Result serve_metrics(struct http_server *h, struct MHD_Connectio
 	if (h->deps.reload_status)
 		h->deps.reload_status(h->deps.ctx, &self.reload_ok, &self.reload_success_s);
 	self.start_time_s = h->deps.start_time_s;
-	self.ready = atomic_load(&h->deps.pub->first_round_done);
 	prom_process_read(&self.proc);
 
 	/* Preallocate for the last size plus an eighth: one allocation, no copies while rendering. */
@@ -326,6 +325,14 @@ static enum MHD_Result serve_metrics(struct http_server *h, struct MHD_Connectio
 		}
 	}
 	s = state_acquire(h->deps.pub);
+	/*
+	 * ozgmon_ready agrees with the series rendered next to it: the flag is
+	 * set when the last first probe finishes, but the snapshot showing that
+	 * probe is published up to 200 ms later.
+	 */
+	self.ready = atomic_load(&h->deps.pub->first_round_done) && s;
+	for (size_t i = 0; self.ready && i < s->n; i++)
+		self.ready = s->t[i].probed;
 	prom_render(&b, s, &self);
 	snapshot_release(s);
 	if (!b.overflow)

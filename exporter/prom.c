@@ -38,6 +38,64 @@ void prom_escape_label(struct buf *b, const char *s)
 	buf_append(b, run, (size_t)(s - run));
 }
 
+/* Writes the decimal digits of u backwards ending at end; returns the first. */
+static char *utoa_back(char *end, unsigned long long u)
+{
+	do {
+		*--end = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	return end;
+}
+
+/*
+ * Appends v when it is an exact decimal with at most 9 fraction digits that
+ * reads back as the same double: r / 10^k is correctly rounded, as is
+ * strtod() of the digits printed, so both name the same double.  Covers
+ * integers, millisecond timestamps and microsecond durations without the
+ * cost of printf and a strtod round trip.  Returns false otherwise.
+ */
+static bool value_fast(struct buf *b, double v)
+{
+	static const double scale[] = { 1, 1e3, 1e6, 1e9 };
+	static const int digits[] = { 0, 3, 6, 9 };
+	char tmp[48], *end = tmp + sizeof tmp, *p;
+	bool neg = v < 0;
+	double a = neg ? -v : v;
+
+	for (int k = 0; k < 4; k++) {
+		double x = a * scale[k];
+		unsigned long long r, ip, fp;
+		int nd = digits[k];
+
+		if (!(x < 9e15))
+			return false;
+		r = (unsigned long long)llround(x);
+		if ((double)r / scale[k] != a)
+			continue;
+		ip = r / (unsigned long long)scale[k];
+		fp = r % (unsigned long long)scale[k];
+		p = end;
+		if (fp) {
+			while (fp % 10 == 0) {	/* drop trailing zeros */
+				fp /= 10;
+				nd--;
+			}
+			for (int i = 0; i < nd; i++) {
+				*--p = (char)('0' + fp % 10);
+				fp /= 10;
+			}
+			*--p = '.';
+		}
+		p = utoa_back(p, ip);
+		if (neg && r)
+			*--p = '-';
+		buf_append(b, p, (size_t)(end - p));
+		return true;
+	}
+	return false;
+}
+
 void prom_value(struct buf *b, double v)
 {
 	char tmp[40];
@@ -51,16 +109,14 @@ void prom_value(struct buf *b, double v)
 		buf_puts(b, v > 0 ? "+Inf" : "-Inf");
 		return;
 	}
-	if (v == floor(v) && fabs(v) < 1e15) {
-		n = snprintf(tmp, sizeof tmp, "%lld", (long long)v);
-	} else {
-		/* The shortest of %.15g..%.17g that reads back as the same double. */
-		n = snprintf(tmp, sizeof tmp, "%.15g", v);
-		if (strtod(tmp, NULL) != v)
-			n = snprintf(tmp, sizeof tmp, "%.16g", v);
-		if (strtod(tmp, NULL) != v)
-			n = snprintf(tmp, sizeof tmp, "%.17g", v);
-	}
+	if (value_fast(b, v))
+		return;
+	/* The shortest of %.15g..%.17g that reads back as the same double. */
+	n = snprintf(tmp, sizeof tmp, "%.15g", v);
+	if (strtod(tmp, NULL) != v)
+		n = snprintf(tmp, sizeof tmp, "%.16g", v);
+	if (strtod(tmp, NULL) != v)
+		n = snprintf(tmp, sizeof tmp, "%.17g", v);
 	if (n > 0)
 		buf_append(b, tmp, (size_t)n);
 }

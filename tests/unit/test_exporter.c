@@ -298,6 +298,49 @@ START_TEST(openmetrics_byte_for_byte)
 }
 END_TEST
 
+START_TEST(values_round_trip)
+{
+	static const struct { double v; const char *text; } exact[] = {
+		{ 0, "0" }, { 1, "1" }, { -2.5, "-2.5" }, { 0.1, "0.1" }, { 0.000436, "0.000436" },
+		{ 1795000000.5, "1795000000.5" }, { 123456789.123, "123456789.123" },
+		{ 1e-9, "0.000000001" }, { 1e15, "1000000000000000" }, { 1.0 / 3, "0.333333333333333" },
+		{ 1e300, "1e+300" }, { -1e-12, "-1e-12" },
+	};
+	unsigned long long x = 88172645463325252ULL;
+	struct buf b;
+
+	for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++) {
+		buf_init(&b, 256);
+		prom_value(&b, exact[i].v);
+		if (exact[i].v == 1.0 / 3)
+			ck_assert_msg(strncmp(b.data, exact[i].text, strlen(exact[i].text)) == 0, "%s", b.data);
+		else
+			ck_assert_str_eq(b.data, exact[i].text);
+		ck_assert(strtod(b.data, NULL) == exact[i].v);
+		buf_free(&b);
+	}
+	/* Pseudo-random doubles of every magnitude read back exactly. */
+	for (int i = 0; i < 200000; i++) {
+		double v;
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		switch (i % 4) {
+		case 0: v = (double)(x % 100000000000ULL) / 1000.0; break;	/* ms timestamps */
+		case 1: v = (double)(x % 10000000ULL) / 1e6; break;		/* us durations */
+		case 2: v = (double)x / (double)(x % 1000 + 1) * 1e-9; break;
+		default: memcpy(&v, &x, sizeof v); break;			/* any bit pattern */
+		}
+		if (isnan(v) || isinf(v))
+			continue;
+		buf_init(&b, 256);
+		prom_value(&b, v);
+		ck_assert_msg(strtod(b.data, NULL) == v, "%.17g printed as %s", v, b.data);
+		buf_free(&b);
+	}
+}
+END_TEST
+
 START_TEST(accept_negotiation)
 {
 	static const struct { const char *accept; bool om; } cases[] = {
@@ -694,6 +737,7 @@ static Suite *exporter_suite(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, text_byte_for_byte);
 	tcase_add_test(tc, openmetrics_byte_for_byte);
+	tcase_add_test(tc, values_round_trip);
 	tcase_add_test(tc, accept_negotiation);
 	tcase_add_test(tc, path_canonicalisation);
 	tcase_add_test(tc, api_targets);
