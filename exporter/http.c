@@ -3,7 +3,9 @@
 
 #include <ctype.h>
 #include <microhttpd.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -432,9 +434,41 @@ static enum MHD_Result serve_api(struct http_server *h, struct MHD_Connection *c
 	return send_buf(conn, status, ctype, &b, NULL, NULL);
 }
 
+/* Whether the client connected from a loopback address. */
+static bool from_loopback(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	if (!sa)
+		return false;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+		const unsigned char *a = in6->sin6_addr.s6_addr;
+		return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) ||
+		       (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && a[12] == 127);
+	}
+	return false;
+}
+
+/*
+ * POST /-/reload.  Without basic auth anyone who reaches the port could
+ * make the daemon reload (and pause probing briefly) at will, so it is then
+ * accepted from loopback clients only.
+ */
 static enum MHD_Result serve_reload(struct http_server *h, struct MHD_Connection *conn)
 {
 	char err[1024], msg[1100];
+
+	if (!(h->deps.web && h->deps.web->n_users) && !from_loopback(conn))
+		return plain(conn, MHD_HTTP_FORBIDDEN,
+			     "reload over HTTP needs basic auth (--web-config) or a loopback client\n",
+			     NULL);
 
 	if (h->deps.reload(h->deps.ctx, err, sizeof err) != 0) {
 		snprintf(msg, sizeof msg, "reload failed: %s\n", err);

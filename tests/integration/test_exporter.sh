@@ -25,15 +25,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ports=()
-for _ in 1 2 3 4; do
-	p=$(free_port) || { echo "no free port"; exit 1; }
-	while [[ " ${ports[*]} " == *" $p "* ]]; do p=$(free_port); done
-	ports+=("$p")
-done
-SIM_PORT=${ports[0]} D_PORT=${ports[1]} T_PORT=${ports[2]} P_PORT=${ports[3]}
-SIM="http://127.0.0.1:$SIM_PORT"
-D="http://127.0.0.1:$D_PORT"
+# started PID URL [curl args]: waits (bounded) until URL answers; false as soon as PID exits.
+started() {
+	local i pid=$1 url=$2
+	shift 2
+	for i in $(seq 1 75); do
+		kill -0 "$pid" 2>/dev/null || return 1
+		curl -s -o /dev/null --max-time 2 "$@" "$url" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+# A free port can be taken by another process before we bind it (the machine is
+# shared): each start below retries with a fresh port when the bind fails.
+TRIES=4
 code() { curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@"; }
 header() { # header NAME curl-args...: the value of response header NAME
 	local n=$1; shift
@@ -42,18 +47,30 @@ header() { # header NAME curl-args...: the value of response header NAME
 }
 
 echo "== the full demo"
-"$BIN_DIR/ozgmon-sim" --listen "127.0.0.1:$SIM_PORT" --profile config/demo-sim.profile \
-	>"$WORK/sim.log" 2>&1 &
-PIDS+=($!)
-check "simulator answers" wait_for 10 http_get -o /dev/null "$SIM/_sim/health"
-sed -e "s/::127\.0\.0\.1:18080/::127.0.0.1:$SIM_PORT/" -e "s#\.\./data/registers/#$ROOT/data/registers/#" \
-	-e "s#^  listen: .*#  listen: \"127.0.0.1:$D_PORT\"#" -e "s#^  data_dir: .*#  data_dir: $WORK/data#" \
-	-e "s#^  interval: .*#  interval: 10s#" -e "s#^  timeout: .*#  timeout: 3s#" \
-	config/demo.yml > "$WORK/demo.yml"
-"$BIN_DIR/ozgmond" --config "$WORK/demo.yml" >"$WORK/d.log" 2>&1 &
-D_PID=$!
-PIDS+=($D_PID)
-check "daemon healthy" wait_for 10 http_get -o /dev/null "$D/-/healthy"
+for _ in $(seq 1 $TRIES); do
+	SIM_PORT=$(free_port) || { echo "no free port"; exit 1; }
+	"$BIN_DIR/ozgmon-sim" --listen "127.0.0.1:$SIM_PORT" --profile config/demo-sim.profile \
+		>"$WORK/sim.log" 2>&1 &
+	SIM_PID=$!
+	started "$SIM_PID" "http://127.0.0.1:$SIM_PORT/_sim/health" && break
+	kill "$SIM_PID" 2>/dev/null; wait "$SIM_PID" 2>/dev/null; SIM_PID=""
+done
+[ -n "$SIM_PID" ] && PIDS+=($SIM_PID)
+check "simulator answers" [ -n "$SIM_PID" ]
+for _ in $(seq 1 $TRIES); do
+	D_PORT=$(free_port) || { echo "no free port"; exit 1; }
+	D="http://127.0.0.1:$D_PORT"
+	sed -e "s/::127\.0\.0\.1:18080/::127.0.0.1:$SIM_PORT/" -e "s#\.\./data/registers/#$ROOT/data/registers/#" \
+		-e "s#^  listen: .*#  listen: \"127.0.0.1:$D_PORT\"#" -e "s#^  data_dir: .*#  data_dir: $WORK/data#" \
+		-e "s#^  interval: .*#  interval: 10s#" -e "s#^  timeout: .*#  timeout: 3s#" \
+		config/demo.yml > "$WORK/demo.yml"
+	"$BIN_DIR/ozgmond" --config "$WORK/demo.yml" >"$WORK/d.log" 2>&1 &
+	D_PID=$!
+	started "$D_PID" "$D/-/healthy" && break
+	kill "$D_PID" 2>/dev/null; wait "$D_PID" 2>/dev/null; D_PID=""
+done
+[ -n "$D_PID" ] && PIDS+=($D_PID)
+check "daemon healthy" [ -n "$D_PID" ]
 ready_code=$(code "$D/-/ready")
 check "/-/ready is 503 before the first round ($ready_code)" [ "$ready_code" = 503 ]
 check "/-/ready turns 200 after the first round" wait_for 60 http_get -f -o /dev/null "$D/-/ready"
@@ -178,12 +195,17 @@ tls_server_config:
 basic_auth_users:
   prometheus: '$hash'
 YAML
-	T="https://127.0.0.1:$T_PORT"
-	sed -e "s#^  listen: .*#  listen: \"127.0.0.1:$T_PORT\"#" -e "s#^  data_dir: .*#  data_dir: $WORK/data2#" \
-		"$WORK/demo.good" > "$WORK/tls.yml"
-	"$BIN_DIR/ozgmond" --config "$WORK/tls.yml" --web-config "$WORK/web.yml" >"$WORK/t.log" 2>&1 &
-	T_PID=$!
-	PIDS+=($T_PID)
+	for _ in $(seq 1 $TRIES); do
+		T_PORT=$(free_port) || { echo "no free port"; exit 1; }
+		T="https://127.0.0.1:$T_PORT"
+		sed -e "s#^  listen: .*#  listen: \"127.0.0.1:$T_PORT\"#" -e "s#^  data_dir: .*#  data_dir: $WORK/data2#" \
+			"$WORK/demo.good" > "$WORK/tls.yml"
+		"$BIN_DIR/ozgmond" --config "$WORK/tls.yml" --web-config "$WORK/web.yml" >"$WORK/t.log" 2>&1 &
+		T_PID=$!
+		started "$T_PID" "$T/-/healthy" --cacert "$WORK/tls.crt" && break
+		kill "$T_PID" 2>/dev/null; wait "$T_PID" 2>/dev/null; T_PID=""
+	done
+	[ -n "$T_PID" ] && PIDS+=($T_PID)
 	tcode() { curl -s -o /dev/null -w '%{http_code}' --max-time 10 --cacert "$WORK/tls.crt" "$@"; }
 	check "TLS: healthy without credentials (health stays open)" wait_for 10 \
 		curl -sf -o /dev/null --max-time 5 --cacert "$WORK/tls.crt" "$T/-/healthy"
@@ -193,6 +215,8 @@ YAML
 	check "unknown user: 401" [ "$(tcode -u grafana:scrape-secret "$T/metrics")" = 401 ]
 	check "right password: 200" [ "$(tcode -u prometheus:scrape-secret "$T/metrics")" = 200 ]
 	check "API needs auth too" [ "$(tcode "$T/api/v1/targets")" = 401 ]
+	check "reload needs auth" [ "$(tcode -X POST "$T/-/reload")" = 401 ]
+	check "reload with auth: 200" [ "$(tcode -X POST -u prometheus:scrape-secret "$T/-/reload")" = 200 ]
 	check "plain HTTP on the TLS port fails" [ "$(code "http://127.0.0.1:$T_PORT/-/healthy")" != 200 ]
 	check "TLS 1.1 is refused" [ "$(tcode --tls-max 1.1 -u prometheus:scrape-secret "$T/metrics")" = 000 ]
 
@@ -211,9 +235,16 @@ scrape_configs:
     basic_auth: { username: prometheus, password: scrape-secret }
     static_configs: [ { targets: [ "127.0.0.1:$T_PORT" ] } ]
 YAML
-		prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/prom" \
-			--web.listen-address="127.0.0.1:$P_PORT" --log.level=warn >"$WORK/prom.log" 2>&1 &
-		PIDS+=($!)
+		for _ in $(seq 1 $TRIES); do
+			P_PORT=$(free_port) || { echo "no free port"; exit 1; }
+			rm -rf "$WORK/prom"
+			prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/prom" \
+				--web.listen-address="127.0.0.1:$P_PORT" --log.level=warn >"$WORK/prom.log" 2>&1 &
+			PROM_PID=$!
+			started "$PROM_PID" "http://127.0.0.1:$P_PORT/-/healthy" && break
+			kill "$PROM_PID" 2>/dev/null; wait "$PROM_PID" 2>/dev/null; PROM_PID=""
+		done
+		[ -n "$PROM_PID" ] && PIDS+=($PROM_PID)
 		P="http://127.0.0.1:$P_PORT"
 		q() { curl -s --max-time 5 --data-urlencode "query=$1" "$P/api/v1/query"; }
 		qv() { q "$1" | sed -n 's/.*"value":\[[0-9.]*,"\([^"]*\)"\].*/\1/p'; }
