@@ -503,7 +503,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (*upload_data_size != 0) {
 		r->body += *upload_data_size;
 		*upload_data_size = 0;	/* bodies are counted and thrown away */
-		return MHD_YES;
+		/*
+		 * A body over HTTP_BODY_MAX is drained and answered with 413 at
+		 * its end; one that goes on past HTTP_BODY_DRAIN_MAX is cut off.
+		 */
+		return r->body > HTTP_BODY_DRAIN_MAX ? MHD_NO : MHD_YES;
 	}
 	if (r->refuse == 400)
 		return plain(conn, MHD_HTTP_BAD_REQUEST, "bad request path\n", NULL);

@@ -36,6 +36,7 @@
 #define HTTP_CONN_TIMEOUT_S 10u		/* idle time before a connection is dropped */
 #define HTTP_CONN_MEMORY (32u * 1024u)	/* request line + headers per connection */
 #define HTTP_BODY_MAX 4096u		/* request bodies (POST /-/reload): larger: 413 */
+#define HTTP_BODY_DRAIN_MAX (1024u * 1024u)	/* larger bodies: connection closed */
 
 /* What the server needs from the daemon; every callback may be NULL. */
 struct http_deps {

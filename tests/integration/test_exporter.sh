@@ -117,6 +117,11 @@ check "path //metrics is 404" [ "$(code --path-as-is "$D//metrics")" = 404 ]
 check "percent-encoded letters are decoded (/%6detrics)" [ "$(code --path-as-is "$D/%6detrics")" = 200 ]
 long=$(printf '/%03000d' 0)
 check "over-long URI is refused (414 or 431)" grep -qE '^(414|431)$' <<<"$(code "$D$long")"
+head -c 200000 /dev/zero > "$WORK/body.bin"
+check "a large request body is refused (413)" [ "$(code -X POST --data-binary @"$WORK/body.bin" "$D/-/reload")" = 413 ]
+head -c 3000000 /dev/zero > "$WORK/body.bin"
+# curl reports the last status seen: 100 (Continue) or none when the connection is closed.
+check "an endless request body is cut off" grep -qE '^(000|100)$' <<<"$(code -X POST --data-binary @"$WORK/body.bin" "$D/-/reload")"
 check "huge header is refused (431)" [ "$(code -H "X-Big: $(printf '%040000d' 0)" "$D/metrics")" = 431 ]
 check "HTML has a Content-Security-Policy" grep -q "default-src 'none'" <<<"$(header content-security-policy "$D/")"
 check "HTML: X-Frame-Options DENY" [ "$(header x-frame-options "$D/")" = DENY ]
