@@ -4,6 +4,7 @@
 #   make run        install what is missing, build, start the demo
 #   make test       install what is missing, build, run every test
 #   make SAN=1 test the same with AddressSanitizer + UBSan (build-san/)
+#   make valgrind   unit tests and a short daemon run under valgrind
 #
 # Variables: LISTEN=host:port DATA_DIR=dir (make run), CC, EXTRA_CFLAGS.
 
@@ -42,7 +43,7 @@ SIM_OBJS := $(SIM_SRCS:%.c=$(BUILD)/%.o)
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test-deps run test unit integration clean help
+.PHONY: all deps test-deps run test unit integration valgrind clean help
 .DEFAULT_GOAL := all
 
 all: deps $(BIN)/ozgmond $(BIN)/ozgmon-sim
@@ -87,6 +88,9 @@ unit: $(TEST_BINS)
 
 integration: $(BIN)/ozgmond $(BIN)/ozgmon-sim
 	@BIN_DIR=$(BIN) tests/integration/run.sh
+
+valgrind: $(TEST_BINS) $(BIN)/ozgmond $(BIN)/ozgmon-sim
+	@BUILD=$(BUILD) BIN_DIR=$(BIN) tests/valgrind.sh
 
 clean:
 	rm -rf build build-san bin

@@ -3,7 +3,9 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "collector/sched.h"
@@ -81,6 +84,9 @@ struct collector {
 	uint64_t last_publish_ms;
 	bool running;
 	pthread_t thread;
+
+	atomic_bool draining;		/* collector_drain: start no more probes */
+	atomic_uint in_flight_pub;	/* transfers running, published while draining */
 };
 
 static void dispatch(struct collector *c, uint32_t t, uint64_t due_ms, uint64_t now);
@@ -526,6 +532,10 @@ static void *collector_thread(void *arg)
 		}
 		check_finished(c);
 		now = sched_now_ms();
+		if (atomic_load(&c->draining)) {
+			atomic_store(&c->in_flight_pub, c->stats.in_flight);
+			continue;
+		}
 		run_due(c, now);
 		start_waiting(c, now);
 		if (c->dirty && now >= c->last_publish_ms + PUBLISH_EVERY_MS)
@@ -742,6 +752,24 @@ void collector_stop(struct collector *c)
 	(void)!write(c->evfd_stop, &one, sizeof one);
 	pthread_join(c->thread, NULL);
 	c->running = false;
+}
+
+unsigned collector_drain(struct collector *c, unsigned timeout_ms)
+{
+	const struct timespec nap = { 0, 20 * 1000000L };
+	uint64_t deadline;
+	unsigned left;
+
+	if (!c || !c->running)
+		return 0;
+	atomic_store(&c->in_flight_pub, UINT_MAX);	/* until the thread has seen the flag */
+	atomic_store(&c->draining, true);
+	timer_arm(c->tfd_sched, 0);			/* wake the loop now */
+	deadline = sched_now_ms() + timeout_ms;
+	while ((left = atomic_load(&c->in_flight_pub)) > 0 && sched_now_ms() < deadline)
+		nanosleep(&nap, NULL);
+	collector_stop(c);
+	return left == UINT_MAX ? 0 : left;
 }
 
 static void close_fd(int fd)

@@ -37,6 +37,13 @@ int collector_start(struct collector *c, char *err, size_t errsz);
 void collector_stop(struct collector *c);
 void collector_free(struct collector *c);	/* NULL-safe; stops first */
 /*
+ * For a clean stop: starts no more probes, waits up to timeout_ms for the
+ * running ones to finish (their samples reach the store), then stops the
+ * thread as collector_stop() does.  Returns the number of probes still
+ * running when the time ran out (abandoned, no sample).  NULL-safe.
+ */
+unsigned collector_drain(struct collector *c, unsigned timeout_ms);
+/*
  * Carries state over a configuration reload: every target of c whose id and
  * URL are unchanged in `old` (a snapshot of the previous collector, borrowed)
  * starts with its previous state, and the result counters continue.  Call

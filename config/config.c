@@ -960,15 +960,44 @@ static const char *check_url(const char *url)
 
 /* ---- sections ---------------------------------------------------------------- */
 
+/*
+ * global.rrdcached: "unix:/absolute/path", "/absolute/path" or "host:port".
+ * NULL node: not set.
+ */
+static void load_global_store(struct ld *L, const struct ynode *y)
+{
+	const char *s, *why = NULL;
+	char q[64];
+
+	if (!y || !(s = want_text(L, y, "rrdcached")))
+		return;
+	if (strncmp(s, "unix:", 5) == 0 || s[0] == '/') {
+		const char *p = s[0] == '/' ? s : s + 5;
+		if (p[0] != '/')
+			why = "needs an absolute socket path after unix:";
+		else if (strlen(p) >= 108)
+			why = "has a socket path longer than 107 bytes";
+		else if (strpbrk(p, " \t\n"))
+			why = "contains whitespace";
+	} else {
+		why = check_hostport(s, strlen(s), true);
+	}
+	if (why)
+		err_at(L, y, "rrdcached: '%s' %s (expected unix:/path/to/socket or host:port)",
+		       cfg_quote(s, q, sizeof q), why);
+	else
+		set_str(L, &L->c->global.rrdcached, s);
+}
+
 static void load_global(struct ld *L, const struct ynode *m)
 {
 	enum { K_LISTEN, K_DATA_DIR, K_INTERVAL, K_TIMEOUT, K_MAXC, K_MAXH, K_LANG, K_LOG,
-	       K_CONNECT_TO, K_RESOLVE, K_REIFEGRAD, K_N };
+	       K_CONNECT_TO, K_RESOLVE, K_REIFEGRAD, K_RRDCACHED, K_N };
 	static const struct keydef kd[K_N] = {
 		{ "listen", false }, { "data_dir", false }, { "interval", false },
 		{ "timeout", false }, { "max_concurrency", false }, { "max_per_host", false },
 		{ "language", false }, { "log_level", false }, { "connect_to", false },
-		{ "resolve", false }, { "reifegrad_max", false },
+		{ "resolve", false }, { "reifegrad_max", false }, { "rrdcached", false },
 	};
 	struct cfg_global *g = &L->c->global;
 	const struct ynode *v[K_N];
@@ -977,6 +1006,7 @@ static void load_global(struct ld *L, const struct ynode *m)
 	char a[64], b[64];
 
 	map_fields(L, m, "global", kd, K_N, v);
+	load_global_store(L, v[K_RRDCACHED]);
 	if (v[K_LISTEN] && (s = want_text(L, v[K_LISTEN], "listen"))) {
 		const char *why = check_hostport(s, strlen(s), true);
 		if (why)
@@ -1623,6 +1653,7 @@ void cfg_free(struct cfg *c)
 	free(c->global.data_dir);
 	free(c->global.language);
 	free(c->global.log_level);
+	free(c->global.rrdcached);
 	for (size_t i = 0; i < c->global.n_connect_to; i++)
 		free(c->global.connect_to[i]);
 	free(c->global.connect_to);

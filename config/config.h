@@ -153,6 +153,12 @@ struct cfg_global {
 	char **connect_to;	size_t n_connect_to;
 	char **resolve;		size_t n_resolve;
 	int reifegrad_max;		/* default 4 (model 1.1); 7 for the 2025 model */
+	/*
+	 * rrdcached address for every RRD update: "unix:/abs/path" (also
+	 * written "/abs/path") or "host:port"; NULL: ozgmond writes the files
+	 * itself.  See docs/storage.md.
+	 */
+	char *rrdcached;
 };
 
 struct cfg {

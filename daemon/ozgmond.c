@@ -4,8 +4,9 @@
  * Threads: the collector (curl multi event loop), the store (librrd writer),
  * the HTTP server's pool; this main thread only waits for signals.
  * SIGHUP (and POST /-/reload) reloads the configuration (d_reload).
- * Stop order on SIGINT/SIGTERM: HTTP (no new readers), collector (no new
- * samples), store (writes what is queued), then memory.
+ * Stop order on SIGINT/SIGTERM: collector (no new probes, running ones
+ * finish: bounded), HTTP (no new readers), store (writes what is queued,
+ * flushes rrdcached), then memory.
  */
 #include <crypt.h>
 #include <curl/curl.h>
@@ -22,10 +23,13 @@
 #include "config/config.h"
 #include "exporter/http.h"
 #include "exporter/webcfg.h"
+#include "store/history.h"
 #include "store/store.h"
 
 #define DEFAULT_CONFIG "/etc/ozgmon/ozgmon.yml"
 #define STORE_QUEUE 65536
+#define STORE_SPILL 262144	/* behind the queue: e.g. while rrdcached restarts */
+#define RELOAD_DRAIN_MS 2000	/* a reload waits this long at most for running probes */
 
 static void usage(FILE *f)
 {
@@ -73,6 +77,8 @@ struct daemon {
 	pthread_mutex_t lock;
 	const char *config_path;
 	char *data_dir;			/* fixed at start; owned */
+	char *rrdcached;		/* fixed at start; owned; NULL: librrd writes directly */
+	bool stopping;			/* set under reload_lock when the stop begins */
 	struct state_pub pub;
 	struct state_cfg *cfg;		/* the daemon's reference */
 	struct store *store;
@@ -97,6 +103,9 @@ static bool d_store_stats(void *ctx, struct store_stats *out)
 	out->dropped += d->base.dropped;
 	out->stale += d->base.stale;
 	out->created += d->base.created;
+	out->usage_updates += d->base.usage_updates;
+	out->migrated += d->base.migrated;
+	out->reconnects += d->base.reconnects;
 	pthread_mutex_unlock(&d->lock);
 	return true;
 }
@@ -139,6 +148,11 @@ static int d_reload(void *ctx, char *err, size_t errsz)
 	char why[512];
 
 	pthread_mutex_lock(&d->reload_lock);
+	if (d->stopping) {
+		snprintf(err, errsz, "ozgmond is stopping");
+		pthread_mutex_unlock(&d->reload_lock);
+		return -1;
+	}
 	log_info("reloading %s", d->config_path);
 	nc = cfg_load(d->config_path, &errs);
 	for (size_t i = 0; i < errs.n; i++) {
@@ -160,9 +174,12 @@ static int d_reload(void *ctx, char *err, size_t errsz)
 		goto fail;
 	}
 	if (strcmp(nc->global.data_dir, d->cfg->cfg->global.data_dir) != 0 ||
-	    strcmp(nc->global.listen, d->cfg->cfg->global.listen) != 0)
-		log_warn("reload: global.listen and global.data_dir take effect at the next start");
-	ns = store_new(nc, d->data_dir, STORE_QUEUE, why, sizeof why);
+	    strcmp(nc->global.listen, d->cfg->cfg->global.listen) != 0 ||
+	    !nc->global.rrdcached != !d->rrdcached ||
+	    (d->rrdcached && strcmp(nc->global.rrdcached, d->rrdcached) != 0))
+		log_warn("reload: global.listen, global.data_dir and global.rrdcached take effect "
+			 "at the next start");
+	ns = store_new2(nc, d->data_dir, STORE_QUEUE, STORE_SPILL, d->rrdcached, why, sizeof why);
 	if (!ns) {
 		snprintf(err, errsz, "store: %s", why);
 		goto fail;
@@ -177,7 +194,7 @@ static int d_reload(void *ctx, char *err, size_t errsz)
 	ocoll = d->coll;
 	os = d->store;
 	oref = d->cfg;
-	collector_stop(ocoll);
+	collector_drain(ocoll, RELOAD_DRAIN_MS);	/* running probes may finish */
 	store_stop(os);
 	last = state_acquire(&d->pub);
 	collector_adopt(ncoll, last);
@@ -194,6 +211,9 @@ static int d_reload(void *ctx, char *err, size_t errsz)
 	d->base.dropped += st.dropped;
 	d->base.stale += st.stale;
 	d->base.created += st.created;
+	d->base.usage_updates += st.usage_updates;
+	d->base.migrated += st.migrated;
+	d->base.reconnects += st.reconnects;
 	d->store = ns;
 	d->coll = ncoll;
 	d->cfg = nref;
@@ -257,6 +277,34 @@ static int check_config(const char *path)
 	printf("%s: OK: %s\n", path, sum);
 	cfg_free(c);
 	return 0;
+}
+
+/*
+ * Clean stop of the probe loop: no new probes, running ones get up to
+ * min(longest timeout, 10 s) to finish, so every completed probe's sample
+ * reaches the store.  Logs how many probes completed in total.
+ */
+static void stop_collector(struct collector *coll, const struct cfg *cfg, struct state_pub *pub)
+{
+	unsigned wait_ms = 0, abandoned;
+	struct snapshot *snap;
+	uint64_t done = 0;
+
+	if (!coll)
+		return;
+	for (size_t i = 0; i < cfg->n_dienste; i++)
+		if (cfg->dienste[i].timeout_ms > wait_ms)
+			wait_ms = cfg->dienste[i].timeout_ms;
+	if (wait_ms > 10000)
+		wait_ms = 10000;
+	abandoned = collector_drain(coll, wait_ms);
+	snap = state_acquire(pub);
+	if (snap)
+		for (int r = 0; r < PROBE_RESULT_COUNT; r++)
+			done += snap->stats.results[r];
+	snapshot_release(snap);
+	log_info("collector: %llu probes completed; %u still running at the stop were abandoned",
+		 (unsigned long long)done, abandoned);
 }
 
 int main(int argc, char **argv)
@@ -326,11 +374,16 @@ int main(int argc, char **argv)
 	log_init("ozgmond", lvl);
 	d.config_path = config_path;
 	d.data_dir = strdup(data_dir ? data_dir : cfg->global.data_dir);
+	d.rrdcached = cfg->global.rrdcached ? strdup(cfg->global.rrdcached) : NULL;
 	d.cfg = state_cfg_new(cfg);
-	if (!d.data_dir || !d.cfg) {
+	if (!d.data_dir || !d.cfg || (cfg->global.rrdcached && !d.rrdcached)) {
 		fprintf(stderr, "ozgmond: out of memory\n");
 		free(d.data_dir);
-		cfg_free(cfg);
+		free(d.rrdcached);
+		if (d.cfg)
+			state_cfg_release(d.cfg);	/* frees cfg */
+		else
+			cfg_free(cfg);
 		webcfg_free(web);
 		return 1;
 	}
@@ -356,10 +409,19 @@ int main(int argc, char **argv)
 	state_pub_init(&d.pub);
 	state_pub_set_cfg(&d.pub, d.cfg);
 
-	d.store = store_new(cfg, d.data_dir, STORE_QUEUE, err, sizeof err);
+	d.store = store_new2(cfg, d.data_dir, STORE_QUEUE, STORE_SPILL, d.rrdcached, err, sizeof err);
 	if (!d.store || store_start(d.store, err, sizeof err) != 0) {
 		log_error("store: %s", err);
 		goto out;
+	}
+	if (d.rrdcached) {
+		char base[4096];
+		snprintf(base, sizeof base, "%s/rrd", d.data_dir);
+		if (history_set_rrdcached(d.rrdcached, base) != 0) {
+			log_error("store: out of memory");
+			goto out;
+		}
+		log_info("store: updates through rrdcached %s", d.rrdcached);
 	}
 	d.coll = collector_new(cfg, d.store, &d.pub, err, sizeof err);
 	if (!d.coll) {
@@ -401,8 +463,12 @@ int main(int argc, char **argv)
 	}
 	rc = 0;
 out:
-	http_stop(http);	/* waits for a reload running in an HTTP thread */
-	collector_stop(d.coll);
+	/* No reload may start once the stop begins; one running now finishes first. */
+	pthread_mutex_lock(&d.reload_lock);
+	d.stopping = true;
+	stop_collector(d.coll, d.cfg->cfg, &d.pub);
+	pthread_mutex_unlock(&d.reload_lock);
+	http_stop(http);	/* waits for handlers (a refused reload among them) */
 	if (d.store) {
 		struct store_stats st;
 		store_stop(d.store);
@@ -413,12 +479,14 @@ out:
 	}
 	collector_free(d.coll);
 	store_free(d.store);
+	history_set_rrdcached(NULL, NULL);
 	state_pub_destroy(&d.pub);
 	curl_global_cleanup();
 cleanup:
 	state_cfg_release(d.cfg);
 	webcfg_free(web);
 	free(d.data_dir);
+	free(d.rrdcached);
 	pthread_mutex_destroy(&d.lock);
 	pthread_mutex_destroy(&d.reload_lock);
 	return rc;

@@ -350,6 +350,7 @@ static unsigned history(const struct api_req *rq, size_t i, struct buf *out, con
 {
 	const char *a_from = rq->arg(rq->actx, "from"), *a_to = rq->arg(rq->actx, "to");
 	const char *a_res = rq->arg(rq->actx, "resolution"), *a_cf = rq->arg(rq->actx, "cf");
+	const char *a_series = rq->arg(rq->actx, "series");
 	const char *id = rq->s->cfg->dienste[i].id;
 	time_t from, to = rq->now;
 	long res = 0;
@@ -379,7 +380,14 @@ static unsigned history(const struct api_req *rq, size_t i, struct buf *out, con
 		else
 			return error(out, ctype, 400, "cf: expected AVERAGE, MIN or MAX");
 	}
+	if (a_series && strcmp(a_series, "availability") != 0 && strcmp(a_series, "performance") != 0)
+		return error(out, ctype, 400, "series: expected availability or performance");
 	rrd_path(rq, id, path, sizeof path);
+	if (a_series && strcmp(a_series, "performance") == 0) {
+		size_t n = strlen(path);	/* <id>.rrd -> <id>.perf.rrd (store.h) */
+		if (n > 4 && n + 5 < sizeof path)
+			memcpy(path + n - 4, ".perf.rrd", 10);
+	}
 	if (history_fetch(path, cf, from, to, (unsigned long)res, &h, err, sizeof err) != 0) {
 		if (strstr(err, "too many rows") || strstr(err, "range too long"))
 			return error(out, ctype, 400, "%s", err);
@@ -414,7 +422,8 @@ static unsigned history(const struct api_req *rq, size_t i, struct buf *out, con
 		json_array_append_new(rows, o);
 	}
 	{
-		json_t *j = json_pack("{s:s,s:s,s:o,s:o,s:I,s:o}", "id", id, "cf", cf, "start",
+		json_t *j = json_pack("{s:s,s:s,s:s,s:o,s:o,s:I,s:o}", "id", id, "series",
+				      a_series ? a_series : "availability", "cf", cf, "start",
 				      json_time(h.start), "end", json_time(h.end), "step_seconds",
 				      (json_int_t)h.step, "rows", rows);
 		history_free(&h);

@@ -209,6 +209,29 @@ static void dienst_info(struct buf *b, const struct snapshot *s)
 	}
 }
 
+/* The store's spill, conversions, usage writes and rrdcached connection. */
+static void store_detail(struct buf *b, const struct store_stats *st)
+{
+	family(b, "ozgmon_store_spill_length", "gauge",
+	       "Samples waiting in the spill behind the full RRD writer queue.");
+	sample1(b, "ozgmon_store_spill_length", NULL, NULL, (double)st->spill_len);
+	family(b, "ozgmon_store_spill_capacity", "gauge", "Bound of the spill.");
+	sample1(b, "ozgmon_store_spill_capacity", NULL, NULL, (double)st->spill_cap);
+	family(b, "ozgmon_rrd_usage_updates_total", "counter", "Usage counter samples written.");
+	sample1(b, "ozgmon_rrd_usage_updates_total", NULL, NULL, (double)st->usage_updates);
+	family(b, "ozgmon_rrd_files_converted_total", "counter",
+	       "RRD files rebuilt in the configured layout (the old file kept as a backup).");
+	sample1(b, "ozgmon_rrd_files_converted_total", NULL, NULL, (double)st->migrated);
+	if (!st->rrdcached)
+		return;
+	family(b, "ozgmon_rrdcached_up", "gauge",
+	       "1 when the last request of the RRD writer to rrdcached succeeded.");
+	sample1(b, "ozgmon_rrdcached_up", NULL, NULL, st->rrdcached_up ? 1 : 0);
+	family(b, "ozgmon_rrdcached_connects_total", "counter",
+	       "Connections the RRD writer made to rrdcached (more than 1: reconnects).");
+	sample1(b, "ozgmon_rrdcached_connects_total", NULL, NULL, (double)st->reconnects);
+}
+
 /* Build, configuration and readiness of ozgmond itself. */
 static void self_metrics(struct buf *b, const struct prom_self *self)
 {
@@ -267,6 +290,7 @@ static void store_metrics(struct buf *b, const struct store_stats *st)
 	sample1(b, "ozgmon_rrd_errors_total", NULL, NULL, (double)st->errors);
 	family(b, "ozgmon_rrd_files_created_total", "counter", "RRD files created.");
 	sample1(b, "ozgmon_rrd_files_created_total", NULL, NULL, (double)st->created);
+	store_detail(b, st);
 }
 
 static void collector_metrics(struct buf *b, const struct snapshot *s)

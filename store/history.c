@@ -2,10 +2,60 @@
 #include "store/history.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <rrd.h>
+#include <rrd_client.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Set once at startup (history_set_rrdcached), read-only afterwards. */
+static char *daemon_addr;
+static char *daemon_base;
+static bool daemon_tcp;
+
+int history_set_rrdcached(const char *addr, const char *base_dir)
+{
+	free(daemon_addr);
+	free(daemon_base);
+	daemon_addr = daemon_base = NULL;
+	if (!addr || !*addr)
+		return 0;
+	daemon_addr = strdup(addr);
+	daemon_base = strdup(base_dir ? base_dir : "");
+	daemon_tcp = strncmp(addr, "unix:", 5) != 0 && addr[0] != '/';
+	return daemon_addr && daemon_base ? 0 : -1;
+}
+
+/*
+ * Asks rrdcached to write path.  When the daemon is unreachable the file is
+ * read as it is (without what the daemon still holds); only a refusal by a
+ * reachable daemon is an error: 0 or -1 with a reason in err.
+ */
+static int flush_first(const char *path, char *err, size_t errsz)
+{
+	const char *p = path;
+	size_t bl;
+
+	if (!daemon_addr)
+		return 0;
+	bl = strlen(daemon_base);
+	if (daemon_tcp && bl && strncmp(path, daemon_base, bl) == 0 && path[bl] == '/')
+		p = path + bl + 1;
+	rrd_clear_error();
+	if (rrdc_flush_if_daemon(daemon_addr, p) != 0) {
+		const char *e = rrd_get_error();
+		/* A file rrdcached never saw has nothing to flush: read it as it is. */
+		if (e && strncmp(e, "rrdcached", 9) == 0 && (e[9] == ':' || e[9] == '@') &&
+		    !strstr(e, "No such file")) {
+			snprintf(err, errsz, "rrdcached flush of %s: %s", path, e && *e ? e : "failed");
+			rrd_clear_error();
+			return -1;
+		}
+	}
+	rrd_clear_error();
+	return 0;
+}
 
 void history_free(struct history *h)
 {
@@ -40,6 +90,8 @@ int history_fetch(const char *path, const char *cf, time_t start, time_t end,
 		snprintf(err, errsz, "empty time range");
 		return -1;
 	}
+	if (flush_first(path, err, errsz) != 0)
+		return -1;
 	rrd_clear_error();
 	if (rrd_fetch_r(path, cf, &s, &e, &step, &n_ds, &names, &data) != 0) {
 		snprintf(err, errsz, "%s", rrd_get_error());

@@ -44,4 +44,13 @@ int history_ds(const struct history *h, const char *name);
 int history_uptime(const char *path, time_t start, time_t end, double *ratio, double *known_s,
 		   char *err, size_t errsz);
 
+/*
+ * With rrdcached: every read first asks the daemon at `addr` to write what
+ * it holds of the file (rrdc_flush), so reads see the latest sample.  For a
+ * TCP address, paths under base_dir are sent relative to it (the daemon's
+ * -b folder).  Both are copied.  Call once at startup, before any reader
+ * thread runs; NULL addr turns it off.  0, or -1 when out of memory.
+ */
+int history_set_rrdcached(const char *addr, const char *base_dir);
+
 #endif

@@ -6,42 +6,107 @@
 #include <math.h>
 #include <pthread.h>
 #include <rrd.h>
+#include <rrd_client.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/log.h"
 
-#define STORE_BATCH 256		/* samples taken out of the ring per lock */
+#define STORE_BATCH 256		/* items taken out of the ring per lock */
+#define MAX_ARGS 16		/* creation arguments of one file */
+#define SIG_LEN 512		/* layout signature */
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 5000
+#define STOP_GRACE_MS 10000	/* how long a stop waits for an unreachable rrdcached */
 
-struct store_target {
-	char *path;		/* <data_dir>/rrd/<id>.rrd */
-	unsigned step_s;
+/* How the writer reaches the files. */
+enum mode {
+	MODE_DIRECT,		/* librrd on local files */
+	MODE_UNIX,		/* rrdcached on a unix socket: same file system */
+	MODE_TCP,		/* rrdcached over TCP: paths relative to its base directory */
+};
+
+/* Outcome of one write step. */
+enum wres { W_DONE, W_RETRY };
+
+enum item_kind { ITEM_SAMPLE, ITEM_USAGE };
+
+struct usage_item {
+	uint32_t target;
+	int64_t ts_ms;
+	uint8_t n;
+	const char *const *names;	/* borrowed, see store_submit_usage */
+	double v[STORE_USAGE_MAX];
+};
+
+struct store_item {
+	uint8_t kind;		/* enum item_kind */
+	uint8_t done;		/* writer only: files already written (bit per kind) */
+	union {
+		struct store_sample s;
+		struct usage_item u;
+	};
+};
+
+struct sfile {
+	char *path;		/* local path; owned */
+	const char *rpath;	/* as sent to rrdcached: path, or its base name for TCP */
 	int64_t last_s;		/* last update written (s), -1 unknown */
 	bool ready;		/* file exists with our layout */
-	bool broken;		/* creation failed: drop its samples (counted) */
+	bool broken;		/* unusable: its samples are dropped (counted) */
+};
+
+struct store_target {
+	struct sfile f[3];	/* indexed by enum store_file_kind */
+	unsigned step_s;
+	const char *const *unames;	/* usage names of the usage file, borrowed */
+	size_t n_unames;
+	char *bak;		/* backup of a converted main file: source for a new perf file */
 };
 
 struct store {
 	const struct cfg *cfg;
-	char *dir;		/* <data_dir>/rrd */
+	char *dir;		/* <data_dir>/rrd, absolute when possible */
 	struct store_target *t;
 	size_t n;
+	enum mode mode;
+	char *daemon;		/* rrdcached address; NULL for direct writes */
 
-	pthread_mutex_t lock;	/* guards ring, head, len, stop */
+	pthread_mutex_t lock;	/* guards ring, spill, stop, stop_deadline */
 	pthread_cond_t cond;
-	struct store_sample *ring;
+	struct store_item *ring;
 	size_t cap, head, len;
+	struct store_item *spill;	/* FIFO continuing the ring */
+	size_t spill_cap, spill_head, spill_len;
 	bool stop;
+	int64_t stop_deadline_ms;	/* monotonic; when a stop gives up on rrdcached */
 	bool running;
 	pthread_t thread;
 
-	atomic_uint_fast64_t updates, errors, dropped, stale, created;
-	atomic_size_t queue_len;
+	/* writer thread only */
+	bool connected;
+	unsigned backoff_ms;
+
+	atomic_uint_fast64_t updates, errors, dropped, stale, created, usage_updates, migrated;
+	atomic_uint_fast64_t reconnects;
+	atomic_size_t ring_len_pub, pending, spill_len_pub;	/* published lengths */
+	unsigned conn_failures;	/* writer only: failed connection attempts in a row */
+	atomic_bool daemon_up;
 };
+
+static const char *const file_suffix[3] = { ".rrd", ".perf.rrd", ".usage.rrd" };
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static int mkdir_p(const char *path, char *err, size_t errsz)
 {
@@ -70,10 +135,702 @@ static int mkdir_p(const char *path, char *err, size_t errsz)
 	return 0;
 }
 
+/* ---- layout --------------------------------------------------------------- */
+
+/* Rows for `secs` of history at `pdp` primary points per row. */
+static unsigned long rra_rows(unsigned long secs, unsigned long step, unsigned long pdp)
+{
+	unsigned long rows = secs / (step * pdp);
+	return rows ? rows : 1;
+}
+
+/* Primary points per row for a row of `secs` seconds (at least 1). */
+static unsigned long pdp_for(unsigned long secs, unsigned long step)
+{
+	return step >= secs ? 1 : secs / step;
+}
+
+/* A usage name as a data source name: [A-Za-z0-9_], at most 19 characters. */
+static void ds_name(const char *in, char out[20])
+{
+	size_t i = 0;
+
+	for (; in[i] && i < 19; i++) {
+		char ch = in[i];
+		out[i] = ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			  (ch >= '0' && ch <= '9') || ch == '_') ? ch : '_';
+	}
+	if (i == 0)
+		out[i++] = '_';
+	out[i] = '\0';
+}
+
+int store_layout(enum store_file_kind kind, unsigned long step, const char *const *usage_names,
+		 size_t n_usage, char (*args)[STORE_ARG_LEN], size_t max)
+{
+	/* name and maximum of the performance sources, in file order */
+	static const char *const perf_ds[][2] = {
+		{ "duration", "U" }, { "resolve", "U" }, { "connect", "U" }, { "tls", "U" },
+		{ "processing", "U" }, { "transfer", "U" }, { "http_code", "999" },
+		{ "cert_expiry", "U" },
+	};
+	unsigned long hb, p5m, p1h, p1d;
+	size_t n = 0;
+
+#define ADD(...)                                                         \
+	do {                                                             \
+		if (n >= max)                                            \
+			return -1;                                       \
+		snprintf(args[n++], STORE_ARG_LEN, __VA_ARGS__);         \
+	} while (0)
+
+	if (step == 0)
+		step = 1;
+	hb = 2 * step;
+	p5m = pdp_for(300, step);
+	p1h = pdp_for(3600, step);
+	p1d = pdp_for(86400, step);
+	switch (kind) {
+	case STORE_MAIN:
+		/* Availability: the full retention, nothing else. */
+		ADD("DS:up:GAUGE:%lu:0:1", hb);
+		ADD("DS:maint:GAUGE:%lu:0:1", hb);
+		ADD("RRA:AVERAGE:0.5:1:%lu", rra_rows(2 * 86400, step, 1));
+		ADD("RRA:AVERAGE:0.5:%lu:%lu", p5m, rra_rows(14 * 86400, step, p5m));
+		ADD("RRA:AVERAGE:0.5:%lu:%lu", p1h, rra_rows(93 * 86400, step, p1h));
+		ADD("RRA:AVERAGE:0.5:%lu:%lu", p1d, rra_rows(730 * 86400, step, p1d));
+		break;
+	case STORE_PERF:
+		/* Performance: 2 days at 5 min, the last day's spikes (MAX), 14 days hourly. */
+		for (size_t i = 0; i < sizeof perf_ds / sizeof *perf_ds; i++)
+			ADD("DS:%s:GAUGE:%lu:0:%s", perf_ds[i][0], hb, perf_ds[i][1]);
+		ADD("RRA:AVERAGE:0.5:%lu:%lu", p5m, rra_rows(2 * 86400, step, p5m));
+		ADD("RRA:MAX:0.5:%lu:%lu", p5m, rra_rows(86400, step, p5m));
+		ADD("RRA:AVERAGE:0.5:%lu:%lu", p1h, rra_rows(14 * 86400, step, p1h));
+		break;
+	case STORE_USAGE:
+		/* Usage counters change slowly: hourly for 93 days, daily for 2 years. */
+		if (n_usage == 0 || n_usage > STORE_USAGE_MAX)
+			return -1;
+		for (size_t i = 0; i < n_usage; i++) {
+			char name[20];
+			ds_name(usage_names[i], name);
+			ADD("DS:%s:DERIVE:%lu:0:U", name, hb);
+		}
+		ADD("RRA:AVERAGE:0.5:%lu:%lu", p1h, rra_rows(93 * 86400, step, p1h));
+		ADD("RRA:AVERAGE:0.5:%lu:%lu", p1d, rra_rows(730 * 86400, step, p1d));
+		break;
+	}
+#undef ADD
+	return (int)n;
+}
+
+/*
+ * A layout's signature: "step|name:TYPE|...|CF:pdp:rows|...".  Heartbeat,
+ * min, max and xff are left out, so tuning done with `rrdtool tune` is kept.
+ */
+static void sig_from_args(unsigned long step, char (*args)[STORE_ARG_LEN], int n, char *out,
+			  size_t outsz)
+{
+	size_t len = (size_t)snprintf(out, outsz, "%lu|", step);
+
+	for (int i = 0; i < n && len < outsz; i++) {
+		char name[32], type[16], cf[16];
+		unsigned long pdp, rows;
+		if (sscanf(args[i], "DS:%31[^:]:%15[^:]:", name, type) == 2)
+			len += (size_t)snprintf(out + len, outsz - len, "%s:%s|", name, type);
+		else if (sscanf(args[i], "RRA:%15[^:]:%*[^:]:%lu:%lu", cf, &pdp, &rows) == 3)
+			len += (size_t)snprintf(out + len, outsz - len, "%s:%lu:%lu|", cf, pdp, rows);
+	}
+}
+
+/* The same signature from `rrdtool info` data; *last gets last_update. */
+static void sig_from_info(const rrd_info_t *info, char *out, size_t outsz, int64_t *last)
+{
+	size_t len = 0;
+	char cf[16] = "";
+	unsigned long rows = 0;
+
+	out[0] = '\0';
+	*last = -1;
+	for (const rrd_info_t *i = info; i && len < outsz; i = i->next) {
+		const char *k = i->key, *dot = strrchr(k, '.');
+		if (strcmp(k, "step") == 0) {
+			len += (size_t)snprintf(out + len, outsz - len, "%lu|", i->value.u_cnt);
+		} else if (strcmp(k, "last_update") == 0) {
+			*last = (int64_t)i->value.u_cnt;
+		} else if (strncmp(k, "ds[", 3) == 0 && dot && strcmp(dot, ".type") == 0) {
+			len += (size_t)snprintf(out + len, outsz - len, "%.*s:%s|",
+						(int)(dot - 1 - (k + 3)), k + 3, i->value.u_str);
+		} else if (strncmp(k, "rra[", 4) == 0 && dot && strchr(k, '.') == dot) {
+			/* rra[i].cf, .rows, .pdp_per_row; not rra[i].cdp_prep[j].* */
+			if (strcmp(dot, ".cf") == 0)
+				snprintf(cf, sizeof cf, "%s", i->value.u_str);
+			else if (strcmp(dot, ".rows") == 0)
+				rows = i->value.u_cnt;
+			else if (strcmp(dot, ".pdp_per_row") == 0)
+				len += (size_t)snprintf(out + len, outsz - len, "%s:%lu:%lu|", cf,
+							i->value.u_cnt, rows);
+		}
+	}
+}
+
+/* ---- files ------------------------------------------------------------- */
+
+/*
+ * Whether the last rrdc_* failure was about the connection (not about a
+ * file).  The daemon's own refusals come back as "rrdcached: <message>"
+ * (older librrd) or "rrdcached@<address>: <message>" (1.7); everything else
+ * (socket errors, "not connected", failed connects) is the connection.
+ */
+static bool daemon_conn_error(void)
+{
+	const char *e = rrd_get_error();
+	return !(e && strncmp(e, "rrdcached", 9) == 0 && (e[9] == ':' || e[9] == '@'));
+}
+
+/* Connects to rrdcached when not connected.  0, or -1 (backoff applies). */
+static int daemon_connect(struct store *st)
+{
+	if (st->connected)
+		return 0;
+	rrd_clear_error();
+	if (rrdc_connect(st->daemon) != 0 || !rrdc_is_connected(st->daemon)) {
+		if (st->conn_failures++ % 60 == 0)
+			log_warn("store: rrdcached %s unreachable: %s (retrying)", st->daemon,
+				 rrd_get_error());
+		rrd_clear_error();
+		return -1;
+	}
+	st->connected = true;
+	st->backoff_ms = 0;
+	st->conn_failures = 0;
+	atomic_store(&st->daemon_up, true);
+	if (atomic_fetch_add(&st->reconnects, 1) > 0)
+		log_info("store: reconnected to rrdcached %s", st->daemon);
+	return 0;
+}
+
+static void daemon_lost(struct store *st)
+{
+	if (st->connected)
+		log_warn("store: lost rrdcached %s: %s", st->daemon, rrd_get_error());
+	rrd_clear_error();
+	rrdc_disconnect();
+	st->connected = false;
+	atomic_store(&st->daemon_up, false);
+}
+
+/*
+ * Makes rrdcached write its pending updates of f (before the file is read or
+ * replaced locally).  W_DONE, or W_RETRY when the daemon is unreachable.
+ */
+static enum wres daemon_flush(struct store *st, struct sfile *f)
+{
+	if (st->mode != MODE_UNIX)
+		return W_DONE;
+	if (daemon_connect(st) != 0)
+		return W_RETRY;
+	rrd_clear_error();
+	if (rrdc_flush(f->rpath) != 0) {
+		if (daemon_conn_error()) {
+			daemon_lost(st);
+			return W_RETRY;
+		}
+		rrd_clear_error();	/* "no such file" and the like: nothing cached */
+	}
+	return W_DONE;
+}
+
+/* Creation arguments of target t's file `kind`. */
+static int target_layout(const struct store_target *t, enum store_file_kind kind,
+			 char (*args)[STORE_ARG_LEN])
+{
+	return store_layout(kind, t->step_s, t->unames, t->n_unames, args, MAX_ARGS);
+}
+
+/*
+ * Creates f (kind) atomically: a temporary name, then rename.  sources (NULL
+ * or NULL-terminated) fill the new file from old ones; with `replace` the
+ * existing f is kept as <path>.bak-<unix time> first.  With TCP, the daemon
+ * creates it (it refuses to overwrite).  0 or -1 (logged).
+ */
+static int file_create(struct store *st, struct store_target *t, enum store_file_kind kind,
+		       struct sfile *f, time_t last_up, const char **sources, bool replace)
+{
+	char args[MAX_ARGS][STORE_ARG_LEN];
+	const char *argv[MAX_ARGS];
+	char tmp[PATH_MAX];
+	int argc = target_layout(t, kind, args), rc;
+
+	if (argc < 0)
+		return -1;
+	for (int i = 0; i < argc; i++)
+		argv[i] = args[i];
+	rrd_clear_error();
+	if (st->mode == MODE_TCP) {
+		if (daemon_connect(st) != 0)
+			return -1;
+		rc = rrdc_create_r2(f->rpath, t->step_s, last_up, 1, NULL, NULL, argc, argv);
+		if (rc != 0) {
+			log_error("store: rrdcached cannot create %s: %s", f->rpath, rrd_get_error());
+			if (daemon_conn_error())
+				daemon_lost(st);
+			rrd_clear_error();
+			return -1;
+		}
+		atomic_fetch_add(&st->created, 1);
+		return 0;
+	}
+	if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", f->path, (long)getpid()) >= (int)sizeof tmp)
+		return -1;
+	rc = rrd_create_r2(tmp, t->step_s, last_up, 0, sources, NULL, argc, argv);
+	if (rc != 0) {
+		log_error("store: cannot create %s: %s", f->path, rrd_get_error());
+		rrd_clear_error();
+		unlink(tmp);
+		return -1;
+	}
+	if (replace) {
+		/* Converting: keep the old file as a backup, then put the new one in place. */
+		char bak[PATH_MAX];
+		if (snprintf(bak, sizeof bak, "%s.bak-%lld", f->path, (long long)time(NULL)) >=
+		    (int)sizeof bak || rename(f->path, bak) != 0) {
+			log_error("store: cannot keep %s as a backup: %s", f->path, strerror(errno));
+			unlink(tmp);
+			return -1;
+		}
+		if (kind == STORE_MAIN) {
+			free(t->bak);
+			t->bak = strdup(bak);
+		}
+		log_info("store: %s converted to the configured layout; the old file is %s", f->path,
+			 bak);
+		atomic_fetch_add(&st->migrated, 1);
+	}
+	if (rename(tmp, f->path) != 0) {
+		log_error("store: cannot rename %s to %s: %s", tmp, f->path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	atomic_fetch_add(&st->created, 1);
+	log_debug("store: created %s", f->path);
+	return 0;
+}
+
+/*
+ * Makes sure target t's file `kind` exists with the configured layout and
+ * learns its last update.  W_DONE with f->ready or f->broken set, or
+ * W_RETRY when rrdcached is unreachable.
+ */
+static enum wres file_prepare(struct store *st, struct store_target *t, enum store_file_kind kind,
+			      time_t ts)
+{
+	struct sfile *f = &t->f[kind];
+	char args[MAX_ARGS][STORE_ARG_LEN];
+	char want[SIG_LEN], have[SIG_LEN];
+	struct stat sb;
+	rrd_info_t *info;
+	int64_t last;
+	int argc;
+
+	if (f->ready || f->broken)
+		return W_DONE;
+	argc = target_layout(t, kind, args);
+	if (argc < 0) {
+		f->broken = true;
+		return W_DONE;
+	}
+	sig_from_args(t->step_s, args, argc, want, sizeof want);
+
+	if (st->mode == MODE_TCP) {
+		if (daemon_connect(st) != 0)
+			return W_RETRY;
+		rrd_clear_error();
+		info = rrdc_info(f->rpath);
+		if (!info && daemon_conn_error()) {
+			daemon_lost(st);
+			return W_RETRY;
+		}
+		rrd_clear_error();
+	} else if (stat(f->path, &sb) == 0) {
+		if (daemon_flush(st, f) != W_DONE)
+			return W_RETRY;
+		rrd_clear_error();
+		info = rrd_info_r(f->path);
+		if (!info) {
+			log_error("store: %s exists but is not readable as RRD: %s", f->path,
+				  rrd_get_error());
+			rrd_clear_error();
+			f->broken = true;
+			return W_DONE;
+		}
+	} else {
+		info = NULL;
+	}
+
+	if (!info) {
+		const char *src[2] = { kind == STORE_PERF ? t->bak : NULL, NULL };
+		/* A new file; a perf file of a converted target is filled from the backup. */
+		if (file_create(st, t, kind, f, ts - 1, src[0] ? src : NULL, false) != 0) {
+			if (st->mode == MODE_TCP && !st->connected)
+				return W_RETRY;
+			f->broken = true;
+			return W_DONE;
+		}
+		f->last_s = ts - 1;
+		f->ready = true;
+		return W_DONE;
+	}
+	sig_from_info(info, have, sizeof have, &last);
+	rrd_info_free(info);
+	if (strcmp(want, have) != 0) {
+		const char *src[2] = { f->path, NULL };
+		if (st->mode == MODE_TCP) {
+			log_error("store: %s: layout differs from the configured one; convert it on "
+				  "the rrdcached host (rrdtool create --source)", f->rpath);
+			f->broken = true;
+			return W_DONE;
+		}
+		log_debug("store: %s: layout %s, configured %s", f->path, have, want);
+		if (st->mode == MODE_UNIX) {
+			rrd_clear_error();
+			(void)rrdc_forget(f->rpath);
+			rrd_clear_error();
+		}
+		if (file_create(st, t, kind, f, (time_t)last, src, true) != 0) {
+			f->broken = true;
+			return W_DONE;
+		}
+	}
+	f->last_s = last;
+	f->ready = true;
+	return W_DONE;
+}
+
+/* One update of f; W_DONE (written or failed and counted) or W_RETRY. */
+static enum wres file_update(struct store *st, struct sfile *f, const char *val, bool *ok)
+{
+	const char *argv[1] = { val };
+	int rc;
+
+	*ok = false;
+	rrd_clear_error();
+	if (st->mode == MODE_DIRECT) {
+		rc = rrd_update_r(f->path, NULL, 1, argv);
+	} else {
+		if (daemon_connect(st) != 0)
+			return W_RETRY;
+		rc = rrdc_update(f->rpath, 1, argv);
+		if (rc != 0 && daemon_conn_error()) {
+			daemon_lost(st);
+			return W_RETRY;
+		}
+	}
+	if (rc != 0) {
+		if (atomic_fetch_add(&st->errors, 1) % 100 == 0)
+			log_error("store: update of %s failed: %s", f->path, rrd_get_error());
+		rrd_clear_error();
+		/* Learn the file's real state again before the next sample. */
+		f->ready = false;
+		return W_DONE;
+	}
+	*ok = true;
+	return W_DONE;
+}
+
+static void fmt_val(char *out, size_t outsz, double v)
+{
+	if (isfinite(v))
+		snprintf(out, outsz, ":%.6f", v);
+	else
+		snprintf(out, outsz, ":U");
+}
+
+/*
+ * Writes one file (kind) of an item unless the item already wrote it: the
+ * item's `done` bits make a retry after a lost rrdcached connection skip
+ * the files already written.  A sample not newer than the file is skipped
+ * silently here (the main file counts staleness).  *written tells whether
+ * the update landed.
+ */
+static enum wres write_file(struct store *st, struct store_item *it, struct store_target *t,
+			    enum store_file_kind kind, time_t ts, const char *val, bool *written)
+{
+	struct sfile *f = &t->f[kind];
+	char line[512];
+	bool ok;
+
+	*written = false;
+	if (it->done & (1u << kind))
+		return W_DONE;
+	if (file_prepare(st, t, kind, ts) != W_DONE)
+		return W_RETRY;
+	if (f->broken || !f->ready) {
+		it->done |= (uint8_t)(1u << kind);
+		return W_DONE;
+	}
+	if (ts <= f->last_s) {
+		it->done |= (uint8_t)(1u << kind);
+		return W_DONE;
+	}
+	snprintf(line, sizeof line, "%lld%s", (long long)ts, val);
+	if (file_update(st, f, line, &ok) != W_DONE)
+		return W_RETRY;
+	it->done |= (uint8_t)(1u << kind);
+	if (ok) {
+		f->last_s = ts;
+		*written = true;
+	}
+	return W_DONE;
+}
+
+static enum wres write_sample(struct store *st, struct store_item *it)
+{
+	const struct store_sample *s = &it->s;
+	struct store_target *t;
+	struct sfile *m;
+	char val[400], part[64];
+	time_t ts = (time_t)(s->ts_ms / 1000);
+	bool written;
+
+	if (s->target >= st->n) {
+		atomic_fetch_add(&st->dropped, 1);
+		return W_DONE;
+	}
+	t = &st->t[s->target];
+	m = &t->f[STORE_MAIN];
+	if (!(it->done & (1u << STORE_MAIN))) {
+		if (file_prepare(st, t, STORE_MAIN, ts) != W_DONE)
+			return W_RETRY;
+		if (m->broken) {
+			atomic_fetch_add(&st->dropped, 1);
+			return W_DONE;
+		}
+		if (m->ready && ts <= m->last_s) {
+			/* Clock stepped back, or two samples within one second: RRD refuses them. */
+			if (atomic_fetch_add(&st->stale, 1) % 1000 == 0)
+				log_warn("store: %s: sample at %lld not after last update %lld "
+					 "(skipped; counted in ozgmon_store_stale_samples_total)",
+					 m->path, (long long)ts, (long long)m->last_s);
+			return W_DONE;
+		}
+		snprintf(val, sizeof val, ":%d:%d", s->up ? 1 : 0, s->maint ? 1 : 0);
+		if (write_file(st, it, t, STORE_MAIN, ts, val, &written) != W_DONE)
+			return W_RETRY;
+		if (written)
+			atomic_fetch_add(&st->updates, 1);
+	}
+
+	val[0] = '\0';
+	fmt_val(part, sizeof part, s->answered ? s->duration_s : NAN);
+	strcat(val, part);
+	{
+		const double ph[5] = { s->resolve_s, s->connect_s, s->tls_s, s->processing_s,
+				       s->transfer_s };
+		for (int i = 0; i < 5; i++) {
+			fmt_val(part, sizeof part, s->has_phases ? ph[i] : NAN);
+			strcat(val, part);
+		}
+	}
+	fmt_val(part, sizeof part, s->answered && s->http_status > 0 ? s->http_status : NAN);
+	strcat(val, part);
+	fmt_val(part, sizeof part, s->cert_expiry_s > 0 ? s->cert_expiry_s : NAN);
+	strcat(val, part);
+	return write_file(st, it, t, STORE_PERF, ts, val, &written);
+}
+
+/* Whether the usage file of t was checked for exactly these counter names. */
+static bool same_names(const struct store_target *t, const struct usage_item *u)
+{
+	if (!t->unames || t->n_unames != u->n)
+		return false;
+	for (size_t i = 0; i < u->n; i++)
+		if (t->unames[i] != u->names[i] && strcmp(t->unames[i], u->names[i]) != 0)
+			return false;
+	return true;
+}
+
+static enum wres write_usage(struct store *st, struct store_item *it)
+{
+	const struct usage_item *u = &it->u;
+	struct store_target *t;
+	char val[400], part[64];
+	time_t ts = (time_t)(u->ts_ms / 1000);
+	bool written;
+
+	if (u->target >= st->n) {
+		atomic_fetch_add(&st->dropped, 1);
+		return W_DONE;
+	}
+	t = &st->t[u->target];
+	if (!same_names(t, u)) {
+		/* First usage sample, or other counters: check the file's layout again. */
+		t->unames = u->names;
+		t->n_unames = u->n;
+		t->f[STORE_USAGE].ready = false;
+		t->f[STORE_USAGE].broken = false;
+	}
+	val[0] = '\0';
+	for (size_t i = 0; i < u->n; i++) {
+		/* DERIVE takes integers; counters are whole numbers. */
+		if (isfinite(u->v[i]))
+			snprintf(part, sizeof part, ":%.0f", u->v[i]);
+		else
+			snprintf(part, sizeof part, ":U");
+		strcat(val, part);
+	}
+	if (write_file(st, it, t, STORE_USAGE, ts, val, &written) != W_DONE)
+		return W_RETRY;
+	if (written)
+		atomic_fetch_add(&st->usage_updates, 1);
+	return W_DONE;
+}
+
+/* ---- queue and thread ---------------------------------------------------- */
+
+/* Publishes the ring and spill lengths (lock held). */
+static void publish_lengths(struct store *st)
+{
+	atomic_store(&st->ring_len_pub, st->len);
+	atomic_store(&st->spill_len_pub, st->spill_len);
+}
+
+/* Moves spilled items into free ring slots (lock held). */
+static void spill_to_ring(struct store *st)
+{
+	while (st->spill_len > 0 && st->len < st->cap) {
+		st->ring[(st->head + st->len) % st->cap] = st->spill[st->spill_head];
+		st->spill_head = (st->spill_head + 1) % st->spill_cap;
+		st->spill_len--;
+		st->len++;
+	}
+}
+
+/* Waits the backoff (or until stop); grows it.  Returns false when the stop bound passed. */
+static bool backoff_wait(struct store *st)
+{
+	struct timespec until;
+	bool go_on, was_stop;
+
+	st->backoff_ms = st->backoff_ms ? st->backoff_ms * 2 : BACKOFF_MIN_MS;
+	if (st->backoff_ms > BACKOFF_MAX_MS)
+		st->backoff_ms = BACKOFF_MAX_MS;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += st->backoff_ms / 1000;
+	until.tv_nsec += (long)(st->backoff_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&st->lock);
+	/*
+	 * The whole backoff, even though every new sample signals the condition;
+	 * a stop arriving meanwhile ends it early (once).
+	 */
+	was_stop = st->stop;
+	while (st->stop == was_stop && (!st->stop || mono_ms() < st->stop_deadline_ms))
+		if (pthread_cond_timedwait(&st->cond, &st->lock, &until) == ETIMEDOUT)
+			break;
+	go_on = !st->stop || mono_ms() < st->stop_deadline_ms;
+	pthread_mutex_unlock(&st->lock);
+	return go_on;
+}
+
+/* At the end of a stop: asks rrdcached to write every file of ours. */
+static void daemon_flush_all(struct store *st)
+{
+	int64_t deadline = mono_ms() + STOP_GRACE_MS;
+	size_t failed = 0;
+
+	if (st->mode == MODE_DIRECT || daemon_connect(st) != 0)
+		return;
+	for (size_t i = 0; i < st->n; i++) {
+		for (int k = 0; k < 3; k++) {
+			struct sfile *f = &st->t[i].f[k];
+			if (!f->ready)
+				continue;
+			rrd_clear_error();
+			if (mono_ms() > deadline || rrdc_flush(f->rpath) != 0)
+				failed++;
+		}
+	}
+	rrd_clear_error();
+	if (failed)
+		log_warn("store: rrdcached did not confirm the flush of %zu files", failed);
+}
+
+static void *store_thread(void *arg)
+{
+	struct store *st = arg;
+	struct store_item *batch = malloc(STORE_BATCH * sizeof *batch);
+	bool give_up = false;
+
+	if (!batch) {
+		log_error("store: out of memory: writer not running");
+		return NULL;
+	}
+	for (;;) {
+		size_t n = 0;
+		bool stop;
+
+		pthread_mutex_lock(&st->lock);
+		while (st->len == 0 && st->spill_len == 0 && !st->stop)
+			pthread_cond_wait(&st->cond, &st->lock);
+		while (n < STORE_BATCH && st->len > 0) {
+			batch[n++] = st->ring[st->head];
+			st->head = (st->head + 1) % st->cap;
+			st->len--;
+		}
+		spill_to_ring(st);
+		publish_lengths(st);
+		atomic_store(&st->pending, n);
+		stop = st->stop && st->len == 0 && n == 0;
+		pthread_mutex_unlock(&st->lock);
+		if (stop)
+			break;
+		for (size_t i = 0; i < n; i++) {
+			batch[i].done = 0;
+			for (;;) {
+				enum wres r = W_DONE;
+				if (!give_up)
+					r = batch[i].kind == ITEM_SAMPLE ? write_sample(st, &batch[i])
+									 : write_usage(st, &batch[i]);
+				else
+					atomic_fetch_add(&st->dropped, 1);
+				if (r == W_DONE)
+					break;
+				if (!backoff_wait(st)) {
+					log_error("store: stopping while rrdcached %s is unreachable: "
+						  "queued samples are lost (counted as dropped)",
+						  st->daemon);
+					give_up = true;
+				}
+			}
+			atomic_store(&st->pending, n - i - 1);
+		}
+	}
+	if (!give_up)
+		daemon_flush_all(st);
+	if (st->mode != MODE_DIRECT)
+		rrdc_disconnect();
+	free(batch);
+	return NULL;
+}
+
+/* ---- API ----------------------------------------------------------------- */
+
 struct store *store_new(const struct cfg *cfg, const char *data_dir, size_t queue_cap,
 			char *err, size_t errsz)
 {
+	return store_new2(cfg, data_dir, queue_cap, 0, NULL, err, errsz);
+}
+
+struct store *store_new2(const struct cfg *cfg, const char *data_dir, size_t queue_cap,
+			 size_t spill_cap, const char *rrdcached, char *err, size_t errsz)
+{
 	struct store *st = calloc(1, sizeof *st);
+	char real[PATH_MAX];
 	size_t dl;
 
 	if (!st) {
@@ -83,30 +840,57 @@ struct store *store_new(const struct cfg *cfg, const char *data_dir, size_t queu
 	st->cfg = cfg;
 	st->n = cfg->n_dienste;
 	st->cap = queue_cap ? queue_cap : 1;
+	st->spill_cap = spill_cap;
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_cond_init(&st->cond, NULL);
 	dl = strlen(data_dir) + sizeof "/rrd";
 	st->dir = malloc(dl);
 	st->ring = calloc(st->cap, sizeof *st->ring);
+	st->spill = spill_cap ? calloc(spill_cap, sizeof *st->spill) : NULL;
 	st->t = calloc(st->n ? st->n : 1, sizeof *st->t);
-	if (!st->dir || !st->ring || !st->t) {
+	if (!st->dir || !st->ring || !st->t || (spill_cap && !st->spill)) {
 		snprintf(err, errsz, "out of memory");
 		goto fail;
 	}
 	snprintf(st->dir, dl, "%s/rrd", data_dir);
 	if (mkdir_p(st->dir, err, errsz) != 0)
 		goto fail;
-	for (size_t i = 0; i < st->n; i++) {
-		const struct cfg_dienst *d = &cfg->dienste[i];
-		size_t pl = strlen(st->dir) + strlen(d->id) + sizeof "/.rrd";
-		st->t[i].path = malloc(pl);
-		if (!st->t[i].path) {
+	if (rrdcached && *rrdcached) {
+		st->daemon = strdup(rrdcached);
+		if (!st->daemon) {
 			snprintf(err, errsz, "out of memory");
 			goto fail;
 		}
-		snprintf(st->t[i].path, pl, "%s/%s.rrd", st->dir, d->id);
-		st->t[i].step_s = d->interval_ms >= 1000 ? d->interval_ms / 1000 : 1;
-		st->t[i].last_s = -1;
+		st->mode = (strncmp(rrdcached, "unix:", 5) == 0 || rrdcached[0] == '/') ? MODE_UNIX
+											: MODE_TCP;
+		/* rrdcached resolves relative names against its own folder: send absolute ones. */
+		if (st->mode == MODE_UNIX && realpath(st->dir, real)) {
+			char *d = strdup(real);
+			if (!d) {
+				snprintf(err, errsz, "out of memory");
+				goto fail;
+			}
+			free(st->dir);
+			st->dir = d;
+		}
+	}
+	for (size_t i = 0; i < st->n; i++) {
+		const struct cfg_dienst *d = &cfg->dienste[i];
+		struct store_target *t = &st->t[i];
+		for (int k = 0; k < 3; k++) {
+			size_t pl = strlen(st->dir) + strlen(d->id) + strlen(file_suffix[k]) + 2;
+			t->f[k].path = malloc(pl);
+			if (!t->f[k].path) {
+				snprintf(err, errsz, "out of memory");
+				goto fail;
+			}
+			snprintf(t->f[k].path, pl, "%s/%s%s", st->dir, d->id, file_suffix[k]);
+			/* Over TCP the daemon's base directory is <data_dir>/rrd. */
+			t->f[k].rpath = st->mode == MODE_TCP ? t->f[k].path + strlen(st->dir) + 1
+							     : t->f[k].path;
+			t->f[k].last_s = -1;
+		}
+		t->step_s = d->interval_ms >= 1000 ? d->interval_ms / 1000 : 1;
 	}
 	return st;
 fail:
@@ -116,159 +900,12 @@ fail:
 
 const char *store_path(const struct store *st, size_t target)
 {
-	return target < st->n ? st->t[target].path : NULL;
+	return target < st->n ? st->t[target].f[STORE_MAIN].path : NULL;
 }
 
-/* Rows for `secs` of history at `pdp` primary points per row. */
-static unsigned long rra_rows(unsigned long secs, unsigned long step, unsigned long pdp)
+const char *store_perf_path(const struct store *st, size_t target)
 {
-	unsigned long rows = secs / (step * pdp);
-	return rows ? rows : 1;
-}
-
-/* Creates t->path (atomically: temporary name, then rename).  0 or -1. */
-static int store_create(struct store *st, struct store_target *t, time_t first_ts)
-{
-	enum { NARGS = 8 };
-	char args[NARGS][64];
-	const char *argv[NARGS];
-	char tmp[PATH_MAX];
-	unsigned long step = t->step_s, hb = 2 * step;
-	unsigned long pdp5m = step >= 300 ? 1 : 300 / step;
-	unsigned long pdp1h = step >= 3600 ? 1 : 3600 / step;
-	unsigned long pdp1d = 86400 / step ? 86400 / step : 1;
-	int argc = 0, rc;
-
-	snprintf(args[argc++], 64, "DS:up:GAUGE:%lu:0:1", hb);
-	snprintf(args[argc++], 64, "DS:duration:GAUGE:%lu:0:U", hb);
-	snprintf(args[argc++], 64, "DS:http_code:GAUGE:%lu:0:999", hb);
-	/* 2 days at the probe interval, 14 days at 5 min, 93 days hourly, 2 years daily. */
-	snprintf(args[argc++], 64, "RRA:AVERAGE:0.5:1:%lu", rra_rows(2 * 86400, step, 1));
-	snprintf(args[argc++], 64, "RRA:AVERAGE:0.5:%lu:%lu", pdp5m, rra_rows(14 * 86400, step, pdp5m));
-	snprintf(args[argc++], 64, "RRA:AVERAGE:0.5:%lu:%lu", pdp1h, rra_rows(93 * 86400, step, pdp1h));
-	snprintf(args[argc++], 64, "RRA:AVERAGE:0.5:%lu:%lu", pdp1d, rra_rows(730 * 86400, step, pdp1d));
-	snprintf(args[argc++], 64, "RRA:MAX:0.5:%lu:%lu", pdp5m, rra_rows(14 * 86400, step, pdp5m));
-	for (int i = 0; i < argc; i++)
-		argv[i] = args[i];
-
-	if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", t->path, (long)getpid()) >= (int)sizeof tmp)
-		return -1;
-	rrd_clear_error();
-	rc = rrd_create_r(tmp, step, first_ts - 1, argc, argv);
-	if (rc != 0) {
-		log_error("store: cannot create %s: %s", t->path, rrd_get_error());
-		rrd_clear_error();
-		unlink(tmp);
-		return -1;
-	}
-	if (rename(tmp, t->path) != 0) {
-		log_error("store: cannot rename %s to %s: %s", tmp, t->path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	atomic_fetch_add(&st->created, 1);
-	log_debug("store: created %s", t->path);
-	return 0;
-}
-
-/* Makes sure the target's file exists; learns its last update. */
-static int store_prepare(struct store *st, struct store_target *t, time_t ts)
-{
-	struct stat sb;
-
-	if (t->ready)
-		return 0;
-	if (t->broken)
-		return -1;
-	if (stat(t->path, &sb) == 0) {
-		time_t last;
-		rrd_clear_error();
-		last = rrd_last_r(t->path);
-		if (last == (time_t)-1) {
-			log_error("store: %s exists but is not readable as RRD: %s", t->path,
-				  rrd_get_error());
-			rrd_clear_error();
-			t->broken = true;
-			return -1;
-		}
-		t->last_s = last;
-	} else if (store_create(st, t, ts) != 0) {
-		t->broken = true;
-		return -1;
-	} else {
-		t->last_s = ts - 1;
-	}
-	t->ready = true;
-	return 0;
-}
-
-static void store_write(struct store *st, const struct store_sample *s)
-{
-	struct store_target *t;
-	char val[128];
-	const char *argv[1] = { val };
-	time_t ts = (time_t)(s->ts_ms / 1000);
-
-	if (s->target >= st->n) {
-		atomic_fetch_add(&st->dropped, 1);
-		return;
-	}
-	t = &st->t[s->target];
-	if (store_prepare(st, t, ts) != 0) {
-		atomic_fetch_add(&st->dropped, 1);
-		return;
-	}
-	if (ts <= t->last_s) {
-		/* Clock stepped back, or two samples within one second: RRD refuses them. */
-		if (atomic_fetch_add(&st->stale, 1) % 1000 == 0)
-			log_warn("store: %s: sample at %lld not after last update %lld (skipped)",
-				 t->path, (long long)ts, (long long)t->last_s);
-		return;
-	}
-	if (s->answered && isfinite(s->duration_s))
-		snprintf(val, sizeof val, "%lld:%d:%.6f:%d", (long long)ts, s->up ? 1 : 0,
-			 s->duration_s, s->http_status);
-	else
-		snprintf(val, sizeof val, "%lld:%d:U:U", (long long)ts, s->up ? 1 : 0);
-	rrd_clear_error();
-	if (rrd_update_r(t->path, "up:duration:http_code", 1, argv) != 0) {
-		if (atomic_fetch_add(&st->errors, 1) % 100 == 0)
-			log_error("store: update of %s failed: %s", t->path, rrd_get_error());
-		rrd_clear_error();
-		/* Learn the file's real state again before the next sample. */
-		t->ready = false;
-		return;
-	}
-	t->last_s = ts;
-	atomic_fetch_add(&st->updates, 1);
-}
-
-static void *store_thread(void *arg)
-{
-	struct store *st = arg;
-	struct store_sample batch[STORE_BATCH];
-
-	for (;;) {
-		size_t n = 0;
-		bool stop;
-
-		pthread_mutex_lock(&st->lock);
-		while (st->len == 0 && !st->stop)
-			pthread_cond_wait(&st->cond, &st->lock);
-		while (n < STORE_BATCH && st->len > 0) {
-			batch[n++] = st->ring[st->head];
-			st->head = (st->head + 1) % st->cap;
-			st->len--;
-		}
-		atomic_store(&st->queue_len, st->len);
-		stop = st->stop && st->len == 0 && n == 0;
-		pthread_mutex_unlock(&st->lock);
-		if (stop)
-			break;
-		for (size_t i = 0; i < n; i++)
-			store_write(st, &batch[i]);
-	}
-	return NULL;
+	return target < st->n ? st->t[target].f[STORE_PERF].path : NULL;
 }
 
 int store_start(struct store *st, char *err, size_t errsz)
@@ -282,34 +919,80 @@ int store_start(struct store *st, char *err, size_t errsz)
 	return 0;
 }
 
-int store_submit(struct store *st, const struct store_sample *s)
+/* Appends an item to the ring, or to the spill when the ring is full or the spill not empty. */
+static int enqueue(struct store *st, const struct store_item *it)
 {
 	int rc = 0;
 
 	pthread_mutex_lock(&st->lock);
-	if (st->len == st->cap || st->stop) {
+	if (st->stop) {
 		rc = -1;
-	} else {
-		st->ring[(st->head + st->len) % st->cap] = *s;
+	} else if (st->len < st->cap && st->spill_len == 0) {
+		st->ring[(st->head + st->len) % st->cap] = *it;
 		st->len++;
-		atomic_store(&st->queue_len, st->len);
+		publish_lengths(st);
 		pthread_cond_signal(&st->cond);
+	} else if (st->spill_len < st->spill_cap) {
+		st->spill[(st->spill_head + st->spill_len) % st->spill_cap] = *it;
+		st->spill_len++;
+		publish_lengths(st);
+		pthread_cond_signal(&st->cond);
+	} else {
+		rc = -1;
 	}
 	pthread_mutex_unlock(&st->lock);
 	if (rc != 0 && atomic_fetch_add(&st->dropped, 1) % 1000 == 0)
-		log_warn("store: queue full (%zu samples): sample dropped", st->cap);
+		log_warn("store: queue and spill full (%zu + %zu samples): sample dropped", st->cap,
+			 st->spill_cap);
 	return rc;
+}
+
+int store_submit(struct store *st, const struct store_sample *s)
+{
+	struct store_item it;
+
+	memset(&it, 0, sizeof it);
+	it.kind = ITEM_SAMPLE;
+	it.s = *s;
+	return enqueue(st, &it);
+}
+
+int store_submit_usage(struct store *st, uint32_t target, int64_t ts_ms, size_t n,
+		       const char *const *names, const double *values)
+{
+	struct store_item it;
+
+	if (n == 0 || n > STORE_USAGE_MAX || !names || !values) {
+		atomic_fetch_add(&st->dropped, 1);
+		return -1;
+	}
+	memset(&it, 0, sizeof it);
+	it.kind = ITEM_USAGE;
+	it.u.target = target;
+	it.u.ts_ms = ts_ms;
+	it.u.n = (uint8_t)n;
+	it.u.names = names;
+	memcpy(it.u.v, values, n * sizeof *values);
+	return enqueue(st, &it);
 }
 
 void store_get_stats(struct store *st, struct store_stats *out)
 {
+	memset(out, 0, sizeof *out);
 	out->updates = atomic_load(&st->updates);
 	out->errors = atomic_load(&st->errors);
 	out->dropped = atomic_load(&st->dropped);
 	out->stale = atomic_load(&st->stale);
 	out->created = atomic_load(&st->created);
-	out->queue_len = atomic_load(&st->queue_len);
+	out->queue_len = atomic_load(&st->ring_len_pub) + atomic_load(&st->pending);
 	out->queue_cap = st->cap;
+	out->spill_len = atomic_load(&st->spill_len_pub);
+	out->spill_cap = st->spill_cap;
+	out->usage_updates = atomic_load(&st->usage_updates);
+	out->migrated = atomic_load(&st->migrated);
+	out->rrdcached = st->daemon != NULL;
+	out->rrdcached_up = atomic_load(&st->daemon_up);
+	out->reconnects = atomic_load(&st->reconnects);
 }
 
 void store_stop(struct store *st)
@@ -318,6 +1001,7 @@ void store_stop(struct store *st)
 		return;
 	pthread_mutex_lock(&st->lock);
 	st->stop = true;
+	st->stop_deadline_ms = mono_ms() + STOP_GRACE_MS;
 	pthread_cond_signal(&st->cond);
 	pthread_mutex_unlock(&st->lock);
 	pthread_join(st->thread, NULL);
@@ -329,12 +1013,18 @@ void store_free(struct store *st)
 	if (!st)
 		return;
 	store_stop(st);
-	if (st->t)
-		for (size_t i = 0; i < st->n; i++)
-			free(st->t[i].path);
+	if (st->t) {
+		for (size_t i = 0; i < st->n; i++) {
+			for (int k = 0; k < 3; k++)
+				free(st->t[i].f[k].path);
+			free(st->t[i].bak);
+		}
+	}
 	free(st->t);
 	free(st->ring);
+	free(st->spill);
 	free(st->dir);
+	free(st->daemon);
 	pthread_cond_destroy(&st->cond);
 	pthread_mutex_destroy(&st->lock);
 	free(st);

@@ -1,20 +1,35 @@
 /*
- * store.h - the RRD writer: one RRD file per probe target.
+ * store.h - the RRD writer: RRD files per probe target.
  *
- * Only the store thread calls librrd.  The collector hands samples over with
- * store_submit(), which never blocks on disk: it takes a mutex for the time
- * of one copy into a bounded ring.  When the ring is full the sample is
- * dropped and counted (ozgmon_store_dropped_samples_total).  The thread
- * creates a target's file on first sight (written under a temporary name,
- * then renamed, so a crash never leaves a half-made file) and updates it with
- * every sample.  store_stop() writes every sample still queued before it
- * returns: a clean stop loses nothing that was submitted.
+ * Only the store thread calls librrd for writing.  The collector hands
+ * samples over with store_submit(), which never blocks on disk or on the
+ * network: it takes a mutex for the time of one copy.  Samples go into a
+ * bounded ring; when the ring is full they wait in a bounded spill (second
+ * segment of the same FIFO, so order is kept); when both are full the sample
+ * is dropped and counted (ozgmon_store_dropped_samples_total).
  *
- * Files: <data_dir>/rrd/<dienst id>.rrd with data sources
- *   up        GAUGE 0..1  (AVERAGE over a window is the uptime ratio)
- *   duration  GAUGE s     (total probe time; unknown when nothing answered)
- *   http_code GAUGE       (unknown when no HTTP response)
- * step = the target's interval, heartbeat = 2 x step.  See docs/storage.md.
+ * The thread creates a target's files on first sight (written under a
+ * temporary name, then renamed, so a crash never leaves a half-made file),
+ * converts files whose layout differs from the configured one (the new file
+ * is filled from the old, which is kept as <file>.bak-<unix time>), and
+ * updates them with every sample.  store_stop() writes every sample still
+ * queued before it returns: a clean stop loses nothing that was submitted
+ * (with rrdcached: unless rrdcached stays unreachable past the stop bound;
+ * such samples are counted as dropped and logged).
+ *
+ * Files (docs/storage.md explains the layout and what each byte buys):
+ *   <data_dir>/rrd/<id>.rrd        up, maint        (long history)
+ *   <data_dir>/rrd/<id>.perf.rrd   duration, resolve, connect, tls,
+ *                                  processing, transfer, http_code, cert_expiry
+ *   <data_dir>/rrd/<id>.usage.rrd  usage counters (DERIVE, min 0), when any
+ * step = the target's interval, heartbeat = 2 x step.
+ *
+ * rrdcached: with store_new(..., rrdcached = "unix:/path" or "host:port"),
+ * every update goes through the daemon (librrd's rrdc_* client, which
+ * serialises all callers of the process on one connection behind librrd's
+ * own lock).  While the daemon is unreachable the writer stops taking
+ * samples, reconnects with a backoff (0.1 s doubling to 5 s) and then
+ * catches up from the ring and spill.
  */
 #ifndef OZG_STORE_H
 #define OZG_STORE_H
@@ -25,6 +40,11 @@
 
 #include "config/config.h"
 
+/*
+ * One finished probe.  Fields after http_status were appended; a producer
+ * that leaves them zero gets: not in maintenance, phases unknown (has_phases
+ * false), certificate expiry unknown (0).
+ */
 struct store_sample {
 	uint32_t target;	/* index into cfg->dienste */
 	int64_t ts_ms;		/* wall clock of the probe's end */
@@ -32,37 +52,88 @@ struct store_sample {
 	bool answered;		/* an HTTP response was read: duration and code are known */
 	double duration_s;
 	int http_status;
+	bool maint;		/* the target was in a maintenance window (stored as 0/1) */
+	/*
+	 * Phase timings in seconds, like blackbox_exporter's phases: resolve
+	 * (name lookup), connect (TCP), tls (handshake; 0 for http), processing
+	 * (request sent to first byte), transfer (first byte to end).  Used only
+	 * when has_phases; a NaN phase is stored as unknown.
+	 */
+	bool has_phases;
+	double resolve_s, connect_s, tls_s, processing_s, transfer_s;
+	double cert_expiry_s;	/* notAfter of the earliest certificate, s since the epoch; 0 unknown */
 };
+
+/* Usage counters per sample (store_submit_usage), at most this many per target. */
+#define STORE_USAGE_MAX 8
 
 /* Counters, read at any time from any thread. */
 struct store_stats {
-	uint64_t updates;	/* samples written */
+	uint64_t updates;	/* samples written (to <id>.rrd) */
 	uint64_t errors;	/* librrd calls that failed */
-	uint64_t dropped;	/* samples refused: queue full or target unusable */
+	uint64_t dropped;	/* samples lost: queue and spill full, target unusable, or
+				 * rrdcached unreachable at the stop bound */
 	uint64_t stale;		/* samples not newer than the file's last update */
 	uint64_t created;	/* files created */
-	size_t queue_len;	/* samples waiting now */
+	size_t queue_len;	/* samples waiting now (ring only) */
 	size_t queue_cap;
+	/* appended */
+	size_t spill_len;	/* samples waiting in the spill */
+	size_t spill_cap;
+	uint64_t usage_updates;	/* usage samples written */
+	uint64_t migrated;	/* files converted to a new layout */
+	bool rrdcached;		/* rrdcached configured */
+	bool rrdcached_up;	/* the writer's last request to rrdcached succeeded */
+	uint64_t reconnects;	/* connections (re)established to rrdcached */
 };
 
 struct store;
 
 /*
  * Prepares the store for `cfg` (borrowed: must outlive the store) under
- * data_dir (copied), creating <data_dir>/rrd.  queue_cap bounds the queue.
- * Returns NULL with a reason in err on failure.
+ * data_dir (copied), creating <data_dir>/rrd.  queue_cap bounds the ring,
+ * spill_cap the spill (0: no spill).  rrdcached (copied; NULL or "" for
+ * direct writes) is "unix:/path", "/path" or "host:port".  Returns NULL with
+ * a reason in err on failure.
  */
 struct store *store_new(const struct cfg *cfg, const char *data_dir, size_t queue_cap,
 			char *err, size_t errsz);
+struct store *store_new2(const struct cfg *cfg, const char *data_dir, size_t queue_cap,
+			 size_t spill_cap, const char *rrdcached, char *err, size_t errsz);
 /* Starts the writer thread; -1 with a reason in err on failure. */
 int store_start(struct store *st, char *err, size_t errsz);
 /* Queues a sample; never blocks.  Returns 0, or -1 when it was dropped. */
 int store_submit(struct store *st, const struct store_sample *s);
+/*
+ * Queues n (<= STORE_USAGE_MAX) usage counter readings of a target for
+ * <id>.usage.rrd.  names are borrowed: the array and its strings must
+ * outlive the store (names from the cfg qualify); a name becomes a data
+ * source name: characters outside [A-Za-z0-9_] turn into '_', at most 19
+ * are kept.  NaN values are stored as unknown.  Never blocks; 0 or -1
+ * (dropped, or n out of range).
+ */
+int store_submit_usage(struct store *st, uint32_t target, int64_t ts_ms, size_t n,
+		       const char *const *names, const double *values);
 void store_get_stats(struct store *st, struct store_stats *out);
-/* Writes what is queued, then stops the thread.  Idempotent. */
+/* Writes what is queued (flushes rrdcached), then stops the thread.  Idempotent. */
 void store_stop(struct store *st);
 void store_free(struct store *st);	/* NULL-safe; stops first */
-/* The file of target i; points into the store, valid while it lives. */
+/* The main file (<id>.rrd) of target i; points into the store, valid while it lives. */
 const char *store_path(const struct store *st, size_t target);
+/* The performance file (<id>.perf.rrd) of target i, likewise. */
+const char *store_perf_path(const struct store *st, size_t target);
+
+/* Which file of a target a layout describes. */
+enum store_file_kind { STORE_MAIN, STORE_PERF, STORE_USAGE };
+
+/*
+ * The creation arguments ("DS:...", "RRA:...") of a file of the default
+ * layout for a step of step_s seconds, written into args[0..max) (each
+ * STORE_ARG_LEN bytes).  usage_names (n_usage of them) only for STORE_USAGE.
+ * Returns the number of arguments, or -1 when max is too small.
+ */
+#define STORE_ARG_LEN 64
+int store_layout(enum store_file_kind kind, unsigned long step_s, const char *const *usage_names,
+		 size_t n_usage, char (*args)[STORE_ARG_LEN], size_t max);
 
 #endif

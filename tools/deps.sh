@@ -7,7 +7,7 @@ set -eu
 
 BUILD_PKGS="gcc make pkg-config libcurl4-openssl-dev librrd-dev libmicrohttpd-dev libjansson-dev libyaml-dev zlib1g-dev libcrypt-dev"
 RUN_PKGS="rrdtool curl"
-TEST_PKGS="check procps prometheus openssl"
+TEST_PKGS="check procps valgrind rrdcached prometheus openssl"
 
 case "${1:-all}" in
 	build) want="$BUILD_PKGS $RUN_PKGS" ;;

@@ -3,7 +3,8 @@
 #
 # Environment: LISTEN (default 127.0.0.1:9717), DATA_DIR (default run/data),
 # SIM_LISTEN (default 127.0.0.1:18080; config/demo.yml routes every portal
-# host name there).  Ctrl-C or SIGTERM stops both cleanly.
+# host name there).  Ctrl-C, or SIGTERM to make or to this script, stops both
+# cleanly.
 set -u
 cd "$(dirname "$0")/.."
 BIN_DIR=${1:-bin}
@@ -61,5 +62,10 @@ cat <<MSG
   Every target is probed within its first interval (30 s). Ctrl-C stops both.
 
 MSG
-wait "$D_PID"
+# Stop when the daemon ends, or when make (our parent) is gone: a SIGTERM
+# to make alone would otherwise leave both servers running.
+PARENT=$PPID
+while kill -0 "$D_PID" 2>/dev/null && kill -0 "$PARENT" 2>/dev/null; do
+	sleep 1
+done
 stop

@@ -147,6 +147,11 @@ check "error body is JSON" grep -q '"status": 404' <<<"$(http_get "$D/api/v1/tar
 check "bad parameter: 400" [ "$(code "$D/api/v1/targets/k16051-kfz/history?from=gestern")" = 400 ]
 check "history: rows from RRD" wait_for 20 sh -c "curl -s '$D/api/v1/targets/k16051-kfz/history?from=$(( $(date +%s) - 600 ))&resolution=10' | grep -q '\"up\": 1'"
 check "history CSV" grep -q '^time,up,' <<<"$(http_get "$D/api/v1/targets/k16051-kfz/history.csv")"
+# The performance file's finest archive has 5-minute rows: early on they are null.
+perf=$(http_get "$D/api/v1/targets/k16051-kfz/history?series=performance&from=$(( $(date +%s) - 600 ))")
+perf_ok() { grep -q '"series": "performance"' <<<"$perf" && grep -q '"duration": ' <<<"$perf"; }
+check "performance history reads the .perf.rrd file" perf_ok
+check "unknown series: 400" [ "$(code "$D/api/v1/targets/k16051-kfz/history?series=usage")" = 400 ]
 check "targets CSV is text/csv" [ "$(header content-type "$D/api/v1/targets.csv")" = "text/csv; charset=utf-8; header=present" ]
 check "areas: the Land" grep -q '"name": "Thüringen"' <<<"$(http_get "$D/api/v1/areas?level=land")"
 check "areas: a Gemeinde by ARS" grep -q '"level": "gemeinde"' <<<"$(http_get "$D/api/v1/areas/160510000000")"

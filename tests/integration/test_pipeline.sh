@@ -150,10 +150,10 @@ check "down rrd: last up = 0 ($(last down))" [ "$(last down)" = 0 ]
 check "error rrd: last up = 0" [ "$(last error)" = 0 ]
 # fetch: the flip portal's history holds both states.
 hist=$(rrdtool fetch "$WORK/data/rrd/flip.rrd" AVERAGE -s end-2min -e now 2>/dev/null |
-	awk 'NF == 4 && $2 != "-nan" && $2 != "nan" { print $2 }')
+	awk 'NF == 3 && $2 != "-nan" && $2 != "nan" { print $2 }')
 check "flip rrd history has up samples" grep -q '^1\.' <<<"$hist"
 check "flip rrd history has down samples" grep -q '^0\.0' <<<"$hist"
-n_up=$(rrdtool fetch "$WORK/data/rrd/healthy.rrd" AVERAGE -s end-2min -e now | awk 'NF == 4 && $2 ~ /^1\./' | wc -l)
+n_up=$(rrdtool fetch "$WORK/data/rrd/healthy.rrd" AVERAGE -s end-2min -e now | awk 'NF == 3 && $2 ~ /^1\./' | wc -l)
 check "healthy rrd holds several samples ($n_up)" [ "$n_up" -ge 3 ]
 
 if [ "$FAIL" -ne 0 ]; then

@@ -1207,6 +1207,64 @@ END_TEST
 
 /* ---- suite --------------------------------------------------------------------- */
 
+/* ---- global.rrdcached --------------------------------------------------------- */
+
+static const char rrdc_tail[] =
+	"onlinedienste:\n"
+	"  - { id: a, url: \"https://a.example\" }\n"
+	"angebote:\n"
+	"  - { area: \"16064\", ozg_id: \"10000\", dienst: a, reifegrad: 3 }\n";
+
+/* Loads "global:\n  rrdcached: <value>\n" + the tail; returns the cfg or NULL. */
+static struct cfg *load_rrdcached(const char *value)
+{
+	char yaml[512];
+	snprintf(yaml, sizeof yaml, "global:\n  rrdcached: %s\n%s", value, rrdc_tail);
+	return load_yaml(yaml, false);
+}
+
+START_TEST(test_rrdcached_values)
+{
+	static const struct {
+		const char *in, *want;
+	} ok[] = {
+		{ "unix:/run/rrdcached.sock", "unix:/run/rrdcached.sock" },
+		{ "/run/rrdcached.sock", "/run/rrdcached.sock" },
+		{ "\"rrd.example.de:42217\"", "rrd.example.de:42217" },
+		{ "\"[::1]:42217\"", "[::1]:42217" },
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		ck_assert_msg(load_rrdcached(ok[i].in) != NULL, "%s", ok[i].in);
+		ck_assert_str_eq(cfg->global.rrdcached, ok[i].want);
+	}
+	/* Not set: direct writes. */
+	ck_assert_ptr_nonnull(load_yaml(rrdc_tail, false));
+	ck_assert_ptr_null(cfg->global.rrdcached);
+}
+END_TEST
+
+START_TEST(test_rrdcached_errors)
+{
+	ck_assert_ptr_null(load_rrdcached("unix:run/sock"));
+	expect_error("conf/ozgmon.yaml", 2, 14, "rrdcached: 'unix:run/sock' needs an absolute");
+	ck_assert_ptr_null(load_rrdcached("rrd.example.de"));
+	expect_error("conf/ozgmon.yaml", 2, 14, "rrdcached: 'rrd.example.de'");
+	ck_assert_ptr_null(load_rrdcached("[a, b]"));
+	expect_error("conf/ozgmon.yaml", 2, 14, "rrdcached");
+	ck_assert_ptr_null(load_yaml("global:\n  rrdcache: /x\n", false));
+	expect_error("conf/ozgmon.yaml", 2, 3, "did you mean 'rrdcached'");
+}
+END_TEST
+
+static void add_rrdcached_tests(Suite *s)
+{
+	TCase *tc = tcase_create("rrdcached");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_rrdcached_values);
+	tcase_add_test(tc, test_rrdcached_errors);
+	suite_add_tcase(s, tc);
+}
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -1261,6 +1319,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_scale);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
+	add_rrdcached_tests(s);
 	return s;
 }
 

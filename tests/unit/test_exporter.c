@@ -123,6 +123,18 @@ static const char want_text[] =
 	"# HELP ozgmon_rrd_files_created_total RRD files created.\n"
 	"# TYPE ozgmon_rrd_files_created_total counter\n"
 	"ozgmon_rrd_files_created_total 0\n"
+	"# HELP ozgmon_store_spill_length Samples waiting in the spill behind the full RRD writer queue.\n"
+	"# TYPE ozgmon_store_spill_length gauge\n"
+	"ozgmon_store_spill_length 0\n"
+	"# HELP ozgmon_store_spill_capacity Bound of the spill.\n"
+	"# TYPE ozgmon_store_spill_capacity gauge\n"
+	"ozgmon_store_spill_capacity 0\n"
+	"# HELP ozgmon_rrd_usage_updates_total Usage counter samples written.\n"
+	"# TYPE ozgmon_rrd_usage_updates_total counter\n"
+	"ozgmon_rrd_usage_updates_total 0\n"
+	"# HELP ozgmon_rrd_files_converted_total RRD files rebuilt in the configured layout (the old file kept as a backup).\n"
+	"# TYPE ozgmon_rrd_files_converted_total counter\n"
+	"ozgmon_rrd_files_converted_total 0\n"
 	"# HELP ozgmon_targets Probe targets configured.\n"
 	"# TYPE ozgmon_targets gauge\n"
 	"ozgmon_targets 2\n"
@@ -224,6 +236,18 @@ static const char want_om[] =
 	"# TYPE ozgmon_rrd_files_created counter\n"
 	"# HELP ozgmon_rrd_files_created RRD files created.\n"
 	"ozgmon_rrd_files_created_total 0\n"
+	"# TYPE ozgmon_store_spill_length gauge\n"
+	"# HELP ozgmon_store_spill_length Samples waiting in the spill behind the full RRD writer queue.\n"
+	"ozgmon_store_spill_length 0\n"
+	"# TYPE ozgmon_store_spill_capacity gauge\n"
+	"# HELP ozgmon_store_spill_capacity Bound of the spill.\n"
+	"ozgmon_store_spill_capacity 0\n"
+	"# TYPE ozgmon_rrd_usage_updates counter\n"
+	"# HELP ozgmon_rrd_usage_updates Usage counter samples written.\n"
+	"ozgmon_rrd_usage_updates_total 0\n"
+	"# TYPE ozgmon_rrd_files_converted counter\n"
+	"# HELP ozgmon_rrd_files_converted RRD files rebuilt in the configured layout (the old file kept as a backup).\n"
+	"ozgmon_rrd_files_converted_total 0\n"
 	"# TYPE ozgmon_targets gauge\n"
 	"# HELP ozgmon_targets Probe targets configured.\n"
 	"ozgmon_targets 2\n"
@@ -510,6 +534,7 @@ START_TEST(api_history_params)
 	struct args bad_order = { { "from", "to" }, { "2026-01-02T00:00:00Z", "2026-01-01T00:00:00Z" } };
 	struct args bad_res = { { "resolution" }, { "-5" } };
 	struct args bad_cf = { { "cf" }, { "LAST" } };
+	struct args bad_series = { { "series" }, { "usage" } };
 	struct args too_long = { { "from", "to" }, { "0", "1795000000" } };
 	struct args ok = { { "from", "to", "resolution" }, { "2026-01-01T00:00:00Z", "1767229200", "5m" } };
 	const char *ct;
@@ -523,6 +548,8 @@ START_TEST(api_history_params)
 	ck_assert_uint_eq(api(s, "targets/k16064-kfz/history", &bad_res, &b, &ct), 400);
 	buf_free(&b);
 	ck_assert_uint_eq(api(s, "targets/k16064-kfz/history", &bad_cf, &b, &ct), 400);
+	buf_free(&b);
+	ck_assert_uint_eq(api(s, "targets/k16064-kfz/history", &bad_series, &b, &ct), 400);
 	buf_free(&b);
 	ck_assert_uint_eq(api(s, "targets/k16064-kfz/history", &too_long, &b, &ct), 400);
 	buf_free(&b);

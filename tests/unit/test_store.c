@@ -66,16 +66,24 @@ START_TEST(writes_every_sample_and_reads_back)
 	ck_assert_uint_eq(stats.stale, 2);
 	ck_assert_uint_eq(stats.dropped, 0);
 	ck_assert_uint_eq(stats.errors, 0);
-	ck_assert_uint_eq(stats.created, 1);
+	ck_assert_uint_eq(stats.created, 2);	/* a.rrd and a.perf.rrd */
 	ck_assert_str_eq(store_path(st, 0) + strlen(dir), "/rrd/a.rrd");
+	ck_assert_str_eq(store_perf_path(st, 0) + strlen(dir), "/rrd/a.perf.rrd");
 
 	ck_assert_int_eq(history_fetch(store_path(st, 0), "AVERAGE", t0, t0 + 3600, 60, &h, err,
 				       sizeof err), 0);
 	ck_assert_uint_eq(h.step, 60);
 	ck_assert_int_ge(history_ds(&h, "up"), 0);
-	ck_assert_int_ge(history_ds(&h, "http_code"), 0);
+	ck_assert_int_ge(history_ds(&h, "maint"), 0);
 	ck_assert_int_eq(history_ds(&h, "nope"), -1);
 	ck_assert_uint_ge(h.rows, 59);
+	history_free(&h);
+	/* Performance at 5 minutes: duration and status. */
+	ck_assert_int_eq(history_fetch(store_perf_path(st, 0), "AVERAGE", t0, t0 + 3600, 300, &h,
+				       err, sizeof err), 0);
+	ck_assert_uint_eq(h.step, 300);
+	ck_assert_int_ge(history_ds(&h, "http_code"), 0);
+	ck_assert_int_ge(history_ds(&h, "duration"), 0);
 	history_free(&h);
 
 	ck_assert_int_eq(history_uptime(store_path(st, 0), t0 + 60, t0 + 60 * 59, &ratio, &known,
