@@ -9,7 +9,7 @@
 # Variables: LISTEN=host:port DATA_DIR=dir (make run), CC, EXTRA_CFLAGS.
 
 CC ?= cc
-PKGS := libcurl librrd libmicrohttpd jansson yaml-0.1 zlib
+PKGS := libcurl librrd libmicrohttpd jansson yaml-0.1 zlib libcrypt
 
 ifeq ($(SAN),1)
 BUILD := build-san

@@ -1326,3 +1326,31 @@ void collector_free(struct collector *c)
 	free(c->offset);
 	free(c);
 }
+
+void collector_adopt(struct collector *c, const struct snapshot *old)
+{
+	if (!c || !old || !old->cfg || c->running)
+		return;
+	for (size_t i = 0; i < c->cfg->n_dienste; i++) {
+		const struct cfg_dienst *d = &c->cfg->dienste[i];
+		const struct cfg_dienst *o = cfg_find_dienst(old->cfg, d->id);
+		size_t j;
+
+		if (!o || strcmp(o->url, d->url) != 0)
+			continue;
+		j = (size_t)(o - old->cfg->dienste);
+		if (j >= old->n)
+			continue;
+		c->state[i] = old->t[j];
+		/*
+		 * Usage values index the old configuration's metric list and are
+		 * shared with the old snapshots: the next fetch brings new ones.
+		 */
+		c->state[i].usage = NULL;
+		if (c->state[i].probed)
+			c->probed++;
+	}
+	memcpy(c->stats.results, old->stats.results, sizeof c->stats.results);
+	c->stats.skipped = old->stats.skipped;
+	c->dirty = true;	/* publish the carried-over state at once */
+}

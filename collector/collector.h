@@ -43,6 +43,13 @@ void collector_free(struct collector *c);	/* NULL-safe; stops first */
  * running when the time ran out (abandoned, no sample).  NULL-safe.
  */
 unsigned collector_drain(struct collector *c, unsigned timeout_ms);
+/*
+ * Carries state over a configuration reload: every target of c whose id and
+ * URL are unchanged in `old` (a snapshot of the previous collector, borrowed)
+ * starts with its previous state, and the result counters continue.  Call
+ * between collector_new() and collector_start().
+ */
+void collector_adopt(struct collector *c, const struct snapshot *old);
 
 /*
  * The result of one transfer, from curl's code, the HTTP status (0 if none),

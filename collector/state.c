@@ -92,6 +92,7 @@ void snapshot_release(struct snapshot *s)
 			munmap(s->t, s->t_bytes);
 		else
 			free(s->t);
+		state_cfg_release(s->cfgref);	/* last: the cfg may go with it */
 		free(s);
 	}
 }
@@ -100,6 +101,7 @@ void state_pub_init(struct state_pub *p)
 {
 	pthread_mutex_init(&p->lock, NULL);
 	p->cur = NULL;
+	p->cfgref = NULL;
 	atomic_init(&p->first_round_done, false);
 }
 
@@ -107,6 +109,8 @@ void state_pub_destroy(struct state_pub *p)
 {
 	snapshot_release(p->cur);
 	p->cur = NULL;
+	state_cfg_release(p->cfgref);
+	p->cfgref = NULL;
 	pthread_mutex_destroy(&p->lock);
 }
 
@@ -115,6 +119,8 @@ void state_publish(struct state_pub *p, struct snapshot *s)
 	struct snapshot *old;
 
 	pthread_mutex_lock(&p->lock);
+	if (s && !s->cfgref && p->cfgref && p->cfgref->cfg == s->cfg)
+		s->cfgref = state_cfg_ref(p->cfgref);
 	old = p->cur;
 	p->cur = s;
 	pthread_mutex_unlock(&p->lock);
@@ -138,4 +144,42 @@ int64_t state_wall_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct state_cfg *state_cfg_new(struct cfg *cfg)
+{
+	struct state_cfg *r = calloc(1, sizeof *r);
+
+	if (!r)
+		return NULL;
+	r->cfg = cfg;
+	atomic_init(&r->refs, 1);
+	return r;
+}
+
+struct state_cfg *state_cfg_ref(struct state_cfg *r)
+{
+	if (r)
+		atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed);
+	return r;
+}
+
+void state_cfg_release(struct state_cfg *r)
+{
+	if (r && atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) == 1) {
+		cfg_free(r->cfg);
+		free(r);
+	}
+}
+
+void state_pub_set_cfg(struct state_pub *p, struct state_cfg *r)
+{
+	struct state_cfg *old;
+
+	state_cfg_ref(r);
+	pthread_mutex_lock(&p->lock);
+	old = p->cfgref;
+	p->cfgref = r;
+	pthread_mutex_unlock(&p->lock);
+	state_cfg_release(old);
 }

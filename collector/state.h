@@ -18,6 +18,8 @@
 
 #include "config/config.h"
 
+struct state_cfg;
+
 /* Why a probe ended as it did; exactly one per finished probe. */
 enum probe_result {
 	PROBE_SUCCESS = 0,
@@ -133,6 +135,7 @@ struct snapshot {
 	int64_t made_ms;		/* wall clock of publication */
 	size_t t_bytes;			/* size of the t array */
 	bool t_mapped;			/* t is an anonymous mapping (large inventories), not malloc'd */
+	struct state_cfg *cfgref;	/* owned reference keeping cfg alive; may be NULL */
 };
 
 /* A new snapshot with one reference and zeroed states; NULL when out of memory. */
@@ -144,6 +147,7 @@ struct state_pub {
 	pthread_mutex_t lock;
 	struct snapshot *cur;		/* owns one reference; may be NULL */
 	atomic_bool first_round_done;	/* every target has been probed once */
+	struct state_cfg *cfgref;	/* owned; attached to snapshots of its cfg (state_pub_set_cfg) */
 };
 
 void state_pub_init(struct state_pub *p);
@@ -152,6 +156,30 @@ void state_pub_destroy(struct state_pub *p);	/* drops the current snapshot */
 void state_publish(struct state_pub *p, struct snapshot *s);
 /* A new reference to the current snapshot (NULL before the first); release it. */
 struct snapshot *state_acquire(struct state_pub *p);
+
+/*
+ * Configuration lifetime across reloads.  A snapshot points at the cfg it
+ * was made from; after a reload the old cfg must live until the last reader
+ * drops the last snapshot naming it.  A state_cfg owns a cfg and counts
+ * references: the daemon holds one, the publication point one, and every
+ * published snapshot of that cfg one.  The cfg is freed (cfg_free) at the
+ * last release.
+ */
+struct state_cfg {
+	atomic_uint refs;
+	struct cfg *cfg;		/* owned */
+};
+
+/* Wraps cfg (taking ownership) with one reference; NULL when out of memory (cfg untouched). */
+struct state_cfg *state_cfg_new(struct cfg *cfg);
+struct state_cfg *state_cfg_ref(struct state_cfg *r);	/* returns r */
+void state_cfg_release(struct state_cfg *r);		/* NULL-safe */
+/*
+ * Makes r (a new reference is taken; NULL to clear) the configuration of
+ * later publications: state_publish() attaches a reference to every snapshot
+ * whose cfg is r->cfg.  Switch only while no collector of another cfg runs.
+ */
+void state_pub_set_cfg(struct state_pub *p, struct state_cfg *r);
 
 /* Wall clock in milliseconds since the epoch. */
 int64_t state_wall_ms(void);

@@ -3,10 +3,12 @@
  *
  * Threads: the collector (curl multi event loop), the store (librrd writer),
  * the HTTP server's pool; this main thread only waits for signals.
+ * SIGHUP (and POST /-/reload) reloads the configuration (d_reload).
  * Stop order on SIGINT/SIGTERM: collector (no new probes, running ones
  * finish: bounded), HTTP (no new readers), store (writes what is queued,
  * flushes rrdcached), then memory.
  */
+#include <crypt.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
@@ -20,6 +22,7 @@
 #include "common/log.h"
 #include "config/config.h"
 #include "exporter/http.h"
+#include "exporter/webcfg.h"
 #include "rollout/incidents.h"
 #include "rollout/report.h"
 #include "rollout/task.h"
@@ -30,6 +33,7 @@
 #define STORE_QUEUE 65536
 #define STORE_SPILL 262144	/* behind the queue: e.g. while rrdcached restarts */
 #define ROLLOUT_EVERY_S 60		/* recompute the rollout figures every minute */
+#define RELOAD_DRAIN_MS 2000	/* a reload waits this long at most for running probes */
 
 static void usage(FILE *f)
 {
@@ -41,6 +45,8 @@ static void usage(FILE *f)
 		"  -l, --listen HOST:PORT   override global.listen\n"
 		"  -d, --data-dir DIR       override global.data_dir\n"
 		"      --log-level LEVEL    debug, info, warn or error (overrides global.log_level)\n"
+		"      --web-config FILE    TLS and basic auth (exporter-toolkit format, docs/api.md)\n"
+		"      --hash-password      read a password on stdin, print its bcrypt hash\n"
 		"  -V, --version            print the version and exit\n"
 		"  -h, --help               this text\n"
 		"\n"
@@ -64,6 +70,272 @@ static struct cfg *load_config(const char *path)
 		fprintf(stderr, "%s: %zu error%s\n", path, errs.n, errs.n == 1 ? "" : "s");
 	cfg_errors_free(&errs);
 	return c;
+}
+
+/* ---- the running pipeline and its reload ---------------------------------- */
+
+/*
+ * What runs: one configuration, its store and collector.  `reload_lock`
+ * serialises reloads (SIGHUP in the main thread, POST /-/reload in an HTTP
+ * thread); `lock` guards the fields read by HTTP threads (store, base,
+ * reload status) and is held only to read or swap them.
+ */
+struct daemon {
+	pthread_mutex_t reload_lock;
+	pthread_mutex_t lock;
+	const char *config_path;
+	char *data_dir;			/* fixed at start; owned */
+	char *rrdcached;		/* fixed at start; owned; NULL: librrd writes directly */
+	bool stopping;			/* set under reload_lock when the stop begins */
+	struct state_pub pub;
+	struct state_cfg *cfg;		/* the daemon's reference */
+	struct store *store;
+	struct collector *coll;
+	struct rollout_task *rollout;	/* rollout figures of cfg, from store's files */
+	struct incidents *incidents;	/* incident journal of cfg's targets */
+	struct store_stats base;	/* counters of stores replaced by reloads */
+	bool reload_ok;
+	double reload_success_s;
+};
+
+static bool d_store_stats(void *ctx, struct store_stats *out)
+{
+	struct daemon *d = ctx;
+
+	pthread_mutex_lock(&d->lock);
+	if (!d->store) {
+		pthread_mutex_unlock(&d->lock);
+		return false;
+	}
+	store_get_stats(d->store, out);
+	out->updates += d->base.updates;
+	out->errors += d->base.errors;
+	out->dropped += d->base.dropped;
+	out->stale += d->base.stale;
+	out->created += d->base.created;
+	out->usage_updates += d->base.usage_updates;
+	out->migrated += d->base.migrated;
+	out->reconnects += d->base.reconnects;
+	pthread_mutex_unlock(&d->lock);
+	return true;
+}
+
+static void d_reload_status(void *ctx, bool *ok, double *success_s)
+{
+	struct daemon *d = ctx;
+
+	pthread_mutex_lock(&d->lock);
+	*ok = d->reload_ok;
+	*success_s = d->reload_success_s;
+	pthread_mutex_unlock(&d->lock);
+}
+
+static struct rollout_ref *d_rollout(void *ctx)
+{
+	struct daemon *d = ctx;
+	struct rollout_ref *r;
+
+	pthread_mutex_lock(&d->lock);
+	r = d->rollout ? rollout_task_acquire(d->rollout) : NULL;
+	pthread_mutex_unlock(&d->lock);
+	return r;
+}
+
+static bool d_incidents(void *ctx, struct incidents_view *out)
+{
+	struct daemon *d = ctx;
+	bool ok;
+
+	pthread_mutex_lock(&d->lock);
+	ok = d->incidents && incidents_view(d->incidents, out) == 0;
+	pthread_mutex_unlock(&d->lock);
+	return ok;
+}
+
+/*
+ * Starts the rollout task and the incident watcher for cref's configuration
+ * and store.  0, or -1 with a reason in err (nothing left running).
+ */
+static int start_analytics(struct daemon *d, struct state_cfg *cref, struct store *store,
+			   struct rollout_task **rt, struct incidents **in, char *err, size_t errsz)
+{
+	char why[512];
+
+	*rt = rollout_task_start(cref, store, d->data_dir, ROLLOUT_EVERY_S, why, sizeof why);
+	if (!*rt) {
+		snprintf(err, errsz, "rollout: %s", why);
+		return -1;
+	}
+	*in = incidents_start(cref, &d->pub, d->data_dir, why, sizeof why);
+	if (!*in) {
+		snprintf(err, errsz, "incidents: %s", why);
+		rollout_task_stop(*rt);
+		*rt = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void reload_failed(struct daemon *d)
+{
+	pthread_mutex_lock(&d->lock);
+	d->reload_ok = false;
+	pthread_mutex_unlock(&d->lock);
+}
+
+/*
+ * Reloads d->config_path.  An invalid file (every error is logged) or a
+ * failure to build the new pipeline leaves the running one untouched and
+ * sets the reload status to failed.  Otherwise: the old collector stops
+ * (publishing its last snapshot), the old store writes what is queued, the
+ * new collector adopts the state of unchanged targets, and the new pipeline
+ * starts.  RRD files are per target id, so unchanged targets continue theirs.
+ */
+static int d_reload(void *ctx, char *err, size_t errsz)
+{
+	struct daemon *d = ctx;
+	struct cfg_errors errs = { 0 };
+	struct cfg *nc;
+	struct state_cfg *nref = NULL, *oref;
+	struct store *ns = NULL, *os;
+	struct collector *ncoll = NULL, *ocoll;
+	struct rollout_task *nrt = NULL, *ort;
+	struct incidents *nin = NULL, *oin;
+	struct snapshot *last;
+	struct store_stats st;
+	char why[512];
+
+	pthread_mutex_lock(&d->reload_lock);
+	if (d->stopping) {
+		snprintf(err, errsz, "ozgmond is stopping");
+		pthread_mutex_unlock(&d->reload_lock);
+		return -1;
+	}
+	log_info("reloading %s", d->config_path);
+	nc = cfg_load(d->config_path, &errs);
+	for (size_t i = 0; i < errs.n; i++) {
+		char line[1024];
+		cfg_error_format(&errs.v[i], line, sizeof line);
+		log_error("reload: %s", line);
+	}
+	if (!nc) {
+		snprintf(err, errsz, "%s: %zu error%s; the running configuration stays",
+			 d->config_path, errs.n, errs.n == 1 ? "" : "s");
+		cfg_errors_free(&errs);
+		goto fail;
+	}
+	cfg_errors_free(&errs);
+	nref = state_cfg_new(nc);
+	if (!nref) {
+		cfg_free(nc);
+		snprintf(err, errsz, "out of memory");
+		goto fail;
+	}
+	if (strcmp(nc->global.data_dir, d->cfg->cfg->global.data_dir) != 0 ||
+	    strcmp(nc->global.listen, d->cfg->cfg->global.listen) != 0 ||
+	    !nc->global.rrdcached != !d->rrdcached ||
+	    (d->rrdcached && strcmp(nc->global.rrdcached, d->rrdcached) != 0))
+		log_warn("reload: global.listen, global.data_dir and global.rrdcached take effect "
+			 "at the next start");
+	ns = store_new2(nc, d->data_dir, STORE_QUEUE, STORE_SPILL, d->rrdcached, why, sizeof why);
+	if (!ns) {
+		snprintf(err, errsz, "store: %s", why);
+		goto fail;
+	}
+	ncoll = collector_new(nc, ns, &d->pub, why, sizeof why);
+	if (!ncoll) {
+		snprintf(err, errsz, "collector: %s", why);
+		goto fail;
+	}
+
+	/* Point of no return: stop the old pipeline, hand its state over. */
+	ocoll = d->coll;
+	os = d->store;
+	oref = d->cfg;
+	pthread_mutex_lock(&d->lock);
+	ort = d->rollout;
+	oin = d->incidents;
+	d->rollout = NULL;
+	d->incidents = NULL;
+	pthread_mutex_unlock(&d->lock);
+	/* The incident watcher writes what the old collector's last probes showed, then goes. */
+	collector_drain(ocoll, RELOAD_DRAIN_MS);	/* running probes may finish */
+	incidents_stop(oin);
+	rollout_task_stop(ort);
+	store_stop(os);
+	last = state_acquire(&d->pub);
+	collector_adopt(ncoll, last);
+	snapshot_release(last);
+	state_pub_set_cfg(&d->pub, nref);
+	if (store_start(ns, why, sizeof why) != 0)
+		log_error("reload: store: %s", why);
+	if (collector_start(ncoll, why, sizeof why) != 0)
+		log_error("reload: collector: %s", why);
+	/* The journal is read again for the new targets; incidents of unchanged ones stay open. */
+	if (start_analytics(d, nref, ns, &nrt, &nin, why, sizeof why) != 0)
+		log_error("reload: %s", why);
+	store_get_stats(os, &st);
+	pthread_mutex_lock(&d->lock);
+	d->base.updates += st.updates;
+	d->base.errors += st.errors;
+	d->base.dropped += st.dropped;
+	d->base.stale += st.stale;
+	d->base.created += st.created;
+	d->base.usage_updates += st.usage_updates;
+	d->base.migrated += st.migrated;
+	d->base.reconnects += st.reconnects;
+	d->store = ns;
+	d->coll = ncoll;
+	d->cfg = nref;
+	d->rollout = nrt;
+	d->incidents = nin;
+	d->reload_ok = true;
+	d->reload_success_s = (double)state_wall_ms() / 1000.0;
+	pthread_mutex_unlock(&d->lock);
+	collector_free(ocoll);
+	store_free(os);
+	state_cfg_release(oref);	/* freed when the last snapshot naming it goes */
+	log_info("reloaded %s: %zu targets", d->config_path, nc->n_dienste);
+	pthread_mutex_unlock(&d->reload_lock);
+	return 0;
+fail:
+	collector_free(ncoll);
+	store_free(ns);
+	state_cfg_release(nref);
+	reload_failed(d);
+	log_error("reload: %s", err);
+	pthread_mutex_unlock(&d->reload_lock);
+	return -1;
+}
+
+/*
+ * Reads a password from stdin (one line) and prints its bcrypt hash, for
+ * basic_auth_users in a web config file.
+ */
+static int hash_password(void)
+{
+	char pw[1024], salt[64];
+	struct crypt_data *cd = calloc(1, sizeof *cd);
+	const char *h;
+	size_t n;
+
+	if (!cd || !fgets(pw, sizeof pw, stdin)) {
+		fprintf(stderr, "ozgmond: expected a password on standard input\n");
+		free(cd);
+		return 1;
+	}
+	n = strcspn(pw, "\r\n");
+	pw[n] = '\0';
+	if (!crypt_gensalt_rn("$2b$", 10, NULL, 0, salt, sizeof salt) ||
+	    !(h = crypt_r(pw, salt, cd)) || h[0] != '$') {
+		fprintf(stderr, "ozgmond: bcrypt is not available in this libcrypt\n");
+		free(cd);
+		return 1;
+	}
+	printf("%s\n", h);
+	explicit_bzero(pw, sizeof pw);
+	free(cd);
+	return 0;
 }
 
 static int check_config(const char *path)
@@ -169,23 +441,22 @@ int main(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "data-dir", required_argument, NULL, 'd' },
 		{ "log-level", required_argument, NULL, 'L' },
+		{ "web-config", required_argument, NULL, 'W' },
+		{ "hash-password", no_argument, NULL, 'H' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config_path = DEFAULT_CONFIG, *listen = NULL, *data_dir = NULL;
-	const char *log_level = NULL;
+	const char *log_level = NULL, *web_path = NULL;
 	enum log_level lvl = LOG_LVL_INFO;
 	struct cfg *cfg = NULL;
-	struct store *store = NULL;
-	struct collector *coll = NULL;
+	struct webcfg *web = NULL;
 	struct http_server *http = NULL;
-	struct rollout_task *rollout = NULL;
-	struct incidents *incidents = NULL;
-	struct state_pub pub;
-	struct http_deps deps;
+	struct daemon d = { 0 };
+	struct http_deps deps = { 0 };
 	sigset_t sigs;
-	char err[512];
+	char err[1024];
 	int opt, rc = 1;
 
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
@@ -197,6 +468,8 @@ int main(int argc, char **argv)
 		case 'l': listen = optarg; break;
 		case 'd': data_dir = optarg; break;
 		case 'L': log_level = optarg; break;
+		case 'W': web_path = optarg; break;
+		case 'H': return hash_password();
 		case 'V': printf("ozgmond %s\n", OZGMON_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -210,18 +483,44 @@ int main(int argc, char **argv)
 	cfg = load_config(config_path);
 	if (!cfg)
 		return 1;
+	if (web_path) {
+		web = webcfg_load(web_path, err, sizeof err);
+		if (!web) {
+			fprintf(stderr, "%s\n", err);
+			cfg_free(cfg);
+			return 1;
+		}
+	}
 	if (!log_level)
 		log_level = cfg->global.log_level;
 	if (log_level && log_level_parse(log_level, &lvl) != 0) {
 		fprintf(stderr, "ozgmond: unknown log level '%s'\n", log_level);
 		cfg_free(cfg);
+		webcfg_free(web);
 		return 2;
 	}
 	log_init("ozgmond", lvl);
+	d.config_path = config_path;
+	d.data_dir = strdup(data_dir ? data_dir : cfg->global.data_dir);
+	d.rrdcached = cfg->global.rrdcached ? strdup(cfg->global.rrdcached) : NULL;
+	d.cfg = state_cfg_new(cfg);
+	if (!d.data_dir || !d.cfg || (cfg->global.rrdcached && !d.rrdcached)) {
+		fprintf(stderr, "ozgmond: out of memory\n");
+		free(d.data_dir);
+		free(d.rrdcached);
+		if (d.cfg)
+			state_cfg_release(d.cfg);	/* frees cfg */
+		else
+			cfg_free(cfg);
+		webcfg_free(web);
+		return 1;
+	}
 	if (!listen)
 		listen = cfg->global.listen;
-	if (!data_dir)
-		data_dir = cfg->global.data_dir;
+	pthread_mutex_init(&d.reload_lock, NULL);
+	pthread_mutex_init(&d.lock, NULL);
+	d.reload_ok = true;
+	d.reload_success_s = (double)state_wall_ms() / 1000.0;
 
 	/* Signals are taken synchronously by this thread; every other thread blocks them. */
 	signal(SIGPIPE, SIG_IGN);
@@ -233,66 +532,64 @@ int main(int argc, char **argv)
 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_error("curl_global_init failed");
-		cfg_free(cfg);
-		return 1;
+		goto cleanup;
 	}
-	state_pub_init(&pub);
+	state_pub_init(&d.pub);
+	state_pub_set_cfg(&d.pub, d.cfg);
 
-	store = store_new2(cfg, data_dir, STORE_QUEUE, STORE_SPILL, cfg->global.rrdcached, err,
-			   sizeof err);
-	if (!store || store_start(store, err, sizeof err) != 0) {
+	d.store = store_new2(cfg, d.data_dir, STORE_QUEUE, STORE_SPILL, d.rrdcached, err, sizeof err);
+	if (!d.store || store_start(d.store, err, sizeof err) != 0) {
 		log_error("store: %s", err);
 		goto out;
 	}
-	if (cfg->global.rrdcached) {
+	if (d.rrdcached) {
 		char base[4096];
-		snprintf(base, sizeof base, "%s/rrd", data_dir);
-		if (history_set_rrdcached(cfg->global.rrdcached, base) != 0) {
+		snprintf(base, sizeof base, "%s/rrd", d.data_dir);
+		if (history_set_rrdcached(d.rrdcached, base) != 0) {
 			log_error("store: out of memory");
 			goto out;
 		}
-		log_info("store: updates through rrdcached %s", cfg->global.rrdcached);
+		log_info("store: updates through rrdcached %s", d.rrdcached);
 	}
-	coll = collector_new(cfg, store, &pub, err, sizeof err);
-	if (!coll) {
+	d.coll = collector_new(cfg, d.store, &d.pub, err, sizeof err);
+	if (!d.coll) {
 		log_error("collector: %s", err);
 		goto out;
 	}
-	rollout = rollout_task_start(cfg, store, data_dir, ROLLOUT_EVERY_S, err, sizeof err);
-	if (!rollout) {
-		log_error("rollout: %s", err);
+	if (start_analytics(&d, d.cfg, d.store, &d.rollout, &d.incidents, err, sizeof err) != 0) {
+		log_error("%s", err);
 		goto out;
 	}
-	incidents = incidents_start(cfg, &pub, data_dir, err, sizeof err);
-	if (!incidents) {
-		log_error("incidents: %s", err);
-		goto out;
-	}
-	deps.pub = &pub;
-	deps.store = store;
-	deps.rollout = rollout;
-	deps.incidents = incidents;
-	deps.language = cfg->global.language;
+	deps.pub = &d.pub;
+	deps.data_dir = d.data_dir;
 	deps.start_time_s = (double)state_wall_ms() / 1000.0;
+	deps.web = web;
+	deps.ctx = &d;
+	deps.store_stats = d_store_stats;
+	deps.reload_status = d_reload_status;
+	deps.reload = d_reload;
+	deps.rollout = d_rollout;
+	deps.incidents = d_incidents;
 	http = http_start(listen, &deps, err, sizeof err);
 	if (!http) {
 		log_error("http: %s", err);
 		goto out;
 	}
-	if (collector_start(coll, err, sizeof err) != 0) {
+	if (collector_start(d.coll, err, sizeof err) != 0) {
 		log_error("collector: %s", err);
 		goto out;
 	}
-	log_info("ozgmond %s: %zu targets from %s; data in %s; listening on http://%s/",
-		 OZGMON_VERSION, cfg->n_dienste, config_path, data_dir, listen);
+	log_info("ozgmond %s: %zu targets from %s; data in %s; listening on %s://%s/%s",
+		 OZGMON_VERSION, cfg->n_dienste, config_path, d.data_dir,
+		 web && web->cert_pem ? "https" : "http", listen,
+		 web && web->n_users ? " (basic auth)" : "");
 
 	for (;;) {
 		int sig = 0;
 		if (sigwait(&sigs, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			log_warn("SIGHUP: this version does not reload its configuration; "
-				 "restart ozgmond to apply changes");
+			d_reload(&d, err, sizeof err);	/* logs its own outcome */
 			continue;
 		}
 		log_info("signal %d: stopping", sig);
@@ -300,24 +597,33 @@ int main(int argc, char **argv)
 	}
 	rc = 0;
 out:
-	stop_collector(coll, cfg, &pub);
-	http_stop(http);
-	rollout_task_stop(rollout);
-	collector_stop(coll);
-	if (store) {
+	/* No reload may start once the stop begins; one running now finishes first. */
+	pthread_mutex_lock(&d.reload_lock);
+	d.stopping = true;
+	stop_collector(d.coll, d.cfg->cfg, &d.pub);
+	pthread_mutex_unlock(&d.reload_lock);
+	http_stop(http);	/* waits for handlers (a refused reload among them) */
+	incidents_stop(d.incidents);	/* after the collector: sees its last snapshot */
+	rollout_task_stop(d.rollout);
+	if (d.store) {
 		struct store_stats st;
-		store_stop(store);
-		store_get_stats(store, &st);
+		store_stop(d.store);
+		store_get_stats(d.store, &st);
 		log_info("store: %llu updates written, %llu dropped, %llu stale, %llu errors",
 			 (unsigned long long)st.updates, (unsigned long long)st.dropped,
 			 (unsigned long long)st.stale, (unsigned long long)st.errors);
 	}
-	incidents_stop(incidents);	/* after the collector: sees its last snapshot */
-	collector_free(coll);
-	store_free(store);
+	collector_free(d.coll);
+	store_free(d.store);
 	history_set_rrdcached(NULL, NULL);
-	state_pub_destroy(&pub);
-	cfg_free(cfg);
+	state_pub_destroy(&d.pub);
 	curl_global_cleanup();
+cleanup:
+	state_cfg_release(d.cfg);
+	webcfg_free(web);
+	free(d.data_dir);
+	free(d.rrdcached);
+	pthread_mutex_destroy(&d.lock);
+	pthread_mutex_destroy(&d.reload_lock);
 	return rc;
 }

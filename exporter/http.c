@@ -1,27 +1,42 @@
 /* http.c - see http.h. */
 #include "exporter/http.h"
 
+#include <ctype.h>
 #include <microhttpd.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <zlib.h>
 
 #include "common/buf.h"
 #include "common/log.h"
 #include "dashboards/status_page.h"
+#include "exporter/api.h"
 #include "exporter/prom.h"
 
-#define HTTP_RENDER_LIMIT (256u * 1024u * 1024u)
-#define HTTP_CONN_LIMIT 512
-#define HTTP_CONN_TIMEOUT_S 15
-#define HTTP_CONN_MEMORY (64u * 1024u)
+#define HTTP_RENDER_LIMIT (512u * 1024u * 1024u)
 #define HTTP_THREADS 2
+
+#define CSP_HTML "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; " \
+	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 struct http_server {
 	struct MHD_Daemon *mhd;
 	struct http_deps deps;
+	atomic_size_t metrics_hint;	/* size of the last /metrics body, for preallocation */
+};
+
+/* Per request: the verdict on its raw path and the canonical path. */
+struct req {
+	unsigned refuse;		/* 0, or the status to refuse the path with */
+	size_t body;			/* request body bytes seen */
+	bool headers_done;
+	char path[HTTP_URI_MAX + 1];
 };
 
 int http_parse_listen(const char *listen, void *sa_out, size_t sa_size, unsigned *sa_len,
@@ -84,8 +99,89 @@ int http_parse_listen(const char *listen, void *sa_out, size_t sa_size, unsigned
 	return 0;
 }
 
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *ctype,
-			     struct buf *body)
+/* ---- path canonicalisation ---------------------------------------------- */
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int http_canon_path(const char *raw, char *out, size_t outsz)
+{
+	size_t n = 0, seg = 0;
+
+	if (strlen(raw) > HTTP_URI_MAX)
+		return 414;
+	if (raw[0] != '/')
+		return 400;	/* absolute-form and asterisk-form are not served */
+	for (const char *p = raw; *p && *p != '?' && *p != '#'; p++) {
+		int c = (unsigned char)*p;
+
+		if (c == '%') {
+			int hi = hexval((unsigned char)p[1]), lo = hi < 0 ? -1 : hexval((unsigned char)p[2]);
+			if (hi < 0 || lo < 0)
+				return 400;
+			c = hi * 16 + lo;
+			p += 2;
+			if (c == '/' || c == '\\')
+				return 400;	/* an encoded separator never names a path */
+		} else if (c == '\\') {
+			return 400;
+		}
+		if (c < 0x20 || c == 0x7f)
+			return 400;	/* NUL and control bytes */
+		if (n + 1 >= outsz)
+			return 414;
+		if (c == '/') {
+			/* End of a segment: refuse "." and "..", find nothing for "". */
+			size_t len = n - seg;
+			if (n > 0 && len == 0)
+				return 404;
+			if ((len == 1 && out[seg] == '.') ||
+			    (len == 2 && out[seg] == '.' && out[seg + 1] == '.'))
+				return 400;
+			out[n++] = '/';
+			seg = n;
+			continue;
+		}
+		out[n++] = (char)c;
+	}
+	if ((n - seg == 1 && out[seg] == '.') || (n - seg == 2 && out[seg] == '.' && out[seg + 1] == '.'))
+		return 400;
+	out[n] = '\0';
+	return 0;
+}
+
+/* MHD_OPTION_URI_LOG_CALLBACK: sees the raw target; its result becomes *req_cls. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct req *r = calloc(1, sizeof *r);
+
+	(void)cls;
+	(void)conn;
+	if (!r)
+		return NULL;
+	r->refuse = (unsigned)http_canon_path(uri, r->path, sizeof r->path);
+	return r;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	free(*req_cls);
+	*req_cls = NULL;
+}
+
+/* ---- responses ---------------------------------------------------------- */
+
+static enum MHD_Result send_buf(struct MHD_Connection *conn, unsigned status, const char *ctype,
+				struct buf *body, const char *allow, const char *encoding)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -97,6 +193,7 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const
 		buf_puts(body, "response too large\n");
 		status = MHD_HTTP_INTERNAL_SERVER_ERROR;
 		ctype = "text/plain; charset=utf-8";
+		encoding = NULL;
 	}
 	data = buf_steal(body, &len);
 	if (data)
@@ -110,20 +207,284 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	if (strncmp(ctype, "text/html", 9) == 0) {
+		MHD_add_response_header(r, "Content-Security-Policy", CSP_HTML);
+		MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+		MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	}
+	if (allow)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	if (encoding)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, encoding);
+	if (strstr(ctype, "version="))	/* /metrics: negotiated format and coding */
+		MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
+	if (status == MHD_HTTP_UNAUTHORIZED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					"Basic realm=\"ozgmon\", charset=\"UTF-8\"");
 	ret = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
 	return ret;
 }
 
-static enum MHD_Result plain(struct MHD_Connection *conn, unsigned status, const char *text)
+static enum MHD_Result plain(struct MHD_Connection *conn, unsigned status, const char *text,
+			     const char *allow)
 {
 	struct buf b;
 
 	buf_init(&b, 4096);
 	buf_puts(&b, text);
-	return reply(conn, status, "text/plain; charset=utf-8", &b);
+	return send_buf(conn, status, "text/plain; charset=utf-8", &b, allow, NULL);
+}
+
+/* ---- /metrics ------------------------------------------------------------ */
+
+/* Whether an Accept-Encoding header admits gzip (a "gzip" coding with q > 0). */
+static bool accepts_gzip(const char *ae)
+{
+	while (ae && *ae) {
+		const char *end = strchr(ae, ',');
+		size_t len = end ? (size_t)(end - ae) : strlen(ae);
+		const char *semi;
+		size_t tl;
+
+		while (len && (*ae == ' ' || *ae == '\t')) {
+			ae++;
+			len--;
+		}
+		semi = memchr(ae, ';', len);
+		tl = semi ? (size_t)(semi - ae) : len;
+		while (tl && (ae[tl - 1] == ' ' || ae[tl - 1] == '\t'))
+			tl--;
+		if ((tl == 4 && strncasecmp(ae, "gzip", 4) == 0) || (tl == 1 && ae[0] == '*')) {
+			const char *q = semi ? strstr(semi, "q=") : NULL;
+			if (!q || q > ae + len || strtod(q + 2, NULL) > 0)
+				return true;
+		}
+		ae = end ? end + 1 : NULL;
+	}
+	return false;
+}
+
+/* gzips in into a new buffer (out, limit as in's); -1 when zlib fails. */
+static int gzip_buf(const struct buf *in, struct buf *out)
+{
+	z_stream z = { 0 };
+	uLong bound;
+	int rc;
+
+	buf_init(out, in->limit);
+	if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -1;
+	bound = deflateBound(&z, (uLong)in->len) + 32;
+	out->data = malloc(bound);
+	if (!out->data) {
+		deflateEnd(&z);
+		return -1;
+	}
+	out->cap = bound;
+	z.next_in = (Bytef *)(uintptr_t)in->data;
+	z.avail_in = (uInt)in->len;
+	z.next_out = (Bytef *)out->data;
+	z.avail_out = (uInt)bound;
+	rc = deflate(&z, Z_FINISH);
+	out->len = bound - z.avail_out;
+	deflateEnd(&z);
+	if (rc != Z_STREAM_END) {
+		buf_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+static enum MHD_Result serve_metrics(struct http_server *h, struct MHD_Connection *conn)
+{
+	const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+	const char *ae = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	struct prom_self self = { 0 };
+	struct store_stats st;
+	struct snapshot *s;
+	struct buf b, z;
+	size_t hint = atomic_load(&h->metrics_hint);
+
+	self.openmetrics = prom_accept_openmetrics(accept);
+	if (h->deps.store_stats && h->deps.store_stats(h->deps.ctx, &st))
+		self.store = &st;
+	self.reload_ok = true;
+	if (h->deps.reload_status)
+		h->deps.reload_status(h->deps.ctx, &self.reload_ok, &self.reload_success_s);
+	self.start_time_s = h->deps.start_time_s;
+	prom_process_read(&self.proc);
+
+	/* Preallocate for the last size plus an eighth: one allocation, no copies while rendering. */
+	buf_init(&b, HTTP_RENDER_LIMIT);
+	if (hint) {
+		hint += hint / 8 + 4096;
+		b.data = malloc(hint);
+		if (b.data) {
+			b.cap = hint;
+			b.data[0] = '\0';
+		}
+	}
+	s = state_acquire(h->deps.pub);
+	/*
+	 * ozgmon_ready agrees with the series rendered next to it: the flag is
+	 * set when the last first probe finishes, but the snapshot showing that
+	 * probe is published up to 200 ms later.
+	 */
+	self.ready = atomic_load(&h->deps.pub->first_round_done) && s;
+	for (size_t i = 0; self.ready && i < s->n; i++)
+		self.ready = s->t[i].probed;
+	{
+		struct rollout_ref *ro = h->deps.rollout ? h->deps.rollout(h->deps.ctx) : NULL;
+		struct incidents_view iv = { 0 };
+
+		self.rollout = ro;
+		if (h->deps.incidents && h->deps.incidents(h->deps.ctx, &iv))
+			self.incidents = &iv;
+		prom_render(&b, s, &self);
+		incidents_view_free(&iv);
+		rollout_ref_release(ro);
+	}
+	snapshot_release(s);
+	if (!b.overflow)
+		atomic_store(&h->metrics_hint, b.len);
+	if (!b.overflow && accepts_gzip(ae) && gzip_buf(&b, &z) == 0) {
+		buf_free(&b);
+		return send_buf(conn, MHD_HTTP_OK,
+				self.openmetrics ? PROM_CTYPE_OPENMETRICS : PROM_CTYPE_TEXT, &z, NULL,
+				"gzip");
+	}
+	return send_buf(conn, MHD_HTTP_OK, self.openmetrics ? PROM_CTYPE_OPENMETRICS : PROM_CTYPE_TEXT,
+			&b, NULL, NULL);
+}
+
+/* ---- authentication ------------------------------------------------------ */
+
+static int b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* Decodes base64 into out (NUL-terminated); -1 on bad input or too long. */
+static int b64decode(const char *in, char *out, size_t outsz)
+{
+	unsigned acc = 0;
+	int bits = 0;
+	size_t n = 0;
+
+	for (; *in && *in != '='; in++) {
+		int v = b64val((unsigned char)*in);
+		if (v < 0)
+			return -1;
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (n + 1 >= outsz)
+				return -1;
+			out[n++] = (char)((acc >> bits) & 0xff);
+		}
+	}
+	out[n] = '\0';
+	return memchr(out, '\0', n) ? -1 : 0;
+}
+
+static bool authorised(const struct webcfg *w, struct MHD_Connection *conn)
+{
+	const char *a = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	char dec[512], *colon;
+
+	if (!a || strncasecmp(a, "Basic ", 6) != 0)
+		return false;
+	a += 6;
+	while (*a == ' ')
+		a++;
+	if (b64decode(a, dec, sizeof dec) != 0)
+		return false;
+	colon = strchr(dec, ':');
+	if (!colon)
+		return false;
+	*colon = '\0';
+	return webcfg_check(w, dec, colon + 1);
+}
+
+/* ---- routing ------------------------------------------------------------- */
+
+static const char *api_arg(void *actx, const char *name)
+{
+	return MHD_lookup_connection_value(actx, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static enum MHD_Result serve_api(struct http_server *h, struct MHD_Connection *conn,
+				 const char *path)
+{
+	struct api_req rq = { .path = path, .arg = api_arg, .actx = conn,
+			      .data_dir = h->deps.data_dir, .now = time(NULL) };
+	const char *ctype = "application/json";
+	struct snapshot *s;
+	struct buf b;
+	unsigned status;
+
+	buf_init(&b, HTTP_RENDER_LIMIT);
+	s = state_acquire(h->deps.pub);
+	rq.s = s;
+	status = api_handle(&rq, &b, &ctype);
+	snapshot_release(s);
+	return send_buf(conn, status, ctype, &b, NULL, NULL);
+}
+
+/* Whether the client connected from a loopback address. */
+static bool from_loopback(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	if (!sa)
+		return false;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+		const unsigned char *a = in6->sin6_addr.s6_addr;
+		return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) ||
+		       (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && a[12] == 127);
+	}
+	return false;
+}
+
+/*
+ * POST /-/reload.  Without basic auth anyone who reaches the port could
+ * make the daemon reload (and pause probing briefly) at will, so it is then
+ * accepted from loopback clients only.
+ */
+static enum MHD_Result serve_reload(struct http_server *h, struct MHD_Connection *conn)
+{
+	char err[1024], msg[1100];
+
+	if (!(h->deps.web && h->deps.web->n_users) && !from_loopback(conn))
+		return plain(conn, MHD_HTTP_FORBIDDEN,
+			     "reload over HTTP needs basic auth (--web-config) or a loopback client\n",
+			     NULL);
+
+	if (h->deps.reload(h->deps.ctx, err, sizeof err) != 0) {
+		snprintf(msg, sizeof msg, "reload failed: %s\n", err);
+		return plain(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, msg, NULL);
+	}
+	return plain(conn, MHD_HTTP_OK, "configuration reloaded\n", NULL);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -131,62 +492,78 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				  size_t *upload_data_size, void **req_cls)
 {
 	struct http_server *h = cls;
-	struct buf b;
+	struct req *r = *req_cls;
+	bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+		   strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+	bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+	const char *path;
 	struct snapshot *s;
-	enum MHD_Result ret;
+	struct buf b;
 
+	(void)url;	/* already unescaped by libmicrohttpd: routing uses r->path */
 	(void)version;
 	(void)upload_data;
-	if (*req_cls == NULL) {
-		/* First call: headers only.  Mark the request and wait for the body. */
-		*req_cls = h;
+	if (!r)
+		return MHD_NO;	/* out of memory in on_uri */
+	if (!r->headers_done) {
+		/* First call: headers only.  Refuse early what needs no body. */
+		r->headers_done = true;
 		return MHD_YES;
 	}
 	if (*upload_data_size != 0) {
-		*upload_data_size = 0;	/* bodies are read and thrown away */
-		return MHD_YES;
+		r->body += *upload_data_size;
+		*upload_data_size = 0;	/* bodies are counted and thrown away */
+		/*
+		 * A body over HTTP_BODY_MAX is drained and answered with 413 at
+		 * its end; one that goes on past HTTP_BODY_DRAIN_MAX is cut off.
+		 */
+		return r->body > HTTP_BODY_DRAIN_MAX ? MHD_NO : MHD_YES;
 	}
-	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-		return plain(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
+	if (r->refuse == 400)
+		return plain(conn, MHD_HTTP_BAD_REQUEST, "bad request path\n", NULL);
+	if (r->refuse == 414)
+		return plain(conn, MHD_HTTP_URI_TOO_LONG, "request path too long\n", NULL);
+	if (r->refuse)
+		return plain(conn, MHD_HTTP_NOT_FOUND, "not found\n", NULL);
+	if (r->body > HTTP_BODY_MAX)
+		return plain(conn, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large\n", NULL);
+	path = r->path;
 
-	if (strcmp(url, "/-/healthy") == 0)
-		return plain(conn, MHD_HTTP_OK, "ozgmond is healthy\n");
+	if (h->deps.web && h->deps.web->n_users &&
+	    !(h->deps.web->health_open && (strcmp(path, "/-/healthy") == 0 ||
+					   strcmp(path, "/-/ready") == 0)) &&
+	    !authorised(h->deps.web, conn))
+		return plain(conn, MHD_HTTP_UNAUTHORIZED, "unauthorized\n", NULL);
 
-	if (strcmp(url, "/metrics") == 0) {
-		struct store_stats st;
-		struct prom_self self = { 0 };
+	if (strcmp(path, "/-/reload") == 0) {
+		if (!post || !h->deps.reload)
+			return plain(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n",
+				     h->deps.reload ? "POST" : "");
+		return serve_reload(h, conn);
+	}
+	if (!get)
+		return plain(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n", "GET, HEAD");
 
+	if (strcmp(path, "/-/healthy") == 0)
+		return plain(conn, MHD_HTTP_OK, "ozgmond is healthy\n", NULL);
+	if (strcmp(path, "/-/ready") == 0) {
+		if (!atomic_load(&h->deps.pub->first_round_done))
+			return plain(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+				     "not ready: the first probe round is not done\n", NULL);
+		return plain(conn, MHD_HTTP_OK, "ozgmond is ready\n", NULL);
+	}
+	if (strcmp(path, "/metrics") == 0)
+		return serve_metrics(h, conn);
+	if (strncmp(path, "/api/v1/", 8) == 0)
+		return serve_api(h, conn, path + 8);
+	if (strcmp(path, "/") == 0 || strcmp(path, "/index.html") == 0) {
 		buf_init(&b, HTTP_RENDER_LIMIT);
 		s = state_acquire(h->deps.pub);
-		if (h->deps.store) {
-			store_get_stats(h->deps.store, &st);
-			self.store = &st;
-		}
-		self.start_time_s = h->deps.start_time_s;
-		self.ready = atomic_load(&h->deps.pub->first_round_done);
-		{
-			struct rollout_ref *ro = h->deps.rollout ? rollout_task_acquire(h->deps.rollout) : NULL;
-			struct incidents_view iv = { 0 };
-			self.rollout = ro;
-			if (h->deps.incidents && incidents_view(h->deps.incidents, &iv) == 0)
-				self.incidents = &iv;
-			prom_render(&b, s, &self);
-			incidents_view_free(&iv);
-			rollout_ref_release(ro);
-		}
+		status_page_render(&b, s, s ? s->cfg->global.language : "de");
 		snapshot_release(s);
-		return reply(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", &b);
+		return send_buf(conn, MHD_HTTP_OK, "text/html; charset=utf-8", &b, NULL, NULL);
 	}
-
-	if (strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0) {
-		buf_init(&b, HTTP_RENDER_LIMIT);
-		s = state_acquire(h->deps.pub);
-		status_page_render(&b, s, h->deps.language);
-		snapshot_release(s);
-		ret = reply(conn, MHD_HTTP_OK, "text/html; charset=utf-8", &b);
-		return ret;
-	}
-	return plain(conn, MHD_HTTP_NOT_FOUND, "not found\n");
+	return plain(conn, MHD_HTTP_NOT_FOUND, "not found\n", NULL);
 }
 
 struct http_server *http_start(const char *listen, const struct http_deps *deps, char *err,
@@ -196,27 +573,59 @@ struct http_server *http_start(const char *listen, const struct http_deps *deps,
 	unsigned sl;
 	struct http_server *h;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO;
+	const struct webcfg *w = deps->web;
+	const char *prio = NULL;
 
 	if (http_parse_listen(listen, &ss, sizeof ss, &sl, err, errsz) != 0)
 		return NULL;
+	if (w && w->cert_pem) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			snprintf(err, errsz, "TLS is configured but libmicrohttpd was built without it");
+			return NULL;
+		}
+		flags |= MHD_USE_TLS;
+		prio = w->min_tls >= 13 ? "NORMAL:-VERS-ALL:+VERS-TLS1.3"
+					: "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2";
+	}
 	h = calloc(1, sizeof *h);
 	if (!h) {
 		snprintf(err, errsz, "out of memory");
 		return NULL;
 	}
 	h->deps = *deps;
+	atomic_init(&h->metrics_hint, 0);
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
-				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				  MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
-				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONN_LIMIT,
-				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_CONN_TIMEOUT_S,
-				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
-				  MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
-				  MHD_OPTION_END);
+	if (prio)
+		h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
+					  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+					  MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
+					  MHD_OPTION_CONNECTION_LIMIT, HTTP_CONN_LIMIT,
+					  MHD_OPTION_PER_IP_CONNECTION_LIMIT, HTTP_PER_IP_LIMIT,
+					  MHD_OPTION_CONNECTION_TIMEOUT, HTTP_CONN_TIMEOUT_S,
+					  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
+					  MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)h,
+					  MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)h,
+					  MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
+					  MHD_OPTION_HTTPS_MEM_KEY, w->key_pem,
+					  MHD_OPTION_HTTPS_MEM_CERT, w->cert_pem,
+					  MHD_OPTION_HTTPS_PRIORITIES, prio,
+					  MHD_OPTION_END);
+	else
+		h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
+					  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+					  MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
+					  MHD_OPTION_CONNECTION_LIMIT, HTTP_CONN_LIMIT,
+					  MHD_OPTION_PER_IP_CONNECTION_LIMIT, HTTP_PER_IP_LIMIT,
+					  MHD_OPTION_CONNECTION_TIMEOUT, HTTP_CONN_TIMEOUT_S,
+					  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
+					  MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)h,
+					  MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)h,
+					  MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
+					  MHD_OPTION_END);
 	if (!h->mhd) {
-		snprintf(err, errsz, "cannot listen on %s (address in use or not available)", listen);
+		snprintf(err, errsz, "cannot listen on %s (address in use or not available%s)",
+			 listen, prio ? ", or the TLS key and certificate were refused" : "");
 		free(h);
 		return NULL;
 	}

@@ -2,9 +2,21 @@
 #include "exporter/prom.h"
 #include "exporter/prom_rollout.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+/*
+ * The format of the exposition being rendered by this thread.  Kept here so
+ * that every family()/sample1() call follows it without a parameter;
+ * prom_render() sets it on entry.
+ */
+static _Thread_local bool om;
 
 void prom_escape_label(struct buf *b, const char *s)
 {
@@ -27,21 +39,126 @@ void prom_escape_label(struct buf *b, const char *s)
 	buf_append(b, run, (size_t)(s - run));
 }
 
-void prom_value(struct buf *b, double v)
+/* Writes the decimal digits of u backwards ending at end; returns the first. */
+static char *utoa_back(char *end, unsigned long long u)
 {
-	if (isnan(v))
-		buf_puts(b, "NaN");
-	else if (isinf(v))
-		buf_puts(b, v > 0 ? "+Inf" : "-Inf");
-	else if (v == floor(v) && fabs(v) < 1e15)
-		buf_printf(b, "%.0f", v);
-	else
-		buf_printf(b, "%.17g", v);
+	do {
+		*--end = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	return end;
 }
 
+/*
+ * Appends v when it is an exact decimal with at most 9 fraction digits that
+ * reads back as the same double: r / 10^k is correctly rounded, as is
+ * strtod() of the digits printed, so both name the same double.  Covers
+ * integers, millisecond timestamps and microsecond durations without the
+ * cost of printf and a strtod round trip.  Returns false otherwise.
+ */
+static bool value_fast(struct buf *b, double v)
+{
+	static const double scale[] = { 1, 1e3, 1e6, 1e9 };
+	static const int digits[] = { 0, 3, 6, 9 };
+	char tmp[48], *end = tmp + sizeof tmp, *p;
+	bool neg = v < 0;
+	double a = neg ? -v : v;
+
+	for (int k = 0; k < 4; k++) {
+		double x = a * scale[k];
+		unsigned long long r, ip, fp;
+		int nd = digits[k];
+
+		if (!(x < 9e15))
+			return false;
+		r = (unsigned long long)llround(x);
+		if ((double)r / scale[k] != a)
+			continue;
+		ip = r / (unsigned long long)scale[k];
+		fp = r % (unsigned long long)scale[k];
+		p = end;
+		if (fp) {
+			while (fp % 10 == 0) {	/* drop trailing zeros */
+				fp /= 10;
+				nd--;
+			}
+			for (int i = 0; i < nd; i++) {
+				*--p = (char)('0' + fp % 10);
+				fp /= 10;
+			}
+			*--p = '.';
+		}
+		p = utoa_back(p, ip);
+		if (neg && r)
+			*--p = '-';
+		buf_append(b, p, (size_t)(end - p));
+		return true;
+	}
+	return false;
+}
+
+void prom_value(struct buf *b, double v)
+{
+	char tmp[40];
+	int n;
+
+	if (isnan(v)) {
+		buf_puts(b, "NaN");
+		return;
+	}
+	if (isinf(v)) {
+		buf_puts(b, v > 0 ? "+Inf" : "-Inf");
+		return;
+	}
+	if (value_fast(b, v))
+		return;
+	/* The shortest of %.15g..%.17g that reads back as the same double. */
+	n = snprintf(tmp, sizeof tmp, "%.15g", v);
+	if (strtod(tmp, NULL) != v)
+		n = snprintf(tmp, sizeof tmp, "%.16g", v);
+	if (strtod(tmp, NULL) != v)
+		n = snprintf(tmp, sizeof tmp, "%.17g", v);
+	if (n > 0)
+		buf_append(b, tmp, (size_t)n);
+}
+
+static bool ends_with(const char *s, size_t len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+	return len >= n && memcmp(s + len - n, suffix, n) == 0;
+}
+
+/*
+ * HELP and TYPE of one family.  `name` is the text-format name; `type` is
+ * "counter" (name ends in _total), "gauge" or "info" (name ends in _info;
+ * a gauge of value 1 in text 0.0.4).  In OpenMetrics the family name drops
+ * _total/_info and a UNIT line follows for names ending in _seconds/_bytes.
+ */
 static void family(struct buf *b, const char *name, const char *type, const char *help)
 {
-	buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	size_t len = strlen(name);
+
+	if (!om) {
+		if (strcmp(type, "info") == 0)
+			type = "gauge";
+		buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+		return;
+	}
+	if (strcmp(type, "counter") == 0 && ends_with(name, len, "_total"))
+		len -= 6;
+	else if (strcmp(type, "info") == 0 && ends_with(name, len, "_info"))
+		len -= 5;
+	buf_printf(b, "# TYPE %.*s %s\n", (int)len, name, type);
+	if (ends_with(name, len, "_seconds"))
+		buf_printf(b, "# UNIT %.*s seconds\n", (int)len, name);
+	else if (ends_with(name, len, "_bytes"))
+		buf_printf(b, "# UNIT %.*s bytes\n", (int)len, name);
+	buf_printf(b, "# HELP %.*s %s\n", (int)len, name, help);
+}
+
+void prom_family(struct buf *b, const char *name, const char *type, const char *help)
+{
+	family(b, name, type, help);
 }
 
 /* name{label="value"} v  (label may be NULL for no labels). */
@@ -49,7 +166,9 @@ static void sample1(struct buf *b, const char *name, const char *label, const ch
 {
 	buf_puts(b, name);
 	if (label) {
-		buf_printf(b, "{%s=\"", label);
+		buf_puts(b, "{");
+		buf_puts(b, label);
+		buf_puts(b, "=\"");
 		prom_escape_label(b, value);
 		buf_puts(b, "\"}");
 	}
@@ -83,8 +202,7 @@ static void per_target(struct buf *b, const struct snapshot *s, const char *name
 
 static void dienst_info(struct buf *b, const struct snapshot *s)
 {
-	family(b, "ozg_dienst_info", "gauge",
-	       "Names of an Onlinedienst (probe target); always 1.");
+	family(b, "ozg_dienst_info", "info", "Names of an Onlinedienst (probe target); always 1.");
 	for (size_t i = 0; i < s->n; i++) {
 		const struct cfg_dienst *d = &s->cfg->dienste[i];
 		buf_puts(b, "ozg_dienst_info{dienst=\"");
@@ -93,7 +211,7 @@ static void dienst_info(struct buf *b, const struct snapshot *s)
 		prom_escape_label(b, d->name ? d->name : "");
 		buf_puts(b, "\",provider=\"");
 		prom_escape_label(b, d->provider ? d->provider : "");
-		buf_printf(b, "\",efa=\"%s\"} 1\n", d->efa ? "true" : "false");
+		buf_puts(b, d->efa ? "\",efa=\"true\"} 1\n" : "\",efa=\"false\"} 1\n");
 	}
 }
 
@@ -203,7 +321,7 @@ static void usage_metrics(struct buf *b, const struct snapshot *s)
 }
 
 /* The collector's probe-depth families and self-metrics (see docs/metrics.md). */
-static void collector_metrics(struct buf *b, const struct snapshot *s)
+static void probe_depth_metrics(struct buf *b, const struct snapshot *s)
 {
 	const struct collector_stats *st = &s->stats;
 	uint64_t cum = 0;
@@ -241,7 +359,7 @@ static void collector_metrics(struct buf *b, const struct snapshot *s)
 		if (s->t[i].probed && s->t[i].cert_expiry_s > 0)
 			dienst_sample(b, "ozg_probe_ssl_earliest_cert_expiry_timestamp_seconds",
 				      s->cfg->dienste[i].id, NULL, NULL, (double)s->t[i].cert_expiry_s);
-	family(b, "ozg_probe_tls_version_info", "gauge", "TLS version of the last probe; always 1.");
+	family(b, "ozg_probe_tls_version_info", "info", "TLS version of the last probe; always 1.");
 	for (size_t i = 0; i < s->n; i++)
 		if (s->t[i].probed && s->t[i].tls_version[0])
 			dienst_sample(b, "ozg_probe_tls_version_info", s->cfg->dienste[i].id, "version",
@@ -257,7 +375,7 @@ static void collector_metrics(struct buf *b, const struct snapshot *s)
 		if (s->t[i].probed)
 			dienst_sample(b, "ozg_probe_http_version", s->cfg->dienste[i].id, NULL, NULL,
 				      s->t[i].http_version);
-	family(b, "ozg_probe_result_info", "gauge",
+	family(b, "ozg_probe_result_info", "info",
 	       "Result of the last probe (one of the ozg_probes_total results); always 1.");
 	for (size_t i = 0; i < s->n; i++)
 		if (s->t[i].probed)
@@ -278,40 +396,69 @@ static void collector_metrics(struct buf *b, const struct snapshot *s)
 	usage_metrics(b, s);
 }
 
-void prom_render(struct buf *b, const struct snapshot *s, const struct prom_self *self)
+/* Build, configuration and readiness of ozgmond itself. */
+static void self_metrics(struct buf *b, const struct prom_self *self)
 {
-	family(b, "ozgmon_build_info", "gauge", "Version of ozgmond; always 1.");
+	family(b, "ozgmon_build_info", "info", "Version of ozgmond; always 1.");
 	sample1(b, "ozgmon_build_info", "version", OZGMON_VERSION, 1);
+	family(b, "ozgmon_config_last_reload_successful", "gauge",
+	       "Whether the last configuration (re)load succeeded (1) or was refused (0).");
+	sample1(b, "ozgmon_config_last_reload_successful", NULL, NULL, self->reload_ok ? 1 : 0);
+	family(b, "ozgmon_config_last_reload_success_timestamp_seconds", "gauge",
+	       "When a configuration last loaded successfully, seconds since the epoch.");
+	sample1(b, "ozgmon_config_last_reload_success_timestamp_seconds", NULL, NULL,
+		self->reload_success_s);
 	family(b, "ozgmon_ready", "gauge",
 	       "1 when the configuration is loaded and every target has been probed once.");
 	sample1(b, "ozgmon_ready", NULL, NULL, self->ready ? 1 : 0);
+}
+
+/* The standard process_* families of the Prometheus client libraries. */
+static void process_metrics(struct buf *b, const struct prom_self *self)
+{
+	const struct prom_process *p = &self->proc;
+
+	if (p->valid) {
+		family(b, "process_cpu_seconds_total", "counter",
+		       "Total user and system CPU time spent in seconds.");
+		sample1(b, "process_cpu_seconds_total", NULL, NULL, p->cpu_seconds);
+		family(b, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+		sample1(b, "process_resident_memory_bytes", NULL, NULL, p->resident_bytes);
+		family(b, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
+		sample1(b, "process_virtual_memory_bytes", NULL, NULL, p->virtual_bytes);
+		family(b, "process_open_fds", "gauge", "Number of open file descriptors.");
+		sample1(b, "process_open_fds", NULL, NULL, p->open_fds);
+		family(b, "process_max_fds", "gauge", "Maximum number of open file descriptors.");
+		sample1(b, "process_max_fds", NULL, NULL, p->max_fds);
+	}
 	family(b, "process_start_time_seconds", "gauge",
 	       "Start time of the process since unix epoch in seconds.");
 	sample1(b, "process_start_time_seconds", NULL, NULL, self->start_time_s);
+}
 
-	if (self->store) {
-		const struct store_stats *st = self->store;
-		family(b, "ozgmon_store_queue_length", "gauge", "Samples waiting for the RRD writer.");
-		sample1(b, "ozgmon_store_queue_length", NULL, NULL, (double)st->queue_len);
-		family(b, "ozgmon_store_queue_capacity", "gauge", "Bound of the RRD writer's queue.");
-		sample1(b, "ozgmon_store_queue_capacity", NULL, NULL, (double)st->queue_cap);
-		family(b, "ozgmon_store_dropped_samples_total", "counter",
-		       "Samples that could not be stored (queue full or file unusable).");
-		sample1(b, "ozgmon_store_dropped_samples_total", NULL, NULL, (double)st->dropped);
-		family(b, "ozgmon_store_stale_samples_total", "counter",
-		       "Samples not newer than their file's last update (clock stepped back).");
-		sample1(b, "ozgmon_store_stale_samples_total", NULL, NULL, (double)st->stale);
-		family(b, "ozgmon_rrd_updates_total", "counter", "RRD updates written.");
-		sample1(b, "ozgmon_rrd_updates_total", NULL, NULL, (double)st->updates);
-		family(b, "ozgmon_rrd_errors_total", "counter", "RRD updates that failed.");
-		sample1(b, "ozgmon_rrd_errors_total", NULL, NULL, (double)st->errors);
-		family(b, "ozgmon_rrd_files_created_total", "counter", "RRD files created.");
-		sample1(b, "ozgmon_rrd_files_created_total", NULL, NULL, (double)st->created);
-		store_detail(b, st);
-	}
-	if (!s)
-		return;
+static void store_metrics(struct buf *b, const struct store_stats *st)
+{
+	family(b, "ozgmon_store_queue_length", "gauge", "Samples waiting for the RRD writer.");
+	sample1(b, "ozgmon_store_queue_length", NULL, NULL, (double)st->queue_len);
+	family(b, "ozgmon_store_queue_capacity", "gauge", "Bound of the RRD writer's queue.");
+	sample1(b, "ozgmon_store_queue_capacity", NULL, NULL, (double)st->queue_cap);
+	family(b, "ozgmon_store_dropped_samples_total", "counter",
+	       "Samples that could not be stored (queue full or file unusable).");
+	sample1(b, "ozgmon_store_dropped_samples_total", NULL, NULL, (double)st->dropped);
+	family(b, "ozgmon_store_stale_samples_total", "counter",
+	       "Samples not newer than their file's last update (clock stepped back).");
+	sample1(b, "ozgmon_store_stale_samples_total", NULL, NULL, (double)st->stale);
+	family(b, "ozgmon_rrd_updates_total", "counter", "RRD updates written.");
+	sample1(b, "ozgmon_rrd_updates_total", NULL, NULL, (double)st->updates);
+	family(b, "ozgmon_rrd_errors_total", "counter", "RRD updates that failed.");
+	sample1(b, "ozgmon_rrd_errors_total", NULL, NULL, (double)st->errors);
+	family(b, "ozgmon_rrd_files_created_total", "counter", "RRD files created.");
+	sample1(b, "ozgmon_rrd_files_created_total", NULL, NULL, (double)st->created);
+	store_detail(b, st);
+}
 
+static void collector_metrics(struct buf *b, const struct snapshot *s)
+{
 	family(b, "ozgmon_targets", "gauge", "Probe targets configured.");
 	sample1(b, "ozgmon_targets", NULL, NULL, (double)s->n);
 	family(b, "ozgmon_probes_in_flight", "gauge", "Probes running now.");
@@ -325,17 +472,137 @@ void prom_render(struct buf *b, const struct snapshot *s, const struct prom_self
 	for (int r = 0; r < PROBE_RESULT_COUNT; r++)
 		sample1(b, "ozg_probes_total", "result", probe_result_name((enum probe_result)r),
 			(double)s->stats.results[r]);
+}
 
-	dienst_info(b, s);
-	per_target(b, s, "ozg_probe_success",
-		   "Whether the last probe of the Onlinedienst succeeded (1) or not (0).", TF_SUCCESS);
-	per_target(b, s, "ozg_probe_duration_seconds",
-		   "Total duration of the last probe in seconds.", TF_DURATION);
-	per_target(b, s, "ozg_probe_http_status_code",
-		   "HTTP status of the last probe's final response; 0 when none was read.", TF_STATUS);
-	per_target(b, s, "ozg_probe_last_timestamp_seconds",
-		   "When the last probe finished, seconds since the epoch.", TF_LAST);
-	collector_metrics(b, s);
-	prom_render_rollout(b, s->cfg, self->rollout);
-	prom_render_incidents(b, s->cfg, self->incidents);
+void prom_render(struct buf *b, const struct snapshot *s, const struct prom_self *self)
+{
+	om = self->openmetrics;
+	self_metrics(b, self);
+	process_metrics(b, self);
+	if (self->store)
+		store_metrics(b, self->store);
+	if (s) {
+		collector_metrics(b, s);
+		dienst_info(b, s);
+		per_target(b, s, "ozg_probe_success",
+			   "Whether the last probe of the Onlinedienst succeeded (1) or not (0).",
+			   TF_SUCCESS);
+		per_target(b, s, "ozg_probe_duration_seconds",
+			   "Total duration of the last probe in seconds.", TF_DURATION);
+		per_target(b, s, "ozg_probe_http_status_code",
+			   "HTTP status of the last probe's final response; 0 when none was read.",
+			   TF_STATUS);
+		per_target(b, s, "ozg_probe_last_timestamp_seconds",
+			   "When the last probe finished, seconds since the epoch.", TF_LAST);
+		probe_depth_metrics(b, s);
+	}
+	prom_render_rollout(b, self->rollout);
+	prom_render_incidents(b, self->incidents);
+	if (om)
+		buf_puts(b, "# EOF\n");
+	om = false;
+}
+
+/* ---- process figures ---------------------------------------------------- */
+
+void prom_process_read(struct prom_process *out)
+{
+	char line[1024], *p;
+	unsigned long utime = 0, stime = 0, vsize = 0;
+	long rss = 0, tck = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
+	struct rlimit rl;
+	DIR *d;
+	FILE *f;
+	size_t n;
+
+	memset(out, 0, sizeof *out);
+	f = fopen("/proc/self/stat", "re");
+	if (!f)
+		return;
+	n = fread(line, 1, sizeof line - 1, f);
+	fclose(f);
+	line[n] = '\0';
+	/* The command name may hold spaces and parentheses: fields start after the last ')'. */
+	p = strrchr(line, ')');
+	if (!p || tck <= 0 || page <= 0 ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d %*d %*d "
+			  "%*d %*d %*u %lu %ld", &utime, &stime, &vsize, &rss) != 4)
+		return;
+	out->cpu_seconds = (double)(utime + stime) / (double)tck;
+	out->virtual_bytes = (double)vsize;
+	out->resident_bytes = (double)rss * (double)page;
+	d = opendir("/proc/self/fd");
+	if (d) {
+		struct dirent *e;
+		double fds = 0;
+		while ((e = readdir(d)))
+			if (e->d_name[0] != '.')
+				fds++;
+		closedir(d);
+		out->open_fds = fds - 1;	/* the directory stream's own descriptor */
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		out->max_fds = rl.rlim_cur == RLIM_INFINITY ? INFINITY : (double)rl.rlim_cur;
+	out->valid = true;
+}
+
+/* ---- content negotiation ------------------------------------------------ */
+
+/* Copies the next ';'- or ','-free token of s (trimmed) into out; returns the stop. */
+static const char *token(const char *s, char *out, size_t outsz)
+{
+	size_t n = 0;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	while (*s && *s != ';' && *s != ',') {
+		if (n + 1 < outsz)
+			out[n++] = (char)tolower((unsigned char)*s);
+		s++;
+	}
+	while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\t'))
+		n--;
+	out[n] = '\0';
+	return s;
+}
+
+bool prom_accept_openmetrics(const char *accept)
+{
+	double q_om = -1, q_text = -1;
+	const char *s = accept;
+
+	if (!s)
+		return false;
+	while (*s) {
+		char type[96], param[96];
+		const char *version = NULL;
+		char vbuf[96] = "";
+		double q = 1;
+
+		s = token(s, type, sizeof type);
+		while (*s == ';') {
+			s = token(s + 1, param, sizeof param);
+			if (strncmp(param, "q=", 2) == 0) {
+				q = strtod(param + 2, NULL);
+			} else if (strncmp(param, "version=", 8) == 0) {
+				snprintf(vbuf, sizeof vbuf, "%s", param + 8);
+				version = vbuf;
+			}
+		}
+		if (*s == ',')
+			s++;
+		if (!(q > 0))
+			continue;
+		if (strcmp(type, "application/openmetrics-text") == 0) {
+			if ((!version || strcmp(version, "1.0.0") == 0) && q > q_om)
+				q_om = q;
+		} else if (strcmp(type, "text/plain") == 0) {
+			if ((!version || strcmp(version, "0.0.4") == 0) && q > q_text)
+				q_text = q;
+		} else if (strcmp(type, "*/*") == 0 || strcmp(type, "text/*") == 0) {
+			if (q > q_text)
+				q_text = q;
+		}
+	}
+	return q_om > 0 && q_om > q_text;
 }

@@ -1,14 +1,21 @@
 /*
- * prom.h - Prometheus text exposition format (version 0.0.4).
+ * prom.h - Prometheus exposition: text format 0.0.4 and OpenMetrics 1.0.0.
  *
  * prom_render() writes every metric family from one immutable snapshot plus
- * the self-metrics passed in, with HELP and TYPE lines.  Hot series carry only
- * short keys as labels (dienst="<id>"); names live in ozg_dienst_info.
- * Label values are escaped as the format requires (\\, \", \n), and numbers
- * are written so that Prometheus parses them back exactly.
+ * the self-metrics passed in, with HELP and TYPE lines (and UNIT lines and a
+ * final "# EOF" in OpenMetrics).  Hot series carry only short keys as labels
+ * (dienst="<id>"); names live in ozg_dienst_info.  Label values are escaped
+ * as both formats require (\\, \", \n), and numbers are written so that
+ * Prometheus parses them back exactly.
+ *
+ * Families are declared with their text-format name: a counter ends in
+ * _total and an info metric in _info; in OpenMetrics the family name drops
+ * that suffix, as the specification requires, while samples keep it.
  */
 #ifndef OZG_PROM_H
 #define OZG_PROM_H
+
+#include <stdbool.h>
 
 #include "collector/state.h"
 #include "common/buf.h"
@@ -16,14 +23,38 @@
 #include "rollout/task.h"
 #include "store/store.h"
 
+/* Standard process metrics, read from /proc (prom_process_read). */
+struct prom_process {
+	bool valid;			/* false: the process_* families are left out */
+	double cpu_seconds;		/* user + system */
+	double resident_bytes;
+	double virtual_bytes;
+	double open_fds;
+	double max_fds;			/* soft RLIMIT_NOFILE */
+};
+
 /* Self-metrics that do not live in the snapshot. */
 struct prom_self {
 	const struct store_stats *store;	/* may be NULL */
 	double start_time_s;			/* process start, seconds since the epoch */
 	bool ready;
+	bool openmetrics;			/* OpenMetrics 1.0.0 instead of text 0.0.4 */
+	bool reload_ok;				/* the last configuration (re)load succeeded */
+	double reload_success_s;		/* when a configuration last loaded, epoch s */
+	struct prom_process proc;
 	const struct rollout_ref *rollout;	/* may be NULL */
 	const struct incidents_view *incidents;	/* may be NULL */
 };
+
+#define PROM_CTYPE_TEXT "text/plain; version=0.0.4; charset=utf-8"
+#define PROM_CTYPE_OPENMETRICS "application/openmetrics-text; version=1.0.0; charset=utf-8"
+
+/*
+ * HELP, TYPE (and in OpenMetrics UNIT) lines of a family, in the format being
+ * rendered; for renderers called from prom_render().  type: "counter"
+ * (name ends in _total), "gauge" or "info" (name ends in _info).
+ */
+void prom_family(struct buf *b, const char *name, const char *type, const char *help);
 
 /* Appends `s` to b with \\, \" and newline escaped (for a label value). */
 void prom_escape_label(struct buf *b, const char *s);
@@ -31,5 +62,12 @@ void prom_escape_label(struct buf *b, const char *s);
 void prom_value(struct buf *b, double v);
 /* Renders the whole exposition into b (appends). */
 void prom_render(struct buf *b, const struct snapshot *s, const struct prom_self *self);
+/* Reads this process's figures from /proc/self; out->valid says whether it could. */
+void prom_process_read(struct prom_process *out);
+/*
+ * Picks the format from an Accept header (NULL: none): true for OpenMetrics
+ * 1.0.0 when the client ranks it above the text format by q-value.
+ */
+bool prom_accept_openmetrics(const char *accept);
 
 #endif

@@ -15,7 +15,7 @@ const char *area_level_name(enum area_level l)
 
 static void head(struct buf *b, const char *name, const char *help)
 {
-	buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+	prom_family(b, name, "gauge", help);
 }
 
 enum afield { AF_ONLINE, AF_ONLINE_ALL, AF_FULFILLED, AF_FULFILLED_ALL, AF_RELIABLE, AF_COVERAGE,
@@ -47,14 +47,16 @@ static void per_area(struct buf *b, const struct rollout *r, const char *name, c
 	}
 }
 
-void prom_render_rollout(struct buf *b, const struct cfg *cfg, const struct rollout_ref *ref)
+void prom_render_rollout(struct buf *b, const struct rollout_ref *ref)
 {
 	const struct rollout *r;
+	const struct cfg *cfg;
 
 	if (!ref)
 		return;
 	r = ref->r;
-	head(b, "ozg_area_info", "Names and parents of an area (Land, Kreis, Gemeindeverband, Gemeinde); always 1.");
+	cfg = ref->cfg;
+	prom_family(b, "ozg_area_info", "info", "Name and level of an area (Land, Kreis, Gemeindeverband, Gemeinde).");
 	for (size_t a = 0; a < r->n_areas; a++) {
 		const struct rollout_area *ar = &r->areas[a];
 		buf_printf(b, "ozg_area_info{area=\"%s\",level=\"%s\",name=\"", ar->key,
@@ -148,12 +150,14 @@ void prom_render_rollout(struct buf *b, const struct cfg *cfg, const struct roll
 	buf_puts(b, "\n");
 }
 
-void prom_render_incidents(struct buf *b, const struct cfg *cfg, const struct incidents_view *v)
+void prom_render_incidents(struct buf *b, const struct incidents_view *v)
 {
+	const struct cfg *cfg;
 	unsigned open = 0;
 
 	if (!v)
 		return;
+	cfg = v->cfg;
 	for (size_t d = 0; d < v->n; d++)
 		open += v->d[d].open;
 	head(b, "ozg_incidents_open", "Incidents open now (Onlinedienste down after their retries).");
@@ -168,19 +172,17 @@ void prom_render_incidents(struct buf *b, const struct cfg *cfg, const struct in
 		prom_value(b, (double)v->d[d].open_since_ms / 1000.0);
 		buf_puts(b, "\n");
 	}
-	buf_puts(b, "# HELP ozg_incidents_total Incidents opened, over the whole journal.\n"
-		    "# TYPE ozg_incidents_total counter\n");
+	prom_family(b, "ozg_incidents_total", "counter", "Incidents opened, over the whole journal.");
 	for (size_t d = 0; d < v->n; d++)
 		buf_printf(b, "ozg_incidents_total{dienst=\"%s\"} %llu\n", cfg->dienste[d].id,
 			   (unsigned long long)v->d[d].opened);
-	buf_puts(b, "# HELP ozg_downtime_seconds_total Summed length of the closed incidents.\n"
-		    "# TYPE ozg_downtime_seconds_total counter\n");
+	prom_family(b, "ozg_downtime_seconds_total", "counter", "Summed length of the closed incidents.");
 	for (size_t d = 0; d < v->n; d++) {
 		buf_printf(b, "ozg_downtime_seconds_total{dienst=\"%s\"} ", cfg->dienste[d].id);
 		prom_value(b, v->d[d].downtime_s);
 		buf_puts(b, "\n");
 	}
-	buf_puts(b, "# HELP ozgmon_incident_journal_errors_total Journal lines skipped on load or writes that failed.\n"
-		    "# TYPE ozgmon_incident_journal_errors_total counter\n");
+	prom_family(b, "ozgmon_incident_journal_errors_total", "counter",
+		    "Journal lines skipped on load or writes that failed.");
 	buf_printf(b, "ozgmon_incident_journal_errors_total %llu\n", (unsigned long long)v->journal_errors);
 }

@@ -13,11 +13,11 @@
 #include "rollout/incidents.h"
 #include "rollout/task.h"
 
-/* Appends every rollout family computed in `ref` (NULL: nothing). */
-void prom_render_rollout(struct buf *b, const struct cfg *cfg, const struct rollout_ref *ref);
+/* Appends every rollout family computed in `ref` (NULL: nothing); names from ref->cfg. */
+void prom_render_rollout(struct buf *b, const struct rollout_ref *ref);
 
 /* Appends the incident families (NULL: nothing). */
-void prom_render_incidents(struct buf *b, const struct cfg *cfg, const struct incidents_view *v);
+void prom_render_incidents(struct buf *b, const struct incidents_view *v);
 
 /* "land", "kreis", "verband", "gemeinde". */
 const char *area_level_name(enum area_level l);

@@ -23,7 +23,8 @@ struct watch {
 };
 
 struct incidents {
-	const struct cfg *cfg;
+	struct state_cfg *cref;		/* owned reference */
+	const struct cfg *cfg;		/* == cref->cfg */
 	struct state_pub *pub;
 	char *path;
 	int fd;				/* journal, O_APPEND */
@@ -236,6 +237,10 @@ void incidents_poll(struct incidents *in)
 	 */
 	pthread_mutex_lock(&in->poll_lock);
 	s = state_acquire(in->pub);
+	if (s && s->cfg != in->cfg) {
+		snapshot_release(s);	/* of another configuration (around a reload) */
+		s = NULL;
+	}
 	if (!s) {
 		pthread_mutex_unlock(&in->poll_lock);
 		return;
@@ -299,6 +304,7 @@ static void incidents_free(struct incidents *in)
 	free(in->open_id);
 	free(in->w);
 	free(in->stats);
+	state_cfg_release(in->cref);
 	pthread_mutex_destroy(&in->lock);
 	pthread_mutex_destroy(&in->poll_lock);
 	pthread_mutex_destroy(&in->stop_lock);
@@ -306,10 +312,11 @@ static void incidents_free(struct incidents *in)
 	free(in);
 }
 
-struct incidents *incidents_start(const struct cfg *cfg, struct state_pub *pub,
+struct incidents *incidents_start(struct state_cfg *cref, struct state_pub *pub,
 				  const char *data_dir, char *err, size_t errsz)
 {
 	struct incidents *in = calloc(1, sizeof *in);
+	const struct cfg *cfg = cref->cfg;
 	size_t n = cfg->n_dienste ? cfg->n_dienste : 1;
 	size_t pl = strlen(data_dir) + sizeof "/incidents.jsonl";
 	int rc;
@@ -318,6 +325,7 @@ struct incidents *incidents_start(const struct cfg *cfg, struct state_pub *pub,
 		snprintf(err, errsz, "out of memory");
 		return NULL;
 	}
+	in->cref = state_cfg_ref(cref);
 	in->cfg = cfg;
 	in->pub = pub;
 	in->fd = -1;
@@ -356,10 +364,12 @@ fail:
 
 int incidents_view(struct incidents *in, struct incidents_view *v)
 {
+	v->cfg = in->cfg;
 	v->n = in->cfg->n_dienste;
 	v->d = malloc((v->n ? v->n : 1) * sizeof *v->d);
 	if (!v->d)
 		return -1;
+	v->cfgref = state_cfg_ref(in->cref);
 	pthread_mutex_lock(&in->lock);
 	memcpy(v->d, in->stats, v->n * sizeof *v->d);
 	v->journal_errors = in->journal_errors;
@@ -372,7 +382,9 @@ void incidents_view_free(struct incidents_view *v)
 	if (!v)
 		return;
 	free(v->d);
+	state_cfg_release(v->cfgref);
 	v->d = NULL;
+	v->cfgref = NULL;
 	v->n = 0;
 }
 

@@ -37,6 +37,8 @@ struct incident_stats {
 
 /* A copy of the current figures, for readers. */
 struct incidents_view {
+	const struct cfg *cfg;		/* the configuration d is indexed by */
+	struct state_cfg *cfgref;	/* owned reference keeping cfg alive */
 	size_t n;			/* == cfg->n_dienste */
 	struct incident_stats *d;	/* owned by the view */
 	uint64_t journal_errors;	/* lines skipped or writes failed */
@@ -45,10 +47,11 @@ struct incidents_view {
 struct incidents;
 
 /*
- * Reads <data_dir>/incidents.jsonl (if any) for cfg's targets and starts the
- * watcher on pub.  cfg and pub are borrowed.  NULL with a reason in err.
+ * Reads <data_dir>/incidents.jsonl (if any) for the targets of cref's cfg (a
+ * reference is taken) and starts the watcher on pub (borrowed), which looks
+ * only at snapshots of that cfg.  NULL with a reason in err.
  */
-struct incidents *incidents_start(const struct cfg *cfg, struct state_pub *pub,
+struct incidents *incidents_start(struct state_cfg *cref, struct state_pub *pub,
 				  const char *data_dir, char *err, size_t errsz);
 /* Fills *v with a copy (free with incidents_view_free); -1 when out of memory. */
 int incidents_view(struct incidents *in, struct incidents_view *v);

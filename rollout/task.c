@@ -17,7 +17,8 @@ const unsigned rollout_window_s[ROLLOUT_WINDOWS] = { 86400, 7 * 86400, 30 * 8640
 const char *const rollout_window_name[ROLLOUT_WINDOWS] = { "1d", "7d", "30d", "90d" };
 
 struct rollout_task {
-	const struct cfg *cfg;
+	struct state_cfg *cref;		/* owned reference */
+	const struct cfg *cfg;		/* == cref->cfg */
 	const struct store *store;
 	char *data_dir;		/* for the trend files; owned */
 	unsigned every_s;
@@ -36,6 +37,7 @@ void rollout_ref_release(struct rollout_ref *ref)
 		rollout_free(ref->r);
 		for (int w = 0; w < ROLLOUT_WINDOWS; w++)
 			free(ref->uptime[w]);
+		state_cfg_release(ref->cfgref);
 		free(ref);
 	}
 }
@@ -59,6 +61,8 @@ static struct rollout_ref *compute(struct rollout_task *t)
 	if (!ref)
 		return NULL;
 	atomic_init(&ref->refs, 1);
+	ref->cfg = t->cfg;
+	ref->cfgref = state_cfg_ref(t->cref);
 	for (int w = 0; w < ROLLOUT_WINDOWS; w++) {
 		ref->uptime[w] = malloc((n ? n : 1) * sizeof *ref->uptime[w]);
 		if (!ref->uptime[w]) {
@@ -133,7 +137,7 @@ static void *task_thread(void *arg)
 	return NULL;
 }
 
-struct rollout_task *rollout_task_start(const struct cfg *cfg, const struct store *store,
+struct rollout_task *rollout_task_start(struct state_cfg *cref, const struct store *store,
 					const char *data_dir, unsigned every_s, char *err, size_t errsz)
 {
 	struct rollout_task *t = calloc(1, sizeof *t);
@@ -143,11 +147,13 @@ struct rollout_task *rollout_task_start(const struct cfg *cfg, const struct stor
 		snprintf(err, errsz, "out of memory");
 		return NULL;
 	}
-	t->cfg = cfg;
+	t->cref = state_cfg_ref(cref);
+	t->cfg = cref->cfg;
 	t->store = store;
 	t->data_dir = strdup(data_dir);
 	if (!t->data_dir) {
 		snprintf(err, errsz, "out of memory");
+		state_cfg_release(t->cref);
 		free(t);
 		return NULL;
 	}
@@ -160,6 +166,7 @@ struct rollout_task *rollout_task_start(const struct cfg *cfg, const struct stor
 		pthread_cond_destroy(&t->cond);
 		pthread_mutex_destroy(&t->lock);
 		free(t->data_dir);
+		state_cfg_release(t->cref);
 		free(t);
 		return NULL;
 	}
@@ -191,5 +198,6 @@ void rollout_task_stop(struct rollout_task *t)
 	pthread_cond_destroy(&t->cond);
 	pthread_mutex_destroy(&t->lock);
 	free(t->data_dir);
+	state_cfg_release(t->cref);
 	free(t);
 }

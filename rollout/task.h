@@ -16,6 +16,7 @@
 
 #include <stdatomic.h>
 
+#include "collector/state.h"
 #include "rollout/rollout.h"
 #include "store/store.h"
 
@@ -28,6 +29,8 @@ extern const char *const rollout_window_name[ROLLOUT_WINDOWS];	/* "1d", "7d", "3
 /* A published result: the model plus when and how it was made. */
 struct rollout_ref {
 	atomic_uint refs;
+	const struct cfg *cfg;		/* the configuration r describes */
+	struct state_cfg *cfgref;	/* owned reference keeping cfg alive */
 	struct rollout *r;		/* owned */
 	/* Per window, per Dienst: uptime with maintenance excluded, NaN when not measured. */
 	double *uptime[ROLLOUT_WINDOWS];	/* owned */
@@ -41,10 +44,12 @@ void rollout_ref_release(struct rollout_ref *ref);	/* NULL-safe */
 struct rollout_task;
 
 /*
- * cfg and store are borrowed and must outlive the task.  The first result is
- * computed at once.  NULL with a reason in err on failure.
+ * Takes a reference to cref (released at stop; every published result holds
+ * one more, so a reader's result outlives a configuration reload).  store is
+ * borrowed and must outlive the task.  The first result is computed at once.
+ * NULL with a reason in err on failure.
  */
-struct rollout_task *rollout_task_start(const struct cfg *cfg, const struct store *store,
+struct rollout_task *rollout_task_start(struct state_cfg *cref, const struct store *store,
 					const char *data_dir, unsigned every_s, char *err, size_t errsz);
 /* The latest result with a new reference, or NULL before the first. */
 struct rollout_ref *rollout_task_acquire(struct rollout_task *t);

@@ -5,7 +5,7 @@
 # Usage: tools/deps.sh [build|test|all]   (default: all)
 set -eu
 
-BUILD_PKGS="gcc make pkg-config libcurl4-openssl-dev librrd-dev libmicrohttpd-dev libjansson-dev libyaml-dev zlib1g-dev"
+BUILD_PKGS="gcc make pkg-config libcurl4-openssl-dev librrd-dev libmicrohttpd-dev libjansson-dev libyaml-dev zlib1g-dev libcrypt-dev"
 RUN_PKGS="rrdtool curl"
 TEST_PKGS="check procps valgrind rrdcached prometheus openssl"
 

@@ -15,6 +15,7 @@ static char dir[64];
 static struct cfg_dienst dienste[2];
 static struct cfg cfg;
 static struct state_pub pub;
+static struct state_cfg cref;	/* the test keeps its reference: cfg is static */
 static unsigned b_fails;	/* target b's failures in a row */
 
 static void setup(void)
@@ -28,6 +29,8 @@ static void setup(void)
 	cfg.dienste = dienste;
 	cfg.n_dienste = 2;
 	state_pub_init(&pub);
+	cref.cfg = &cfg;
+	atomic_init(&cref.refs, 1);
 	b_fails = 0;
 }
 
@@ -87,7 +90,7 @@ static int count_lines(const char *needle)
 START_TEST(open_close_restart_reconcile)
 {
 	char err[256], path[128];
-	struct incidents *in = incidents_start(&cfg, &pub, dir, err, sizeof err);
+	struct incidents *in = incidents_start(&cref, &pub, dir, err, sizeof err);
 	struct incident_stats st;
 	uint64_t errors = 0;
 	const int64_t t0 = 1790000000000;
@@ -133,10 +136,11 @@ START_TEST(open_close_restart_reconcile)
 	 * journal, the open one stays open... */
 	state_pub_destroy(&pub);
 	state_pub_init(&pub);
-	in = incidents_start(&cfg, &pub, dir, err, sizeof err);
+	in = incidents_start(&cref, &pub, dir, err, sizeof err);
 	ck_assert_msg(in != NULL, "%s", err);
 	st = stats_of(in, 1, &errors);
 	ck_assert_uint_eq(errors, 1);
+	ck_assert_uint_eq(atomic_load(&cref.refs), 2);	/* ours and the watcher's */
 	ck_assert_uint_eq(st.opened, 2);
 	ck_assert_uint_eq(st.closed, 1);
 	ck_assert(st.open);
@@ -160,7 +164,7 @@ END_TEST
 START_TEST(unwritable_data_dir)
 {
 	char err[256];
-	struct incidents *in = incidents_start(&cfg, &pub, "/proc/no/such/dir", err, sizeof err);
+	struct incidents *in = incidents_start(&cref, &pub, "/proc/no/such/dir", err, sizeof err);
 	ck_assert_ptr_null(in);
 	ck_assert_ptr_nonnull(strstr(err, "incidents.jsonl"));
 }

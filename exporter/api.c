@@ -1,0 +1,752 @@
+/* api.c - see api.h. */
+#include "exporter/api.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/history.h"
+
+#define CT_JSON "application/json"
+#define CT_CSV "text/csv; charset=utf-8; header=present"
+
+#define HIST_DEFAULT_S (6 * 3600)
+#define HIST_MAX_RANGE_S (800L * 86400L)	/* the coarsest archive's span */
+#define HIST_MAX_RES_S 86400L
+#define DAY_S 86400
+
+/* ---- small helpers -------------------------------------------------------- */
+
+static void iso_time(time_t t, char out[32])
+{
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, 32, "1970-01-01T00:00:00Z");
+}
+
+static json_t *json_time(time_t t)
+{
+	char s[32];
+
+	iso_time(t, s);
+	return json_string(s);
+}
+
+/* A number, or null for NaN and infinities (JSON has no spelling for them). */
+static json_t *json_num(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+static int dump_cb(const char *p, size_t n, void *data)
+{
+	buf_append(data, p, n);
+	return 0;
+}
+
+static unsigned send_json(struct buf *out, const char **ctype, unsigned status, json_t *j)
+{
+	*ctype = CT_JSON;
+	if (!j) {
+		buf_puts(out, "{\"error\":{\"status\":500,\"message\":\"out of memory\"}}\n");
+		return 500;
+	}
+	json_dump_callback(j, dump_cb, out, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
+	buf_puts(out, "\n");
+	json_decref(j);
+	return status;
+}
+
+static unsigned error(struct buf *out, const char **ctype, unsigned status, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static unsigned error(struct buf *out, const char **ctype, unsigned status, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return send_json(out, ctype, status,
+			 json_pack("{s:{s:i,s:s}}", "error", "status", (int)status, "message", msg));
+}
+
+/*
+ * One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF,
+ * quotes doubled.  Text that a spreadsheet would read as a formula (starting
+ * with =, +, -, @, tab or CR) gets a leading apostrophe.
+ */
+static void csv_text(struct buf *b, const char *s)
+{
+	bool formula = s[0] && strchr("=+-@\t\r", s[0]);
+
+	if (!formula && !strpbrk(s, ",\"\r\n")) {
+		buf_puts(b, s);
+		return;
+	}
+	buf_puts(b, formula ? "\"'" : "\"");
+	for (const char *p = s; *p; p++) {
+		if (*p == '"')
+			buf_puts(b, "\"\"");
+		else
+			buf_append(b, p, 1);
+	}
+	buf_puts(b, "\"");
+}
+
+static void csv_num(struct buf *b, double v)
+{
+	if (isfinite(v))
+		buf_printf(b, "%.10g", v);
+}
+
+/* A time argument: ISO 8601 UTC ("2026-11-27T10:00:00Z") or seconds since the epoch. */
+static int parse_time(const char *s, time_t *out)
+{
+	struct tm tm = { 0 };
+	char z = 0, *end;
+	int n = 0;
+	long long v;
+
+	if (s[0] && strspn(s, "0123456789") == strlen(s) && strlen(s) <= 12) {
+		v = strtoll(s, &end, 10);
+		*out = (time_t)v;
+		return 0;
+	}
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &z, &n) != 7 || z != 'Z' || s[n] != '\0' ||
+	    strlen(s) != 20)
+		return -1;
+	if (tm.tm_year < 1970 || tm.tm_year > 9999 || tm.tm_mon < 1 || tm.tm_mon > 12 ||
+	    tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	*out = timegm(&tm);
+	return 0;
+}
+
+/* A duration argument: seconds, or with suffix s, m, h, d. */
+static int parse_secs(const char *s, long *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10), mul = 1;
+
+	if (end == s || v < 0 || v > 100000000L)
+		return -1;
+	if (*end == 's')
+		end++;
+	else if (*end == 'm')
+		mul = 60, end++;
+	else if (*end == 'h')
+		mul = 3600, end++;
+	else if (*end == 'd')
+		mul = DAY_S, end++;
+	if (*end)
+		return -1;
+	*out = v * mul;
+	return 0;
+}
+
+static void rrd_path(const struct api_req *rq, const char *id, char *out, size_t outsz)
+{
+	snprintf(out, outsz, "%s/rrd/%s.rrd", rq->data_dir ? rq->data_dir : ".", id);
+}
+
+/* Uptime of dienst i over the last `secs`; NaN when unknown. */
+static double uptime(const struct api_req *rq, size_t i, long secs)
+{
+	char path[4096], err[256];
+	double r = NAN;
+
+	rrd_path(rq, rq->s->cfg->dienste[i].id, path, sizeof path);
+	if (history_uptime(path, rq->now - secs, rq->now, &r, NULL, err, sizeof err) != 0)
+		return NAN;
+	return r;
+}
+
+/* Uptimes of every dienst over 1 and 7 days, computed once per request. */
+struct avail {
+	double *d1, *d7;
+};
+
+static int avail_load(const struct api_req *rq, struct avail *a)
+{
+	size_t n = rq->s->n;
+
+	a->d1 = calloc(n ? n : 1, sizeof *a->d1);
+	a->d7 = calloc(n ? n : 1, sizeof *a->d7);
+	if (!a->d1 || !a->d7) {
+		free(a->d1);
+		free(a->d7);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		a->d1[i] = uptime(rq, i, DAY_S);
+		a->d7[i] = uptime(rq, i, 7 * DAY_S);
+	}
+	return 0;
+}
+
+static void avail_free(struct avail *a)
+{
+	free(a->d1);
+	free(a->d7);
+}
+
+/* ---- targets ------------------------------------------------------------- */
+
+static const char *state_word(const struct target_state *t)
+{
+	return !t->probed ? "pending" : t->success ? "up" : "down";
+}
+
+/*
+ * The per-target fields of the API, one line each: name, kind and offset in
+ * struct target_state.  A new field of target_state is exposed by adding a
+ * line here (JSON and CSV follow).
+ */
+enum fkind { FK_BOOL, FK_DOUBLE, FK_INT, FK_U64, FK_MS_TIME, FK_RESULT };
+static const struct tfield {
+	const char *name;
+	enum fkind kind;
+	size_t off;
+} tfields[] = {
+	{ "probed", FK_BOOL, offsetof(struct target_state, probed) },
+	{ "success", FK_BOOL, offsetof(struct target_state, success) },
+	{ "result", FK_RESULT, offsetof(struct target_state, result) },
+	{ "duration_seconds", FK_DOUBLE, offsetof(struct target_state, duration_s) },
+	{ "http_status", FK_INT, offsetof(struct target_state, http_status) },
+	{ "last_probe_at", FK_MS_TIME, offsetof(struct target_state, last_ms) },
+	{ "probes", FK_U64, offsetof(struct target_state, probes) },
+	{ "failures", FK_U64, offsetof(struct target_state, failures) },
+};
+#define N_TFIELDS (sizeof tfields / sizeof tfields[0])
+
+static json_t *tfield_json(const struct tfield *f, const struct target_state *t)
+{
+	const char *p = (const char *)t + f->off;
+
+	switch (f->kind) {
+	case FK_BOOL: return json_boolean(*(const bool *)p);
+	case FK_DOUBLE: return t->probed ? json_num(*(const double *)p) : json_null();
+	case FK_INT: return t->probed ? json_integer(*(const int *)p) : json_null();
+	case FK_U64: return json_integer((json_int_t)*(const uint64_t *)p);
+	case FK_MS_TIME: {
+		int64_t ms = *(const int64_t *)p;
+		return ms > 0 ? json_time((time_t)(ms / 1000)) : json_null();
+	}
+	case FK_RESULT:
+		return t->probed ? json_string(probe_result_name(*(const enum probe_result *)p))
+				 : json_null();
+	}
+	return json_null();
+}
+
+static void tfield_csv(struct buf *b, const struct tfield *f, const struct target_state *t)
+{
+	json_t *j = tfield_json(f, t);
+
+	if (json_is_string(j))
+		csv_text(b, json_string_value(j));
+	else if (json_is_boolean(j))
+		buf_puts(b, json_is_true(j) ? "true" : "false");
+	else if (json_is_integer(j))
+		buf_printf(b, "%lld", (long long)json_integer_value(j));
+	else if (json_is_real(j))
+		csv_num(b, json_real_value(j));
+	json_decref(j);
+}
+
+/* The host of a URL (no scheme, credentials, path or query): safe to show. */
+static void url_host(const char *url, char *out, size_t outsz)
+{
+	const char *h = strstr(url, "://"), *end, *at;
+	size_t n;
+
+	h = h ? h + 3 : url;
+	end = h + strcspn(h, "/?#");
+	at = memchr(h, '@', (size_t)(end - h));
+	if (at)
+		h = at + 1;
+	n = (size_t)(end - h);
+	if (n >= outsz)
+		n = outsz - 1;
+	memcpy(out, h, n);
+	out[n] = '\0';
+}
+
+static json_t *target_json(const struct snapshot *s, size_t i)
+{
+	const struct cfg_dienst *d = &s->cfg->dienste[i];
+	const struct target_state *t = &s->t[i];
+	char host[256];
+	json_t *o;
+
+	url_host(d->url, host, sizeof host);
+	o = json_pack("{s:s,s:s,s:s,s:s,s:b,s:f,s:s}", "id", d->id, "name", d->name, "provider",
+		      d->provider, "host", host, "efa", d->efa, "interval_seconds",
+		      d->interval_ms / 1000.0, "state", state_word(t));
+	if (!o)
+		return NULL;
+	for (size_t k = 0; k < N_TFIELDS; k++)
+		json_object_set_new(o, tfields[k].name, tfield_json(&tfields[k], t));
+	json_object_set_new(o, "failure_reason", t->probed && !t->success
+				 ? json_string(probe_result_name(t->result)) : json_null());
+	return o;
+}
+
+static unsigned targets(const struct api_req *rq, struct buf *out, const char **ctype, bool csv)
+{
+	const struct snapshot *s = rq->s;
+
+	if (csv) {
+		*ctype = CT_CSV;
+		buf_puts(out, "id,name,provider,host,efa,state,failure_reason");
+		for (size_t k = 0; k < N_TFIELDS; k++)
+			buf_printf(out, ",%s", tfields[k].name);
+		buf_puts(out, "\r\n");
+		for (size_t i = 0; i < s->n; i++) {
+			const struct cfg_dienst *d = &s->cfg->dienste[i];
+			const struct target_state *t = &s->t[i];
+			char host[256];
+
+			url_host(d->url, host, sizeof host);
+			csv_text(out, d->id);
+			buf_puts(out, ",");
+			csv_text(out, d->name);
+			buf_puts(out, ",");
+			csv_text(out, d->provider);
+			buf_puts(out, ",");
+			csv_text(out, host);
+			buf_printf(out, ",%s,%s,%s", d->efa ? "true" : "false", state_word(t),
+				   t->probed && !t->success ? probe_result_name(t->result) : "");
+			for (size_t k = 0; k < N_TFIELDS; k++) {
+				buf_puts(out, ",");
+				tfield_csv(out, &tfields[k], t);
+			}
+			buf_puts(out, "\r\n");
+		}
+		return 200;
+	}
+	{
+		json_t *arr = json_array();
+		for (size_t i = 0; arr && i < s->n; i++)
+			json_array_append_new(arr, target_json(s, i));
+		return send_json(out, ctype, 200,
+				 json_pack("{s:o,s:o}", "generated_at", json_time(s->made_ms / 1000),
+					   "targets", arr));
+	}
+}
+
+/* ---- history ------------------------------------------------------------- */
+
+static unsigned history(const struct api_req *rq, size_t i, struct buf *out, const char **ctype,
+			bool csv)
+{
+	const char *a_from = rq->arg(rq->actx, "from"), *a_to = rq->arg(rq->actx, "to");
+	const char *a_res = rq->arg(rq->actx, "resolution"), *a_cf = rq->arg(rq->actx, "cf");
+	const char *a_series = rq->arg(rq->actx, "series");
+	const char *id = rq->s->cfg->dienste[i].id;
+	time_t from, to = rq->now;
+	long res = 0;
+	const char *cf = "AVERAGE";
+	struct history h;
+	char path[4096], err[512];
+	json_t *rows;
+
+	if (a_to && parse_time(a_to, &to) != 0)
+		return error(out, ctype, 400, "to: expected an ISO 8601 UTC time "
+			     "(2026-01-31T12:00:00Z) or seconds since the epoch");
+	from = to - HIST_DEFAULT_S;
+	if (a_from && parse_time(a_from, &from) != 0)
+		return error(out, ctype, 400, "from: expected an ISO 8601 UTC time "
+			     "(2026-01-31T12:00:00Z) or seconds since the epoch");
+	if (from >= to)
+		return error(out, ctype, 400, "from must be before to");
+	if (to - from > HIST_MAX_RANGE_S)
+		return error(out, ctype, 400, "range longer than %ld days", HIST_MAX_RANGE_S / DAY_S);
+	if (a_res && (parse_secs(a_res, &res) != 0 || res > HIST_MAX_RES_S))
+		return error(out, ctype, 400, "resolution: expected seconds (or 5m, 1h, 1d), "
+			     "at most 1d");
+	if (a_cf) {
+		if (strcmp(a_cf, "AVERAGE") == 0 || strcmp(a_cf, "MIN") == 0 ||
+		    strcmp(a_cf, "MAX") == 0)
+			cf = a_cf;
+		else
+			return error(out, ctype, 400, "cf: expected AVERAGE, MIN or MAX");
+	}
+	if (a_series && strcmp(a_series, "availability") != 0 && strcmp(a_series, "performance") != 0)
+		return error(out, ctype, 400, "series: expected availability or performance");
+	rrd_path(rq, id, path, sizeof path);
+	if (a_series && strcmp(a_series, "performance") == 0) {
+		size_t n = strlen(path);	/* <id>.rrd -> <id>.perf.rrd (store.h) */
+		if (n > 4 && n + 5 < sizeof path)
+			memcpy(path + n - 4, ".perf.rrd", 10);
+	}
+	if (history_fetch(path, cf, from, to, (unsigned long)res, &h, err, sizeof err) != 0) {
+		if (strstr(err, "too many rows") || strstr(err, "range too long"))
+			return error(out, ctype, 400, "%s", err);
+		return error(out, ctype, 404, "no history for '%s' yet", id);
+	}
+	if (csv) {
+		*ctype = CT_CSV;
+		buf_puts(out, "time");
+		for (size_t k = 0; k < h.n_ds; k++) {
+			buf_puts(out, ",");
+			csv_text(out, h.ds_names[k]);
+		}
+		buf_puts(out, "\r\n");
+		for (size_t r = 0; r < h.rows; r++) {
+			char t[32];
+			iso_time(h.start + (time_t)((r + 1) * h.step), t);
+			buf_puts(out, t);
+			for (size_t k = 0; k < h.n_ds; k++) {
+				buf_puts(out, ",");
+				csv_num(out, h.v[r * h.n_ds + k]);
+			}
+			buf_puts(out, "\r\n");
+		}
+		history_free(&h);
+		return 200;
+	}
+	rows = json_array();
+	for (size_t r = 0; rows && r < h.rows; r++) {
+		json_t *o = json_pack("{s:o}", "time", json_time(h.start + (time_t)((r + 1) * h.step)));
+		for (size_t k = 0; o && k < h.n_ds; k++)
+			json_object_set_new(o, h.ds_names[k], json_num(h.v[r * h.n_ds + k]));
+		json_array_append_new(rows, o);
+	}
+	{
+		json_t *j = json_pack("{s:s,s:s,s:s,s:o,s:o,s:I,s:o}", "id", id, "series",
+				      a_series ? a_series : "availability", "cf", cf, "start",
+				      json_time(h.start), "end", json_time(h.end), "step_seconds",
+				      (json_int_t)h.step, "rows", rows);
+		history_free(&h);
+		return send_json(out, ctype, 200, j);
+	}
+}
+
+/* ---- areas and services --------------------------------------------------- */
+
+static const char *level_name(enum area_level l)
+{
+	switch (l) {
+	case AREA_LAND: return "land";
+	case AREA_KREIS: return "kreis";
+	case AREA_VERBAND: return "verband";
+	case AREA_GEMEINDE: return "gemeinde";
+	}
+	return "unknown";
+}
+
+/* The canonical key of an Angebot's area (a Gemeinde by its 8-digit AGS). */
+static const char *angebot_area(const struct cfg *c, const struct cfg_angebot *a)
+{
+	if (a->level == AREA_GEMEINDE) {
+		const struct reg_gemeinde *g = reg_find_gemeinde(&c->reg, a->area);
+		return g ? g->ags : a->area;
+	}
+	return a->area;
+}
+
+/* Mean of the known values among the dienste of the Angebote matching (area or ozg_id). */
+static double mean_avail(const struct cfg *c, const double *v, const char *area, const char *ozg)
+{
+	double sum = 0, n = 0;
+
+	for (size_t k = 0; k < c->n_angebote; k++) {
+		const struct cfg_angebot *a = &c->angebote[k];
+		if ((area && strcmp(angebot_area(c, a), area) != 0) || (ozg && strcmp(a->ozg_id, ozg) != 0))
+			continue;
+		if (isfinite(v[a->dienst])) {
+			sum += v[a->dienst];
+			n++;
+		}
+	}
+	return n > 0 ? sum / n : NAN;
+}
+
+static size_t count_angebote(const struct cfg *c, const char *area, const char *ozg)
+{
+	size_t n = 0;
+	for (size_t k = 0; k < c->n_angebote; k++) {
+		const struct cfg_angebot *a = &c->angebote[k];
+		if ((!area || strcmp(angebot_area(c, a), area) == 0) && (!ozg || strcmp(a->ozg_id, ozg) == 0))
+			n++;
+	}
+	return n;
+}
+
+struct area_row {
+	const char *key, *name, *parent;
+	enum area_level level;
+	long population;	/* -1: unknown */
+};
+
+/* Calls fn for every area of the registers, Land first. */
+static void each_area(const struct registers *r, void (*fn)(const struct area_row *, void *),
+		      void *ctx)
+{
+	struct area_row a = { r->land_key, r->land_name ? r->land_name : "", NULL, AREA_LAND, -1 };
+
+	fn(&a, ctx);
+	for (size_t i = 0; i < r->n_kreise; i++) {
+		a = (struct area_row){ r->kreise[i].key, r->kreise[i].name, r->land_key, AREA_KREIS,
+				       r->kreise[i].population };
+		fn(&a, ctx);
+	}
+	for (size_t i = 0; i < r->n_verbaende; i++) {
+		a = (struct area_row){ r->verbaende[i].key, r->verbaende[i].name, r->verbaende[i].kreis,
+				       AREA_VERBAND, -1 };
+		fn(&a, ctx);
+	}
+	for (size_t i = 0; i < r->n_gemeinden; i++) {
+		const struct reg_gemeinde *g = &r->gemeinden[i];
+		a = (struct area_row){ g->ags, g->name, g->verband[0] ? g->verband : g->kreis,
+				       AREA_GEMEINDE, g->population };
+		fn(&a, ctx);
+	}
+}
+
+struct area_ctx {
+	const struct api_req *rq;
+	const struct avail *av;
+	const char *only_level;	/* NULL: all */
+	const char *only_key;	/* NULL: all */
+	json_t *arr;
+	struct buf *csv;
+	size_t found;
+};
+
+static void area_cb(const struct area_row *a, void *p)
+{
+	struct area_ctx *x = p;
+	const struct cfg *c = x->rq->s->cfg;
+	double d1, d7;
+	size_t n;
+
+	if ((x->only_level && strcmp(x->only_level, level_name(a->level)) != 0) ||
+	    (x->only_key && strcmp(x->only_key, a->key) != 0))
+		return;
+	x->found++;
+	n = count_angebote(c, a->key, NULL);
+	d1 = mean_avail(c, x->av->d1, a->key, NULL);
+	d7 = mean_avail(c, x->av->d7, a->key, NULL);
+	if (x->csv) {
+		struct buf *b = x->csv;
+		csv_text(b, a->key);
+		buf_printf(b, ",%s,", level_name(a->level));
+		csv_text(b, a->name ? a->name : "");
+		buf_puts(b, ",");
+		csv_text(b, a->parent ? a->parent : "");
+		buf_puts(b, ",");
+		if (a->population >= 0)
+			buf_printf(b, "%ld", a->population);
+		buf_printf(b, ",%zu,", n);
+		csv_num(b, d1);
+		buf_puts(b, ",");
+		csv_num(b, d7);
+		buf_puts(b, "\r\n");
+		return;
+	}
+	json_array_append_new(x->arr, json_pack("{s:s,s:s,s:s,s:o,s:o,s:I,s:{s:o,s:o}}",
+		"key", a->key, "level", level_name(a->level), "name", a->name ? a->name : "",
+		"parent", a->parent ? json_string(a->parent) : json_null(),
+		"population", a->population >= 0 ? json_integer(a->population) : json_null(),
+		"angebote", (json_int_t)n, "availability", "1d", json_num(d1), "7d", json_num(d7)));
+}
+
+static unsigned areas(const struct api_req *rq, const char *key, struct buf *out,
+		      const char **ctype, bool csv)
+{
+	const char *lvl = rq->arg(rq->actx, "level");
+	struct area_ctx x = { .rq = rq, .only_level = lvl, .only_key = key };
+	struct avail av;
+
+	if (lvl && strcmp(lvl, "land") && strcmp(lvl, "kreis") && strcmp(lvl, "verband") &&
+	    strcmp(lvl, "gemeinde"))
+		return error(out, ctype, 400, "level: expected land, kreis, verband or gemeinde");
+	if (key && strlen(key) == 12) {
+		const struct reg_gemeinde *g = reg_find_gemeinde(&rq->s->cfg->reg, key);
+		if (g)
+			x.only_key = key = g->ags;
+	}
+	if (avail_load(rq, &av) != 0)
+		return error(out, ctype, 500, "out of memory");
+	x.av = &av;
+	if (csv) {
+		*ctype = CT_CSV;
+		x.csv = out;
+		buf_puts(out, "key,level,name,parent,population,angebote,availability_1d,"
+			      "availability_7d\r\n");
+		each_area(&rq->s->cfg->reg, area_cb, &x);
+		avail_free(&av);
+		return 200;
+	}
+	x.arr = json_array();
+	each_area(&rq->s->cfg->reg, area_cb, &x);
+	avail_free(&av);
+	if (key && x.found == 0) {
+		json_decref(x.arr);
+		return error(out, ctype, 404, "unknown area '%s'", key);
+	}
+	if (key) {
+		json_t *one = json_incref(json_array_get(x.arr, 0));
+		json_decref(x.arr);
+		return send_json(out, ctype, 200, one);
+	}
+	return send_json(out, ctype, 200, json_pack("{s:o}", "areas", x.arr));
+}
+
+static json_t *service_json(const struct api_req *rq, const struct reg_leistung *l,
+			    const struct avail *av)
+{
+	const struct cfg *c = rq->s->cfg;
+	json_t *angebote = json_array();
+
+	for (size_t k = 0; angebote && k < c->n_angebote; k++) {
+		const struct cfg_angebot *a = &c->angebote[k];
+		if (strcmp(a->ozg_id, l->ozg_id) != 0)
+			continue;
+		json_array_append_new(angebote, json_pack("{s:s,s:s,s:s,s:i,s:s,s:{s:o,s:o}}",
+			"area", angebot_area(c, a), "level", level_name(a->level),
+			"dienst", c->dienste[a->dienst].id, "reifegrad", a->reifegrad,
+			"state", state_word(&rq->s->t[a->dienst]),
+			"availability", "1d", json_num(av->d1[a->dienst]),
+			"7d", json_num(av->d7[a->dienst])));
+	}
+	return json_pack("{s:s,s:s,s:i,s:s,s:{s:o,s:o},s:o}", "ozg_id", l->ozg_id, "name",
+			 l->name ? l->name : "", "themenfeld_id", l->themenfeld_id, "themenfeld",
+			 l->themenfeld ? l->themenfeld : "", "availability", "1d",
+			 json_num(mean_avail(c, av->d1, NULL, l->ozg_id)), "7d",
+			 json_num(mean_avail(c, av->d7, NULL, l->ozg_id)), "angebote", angebote);
+}
+
+static unsigned services(const struct api_req *rq, const char *id, struct buf *out,
+			 const char **ctype, bool csv)
+{
+	const struct registers *r = &rq->s->cfg->reg;
+	const char *all = rq->arg(rq->actx, "all");
+	bool every = all && strcmp(all, "true") == 0;
+	struct avail av;
+	json_t *arr;
+
+	if (all && strcmp(all, "true") != 0 && strcmp(all, "false") != 0)
+		return error(out, ctype, 400, "all: expected true or false");
+	if (id && !reg_find_leistung(r, id))
+		return error(out, ctype, 404, "unknown OZG-Leistung '%s'", id);
+	if (avail_load(rq, &av) != 0)
+		return error(out, ctype, 500, "out of memory");
+	if (id) {
+		json_t *j = service_json(rq, reg_find_leistung(r, id), &av);
+		avail_free(&av);
+		return send_json(out, ctype, 200, j);
+	}
+	if (csv) {
+		const struct cfg *c = rq->s->cfg;
+		*ctype = CT_CSV;
+		buf_puts(out, "ozg_id,name,area,level,dienst,reifegrad,state,availability_1d,"
+			      "availability_7d\r\n");
+		for (size_t k = 0; k < c->n_angebote; k++) {
+			const struct cfg_angebot *a = &c->angebote[k];
+			const struct reg_leistung *l = reg_find_leistung(r, a->ozg_id);
+			csv_text(out, a->ozg_id);
+			buf_puts(out, ",");
+			csv_text(out, l && l->name ? l->name : "");
+			buf_puts(out, ",");
+			csv_text(out, angebot_area(c, a));
+			buf_printf(out, ",%s,", level_name(a->level));
+			csv_text(out, c->dienste[a->dienst].id);
+			buf_printf(out, ",%d,%s,", a->reifegrad, state_word(&rq->s->t[a->dienst]));
+			csv_num(out, av.d1[a->dienst]);
+			buf_puts(out, ",");
+			csv_num(out, av.d7[a->dienst]);
+			buf_puts(out, "\r\n");
+		}
+		avail_free(&av);
+		return 200;
+	}
+	arr = json_array();
+	for (size_t i = 0; arr && i < r->n_leistungen; i++) {
+		if (!every && count_angebote(rq->s->cfg, NULL, r->leistungen[i].ozg_id) == 0)
+			continue;
+		json_array_append_new(arr, service_json(rq, &r->leistungen[i], &av));
+	}
+	avail_free(&av);
+	return send_json(out, ctype, 200, json_pack("{s:o}", "services", arr));
+}
+
+/* ---- routing --------------------------------------------------------------- */
+
+/* Splits "a/b/c" into at most 3 segments; returns how many, or -1 for more. */
+static int split(const char *path, char seg[3][128])
+{
+	int n = 0;
+
+	while (*path) {
+		size_t len = strcspn(path, "/");
+		if (n == 3 || len == 0 || len >= 128)
+			return -1;
+		memcpy(seg[n], path, len);
+		seg[n][len] = '\0';
+		n++;
+		path += len;
+		if (*path == '/')
+			path++;
+	}
+	return n;
+}
+
+/* Strips a ".csv" suffix from s; true when there was one. */
+static bool csv_suffix(char *s)
+{
+	size_t n = strlen(s);
+	if (n > 4 && strcmp(s + n - 4, ".csv") == 0) {
+		s[n - 4] = '\0';
+		return true;
+	}
+	return false;
+}
+
+unsigned api_handle(const struct api_req *rq, struct buf *out, const char **ctype)
+{
+	char seg[3][128];
+	int n = split(rq->path, seg);
+	bool csv;
+	const struct cfg_dienst *d;
+
+	*ctype = CT_JSON;
+	if (n <= 0)
+		return error(out, ctype, 404, "unknown API path; see docs/api.md");
+	if (!rq->s)
+		return error(out, ctype, 503, "no state published yet");
+	csv = csv_suffix(seg[n - 1]);
+	if (strcmp(seg[0], "targets") == 0) {
+		if (n == 1)
+			return targets(rq, out, ctype, csv);
+		d = cfg_find_dienst(rq->s->cfg, seg[1]);
+		if (!d)
+			return error(out, ctype, 404, "unknown target '%s'", seg[1]);
+		if (n == 2 && !csv)
+			return send_json(out, ctype, 200,
+					 target_json(rq->s, (size_t)(d - rq->s->cfg->dienste)));
+		if (n == 3 && strcmp(seg[2], "history") == 0)
+			return history(rq, (size_t)(d - rq->s->cfg->dienste), out, ctype, csv);
+	} else if (strcmp(seg[0], "areas") == 0) {
+		if (n == 1)
+			return areas(rq, NULL, out, ctype, csv);
+		if (n == 2 && !csv)
+			return areas(rq, seg[1], out, ctype, false);
+	} else if (strcmp(seg[0], "services") == 0) {
+		if (n == 1)
+			return services(rq, NULL, out, ctype, csv);
+		if (n == 2 && !csv)
+			return services(rq, seg[1], out, ctype, false);
+	}
+	return error(out, ctype, 404, "unknown API path; see docs/api.md");
+}

@@ -1,0 +1,277 @@
+#!/usr/bin/env bash
+# test_exporter.sh - the HTTP surface of ozgmond, end to end, on loopback.
+#
+# 1. The full demo (every target of config/demo.yml against ozgmon-sim): /-/ready turns from 503
+#    to 200, `promtool check metrics` finds nothing, 404/405/HEAD, gzip,
+#    OpenMetrics negotiation, path canonicalisation, security headers, the
+#    JSON/CSV API, reload (POST /-/reload and SIGHUP) with a broken file and
+#    with a changed one.
+# 2. TLS and basic auth (--web-config): 401 with WWW-Authenticate, success,
+#    open health endpoints, and a real Prometheus server scraping ozgmond
+#    over TLS with basic auth; asserted through Prometheus' HTTP API.
+set -u
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+BIN_DIR=${BIN_DIR:-bin}
+. tests/integration/lib.sh
+
+WORK=$(mktemp -d /tmp/ozgmon-exp.XXXXXX)
+PIDS=()
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# started PID URL [curl args]: waits (bounded) until URL answers; false as soon as PID exits.
+started() {
+	local i pid=$1 url=$2
+	shift 2
+	for i in $(seq 1 75); do
+		kill -0 "$pid" 2>/dev/null || return 1
+		curl -s -o /dev/null --max-time 2 "$@" "$url" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+# A free port can be taken by another process before we bind it (the machine is
+# shared): each start below retries with a fresh port when the bind fails.
+TRIES=4
+code() { curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@"; }
+header() { # header NAME curl-args...: the value of response header NAME
+	local n=$1; shift
+	curl -s -D - -o /dev/null --max-time 10 "$@" | tr -d '\r' |
+		awk -v n="$n" 'BEGIN { IGNORECASE = 1 } index(tolower($0), tolower(n) ":") == 1 { sub(/^[^:]*: */, ""); print; exit }'
+}
+
+echo "== the full demo"
+for _ in $(seq 1 $TRIES); do
+	SIM_PORT=$(free_port) || { echo "no free port"; exit 1; }
+	"$BIN_DIR/ozgmon-sim" --listen "127.0.0.1:$SIM_PORT" --profile config/demo-sim.profile \
+		>"$WORK/sim.log" 2>&1 &
+	SIM_PID=$!
+	started "$SIM_PID" "http://127.0.0.1:$SIM_PORT/_sim/health" && break
+	kill "$SIM_PID" 2>/dev/null; wait "$SIM_PID" 2>/dev/null; SIM_PID=""
+done
+[ -n "$SIM_PID" ] && PIDS+=($SIM_PID)
+check "simulator answers" [ -n "$SIM_PID" ]
+for _ in $(seq 1 $TRIES); do
+	D_PORT=$(free_port) || { echo "no free port"; exit 1; }
+	D="http://127.0.0.1:$D_PORT"
+	sed -e "s/::127\.0\.0\.1:18080/::127.0.0.1:$SIM_PORT/" -e "s#\.\./data/registers/#$ROOT/data/registers/#" \
+		-e "s#^  listen: .*#  listen: \"127.0.0.1:$D_PORT\"#" -e "s#^  data_dir: .*#  data_dir: $WORK/data#" \
+		-e "s#^  interval: .*#  interval: 10s#" -e "s#^  timeout: .*#  timeout: 3s#" \
+		config/demo.yml > "$WORK/demo.yml"
+	N=$(grep -c '^  - id:' "$WORK/demo.yml")
+	"$BIN_DIR/ozgmond" --config "$WORK/demo.yml" >"$WORK/d.log" 2>&1 &
+	D_PID=$!
+	started "$D_PID" "$D/-/healthy" && break
+	kill "$D_PID" 2>/dev/null; wait "$D_PID" 2>/dev/null; D_PID=""
+done
+[ -n "$D_PID" ] && PIDS+=($D_PID)
+check "daemon healthy" [ -n "$D_PID" ]
+ready_code=$(code "$D/-/ready")
+check "/-/ready is 503 before the first round ($ready_code)" [ "$ready_code" = 503 ]
+check "/-/ready turns 200 after the first round" wait_for 60 http_get -f -o /dev/null "$D/-/ready"
+
+echo "== /metrics"
+http_get "$D/metrics" > "$WORK/metrics.txt"
+lint=$(promtool check metrics < "$WORK/metrics.txt" 2>&1); rc=$?
+check "promtool check metrics: no findings (rc=$rc: $lint)" [ "$rc" = 0 -a -z "$lint" ]
+check "$N targets" grep -q "^ozgmon_targets $N\$" "$WORK/metrics.txt"
+for m in ozgmon_build_info ozgmon_config_last_reload_successful \
+	ozgmon_config_last_reload_success_timestamp_seconds process_cpu_seconds_total \
+	process_resident_memory_bytes process_virtual_memory_bytes process_open_fds \
+	process_max_fds process_start_time_seconds; do
+	check "has $m" grep -q "^$m[{ ]" "$WORK/metrics.txt"
+done
+check "text content type" [ "$(header content-type "$D/metrics")" = "text/plain; version=0.0.4; charset=utf-8" ]
+om_ct=$(header content-type -H 'Accept: application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5' "$D/metrics")
+check "OpenMetrics negotiated ($om_ct)" [ "$om_ct" = "application/openmetrics-text; version=1.0.0; charset=utf-8" ]
+http_get -H 'Accept: application/openmetrics-text; version=1.0.0' "$D/metrics" > "$WORK/om.txt"
+check "OpenMetrics ends with # EOF" [ "$(tail -n 1 "$WORK/om.txt")" = "# EOF" ]
+check "OpenMetrics counter family without _total" grep -q '^# TYPE ozg_probes counter$' "$WORK/om.txt"
+check "OpenMetrics unit metadata" grep -q '^# UNIT ozg_probe_duration_seconds seconds$' "$WORK/om.txt"
+check "text preferred by q-value" [ "$(header content-type -H 'Accept: text/plain;q=0.9,application/openmetrics-text;q=0.1' "$D/metrics")" = "text/plain; version=0.0.4; charset=utf-8" ]
+check "gzip: Content-Encoding" [ "$(header content-encoding -H 'Accept-Encoding: gzip' "$D/metrics")" = gzip ]
+curl -s --max-time 10 -H 'Accept-Encoding: gzip' "$D/metrics" -o "$WORK/metrics.gz"
+check "gzip body decompresses to the exposition" sh -c "gzip -dc '$WORK/metrics.gz' | grep -q '^ozgmon_targets $N\$'"
+gz=$(stat -c %s "$WORK/metrics.gz"); plain=$(stat -c %s "$WORK/metrics.txt")
+check "gzip is smaller ($gz < $plain / 4)" [ "$gz" -lt $((plain / 4)) ]
+check "no gzip when q=0" [ -z "$(header content-encoding -H 'Accept-Encoding: gzip;q=0, identity' "$D/metrics")" ]
+check "Vary names Accept and Accept-Encoding" [ "$(header vary "$D/metrics")" = "Accept, Accept-Encoding" ]
+
+echo "== HTTP hygiene"
+check "HEAD /metrics is 200" [ "$(code -I "$D/metrics")" = 200 ]
+check "HEAD has no body" [ -z "$(curl -s --max-time 5 -I "$D/metrics" | tr -d '\r' | sed '1,/^$/d')" ]
+check "unknown path is 404" [ "$(code "$D/nope")" = 404 ]
+check "POST /metrics is 405" [ "$(code -X POST "$D/metrics")" = 405 ]
+check "405 names Allow: GET, HEAD" [ "$(header allow -X DELETE "$D/")" = "GET, HEAD" ]
+check "GET /-/reload is 405 with Allow: POST" [ "$(header allow "$D/-/reload")" = POST ]
+for p in '/a/../metrics' '/a/%2e%2e/metrics' '/a/%2E%2e/metrics' '/api%2fv1/targets' '/metrics%00' \
+	'/%zz' '/a%5c..%5cmetrics'; do
+	check "path $p is 400" [ "$(code --path-as-is "$D$p")" = 400 ]
+done
+check "path //metrics is 404" [ "$(code --path-as-is "$D//metrics")" = 404 ]
+check "percent-encoded letters are decoded (/%6detrics)" [ "$(code --path-as-is "$D/%6detrics")" = 200 ]
+long=$(printf '/%03000d' 0)
+check "over-long URI is refused (414 or 431)" grep -qE '^(414|431)$' <<<"$(code "$D$long")"
+head -c 200000 /dev/zero > "$WORK/body.bin"
+check "a large request body is refused (413)" [ "$(code -X POST --data-binary @"$WORK/body.bin" "$D/-/reload")" = 413 ]
+head -c 3000000 /dev/zero > "$WORK/body.bin"
+# curl reports the last status seen: 100 (Continue) or none when the connection is closed.
+check "an endless request body is cut off" grep -qE '^(000|100)$' <<<"$(code -X POST --data-binary @"$WORK/body.bin" "$D/-/reload")"
+check "huge header is refused (431)" [ "$(code -H "X-Big: $(printf '%040000d' 0)" "$D/metrics")" = 431 ]
+check "HTML has a Content-Security-Policy" grep -q "default-src 'none'" <<<"$(header content-security-policy "$D/")"
+check "HTML: X-Frame-Options DENY" [ "$(header x-frame-options "$D/")" = DENY ]
+check "HTML: Referrer-Policy" [ "$(header referrer-policy "$D/")" = no-referrer ]
+check "nosniff everywhere" [ "$(header x-content-type-options "$D/metrics")" = nosniff ]
+check "Cache-Control no-store" [ "$(header cache-control "$D/api/v1/targets")" = no-store ]
+# A client that stops sending mid-request is dropped by the idle timeout (10 s).
+exec 5<>"/dev/tcp/127.0.0.1/$D_PORT"
+printf 'GET /metrics HTTP/1.1\r\nHost: x\r\n' >&5
+t0=$SECONDS
+timeout 30 cat <&5 >/dev/null
+t=$((SECONDS - t0))
+exec 5<&- 5>&-
+check "a stalled client is dropped within the timeout ($t s)" [ "$t" -ge 5 -a "$t" -le 25 ]
+
+echo "== API"
+api=$(http_get "$D/api/v1/targets")
+check "targets: JSON with ids" grep -q '"id": "k16051-kfz"' <<<"$api"
+check "targets: ISO 8601 UTC times" grep -qE '"last_probe_at": "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z"' <<<"$api"
+check "one target" grep -q '"state": "' <<<"$(http_get "$D/api/v1/targets/k16051-kfz")"
+check "unknown target: 404 JSON" [ "$(code "$D/api/v1/targets/nope")" = 404 ]
+check "error body is JSON" grep -q '"status": 404' <<<"$(http_get "$D/api/v1/targets/nope")"
+check "bad parameter: 400" [ "$(code "$D/api/v1/targets/k16051-kfz/history?from=gestern")" = 400 ]
+check "history: rows from RRD" wait_for 20 sh -c "curl -s '$D/api/v1/targets/k16051-kfz/history?from=$(( $(date +%s) - 600 ))&resolution=10' | grep -q '\"up\": 1'"
+check "history CSV" grep -q '^time,up,' <<<"$(http_get "$D/api/v1/targets/k16051-kfz/history.csv")"
+# The performance file's finest archive has 5-minute rows: early on they are null.
+perf=$(http_get "$D/api/v1/targets/k16051-kfz/history?series=performance&from=$(( $(date +%s) - 600 ))")
+perf_ok() { grep -q '"series": "performance"' <<<"$perf" && grep -q '"duration": ' <<<"$perf"; }
+check "performance history reads the .perf.rrd file" perf_ok
+check "unknown series: 400" [ "$(code "$D/api/v1/targets/k16051-kfz/history?series=usage")" = 400 ]
+check "targets CSV is text/csv" [ "$(header content-type "$D/api/v1/targets.csv")" = "text/csv; charset=utf-8; header=present" ]
+check "areas: the Land" grep -q '"name": "Thüringen"' <<<"$(http_get "$D/api/v1/areas?level=land")"
+check "areas: a Gemeinde by ARS" grep -q '"level": "gemeinde"' <<<"$(http_get "$D/api/v1/areas/160510000000")"
+check "areas: availability measured" grep -qE '"1d": (1|0\.[0-9]+)' <<<"$(http_get "$D/api/v1/areas/16051")"
+check "services with Angebote" grep -q '"dienst": "th-elterngeld"' <<<"$(http_get "$D/api/v1/services/10000")"
+check "unknown service: 404" [ "$(code "$D/api/v1/services/99999")" = 404 ]
+
+echo "== reload"
+probes_before=$(metric 'ozg_probes_total{result="success"}' "$D")
+tprobes() { http_get "$D/api/v1/targets/k16051-kfz" | sed -n 's/.*"probes": \([0-9]*\).*/\1/p'; }
+kfz_before=$(tprobes)
+cp "$WORK/demo.yml" "$WORK/demo.good"
+printf 'global:\n  intervall: 5s\n' >> "$WORK/demo.yml"
+check "POST /-/reload with a broken file: 500" [ "$(code -X POST "$D/-/reload")" = 500 ]
+check "reload status 0" metric_is ozgmon_config_last_reload_successful "$D" 0
+check "the error is logged with its place" grep -q "reload: $WORK/demo.yml:[0-9]*:[0-9]*: " "$WORK/d.log"
+check "still serving $N targets" metric_is ozgmon_targets "$D" "$N"
+kill -HUP "$D_PID"
+check "SIGHUP with a broken file: logged" wait_for 10 sh -c "[ \$(grep -c 'the running configuration stays' '$WORK/d.log') -ge 2 ]"
+check "reload status still 0" metric_is ozgmon_config_last_reload_successful "$D" 0
+# A changed file: one more target.
+cp "$WORK/demo.good" "$WORK/demo.yml"
+sed -i "s#^onlinedienste:#onlinedienste:\n  - { id: neu-dienst, url: \"http://service.erfurt.de/neu\" }#" "$WORK/demo.yml"
+kill -HUP "$D_PID"
+check "SIGHUP with a good file: status 1" wait_for 10 metric_is ozgmon_config_last_reload_successful "$D" 1
+check "$((N + 1)) targets after reload" metric_is ozgmon_targets "$D" "$((N + 1))"
+probes_after=$(metric 'ozg_probes_total{result="success"}' "$D")
+check "counters continue over the reload ($probes_before <= $probes_after)" [ "${probes_after%.*}" -ge "${probes_before%.*}" ]
+kfz_after=$(tprobes)
+check "an unchanged target keeps its state (probes $kfz_before -> $kfz_after)" \
+	[ "$kfz_before" -ge 2 -a "$kfz_after" -ge "$kfz_before" ]
+check "the new target gets probed" wait_for 30 sh -c "curl -s '$D/metrics' | grep -q '^ozg_probe_success{dienst=\"neu-dienst\"}'"
+check "POST /-/reload with a good file: 200" [ "$(code -X POST "$D/-/reload")" = 200 ]
+check "still ready" [ "$(code "$D/-/ready")" = 200 ]
+kill -TERM "$D_PID"; wait "$D_PID"; rc=$?
+check "SIGTERM after reloads: exit 0" [ "$rc" = 0 ]
+
+echo "== TLS and basic auth"
+if ! command -v openssl >/dev/null; then
+	bad "openssl is needed for the TLS test certificates"
+else
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
+		-addext "subjectAltName=IP:127.0.0.1" -keyout "$WORK/tls.key" -out "$WORK/tls.crt" \
+		>/dev/null 2>&1
+	hash=$(echo 'scrape-secret' | "$BIN_DIR/ozgmond" --hash-password)
+	cat > "$WORK/web.yml" <<YAML
+tls_server_config:
+  cert_file: tls.crt
+  key_file: tls.key
+  min_version: TLS12
+basic_auth_users:
+  prometheus: '$hash'
+YAML
+	for _ in $(seq 1 $TRIES); do
+		T_PORT=$(free_port) || { echo "no free port"; exit 1; }
+		T="https://127.0.0.1:$T_PORT"
+		sed -e "s#^  listen: .*#  listen: \"127.0.0.1:$T_PORT\"#" -e "s#^  data_dir: .*#  data_dir: $WORK/data2#" \
+			"$WORK/demo.good" > "$WORK/tls.yml"
+		"$BIN_DIR/ozgmond" --config "$WORK/tls.yml" --web-config "$WORK/web.yml" >"$WORK/t.log" 2>&1 &
+		T_PID=$!
+		started "$T_PID" "$T/-/healthy" --cacert "$WORK/tls.crt" && break
+		kill "$T_PID" 2>/dev/null; wait "$T_PID" 2>/dev/null; T_PID=""
+	done
+	[ -n "$T_PID" ] && PIDS+=($T_PID)
+	tcode() { curl -s -o /dev/null -w '%{http_code}' --max-time 10 --cacert "$WORK/tls.crt" "$@"; }
+	check "TLS: healthy without credentials (health stays open)" wait_for 10 \
+		curl -sf -o /dev/null --max-time 5 --cacert "$WORK/tls.crt" "$T/-/healthy"
+	check "no credentials: 401" [ "$(tcode "$T/metrics")" = 401 ]
+	check "401 names WWW-Authenticate Basic" grep -q '^Basic realm="ozgmon"' <<<"$(header www-authenticate --cacert "$WORK/tls.crt" "$T/metrics")"
+	check "wrong password: 401" [ "$(tcode -u prometheus:wrong "$T/metrics")" = 401 ]
+	check "unknown user: 401" [ "$(tcode -u grafana:scrape-secret "$T/metrics")" = 401 ]
+	check "right password: 200" [ "$(tcode -u prometheus:scrape-secret "$T/metrics")" = 200 ]
+	check "API needs auth too" [ "$(tcode "$T/api/v1/targets")" = 401 ]
+	check "reload needs auth" [ "$(tcode -X POST "$T/-/reload")" = 401 ]
+	check "reload with auth: 200" [ "$(tcode -X POST -u prometheus:scrape-secret "$T/-/reload")" = 200 ]
+	check "plain HTTP on the TLS port fails" [ "$(code "http://127.0.0.1:$T_PORT/-/healthy")" != 200 ]
+	check "TLS 1.1 is refused" [ "$(tcode --tls-max 1.1 -u prometheus:scrape-secret "$T/metrics")" = 000 ]
+
+	echo "== a real Prometheus scrapes ozgmond (TLS + basic auth)"
+	if ! command -v prometheus >/dev/null; then
+		bad "prometheus (Debian package) is needed"
+	else
+		cat > "$WORK/prometheus.yml" <<YAML
+global:
+  scrape_interval: 2s
+  scrape_timeout: 2s
+scrape_configs:
+  - job_name: ozgmon
+    scheme: https
+    tls_config: { ca_file: $WORK/tls.crt }
+    basic_auth: { username: prometheus, password: scrape-secret }
+    static_configs: [ { targets: [ "127.0.0.1:$T_PORT" ] } ]
+YAML
+		for _ in $(seq 1 $TRIES); do
+			P_PORT=$(free_port) || { echo "no free port"; exit 1; }
+			rm -rf "$WORK/prom"
+			prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/prom" \
+				--web.listen-address="127.0.0.1:$P_PORT" --log.level=warn >"$WORK/prom.log" 2>&1 &
+			PROM_PID=$!
+			started "$PROM_PID" "http://127.0.0.1:$P_PORT/-/healthy" && break
+			kill "$PROM_PID" 2>/dev/null; wait "$PROM_PID" 2>/dev/null; PROM_PID=""
+		done
+		[ -n "$PROM_PID" ] && PIDS+=($PROM_PID)
+		P="http://127.0.0.1:$P_PORT"
+		q() { curl -s --max-time 5 --data-urlencode "query=$1" "$P/api/v1/query"; }
+		qv() { q "$1" | sed -n 's/.*"value":\[[0-9.]*,"\([^"]*\)"\].*/\1/p'; }
+		check "Prometheus ready" wait_for 30 curl -sf -o /dev/null "$P/-/ready"
+		check "up{job=ozgmon} is 1" wait_for 60 sh -c "[ \"\$(curl -s --data-urlencode 'query=up{job=\"ozgmon\"}' '$P/api/v1/query' | sed -n 's/.*\"value\":\[[0-9.]*,\"\([^\"]*\)\"\].*/\1/p')\" = 1 ]"
+		check "a probe value arrived (th-elterngeld success = 1)" wait_for 60 sh -c \
+			"curl -s --data-urlencode 'query=ozg_probe_success{dienst=\"th-elterngeld\"}' '$P/api/v1/query' | grep -q '\"1\"\]'"
+		check "the build info arrived" [ -n "$(qv 'ozgmon_build_info')" ]
+		check "Prometheus stored the scraped samples" [ "$(qv 'scrape_samples_post_metric_relabeling{job="ozgmon"} > 0')" != "" ]
+	fi
+fi
+
+if [ "$FAIL" -ne 0 ]; then
+	echo "--- daemon log (last 30 lines)"; tail -30 "$WORK/d.log"
+	[ -f "$WORK/t.log" ] && { echo "--- TLS daemon log"; tail -15 "$WORK/t.log"; }
+	[ -f "$WORK/prom.log" ] && { echo "--- prometheus log"; tail -15 "$WORK/prom.log"; }
+fi
+echo "exporter: $PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]
