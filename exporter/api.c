@@ -702,6 +702,232 @@ static int split(const char *path, char seg[3][128])
 	return n;
 }
 
+/* ---- rollout and incidents ------------------------------------------------ */
+
+static json_t *rollout_area_json(const struct rollout *r, const struct rollout_area *a)
+{
+	json_t *o = json_object(), *rg = json_object();
+
+	json_object_set_new(o, "key", json_string(a->key));
+	json_object_set_new(o, "level", json_string(level_name(a->level)));
+	json_object_set_new(o, "name", json_string(a->name ? a->name : ""));
+	json_object_set_new(o, "population", json_integer(a->population));
+	json_object_set_new(o, "gemeinden", json_integer(a->gemeinden));
+	json_object_set_new(o, "online", json_integer(a->online));
+	json_object_set_new(o, "flaechendeckend", json_integer(a->online_all));
+	json_object_set_new(o, "fulfilled", json_integer(a->fulfilled));
+	json_object_set_new(o, "fulfilled_flaechendeckend", json_integer(a->fulfilled_all));
+	json_object_set_new(o, "reliable", json_integer(a->reliable));
+	json_object_set_new(o, "reliable_flaechendeckend", json_integer(a->reliable_all));
+	json_object_set_new(o, "catalog_ratio",
+			    json_num(r->n_services ? (double)a->online / (double)r->n_services : NAN));
+	json_object_set_new(o, "population_coverage", json_num(a->population_coverage));
+	json_object_set_new(o, "population_coverage_reliable",
+			    json_num(a->population_coverage_reliable));
+	for (int lv = 0; lv < ROLLOUT_LEVELS; lv++) {
+		char k[4];
+		if (!a->by_reifegrad[lv])
+			continue;
+		snprintf(k, sizeof k, "%d", lv);
+		json_object_set_new(rg, k, json_integer(a->by_reifegrad[lv]));
+	}
+	json_object_set_new(o, "by_reifegrad", rg);
+	return o;
+}
+
+static const char *const rollout_csv_head =
+	"key,level,name,population,gemeinden,online,flaechendeckend,fulfilled,"
+	"fulfilled_flaechendeckend,reliable,reliable_flaechendeckend,population_coverage,"
+	"population_coverage_reliable\r\n";
+
+static void rollout_area_csv(struct buf *b, const struct rollout_area *a)
+{
+	buf_printf(b, "%s,%s,", a->key, level_name(a->level));
+	csv_text(b, a->name ? a->name : "");
+	buf_printf(b, ",%ld,%u,%u,%u,%u,%u,%u,%u,", a->population, a->gemeinden, a->online,
+		   a->online_all, a->fulfilled, a->fulfilled_all, a->reliable, a->reliable_all);
+	csv_num(b, a->population_coverage);
+	buf_puts(b, ",");
+	csv_num(b, a->population_coverage_reliable);
+	buf_puts(b, "\r\n");
+}
+
+/* Whether area c lies directly beneath area p (Land > Kreis > Verband > Gemeinde). */
+static bool rollout_child(const struct rollout_area *p, const struct rollout_area *c)
+{
+	if (c->level != p->level + 1)
+		return false;
+	switch (c->level) {
+	case AREA_KREIS: return true;
+	case AREA_VERBAND: return strncmp(c->key, p->key, 5) == 0;
+	default: return false;	/* Gemeinden: their Verband is not in the AGS (see the caller) */
+	}
+}
+
+/*
+ * /rollout: the Land, its Kreise, Themenfelder;  /rollout/areas(.csv): every
+ * area;  /rollout/areas/KEY: one area and the areas directly beneath it;
+ * /rollout/leistungen(.csv): every offered Leistung across the Land.
+ */
+static unsigned rollout_api(const struct api_req *rq, char seg[3][128], int n, bool csv,
+			    struct buf *out, const char **ctype)
+{
+	const struct rollout_ref *ref = rq->rollout;
+	const struct rollout *r;
+	json_t *o, *arr = NULL;
+
+	if (!ref)
+		return error(out, ctype, 503, "the rollout figures are not computed yet");
+	r = ref->r;
+	if (n == 1 && !csv) {
+		o = json_object();
+		arr = json_array();
+		json_object_set_new(o, "computed_at", json_time((time_t)ref->made_s));
+		json_object_set_new(o, "compute_seconds", json_num(ref->took_s));
+		json_object_set_new(o, "rules", json_pack("{s:i,s:i,s:f}", "online_min",
+			r->params.online_min, "fulfilled_min", r->params.fulfilled_min,
+			"reliable_availability_min", r->params.reliable_min));
+		json_object_set_new(o, "catalog", json_integer((json_int_t)r->n_services));
+		json_object_set_new(o, "offered", json_integer(r->offered));
+		json_object_set_new(o, "land", rollout_area_json(r, &r->areas[0]));
+		for (size_t a = 0; a < r->n_areas; a++)
+			if (r->areas[a].level == AREA_KREIS)
+				json_array_append_new(arr, rollout_area_json(r, &r->areas[a]));
+		json_object_set_new(o, "kreise", arr);
+		arr = json_array();
+		for (size_t t = 0; t < r->n_themenfelder; t++) {
+			const struct rollout_themenfeld *tf = &r->themenfelder[t];
+			json_array_append_new(arr, json_pack("{s:i,s:s,s:i,s:i,s:i,s:i,s:o}", "id", tf->id,
+				"name", tf->name ? tf->name : "", "catalog", (int)tf->catalog,
+				"online", (int)tf->online, "flaechendeckend", (int)tf->online_all,
+				"fulfilled", (int)tf->fulfilled, "population_coverage",
+				json_num(tf->population_coverage)));
+		}
+		json_object_set_new(o, "themenfelder", arr);
+		return send_json(out, ctype, 200, o);
+	}
+	if (strcmp(seg[1], "areas") == 0 && n == 2) {
+		if (csv) {
+			*ctype = CT_CSV;
+			buf_puts(out, rollout_csv_head);
+			for (size_t a = 0; a < r->n_areas; a++)
+				rollout_area_csv(out, &r->areas[a]);
+			return 200;
+		}
+		arr = json_array();
+		for (size_t a = 0; a < r->n_areas; a++)
+			json_array_append_new(arr, rollout_area_json(r, &r->areas[a]));
+		return send_json(out, ctype, 200, arr);
+	}
+	if (strcmp(seg[1], "areas") == 0 && n == 3 && !csv) {
+		const struct rollout_area *a = NULL;
+		const struct reg_gemeinde *g = NULL;
+
+		for (size_t i = 0; i < r->n_areas && !a; i++)
+			if (strcmp(r->areas[i].key, seg[2]) == 0)
+				a = &r->areas[i];
+		if (!a && (g = reg_find_gemeinde(&ref->cfg->reg, seg[2])))
+			for (size_t i = 0; i < r->n_areas && !a; i++)
+				if (strcmp(r->areas[i].key, g->ags) == 0)
+					a = &r->areas[i];
+		if (!a)
+			return error(out, ctype, 404, "unknown area '%s'", seg[2]);
+		o = rollout_area_json(r, a);
+		arr = json_array();
+		for (size_t i = 0; i < r->n_areas; i++) {
+			const struct rollout_area *c = &r->areas[i];
+			bool child = rollout_child(a, c);
+			if (c->level == AREA_GEMEINDE && a->level == AREA_VERBAND) {
+				const struct reg_gemeinde *cg = reg_find_gemeinde(&ref->cfg->reg, c->key);
+				child = cg && strcmp(cg->verband, a->key) == 0;
+			}
+			if (child)
+				json_array_append_new(arr, rollout_area_json(r, c));
+		}
+		json_object_set_new(o, "beneath", arr);
+		return send_json(out, ctype, 200, o);
+	}
+	if (strcmp(seg[1], "leistungen") == 0 && n == 2) {
+		if (csv) {
+			*ctype = CT_CSV;
+			buf_puts(out, "ozg_id,name,themenfeld,max_reifegrad,gemeinden_online,"
+				      "kreise_flaechendeckend,population_online,population_coverage\r\n");
+		} else {
+			arr = json_array();
+		}
+		for (size_t l = 0; l < r->n_services; l++) {
+			const struct rollout_service *sv = &r->services[l];
+			if (sv->max_reifegrad < 0)
+				continue;
+			if (csv) {
+				buf_printf(out, "%s,", sv->leistung->ozg_id);
+				csv_text(out, sv->leistung->name ? sv->leistung->name : "");
+				buf_puts(out, ",");
+				csv_text(out, sv->leistung->themenfeld ? sv->leistung->themenfeld : "");
+				buf_printf(out, ",%d,%u,%u,%ld,", sv->max_reifegrad, sv->gemeinden_online,
+					   sv->kreise_all, sv->population_online);
+				csv_num(out, sv->population_coverage);
+				buf_puts(out, "\r\n");
+				continue;
+			}
+			json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:i,s:i,s:i,s:I,s:o}",
+				"ozg_id", sv->leistung->ozg_id, "name",
+				sv->leistung->name ? sv->leistung->name : "", "themenfeld",
+				sv->leistung->themenfeld ? sv->leistung->themenfeld : "", "max_reifegrad",
+				sv->max_reifegrad, "gemeinden_online", (int)sv->gemeinden_online,
+				"kreise_flaechendeckend", (int)sv->kreise_all, "population_online",
+				(json_int_t)sv->population_online, "population_coverage",
+				json_num(sv->population_coverage)));
+		}
+		return csv ? 200 : send_json(out, ctype, 200, arr);
+	}
+	return error(out, ctype, 404, "unknown API path; see docs/api.md");
+}
+
+/* /incidents: per Onlinedienst, the journal's totals and the open incident. */
+static unsigned incidents_api(const struct api_req *rq, bool csv, struct buf *out,
+			      const char **ctype)
+{
+	const struct incidents_view *v = rq->incidents;
+	json_t *arr = NULL;
+
+	if (!v)
+		return error(out, ctype, 503, "the incident journal is not available");
+	if (csv) {
+		*ctype = CT_CSV;
+		buf_puts(out, "dienst,open,open_since,open_reason,incidents,closed,downtime_seconds,"
+			      "mttr_seconds\r\n");
+	} else {
+		arr = json_array();
+	}
+	for (size_t d = 0; d < v->n; d++) {
+		const struct incident_stats *st = &v->d[d];
+		double mttr = st->closed ? st->downtime_s / (double)st->closed : NAN;
+		char since[32] = "";
+
+		if (st->open)
+			iso_time((time_t)(st->open_since_ms / 1000), since);
+		if (csv) {
+			csv_text(out, v->cfg->dienste[d].id);
+			buf_printf(out, ",%d,%s,%s,%llu,%llu,", st->open ? 1 : 0, since,
+				   st->open ? probe_result_name(st->open_reason) : "",
+				   (unsigned long long)st->opened, (unsigned long long)st->closed);
+			csv_num(out, st->downtime_s);
+			buf_puts(out, ",");
+			csv_num(out, mttr);
+			buf_puts(out, "\r\n");
+			continue;
+		}
+		json_array_append_new(arr, json_pack("{s:s,s:b,s:o,s:o,s:I,s:I,s:o,s:o}", "dienst",
+			v->cfg->dienste[d].id, "open", st->open,
+			"open_since", st->open ? json_string(since) : json_null(),
+			"open_reason", st->open ? json_string(probe_result_name(st->open_reason)) : json_null(),
+			"incidents", (json_int_t)st->opened, "closed", (json_int_t)st->closed,
+			"downtime_seconds", json_num(st->downtime_s), "mttr_seconds", json_num(mttr)));
+	}
+	return csv ? 200 : send_json(out, ctype, 200, arr);
+}
+
 /* Strips a ".csv" suffix from s; true when there was one. */
 static bool csv_suffix(char *s)
 {
@@ -742,6 +968,10 @@ unsigned api_handle(const struct api_req *rq, struct buf *out, const char **ctyp
 			return areas(rq, NULL, out, ctype, csv);
 		if (n == 2 && !csv)
 			return areas(rq, seg[1], out, ctype, false);
+	} else if (strcmp(seg[0], "rollout") == 0) {
+		return rollout_api(rq, seg, n, csv, out, ctype);
+	} else if (strcmp(seg[0], "incidents") == 0 && n == 1) {
+		return incidents_api(rq, csv, out, ctype);
 	} else if (strcmp(seg[0], "services") == 0) {
 		if (n == 1)
 			return services(rq, NULL, out, ctype, csv);

@@ -12,6 +12,8 @@
 
 #include "collector/state.h"
 #include "common/buf.h"
+#include "rollout/incidents.h"
+#include "rollout/task.h"
 
 struct api_req {
 	const char *path;		/* canonical path after "/api/v1/" */
@@ -21,6 +23,8 @@ struct api_req {
 	const struct snapshot *s;	/* may be NULL before the first publication */
 	const char *data_dir;		/* RRD files under data_dir/rrd/<id>.rrd */
 	time_t now;
+	const struct rollout_ref *rollout;	/* may be NULL (not computed yet) */
+	const struct incidents_view *incidents;	/* may be NULL */
 };
 
 /*

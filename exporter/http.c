@@ -436,10 +436,18 @@ static enum MHD_Result serve_api(struct http_server *h, struct MHD_Connection *c
 	struct buf b;
 	unsigned status;
 
+	struct rollout_ref *ro = h->deps.rollout ? h->deps.rollout(h->deps.ctx) : NULL;
+	struct incidents_view iv = { 0 };
+
 	buf_init(&b, HTTP_RENDER_LIMIT);
 	s = state_acquire(h->deps.pub);
 	rq.s = s;
+	rq.rollout = ro;
+	if (h->deps.incidents && h->deps.incidents(h->deps.ctx, &iv))
+		rq.incidents = &iv;
 	status = api_handle(&rq, &b, &ctype);
+	incidents_view_free(&iv);
+	rollout_ref_release(ro);
 	snapshot_release(s);
 	return send_buf(conn, status, ctype, &b, NULL, NULL);
 }

@@ -67,6 +67,32 @@ if command -v promtool >/dev/null 2>&1; then
 	check "promtool check metrics: no findings ($lint)" [ -z "$lint" ]
 fi
 
+echo "== API"
+http_get "$D/api/v1/rollout" > "$WORK/rollout.json"
+json_check() { python3 -c "import json,sys; d=json.load(open('$WORK/rollout.json')); sys.exit(0 if ($1) else 1)"; }
+if command -v python3 >/dev/null 2>&1; then
+	check "API: Land population = sum over its Kreise" json_check "d['land']['population'] == sum(k['population'] for k in d['kreise'])"
+	check "API: Land Gemeinden = sum over its Kreise" json_check "d['land']['gemeinden'] == sum(k['gemeinden'] for k in d['kreise']) == 631"
+	check "API: Land coverage = population-weighted sum over its Kreise" \
+		json_check "abs(d['land']['population_coverage'] * d['land']['population'] - sum(k['population_coverage'] * k['population'] for k in d['kreise'])) < 1e-3"
+	check "API: no coverage exceeds the register's population" \
+		json_check "all(0 <= a['population_coverage'] <= 1 for a in d['kreise'] + [d['land']])"
+	check "API: the Land counts what the metrics count" \
+		json_check "d['land']['online'] == $(land ozg_rollout_services_online)"
+fi
+http_get "$D/api/v1/rollout/leistungen.csv" > "$WORK/leistungen.csv"
+if command -v python3 >/dev/null 2>&1; then
+	lrows=$(python3 -c "import csv; print(sum(1 for r in csv.DictReader(open('$WORK/leistungen.csv')) if int(r['gemeinden_online']) > 0))")
+	check "API: the CSV's online Leistungen match the Land's count ($lrows)" \
+		[ "$lrows" = "$(land ozg_rollout_services_online)" ]
+fi
+check "API: the CSV has one row per Leistung with an Angebot" \
+	[ "$(tail -n +2 "$WORK/leistungen.csv" | wc -l)" -ge "$(land ozg_rollout_services_online)" ]
+code() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@"; }
+check "API: an unknown area is 404" [ "$(code "$D/api/v1/rollout/areas/16999")" = 404 ]
+check "API: a Gemeinde by its ARS" grep -q '"name": "Weimar, Stadt"' <<<"$(http_get "$D/api/v1/rollout/areas/160550000000")"
+check "API: incidents as CSV" grep -q '^dienst,open,open_since' <<<"$(http_get "$D/api/v1/incidents.csv")"
+
 echo "== trend files"
 check "the Land's trend file exists" [ -f "$WORK/data/rollout/16.rrd" ]
 check "a trend file per Kreis" [ "$(ls "$WORK/data/rollout/" | grep -c '^16[0-9][0-9][0-9]\.rrd$')" = 22 ]
