@@ -994,16 +994,74 @@ static void load_global_store(struct ld *L, const struct ynode *y)
 
 static void load_global_probe(struct ld *L, const struct ynode *body_limit);
 
+/* global.rollout: { online_min, fulfilled_min, reliable_availability, unmeasured, weighting } */
+static void load_global_rollout(struct ld *L, const struct ynode *m)
+{
+	enum { R_ONLINE, R_FULFILLED, R_RELIABLE, R_UNMEASURED, R_WEIGHTING, R_N };
+	static const struct keydef kd[R_N] = {
+		{ "online_min", false }, { "fulfilled_min", false },
+		{ "reliable_availability", false }, { "unmeasured", false }, { "weighting", false },
+	};
+	struct cfg_rollout *r = &L->c->global.rollout;
+	const struct ynode *v[R_N];
+	const char *s;
+	char q[64];
+	long n;
+
+	if (!m)
+		return;
+	if (m->kind != Y_MAP) {
+		err_at(L, m, "rollout: expected a mapping");
+		return;
+	}
+	map_fields(L, m, "rollout", kd, R_N, v);
+	if (v[R_ONLINE] && want_int(L, v[R_ONLINE], "online_min", 1, 7, &n))
+		r->online_min = (int)n;
+	if (v[R_FULFILLED] && want_int(L, v[R_FULFILLED], "fulfilled_min", 1, 7, &n))
+		r->fulfilled_min = (int)n;
+	if (r->fulfilled_min < r->online_min)
+		err_at(L, v[R_FULFILLED] ? v[R_FULFILLED] : m,
+		       "fulfilled_min: %d is below online_min %d", r->fulfilled_min, r->online_min);
+	if (v[R_RELIABLE] && (s = want_text(L, v[R_RELIABLE], "reliable_availability"))) {
+		char *end;
+		long pct = strtol(s, &end, 10);
+		if (end == s || strcmp(end, "%") != 0 || pct < 1 || pct > 100)
+			err_at(L, v[R_RELIABLE], "reliable_availability: '%s' is not a percentage "
+			       "from 1%% to 100%% (e.g. \"95%%\")", cfg_quote(s, q, sizeof q));
+		else
+			r->reliable_pct = (unsigned)pct;
+	}
+	if (v[R_UNMEASURED] && (s = want_text(L, v[R_UNMEASURED], "unmeasured"))) {
+		if (strcmp(s, "reliable") == 0)
+			r->unknown_is_reliable = true;
+		else if (strcmp(s, "unreliable") == 0)
+			r->unknown_is_reliable = false;
+		else
+			err_at(L, v[R_UNMEASURED], "unmeasured: '%s' is not reliable or unreliable",
+			       cfg_quote(s, q, sizeof q));
+	}
+	if (v[R_WEIGHTING] && (s = want_text(L, v[R_WEIGHTING], "weighting"))) {
+		if (strcmp(s, "availability") == 0)
+			r->weight_availability = true;
+		else if (strcmp(s, "threshold") == 0)
+			r->weight_availability = false;
+		else
+			err_at(L, v[R_WEIGHTING], "weighting: '%s' is not threshold or availability",
+			       cfg_quote(s, q, sizeof q));
+	}
+}
+
 static void load_global(struct ld *L, const struct ynode *m)
 {
 	enum { K_LISTEN, K_DATA_DIR, K_INTERVAL, K_TIMEOUT, K_MAXC, K_MAXH, K_LANG, K_LOG,
-	       K_CONNECT_TO, K_RESOLVE, K_REIFEGRAD, K_RRDCACHED, K_BODY_LIMIT, K_MAINT, K_N };
+	       K_CONNECT_TO, K_RESOLVE, K_REIFEGRAD, K_RRDCACHED, K_BODY_LIMIT, K_MAINT, K_ROLLOUT,
+	       K_N };
 	static const struct keydef kd[K_N] = {
 		{ "listen", false }, { "data_dir", false }, { "interval", false },
 		{ "timeout", false }, { "max_concurrency", false }, { "max_per_host", false },
 		{ "language", false }, { "log_level", false }, { "connect_to", false },
 		{ "resolve", false }, { "reifegrad_max", false }, { "rrdcached", false },
-		{ "body_limit", false }, { "maintenance", false },
+		{ "body_limit", false }, { "maintenance", false }, { "rollout", false },
 	};
 	struct cfg_global *g = &L->c->global;
 	const struct ynode *v[K_N];
@@ -1015,6 +1073,7 @@ static void load_global(struct ld *L, const struct ynode *m)
 	load_global_store(L, v[K_RRDCACHED]);
 	load_global_probe(L, v[K_BODY_LIMIT]);
 	L->global_maint = v[K_MAINT];
+	load_global_rollout(L, v[K_ROLLOUT]);
 	if (v[K_LISTEN] && (s = want_text(L, v[K_LISTEN], "listen"))) {
 		const char *why = check_hostport(s, strlen(s), true);
 		if (why)
@@ -2498,6 +2557,9 @@ static struct cfg *cfg_new(const char *path)
 	c->global.max_per_host = 4;
 	c->global.reifegrad_max = 4;
 	c->global.body_limit = CFG_BODY_LIMIT_DEFAULT;
+	c->global.rollout.online_min = 2;
+	c->global.rollout.fulfilled_min = 3;
+	c->global.rollout.reliable_pct = 95;
 	if (!c->path || !c->global.listen || !c->global.data_dir || !c->global.language ||
 	    !c->global.log_level) {
 		cfg_free(c);

@@ -271,6 +271,14 @@ struct cfg_global {
 	 */
 	char *rrdcached;
 	size_t body_limit;		/* default probe.body_limit; CFG_BODY_LIMIT_DEFAULT */
+	/* global.rollout: how the rollout figures count (docs/rollout.md). */
+	struct cfg_rollout {
+		int online_min;		/* Reifegrad that counts as online; default 2 */
+		int fulfilled_min;	/* Reifegrad that counts as OZG-fulfilled; default 3 */
+		unsigned reliable_pct;	/* 7-day availability that counts as reliable; default 95 */
+		bool unknown_is_reliable;	/* unmeasured Onlinedienste count as reliable; false */
+		bool weight_availability;	/* weighting: availability (true) or threshold */
+	} rollout;
 };
 
 struct cfg {

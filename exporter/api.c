@@ -896,17 +896,19 @@ static unsigned incidents_api(const struct api_req *rq, bool csv, struct buf *ou
 	if (csv) {
 		*ctype = CT_CSV;
 		buf_puts(out, "dienst,open,open_since,open_reason,incidents,closed,downtime_seconds,"
-			      "mttr_seconds\r\n");
+			      "mttr_seconds,first_success\r\n");
 	} else {
 		arr = json_array();
 	}
 	for (size_t d = 0; d < v->n; d++) {
 		const struct incident_stats *st = &v->d[d];
 		double mttr = st->closed ? st->downtime_s / (double)st->closed : NAN;
-		char since[32] = "";
+		char since[32] = "", first[32] = "";
 
 		if (st->open)
 			iso_time((time_t)(st->open_since_ms / 1000), since);
+		if (st->first_success_ms)
+			iso_time((time_t)(st->first_success_ms / 1000), first);
 		if (csv) {
 			csv_text(out, v->cfg->dienste[d].id);
 			buf_printf(out, ",%d,%s,%s,%llu,%llu,", st->open ? 1 : 0, since,
@@ -915,15 +917,16 @@ static unsigned incidents_api(const struct api_req *rq, bool csv, struct buf *ou
 			csv_num(out, st->downtime_s);
 			buf_puts(out, ",");
 			csv_num(out, mttr);
-			buf_puts(out, "\r\n");
+			buf_printf(out, ",%s\r\n", first);
 			continue;
 		}
-		json_array_append_new(arr, json_pack("{s:s,s:b,s:o,s:o,s:I,s:I,s:o,s:o}", "dienst",
+		json_array_append_new(arr, json_pack("{s:s,s:b,s:o,s:o,s:I,s:I,s:o,s:o,s:o}", "dienst",
 			v->cfg->dienste[d].id, "open", st->open,
 			"open_since", st->open ? json_string(since) : json_null(),
 			"open_reason", st->open ? json_string(probe_result_name(st->open_reason)) : json_null(),
 			"incidents", (json_int_t)st->opened, "closed", (json_int_t)st->closed,
-			"downtime_seconds", json_num(st->downtime_s), "mttr_seconds", json_num(mttr)));
+			"downtime_seconds", json_num(st->downtime_s), "mttr_seconds", json_num(mttr),
+			"first_success", st->first_success_ms ? json_string(first) : json_null()));
 	}
 	return csv ? 200 : send_json(out, ctype, 200, arr);
 }

@@ -182,6 +182,15 @@ void prom_render_incidents(struct buf *b, const struct incidents_view *v)
 		prom_value(b, v->d[d].downtime_s);
 		buf_puts(b, "\n");
 	}
+	prom_family(b, "ozg_dienst_first_success_timestamp_seconds", "gauge",
+		    "When the Onlinedienst first answered correctly (time to rollout), from the journal.");
+	for (size_t d = 0; d < v->n; d++) {
+		if (!v->d[d].first_success_ms)
+			continue;
+		buf_printf(b, "ozg_dienst_first_success_timestamp_seconds{dienst=\"%s\"} ", cfg->dienste[d].id);
+		prom_value(b, (double)v->d[d].first_success_ms / 1000.0);
+		buf_puts(b, "\n");
+	}
 	prom_family(b, "ozgmon_incident_journal_errors_total", "counter",
 		    "Journal lines skipped on load or writes that failed.");
 	buf_printf(b, "ozgmon_incident_journal_errors_total %llu\n", (unsigned long long)v->journal_errors);

@@ -108,13 +108,16 @@ static int replay(struct incidents *in, const char *line, size_t len)
 	if (json_unpack(o, "{s:s, s:I, s:s, s:I, s?:s}", "event", &ev, "id", &id, "dienst", &dienst,
 			"at_ms", &at_ms, "reason", &reason) != 0 || id <= 0)
 		goto out;
-	if ((uint64_t)id >= in->next_id)
+	if ((uint64_t)id >= in->next_id && strcmp(ev, "first_success") != 0)
 		in->next_id = (uint64_t)id + 1;
 	t = find_target(in->cfg, dienst);
 	rc = 0;
 	if (t == (size_t)-1)
 		goto out;	/* a target no longer configured: its history stays in the file */
-	if (strcmp(ev, "open") == 0) {
+	if (strcmp(ev, "first_success") == 0) {
+		if (!in->stats[t].first_success_ms || at_ms < in->stats[t].first_success_ms)
+			in->stats[t].first_success_ms = at_ms;
+	} else if (strcmp(ev, "open") == 0) {
 		in->stats[t].opened++;
 		in->stats[t].open = true;
 		in->stats[t].open_since_ms = at_ms;
@@ -199,6 +202,24 @@ static void open_incident(struct incidents *in, size_t t, const struct target_st
 		 probe_result_name(ts->result));
 }
 
+/* Journals target t's first correct answer (once in the journal's life). */
+static void first_success(struct incidents *in, size_t t, const struct target_state *ts)
+{
+	json_t *o;
+	char when[64];
+
+	iso8601(ts->last_ms, when, sizeof when);
+	o = json_pack("{s:s, s:I, s:s, s:I, s:s}", "event", "first_success", "id", (json_int_t)1,
+		      "dienst", in->cfg->dienste[t].id, "at_ms", (json_int_t)ts->last_ms, "at", when);
+	if (o) {
+		journal_append(in, o);
+		json_decref(o);
+	}
+	pthread_mutex_lock(&in->lock);
+	in->stats[t].first_success_ms = ts->last_ms;
+	pthread_mutex_unlock(&in->lock);
+}
+
 static void close_incident(struct incidents *in, size_t t, const struct target_state *ts,
 			   bool reconciled)
 {
@@ -259,6 +280,8 @@ void incidents_poll(struct incidents *in)
 		w->probes_seen = ts->probes;
 		if (ts->success) {
 			w->fails = 0;
+			if (!in->stats[t].first_success_ms)
+				first_success(in, t, ts);
 			if (in->open_id[t])
 				close_incident(in, t, ts, first);
 		} else {

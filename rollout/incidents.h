@@ -11,6 +11,9 @@
  * first probe after the restart decides it (closed then, marked
  * "reconciled", or kept open).
  *
+ * The first correct answer of every Onlinedienst is journaled once too
+ * ("first_success"): when a declared service actually went online.
+ *
  * A thread of its own watches the collector's snapshots once a second; the
  * probe loop never waits for the journal's disk writes.
  */
@@ -33,6 +36,7 @@ struct incident_stats {
 	bool open;			/* one is open now */
 	int64_t open_since_ms;		/* its start (wall clock), when open */
 	enum probe_result open_reason;	/* result of the probe that opened it */
+	int64_t first_success_ms;	/* first correct answer ever seen (journaled); 0 never */
 };
 
 /* A copy of the current figures, for readers. */

@@ -12,6 +12,7 @@ void rollout_params_default(struct rollout_params *p)
 	p->fulfilled_min = 3;
 	p->reliable_min = 0.95;
 	p->unknown_is_reliable = false;
+	p->weighting = ROLLOUT_WEIGHT_THRESHOLD;
 }
 
 void rollout_free(struct rollout *r)
@@ -73,6 +74,9 @@ struct work {
 	struct groups by_kreis, by_verband;
 	int8_t *lvl;			/* nG x nL: highest Reifegrad, -1 none */
 	int8_t *rel;			/* the same over reliable Dienste only */
+	float *wgt;			/* nG x nL: best availability weight of an online Angebot, 0 none */
+	float *dienst_weight;		/* availability, 1 or 0 when not measured */
+	int online_min;
 	bool *dienst_reliable;
 };
 
@@ -84,6 +88,8 @@ static void work_free(struct work *w)
 	groups_free(&w->by_verband);
 	free(w->lvl);
 	free(w->rel);
+	free(w->wgt);
+	free(w->dienst_weight);
 	free(w->dienst_reliable);
 }
 
@@ -134,12 +140,15 @@ static void cover(struct work *w, const struct cfg_angebot *a, size_t l, bool re
 	const uint32_t *list;
 	uint32_t one;
 	size_t n = angebot_gemeinden(w, a, &list, &one);
+	float weight = a->reifegrad >= w->online_min ? w->dienst_weight[a->dienst] : 0;
 
 	for (size_t k = 0; k < n; k++) {
 		size_t g = list ? list[k] : k;
 		w->lvl[g * w->nL + l] = max8(w->lvl[g * w->nL + l], a->reifegrad);
 		if (reliable)
 			w->rel[g * w->nL + l] = max8(w->rel[g * w->nL + l], a->reifegrad);
+		if (weight > w->wgt[g * w->nL + l])
+			w->wgt[g * w->nL + l] = weight;
 	}
 }
 
@@ -263,7 +272,8 @@ struct rollout *rollout_compute(const struct cfg *cfg, const double *availabilit
 	struct rollout *r = calloc(1, sizeof *r);
 	size_t nA;
 	unsigned *cnt_on = NULL, *cnt_ful = NULL, *cnt_rel = NULL;
-	long *pop_on = NULL, *pop_rel = NULL;
+	long *pop_on = NULL;
+	double *pop_rel = NULL;
 	int8_t *maxl = NULL;
 	double *cov = NULL, *cov_rel = NULL, *cov_land = NULL;
 
@@ -285,6 +295,9 @@ struct rollout *rollout_compute(const struct cfg *cfg, const double *availabilit
 	w.g_verband = calloc(w.nG ? w.nG : 1, sizeof *w.g_verband);
 	w.lvl = malloc(w.nG * w.nL + 1);
 	w.rel = malloc(w.nG * w.nL + 1);
+	w.wgt = calloc(w.nG * w.nL + 1, sizeof *w.wgt);
+	w.dienst_weight = calloc(cfg->n_dienste + 1, sizeof *w.dienst_weight);
+	w.online_min = p->online_min;
 	w.dienst_reliable = calloc(cfg->n_dienste ? cfg->n_dienste : 1, sizeof *w.dienst_reliable);
 	cnt_on = calloc(nA, sizeof *cnt_on);
 	cnt_ful = calloc(nA, sizeof *cnt_ful);
@@ -296,7 +309,7 @@ struct rollout *rollout_compute(const struct cfg *cfg, const double *availabilit
 	cov_rel = calloc(nA, sizeof *cov_rel);
 	cov_land = calloc(w.nL ? w.nL : 1, sizeof *cov_land);
 	if (!r->areas || !r->services || !r->dienste || !w.g_kreis || !w.g_verband || !w.lvl ||
-	    !w.rel || !w.dienst_reliable || !cnt_on || !cnt_ful || !cnt_rel || !pop_on ||
+	    !w.rel || !w.wgt || !w.dienst_weight || !w.dienst_reliable || !cnt_on || !cnt_ful || !cnt_rel || !pop_on ||
 	    !pop_rel || !maxl || !cov || !cov_rel || !cov_land)
 		goto fail;
 
@@ -335,6 +348,7 @@ struct rollout *rollout_compute(const struct cfg *cfg, const double *availabilit
 	for (size_t d = 0; d < cfg->n_dienste; d++) {
 		double a = availability ? availability[d] : NAN;
 		w.dienst_reliable[d] = isnan(a) ? p->unknown_is_reliable : a >= p->reliable_min;
+		w.dienst_weight[d] = isnan(a) ? (p->unknown_is_reliable ? 1.0f : 0.0f) : (float)a;
 		r->dienste[d].reliable = w.dienst_reliable[d];
 	}
 
@@ -376,17 +390,19 @@ struct rollout *rollout_compute(const struct cfg *cfg, const double *availabilit
 				}
 				if (lv >= p->fulfilled_min)
 					cnt_ful[a]++;
-				if (rl >= p->online_min) {
+				if (rl >= p->online_min)
 					cnt_rel[a]++;
-					pop_rel[a] += pop;
-				}
+				if (p->weighting == ROLLOUT_WEIGHT_AVAILABILITY)
+					pop_rel[a] += (double)pop * w.wgt[g * w.nL + l];
+				else if (rl >= p->online_min)
+					pop_rel[a] += (double)pop;
 			}
 		}
 		s->leistung = &reg->leistungen[l];
 		s->max_reifegrad = maxl[0];
 		s->gemeinden_online = cnt_on[0];
 		s->population_online = pop_on[0];
-		s->population_reliable = pop_rel[0];
+		s->population_reliable = lround(pop_rel[0]);
 		s->population_coverage = r->areas[0].population > 0
 			? (double)pop_on[0] / (double)r->areas[0].population : 0;
 		cov_land[l] = s->population_coverage;
@@ -413,7 +429,7 @@ struct rollout *rollout_compute(const struct cfg *cfg, const double *availabilit
 				ar->reliable_all++;
 			if (cnt_on[0] > 0 && ar->population > 0) {
 				cov[a] += (double)pop_on[a] / (double)ar->population;
-				cov_rel[a] += (double)pop_rel[a] / (double)ar->population;
+				cov_rel[a] += pop_rel[a] / (double)ar->population;
 			}
 		}
 	}

@@ -31,11 +31,22 @@
 
 #define ROLLOUT_LEVELS 8	/* Reifegrad 0..7 */
 
+/*
+ * How the reliable population coverage weighs a covered Gemeinde's
+ * inhabitants: THRESHOLD counts them fully when an Onlinedienst covering it
+ * online reaches reliable_min, else not at all; AVAILABILITY counts them
+ * times the best availability among those Onlinedienste (a service up 90 %
+ * of the time serves 90 % of its inhabitants).  The `reliable` counts of
+ * Leistungen use the threshold in both.
+ */
+enum rollout_weighting { ROLLOUT_WEIGHT_THRESHOLD = 0, ROLLOUT_WEIGHT_AVAILABILITY };
+
 struct rollout_params {
 	int online_min;		/* default 2 */
 	int fulfilled_min;	/* default 3 */
 	double reliable_min;	/* availability that counts as reliable; default 0.95 */
 	bool unknown_is_reliable;	/* a Dienst not measured yet counts as reliable */
+	enum rollout_weighting weighting;	/* default THRESHOLD */
 };
 
 /* Figures for one area over the whole catalogue. */

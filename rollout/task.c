@@ -84,6 +84,12 @@ static struct rollout_ref *compute(struct rollout_task *t)
 		}
 	}
 	rollout_params_default(&p);
+	p.online_min = t->cfg->global.rollout.online_min;
+	p.fulfilled_min = t->cfg->global.rollout.fulfilled_min;
+	p.reliable_min = t->cfg->global.rollout.reliable_pct / 100.0;
+	p.unknown_is_reliable = t->cfg->global.rollout.unknown_is_reliable;
+	p.weighting = t->cfg->global.rollout.weight_availability ? ROLLOUT_WEIGHT_AVAILABILITY
+								 : ROLLOUT_WEIGHT_THRESHOLD;
 	ref->r = rollout_compute(t->cfg, ref->availability, &p);
 	if (!ref->r) {
 		rollout_ref_release(ref);

@@ -1614,6 +1614,41 @@ START_TEST(test_maint_host_errors)
 }
 END_TEST
 
+/* ---- global.rollout ----------------------------------------------------------- */
+
+START_TEST(test_rollout_rules)
+{
+	char yaml[1024];
+
+	ck_assert_ptr_nonnull(load_yaml(rrdc_tail, false));
+	ck_assert_int_eq(cfg->global.rollout.online_min, 2);
+	ck_assert_int_eq(cfg->global.rollout.fulfilled_min, 3);
+	ck_assert_uint_eq(cfg->global.rollout.reliable_pct, 95);
+	ck_assert(!cfg->global.rollout.unknown_is_reliable);
+	ck_assert(!cfg->global.rollout.weight_availability);
+	snprintf(yaml, sizeof yaml, "global:\n  rollout: { online_min: 3, fulfilled_min: 4, "
+		 "reliable_availability: \"99%%\", unmeasured: reliable, weighting: availability }\n%s",
+		 rrdc_tail);
+	ck_assert_ptr_nonnull(load_yaml(yaml, false));
+	ck_assert_int_eq(cfg->global.rollout.online_min, 3);
+	ck_assert_int_eq(cfg->global.rollout.fulfilled_min, 4);
+	ck_assert_uint_eq(cfg->global.rollout.reliable_pct, 99);
+	ck_assert(cfg->global.rollout.unknown_is_reliable);
+	ck_assert(cfg->global.rollout.weight_availability);
+
+	snprintf(yaml, sizeof yaml, "global:\n  rollout:\n    reliable_availability: 95\n"
+		 "    weighting: linear\n    online_minimum: 2\n%s", rrdc_tail);
+	ck_assert_ptr_null(load_yaml(yaml, false));
+	expect_error("conf/ozgmon.yaml", 3, 28, "reliable_availability: '95' is not a percentage");
+	expect_error("conf/ozgmon.yaml", 4, 16, "weighting: 'linear' is not threshold or availability");
+	expect_error("conf/ozgmon.yaml", 5, 5, "unknown key 'online_minimum'");
+	snprintf(yaml, sizeof yaml, "global:\n  rollout: { online_min: 4, fulfilled_min: 3 }\n%s",
+		 rrdc_tail);
+	ck_assert_ptr_null(load_yaml(yaml, false));
+	expect_error("conf/ozgmon.yaml", 2, 44, "fulfilled_min: 3 is below online_min 4");
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -1685,6 +1720,10 @@ static Suite *config_suite(void)
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	add_rrdcached_tests(s);
+	tc = tcase_create("rollout rules");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_rollout_rules);
+	suite_add_tcase(s, tc);
 	return s;
 }
 

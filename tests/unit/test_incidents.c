@@ -146,6 +146,8 @@ START_TEST(open_close_restart_reconcile)
 	ck_assert(st.open);
 	ck_assert_int_eq(st.open_since_ms, t0 + 200000);
 	ck_assert(fabs(st.downtime_s - 150) < 1e-6);
+	ck_assert_int_eq(st.first_success_ms, t0 + 150000);
+	ck_assert_int_eq(stats_of(in, 0, NULL).first_success_ms, t0);
 	/* ...until the first probe after the restart decides it (counters restart at 1). */
 	publish(1, t0 + 900000, true);
 	incidents_poll(in);
@@ -155,6 +157,9 @@ START_TEST(open_close_restart_reconcile)
 	ck_assert(fabs(st.downtime_s - (150 + 700)) < 1e-6);
 	incidents_stop(in);
 	ck_assert_int_eq(count_lines("\"reconciled\":true"), 1);
+	/* Time to rollout: each target's first correct answer, journaled once, kept over restarts. */
+	ck_assert_int_eq(count_lines("\"event\":\"first_success\""), 2);
+	ck_assert_int_eq(count_lines("\"event\":\"first_success\",\"id\":1,\"dienst\":\"b\",\"at_ms\":1790000150000"), 1);
 	ck_assert_int_eq(count_lines("\"event\":\"close\""), 2);
 	/* New ids continue after the highest in the journal. */
 	ck_assert_int_eq(count_lines("\"id\":3"), 0);

@@ -246,6 +246,27 @@ START_TEST(availability_adjusted)
 }
 END_TEST
 
+/* Availability weighting: inhabitants count times the best availability serving them. */
+START_TEST(availability_weighting)
+{
+	const double avail[4] = { 0.99, 0.5, NAN, 0.96 };
+	struct rollout_params p;
+	struct rollout *r;
+
+	rollout_params_default(&p);
+	p.weighting = ROLLOUT_WEIGHT_AVAILABILITY;
+	r = rollout_compute(&cfg, avail, &p);
+	ck_assert_ptr_nonnull(r);
+	/* L1: 0.99 everywhere; L2: 0.5 for G1-G3 (d2 unmeasured weighs 0); L3: 0.96 for G3. */
+	/* Weights are kept as floats: equal to 1e-6. */
+	ck_assert(fabs(rollout_find_area(r, "16")->population_coverage_reliable - (0.99 + 0.3 + 0.288) / 3) < 1e-6);
+	ck_assert(fabs(rollout_find_area(r, "16002")->population_coverage_reliable - 0.99 / 3) < 1e-6);
+	ck_assert_int_eq(r->services[1].population_reliable, 3000);
+	ck_assert_uint_eq(rollout_find_area(r, "16")->reliable, 2);	/* counts keep the threshold */
+	rollout_free(r);
+}
+END_TEST
+
 /* Land totals equal the sums over the Kreise; coverage never exceeds the population. */
 START_TEST(invariants)
 {
@@ -280,6 +301,7 @@ static Suite *rollout_suite(void)
 	tcase_add_test(tc, counting_rules_per_area);
 	tcase_add_test(tc, services_themenfelder_adoption);
 	tcase_add_test(tc, availability_adjusted);
+	tcase_add_test(tc, availability_weighting);
 	tcase_add_test(tc, invariants);
 	suite_add_tcase(s, tc);
 	return s;
