@@ -752,6 +752,94 @@ static void rollout_area_csv(struct buf *b, const struct rollout_area *a)
 	buf_puts(b, "\r\n");
 }
 
+/* The Kreis and Verband keys of an area (empty when above that level). */
+static void area_parents(const struct registers *reg, const struct rollout_area *a, char kreis[6],
+			 char verband[10])
+{
+	kreis[0] = verband[0] = '\0';
+	if (a->level == AREA_KREIS) {
+		snprintf(kreis, 6, "%s", a->key);
+	} else if (a->level == AREA_VERBAND) {
+		snprintf(kreis, 6, "%.5s", a->key);
+		snprintf(verband, 10, "%s", a->key);
+	} else if (a->level == AREA_GEMEINDE) {
+		const struct reg_gemeinde *g = reg_find_gemeinde(reg, a->key);
+		if (g) {
+			snprintf(kreis, 6, "%s", g->kreis);
+			snprintf(verband, 10, "%s", g->verband);
+		}
+	}
+}
+
+/*
+ * Whether Angebot x serves some Gemeinde of area a: one area contains the
+ * other (Land > Kreis > Verband > Gemeinde), or they are the same.
+ */
+static bool angebot_serves(const struct registers *reg, const struct cfg_angebot *x,
+			   const struct rollout_area *a)
+{
+	char kreis[6], verband[10];
+	const struct reg_gemeinde *g;
+
+	if (x->level == AREA_LAND || a->level == AREA_LAND)
+		return x->level != AREA_LAND || strcmp(x->area, reg->land_key) == 0;
+	area_parents(reg, a, kreis, verband);
+	switch (x->level) {
+	case AREA_KREIS:
+		return strcmp(x->area, kreis) == 0;
+	case AREA_VERBAND:
+		return a->level == AREA_KREIS ? strncmp(x->area, a->key, 5) == 0
+					      : strcmp(x->area, verband) == 0;
+	case AREA_GEMEINDE:
+		g = reg_find_gemeinde(reg, x->area);
+		if (!g)
+			return false;
+		return a->level == AREA_KREIS ? strcmp(g->kreis, a->key) == 0
+		     : a->level == AREA_VERBAND ? strcmp(g->verband, a->key) == 0
+		     : strcmp(g->ags, a->key) == 0;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Incident totals over the Onlinedienste that serve area a: open now,
+ * opened, closed, downtime and MTTR (closed ones).  NULL without a journal.
+ */
+static json_t *area_incidents(const struct api_req *rq, const struct rollout_area *a)
+{
+	const struct incidents_view *v = rq->incidents;
+	const struct cfg *c;
+	unsigned open = 0, dienste = 0;
+	uint64_t opened = 0, closed = 0;
+	double down = 0;
+	bool *serves;
+
+	if (!v || !rq->rollout || v->cfg != rq->rollout->cfg)
+		return json_null();
+	c = v->cfg;
+	serves = calloc(c->n_dienste + 1, sizeof *serves);
+	if (!serves)
+		return json_null();
+	for (size_t i = 0; i < c->n_angebote; i++)
+		if (!serves[c->angebote[i].dienst] && angebot_serves(&c->reg, &c->angebote[i], a))
+			serves[c->angebote[i].dienst] = true;
+	for (size_t d = 0; d < v->n; d++) {
+		if (!serves[d])
+			continue;
+		dienste++;
+		open += v->d[d].open;
+		opened += v->d[d].opened;
+		closed += v->d[d].closed;
+		down += v->d[d].downtime_s;
+	}
+	free(serves);
+	return json_pack("{s:i,s:i,s:I,s:I,s:o,s:o}", "onlinedienste", (int)dienste, "open",
+			 (int)open, "incidents", (json_int_t)opened, "closed", (json_int_t)closed,
+			 "downtime_seconds", json_num(down),
+			 "mttr_seconds", json_num(closed ? down / (double)closed : NAN));
+}
+
 /* Whether area c lies directly beneath area p (Land > Kreis > Verband > Gemeinde). */
 static bool rollout_child(const struct rollout_area *p, const struct rollout_area *c)
 {
@@ -833,6 +921,7 @@ static unsigned rollout_api(const struct api_req *rq, char seg[3][128], int n, b
 		if (!a)
 			return error(out, ctype, 404, "unknown area '%s'", seg[2]);
 		o = rollout_area_json(r, a);
+		json_object_set_new(o, "incidents", area_incidents(rq, a));
 		arr = json_array();
 		for (size_t i = 0; i < r->n_areas; i++) {
 			const struct rollout_area *c = &r->areas[i];
