@@ -153,6 +153,9 @@ struct cfg_global {
 	char **connect_to;	size_t n_connect_to;
 	char **resolve;		size_t n_resolve;
 	int reifegrad_max;		/* default 4 (model 1.1); 7 for the 2025 model */
+	/* Dashboards (docs/dashboards.md). */
+	char *dashboards_dir;		/* NULL: <data_dir>/www, resolved by the daemon */
+	unsigned dashboards_every_ms;	/* regeneration period; default 60000; 1 s .. 24 h */
 };
 
 struct cfg {

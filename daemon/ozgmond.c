@@ -22,11 +22,13 @@
 #include "rollout/incidents.h"
 #include "rollout/report.h"
 #include "rollout/task.h"
+#include "dashboards/task.h"
 #include "store/store.h"
 
 #define DEFAULT_CONFIG "/etc/ozgmon/ozgmon.yml"
 #define STORE_QUEUE 65536
 #define ROLLOUT_EVERY_S 60		/* recompute the rollout figures every minute */
+#define DASH_GRAPH_EVERY_S 300		/* redraw the dashboards' graphs at most every 5 minutes */
 #define INCIDENT_THRESHOLD 1		/* failed probes in a row that open an incident */
 
 static void usage(FILE *f)
@@ -152,8 +154,10 @@ int main(int argc, char **argv)
 	struct http_server *http = NULL;
 	struct rollout_task *rollout = NULL;
 	struct incidents *incidents = NULL;
+	struct dash_task *dashboards = NULL;
+	char dash_dir[1024];
 	struct state_pub pub;
-	struct http_deps deps;
+	struct http_deps deps = { 0 };
 	sigset_t sigs;
 	char err[512];
 	int opt, rc = 1;
@@ -228,6 +232,22 @@ int main(int argc, char **argv)
 		log_error("incidents: %s", err);
 		goto out;
 	}
+	/* Dashboards: static pages on a thread of their own (docs/dashboards.md). */
+	if (cfg->global.dashboards_dir)
+		snprintf(dash_dir, sizeof dash_dir, "%s", cfg->global.dashboards_dir);
+	else if ((size_t)snprintf(dash_dir, sizeof dash_dir, "%s/www", data_dir) >= sizeof dash_dir) {
+		log_error("dashboards: %s/www: path too long", data_dir);
+		goto out;
+	}
+	dashboards = dash_task_start(cfg, store, &pub, rollout, incidents, data_dir, dash_dir,
+				     (cfg->global.dashboards_every_ms + 999) / 1000, DASH_GRAPH_EVERY_S,
+				     err, sizeof err);
+	if (!dashboards) {
+		log_error("dashboards: %s", err);
+		goto out;
+	}
+	deps.dashboards_dir = dash_dir;
+	deps.dashboards = dashboards;
 	deps.pub = &pub;
 	deps.store = store;
 	deps.rollout = rollout;
@@ -261,6 +281,7 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	http_stop(http);
+	dash_task_stop(dashboards);	/* reads the rollout, incidents and the store: stop it first */
 	rollout_task_stop(rollout);
 	collector_stop(coll);
 	if (store) {

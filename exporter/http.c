@@ -2,11 +2,15 @@
 #include "exporter/http.h"
 
 #include <microhttpd.h>
+#include <fcntl.h>
 #include <netdb.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/log.h"
@@ -126,6 +130,63 @@ static enum MHD_Result plain(struct MHD_Connection *conn, unsigned status, const
 	return reply(conn, status, "text/plain; charset=utf-8", &b);
 }
 
+/*
+ * Serves a file of the generated dashboards (dashboards/site.h) for a GET or
+ * HEAD of `url`: "/" is index.html, "/kreis/16051.html" is that file.  The
+ * path must be made of [A-Za-z0-9._/-] only, with no "..", no empty or
+ * dot-leading segment, and end in .html, .css, .js or .svg; so '%', '\\',
+ * NUL and encoded tricks never reach the file system.  The file is opened
+ * with O_NOFOLLOW, must be a regular file of at most 8 MiB, and is sent from
+ * its descriptor.  Returns false when there is no such file (the caller goes
+ * on routing), true with *ret set when it answered.
+ */
+static bool serve_dashboards(struct MHD_Connection *conn, const char *dir, const char *url,
+			     enum MHD_Result *ret)
+{
+	static const struct { const char *ext, *type; } types[] = {
+		{ ".html", "text/html; charset=utf-8" }, { ".css", "text/css; charset=utf-8" },
+		{ ".js", "text/javascript; charset=utf-8" }, { ".svg", "image/svg+xml" },
+	};
+	const char *rel = strcmp(url, "/") == 0 ? "index.html" : url + 1;
+	const char *type = NULL, *seg;
+	size_t len = strlen(rel);
+	char path[1280];
+	struct stat st;
+	struct MHD_Response *r;
+	int fd;
+
+	if (!dir || url[0] != '/' || len == 0 || len > 200 || strspn(rel,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._/-") != len)
+		return false;
+	for (seg = rel; seg; seg = strchr(seg, '/') ? strchr(seg, '/') + 1 : NULL)
+		if (*seg == '.' || *seg == '/' || *seg == '\0')
+			return false;	/* "..", hidden names, "//", a trailing '/' */
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+		size_t el = strlen(types[i].ext);
+		if (len > el && strcmp(rel + len - el, types[i].ext) == 0)
+			type = types[i].type;
+	}
+	if (!type || (size_t)snprintf(path, sizeof path, "%s/%s", dir, rel) >= sizeof path)
+		return false;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > 8 * 1024 * 1024 ||
+	    !(r = MHD_create_response_from_fd((uint64_t)st.st_size, fd))) {
+		close(fd);
+		return false;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "public, max-age=30");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Content-Security-Policy",
+				"default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; "
+				"frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+	*ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return true;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **req_cls)
@@ -164,6 +225,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		}
 		self.start_time_s = h->deps.start_time_s;
 		self.ready = atomic_load(&h->deps.pub->first_round_done);
+		struct dash_stats ds;
+		if (h->deps.dashboards) {
+			dash_task_stats(h->deps.dashboards, &ds);
+			self.dashboards = &ds;
+		}
 		{
 			struct rollout_ref *ro = h->deps.rollout ? rollout_task_acquire(h->deps.rollout) : NULL;
 			struct incidents_view iv = { 0 };
@@ -178,6 +244,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return reply(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", &b);
 	}
 
+	if (serve_dashboards(conn, h->deps.dashboards_dir, url, &ret))
+		return ret;
 	if (strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0) {
 		buf_init(&b, HTTP_RENDER_LIMIT);
 		s = state_acquire(h->deps.pub);

@@ -3,7 +3,9 @@
  *
  *   GET /metrics    Prometheus text format 0.0.4
  *   GET /-/healthy  200 while the process runs
- *   GET /           the status page (dashboards/status_page.h)
+ *   GET /           the dashboards' index.html once generated, else the
+ *                   live status page (dashboards/status_page.h)
+ *   GET /<file>     a generated dashboards file (docs/dashboards.md)
  *
  * GET and HEAD only (405 with Allow otherwise), 404 for unknown paths.
  * Handlers render from a snapshot reference (state.h) and hold no lock while
@@ -15,6 +17,7 @@
 #include <stddef.h>
 
 #include "collector/state.h"
+#include "dashboards/task.h"
 #include "rollout/incidents.h"
 #include "rollout/task.h"
 #include "store/store.h"
@@ -26,6 +29,8 @@ struct http_deps {
 	struct incidents *incidents;	/* borrowed; may be NULL */
 	const char *language;		/* "de" or "en"; borrowed */
 	double start_time_s;
+	const char *dashboards_dir;	/* generated pages (dashboards/site.h); borrowed; NULL: none */
+	struct dash_task *dashboards;	/* their generator, for its self-metrics; borrowed; may be NULL */
 };
 
 struct http_server;

@@ -1,6 +1,7 @@
 /* prom.c - see prom.h. */
 #include "exporter/prom.h"
 #include "exporter/prom_rollout.h"
+#include "exporter/prom_dashboards.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -107,6 +108,7 @@ void prom_render(struct buf *b, const struct snapshot *s, const struct prom_self
 	family(b, "process_start_time_seconds", "gauge",
 	       "Start time of the process since unix epoch in seconds.");
 	sample1(b, "process_start_time_seconds", NULL, NULL, self->start_time_s);
+	prom_render_dashboards(b, self->dashboards);
 
 	if (self->store) {
 		const struct store_stats *st = self->store;

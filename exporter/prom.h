@@ -12,6 +12,7 @@
 
 #include "collector/state.h"
 #include "common/buf.h"
+#include "dashboards/task.h"
 #include "rollout/incidents.h"
 #include "rollout/task.h"
 #include "store/store.h"
@@ -23,6 +24,7 @@ struct prom_self {
 	bool ready;
 	const struct rollout_ref *rollout;	/* may be NULL */
 	const struct incidents_view *incidents;	/* may be NULL */
+	const struct dash_stats *dashboards;	/* may be NULL */
 };
 
 /* Appends `s` to b with \\, \" and newline escaped (for a label value). */
