@@ -141,8 +141,9 @@ static void page_begin(struct gen *g, const char *root, const char *title)
 	E(title);
 	P(" – ");
 	E(g->in->cfg->reg.land_name);
-	buf_printf(&g->b, "</title>\n<link rel=\"stylesheet\" href=\"%sstyle.css\">\n</head>\n<body>\n"
-		   "<a class=\"skip\" href=\"#main\">", root);
+	buf_printf(&g->b, "</title>\n<link rel=\"stylesheet\" href=\"%sstyle.css\">\n"
+		   "<link rel=\"icon\" href=\"%sfavicon.svg\" type=\"image/svg+xml\">\n</head>\n<body>\n"
+		   "<a class=\"skip\" href=\"#main\">", root, root);
 	E(L->skip);
 	buf_printf(&g->b, "</a>\n<header>\n<p class=\"brand\"><a href=\"%sindex.html\">ozgmon · ", root);
 	E(g->in->cfg->reg.land_name);
@@ -1305,6 +1306,11 @@ static const char css[] =
 	"footer{margin-top:2rem;border-top:1px solid #999;color:#3a3a3a;font-size:.9rem}\n"
 	"code{overflow-wrap:anywhere}\n";
 
+static const char favicon[] =
+	"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\">"
+	"<rect width=\"16\" height=\"16\" fill=\"#1b1b1b\"/>"
+	"<path d=\"M3 8.5l3 3 7-7\" stroke=\"#ffffff\" stroke-width=\"2.5\" fill=\"none\"/></svg>\n";
+
 static const char sort_js[] =
 	"/* sort.js - sorting for tables marked \"sortable\"; the pages read the same without it. */\n"
 	"'use strict';\n"
@@ -1372,6 +1378,7 @@ int dash_generate(const struct dash_input *in, const char *dir, struct dash_resu
 	}
 	write_atomic(&g, "style.css", css, sizeof css - 1);
 	write_atomic(&g, "sort.js", sort_js, sizeof sort_js - 1);
+	write_atomic(&g, "favicon.svg", favicon, sizeof favicon - 1);
 	for (size_t d = 0; d < c->n_dienste; d++) {
 		badges(&g, d);
 		page_dienst(&g, d);

@@ -132,7 +132,8 @@ static enum MHD_Result plain(struct MHD_Connection *conn, unsigned status, const
 
 /*
  * Serves a file of the generated dashboards (dashboards/site.h) for a GET or
- * HEAD of `url`: "/" is index.html, "/kreis/16051.html" is that file.  The
+ * HEAD of `url`: "/kreis/16051.html" is that file ("/" stays the live status
+ * page, "/index.html" is the generated overview once it exists).  The
  * path must be made of [A-Za-z0-9._/-] only, with no "..", no empty or
  * dot-leading segment, and end in .html, .css, .js or .svg; so '%', '\\',
  * NUL and encoded tricks never reach the file system.  The file is opened
@@ -147,7 +148,7 @@ static bool serve_dashboards(struct MHD_Connection *conn, const char *dir, const
 		{ ".html", "text/html; charset=utf-8" }, { ".css", "text/css; charset=utf-8" },
 		{ ".js", "text/javascript; charset=utf-8" }, { ".svg", "image/svg+xml" },
 	};
-	const char *rel = strcmp(url, "/") == 0 ? "index.html" : url + 1;
+	const char *rel = url + 1;
 	const char *type = NULL, *seg;
 	size_t len = strlen(rel);
 	char path[1280];

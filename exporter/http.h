@@ -3,9 +3,10 @@
  *
  *   GET /metrics    Prometheus text format 0.0.4
  *   GET /-/healthy  200 while the process runs
- *   GET /           the dashboards' index.html once generated, else the
- *                   live status page (dashboards/status_page.h)
- *   GET /<file>     a generated dashboards file (docs/dashboards.md)
+ *   GET /           the live status page (dashboards/status_page.h)
+ *   GET /<file>     a generated dashboards file (docs/dashboards.md); until
+ *                   the first generation /index.html is the live status page
+
  *
  * GET and HEAD only (405 with Allow otherwise), 404 for unknown paths.
  * Handlers render from a snapshot reference (state.h) and hold no lock while

@@ -7,7 +7,9 @@ set -eu
 
 BUILD_PKGS="gcc make pkg-config libcurl4-openssl-dev librrd-dev libmicrohttpd-dev libjansson-dev libyaml-dev zlib1g-dev"
 RUN_PKGS="rrdtool curl"
-TEST_PKGS="check procps valgrind prometheus"
+# chromium: the dashboards' browser test (tests/e2e/run.sh), which also needs node and npm;
+# those are not installed here (it skips without them, and never downloads a browser).
+TEST_PKGS="check procps valgrind prometheus chromium chromium-driver"
 
 case "${1:-all}" in
 	build) want="$BUILD_PKGS $RUN_PKGS" ;;
