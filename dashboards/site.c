@@ -938,9 +938,7 @@ static void page_dienst(struct gen *g, size_t d)
 	const struct incident_stats *is = incident(g, d);
 	const struct dstat *s = &g->ds[d];
 	char title[256], rel[160], t[64], a1[64], a2[64], a3[64];
-	static const char *const *wname;
 
-	(void)wname;
 	snprintf(title, sizeof title, "%s: %s", L->dienst_title, cd->name);
 	page_begin(g, "../", title);
 	P("<dl class=\"facts\">\n<div><dt>");

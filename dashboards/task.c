@@ -7,13 +7,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "dashboards/site.h"
 
 /* Seconds of graph drawing per run; the rest waits for the next run. */
 #define DASH_GRAPH_BUDGET_S 4.0
+#define DASH_NICE 10			/* nice value of the generator thread */
 
 struct dash_task {
 	const struct cfg *cfg;
@@ -93,6 +97,13 @@ static void *run(void *arg)
 	struct dash_task *t = arg;
 	double last_round = -1e18;	/* when the graph cursor last started a round */
 	struct rollout_ref *first = NULL;
+
+	/*
+	 * Generating is background work: a lower priority for this thread (Linux
+	 * nice values are per thread) keeps it from competing with the probe loop
+	 * and the HTTP workers on a busy machine.  Failure is harmless.
+	 */
+	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), DASH_NICE);
 
 	/*
 	 * The first pages wait (a bounded time) for the first rollout figures and
