@@ -61,7 +61,7 @@ static const struct dash_lang de = {
 	.g_latency = "Antwortzeit, 24 Stunden", .g_avg = "Mittel", .g_max = "Maximum",
 	.g_avail = "Verfügbarkeit, 7 Tage", .g_trend = "Leistungen, 30 Tage",
 	.g_seconds = "Sekunden", .g_percent = "Prozent",
-	.g_xgrid_24h = "HOUR:1:HOUR:6:HOUR:3:0:%H\\:%M Uhr",
+	.g_xgrid_24h = "HOUR:1:HOUR:6:HOUR:3:0:%H:%M Uhr",
 	.g_xgrid_7d = "HOUR:6:DAY:1:DAY:1:86400:%d.%m.",
 	.g_xgrid_30d = "DAY:1:WEEK:1:DAY:5:86400:%d.%m.",
 };
@@ -121,7 +121,7 @@ static const struct dash_lang en = {
 	.g_latency = "Response time, 24 hours", .g_avg = "Mean", .g_max = "Maximum",
 	.g_avail = "Availability, 7 days", .g_trend = "Services, 30 days",
 	.g_seconds = "seconds", .g_percent = "percent",
-	.g_xgrid_24h = "HOUR:1:HOUR:6:HOUR:3:0:%H\\:%M",
+	.g_xgrid_24h = "HOUR:1:HOUR:6:HOUR:3:0:%H:%M",
 	.g_xgrid_7d = "HOUR:6:DAY:1:DAY:1:86400:%b %d",
 	.g_xgrid_30d = "DAY:1:WEEK:1:DAY:5:86400:%b %d",
 };

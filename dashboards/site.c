@@ -281,7 +281,8 @@ static void read_series(struct gen *g, size_t d)
 	if (!g->in->store)
 		return;
 	path = store_path(g->in->store, d);
-	if (history_fetch(path, "AVERAGE", now - 86400, now, 300, &h, err, sizeof err) == 0) {
+	/* The finest rows for the mean and the latest value; the MAX archive for peaks. */
+	if (history_fetch(path, "AVERAGE", now - 86400, now, 0, &h, err, sizeof err) == 0) {
 		int k = history_ds(&h, "duration");
 		double sum = 0, n = 0;
 		for (size_t r = 0; k >= 0 && r < h.rows; r++) {
