@@ -347,7 +347,7 @@ static void draw_graphs(struct gen *g)
 		size_t d = (cur + i) % c->n_dienste;
 		const char *rrd = store_path(g->in->store, d);
 
-		if (budget > 0 && mono_s() - t0 >= budget) {
+		if ((budget > 0 && mono_s() - t0 >= budget) || (g->in->cancel && atomic_load(g->in->cancel))) {
 			cur = d;
 			break;
 		}
@@ -367,6 +367,11 @@ static void draw_graphs(struct gen *g)
 	}
 	if (g->in->graph_cursor)
 		*g->in->graph_cursor = cur;
+}
+
+static bool cancelled(const struct gen *g)
+{
+	return g->in->cancel && atomic_load(g->in->cancel);
 }
 
 static bool file_exists(const struct gen *g, const char *rel)
@@ -1378,17 +1383,19 @@ int dash_generate(const struct dash_input *in, const char *dir, struct dash_resu
 	write_atomic(&g, "style.css", css, sizeof css - 1);
 	write_atomic(&g, "sort.js", sort_js, sizeof sort_js - 1);
 	write_atomic(&g, "favicon.svg", favicon, sizeof favicon - 1);
-	for (size_t d = 0; d < c->n_dienste; d++) {
+	for (size_t d = 0; d < c->n_dienste && !cancelled(&g); d++) {
 		badges(&g, d);
 		page_dienst(&g, d);
 	}
-	for (size_t k = 0; k < c->reg.n_kreise; k++)
+	for (size_t k = 0; k < c->reg.n_kreise && !cancelled(&g); k++)
 		page_kreis(&g, &c->reg.kreise[k]);
-	for (size_t i = 0; i < c->reg.n_gemeinden; i++)
+	for (size_t i = 0; i < c->reg.n_gemeinden && !cancelled(&g); i++)
 		page_gemeinde(&g, &c->reg.gemeinden[i]);
-	page_dienste(&g);
-	page_status(&g);
-	page_index(&g);	/* last: its presence means a whole site is there */
+	if (!cancelled(&g)) {
+		page_dienste(&g);
+		page_status(&g);
+		page_index(&g);	/* last: its presence means a whole site is there */
+	}
 	buf_free(&g.b);
 	free(g.ds);
 	free(g.mark);

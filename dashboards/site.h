@@ -22,6 +22,7 @@
 #ifndef OZG_DASH_SITE_H
 #define OZG_DASH_SITE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
@@ -54,6 +55,8 @@ struct dash_input {
 	 */
 	size_t *graph_cursor;
 	double graph_budget_s;
+	/* When not NULL and set, the generation stops early (between files); may be NULL. */
+	const atomic_bool *cancel;
 };
 
 /* What a generation did. */

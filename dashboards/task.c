@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@ struct dash_task {
 	pthread_mutex_t lock;		/* guards stop and stats */
 	pthread_cond_t wake;
 	bool stop;
+	atomic_bool cancel;		/* set with stop: a running generation ends early */
 	struct dash_stats stats;
 };
 
@@ -62,6 +64,7 @@ static unsigned generate(struct dash_task *t, bool graphs)
 		.inc = have_iv ? &iv : NULL, .last_fail = t->last_fail,
 		.L = dash_lang_get(t->cfg->global.language), .now = time(NULL), .graphs = graphs,
 		.graph_cursor = &t->graph_cursor, .graph_budget_s = DASH_GRAPH_BUDGET_S,
+		.cancel = &t->cancel,
 	};
 	struct dash_result res;
 	double t0 = mono_s(), took;
@@ -163,6 +166,7 @@ struct dash_task *dash_task_start(const struct cfg *cfg, const struct store *sto
 		snprintf(err, errsz, "out of memory");
 		return NULL;
 	}
+	atomic_init(&t->cancel, false);
 	t->cfg = cfg;
 	t->store = store;
 	t->pub = pub;
@@ -205,6 +209,7 @@ void dash_task_stop(struct dash_task *t)
 {
 	if (!t)
 		return;
+	atomic_store(&t->cancel, true);
 	pthread_mutex_lock(&t->lock);
 	t->stop = true;
 	pthread_cond_signal(&t->wake);

@@ -46,6 +46,7 @@ struct dash_task *dash_task_start(const struct cfg *cfg, const struct store *sto
 				  struct incidents *incidents, const char *data_dir, const char *dir,
 				  unsigned every_s, unsigned graph_every_s, char *err, size_t errsz);
 void dash_task_stats(struct dash_task *t, struct dash_stats *out);
-void dash_task_stop(struct dash_task *t);	/* NULL-safe; finishes a running generation, joins, frees */
+/* NULL-safe; a running generation stops after the file it is writing; joins, frees. */
+void dash_task_stop(struct dash_task *t);
 
 #endif
