@@ -229,3 +229,20 @@ int dash_graph_trend(const char *rrd, const char *out, time_t end, const struct 
 	add(&a, "%s", L->g_xgrid_30d);
 	return run(&a, tmp, out, err, errsz);
 }
+
+/*
+ * LeakSanitizer (make SAN=1) calls this hook when the program defines it.
+ * librrd 1.7's graph code leaves small strings of every call behind
+ * (sprintf_alloc, i.e. vasprintf), and fontconfig, which it loads, keeps its
+ * caches for the life of the process; neither is ours to free.  ozgmon itself
+ * never calls asprintf.  Without a sanitizer the function is never called.
+ */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:librrd.so\n"
+	       "leak:libfontconfig.so\n"
+	       "leak:libpango\n"
+	       "leak:libcairo\n"
+	       "leak:__vasprintf_internal\n";
+}
