@@ -72,8 +72,6 @@ check "no src/href to another host (${foreign:-none})" [ -z "$foreign" ]
 check "no http(s) reference in CSS or JS" bash -c "! grep -Eq 'https?:|//[a-z]|url\\(|@import' '$WWW/style.css' '$WWW/sort.js'"
 svgrefs=$(grep -rhoE '(xlink:)?href="[^"#][^"]*"' "$WWW/graph" "$WWW/badge" | head -3)
 check "no links in graphs or badges (${svgrefs:-none})" [ -z "$svgrefs" ]
-tmp=$(find "$WWW" -name '*.tmp*' | head -3)
-check "no temporary files left (${tmp:-none})" [ -z "$tmp" ]
 
 echo "== served"
 code() { curl -s -o /dev/null --path-as-is --max-time 5 -w '%{http_code}' "$D$1"; }
@@ -99,6 +97,15 @@ if [ "${OZGMON_SKIP_E2E:-}" = 1 ]; then
 else
 	if tests/e2e/run.sh "$D"; then ok "browser test (tests/e2e)"; else bad "browser test (tests/e2e)"; fi
 fi
+
+echo "== stop"
+# While it runs, a generation may be writing a temporary file; once stopped, none may remain.
+kill -TERM "$D_PID"
+wait "$D_PID"; rc=$?
+D_PID=""
+check "the daemon stops cleanly (exit $rc)" [ "$rc" = 0 ]
+tmp=$(find "$WWW" -name '*.tmp*' | head -3)
+check "no temporary files left (${tmp:-none})" [ -z "$tmp" ]
 
 echo "dashboards: $PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]
