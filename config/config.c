@@ -1051,17 +1051,34 @@ static void load_global_rollout(struct ld *L, const struct ynode *m)
 	}
 }
 
+/* global.dashboards_dir and global.dashboards_every (either may be NULL: absent). */
+static void load_global_dashboards(struct ld *L, const struct ynode *dir, const struct ynode *every)
+{
+	struct cfg_global *g = &L->c->global;
+	const char *s;
+
+	if (dir && (s = want_text(L, dir, "dashboards_dir"))) {
+		if (!*s)
+			err_at(L, dir, "dashboards_dir: must not be empty");
+		else
+			set_str(L, &g->dashboards_dir, s);
+	}
+	if (every)
+		want_dur(L, every, "dashboards_every", 1000, MAX_INTERVAL_MS, &g->dashboards_every_ms);
+}
+
 static void load_global(struct ld *L, const struct ynode *m)
 {
 	enum { K_LISTEN, K_DATA_DIR, K_INTERVAL, K_TIMEOUT, K_MAXC, K_MAXH, K_LANG, K_LOG,
 	       K_CONNECT_TO, K_RESOLVE, K_REIFEGRAD, K_RRDCACHED, K_BODY_LIMIT, K_MAINT, K_ROLLOUT,
-	       K_N };
+	       K_DASH_DIR, K_DASH_EVERY, K_N };
 	static const struct keydef kd[K_N] = {
 		{ "listen", false }, { "data_dir", false }, { "interval", false },
 		{ "timeout", false }, { "max_concurrency", false }, { "max_per_host", false },
 		{ "language", false }, { "log_level", false }, { "connect_to", false },
 		{ "resolve", false }, { "reifegrad_max", false }, { "rrdcached", false },
 		{ "body_limit", false }, { "maintenance", false }, { "rollout", false },
+		{ "dashboards_dir", false }, { "dashboards_every", false },
 	};
 	struct cfg_global *g = &L->c->global;
 	const struct ynode *v[K_N];
@@ -1074,6 +1091,7 @@ static void load_global(struct ld *L, const struct ynode *m)
 	load_global_probe(L, v[K_BODY_LIMIT]);
 	L->global_maint = v[K_MAINT];
 	load_global_rollout(L, v[K_ROLLOUT]);
+	load_global_dashboards(L, v[K_DASH_DIR], v[K_DASH_EVERY]);
 	if (v[K_LISTEN] && (s = want_text(L, v[K_LISTEN], "listen"))) {
 		const char *why = check_hostport(s, strlen(s), true);
 		if (why)
@@ -2560,6 +2578,7 @@ static struct cfg *cfg_new(const char *path)
 	c->global.rollout.online_min = 2;
 	c->global.rollout.fulfilled_min = 3;
 	c->global.rollout.reliable_pct = 95;
+	c->global.dashboards_every_ms = 60000;
 	if (!c->path || !c->global.listen || !c->global.data_dir || !c->global.language ||
 	    !c->global.log_level) {
 		cfg_free(c);
@@ -2673,6 +2692,7 @@ void cfg_free(struct cfg *c)
 	free(c->global.language);
 	free(c->global.log_level);
 	free(c->global.rrdcached);
+	free(c->global.dashboards_dir);
 	for (size_t i = 0; i < c->global.n_connect_to; i++)
 		free(c->global.connect_to[i]);
 	free(c->global.connect_to);

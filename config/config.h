@@ -279,6 +279,9 @@ struct cfg_global {
 		bool unknown_is_reliable;	/* unmeasured Onlinedienste count as reliable; false */
 		bool weight_availability;	/* weighting: availability (true) or threshold */
 	} rollout;
+	/* Dashboards (docs/dashboards.md). */
+	char *dashboards_dir;		/* NULL: <data_dir>/www, resolved by the daemon */
+	unsigned dashboards_every_ms;	/* regeneration period; default 60000; 1 s .. 24 h */
 };
 
 struct cfg {

@@ -27,6 +27,7 @@
 #include "rollout/report.h"
 #include "rollout/task.h"
 #include "store/history.h"
+#include "dashboards/task.h"
 #include "store/store.h"
 
 #define DEFAULT_CONFIG "/etc/ozgmon/ozgmon.yml"
@@ -34,6 +35,7 @@
 #define STORE_SPILL 262144	/* behind the queue: e.g. while rrdcached restarts */
 #define ROLLOUT_EVERY_S 60		/* recompute the rollout figures every minute */
 #define RELOAD_DRAIN_MS 2000	/* a reload waits this long at most for running probes */
+#define DASH_GRAPH_EVERY_S 300		/* redraw the dashboards' graphs at most every 5 minutes */
 
 static void usage(FILE *f)
 {
@@ -93,6 +95,8 @@ struct daemon {
 	struct collector *coll;
 	struct rollout_task *rollout;	/* rollout figures of cfg, from store's files */
 	struct incidents *incidents;	/* incident journal of cfg's targets */
+	struct dash_task *dashboards;	/* static pages of all of these */
+	char dash_dir[1024];		/* where they go; fixed at start */
 	struct store_stats base;	/* counters of stores replaced by reloads */
 	bool reload_ok;
 	double reload_success_s;
@@ -141,6 +145,19 @@ static struct rollout_ref *d_rollout(void *ctx)
 	return r;
 }
 
+static bool d_dash_stats(void *ctx, struct dash_stats *out)
+{
+	struct daemon *d = ctx;
+	bool ok;
+
+	pthread_mutex_lock(&d->lock);
+	ok = d->dashboards != NULL;
+	if (ok)
+		dash_task_stats(d->dashboards, out);
+	pthread_mutex_unlock(&d->lock);
+	return ok;
+}
+
 static bool d_incidents(void *ctx, struct incidents_view *out)
 {
 	struct daemon *d = ctx;
@@ -153,12 +170,15 @@ static bool d_incidents(void *ctx, struct incidents_view *out)
 }
 
 /*
- * Starts the rollout task and the incident watcher for cref's configuration
- * and store.  0, or -1 with a reason in err (nothing left running).
+ * Starts the rollout task, the incident watcher and the dashboards generator
+ * for cref's configuration and store.  0, or -1 with a reason in err (nothing
+ * left running).
  */
 static int start_analytics(struct daemon *d, struct state_cfg *cref, struct store *store,
-			   struct rollout_task **rt, struct incidents **in, char *err, size_t errsz)
+			   struct rollout_task **rt, struct incidents **in, struct dash_task **dt,
+			   char *err, size_t errsz)
 {
+	const struct cfg *cfg = cref->cfg;
 	char why[512];
 
 	*rt = rollout_task_start(cref, store, d->data_dir, ROLLOUT_EVERY_S, why, sizeof why);
@@ -170,6 +190,17 @@ static int start_analytics(struct daemon *d, struct state_cfg *cref, struct stor
 	if (!*in) {
 		snprintf(err, errsz, "incidents: %s", why);
 		rollout_task_stop(*rt);
+		*rt = NULL;
+		return -1;
+	}
+	*dt = dash_task_start(cfg, store, &d->pub, *rt, *in, d->data_dir, d->dash_dir,
+			      (cfg->global.dashboards_every_ms + 999) / 1000, DASH_GRAPH_EVERY_S,
+			      why, sizeof why);
+	if (!*dt) {
+		snprintf(err, errsz, "dashboards: %s", why);
+		incidents_stop(*in);
+		rollout_task_stop(*rt);
+		*in = NULL;
 		*rt = NULL;
 		return -1;
 	}
@@ -201,6 +232,7 @@ static int d_reload(void *ctx, char *err, size_t errsz)
 	struct collector *ncoll = NULL, *ocoll;
 	struct rollout_task *nrt = NULL, *ort;
 	struct incidents *nin = NULL, *oin;
+	struct dash_task *ndt = NULL, *odt;
 	struct snapshot *last;
 	struct store_stats st;
 	char why[512];
@@ -255,11 +287,14 @@ static int d_reload(void *ctx, char *err, size_t errsz)
 	pthread_mutex_lock(&d->lock);
 	ort = d->rollout;
 	oin = d->incidents;
+	odt = d->dashboards;
 	d->rollout = NULL;
 	d->incidents = NULL;
+	d->dashboards = NULL;
 	pthread_mutex_unlock(&d->lock);
 	/* The incident watcher writes what the old collector's last probes showed, then goes. */
 	collector_drain(ocoll, RELOAD_DRAIN_MS);	/* running probes may finish */
+	dash_task_stop(odt);	/* reads the rollout, incidents and the store: first */
 	incidents_stop(oin);
 	rollout_task_stop(ort);
 	store_stop(os);
@@ -272,7 +307,7 @@ static int d_reload(void *ctx, char *err, size_t errsz)
 	if (collector_start(ncoll, why, sizeof why) != 0)
 		log_error("reload: collector: %s", why);
 	/* The journal is read again for the new targets; incidents of unchanged ones stay open. */
-	if (start_analytics(d, nref, ns, &nrt, &nin, why, sizeof why) != 0)
+	if (start_analytics(d, nref, ns, &nrt, &nin, &ndt, why, sizeof why) != 0)
 		log_error("reload: %s", why);
 	store_get_stats(os, &st);
 	pthread_mutex_lock(&d->lock);
@@ -289,6 +324,7 @@ static int d_reload(void *ctx, char *err, size_t errsz)
 	d->cfg = nref;
 	d->rollout = nrt;
 	d->incidents = nin;
+	d->dashboards = ndt;
 	d->reload_ok = true;
 	d->reload_success_s = (double)state_wall_ms() / 1000.0;
 	pthread_mutex_unlock(&d->lock);
@@ -556,7 +592,16 @@ int main(int argc, char **argv)
 		log_error("collector: %s", err);
 		goto out;
 	}
-	if (start_analytics(&d, d.cfg, d.store, &d.rollout, &d.incidents, err, sizeof err) != 0) {
+	/* Dashboards: static pages on a thread of their own (docs/dashboards.md). */
+	if (cfg->global.dashboards_dir)
+		snprintf(d.dash_dir, sizeof d.dash_dir, "%s", cfg->global.dashboards_dir);
+	else if ((size_t)snprintf(d.dash_dir, sizeof d.dash_dir, "%s/www", d.data_dir) >=
+		 sizeof d.dash_dir) {
+		log_error("dashboards: %s/www: path too long", d.data_dir);
+		goto out;
+	}
+	if (start_analytics(&d, d.cfg, d.store, &d.rollout, &d.incidents, &d.dashboards, err,
+			    sizeof err) != 0) {
 		log_error("%s", err);
 		goto out;
 	}
@@ -570,6 +615,8 @@ int main(int argc, char **argv)
 	deps.reload = d_reload;
 	deps.rollout = d_rollout;
 	deps.incidents = d_incidents;
+	deps.dash_stats = d_dash_stats;
+	deps.dashboards_dir = d.dash_dir;
 	http = http_start(listen, &deps, err, sizeof err);
 	if (!http) {
 		log_error("http: %s", err);
@@ -603,6 +650,7 @@ out:
 	stop_collector(d.coll, d.cfg->cfg, &d.pub);
 	pthread_mutex_unlock(&d.reload_lock);
 	http_stop(http);	/* waits for handlers (a refused reload among them) */
+	dash_task_stop(d.dashboards);	/* reads the rollout, incidents and the store: first */
 	incidents_stop(d.incidents);	/* after the collector: sees its last snapshot */
 	rollout_task_stop(d.rollout);
 	if (d.store) {

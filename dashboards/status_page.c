@@ -1,5 +1,6 @@
 /* status_page.c - see status_page.h. */
 #include "dashboards/status_page.h"
+#include "dashboards/i18n.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -105,6 +106,8 @@ void status_page_render(struct buf *b, const struct snapshot *s, const char *lan
 	html_escape(b, L->intro);
 	buf_puts(b, " <a href=\"/metrics\">");
 	html_escape(b, L->metrics);
+	buf_puts(b, "</a> · <a href=\"/index.html\">");
+	html_escape(b, dash_lang_get(L == &en ? "en" : "de")->nav_overview);
 	buf_puts(b, "</a></p>\n");
 	if (!s) {
 		buf_printf(b, "<p>%s</p>\n</main>\n</body>\n</html>\n", L->none);

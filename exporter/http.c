@@ -4,13 +4,17 @@
 #include <ctype.h>
 #include <microhttpd.h>
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "common/buf.h"
@@ -338,7 +342,10 @@ static enum MHD_Result serve_metrics(struct http_server *h, struct MHD_Connectio
 	{
 		struct rollout_ref *ro = h->deps.rollout ? h->deps.rollout(h->deps.ctx) : NULL;
 		struct incidents_view iv = { 0 };
+		struct dash_stats ds;
 
+		if (h->deps.dash_stats && h->deps.dash_stats(h->deps.ctx, &ds))
+			self.dashboards = &ds;
 		self.rollout = ro;
 		if (h->deps.incidents && h->deps.incidents(h->deps.ctx, &iv))
 			self.incidents = &iv;
@@ -495,6 +502,64 @@ static enum MHD_Result serve_reload(struct http_server *h, struct MHD_Connection
 	return plain(conn, MHD_HTTP_OK, "configuration reloaded\n", NULL);
 }
 
+/*
+ * Serves a file of the generated dashboards (dashboards/site.h) for a GET or
+ * HEAD of `url`: "/kreis/16051.html" is that file ("/" stays the live status
+ * page, "/index.html" is the generated overview once it exists).  The
+ * path must be made of [A-Za-z0-9._/-] only, with no "..", no empty or
+ * dot-leading segment, and end in .html, .css, .js or .svg; so '%', '\\',
+ * NUL and encoded tricks never reach the file system.  The file is opened
+ * with O_NOFOLLOW, must be a regular file of at most 8 MiB, and is sent from
+ * its descriptor.  Returns false when there is no such file (the caller goes
+ * on routing), true with *ret set when it answered.
+ */
+static bool serve_dashboards(struct MHD_Connection *conn, const char *dir, const char *url,
+			     enum MHD_Result *ret)
+{
+	static const struct { const char *ext, *type; } types[] = {
+		{ ".html", "text/html; charset=utf-8" }, { ".css", "text/css; charset=utf-8" },
+		{ ".js", "text/javascript; charset=utf-8" }, { ".svg", "image/svg+xml" },
+	};
+	const char *rel = url + 1;
+	const char *type = NULL, *seg;
+	size_t len = strlen(rel);
+	char path[1280];
+	struct stat st;
+	struct MHD_Response *r;
+	int fd;
+
+	if (!dir || url[0] != '/' || len == 0 || len > 200 || strspn(rel,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._/-") != len)
+		return false;
+	for (seg = rel; seg; seg = strchr(seg, '/') ? strchr(seg, '/') + 1 : NULL)
+		if (*seg == '.' || *seg == '/' || *seg == '\0')
+			return false;	/* "..", hidden names, "//", a trailing '/' */
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+		size_t el = strlen(types[i].ext);
+		if (len > el && strcmp(rel + len - el, types[i].ext) == 0)
+			type = types[i].type;
+	}
+	if (!type || (size_t)snprintf(path, sizeof path, "%s/%s", dir, rel) >= sizeof path)
+		return false;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > 8 * 1024 * 1024 ||
+	    !(r = MHD_create_response_from_fd((uint64_t)st.st_size, fd))) {
+		close(fd);
+		return false;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "public, max-age=30");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Content-Security-Policy",
+				"default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; "
+				"frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+	*ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return true;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **req_cls)
@@ -564,6 +629,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return serve_metrics(h, conn);
 	if (strncmp(path, "/api/v1/", 8) == 0)
 		return serve_api(h, conn, path + 8);
+	/* "/" is always the live status page; "/index.html" is generated once it exists. */
+	{
+		enum MHD_Result ret;
+		if (serve_dashboards(conn, h->deps.dashboards_dir, path, &ret))
+			return ret;
+	}
 	if (strcmp(path, "/") == 0 || strcmp(path, "/index.html") == 0) {
 		buf_init(&b, HTTP_RENDER_LIMIT);
 		s = state_acquire(h->deps.pub);

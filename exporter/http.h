@@ -9,6 +9,7 @@
  *   POST /-/reload     reloads the configuration (deps.reload); 200 or 500
  *   GET  /api/v1/...   JSON and CSV (exporter/api.h, docs/api.md)
  *   GET  /             the status page (dashboards/status_page.h)
+ *   GET  /<file>       a generated dashboards file (docs/dashboards.md)
  *
  * GET and HEAD only elsewhere (405 with Allow), 404 for unknown paths.
  * The raw request path is canonicalised before routing: encoded slashes,
@@ -28,6 +29,7 @@
 
 #include "collector/state.h"
 #include "exporter/webcfg.h"
+#include "dashboards/task.h"
 #include "rollout/incidents.h"
 #include "rollout/task.h"
 #include "store/store.h"
@@ -57,6 +59,9 @@ struct http_deps {
 	struct rollout_ref *(*rollout)(void *ctx);
 	/* Fills a copy of the incident figures (incidents_view_free it); false when none. */
 	bool (*incidents)(void *ctx, struct incidents_view *out);
+	const char *dashboards_dir;	/* generated pages (dashboards/site.h); borrowed; NULL: none */
+	/* The dashboards generator's self-metrics; false when it does not run. */
+	bool (*dash_stats)(void *ctx, struct dash_stats *out);
 };
 
 struct http_server;

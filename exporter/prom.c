@@ -1,6 +1,7 @@
 /* prom.c - see prom.h. */
 #include "exporter/prom.h"
 #include "exporter/prom_rollout.h"
+#include "exporter/prom_dashboards.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -434,6 +435,7 @@ static void process_metrics(struct buf *b, const struct prom_self *self)
 	family(b, "process_start_time_seconds", "gauge",
 	       "Start time of the process since unix epoch in seconds.");
 	sample1(b, "process_start_time_seconds", NULL, NULL, self->start_time_s);
+	prom_render_dashboards(b, self->dashboards);
 }
 
 static void store_metrics(struct buf *b, const struct store_stats *st)

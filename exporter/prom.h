@@ -19,6 +19,7 @@
 
 #include "collector/state.h"
 #include "common/buf.h"
+#include "dashboards/task.h"
 #include "rollout/incidents.h"
 #include "rollout/task.h"
 #include "store/store.h"
@@ -44,6 +45,7 @@ struct prom_self {
 	struct prom_process proc;
 	const struct rollout_ref *rollout;	/* may be NULL */
 	const struct incidents_view *incidents;	/* may be NULL */
+	const struct dash_stats *dashboards;	/* may be NULL */
 };
 
 #define PROM_CTYPE_TEXT "text/plain; version=0.0.4; charset=utf-8"

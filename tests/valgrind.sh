@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 BIN_DIR=${BIN_DIR:-bin}
 . tests/integration/lib.sh
-VG=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99)
+VG=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99
+	--suppressions=tests/valgrind.supp)
 
 for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue

@@ -7,7 +7,12 @@ set -eu
 
 BUILD_PKGS="gcc make pkg-config libcurl4-openssl-dev librrd-dev libmicrohttpd-dev libjansson-dev libyaml-dev zlib1g-dev libcrypt-dev"
 RUN_PKGS="rrdtool curl"
-TEST_PKGS="check procps valgrind rrdcached prometheus openssl"
+# chromium: the dashboards' browser test (tests/e2e/run.sh), which also needs node and npm
+# (installed below when no node is on the machine); no browser is ever downloaded.
+TEST_PKGS="check procps valgrind rrdcached prometheus openssl chromium chromium-driver"
+
+# The browser test runs on node: Debian's when the machine has none of its own.
+command -v node >/dev/null 2>&1 || TEST_PKGS="$TEST_PKGS nodejs npm"
 
 case "${1:-all}" in
 	build) want="$BUILD_PKGS $RUN_PKGS" ;;

@@ -1205,6 +1205,32 @@ START_TEST(test_scale)
 }
 END_TEST
 
+/* ---- dashboards keys ---------------------------------------------------------- */
+
+START_TEST(test_dashboards_keys)
+{
+	ck_assert_ptr_nonnull(load_yaml("global:\n  data_dir: /srv/o\n", false));
+	ck_assert_ptr_null(cfg->global.dashboards_dir);	/* the daemon uses <data_dir>/www */
+	ck_assert_uint_eq(cfg->global.dashboards_every_ms, 60000);
+	ck_assert_ptr_nonnull(load_yaml("global:\n  dashboards_dir: /srv/www/ozg\n"
+					"  dashboards_every: 5m\n", false));
+	ck_assert_str_eq(cfg->global.dashboards_dir, "/srv/www/ozg");
+	ck_assert_uint_eq(cfg->global.dashboards_every_ms, 300000);
+}
+END_TEST
+
+START_TEST(test_dashboards_key_errors)
+{
+	ck_assert_ptr_null(load_yaml("global:\n  dashboards_every: 500ms\n", false));
+	expect_error("ozgmon.yaml", 2, 21, "dashboards_every: 500ms is out of range 1s..24h");
+	ck_assert_ptr_null(load_yaml("global:\n  dashboards_every: 25h\n  dashboards_dir: [a]\n", false));
+	expect_error("ozgmon.yaml", 2, 21, "dashboards_every: 25h is out of range 1s..24h");
+	expect_error("ozgmon.yaml", 3, 19, "dashboards_dir");
+	ck_assert_ptr_null(load_yaml("global:\n  dashboard_dir: /x\n", false));
+	expect_error("ozgmon.yaml", 2, 3, "unknown key 'dashboard_dir' (did you mean 'dashboards_dir'?)");
+}
+END_TEST
+
 /* ---- suite --------------------------------------------------------------------- */
 
 /* ---- global.rrdcached --------------------------------------------------------- */
@@ -1694,6 +1720,8 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_csv_error_skips_angebot_checks);
 	tcase_add_test(tc, test_error_format);
 	tcase_add_test(tc, test_errors_appended);
+	tcase_add_test(tc, test_dashboards_keys);
+	tcase_add_test(tc, test_dashboards_key_errors);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 

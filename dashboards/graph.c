@@ -1,0 +1,248 @@
+/* graph.c - see graph.h. */
+#include "dashboards/graph.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <rrd.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define GRAPH_ARGS 48
+#define GRAPH_ARG_LEN 512
+
+static pthread_mutex_t graph_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct gargs {
+	int n;
+	char v[GRAPH_ARGS][GRAPH_ARG_LEN];
+	char *argv[GRAPH_ARGS];
+	int overflow;
+};
+
+static void add(struct gargs *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(struct gargs *a, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (a->n >= GRAPH_ARGS) {
+		a->overflow = 1;
+		return;
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(a->v[a->n], GRAPH_ARG_LEN, fmt, ap);
+	va_end(ap);
+	if (n < 0 || n >= GRAPH_ARG_LEN)
+		a->overflow = 1;
+	a->argv[a->n] = a->v[a->n];
+	a->n++;
+}
+
+/* The options every graph shares: size, SVG, sober gray colours, the window. */
+static void common(struct gargs *a, const char *tmp, time_t start, time_t end, const char *title,
+		   const char *vlabel)
+{
+	add(a, "graph");
+	add(a, "%s", tmp);
+	add(a, "--imgformat");
+	add(a, "SVG");
+	add(a, "--start");
+	add(a, "%lld", (long long)start);
+	add(a, "--end");
+	add(a, "%lld", (long long)end);
+	add(a, "--width");
+	add(a, "560");
+	add(a, "--height");
+	add(a, "140");
+	add(a, "--title");
+	add(a, "%s", title);
+	add(a, "--vertical-label");
+	add(a, "%s", vlabel);
+	add(a, "--color");
+	add(a, "BACK#FFFFFF");
+	add(a, "--color");
+	add(a, "CANVAS#FFFFFF");
+	add(a, "--color");
+	add(a, "FONT#000000");
+	add(a, "--color");
+	add(a, "SHADEA#FFFFFF");
+	add(a, "--color");
+	add(a, "SHADEB#FFFFFF");
+	add(a, "--color");
+	add(a, "GRID#BBBBBB");
+	add(a, "--color");
+	add(a, "MGRID#777777");
+	add(a, "--font");
+	add(a, "DEFAULT:8:sans-serif");
+	add(a, "--slope-mode");
+}
+
+/* Runs librrd on a's arguments writing tmp, then renames tmp to out. */
+static int run(struct gargs *a, const char *tmp, const char *out, char *err, size_t errsz)
+{
+	rrd_info_t *info;
+	int rc = 0;
+
+	if (a->overflow) {
+		snprintf(err, errsz, "%s: graph arguments too long", out);
+		return -1;
+	}
+	pthread_mutex_lock(&graph_lock);
+	rrd_clear_error();
+	info = rrd_graph_v(a->n, a->argv);
+	if (!info || rrd_test_error()) {
+		snprintf(err, errsz, "%s: %s", out, rrd_test_error() ? rrd_get_error() : "rrd_graph failed");
+		rc = -1;
+	}
+	rrd_info_free(info);
+	rrd_clear_error();
+	pthread_mutex_unlock(&graph_lock);
+	if (rc == 0 && rename(tmp, out) != 0) {
+		snprintf(err, errsz, "rename %s: %s", out, strerror(errno));
+		rc = -1;
+	}
+	if (rc != 0)
+		unlink(tmp);
+	return rc;
+}
+
+/* tmp = out + ".tmp"; the RRD path must not contain ':' (librrd's separator). */
+static int prepare(const char *rrd, const char *out, char *tmp, size_t tmpsz, char *err,
+		   size_t errsz)
+{
+	if (strchr(rrd, ':')) {
+		snprintf(err, errsz, "%s: a ':' in the path cannot be graphed", rrd);
+		return -1;
+	}
+	if (access(rrd, R_OK) != 0) {
+		snprintf(err, errsz, "%s: %s", rrd, strerror(errno));
+		return -1;
+	}
+	if ((size_t)snprintf(tmp, tmpsz, "%s.tmp", out) >= tmpsz) {
+		snprintf(err, errsz, "%s: path too long", out);
+		return -1;
+	}
+	return 0;
+}
+
+/* What the file's archives offer for a band: MIN and MAX, MAX only, or neither. */
+static enum dash_band band_of(const char *rrd)
+{
+	rrd_info_t *info, *i;
+	bool mn = false, mx = false;
+
+	rrd_clear_error();
+	info = rrd_info_r(rrd);
+	for (i = info; i; i = i->next) {
+		size_t kl = strlen(i->key);
+		if (i->type != RD_I_STR || kl < 3 || strcmp(i->key + kl - 3, ".cf") != 0)
+			continue;
+		mn |= strcmp(i->value.u_str, "MIN") == 0;
+		mx |= strcmp(i->value.u_str, "MAX") == 0;
+	}
+	rrd_info_free(info);
+	rrd_clear_error();
+	return mn && mx ? DASH_BAND_MINMAX : mx ? DASH_BAND_MAX : DASH_BAND_NONE;
+}
+
+int dash_graph_latency(const char *rrd, const char *out, time_t end, const struct dash_lang *L,
+		       enum dash_band *band, char *err, size_t errsz)
+{
+	char tmp[1024];
+	struct gargs a = { 0 };
+	enum dash_band try;
+
+	if (prepare(rrd, out, tmp, sizeof tmp, err, errsz) != 0)
+		return -1;
+	if (*band == DASH_BAND_UNKNOWN)
+		*band = band_of(rrd);
+	try = *band;
+	{
+
+		common(&a, tmp, end - 86400, end, L->g_latency, L->g_seconds);
+		add(&a, "--lower-limit");
+		add(&a, "0");
+		add(&a, "DEF:avg=%s:duration:AVERAGE", rrd);
+		if (try == DASH_BAND_MINMAX) {
+			add(&a, "DEF:mn=%s:duration:MIN", rrd);
+			add(&a, "DEF:mx=%s:duration:MAX", rrd);
+			add(&a, "CDEF:band=mx,mn,-");
+			add(&a, "AREA:mn#FFFFFF");
+			add(&a, "AREA:band#CCCCCC:%s - %s:STACK", "Min", L->g_max);
+		} else if (try == DASH_BAND_MAX) {
+			add(&a, "DEF:mx=%s:duration:MAX", rrd);
+			add(&a, "LINE1:mx#555555:%s:dashes=4,3", L->g_max);
+		}
+		add(&a, "LINE2:avg#000000:%s", L->g_avg);
+		add(&a, "--x-grid");
+		add(&a, "%s", L->g_xgrid_24h);
+	}
+	return run(&a, tmp, out, err, errsz);
+}
+
+int dash_graph_avail(const char *rrd, const char *out, time_t end, const struct dash_lang *L,
+		     char *err, size_t errsz)
+{
+	char tmp[1024];
+	struct gargs a = { 0 };
+
+	if (prepare(rrd, out, tmp, sizeof tmp, err, errsz) != 0)
+		return -1;
+	common(&a, tmp, end - 7 * 86400, end, L->g_avail, L->g_percent);
+	add(&a, "--lower-limit");
+	add(&a, "0");
+	add(&a, "--upper-limit");
+	add(&a, "100");
+	add(&a, "--rigid");
+	add(&a, "--step");
+	add(&a, "3600");
+	add(&a, "DEF:up=%s:up:AVERAGE", rrd);
+	add(&a, "CDEF:pct=up,100,*");
+	add(&a, "AREA:pct#DDDDDD");
+	add(&a, "LINE2:pct#000000:%s", L->availability);
+	add(&a, "--x-grid");
+	add(&a, "%s", L->g_xgrid_7d);
+	return run(&a, tmp, out, err, errsz);
+}
+
+int dash_graph_trend(const char *rrd, const char *out, time_t end, const struct dash_lang *L,
+		     char *err, size_t errsz)
+{
+	char tmp[1024];
+	struct gargs a = { 0 };
+
+	if (prepare(rrd, out, tmp, sizeof tmp, err, errsz) != 0)
+		return -1;
+	common(&a, tmp, end - 30 * 86400, end, L->g_trend, L->leistungen);
+	add(&a, "--lower-limit");
+	add(&a, "0");
+	add(&a, "DEF:on=%s:online:AVERAGE", rrd);
+	add(&a, "DEF:fd=%s:flaechendeckend:AVERAGE", rrd);
+	add(&a, "DEF:fu=%s:fulfilled:AVERAGE", rrd);
+	add(&a, "LINE2:on#000000:%s", L->online);
+	add(&a, "LINE2:fd#444444:%s:dashes=8,4", L->online_all);
+	add(&a, "LINE2:fu#000000:%s:dashes=2,3", L->fulfilled);
+	add(&a, "--x-grid");
+	add(&a, "%s", L->g_xgrid_30d);
+	return run(&a, tmp, out, err, errsz);
+}
+
+/*
+ * LeakSanitizer (make SAN=1) calls this hook when the program defines it.
+ * librrd 1.7's graph code leaves small strings of every call behind
+ * (sprintf_alloc, i.e. vasprintf), and fontconfig, which it loads, keeps its
+ * caches for the life of the process; neither is ours to free.  ozgmon itself
+ * never calls asprintf.  Without a sanitizer the function is never called.
+ */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:librrd.so\n"
+	       "leak:libfontconfig.so\n"
+	       "leak:libpango\n"
+	       "leak:libcairo\n"
+	       "leak:__vasprintf_internal\n";
+}

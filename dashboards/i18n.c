@@ -1,0 +1,235 @@
+/* i18n.c - see i18n.h. */
+#include "dashboards/i18n.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct dash_lang de = {
+	.code = "de", .decimal = ',', .thousands = '.', .pct_sep = " ",
+	.site = "ozgmon – OZG-Onlinedienste", .skip = "Zum Inhalt springen",
+	.nav_label = "Hauptnavigation", .nav_overview = "Übersicht", .nav_status = "Status",
+	.nav_dienste = "Onlinedienste", .updated = "Stand", .sort_hint =
+	"Spaltenköpfe sortieren die Tabelle (mit JavaScript).", .no_data = "keine Daten",
+	.yes = "ja", .no = "nein",
+	.overview_title = "Umsetzungsstand und Verfügbarkeit", .progress = "Umsetzungsstand",
+	.catalog = "Leistungen im Katalog", .online = "online",
+	.online_all = "flächendeckend online", .fulfilled = "OZG-erfüllt (Reifegrad 3+)",
+	.fulfilled_all = "flächendeckend OZG-erfüllt", .coverage = "Bevölkerungsabdeckung",
+	.coverage_reliable = "Abdeckung durch zuverlässige Dienste", .of = "von",
+	.trend = "Verlauf", .trend_summary = "Verlauf der Zahl der Leistungen: online, "
+	"flächendeckend und OZG-erfüllt. Werte in der Tabelle darunter.",
+	.reifegrad_dist = "Verteilung der Reifegrade", .reifegrad = "Reifegrad",
+	.leistungen = "Leistungen", .themenfelder = "Themenfelder", .themenfeld = "Themenfeld",
+	.availability7 = "Verfügbarkeit der letzten 7 Tage",
+	.avail_summary = "Mittlere Verfügbarkeit aller gemessenen Onlinedienste:",
+	.avail_band_hi = "mindestens 99 %", .avail_band_mid = "95 % bis unter 99 %",
+	.avail_band_lo = "unter 95 %", .avail_band_none = "noch nicht gemessen",
+	.dienste = "Onlinedienste", .share = "Anteil", .least_available = "Am wenigsten verfügbar",
+	.open_incidents = "Offene Störungen", .no_open_incidents = "Keine offenen Störungen.",
+	.kreise = "Kreise und kreisfreie Städte", .kreis = "Kreis", .population = "Einwohner",
+	.disrupted = "gestört", .time = "Zeitpunkt",
+	.kreis_title = "Kreis", .gemeinde_title = "Gemeinde", .gemeinden = "Gemeinden",
+	.gemeinde = "Gemeinde", .covering = "Onlinedienste für dieses Gebiet",
+	.dienst = "Onlinedienst", .provider = "Anbieter", .state = "Zustand",
+	.last_failure = "Letzte Fehlerursache", .uptime = "Verfügbarkeit",
+	.uptime_1d = "1 Tag", .uptime_7d = "7 Tage", .uptime_30d = "30 Tage",
+	.uptime_90d = "90 Tage", .incidents = "Störungen", .latency_graphs = "Antwortzeiten",
+	.area_level_names = { "Land", "Kreis", "Gemeindeverband", "Gemeinde" },
+	.parent_kreis = "Gehört zu", .verband = "Gemeindeverband",
+	.st_up = "verfügbar", .st_down = "gestört", .st_pending = "noch nicht geprüft",
+	.reason = { "kein Fehler", "Zeitüberschreitung", "Namensauflösung fehlgeschlagen",
+		    "keine Verbindung", "TLS-Fehler", "Zertifikat abgelaufen",
+		    "unerwarteter HTTP-Status", "erwarteter Inhalt fehlt",
+		    "Antwort zu groß", "zu viele Weiterleitungen" },
+	.dienst_title = "Onlinedienst", .address = "Adresse", .efa = "Einer für Alle (EfA)",
+	.efa_adoption = "Angeschlossene Gebiete",
+	.efa_summary = "Angebote, Gebiete, Gemeinden und Einwohner, die diesen Dienst nutzen:",
+	.angebote = "Angebote", .area = "Gebiet", .leistung = "Leistung",
+	.latency = "Antwortzeit", .latency_summary = "Antwortzeit der letzten 24 Stunden:",
+	.latency_avg = "Mittel", .latency_max = "Höchstwert", .latency_last = "Zuletzt",
+	.availability = "Verfügbarkeit", .avail_daily = "Verfügbarkeit je Tag", .day = "Tag",
+	.incidents_total = "Störungen insgesamt", .downtime = "Ausfallzeit",
+	.open_since = "Offen seit", .badges = "Abzeichen zum Einbinden",
+	.badge_embed = "Die Abzeichen liegen unter diesen Adressen auf diesem Server:",
+	.all_dienste_title = "Alle Onlinedienste",
+	.status_title = "Status der Onlinedienste", .all_up = "Alle Dienste verfügbar",
+	.some_down = "Dienste gestört", .status_pending = "Noch keine Prüfung abgeschlossen.",
+	.incident_history = "Störungsverlauf", .no_incidents = "Bisher keine Störungen.",
+	.since = "seit",
+	.badge_status = "Status", .badge_uptime = "Verfügbarkeit 7 T",
+	.g_latency = "Antwortzeit, 24 Stunden", .g_avg = "Mittel", .g_max = "Maximum",
+	.g_avail = "Verfügbarkeit, 7 Tage", .g_trend = "Leistungen, 30 Tage",
+	.g_seconds = "Sekunden", .g_percent = "Prozent",
+	.g_xgrid_24h = "HOUR:1:HOUR:6:HOUR:3:0:%H:%M Uhr",
+	.g_xgrid_7d = "HOUR:6:DAY:1:DAY:1:86400:%d.%m.",
+	.g_xgrid_30d = "DAY:1:WEEK:1:DAY:5:86400:%d.%m.",
+};
+
+static const struct dash_lang en = {
+	.code = "en", .decimal = '.', .thousands = ',', .pct_sep = "",
+	.site = "ozgmon – OZG online services", .skip = "Skip to content",
+	.nav_label = "Main navigation", .nav_overview = "Overview", .nav_status = "Status",
+	.nav_dienste = "Online services", .updated = "As of", .sort_hint =
+	"Column headers sort the table (with JavaScript).", .no_data = "no data",
+	.yes = "yes", .no = "no",
+	.overview_title = "Rollout and availability", .progress = "Rollout",
+	.catalog = "Services in the catalogue", .online = "online",
+	.online_all = "online everywhere", .fulfilled = "OZG-fulfilled (maturity 3+)",
+	.fulfilled_all = "OZG-fulfilled everywhere", .coverage = "Population coverage",
+	.coverage_reliable = "Coverage by reliable services", .of = "of",
+	.trend = "Trend", .trend_summary = "Number of services over time: online, online "
+	"everywhere and OZG-fulfilled. Figures in the table below.",
+	.reifegrad_dist = "Maturity levels", .reifegrad = "Maturity",
+	.leistungen = "Services", .themenfelder = "Subject areas", .themenfeld = "Subject area",
+	.availability7 = "Availability over the last 7 days",
+	.avail_summary = "Mean availability of all measured online services:",
+	.avail_band_hi = "99% or more", .avail_band_mid = "95% to under 99%",
+	.avail_band_lo = "under 95%", .avail_band_none = "not measured yet",
+	.dienste = "Online services", .share = "Share", .least_available = "Least available",
+	.open_incidents = "Open incidents", .no_open_incidents = "No open incidents.",
+	.kreise = "Districts", .kreis = "District", .population = "Inhabitants",
+	.disrupted = "disrupted", .time = "Time",
+	.kreis_title = "District", .gemeinde_title = "Municipality", .gemeinden = "Municipalities",
+	.gemeinde = "Municipality", .covering = "Online services for this area",
+	.dienst = "Online service", .provider = "Provider", .state = "State",
+	.last_failure = "Last failure reason", .uptime = "Availability",
+	.uptime_1d = "1 day", .uptime_7d = "7 days", .uptime_30d = "30 days",
+	.uptime_90d = "90 days", .incidents = "Incidents", .latency_graphs = "Response times",
+	.area_level_names = { "State", "District", "Municipal association", "Municipality" },
+	.parent_kreis = "Part of", .verband = "Municipal association",
+	.st_up = "available", .st_down = "disrupted", .st_pending = "not yet probed",
+	.reason = { "no failure", "timeout", "name resolution failed", "connection failed",
+		    "TLS error", "certificate expired", "unexpected HTTP status",
+		    "expected content missing", "response too large", "too many redirects" },
+	.dienst_title = "Online service", .address = "Address", .efa = "One for all (EfA)",
+	.efa_adoption = "Connected areas",
+	.efa_summary = "Offers, areas, municipalities and inhabitants using this service:",
+	.angebote = "Offers", .area = "Area", .leistung = "Service",
+	.latency = "Response time", .latency_summary = "Response time over the last 24 hours:",
+	.latency_avg = "Mean", .latency_max = "Maximum", .latency_last = "Latest",
+	.availability = "Availability", .avail_daily = "Availability per day", .day = "Day",
+	.incidents_total = "Incidents in total", .downtime = "Downtime",
+	.open_since = "Open since", .badges = "Badges to embed",
+	.badge_embed = "The badges are at these addresses on this server:",
+	.all_dienste_title = "All online services",
+	.status_title = "Status of the online services", .all_up = "All services available",
+	.some_down = "services disrupted", .status_pending = "No probe has finished yet.",
+	.incident_history = "Incident history", .no_incidents = "No incidents so far.",
+	.since = "since",
+	.badge_status = "status", .badge_uptime = "uptime 7d",
+	.g_latency = "Response time, 24 hours", .g_avg = "Mean", .g_max = "Maximum",
+	.g_avail = "Availability, 7 days", .g_trend = "Services, 30 days",
+	.g_seconds = "seconds", .g_percent = "percent",
+	.g_xgrid_24h = "HOUR:1:HOUR:6:HOUR:3:0:%H:%M",
+	.g_xgrid_7d = "HOUR:6:DAY:1:DAY:1:86400:%b %d",
+	.g_xgrid_30d = "DAY:1:WEEK:1:DAY:5:86400:%b %d",
+};
+
+const struct dash_lang *dash_lang_get(const char *code)
+{
+	return code && strcmp(code, "en") == 0 ? &en : &de;
+}
+
+char *dash_fmt_num(char *out, size_t outsz, double v, int decimals, const struct dash_lang *L)
+{
+	char digits[64], *o = out, *end = out + outsz - 1;
+	const char *p, *dot;
+	size_t intlen;
+
+	if (outsz == 0)
+		return out;
+	if (!isfinite(v) || fabs(v) >= 1e15) {
+		snprintf(out, outsz, "–");
+		return out;
+	}
+	if (decimals < 0)
+		decimals = 0;
+	if (decimals > 6)
+		decimals = 6;
+	snprintf(digits, sizeof digits, "%.*f", decimals, v);
+	if (strspn(digits, "-0.") == strlen(digits) && digits[0] == '-')
+		memmove(digits, digits + 1, strlen(digits));	/* no "-0,0" */
+	p = digits;
+	if (*p == '-' && o < end)
+		*o++ = *p++;
+	dot = strchr(p, '.');
+	intlen = dot ? (size_t)(dot - p) : strlen(p);
+	for (size_t i = 0; i < intlen && o < end; i++) {
+		if (i > 0 && (intlen - i) % 3 == 0 && o < end)
+			*o++ = L->thousands;
+		if (o < end)
+			*o++ = p[i];
+	}
+	if (dot) {
+		if (o < end)
+			*o++ = L->decimal;
+		for (p = dot + 1; *p && o < end; p++)
+			*o++ = *p;
+	}
+	*o = '\0';
+	return out;
+}
+
+char *dash_fmt_pct(char *out, size_t outsz, double ratio, int decimals, const struct dash_lang *L)
+{
+	char n[64];
+
+	if (!isfinite(ratio)) {
+		snprintf(out, outsz, "–");
+		return out;
+	}
+	snprintf(out, outsz, "%s%s%%", dash_fmt_num(n, sizeof n, ratio * 100.0, decimals, L),
+		 L->pct_sep);
+	return out;
+}
+
+char *dash_fmt_date(char *out, size_t outsz, time_t t, const struct dash_lang *L)
+{
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm)) {
+		snprintf(out, outsz, "–");
+		return out;
+	}
+	if (L->decimal == ',')
+		snprintf(out, outsz, "%02d.%02d.%04d", tm.tm_mday, tm.tm_mon + 1, tm.tm_year + 1900);
+	else
+		snprintf(out, outsz, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	return out;
+}
+
+char *dash_fmt_datetime(char *out, size_t outsz, time_t t, const struct dash_lang *L)
+{
+	struct tm tm;
+	char d[32];
+
+	if (!localtime_r(&t, &tm)) {
+		snprintf(out, outsz, "–");
+		return out;
+	}
+	dash_fmt_date(d, sizeof d, t, L);
+	if (L->decimal == ',')
+		snprintf(out, outsz, "%s, %02d:%02d Uhr", d, tm.tm_hour, tm.tm_min);
+	else
+		snprintf(out, outsz, "%s %02d:%02d", d, tm.tm_hour, tm.tm_min);
+	return out;
+}
+
+char *dash_fmt_span(char *out, size_t outsz, double s, const struct dash_lang *L)
+{
+	(void)L;
+	if (!isfinite(s) || s < 0) {
+		snprintf(out, outsz, "–");
+		return out;
+	}
+	if (s < 60)
+		snprintf(out, outsz, "%.0f s", s);
+	else if (s < 3600)
+		snprintf(out, outsz, "%.0f min", floor(s / 60));
+	else if (s < 86400)
+		snprintf(out, outsz, "%.0f h %02.0f min", floor(s / 3600), floor(fmod(s, 3600) / 60));
+	else
+		snprintf(out, outsz, "%.0f d %.0f h", floor(s / 86400), floor(fmod(s, 86400) / 3600));
+	return out;
+}

@@ -1,0 +1,72 @@
+/*
+ * i18n.h - the dashboards' words and number formats, one table per language.
+ *
+ * Every visible string of the generated pages lives in one `struct dash_lang`
+ * (German and English).  Numbers, percentages and dates are formatted the way
+ * the language writes them: German "99,5 %", "1.234", "27.11.2026";
+ * English "99.5%", "1,234", "2026-11-27".  Dates are in the process's local
+ * time zone (Europe/Berlin on a German server).
+ *
+ * All formatting functions write a NUL-terminated string into out (truncated
+ * to outsz) and return out, so calls can be nested in printf arguments.
+ */
+#ifndef OZG_DASH_I18N_H
+#define OZG_DASH_I18N_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "collector/state.h"
+
+struct dash_lang {
+	const char *code;		/* "de" or "en": the html lang attribute */
+	char decimal, thousands;	/* ',' '.' or '.' ',' */
+	const char *pct_sep;		/* between number and '%' */
+	/* frame */
+	const char *site, *skip, *nav_label, *nav_overview, *nav_status, *nav_dienste,
+		*updated, *sort_hint, *no_data, *yes, *no;
+	/* Land overview */
+	const char *overview_title, *progress, *catalog, *online, *online_all, *fulfilled,
+		*fulfilled_all, *coverage, *coverage_reliable, *of, *trend, *trend_summary,
+		*reifegrad_dist, *reifegrad, *leistungen, *themenfelder, *themenfeld,
+		*availability7, *avail_summary, *avail_band_hi, *avail_band_mid, *avail_band_lo,
+		*avail_band_none, *dienste, *share, *least_available, *open_incidents,
+		*no_open_incidents, *kreise, *kreis, *population, *disrupted, *time;
+	/* area pages */
+	const char *kreis_title, *gemeinde_title, *gemeinden, *gemeinde, *covering,
+		*dienst, *provider, *state, *last_failure, *uptime, *uptime_1d, *uptime_7d,
+		*uptime_30d, *uptime_90d, *incidents, *latency_graphs, *area_level_names[4],
+		*parent_kreis, *verband;
+	/* states */
+	const char *st_up, *st_down, *st_pending;
+	const char *reason[PROBE_RESULT_COUNT];
+	/* Dienst pages */
+	const char *dienst_title, *address, *efa, *efa_adoption, *efa_summary, *angebote,
+		*area, *leistung, *latency, *latency_summary, *latency_avg, *latency_max,
+		*latency_last, *availability, *avail_daily, *day, *incidents_total,
+		*downtime, *open_since, *badges, *badge_embed, *all_dienste_title;
+	/* status page */
+	const char *status_title, *all_up, *some_down, *status_pending, *incident_history,
+		*no_incidents, *since;
+	/* badges */
+	const char *badge_status, *badge_uptime;
+	/* graph titles and legends (librrd text: plain ASCII-safe UTF-8) */
+	const char *g_latency, *g_avg, *g_max, *g_avail, *g_trend, *g_seconds, *g_percent;
+	/* librrd --x-grid specifications with the language's date labels */
+	const char *g_xgrid_24h, *g_xgrid_7d, *g_xgrid_30d;
+};
+
+/* The table for "de" or "en"; anything else gets German. */
+const struct dash_lang *dash_lang_get(const char *code);
+
+/* v with `decimals` digits and thousands separators; "–" for NaN. */
+char *dash_fmt_num(char *out, size_t outsz, double v, int decimals, const struct dash_lang *L);
+/* ratio (0..1) as a percentage with `decimals` digits: "99,5 %"; "–" for NaN. */
+char *dash_fmt_pct(char *out, size_t outsz, double ratio, int decimals, const struct dash_lang *L);
+/* A date ("27.11.2026") and a date with time ("27.11.2026, 10:50 Uhr"). */
+char *dash_fmt_date(char *out, size_t outsz, time_t t, const struct dash_lang *L);
+char *dash_fmt_datetime(char *out, size_t outsz, time_t t, const struct dash_lang *L);
+/* A length of time: "3 h 05 min", "42 s". */
+char *dash_fmt_span(char *out, size_t outsz, double seconds, const struct dash_lang *L);
+
+#endif

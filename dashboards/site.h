@@ -1,0 +1,80 @@
+/*
+ * site.h - the static dashboards: every page, badge and graph, written into
+ * a directory any web server can serve.
+ *
+ * Layout of the directory (all links are relative, no page or asset names
+ * another host):
+ *   index.html              the Land: rollout, trend, Reifegrade, Themenfelder,
+ *                           availability over 7 days, open incidents, Kreise
+ *   status.html             public status: all up, or what is disrupted; incident history
+ *   dienste.html            every Onlinedienst
+ *   kreis/<key>.html        a Kreis (5 digits) and its Gemeinden and Dienste
+ *   gemeinde/<ags>.html     each of the Land's Gemeinden (8 digits)
+ *   dienst/<id>.html        an Onlinedienst: connected areas, availability, latency
+ *   badge/<id>-status.svg, badge/<id>-uptime.svg   embeddable badges
+ *   graph/<id>-latency.svg, graph/<id>-avail.svg, graph/trend-<key>.svg
+ *   style.css, sort.js
+ *
+ * Every file is written under a temporary name in its own folder and renamed,
+ * so a reader sees the old or the new file, never a part.  The pages need no
+ * JavaScript; sort.js only adds sorting to tables marked "sortable".
+ */
+#ifndef OZG_DASH_SITE_H
+#define OZG_DASH_SITE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "collector/state.h"
+#include "config/config.h"
+#include "dashboards/i18n.h"
+#include "rollout/incidents.h"
+#include "rollout/task.h"
+#include "store/store.h"
+
+/* Everything a generation reads; all borrowed, and any pointer may be NULL except cfg and L. */
+struct dash_input {
+	const struct cfg *cfg;
+	const struct store *store;		/* series (store_path); NULL: no series, no graphs */
+	const char *data_dir;			/* for the rollout trend files; NULL: none */
+	const struct snapshot *snap;		/* current states */
+	const struct rollout_ref *ro;		/* rollout figures and uptimes */
+	const struct incidents_view *inc;	/* incident totals */
+	const enum probe_result *last_fail;	/* per Dienst: latest failure seen, PROBE_SUCCESS if none */
+	const struct dash_lang *L;
+	time_t now;
+	bool graphs;				/* draw the SVG graphs this time */
+	/*
+	 * Graph drawing is spread over runs: the Dienste's graphs are drawn from
+	 * *graph_cursor on (wrapping) until graph_budget_s seconds have passed
+	 * (<= 0: no limit), and *graph_cursor is left where it stopped.  The
+	 * trend graphs are drawn first, every time.  graph_cursor may be NULL
+	 * (start at 0).
+	 */
+	size_t *graph_cursor;
+	double graph_budget_s;
+	/* When not NULL and set, the generation stops early (between files); may be NULL. */
+	const atomic_bool *cancel;
+};
+
+/* What a generation did. */
+struct dash_result {
+	unsigned pages;			/* HTML pages written */
+	unsigned files;			/* all files written (pages, badges, assets) */
+	unsigned graphs;		/* graphs drawn */
+	unsigned errors;		/* files or graphs that failed */
+	size_t largest;			/* bytes of the largest page */
+	char largest_name[96];
+	char first_error[256];		/* the first failure, "" when none */
+};
+
+/*
+ * Writes the whole site into dir (created if missing, with its sub-folders).
+ * Returns 0 when every file was written, -1 when any failed (counted in
+ * res->errors, the first reason in res->first_error).
+ */
+int dash_generate(const struct dash_input *in, const char *dir, struct dash_result *res);
+
+#endif

@@ -1,0 +1,13 @@
+/*
+ * prom_dashboards.h - self-metrics of the dashboards generator (dashboards/task.h).
+ */
+#ifndef OZG_PROM_DASHBOARDS_H
+#define OZG_PROM_DASHBOARDS_H
+
+#include "common/buf.h"
+#include "dashboards/task.h"
+
+/* Appends the ozgmon_dashboards_* families; nothing when st is NULL. */
+void prom_render_dashboards(struct buf *b, const struct dash_stats *st);
+
+#endif

@@ -1,0 +1,90 @@
+// dashboards.mjs BASE ARTIFACTS CHROMIUM PROFILE - loads each page type of the
+// generated dashboards, asserts on visible content, fails on console errors,
+// failed requests and requests to any other origin, saves a screenshot per
+// page, and runs axe-core (WCAG 2.1 A/AA rules), failing on serious or
+// critical violations.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const axeSource = require.resolve('axe-core/axe.min.js');
+const [base, art, executablePath, profile] = process.argv.slice(2);
+const origin = new URL(base).origin;
+
+const germanPct = /\d{1,3},\d{2}\s%/;
+const pages = [
+  { name: 'land', path: '/index.html', texts: ['Thüringen: Umsetzungsstand und Verfügbarkeit', 'Erfurt, Stadt'], pattern: germanPct, sort: true },
+  { name: 'kreis', path: '/kreis/16066.html', texts: ['Kreis: Schmalkalden-Meiningen', 'Einhausen'] },
+  { name: 'gemeinde', path: '/gemeinde/16066017.html', texts: ['Gemeinde: Einhausen', 'Elterngeld'], pattern: germanPct },
+  { name: 'gemeinde-erfurt', path: '/gemeinde/16051000.html', texts: ['Gemeinde: Erfurt, Stadt'], pattern: germanPct },
+  { name: 'dienst', path: '/dienst/k16051-kfz.html', texts: ['Onlinedienst: Kfz-Zulassung', 'Angeschlossene Gebiete'], pattern: germanPct },
+  { name: 'dienste', path: '/dienste.html', texts: ['Alle Onlinedienste'] },
+  { name: 'status', path: '/status.html', texts: ['Status der Onlinedienste', 'Störungsverlauf'] },
+];
+
+const failures = [];
+const fail = (page, what) => { failures.push(`${page}: ${what}`); console.log(`  FAIL e2e ${page}: ${what}`); };
+
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath,
+  headless: true,
+  bypassCSP: true, // lets axe-core be injected; the pages' own CSP is tested by their loading without errors
+  viewport: { width: 1280, height: 900 },
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  for (const p of pages) {
+    const page = await context.newPage();
+    const problems = [];
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+    page.on('request', (r) => { if (new URL(r.url()).origin !== origin) problems.push(`request to another origin: ${r.url()}`); });
+    page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} for ${r.url()}`); });
+
+    const resp = await page.goto(base + p.path, { waitUntil: 'load', timeout: 60000 });
+    if (!resp || resp.status() !== 200) fail(p.name, `status ${resp && resp.status()}`);
+    // Lazy images: scroll through so they load too, then settle.
+    await page.evaluate(async () => {
+      for (let y = 0; y < document.body.scrollHeight; y += 800) { window.scrollTo(0, y); await new Promise((r) => setTimeout(r, 20)); }
+      window.scrollTo(0, 0);
+    });
+    await page.waitForLoadState('networkidle', { timeout: 30000 }).catch(() => {});
+    const text = await page.locator('main').innerText();
+    for (const t of p.texts) if (!text.includes(t)) fail(p.name, `visible text lacks "${t}"`);
+    if (p.pattern && !p.pattern.test(text)) fail(p.name, `no figure like ${p.pattern}`);
+    if (await page.locator('html[lang="de"]').count() !== 1) fail(p.name, 'html lang is not "de"');
+    if (p.sort) {
+      const th = page.locator('#kreise ~ div table.sortable thead th').nth(1);
+      await th.locator('button').click();
+      if (await th.getAttribute('aria-sort') !== 'ascending') fail(p.name, 'sorting the Kreise by a column does not work');
+    }
+    await page.screenshot({ path: path.join(art, `${p.name}.png`), fullPage: p.name !== 'dienste' });
+
+    await page.addScriptTag({ path: axeSource });
+    const result = await page.evaluate(async () => {
+      // eslint-disable-next-line no-undef
+      const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+      return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length, first: v.nodes[0] && v.nodes[0].target.join(' ') }));
+    });
+    for (const v of result) {
+      const line = `axe ${v.impact}: ${v.id} (${v.help}) on ${v.nodes} node(s), e.g. ${v.first}`;
+      if (v.impact === 'serious' || v.impact === 'critical') fail(p.name, line);
+      else console.log(`  note e2e ${p.name}: ${line}`);
+    }
+    for (const pr of problems) fail(p.name, pr);
+    if (!failures.some((f) => f.startsWith(`${p.name}:`))) console.log(`  ok   e2e ${p.name} (${p.path}), axe: ${result.length} minor finding(s)`);
+    await page.close();
+  }
+  // A badge loads as SVG and carries its accessible title.
+  const badge = await context.request.get(`${base}/badge/k16051-kfz-status.svg`);
+  const body = await badge.text();
+  if (badge.status() !== 200 || !badge.headers()['content-type'].startsWith('image/svg+xml') || !/<title id="t">[^<]+<\/title>/.test(body)) fail('badge', 'status badge missing or without title');
+  else console.log('  ok   e2e badge');
+} finally {
+  await context.close();
+}
+console.log(`  e2e: ${failures.length ? failures.length + ' failure(s)' : 'all pages passed'}; screenshots in ${art}`);
+process.exit(failures.length ? 1 : 0);

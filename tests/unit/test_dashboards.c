@@ -1,0 +1,423 @@
+/*
+ * test_dashboards.c - number and date formats, escaping, and the generated
+ * site on a small fixture.
+ *
+ * Fixture: Land 16 "Testland"; Kreis 16001 "K1" (G1 16001001 "Gemeinde Eins",
+ * G2 16001002); Kreis 16002 "K2" (G3 16002001).  Dienste: d0 Land-wide (EfA),
+ * d1 for Kreis 16001, d2 for Gemeinde 16002001.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dashboards/i18n.h"
+#include "dashboards/site.h"
+#include "dashboards/status_page.h"
+#include "rollout/rollout.h"
+
+#define S(x) ((char *)(uintptr_t)(x))
+
+static struct reg_kreis kreise[2];
+static struct reg_verband verbaende[2];
+static struct reg_gemeinde gemeinden[3];
+static struct reg_leistung leistungen[2];
+static struct cfg_dienst dienste[3];
+static struct cfg_angebot angebote[3];
+static struct cfg cfg;
+static char dir[64];
+
+/* ---- formats ---------------------------------------------------------------- */
+
+START_TEST(german_numbers)
+{
+	const struct dash_lang *de = dash_lang_get("de");
+	char o[64];
+
+	ck_assert_str_eq(dash_fmt_pct(o, sizeof o, 0.995, 1, de), "99,5 %");
+	ck_assert_str_eq(dash_fmt_pct(o, sizeof o, 1.0, 2, de), "100,00 %");
+	ck_assert_str_eq(dash_fmt_num(o, sizeof o, 1234567.5, 2, de), "1.234.567,50");
+	ck_assert_str_eq(dash_fmt_num(o, sizeof o, 2120237, 0, de), "2.120.237");
+	ck_assert_str_eq(dash_fmt_num(o, sizeof o, 999, 0, de), "999");
+	ck_assert_str_eq(dash_fmt_num(o, sizeof o, -1234, 0, de), "-1.234");
+	ck_assert_str_eq(dash_fmt_num(o, sizeof o, -0.0001, 1, de), "0,0");
+	ck_assert_str_eq(dash_fmt_num(o, sizeof o, NAN, 1, de), "–");
+	ck_assert_str_eq(dash_fmt_pct(o, sizeof o, NAN, 1, de), "–");
+	ck_assert_str_eq(dash_fmt_num(o, sizeof o, 0.1234, 3, de), "0,123");
+	/* Truncation keeps a terminated string. */
+	ck_assert_str_eq(dash_fmt_num(o, 4, 1234567, 0, de), "1.2");
+}
+END_TEST
+
+START_TEST(english_numbers)
+{
+	const struct dash_lang *en = dash_lang_get("en");
+	char o[64];
+
+	ck_assert_str_eq(dash_fmt_pct(o, sizeof o, 0.995, 1, en), "99.5%");
+	ck_assert_str_eq(dash_fmt_num(o, sizeof o, 1234567.5, 2, en), "1,234,567.50");
+	ck_assert_ptr_eq(dash_lang_get("xx"), dash_lang_get("de"));
+	ck_assert_ptr_eq(dash_lang_get(NULL), dash_lang_get("de"));
+}
+END_TEST
+
+START_TEST(dates)
+{
+	char o[64];
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	ck_assert_str_eq(dash_fmt_date(o, sizeof o, 1795770300, dash_lang_get("de")), "27.11.2026");
+	ck_assert_str_eq(dash_fmt_date(o, sizeof o, 1795770300, dash_lang_get("en")), "2026-11-27");
+	ck_assert_str_eq(dash_fmt_datetime(o, sizeof o, 1795770300, dash_lang_get("de")),
+			 "27.11.2026, 09:05 Uhr");
+	ck_assert_str_eq(dash_fmt_datetime(o, sizeof o, 1795770300, dash_lang_get("en")),
+			 "2026-11-27 09:05");
+	ck_assert_str_eq(dash_fmt_span(o, sizeof o, 42, dash_lang_get("de")), "42 s");
+	ck_assert_str_eq(dash_fmt_span(o, sizeof o, 3 * 3600 + 5 * 60, dash_lang_get("de")), "3 h 05 min");
+	ck_assert_str_eq(dash_fmt_span(o, sizeof o, NAN, dash_lang_get("de")), "–");
+}
+END_TEST
+
+START_TEST(escaping)
+{
+	struct buf b;
+
+	buf_init(&b, 1024);
+	html_escape(&b, "<a href='x'>&\"ü</a>");
+	ck_assert_str_eq(b.data, "&lt;a href=&#39;x&#39;&gt;&amp;&quot;ü&lt;/a&gt;");
+	buf_free(&b);
+}
+END_TEST
+
+/* ---- the site ---------------------------------------------------------------- */
+
+static void setup(void)
+{
+	memset(&cfg, 0, sizeof cfg);
+	memset(dienste, 0, sizeof dienste);
+	strcpy(kreise[0].key, "16001");
+	kreise[0].name = S("K1");
+	kreise[0].population = 3000;
+	strcpy(kreise[1].key, "16002");
+	kreise[1].name = S("K2 <&>");
+	kreise[1].population = 4000;
+	strcpy(verbaende[0].key, "160010001");
+	strcpy(verbaende[0].kreis, "16001");
+	verbaende[0].name = S("V1");
+	strcpy(verbaende[1].key, "160020001");
+	strcpy(verbaende[1].kreis, "16002");
+	verbaende[1].name = S("V2");
+	for (int i = 0; i < 3; i++) {
+		const char *ags = i == 0 ? "16001001" : i == 1 ? "16001002" : "16002001";
+		strcpy(gemeinden[i].ags, ags);
+		snprintf(gemeinden[i].ars, sizeof gemeinden[i].ars, "%.5s0001%s", ags, ags + 5);
+		memcpy(gemeinden[i].kreis, ags, 5);
+		gemeinden[i].kreis[5] = '\0';
+		snprintf(gemeinden[i].verband, sizeof gemeinden[i].verband, "%.5s0001", ags);
+		gemeinden[i].name = S(i == 0 ? "Gemeinde Eins" : i == 1 ? "Gemeinde Zwei" : "Gemeinde Drei");
+		gemeinden[i].population = i == 0 ? 1000 : i == 1 ? 2000 : 4000;
+	}
+	for (int i = 0; i < 2; i++) {
+		strcpy(leistungen[i].ozg_id, i == 0 ? "10000" : "10001");
+		leistungen[i].name = S(i == 0 ? "Elterngeld" : "Kfz-Zulassung");
+		leistungen[i].themenfeld_id = 1;
+		leistungen[i].themenfeld = S("Familie & Kind");
+	}
+	for (int i = 0; i < 3; i++) {
+		dienste[i].id = S(i == 0 ? "d0" : i == 1 ? "d1" : "d2");
+		dienste[i].name = S(i == 0 ? "Elterngeld digital" : i == 1 ? "Kfz online" : "Hund <b>");
+		dienste[i].provider = S("Anbieter");
+		dienste[i].url = S("https://portal.example/x");
+	}
+	dienste[0].efa = true;
+	strcpy(angebote[0].area, "16");
+	angebote[0].level = AREA_LAND;
+	strcpy(angebote[0].ozg_id, "10000");
+	angebote[0].dienst = 0;
+	angebote[0].reifegrad = 3;
+	strcpy(angebote[1].area, "16001");
+	angebote[1].level = AREA_KREIS;
+	strcpy(angebote[1].ozg_id, "10001");
+	angebote[1].dienst = 1;
+	angebote[1].reifegrad = 2;
+	strcpy(angebote[2].area, "16002001");
+	angebote[2].level = AREA_GEMEINDE;
+	strcpy(angebote[2].ozg_id, "10001");
+	angebote[2].dienst = 2;
+	angebote[2].reifegrad = 4;
+	strcpy(cfg.reg.land_key, "16");
+	cfg.reg.land_name = S("Testland");
+	cfg.reg.kreise = kreise;
+	cfg.reg.n_kreise = 2;
+	cfg.reg.verbaende = verbaende;
+	cfg.reg.n_verbaende = 2;
+	cfg.reg.gemeinden = gemeinden;
+	cfg.reg.n_gemeinden = 3;
+	cfg.reg.leistungen = leistungen;
+	cfg.reg.n_leistungen = 2;
+	cfg.dienste = dienste;
+	cfg.n_dienste = 3;
+	cfg.angebote = angebote;
+	cfg.n_angebote = 3;
+	cfg.global.reifegrad_max = 4;
+	snprintf(dir, sizeof dir, "/tmp/ozgmon-dash-test.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void rm_rf(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	char p[512];
+
+	if (!d) {
+		unlink(path);
+		return;
+	}
+	while ((e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(p, sizeof p, "%s/%s", path, e->d_name);
+		rm_rf(p);
+	}
+	closedir(d);
+	rmdir(path);
+}
+
+static void teardown(void)
+{
+	rm_rf(dir);
+}
+
+/* The whole file rel of the generated site (caller frees); fails the test when missing. */
+static char *slurp(const char *rel)
+{
+	char p[512];
+	FILE *f;
+	char *s;
+	long n;
+
+	snprintf(p, sizeof p, "%s/%s", dir, rel);
+	f = fopen(p, "r");
+	ck_assert_msg(f != NULL, "%s is missing", rel);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	s = calloc(1, (size_t)n + 1);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(fread(s, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return s;
+}
+
+#define HAS(s, what) ck_assert_msg(strstr((s), (what)) != NULL, "missing: %s", (what))
+#define HASNT(s, what) ck_assert_msg(strstr((s), (what)) == NULL, "unexpected: %s", (what))
+
+/* Renders the fixture: d1 down (timeout), d0 up, d2 up; uptimes 99.5 % etc. */
+static void generate(const char *lang, bool d1_down, struct dash_result *res)
+{
+	struct rollout_params p;
+	struct rollout_ref ref = { 0 };
+	struct snapshot *s = snapshot_new(&cfg);
+	double up[ROLLOUT_WINDOWS][3];
+	struct dash_input in = { 0 };
+
+	ck_assert_ptr_nonnull(s);
+	for (size_t d = 0; d < 3; d++) {
+		s->t[d].probed = true;
+		s->t[d].success = !(d == 1 && d1_down);
+		s->t[d].result = s->t[d].success ? PROBE_SUCCESS : PROBE_TIMEOUT;
+		for (unsigned w = 0; w < ROLLOUT_WINDOWS; w++)
+			up[w][d] = d == 0 ? 0.995 : d == 1 ? 0.9 : NAN;
+	}
+	rollout_params_default(&p);
+	for (unsigned w = 0; w < ROLLOUT_WINDOWS; w++)
+		ref.uptime[w] = up[w];
+	ref.availability = up[ROLLOUT_AVAILABILITY_WINDOW];
+	ref.r = rollout_compute(&cfg, ref.availability, &p);
+	ck_assert_ptr_nonnull(ref.r);
+	in.cfg = &cfg;
+	in.snap = s;
+	in.ro = &ref;
+	in.L = dash_lang_get(lang);
+	in.now = 1795770300;
+	ck_assert_int_eq(dash_generate(&in, dir, res), 0);
+	rollout_free(ref.r);
+	snapshot_release(s);
+}
+
+/* No file of the site names another host or is left half-written. */
+static void no_foreign_refs_no_tmp(const char *sub)
+{
+	char p[512];
+	DIR *d;
+	struct dirent *e;
+
+	snprintf(p, sizeof p, "%s%s%s", dir, sub ? "/" : "", sub ? sub : "");
+	d = opendir(p);
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d))) {
+		char rel[300], *s;
+		if (e->d_name[0] == '.')
+			continue;
+		ck_assert_msg(strstr(e->d_name, ".tmp") == NULL, "temporary file left: %s", e->d_name);
+		snprintf(rel, sizeof rel, "%s%s%s", sub ? sub : "", sub ? "/" : "", e->d_name);
+		if (!strchr(e->d_name, '.'))
+			continue;	/* a folder */
+		s = slurp(rel);
+		/* A portal's address may be shown as text, never linked or loaded. */
+		HASNT(s, "src=\"http");
+		HASNT(s, "href=\"http");
+		HASNT(s, "src=\"//");
+		HASNT(s, "href=\"//");
+		HASNT(s, "url(");
+		HASNT(s, "@import");
+		free(s);
+	}
+	closedir(d);
+}
+
+START_TEST(site_german)
+{
+	struct dash_result res;
+	char *s;
+
+	generate("de", true, &res);
+	ck_assert_uint_eq(res.errors, 0);
+	/* index, status, dienste, 2 Kreise, 3 Gemeinden, 3 Dienste */
+	ck_assert_uint_eq(res.pages, 11);
+
+	s = slurp("index.html");
+	HAS(s, "<html lang=\"de\">");
+	HAS(s, "<a class=\"skip\" href=\"#main\">Zum Inhalt springen</a>");
+	HAS(s, "<main id=\"main\">");
+	HAS(s, "<h1>Testland: Umsetzungsstand und Verfügbarkeit</h1>");
+	HAS(s, "href=\"kreis/16001.html\">K1</a>");
+	HAS(s, "K2 &lt;&amp;&gt;");		/* names are escaped */
+	HAS(s, "<th scope=\"col\"");
+	HAS(s, "27.11.2026, 09:05 Uhr");
+	HAS(s, "Familie &amp; Kind");
+	HAS(s, "<script src=\"sort.js\" defer></script>");
+	free(s);
+
+	s = slurp("gemeinde/16001001.html");
+	HAS(s, "Gemeinde: Gemeinde Eins");
+	HAS(s, "href=\"../dienst/d0.html\">Elterngeld digital</a>");
+	HAS(s, "href=\"../dienst/d1.html\">Kfz online</a>");
+	HASNT(s, "dienst/d2.html");		/* d2 serves another Gemeinde */
+	HAS(s, ">99,50 %</td>");
+	HAS(s, ">90,00 %</td>");
+	HAS(s, "Zeitüberschreitung");
+	HAS(s, "✗</span> gestört");
+	HAS(s, "href=\"../style.css\"");
+	free(s);
+
+	s = slurp("gemeinde/16002001.html");
+	HAS(s, "Hund &lt;b&gt;");
+	HASNT(s, "dienst/d1.html");
+	free(s);
+
+	s = slurp("status.html");
+	HAS(s, "1 von 3 Dienste gestört");
+	HASNT(s, "Alle Dienste verfügbar");
+	free(s);
+
+	s = slurp("dienst/d0.html");
+	HAS(s, "Onlinedienst: Elterngeld digital");
+	HAS(s, "<code>");
+	free(s);
+
+	s = slurp("badge/d1-status.svg");
+	HAS(s, "role=\"img\"");
+	HAS(s, "<title id=\"t\">Kfz online – Status: gestört</title>");
+	free(s);
+	s = slurp("badge/d0-uptime.svg");
+	HAS(s, ">99,50 %</text>");
+	free(s);
+
+	s = slurp("kreis/16001.html");
+	HAS(s, "href=\"../gemeinde/16001002.html\">Gemeinde Zwei</a>");
+	free(s);
+}
+END_TEST
+
+START_TEST(site_english_all_up)
+{
+	struct dash_result res;
+	char *s;
+
+	generate("en", false, &res);
+	ck_assert_uint_eq(res.errors, 0);
+	s = slurp("status.html");
+	HAS(s, "<html lang=\"en\">");
+	HAS(s, "All services available");
+	free(s);
+	s = slurp("gemeinde/16001001.html");
+	HAS(s, ">99.50%</td>");
+	free(s);
+}
+END_TEST
+
+START_TEST(site_self_contained)
+{
+	struct dash_result res;
+	static const char *const subs[] = { NULL, "kreis", "gemeinde", "dienst", "badge" };
+
+	generate("de", true, &res);
+	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+		no_foreign_refs_no_tmp(subs[i]);
+	ck_assert_uint_lt(res.largest, 200 * 1024);
+	/* A second run replaces every file in place. */
+	generate("de", false, &res);
+	ck_assert_uint_eq(res.errors, 0);
+	no_foreign_refs_no_tmp(NULL);
+}
+END_TEST
+
+START_TEST(site_unwritable_dir)
+{
+	struct dash_result res;
+	struct dash_input in = { .cfg = &cfg, .L = dash_lang_get("de"), .now = 1 };
+
+	ck_assert_int_eq(dash_generate(&in, "/proc/ozgmon-no-such/www", &res), -1);
+	ck_assert_uint_ge(res.errors, 1);
+	ck_assert(strstr(res.first_error, "/proc/ozgmon-no-such/www") != NULL);
+}
+END_TEST
+
+static Suite *dashboards_suite(void)
+{
+	Suite *s = suite_create("dashboards");
+	TCase *tf = tcase_create("formats");
+	TCase *ts = tcase_create("site");
+
+	tcase_add_test(tf, german_numbers);
+	tcase_add_test(tf, english_numbers);
+	tcase_add_test(tf, dates);
+	tcase_add_test(tf, escaping);
+	suite_add_tcase(s, tf);
+	tcase_add_checked_fixture(ts, setup, teardown);
+	tcase_add_test(ts, site_german);
+	tcase_add_test(ts, site_english_all_up);
+	tcase_add_test(ts, site_self_contained);
+	tcase_add_test(ts, site_unwritable_dir);
+	suite_add_tcase(s, ts);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(dashboards_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
