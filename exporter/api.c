@@ -725,7 +725,7 @@ static json_t *rollout_area_json(const struct rollout *r, const struct rollout_a
 	json_object_set_new(o, "population_coverage_reliable",
 			    json_num(a->population_coverage_reliable));
 	for (int lv = 0; lv < ROLLOUT_LEVELS; lv++) {
-		char k[4];
+		char k[16];
 		if (!a->by_reifegrad[lv])
 			continue;
 		snprintf(k, sizeof k, "%d", lv);
