@@ -183,6 +183,7 @@ deb:
 	@tools/build-deb.sh "$(DEB_OUT)"
 
 package-test:
+	@tools/deps.sh package
 	@tests/package/test_deb.sh
 
 -include $(LIB_OBJS:.o=.d) $(SIM_OBJS:.o=.d) $(BUILD)/daemon/ozgmond.d $(TEST_BINS:=.d)
