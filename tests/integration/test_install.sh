@@ -4,7 +4,8 @@
 #
 # Asserts: with DESTDIR and PREFIX=/usr every file lands where
 # docs/deployment.md says, with its mode, and the shipped files name the
-# installed paths; the systemd unit verifies (systemd-analyze); an install
+# installed paths; the systemd unit verifies (systemd-analyze) and its
+# sysusers.d entry makes the user (systemd-sysusers --root); an install
 # under a real PREFIX runs: --version, --help, and --check-config of the
 # installed example configuration with the installed registers; a changed
 # configuration survives a second install and an uninstall, which removes
@@ -53,6 +54,12 @@ check "unit: no placeholder left" bash -c "! grep -Eq '@[A-Z]+@' '$U'"
 check "unit: runs as user ozgmon" grep -qx 'User=ozgmon' "$U"
 check "sysusers.d: the same user, home in the state directory" \
 	grep -q '^u ozgmon - .* /var/lib/ozgmon ' "$D/usr/lib/sysusers.d/ozgmon.conf"
+if command -v systemd-sysusers >/dev/null 2>&1; then
+	mkdir -p "$WORK/sysroot/etc"
+	systemd-sysusers --root="$WORK/sysroot" "$D/usr/lib/sysusers.d/ozgmon.conf" >/dev/null 2>&1
+	check "systemd-sysusers makes the user from it" \
+		grep -q '^ozgmon:x:[0-9]*:[0-9]*:.*:/var/lib/ozgmon:/usr/sbin/nologin$' "$WORK/sysroot/etc/passwd"
+fi
 check "config: registers named under /usr/share/ozgmon/registers" \
 	grep -q '^  gemeinden: /usr/share/ozgmon/registers/thueringen_gemeinden' "$D/etc/ozgmon/ozgmon.yml"
 check "config in /etc is the example" \
