@@ -124,7 +124,6 @@ DEB_OUT ?= $(CURDIR)/build/deb
 
 REGISTER_FILES := $(wildcard data/registers/*.csv) data/registers/SOURCES.md
 DOC_FILES := README.md $(wildcard docs/*.md)
-MAN_PAGES := docs/man/ozgmond.8 docs/man/ozgmon.yml.5 docs/man/ozgmon-sim.1
 # The shipped files name installed paths: filled in here.
 DIST_SED := sed -e 's|/usr/share/ozgmon/registers|$(DATADIR)/ozgmon/registers|g' \
 	-e 's|/etc/ozgmon|$(SYSCONFDIR)/ozgmon|g' -e 's|@SBINDIR@|$(SBINDIR)|g' \
@@ -132,7 +131,9 @@ DIST_SED := sed -e 's|/usr/share/ozgmon/registers|$(DATADIR)/ozgmon/registers|g'
 
 .PHONY: install install-files uninstall deb package-test
 
-install: $(BIN)/ozgmond $(BIN)/ozgmon-sim install-files
+# The files only once the programs are built (also under make -j).
+install: $(BIN)/ozgmond $(BIN)/ozgmon-sim
+	@$(MAKE) --no-print-directory install-files
 
 # The files alone, from binaries already built (debian/rules builds them first).
 install-files:
@@ -152,7 +153,7 @@ install-files:
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/ozgmon/ozgmon.yml ]; then \
 		echo "keeping $(DESTDIR)$(SYSCONFDIR)/ozgmon/ozgmon.yml; the shipped one is $(DOCDIR)/examples/ozgmon.yml"; \
 	else \
-		echo "$(INSTALL) -m 0644 ozgmon.yml $(DESTDIR)$(SYSCONFDIR)/ozgmon/ozgmon.yml"; \
+		echo "$(INSTALL) -m 0644 $(DESTDIR)$(DOCDIR)/examples/ozgmon.yml $(DESTDIR)$(SYSCONFDIR)/ozgmon/ozgmon.yml"; \
 		$(INSTALL) -m 0644 $(DESTDIR)$(DOCDIR)/examples/ozgmon.yml $(DESTDIR)$(SYSCONFDIR)/ozgmon/ozgmon.yml; \
 	fi
 	$(DIST_SED) dist/ozgmond.service.in > $(DESTDIR)$(UNITDIR)/ozgmond.service
