@@ -4,7 +4,8 @@
 #
 # Asserts: groff and man(1) report no warning for any page; every key the
 # configuration parser accepts (the key tables in config/config.c) is a
-# described entry (a .TP tag) of ozgmon.yml(5); every option printed by
+# described entry (a .TP tag) of ozgmon.yml(5), every key of the web
+# configuration (exporter/webcfg.c) one of ozgmond(8); every option printed by
 # `ozgmond --help` (daemon and report command) is in ozgmond(8), every option
 # of `ozgmon-sim --help` in ozgmon-sim(1); every page names the version.
 set -u
@@ -42,6 +43,16 @@ for k in $keys; do
 	grep -qx -- "$k" <<<"$have" || missing="$missing $k"
 done
 check "every key described in ozgmon.yml(5) (missing:${missing:- none})" [ -z "$missing" ]
+
+# The web configuration (exporter/webcfg.c compares each key it knows).
+keys=$(grep -o 'strcmp(key, "[a-z_]*") == 0' exporter/webcfg.c | cut -d'"' -f2 | sort -u)
+check "the web configuration's keys were found ($(wc -w <<<"$keys"))" [ "$(wc -w <<<"$keys")" -ge 5 ]
+have=$(tags docs/man/ozgmond.8)
+missing=""
+for k in $keys; do
+	grep -qx -- "$k" <<<"$have" || missing="$missing $k"
+done
+check "every web configuration key described in ozgmond(8) (missing:${missing:- none})" [ -z "$missing" ]
 
 echo "== every option in the pages"
 # opts TEXT: every -x and --long-option in TEXT.
