@@ -331,7 +331,7 @@ static void draw_graphs(struct gen *g)
 	const struct cfg *c = g->in->cfg;
 	char out[1024], err[1200];
 	double t0 = mono_s(), budget = g->in->graph_budget_s;
-	size_t cur = g->in->graph_cursor ? *g->in->graph_cursor : 0;
+	size_t start = g->in->graph_cursor ? *g->in->graph_cursor : 0, cur = start;
 
 	for (size_t k = 0; g->in->data_dir && k <= c->reg.n_kreise; k++) {
 		const char *key = k == 0 ? c->reg.land_key : c->reg.kreise[k - 1].key;
@@ -345,7 +345,7 @@ static void draw_graphs(struct gen *g)
 			fail(g, "%s", err);
 	}
 	for (size_t i = 0; g->in->store && i < c->n_dienste; i++) {
-		size_t d = (cur + i) % c->n_dienste;
+		size_t d = (start + i) % c->n_dienste;
 		const char *rrd = store_path(g->in->store, d);
 		const char *perf = store_perf_path(g->in->store, d);
 

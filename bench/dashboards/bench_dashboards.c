@@ -53,6 +53,7 @@ int main(int argc, char **argv)
 	struct store *store;
 	struct rollout_task *rt;
 	struct rollout_ref *ro = NULL;
+	struct state_cfg *cref = NULL;
 	struct dash_result res;
 	char err[512];
 	int rounds;
@@ -79,7 +80,8 @@ int main(int argc, char **argv)
 	}
 	cfg = cfg_load(argv[1], &errs);
 	store = cfg ? store_new(cfg, argv[2], 16, err, sizeof err) : NULL;
-	rt = store ? rollout_task_start(cfg, store, argv[2], 3600, err, sizeof err) : NULL;
+	cref = store ? state_cfg_new(cfg) : NULL;	/* owns cfg from here on */
+	rt = cref ? rollout_task_start(cref, store, argv[2], 3600, err, sizeof err) : NULL;
 	if (!rt) {
 		fprintf(stderr, "setup: %s\n", err);
 		return 1;
@@ -112,7 +114,7 @@ int main(int argc, char **argv)
 	rollout_ref_release(ro);
 	rollout_task_stop(rt);
 	store_free(store);
-	cfg_free(cfg);
+	state_cfg_release(cref);
 	cfg_errors_free(&errs);
 	free(full);
 	free(pages);
