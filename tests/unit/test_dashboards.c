@@ -19,9 +19,12 @@
 #include "dashboards/i18n.h"
 #include "dashboards/site.h"
 #include "dashboards/status_page.h"
+#include "dashboards/svgslim.h"
 #include "rollout/rollout.h"
 
 #define S(x) ((char *)(uintptr_t)(x))
+#define HAS(s, what) ck_assert_msg(strstr((s), (what)) != NULL, "missing: %s", (what))
+#define HASNT(s, what) ck_assert_msg(strstr((s), (what)) == NULL, "unexpected: %s", (what))
 
 static struct reg_kreis kreise[2];
 static struct reg_verband verbaende[2];
@@ -91,6 +94,71 @@ START_TEST(escaping)
 	buf_init(&b, 1024);
 	html_escape(&b, "<a href='x'>&\"ü</a>");
 	ck_assert_str_eq(b.data, "&lt;a href=&#39;x&#39;&gt;&amp;&quot;ü&lt;/a&gt;");
+	buf_free(&b);
+}
+END_TEST
+
+
+/* ---- SVG slimming ------------------------------------------------------------ */
+
+/* The shape of cairo's SVG as librrd writes it: glyphs, a tag at the right edge, grid lines. */
+static const char cairo_svg[] =
+	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	"<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" "
+	"width=\"663pt\" height=\"208pt\" viewBox=\"0 0 663 208\" version=\"1.1\">\n"
+	"<defs>\n<g>\n"
+	"<symbol overflow=\"visible\" id=\"glyph0-0\">\n"
+	"<path style=\"stroke:none;\" d=\"M 0.546875 2 L 0.546875 -8 Z M 0.546875 2 \"/>\n"
+	"</symbol>\n"
+	"<symbol overflow=\"visible\" id=\"glyph0-1\">\n<path style=\"stroke:none;\" d=\"\"/>\n</symbol>\n"
+	"<symbol overflow=\"visible\" id=\"glyph2-0\">\n"
+	"<path style=\"stroke:none;\" d=\"M -1.5 0 L -6.25 0 Z\"/>\n</symbol>\n"
+	"</g>\n</defs>\n"
+	"<g id=\"surface1\">\n"
+	"<path style=\"fill:none;stroke-width:0.4;stroke-linecap:butt;stroke-linejoin:miter;"
+	"stroke:rgb(73.333333%,73.333333%,73.333333%);stroke-opacity:1;stroke-dasharray:1,1;"
+	"stroke-miterlimit:10;\" d=\"M 571 166 L 571 24.000001 \"/>\n"
+	"<path style=\"fill:none;stroke-width:0.4;stroke-linecap:butt;stroke-linejoin:miter;"
+	"stroke:rgb(73.333333%,73.333333%,73.333333%);stroke-opacity:1;stroke-dasharray:1,1;"
+	"stroke-miterlimit:10;\" d=\"M 500 166 L 500 24 \"/>\n"
+	"<path style=\" stroke:none;fill-rule:nonzero;fill:rgb(100%,100%,100%);fill-opacity:1;\" "
+	"d=\"M 73 165 L 633 165 L 633 25 Z M 73 165 \"/>\n"
+	"<g style=\"fill:rgb(0%,0%,0%);fill-opacity:1;\">\n"
+	"  <use xlink:href=\"#glyph0-0\" x=\"16\" y=\"198\"/>\n"
+	"  <use xlink:href=\"#glyph0-1\" x=\"20\" y=\"198\"/>\n"
+	"</g>\n"
+	"<g style=\"fill:rgb(0%,0%,0%);fill-opacity:0.3;\">\n"
+	"  <use xlink:href=\"#glyph2-0\" x=\"648\" y=\"127\"/>\n"
+	"  <use xlink:href=\"#glyph2-0\" x=\"648\" y=\"130\"/>\n"
+	"</g>\n"
+	"</g>\n</svg>\n";
+
+START_TEST(svg_slim)
+{
+	struct buf b;
+	char err[256];
+
+	buf_init(&b, 1 << 20);
+	ck_assert_int_eq(dash_svg_slim(cairo_svg, sizeof cairo_svg - 1, &b, err, sizeof err), 0);
+	/* The vertical text at the right edge (librrd's tag) and its glyph are gone. */
+	HASNT(b.data, "x=\"648\"");
+	HASNT(b.data, "glyph2-0");
+	/* The empty glyph and its use are gone; the drawn one stays. */
+	HASNT(b.data, "glyph0-1");
+	HAS(b.data, "<use xlink:href=\"#glyph0-0\" x=\"16\" y=\"198\"/>\n");
+	HAS(b.data, "<symbol overflow=\"visible\" id=\"glyph0-0\">");
+	/* Glyphs: two decimals, no closing move; drawing: one decimal, defaults dropped, hex colours. */
+	HAS(b.data, "d=\"M 0.55 2 L 0.55 -8 Z\"");
+	HAS(b.data, "<path style=\"stroke:none;fill:#ffffff\" d=\"M 73 165 L 633 165 L 633 25 Z\"/>");
+	/* Two grid lines of one style become one path with two subpaths. */
+	HAS(b.data, "<path style=\"fill:none;stroke-width:0.4;stroke:#bbbbbb;stroke-dasharray:1,1\" "
+		    "d=\"M 571 166 L 571 24 M 500 166 L 500 24\"/>");
+	HAS(b.data, "</svg>");
+	ck_assert_uint_lt(b.len, sizeof cairo_svg - 1);
+	buf_reset(&b);
+	/* Anything else is refused, not guessed at. */
+	ck_assert_int_eq(dash_svg_slim("<html></html>", 13, &b, err, sizeof err), -1);
+	ck_assert(strstr(err, "not an SVG") != NULL);
 	buf_free(&b);
 }
 END_TEST
@@ -216,8 +284,6 @@ static char *slurp(const char *rel)
 	return s;
 }
 
-#define HAS(s, what) ck_assert_msg(strstr((s), (what)) != NULL, "missing: %s", (what))
-#define HASNT(s, what) ck_assert_msg(strstr((s), (what)) == NULL, "unexpected: %s", (what))
 
 /* Renders the fixture: d1 down (timeout), d0 up, d2 up; uptimes 99.5 % etc. */
 static void generate(const char *lang, bool d1_down, struct dash_result *res)
@@ -401,6 +467,7 @@ static Suite *dashboards_suite(void)
 	tcase_add_test(tf, english_numbers);
 	tcase_add_test(tf, dates);
 	tcase_add_test(tf, escaping);
+	tcase_add_test(tf, svg_slim);
 	suite_add_tcase(s, tf);
 	tcase_add_checked_fixture(ts, setup, teardown);
 	tcase_add_test(ts, site_german);
