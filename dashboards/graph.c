@@ -14,7 +14,7 @@
 #include "common/buf.h"
 #include "dashboards/svgslim.h"
 
-#define GRAPH_ARGS 48
+#define GRAPH_ARGS 80
 #define GRAPH_SVG_LIMIT (1024u * 1024u)	/* bytes of one slimmed graph */
 #define GRAPH_ARG_LEN 512
 
@@ -53,7 +53,7 @@ static void add(struct gargs *a, const char *fmt, ...)
  * every page names the graph in its caption and alt text, and a title costs
  * a set of glyph outlines of its own.
  */
-static void common(struct gargs *a, time_t start, time_t end, const char *vlabel)
+static void common(struct gargs *a, time_t start, time_t end, const char *axis_format)
 {
 	add(a, "graph");
 	add(a, "-");
@@ -67,8 +67,12 @@ static void common(struct gargs *a, time_t start, time_t end, const char *vlabel
 	add(a, "560");
 	add(a, "--height");
 	add(a, "140");
-	add(a, "--vertical-label");
-	add(a, "%s", vlabel);
+	/*
+	 * The unit goes with every axis label instead of a vertical label: rotated
+	 * text needs a second set of glyph outlines (some 6 KB).
+	 */
+	add(a, "--left-axis-format");
+	add(a, "%s", axis_format);
 	add(a, "--color");
 	add(a, "BACK#FFFFFF");
 	add(a, "--color");
@@ -206,35 +210,41 @@ static enum dash_band band_of(const char *rrd)
 int dash_graph_latency(const char *rrd, const char *out, time_t end, const struct dash_lang *L,
 		       enum dash_band *band, char *err, size_t errsz)
 {
+	/* The phases in probe order, stacked from dark to light: grays a grayscale print tells apart. */
+	static const char *const ds[5] = { "resolve", "connect", "tls", "processing", "transfer" };
+	static const char *const shade[5] = { "#333333", "#666666", "#999999", "#BBBBBB", "#DDDDDD" };
 	char tmp[1024];
 	struct gargs a = { 0 };
-	enum dash_band try;
 
 	if (prepare(rrd, out, tmp, sizeof tmp, err, errsz) != 0)
 		return -1;
 	if (*band == DASH_BAND_UNKNOWN)
 		*band = band_of(rrd);
-	try = *band;
-	{
-
-		common(&a, end - 86400, end, L->g_seconds);
-		add(&a, "--lower-limit");
-		add(&a, "0");
-		add(&a, "DEF:avg=%s:duration:AVERAGE", rrd);
-		if (try == DASH_BAND_MINMAX) {
-			add(&a, "DEF:mn=%s:duration:MIN", rrd);
-			add(&a, "DEF:mx=%s:duration:MAX", rrd);
-			add(&a, "CDEF:band=mx,mn,-");
-			add(&a, "AREA:mn#FFFFFF");
-			add(&a, "AREA:band#CCCCCC:%s - %s:STACK", "Min", L->g_max);
-		} else if (try == DASH_BAND_MAX) {
-			add(&a, "DEF:mx=%s:duration:MAX", rrd);
-			add(&a, "LINE1:mx#555555:%s:dashes=4,3", L->g_max);
-		}
-		add(&a, "LINE2:avg#000000:%s", L->g_avg);
-		add(&a, "--x-grid");
-		add(&a, "%s", L->g_xgrid_24h);
+	common(&a, end - 86400, end, "%.0lf ms");
+	add(&a, "--lower-limit");
+	add(&a, "0");
+	add(&a, "--units-exponent");
+	add(&a, "0");
+	for (int i = 0; i < 5; i++) {
+		add(&a, "DEF:p%d=%s:%s:AVERAGE:step=3600", i, rrd, ds[i]);
+		add(&a, "CDEF:m%d=p%d,1000,*", i, i);
+		add(&a, "AREA:m%d%s:%s%s", i, shade[i], L->phase_names[i], i ? ":STACK" : "");
 	}
+	add(&a, "DEF:avg=%s:duration:AVERAGE", rrd);
+	add(&a, "CDEF:mavg=avg,1000,*");
+	if (*band == DASH_BAND_MINMAX) {
+		add(&a, "DEF:mn=%s:duration:MIN", rrd);
+		add(&a, "CDEF:mmn=mn,1000,*");
+		add(&a, "LINE1:mmn#000000:Min:dashes=1,2");
+	}
+	if (*band == DASH_BAND_MINMAX || *band == DASH_BAND_MAX) {
+		add(&a, "DEF:mx=%s:duration:MAX", rrd);
+		add(&a, "CDEF:mmx=mx,1000,*");
+		add(&a, "LINE1:mmx#000000:%s:dashes=4,3", L->g_max);
+	}
+	add(&a, "LINE2:mavg#000000:%s", L->g_avg);
+	add(&a, "--x-grid");
+	add(&a, "%s", L->g_xgrid_24h);
 	return run(&a, tmp, out, err, errsz);
 }
 
@@ -246,7 +256,7 @@ int dash_graph_avail(const char *rrd, const char *out, time_t end, const struct 
 
 	if (prepare(rrd, out, tmp, sizeof tmp, err, errsz) != 0)
 		return -1;
-	common(&a, end - 7 * 86400, end, L->g_percent);
+	common(&a, end - 7 * 86400, end, L->pct_sep[0] ? "%.0lf %%" : "%.0lf%%");
 	add(&a, "--lower-limit");
 	add(&a, "0");
 	add(&a, "--upper-limit");
@@ -271,7 +281,7 @@ int dash_graph_trend(const char *rrd, const char *out, time_t end, const struct 
 
 	if (prepare(rrd, out, tmp, sizeof tmp, err, errsz) != 0)
 		return -1;
-	common(&a, end - 30 * 86400, end, L->leistungen);
+	common(&a, end - 30 * 86400, end, "%.0lf");
 	add(&a, "--lower-limit");
 	add(&a, "0");
 	add(&a, "DEF:on=%s:online:AVERAGE", rrd);
