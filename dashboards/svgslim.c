@@ -72,19 +72,40 @@ static bool ids_has(const struct ids *ids, const char *id)
 /* Appends a number rounded to `dec` decimals (1 or 2), without trailing zeros. */
 static void put_num(struct buf *out, double v, int dec)
 {
-	char t[64];
-	size_t n;
-	double f = dec == 1 ? 10.0 : 100.0;
+	char t[40], *e = t + sizeof t, *o = e;
+	long long f = dec == 1 ? 10 : 100, q;
+	bool neg;
 
-	v = round(v * f) / f;
-	if (v == 0)
-		v = 0;	/* no "-0" */
-	n = (size_t)snprintf(t, sizeof t, "%.*f", dec, v);
-	while (n > 0 && t[n - 1] == '0')
-		n--;
-	if (n > 0 && t[n - 1] == '.')
-		n--;
-	buf_append(out, t, n);
+	if (!isfinite(v) || fabs(v) > 1e15) {
+		buf_puts(out, "0");
+		return;
+	}
+	q = llround(v * (double)f);
+	neg = q < 0;
+	if (neg)
+		q = -q;
+	/* the decimals, without trailing zeros */
+	{
+		long long fr = q % f, ip = q / f;
+		int nd = dec;
+		while (nd > 0 && fr % 10 == 0) {
+			fr /= 10;
+			nd--;
+		}
+		for (int i = 0; i < nd; i++) {
+			*--o = (char)('0' + fr % 10);
+			fr /= 10;
+		}
+		if (nd > 0)
+			*--o = '.';
+		do {
+			*--o = (char)('0' + ip % 10);
+			ip /= 10;
+		} while (ip > 0);
+	}
+	if (neg && q != 0)
+		*--o = '-';
+	buf_append(out, o, (size_t)(e - o));
 }
 
 /*
@@ -124,7 +145,11 @@ static void put_path_data(struct buf *out, const char *p, size_t n, int dec)
 			t[k] = '\0';
 			put_num(out, strtod(t, NULL), dec);
 		} else {
-			buf_append(out, &p[i++], 1);
+			size_t j = i + 1;
+			while (j < n && !isdigit((unsigned char)p[j]) && p[j] != '-' && p[j] != '.')
+				j++;
+			buf_append(out, p + i, j - i);
+			i = j;
 		}
 	}
 }
@@ -204,7 +229,12 @@ static void put_line(struct buf *out, const struct line *l, int dec)
 				buf_puts(out, "\"");
 			p = q + 1;
 		} else {
-			buf_append(out, p++, 1);
+			/* up to the next attribute that may need rewriting */
+			const char *r = p + 1;
+			while (r < end && *r != ' ')
+				r++;
+			buf_append(out, p, (size_t)(r - p));
+			p = r;
 		}
 	}
 	buf_puts(out, "\n");

@@ -54,6 +54,11 @@ int main(int argc, char **argv)
 	struct rollout_task *rt;
 	struct rollout_ref *ro = NULL;
 	struct state_cfg *cref = NULL;
+	struct state_pub pub;
+	struct incidents *inc = NULL;
+	struct incident_event *recent = calloc(200, sizeof *recent);
+	struct incidents_view iv = { 0 };
+	int n_recent = 0;
 	struct dash_result res;
 	char err[512];
 	int rounds;
@@ -86,6 +91,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "setup: %s\n", err);
 		return 1;
 	}
+	/* The incident journal the daemon wrote: totals and the latest incidents, as the daemon reads them. */
+	state_pub_init(&pub);
+	inc = incidents_start(cref, &pub, argv[2], err, sizeof err);
+	if (!inc || !recent || incidents_view(inc, &iv) != 0) {
+		fprintf(stderr, "incidents: %s\n", err);
+		return 1;
+	}
 	for (int i = 0; i < 600 && !(ro = rollout_task_acquire(rt)); i++) {
 		struct timespec ts = { 0, 100000000 };
 		nanosleep(&ts, NULL);
@@ -93,14 +105,17 @@ int main(int argc, char **argv)
 	for (int i = 0; i < rounds; i++) {
 		struct dash_input in = { .cfg = cfg, .store = store, .data_dir = argv[2], .ro = ro,
 					 .L = dash_lang_get(cfg->global.language), .now = time(NULL),
-					 .graphs = true, .graph_budget_s = 0 };
+					 .graphs = true, .graph_budget_s = 0, .inc = &iv };
 		t0 = now_s();
+		n_recent = incidents_recent(inc, recent, 200, err, sizeof err);
+		in.recent = recent;
+		in.n_recent = n_recent > 0 ? (size_t)n_recent : 0;
 		if (dash_generate(&in, argv[3], &res) != 0)
 			fprintf(stderr, "round %d: %u errors, first: %s\n", i, res.errors, res.first_error);
 		full[i] = now_s() - t0;
 		if (i == 0)
-			printf("site: %u pages, %u graphs, %u files; largest page %zu bytes (%s)\n",
-			       res.pages, res.graphs, res.files, res.largest, res.largest_name);
+			printf("site: %u pages, %u graphs, %u files; largest page %zu bytes (%s); %d incidents shown\n",
+			       res.pages, res.graphs, res.files, res.largest, res.largest_name, n_recent);
 		in.graphs = false;
 		t0 = now_s();
 		dash_generate(&in, argv[3], &res);
@@ -113,6 +128,10 @@ int main(int argc, char **argv)
 	       median(pages, rounds), maxof(pages, rounds), median(pages, rounds) / median(load, rounds));
 	rollout_ref_release(ro);
 	rollout_task_stop(rt);
+	incidents_view_free(&iv);
+	incidents_stop(inc);
+	state_pub_destroy(&pub);
+	free(recent);
 	store_free(store);
 	state_cfg_release(cref);
 	cfg_errors_free(&errs);

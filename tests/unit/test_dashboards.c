@@ -34,6 +34,8 @@ static struct cfg_dienst dienste[3];
 static struct cfg_angebot angebote[3];
 static struct cfg cfg;
 static char dir[64];
+static struct cfg_usage_metric usage_metrics[2];
+static struct cfg_usage usage_cfg;
 
 /* ---- formats ---------------------------------------------------------------- */
 
@@ -167,6 +169,8 @@ END_TEST
 
 static void setup(void)
 {
+	setenv("TZ", "UTC", 1);	/* the dates asserted below */
+	tzset();
 	memset(&cfg, 0, sizeof cfg);
 	memset(dienste, 0, sizeof dienste);
 	strcpy(kreise[0].key, "16001");
@@ -204,6 +208,12 @@ static void setup(void)
 		dienste[i].url = S("https://portal.example/x");
 	}
 	dienste[0].efa = true;
+	memset(usage_metrics, 0, sizeof usage_metrics);
+	usage_metrics[0].name = S("applications_submitted_total");
+	usage_metrics[1].name = S("by_service_submitted_total");
+	usage_cfg = (struct cfg_usage){ .url = S("https://portal.example/stats.json"),
+					.metrics = usage_metrics, .n_metrics = 2 };
+	dienste[0].usage = &usage_cfg;
 	strcpy(angebote[0].area, "16");
 	angebote[0].level = AREA_LAND;
 	strcpy(angebote[0].ozg_id, "10000");
@@ -285,9 +295,22 @@ static char *slurp(const char *rel)
 }
 
 
-/* Renders the fixture: d1 down (timeout), d0 up, d2 up; uptimes 99.5 % etc. */
+/*
+ * Renders the fixture: d1 down (timeout), d0 up, d2 up; uptimes 99.5 % etc.
+ * Certificates: d0 ends in 365 days, d1 in 5, d2 ended 2 days ago.  d0
+ * read its usage statistics (3 values).  The journal: d1 down since an hour
+ * (open), d0 down for an hour a day earlier (closed).
+ */
 static void generate(const char *lang, bool d1_down, struct dash_result *res)
 {
+	const time_t now = 1795770300;
+	struct incident_event recent[2] = {
+		{ .dienst = 1, .id = 7, .start_ms = (int64_t)(now - 3600) * 1000, .end_ms = 0,
+		  .reason = PROBE_TIMEOUT },
+		{ .dienst = 0, .id = 6, .start_ms = (int64_t)(now - 90000) * 1000,
+		  .end_ms = (int64_t)(now - 86400) * 1000, .reason = PROBE_RESULT_COUNT },
+	};
+	struct usage_result *u = calloc(1, sizeof *u + 3 * sizeof u->v[0]);
 	struct rollout_params p;
 	struct rollout_ref ref = { 0 };
 	struct snapshot *s = snapshot_new(&cfg);
@@ -295,6 +318,21 @@ static void generate(const char *lang, bool d1_down, struct dash_result *res)
 	struct dash_input in = { 0 };
 
 	ck_assert_ptr_nonnull(s);
+	ck_assert_ptr_nonnull(u);
+	atomic_init(&u->refs, 1);
+	u->ok = true;
+	u->fetched_ms = (int64_t)(now - 120) * 1000;
+	u->n = 3;
+	u->v[0] = (struct usage_value){ .metric = 0, .v = 1234 };
+	u->v[1] = (struct usage_value){ .metric = 1, .label = "wohngeld", .v = 40 };
+	u->v[2] = (struct usage_value){ .metric = 1, .label = "<kfz>", .v = 80 };
+	s->t[0].usage = u;	/* the snapshot's reference */
+	s->t[0].cert_expiry_s = (int64_t)now + 365 * 86400 + 600;
+	s->t[1].cert_expiry_s = (int64_t)now + 5 * 86400 + 600;
+	s->t[2].cert_expiry_s = (int64_t)now - 2 * 86400;
+	s->t[1].phase_s[PHASE_RESOLVE] = 0.0123;
+	s->t[1].phase_s[PHASE_PROCESSING] = 0.25;
+	s->t[1].duration_s = 0.3;
 	for (size_t d = 0; d < 3; d++) {
 		s->t[d].probed = true;
 		s->t[d].success = !(d == 1 && d1_down);
@@ -312,7 +350,9 @@ static void generate(const char *lang, bool d1_down, struct dash_result *res)
 	in.snap = s;
 	in.ro = &ref;
 	in.L = dash_lang_get(lang);
-	in.now = 1795770300;
+	in.now = now;
+	in.recent = recent;
+	in.n_recent = 2;
 	ck_assert_int_eq(dash_generate(&in, dir, res), 0);
 	rollout_free(ref.r);
 	snapshot_release(s);
@@ -387,11 +427,54 @@ START_TEST(site_german)
 	s = slurp("gemeinde/16002001.html");
 	HAS(s, "Hund &lt;b&gt;");
 	HASNT(s, "dienst/d1.html");
+	/* Certificates, never by colour alone: a symbol and words. */
+	HAS(s, "✗ abgelaufen (25.11.2026)</td>");
+	HAS(s, ">27.11.2027 (365 Tage)</td>");
+	/* The latest incidents of the Dienste covering it: d0's, not d1's. */
+	HAS(s, "<h2 id=\"stoerungsverlauf\">Letzte Störungen</h2>");
+	HAS(s, "26.11.2026, 08:05 Uhr</td><td>26.11.2026, 09:05 Uhr</td>");
+	HAS(s, ">1 h 00 min</td><td>unbekannt</td>");
+	HASNT(s, "andauernd");
+	free(s);
+
+	s = slurp("gemeinde/16001001.html");
+	HAS(s, "⚠ 02.12.2026 (5 Tage, läuft bald ab)</td>");
+	HAS(s, "<strong>andauernd</strong>");
+	HAS(s, "<th scope=\"col\" class=\"num\">Zertifikat</th>");
+	free(s);
+
+	s = slurp("dienst/d1.html");
+	/* Latency by phase: mean over 24 h (no series here) and the latest probe, in ms. */
+	HAS(s, "<h2 id=\"antwortzeit\">Antwortzeit nach Phasen</h2>");
+	HAS(s, "<th scope=\"row\">Namensauflösung (DNS)</th><td class=\"num\" data-v=\"-1\">–</td>"
+	       "<td class=\"num\" data-v=\"12.3\">12,3</td>");
+	HAS(s, "<th scope=\"row\">bis zum ersten Byte</th>");
+	HAS(s, "<tr class=\"total\"><th scope=\"row\">gesamt</th>");
+	HAS(s, ">300,0</td>");
+	HAS(s, "Für diesen Dienst ist keine Nutzungsstatistik eingerichtet.");
+	HAS(s, "Zertifikat gültig bis</dt><dd>⚠ 02.12.2026 (5 Tage, läuft bald ab)</dd>");
+	HAS(s, "<strong>andauernd</strong>");
+	HAS(s, ">Zeitüberschreitung</td>");
+	free(s);
+
+	s = slurp("dienst/d0.html");
+	/* Usage: every value, labels escaped, a bar per value of a labelled metric. */
+	HAS(s, "<h2 id=\"nutzung\">Nutzung</h2>");
+	HAS(s, "abgerufen 27.11.2026, 09:03 Uhr.");
+	HAS(s, "<code>applications_submitted_total</code></th><td>–</td><td class=\"num\" data-v=\"1234\">1.234");
+	HAS(s, "<td>&lt;kfz&gt;</td><td class=\"num\" data-v=\"80\">80 <svg class=\"bar\" aria-hidden=\"true\"");
+	HAS(s, "<rect width=\"60\" height=\"10\"");	/* 40 of 80 */
 	free(s);
 
 	s = slurp("status.html");
 	HAS(s, "1 von 3 Dienste gestört");
 	HASNT(s, "Alle Dienste verfügbar");
+	/* The incident history from the journal: start, end, duration, reason, newest first. */
+	HAS(s, "<h2 id=\"verlauf\">Störungsverlauf</h2>");
+	HAS(s, "<th scope=\"col\">Beginn</th><th scope=\"col\">Ende</th>");
+	ck_assert_ptr_nonnull(strstr(s, "dienst/d1.html"));
+	ck_assert(strstr(strstr(s, "Beginn"), "dienst/d1.html") < strstr(strstr(s, "Beginn"), "dienst/d0.html"));
+	HAS(s, "27.11.2026, 08:05 Uhr</td><td><strong>andauernd</strong></td>");
 	free(s);
 
 	s = slurp("dienst/d0.html");
@@ -446,6 +529,51 @@ START_TEST(site_self_contained)
 }
 END_TEST
 
+
+/* The list of all Onlinedienste is split into pages of DASH_LIST_PAGE rows. */
+START_TEST(dienste_pages)
+{
+	enum { N = 2 * DASH_LIST_PAGE + 20 };
+	struct cfg_dienst *many = calloc(N, sizeof *many);
+	char (*ids)[16] = calloc(N, sizeof *ids);
+	struct dash_input in = { .cfg = &cfg, .L = dash_lang_get("de"), .now = 1795770300 };
+	struct dash_result res;
+	char *s, *p;
+	size_t rows = 0;
+
+	ck_assert_ptr_nonnull(many);
+	ck_assert_ptr_nonnull(ids);
+	for (size_t i = 0; i < N; i++) {
+		snprintf(ids[i], sizeof ids[i], "x%zu", i);
+		many[i].id = ids[i];
+		many[i].name = ids[i];
+		many[i].provider = S("P");
+		many[i].url = S("https://p.example/");
+	}
+	cfg.dienste = many;
+	cfg.n_dienste = N;
+	cfg.n_angebote = 0;
+	ck_assert_int_eq(dash_generate(&in, dir, &res), 0);
+	s = slurp("dienste.html");
+	HAS(s, "<strong aria-current=\"page\">Seite 1 (1–150)</strong>");
+	HAS(s, "<a href=\"dienste-2.html\">Seite 2 (151–300)</a>");
+	HAS(s, "<a href=\"dienste-3.html\">Seite 3 (301–320)</a>");
+	for (p = s; (p = strstr(p, "<tr><th scope=\"row\">")); p++)
+		rows++;
+	ck_assert_uint_eq(rows, DASH_LIST_PAGE);
+	free(s);
+	s = slurp("dienste-3.html");
+	HAS(s, "<strong aria-current=\"page\">Seite 3 (301–320)</strong>");
+	HAS(s, "dienst/x319.html");
+	HASNT(s, "dienst/x299.html\"");
+	free(s);
+	cfg.dienste = dienste;
+	cfg.n_dienste = 3;
+	free(many);
+	free(ids);
+}
+END_TEST
+
 START_TEST(site_unwritable_dir)
 {
 	struct dash_result res;
@@ -474,6 +602,7 @@ static Suite *dashboards_suite(void)
 	tcase_add_test(ts, site_english_all_up);
 	tcase_add_test(ts, site_self_contained);
 	tcase_add_test(ts, site_unwritable_dir);
+	tcase_add_test(ts, dienste_pages);
 	suite_add_tcase(s, ts);
 	return s;
 }
