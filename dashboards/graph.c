@@ -223,6 +223,9 @@ int dash_graph_latency(const char *rrd, const char *out, time_t end, const struc
 	common(&a, end - 86400, end, "%.0lf ms");
 	add(&a, "--lower-limit");
 	add(&a, "0");
+	/* At least 0..10 ms (not rigid): whole milliseconds stay distinct on the axis. */
+	add(&a, "--upper-limit");
+	add(&a, "10");
 	add(&a, "--units-exponent");
 	add(&a, "0");
 	for (int i = 0; i < 5; i++) {
