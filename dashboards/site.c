@@ -735,9 +735,9 @@ static void covering_section(struct gen *g, const char *root)
 		char a[64], m[64], l[64];
 		if (!g->mark[d])
 			continue;
-		dash_fmt_num(a, sizeof a, s->lat_avg, 3, L);
-		dash_fmt_num(m, sizeof m, s->lat_max, 3, L);
-		dash_fmt_num(l, sizeof l, s->lat_last, 3, L);
+		dash_fmt_num(a, sizeof a, s->lat_avg * 1000.0, 0, L);
+		dash_fmt_num(m, sizeof m, s->lat_max * 1000.0, 0, L);
+		dash_fmt_num(l, sizeof l, s->lat_last * 1000.0, 0, L);
 		P("<figure>\n");
 		if (s->graph_latency) {
 			buf_printf(&g->b, "<img src=\"%sgraph/%s-latency.svg\" width=\"%d\" height=\"%d\" "
@@ -745,13 +745,13 @@ static void covering_section(struct gen *g, const char *root)
 			E(L->latency);
 			P(": ");
 			E(c->dienste[d].name);
-			buf_printf(&g->b, ", %s %s s, %s %s s\">\n", L->latency_avg, a, L->latency_max, m);
+			buf_printf(&g->b, ", %s %s ms, %s %s ms\">\n", L->latency_avg, a, L->latency_max, m);
 		}
 		P("<figcaption>");
 		E(c->dienste[d].name);
 		P(". ");
 		E(L->latency_summary);
-		buf_printf(&g->b, " %s %s s, %s %s s, %s %s s.</figcaption>\n</figure>\n",
+		buf_printf(&g->b, " %s %s ms, %s %s ms, %s %s ms.</figcaption>\n</figure>\n",
 			   L->latency_avg, a, L->latency_max, m, L->latency_last, l);
 	}
 	P("</div>\n");
