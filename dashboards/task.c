@@ -76,7 +76,9 @@ static unsigned generate(struct dash_task *t, bool graphs)
 	struct dash_result res;
 	double t0 = mono_s(), took;
 	int rc;
-	struct incident_event *recent = t->incidents ? calloc(DASH_RECENT, sizeof *recent) : NULL;
+	/* The history is indexed by the watcher's configuration: only when it is ours. */
+	struct incident_event *recent = have_iv && iv.cfg == t->cfg ? calloc(DASH_RECENT, sizeof *recent)
+								    : NULL;
 	char rerr[256];
 	int n_recent = recent ? incidents_recent(t->incidents, recent, DASH_RECENT, rerr, sizeof rerr) : 0;
 
