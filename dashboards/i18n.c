@@ -87,6 +87,7 @@ static const struct dash_lang de = {
 	.hist_per_dienst = "Störungen je Onlinedienst", .recent_incidents = "Letzte Störungen",
 	.no_recent = "Keine Störungen im Journal.",
 	.pages_label = "Seiten der Liste", .page_word = "Seite",
+	.incidents_downtime = "Störungen (Ausfallzeit)",
 };
 
 static const struct dash_lang en = {
@@ -170,6 +171,7 @@ static const struct dash_lang en = {
 	.hist_per_dienst = "Incidents per online service", .recent_incidents = "Latest incidents",
 	.no_recent = "No incidents in the journal.",
 	.pages_label = "Pages of the list", .page_word = "Page",
+	.incidents_downtime = "Incidents (downtime)",
 };
 
 const struct dash_lang *dash_lang_get(const char *code)

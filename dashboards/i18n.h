@@ -68,6 +68,8 @@ struct dash_lang {
 		*recent_incidents, *no_recent;
 	/* pagination of long lists */
 	const char *pages_label, *page_word;
+	/* area pages: incidents with their downtime in one column */
+	const char *incidents_downtime;
 };
 
 /* The table for "de" or "en"; anything else gets German. */

@@ -308,11 +308,16 @@ static void cert_text(const struct gen *g, size_t d, char *out, size_t outsz)
 		snprintf(out, outsz, "%s (%s %s)", date, n, L->cert_days_left);
 }
 
+/* The certificate cell: the date, the days left under it (may wrap, unlike other figures). */
 static void td_cert(struct gen *g, size_t d)
 {
+	double days = cert_days(g, d);
 	char t[128];
+
 	cert_text(g, d, t, sizeof t);
-	td_num(g, t, cert_days(g, d));
+	buf_printf(&g->b, "<td class=\"cert\" data-v=\"%.0f\">", isnan(days) ? -1e9 : days);
+	E(t);
+	P("</td>");
 }
 
 static const char *reason_text(const struct dash_lang *L, enum probe_result r)
@@ -699,8 +704,7 @@ static void covering_section(struct gen *g, const char *root)
 	th(g, L->uptime_30d, true);
 	th(g, L->uptime_90d, true);
 	th(g, L->cert, true);
-	th(g, L->incidents, true);
-	th(g, L->downtime, true);
+	th(g, L->incidents_downtime, true);
 	P("</tr></thead>\n<tbody>\n");
 	for (size_t d = 0; d < c->n_dienste; d++) {
 		const struct incident_stats *is;
@@ -719,10 +723,13 @@ static void covering_section(struct gen *g, const char *root)
 		for (unsigned w = 0; w < ROLLOUT_WINDOWS; w++)
 			td_pct(g, uptime(g, w, d), 2);
 		td_cert(g, d);
-		td_num(g, dash_fmt_num(t, sizeof t, is ? (double)is->opened : NAN, 0, L),
-		       is ? (double)is->opened : NAN);
-		td_num(g, dash_fmt_span(t, sizeof t, is ? is->downtime_s : NAN, L),
-		       is ? is->downtime_s : NAN);
+		/* Incidents, and their downtime under the count (sorted by the count). */
+		buf_printf(&g->b, "<td class=\"num\" data-v=\"%.0f\">%s", is ? (double)is->opened : -1.0,
+			   dash_fmt_num(t, sizeof t, is ? (double)is->opened : NAN, 0, L));
+		if (is && is->opened)
+			buf_printf(&g->b, "<br><span class=\"sub\">%s</span>",
+				   dash_fmt_span(t, sizeof t, is->downtime_s, L));
+		P("</td>");
 		P("</tr>\n");
 	}
 	P("</tbody>\n</table></div>\n");
@@ -1609,7 +1616,10 @@ static const char css[] =
 	"footer{margin-top:2rem;border-top:1px solid #999;color:#3a3a3a;font-size:.9rem}\n"
 	"code{overflow-wrap:anywhere}\n"
 	".pager ul{list-style:none;display:flex;flex-wrap:wrap;gap:.4rem 1rem;padding:0}\n"
-	"tr.total th,tr.total td{font-weight:bold;border-top:2px solid #1b1b1b}\n";
+	"tr.total th,tr.total td{font-weight:bold;border-top:2px solid #1b1b1b}\n"
+	"td.cert{text-align:right;min-width:7.5rem}\n"
+	".graphs{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,30rem),1fr));"
+	"gap:0 1.5rem}\n";
 
 static const char favicon[] =
 	"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\">"

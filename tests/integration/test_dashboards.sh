@@ -90,7 +90,7 @@ check "the history names the reason of an incident" \
 has_cert() { grep -Eq '>[0-9]{2}\.[0-9]{2}\.[0-9]{4} \((29|30) Tage\)</td>' "$WWW/gemeinde/16066017.html"; }
 check "Einhausen's page shows the HTTPS Dienst's certificate end" wait_for 60 has_cert
 check "a Kreis page has the latest incidents and the downtime column" \
-	bash -c "grep -q 'id=\"stoerungsverlauf\"' '$WWW/kreis/16066.html' && grep -q '>Ausfallzeit</th>' '$WWW/kreis/16066.html'"
+	bash -c "grep -q 'id=\"stoerungsverlauf\"' '$WWW/kreis/16066.html' && grep -q '>Störungen (Ausfallzeit)</th>' '$WWW/kreis/16066.html'"
 check "a Dienst page shows latency by phase" \
 	bash -c "grep -q 'Antwortzeit nach Phasen' '$WWW/dienst/k16051-kfz.html' && grep -q 'Namensauflösung (DNS)</th>' '$WWW/dienst/k16051-kfz.html'"
 has_usage() { grep -q '<code>applications_submitted_total</code>' "$WWW/dienst/th-elterngeld.html"; }
