@@ -652,9 +652,12 @@ static void recent_table(struct gen *g, const char *root, bool marked, size_t on
 		}
 		P("<tr>");
 		if (with_dienst) {
+			/* Names repeat across providers ("Wohngeld"): the provider under it. */
 			P("<th scope=\"row\">");
 			dienst_link(g, root, e->dienst);
-			P("</th>");
+			P("<br><span class=\"sub\">");
+			E(g->in->cfg->dienste[e->dienst].provider);
+			P("</span></th>");
 		}
 		buf_printf(&g->b, "<td>%s</td><td>",
 			   dash_fmt_datetime(t, sizeof t, (time_t)(e->start_ms / 1000), L));
