@@ -21,11 +21,12 @@
 enum dash_band { DASH_BAND_UNKNOWN = 0, DASH_BAND_MINMAX, DASH_BAND_MAX, DASH_BAND_NONE };
 
 /*
- * Latency (data source `duration`) over the 24 hours before `end`: the mean as
- * a solid line, with the MIN..MAX band (or the MAX as a dashed line) when the
- * file has those archives (read with rrd_info_r when *band is
- * DASH_BAND_UNKNOWN, then kept in *band for the next files of the same
- * layout).  0 or -1 with err.
+ * Latency over the 24 hours before `end`, in milliseconds: the mean of each
+ * phase (resolve, connect, tls, processing, transfer) as stacked gray areas,
+ * the mean of `duration` as a solid black line, and its MAX (and MIN) as
+ * dashed lines when the file has those archives (read with rrd_info_r when
+ * *band is DASH_BAND_UNKNOWN, then kept in *band for the next files of the
+ * same layout).  0 or -1 with err.
  */
 int dash_graph_latency(const char *rrd, const char *out, time_t end, const struct dash_lang *L,
 		       enum dash_band *band, char *err, size_t errsz);

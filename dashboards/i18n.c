@@ -64,6 +64,30 @@ static const struct dash_lang de = {
 	.g_xgrid_24h = "HOUR:1:HOUR:6:HOUR:3:0:%H:%M Uhr",
 	.g_xgrid_7d = "HOUR:6:DAY:1:DAY:1:86400:%d.%m.",
 	.g_xgrid_30d = "DAY:1:WEEK:1:DAY:5:86400:%d.%m.",
+	.cert = "Zertifikat", .cert_until = "gültig bis", .cert_days_left = "Tage",
+	.cert_expired = "abgelaufen", .cert_soon = "läuft bald ab",
+	.phases_title = "Antwortzeit nach Phasen",
+	.phases_summary = "Mittlere Dauer der Phasen einer Prüfung in den letzten 24 Stunden, "
+	"übereinander gestapelt; die Linie ist die gesamte Antwortzeit, gestrichelt ihr Höchstwert. "
+	"Werte in Millisekunden in der Tabelle.",
+	.phase = "Phase",
+	.phase_names = { "Namensauflösung (DNS)", "Verbindungsaufbau", "TLS-Aushandlung",
+			 "bis zum ersten Byte", "Übertragung", "gesamt" },
+	.phase_mean24 = "Mittel 24 Stunden (ms)", .phase_last = "letzte Prüfung (ms)",
+	.g_ms = "Millisekunden",
+	.usage = "Nutzung", .usage_summary = "Zahlen aus der Nutzungsstatistik des Portals, abgerufen",
+	.usage_none = "Für diesen Dienst ist keine Nutzungsstatistik eingerichtet.",
+	.usage_failed = "Der letzte Abruf der Nutzungsstatistik ist fehlgeschlagen:",
+	.usage_last_ok = "Zuletzt erfolgreich", .usage_metric = "Kennzahl", .usage_key = "Schlüssel",
+	.usage_value = "Wert", .usage_more = "weitere Werte nicht angezeigt",
+	.hist_summary = "Die letzten Störungen aus dem Störungsjournal, neueste zuerst.",
+	.hist_start = "Beginn", .hist_end = "Ende", .hist_duration = "Dauer",
+	.hist_reason = "Ursache", .hist_ongoing = "andauernd",
+	.hist_reconciled = "nach Neustart geschlossen", .reason_unknown = "unbekannt",
+	.hist_per_dienst = "Störungen je Onlinedienst", .recent_incidents = "Letzte Störungen",
+	.no_recent = "Keine Störungen im Journal.",
+	.pages_label = "Seiten der Liste", .page_word = "Seite",
+	.incidents_downtime = "Störungen (Ausfallzeit)",
 };
 
 static const struct dash_lang en = {
@@ -124,6 +148,30 @@ static const struct dash_lang en = {
 	.g_xgrid_24h = "HOUR:1:HOUR:6:HOUR:3:0:%H:%M",
 	.g_xgrid_7d = "HOUR:6:DAY:1:DAY:1:86400:%b %d",
 	.g_xgrid_30d = "DAY:1:WEEK:1:DAY:5:86400:%b %d",
+	.cert = "Certificate", .cert_until = "valid until", .cert_days_left = "days",
+	.cert_expired = "expired", .cert_soon = "expires soon",
+	.phases_title = "Response time by phase",
+	.phases_summary = "Mean duration of the phases of a probe over the last 24 hours, "
+	"stacked; the line is the whole response time, dashed its maximum. "
+	"Figures in milliseconds in the table.",
+	.phase = "Phase",
+	.phase_names = { "Name lookup (DNS)", "Connect", "TLS handshake", "To first byte",
+			 "Transfer", "total" },
+	.phase_mean24 = "Mean over 24 hours (ms)", .phase_last = "Latest probe (ms)",
+	.g_ms = "milliseconds",
+	.usage = "Usage", .usage_summary = "Figures from the portal's usage statistics, fetched",
+	.usage_none = "No usage statistics are configured for this service.",
+	.usage_failed = "The latest fetch of the usage statistics failed:",
+	.usage_last_ok = "Last success", .usage_metric = "Metric", .usage_key = "Key",
+	.usage_value = "Value", .usage_more = "more values not shown",
+	.hist_summary = "The latest incidents from the incident journal, newest first.",
+	.hist_start = "Start", .hist_end = "End", .hist_duration = "Duration",
+	.hist_reason = "Reason", .hist_ongoing = "ongoing",
+	.hist_reconciled = "closed after a restart", .reason_unknown = "unknown",
+	.hist_per_dienst = "Incidents per online service", .recent_incidents = "Latest incidents",
+	.no_recent = "No incidents in the journal.",
+	.pages_label = "Pages of the list", .page_word = "Page",
+	.incidents_downtime = "Incidents (downtime)",
 };
 
 const struct dash_lang *dash_lang_get(const char *code)
