@@ -298,6 +298,41 @@ int dash_graph_trend(const char *rrd, const char *out, time_t end, const struct 
 	return run(&a, tmp, out, err, errsz);
 }
 
+int dash_graph_usage(const char *rrd, const char *out, time_t end, const struct dash_lang *L,
+		     const char *const *ds, const char *const *legend, size_t n, char *err,
+		     size_t errsz)
+{
+	/* Up to eight lines told apart by width and dash pattern, not by colour. */
+	static const char *const width[8] = { "LINE2", "LINE2", "LINE2", "LINE1", "LINE1", "LINE1",
+					      "LINE3", "LINE1" };
+	static const char *const colour[8] = { "#000000", "#444444", "#000000", "#000000",
+					       "#444444", "#000000", "#888888", "#000000" };
+	static const char *const dash[8] = { "", ":dashes=8,4", ":dashes=2,3", "", ":dashes=8,4",
+					     ":dashes=2,3", "", ":dashes=12,3,2,3" };
+	char tmp[1024];
+	struct gargs a = { 0 };
+
+	if (n == 0 || n > 8) {
+		snprintf(err, errsz, "%s: %zu counters to draw (1 to 8)", rrd, n);
+		return -1;
+	}
+	if (prepare(rrd, out, tmp, sizeof tmp, err, errsz) != 0)
+		return -1;
+	common(&a, end - 7 * 86400, end, "%.0lf");
+	add(&a, "--lower-limit");
+	add(&a, "0");
+	add(&a, "--units-exponent");
+	add(&a, "0");
+	for (size_t i = 0; i < n; i++) {
+		add(&a, "DEF:u%zu=%s:%s:AVERAGE:step=3600", i, rrd, ds[i]);
+		add(&a, "CDEF:h%zu=u%zu,3600,*", i, i);
+		add(&a, "%s:h%zu%s:%s%s", width[i], i, colour[i], legend[i], dash[i]);
+	}
+	add(&a, "--x-grid");
+	add(&a, "%s", L->g_xgrid_7d);
+	return run(&a, tmp, out, err, errsz);
+}
+
 /*
  * LeakSanitizer (make SAN=1) calls this hook when the program defines it.
  * librrd 1.7's graph code leaves small strings of every call behind

@@ -33,6 +33,14 @@ int dash_graph_latency(const char *rrd, const char *out, time_t end, const struc
 /* Availability (data source `up`, in percent) over the 7 days before `end`. */
 int dash_graph_avail(const char *rrd, const char *out, time_t end, const struct dash_lang *L,
 		     char *err, size_t errsz);
+/*
+ * A usage file (<id>.usage.rrd): each of its n (<= 8) counters, named by
+ * their data source names in ds[], per hour over the 7 days before `end`,
+ * with the counter names in legend[] as the legend.
+ */
+int dash_graph_usage(const char *rrd, const char *out, time_t end, const struct dash_lang *L,
+		     const char *const *ds, const char *const *legend, size_t n, char *err,
+		     size_t errsz);
 /* A rollout trend file (trend.h): online, flächendeckend, fulfilled over 30 days. */
 int dash_graph_trend(const char *rrd, const char *out, time_t end, const struct dash_lang *L,
 		     char *err, size_t errsz);

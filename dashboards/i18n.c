@@ -88,6 +88,10 @@ static const struct dash_lang de = {
 	.no_recent = "Keine Störungen im Journal.",
 	.pages_label = "Seiten der Liste", .page_word = "Seite",
 	.incidents_downtime = "Störungen (Ausfallzeit)",
+	.usage_trend = "Nutzung im Verlauf",
+	.usage_trend_summary = "Die gespeicherten Zähler der Nutzungsstatistik, je Stunde über sieben Tage; "
+		"die Tabelle nennt die Summen.",
+	.usage_per_hour = "je Stunde", .usage_24h = "letzte 24 Stunden", .usage_7d = "letzte 7 Tage",
 };
 
 static const struct dash_lang en = {
@@ -172,6 +176,10 @@ static const struct dash_lang en = {
 	.no_recent = "No incidents in the journal.",
 	.pages_label = "Pages of the list", .page_word = "Page",
 	.incidents_downtime = "Incidents (downtime)",
+	.usage_trend = "Usage over time",
+	.usage_trend_summary = "The stored counters of the usage statistics, per hour over seven days; "
+		"the table gives the totals.",
+	.usage_per_hour = "per hour", .usage_24h = "last 24 hours", .usage_7d = "last 7 days",
 };
 
 const struct dash_lang *dash_lang_get(const char *code)

@@ -70,6 +70,8 @@ struct dash_lang {
 	const char *pages_label, *page_word;
 	/* area pages: incidents with their downtime in one column */
 	const char *incidents_downtime;
+	/* usage counters over time (<id>.usage.rrd) */
+	const char *usage_trend, *usage_trend_summary, *usage_per_hour, *usage_24h, *usage_7d;
 };
 
 /* The table for "de" or "en"; anything else gets German. */

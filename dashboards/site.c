@@ -38,6 +38,7 @@ struct dstat {
 	double day_up[7];			/* daily availability, oldest first; NaN unknown */
 	time_t day_end[7];			/* end of each day's row */
 	bool graph_latency, graph_avail;	/* a graph file exists for it */
+	bool graph_usage;			/* likewise, usage counters over time */
 };
 
 struct gen {
@@ -403,6 +404,28 @@ static double mono_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The usage counters of Dienst d over time, when its usage file exists. */
+static void draw_usage_graph(struct gen *g, size_t d)
+{
+	const struct cfg_dienst *cd = &g->in->cfg->dienste[d];
+	const char *path = store_usage_path(g->in->store, d);
+	char ds[CFG_USAGE_STORED][STORE_DS_NAME_SIZE], out[1024], err[1200];
+	const char *dsp[CFG_USAGE_STORED];
+
+	if (!cd->usage || cd->usage->n_stored == 0 || !path || access(path, R_OK) != 0)
+		return;
+	for (size_t k = 0; k < cd->usage->n_stored; k++) {
+		store_usage_ds_name(cd->usage->stored_names[k], ds[k]);
+		dsp[k] = ds[k];
+	}
+	snprintf(out, sizeof out, "%s/graph/%s-usage.svg", g->dir, cd->id);
+	if (dash_graph_usage(path, out, g->in->now, g->L, dsp, cd->usage->stored_names,
+			     cd->usage->n_stored, err, sizeof err) == 0)
+		g->res->graphs++;
+	else
+		fail(g, "%s", err);
+}
+
 static void draw_graphs(struct gen *g)
 {
 	const struct cfg *c = g->in->cfg;
@@ -444,6 +467,7 @@ static void draw_graphs(struct gen *g)
 			g->res->graphs++;
 		else
 			fail(g, "%s", err);
+		draw_usage_graph(g, d);
 	}
 	if (g->in->graph_cursor)
 		*g->in->graph_cursor = cur;
@@ -1093,6 +1117,70 @@ static const char *area_name(const struct cfg *c, const struct cfg_angebot *a)
 }
 
 
+/*
+ * The stored usage counters of Dienst d (<id>.usage.rrd): the graph, and as
+ * its text alternative the totals over 24 hours and 7 days, from the
+ * hourly rates.  Nothing when the file has no rows yet.
+ */
+static void usage_trend_section(struct gen *g, size_t d)
+{
+	const struct cfg_usage *u = g->in->cfg->dienste[d].usage;
+	const struct dash_lang *L = g->L;
+	const char *path = g->in->store ? store_usage_path(g->in->store, d) : NULL;
+	double day[CFG_USAGE_STORED], week[CFG_USAGE_STORED];
+	int col[CFG_USAGE_STORED];
+	struct history h = { 0 };
+	time_t now = g->in->now;
+	char err[256], t1[64], t2[64], name[STORE_DS_NAME_SIZE];
+
+	if (!u || u->n_stored == 0 || !path ||
+	    history_fetch(path, "AVERAGE", now - 7 * 86400, now, 3600, &h, err, sizeof err) != 0)
+		return;
+	for (size_t k = 0; k < u->n_stored; k++) {
+		store_usage_ds_name(u->stored_names[k], name);
+		col[k] = history_ds(&h, name);
+		day[k] = week[k] = NAN;
+		for (size_t r = 0; col[k] >= 0 && r < h.rows; r++) {
+			double v = h.v[r * h.n_ds + (size_t)col[k]] * (double)h.step;
+			time_t end = h.start + (time_t)((r + 1) * h.step);
+
+			if (isnan(v))
+				continue;
+			week[k] = isnan(week[k]) ? v : week[k] + v;
+			if (end > now - 86400)
+				day[k] = isnan(day[k]) ? v : day[k] + v;
+		}
+	}
+	history_free(&h);
+	P("<h3>");
+	E(L->usage_trend);
+	P("</h3>\n");
+	P("<figure>\n");
+	if (g->ds[d].graph_usage) {
+		buf_printf(&g->b, "<img src=\"../graph/%s-usage.svg\" width=\"%d\" height=\"%d\" alt=\"",
+			   g->in->cfg->dienste[d].id, AVAIL_W, AVAIL_H);
+		E(L->usage_trend);
+		P(" (");
+		E(L->usage_per_hour);
+		P(")\">\n");
+	}
+	P("<figcaption>");
+	E(L->usage_trend_summary);
+	P("</figcaption>\n</figure>\n<table>\n<thead><tr>");
+	th(g, L->usage_metric, false);
+	th(g, L->usage_24h, true);
+	th(g, L->usage_7d, true);
+	P("</tr></thead>\n<tbody>\n");
+	for (size_t k = 0; k < u->n_stored; k++) {
+		P("<tr><th scope=\"row\"><code>");
+		E(u->stored_names[k]);
+		buf_printf(&g->b, "</code></th><td class=\"num\">%s</td><td class=\"num\">%s</td></tr>\n",
+			   dash_fmt_num(t1, sizeof t1, day[k], 0, L),
+			   dash_fmt_num(t2, sizeof t2, week[k], 0, L));
+	}
+	P("</tbody>\n</table>\n");
+}
+
 /* A Dienst's usage figures from its latest statistics document (collector/usage.h). */
 static void usage_section(struct gen *g, size_t d)
 {
@@ -1155,6 +1243,7 @@ static void usage_section(struct gen *g, size_t d)
 	P("</tbody>\n</table></div>\n");
 	if (u->n > USAGE_ROWS_SHOWN)
 		buf_printf(&g->b, "<p>%zu %s.</p>\n", u->n - USAGE_ROWS_SHOWN, L->usage_more);
+	usage_trend_section(g, d);
 }
 
 static void page_dienst(struct gen *g, size_t d)
@@ -1693,6 +1782,8 @@ int dash_generate(const struct dash_input *in, const char *dir, struct dash_resu
 		g.ds[d].graph_latency = file_exists(&g, rel);
 		snprintf(rel, sizeof rel, "graph/%s-avail.svg", c->dienste[d].id);
 		g.ds[d].graph_avail = file_exists(&g, rel);
+		snprintf(rel, sizeof rel, "graph/%s-usage.svg", c->dienste[d].id);
+		g.ds[d].graph_usage = file_exists(&g, rel);
 	}
 	write_atomic(&g, "style.css", css, sizeof css - 1);
 	write_atomic(&g, "sort.js", sort_js, sizeof sort_js - 1);

@@ -95,6 +95,10 @@ check "a Dienst page shows latency by phase" \
 	bash -c "grep -q 'Antwortzeit nach Phasen' '$WWW/dienst/k16051-kfz.html' && grep -q 'Namensauflösung (DNS)</th>' '$WWW/dienst/k16051-kfz.html'"
 has_usage() { grep -q '<code>applications_submitted_total</code>' "$WWW/dienst/th-elterngeld.html"; }
 check "an EfA Dienst page shows its usage figures" wait_for 60 has_usage
+has_usage_trend() { [ -s "$WWW/graph/th-elterngeld-usage.svg" ] && grep -q 'Nutzung im Verlauf' "$WWW/dienst/th-elterngeld.html"; }
+check "the usage counters over time: graph and totals" wait_for 60 has_usage_trend
+check "the usage totals name each stored counter" \
+	bash -c "grep -A12 'Nutzung im Verlauf' '$WWW/dienst/th-elterngeld.html' | grep -q '<code>by_service_submitted_total</code>'"
 # librrd's vertical tag is glyph outlines, not text: a run of glyphs that all
 # stand at one x within 20 units of the right border.
 tagged() {
