@@ -21,7 +21,7 @@ cleanup() {
 	[ -n "$D_PID" ] && kill "$D_PID" 2>/dev/null
 	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null
 	wait 2>/dev/null
-	rm -rf "$WORK"
+	[ -n "${KEEP_WORK:-}" ] && echo "kept $WORK" || rm -rf "$WORK"
 }
 trap cleanup EXIT
 SIM_PORT=$(free_port); D_PORT=$(free_port)
