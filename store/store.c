@@ -23,8 +23,8 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 #define STOP_GRACE_MS 10000	/* how long a stop waits for an unreachable rrdcached */
-#define INFO_TRIES 3		/* reads of an existing file's header before deferring it */
-#define INFO_TRY_MS 20		/* pause after the first failed read, doubled after each */
+#define INFO_TRIES 3		/* reads of a file's header at first sight before deferring it */
+#define INFO_TRY_MS 10		/* pause after the first failed read, doubled after each */
 #define FILE_RETRY_MIN_MS 1000	/* first retry of an unusable file */
 #define FILE_RETRY_MAX_MS 60000	/* bound of the doubling retry interval */
 
@@ -463,10 +463,10 @@ static void file_recovered(struct store *st, struct sfile *f)
 }
 
 /*
- * Reads an existing file's header, trying INFO_TRIES times with short pauses
+ * Reads an existing file's header, trying `tries` times with short pauses
  * (a reader holding the file briefly).  NULL with the reason in `why`.
  */
-static rrd_info_t *info_read(const char *path, char *why, size_t whysz)
+static rrd_info_t *info_read(const char *path, int tries, char *why, size_t whysz)
 {
 	unsigned pause_ms = INFO_TRY_MS;
 
@@ -478,7 +478,7 @@ static rrd_info_t *info_read(const char *path, char *why, size_t whysz)
 			return info;
 		snprintf(why, whysz, "exists but is not readable as RRD: %s", rrd_get_error());
 		rrd_clear_error();
-		if (i + 1 >= INFO_TRIES)
+		if (i + 1 >= tries)
 			return NULL;
 		struct timespec ts = { 0, (long)pause_ms * 1000000L };
 		nanosleep(&ts, NULL);
@@ -529,7 +529,8 @@ static enum wres file_prepare(struct store *st, struct store_target *t, enum sto
 		if (daemon_flush(st, f) != W_DONE)
 			return W_RETRY;
 		char why[300];
-		info = info_read(f->path, why, sizeof why);
+		/* Quick tries at first sight only: a deferred file gets one read per retry. */
+		info = info_read(f->path, f->fails ? 1 : INFO_TRIES, why, sizeof why);
 		if (!info) {
 			file_defer(st, f, why);
 			return W_DONE;
