@@ -120,6 +120,7 @@ static bool d_store_stats(void *ctx, struct store_stats *out)
 	out->usage_updates += d->base.usage_updates;
 	out->migrated += d->base.migrated;
 	out->reconnects += d->base.reconnects;
+	out->file_retries += d->base.file_retries;
 	pthread_mutex_unlock(&d->lock);
 	return true;
 }
@@ -319,6 +320,7 @@ static int d_reload(void *ctx, char *err, size_t errsz)
 	d->base.usage_updates += st.usage_updates;
 	d->base.migrated += st.migrated;
 	d->base.reconnects += st.reconnects;
+	d->base.file_retries += st.file_retries;
 	d->store = ns;
 	d->coll = ncoll;
 	d->cfg = nref;

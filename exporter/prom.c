@@ -476,6 +476,17 @@ static void collector_metrics(struct buf *b, const struct snapshot *s)
 			(double)s->stats.results[r]);
 }
 
+/* Files the RRD writer could not read or create, tried again with a backoff. */
+static void store_file_metrics(struct buf *b, const struct store_stats *st)
+{
+	family(b, "ozgmon_store_files_unusable", "gauge",
+	       "RRD files that could not be read or created and wait for their next retry.");
+	sample1(b, "ozgmon_store_files_unusable", NULL, NULL, (double)st->files_unusable);
+	family(b, "ozgmon_store_file_retries_total", "counter",
+	       "Retries of RRD files that could not be read or created.");
+	sample1(b, "ozgmon_store_file_retries_total", NULL, NULL, (double)st->file_retries);
+}
+
 void prom_render(struct buf *b, const struct snapshot *s, const struct prom_self *self)
 {
 	om = self->openmetrics;
@@ -483,6 +494,8 @@ void prom_render(struct buf *b, const struct snapshot *s, const struct prom_self
 	process_metrics(b, self);
 	if (self->store)
 		store_metrics(b, self->store);
+	if (self->store)
+		store_file_metrics(b, self->store);
 	if (s) {
 		collector_metrics(b, s);
 		dienst_info(b, s);

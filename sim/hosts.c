@@ -37,6 +37,7 @@ static const char *const sim_mode_names[] = {
 	[SIM_MODE_STATS_TRUNCATED] = "stats_truncated",
 	[SIM_MODE_STATS_NESTED] = "stats_nested",
 	[SIM_MODE_AUTH] = "auth",
+	[SIM_MODE_DRIP] = "drip",
 };
 #define SIM_N_MODES (sizeof sim_mode_names / sizeof sim_mode_names[0])
 
@@ -87,7 +88,7 @@ int sim_mode_parse(const char *name, const char *arg, struct sim_mode *out,
 		snprintf(err, errsz,
 			 "unknown mode \"%.32s\" (ok, down, error, slow, hang, flaky, reset, "
 			 "reset_body, redirect, redirect_loop, huge, gzip_bomb, stats_garbage, "
-			 "stats_truncated, stats_nested, auth)", name);
+			 "stats_truncated, stats_nested, auth, drip)", name);
 		return -1;
 	}
 	m.kind = (enum sim_mode_kind)i;
@@ -142,6 +143,10 @@ int sim_mode_parse(const char *name, const char *arg, struct sim_mode *out,
 	case SIM_MODE_STATS_NESTED:
 		m.arg = SIM_NESTED_DEFAULT;
 		lo = 1, hi = SIM_NESTED_MAX, what = "a depth";
+		break;
+	case SIM_MODE_DRIP:
+		m.arg = SIM_DRIP_DEFAULT;
+		lo = 1, hi = SIM_DRIP_MAX, what = "a byte count";
 		break;
 	}
 	if (arg && (sim_parse_uint(arg, hi, &m.arg) < 0 || m.arg < lo)) {

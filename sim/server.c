@@ -422,6 +422,70 @@ static enum MHD_Result sim_reply_bomb(struct MHD_Connection *c, unsigned mib)
 	return ret;
 }
 
+/*
+ * Mode drip: `total` body bytes, one a second.  After each byte the reader
+ * suspends its connection in the delay queue for a second and returns no
+ * data; libmicrohttpd calls it again at the same position once resumed.  The
+ * state lives as long as the response (freed by libmicrohttpd).
+ */
+struct sim_drip {
+	struct sim_delay *delay;	/* borrowed: the server's */
+	struct MHD_Connection *conn;
+	uint64_t total;
+	uint64_t waited_for;		/* the position whose second has passed, +1 */
+	bool parked;
+	struct sim_wait wait;
+};
+
+static ssize_t sim_drip_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct sim_drip *d = cls;
+
+	if (pos >= d->total)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (max == 0)
+		return 0;
+	if (pos > 0 && d->waited_for != pos + 1) {
+		if (d->parked) {
+			d->parked = false;
+			if (sim_delay_outcome(d->delay, &d->wait) == SIM_WAKE_ABORT)
+				return MHD_CONTENT_READER_END_WITH_ERROR;
+			d->waited_for = pos + 1;
+		} else {
+			if (sim_delay_park(d->delay, d->conn, &d->wait, 1000) < 0)
+				return MHD_CONTENT_READER_END_WITH_ERROR;
+			d->parked = true;
+			return 0;
+		}
+	}
+	buf[0] = "Antrag "[pos % 7];
+	return 1;
+}
+
+static enum MHD_Result sim_reply_drip(struct sim_server *s, struct MHD_Connection *c,
+				      unsigned bytes)
+{
+	struct sim_drip *d = calloc(1, sizeof *d);
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	if (!d)
+		return MHD_NO;
+	d->delay = s->delay;
+	d->conn = c;
+	d->total = bytes;
+	resp = MHD_create_response_from_callback(bytes, 64, sim_drip_read, d, free);
+	if (!resp) {
+		free(d);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_SERVER, SIM_SERVER_NAME);
+	ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 /* 302 to `location`. */
 static enum MHD_Result sim_reply_redirect(struct MHD_Connection *c, const char *location)
 {
@@ -546,6 +610,8 @@ static enum MHD_Result sim_portal(struct sim_server *s, struct MHD_Connection *c
 			return sim_reply_status_page(c, MHD_HTTP_UNAUTHORIZED,
 						     "Bitte melden Sie sich an.", NULL);
 		break;
+	case SIM_MODE_DRIP:
+		return sim_reply_drip(s, c, r->mode.arg);
 	case SIM_MODE_OK:
 		break;
 	}

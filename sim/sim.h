@@ -44,7 +44,8 @@ enum sim_mode_kind {
 	SIM_MODE_STATS_GARBAGE,	/* /api/stats.json answers bytes that are not JSON */
 	SIM_MODE_STATS_TRUNCATED,	/* /api/stats.json answers JSON cut in the middle */
 	SIM_MODE_STATS_NESTED,	/* /api/stats.json answers arrays nested `arg` deep */
-	SIM_MODE_AUTH		/* 401 unless the request has an Authorization header */
+	SIM_MODE_AUTH,		/* 401 unless the request has an Authorization header */
+	SIM_MODE_DRIP		/* 200 with `arg` body bytes, one a second */
 };
 
 struct sim_mode {
@@ -66,6 +67,8 @@ struct sim_mode {
 #define SIM_BOMB_MAX		1024u
 #define SIM_NESTED_DEFAULT	10000u		/* levels */
 #define SIM_NESTED_MAX		1000000u
+#define SIM_DRIP_DEFAULT	60u		/* body bytes, one a second */
+#define SIM_DRIP_MAX		86400u
 
 /* The mode's name ("ok", "down", ...); never NULL. */
 const char *sim_mode_name(enum sim_mode_kind kind);

@@ -23,6 +23,10 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 #define STOP_GRACE_MS 10000	/* how long a stop waits for an unreachable rrdcached */
+#define INFO_TRIES 3		/* reads of a file's header at first sight before deferring it */
+#define INFO_TRY_MS 10		/* pause after the first failed read, doubled after each */
+#define FILE_RETRY_MIN_MS 1000	/* first retry of an unusable file */
+#define FILE_RETRY_MAX_MS 60000	/* bound of the doubling retry interval */
 
 /* How the writer reaches the files. */
 enum mode {
@@ -59,6 +63,8 @@ struct sfile {
 	int64_t last_s;		/* last update written (s), -1 unknown */
 	bool ready;		/* file exists with our layout */
 	bool broken;		/* unusable: its samples are dropped (counted) */
+	unsigned fails;		/* failed attempts in a row to make it usable */
+	int64_t retry_at_ms;	/* monotonic; when a broken file is tried again; 0: never */
 };
 
 struct store_target {
@@ -94,6 +100,8 @@ struct store {
 
 	atomic_uint_fast64_t updates, errors, dropped, stale, created, usage_updates, migrated;
 	atomic_uint_fast64_t reconnects;
+	atomic_uint_fast64_t file_retries;	/* unusable files tried again */
+	atomic_size_t files_unusable;	/* files waiting for their next retry */
 	atomic_size_t ring_len_pub, pending, spill_len_pub;	/* published lengths */
 	unsigned conn_failures;	/* writer only: failed connection attempts in a row */
 	atomic_bool daemon_up;
@@ -418,6 +426,66 @@ static int file_create(struct store *st, struct store_target *t, enum store_file
 }
 
 /*
+ * A file could not be read or created (a transient lock by another reader,
+ * a full disk, a file being replaced): it is unusable for now and tried
+ * again after a backoff of 1 s doubling to 60 s, for as long as the store
+ * runs.  Its samples meanwhile are dropped and counted.  `why` names the
+ * failure for the log: the first failure is logged, then every 10th.
+ */
+static void file_defer(struct store *st, struct sfile *f, const char *why)
+{
+	unsigned shift = f->fails < 6 ? f->fails : 6;
+	int64_t ms = (int64_t)FILE_RETRY_MIN_MS << shift;
+
+	if (ms > FILE_RETRY_MAX_MS)
+		ms = FILE_RETRY_MAX_MS;
+	if (f->fails == 0)
+		atomic_fetch_add(&st->files_unusable, 1);
+	if (f->fails % 10 == 0)
+		log_warn("store: %s: %s (attempt %u; its samples are dropped and counted until it "
+			 "works; next try in %lld s)", f->path, why, f->fails + 1,
+			 (long long)(ms / 1000));
+	f->fails++;
+	f->broken = true;
+	f->retry_at_ms = mono_ms() + ms;
+}
+
+/* A deferred file became usable (f->ready is set). */
+static void file_recovered(struct store *st, struct sfile *f)
+{
+	if (f->fails == 0)
+		return;
+	log_info("store: %s usable again after %u failed attempts", f->path, f->fails);
+	atomic_fetch_sub(&st->files_unusable, 1);
+	f->fails = 0;
+	f->retry_at_ms = 0;
+}
+
+/*
+ * Reads an existing file's header, trying `tries` times with short pauses
+ * (a reader holding the file briefly).  NULL with the reason in `why`.
+ */
+static rrd_info_t *info_read(const char *path, int tries, char *why, size_t whysz)
+{
+	unsigned pause_ms = INFO_TRY_MS;
+
+	for (int i = 0;; i++) {
+		rrd_info_t *info;
+		rrd_clear_error();
+		info = rrd_info_r(path);
+		if (info)
+			return info;
+		snprintf(why, whysz, "exists but is not readable as RRD: %s", rrd_get_error());
+		rrd_clear_error();
+		if (i + 1 >= tries)
+			return NULL;
+		struct timespec ts = { 0, (long)pause_ms * 1000000L };
+		nanosleep(&ts, NULL);
+		pause_ms *= 2;
+	}
+}
+
+/*
  * Makes sure target t's file `kind` exists with the configured layout and
  * learns its last update.  W_DONE with f->ready or f->broken set, or
  * W_RETRY when rrdcached is unreachable.
@@ -433,6 +501,10 @@ static enum wres file_prepare(struct store *st, struct store_target *t, enum sto
 	int64_t last;
 	int argc;
 
+	if (f->broken && f->retry_at_ms && mono_ms() >= f->retry_at_ms) {
+		f->broken = false;	/* a deferred file: try again */
+		atomic_fetch_add(&st->file_retries, 1);
+	}
 	if (f->ready || f->broken)
 		return W_DONE;
 	argc = target_layout(t, kind, args);
@@ -455,13 +527,11 @@ static enum wres file_prepare(struct store *st, struct store_target *t, enum sto
 	} else if (stat(f->path, &sb) == 0) {
 		if (daemon_flush(st, f) != W_DONE)
 			return W_RETRY;
-		rrd_clear_error();
-		info = rrd_info_r(f->path);
+		char why[300];
+		/* Quick tries at first sight only: a deferred file gets one read per retry. */
+		info = info_read(f->path, f->fails ? 1 : INFO_TRIES, why, sizeof why);
 		if (!info) {
-			log_error("store: %s exists but is not readable as RRD: %s", f->path,
-				  rrd_get_error());
-			rrd_clear_error();
-			f->broken = true;
+			file_defer(st, f, why);
 			return W_DONE;
 		}
 	} else {
@@ -474,11 +544,12 @@ static enum wres file_prepare(struct store *st, struct store_target *t, enum sto
 		if (file_create(st, t, kind, f, ts - 1, src[0] ? src : NULL, false) != 0) {
 			if (st->mode == MODE_TCP && !st->connected)
 				return W_RETRY;
-			f->broken = true;
+			file_defer(st, f, "cannot be created");
 			return W_DONE;
 		}
 		f->last_s = ts - 1;
 		f->ready = true;
+		file_recovered(st, f);
 		return W_DONE;
 	}
 	sig_from_info(info, have, sizeof have, &last);
@@ -498,12 +569,13 @@ static enum wres file_prepare(struct store *st, struct store_target *t, enum sto
 			rrd_clear_error();
 		}
 		if (file_create(st, t, kind, f, (time_t)last, src, true) != 0) {
-			f->broken = true;
+			file_defer(st, f, "cannot be converted to the configured layout");
 			return W_DONE;
 		}
 	}
 	f->last_s = last;
 	f->ready = true;
+	file_recovered(st, f);
 	return W_DONE;
 }
 
@@ -997,6 +1069,8 @@ void store_get_stats(struct store *st, struct store_stats *out)
 	out->rrdcached = st->daemon != NULL;
 	out->rrdcached_up = atomic_load(&st->daemon_up);
 	out->reconnects = atomic_load(&st->reconnects);
+	out->file_retries = atomic_load(&st->file_retries);
+	out->files_unusable = atomic_load(&st->files_unusable);
 }
 
 void store_stop(struct store *st)

@@ -30,6 +30,11 @@
  * own lock).  While the daemon is unreachable the writer stops taking
  * samples, reconnects with a backoff (0.1 s doubling to 5 s) and then
  * catches up from the ring and spill.
+ *
+ * A file that cannot be read (after three quick tries) or created (a full
+ * disk) is not given up: it is tried again after 1 s, doubling to 60 s, for
+ * as long as the store runs; its samples meanwhile are dropped and counted
+ * (store_stats.files_unusable, file_retries).
  */
 #ifndef OZG_STORE_H
 #define OZG_STORE_H
@@ -85,6 +90,9 @@ struct store_stats {
 	bool rrdcached;		/* rrdcached configured */
 	bool rrdcached_up;	/* the writer's last request to rrdcached succeeded */
 	uint64_t reconnects;	/* connections (re)established to rrdcached */
+	/* appended: files that could not be read or created are tried again */
+	uint64_t file_retries;	/* retries of unusable files */
+	size_t files_unusable;	/* files unusable now, waiting for their next retry */
 };
 
 struct store;

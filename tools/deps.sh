@@ -10,6 +10,8 @@ RUN_PKGS="rrdtool curl"
 # chromium: the dashboards' browser test (tests/e2e/run.sh), which also needs node and npm
 # (installed below when no node is on the machine); no browser is ever downloaded.
 TEST_PKGS="check procps valgrind rrdcached prometheus openssl chromium chromium-driver"
+# the fault tests: a fake loopback resolver (python3), clock steps (faketime), unshare (util-linux)
+TEST_PKGS="$TEST_PKGS python3 faketime util-linux"
 
 # The man page test (tests/integration/test_man.sh): groff and man.
 TEST_PKGS="$TEST_PKGS groff-base man-db"

@@ -190,6 +190,83 @@ START_TEST(uptime_excludes_maintenance)
 }
 END_TEST
 
+/* Waits (bounded, 10 s) until the writer has taken every queued sample. */
+static void drain(struct store *st, struct store_stats *stats)
+{
+	for (int i = 0; i < 1000; i++) {
+		store_get_stats(st, stats);
+		if (stats->queue_len == 0 && stats->spill_len == 0)
+			return;
+		usleep(10000);
+	}
+	ck_abort_msg("store did not drain");
+}
+
+/*
+ * A file that cannot be read at first sight (here: not an RRD yet, as while
+ * another program holds or replaces it) is not given up for good: its samples
+ * are dropped and counted while it is unreadable, and once it is a valid RRD
+ * again (after the 1 s backoff) the same file is continued, not recreated.
+ */
+START_TEST(unreadable_file_is_retried)
+{
+	char err[256], path[128], rrddir[96];
+	struct store_stats stats;
+	const int64_t t0 = 1790000000;
+	char args[16][STORE_ARG_LEN];
+	const char *argv[16];
+	int argc;
+	FILE *f;
+	struct store *st;
+
+	snprintf(rrddir, sizeof rrddir, "%s/rrd", dir);
+	ck_assert_int_eq(mkdir(rrddir, 0755), 0);
+	snprintf(path, sizeof path, "%s/a.rrd", rrddir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("held by another program\n", f);
+	fclose(f);
+
+	st = store_new(&cfg, dir, 64, err, sizeof err);
+	ck_assert_msg(st != NULL, "%s", err);
+	ck_assert_int_eq(store_start(st, err, sizeof err), 0);
+	{
+		struct store_sample s = { .target = 0, .ts_ms = t0 * 1000, .up = true };
+		ck_assert_int_eq(store_submit(st, &s), 0);
+	}
+	drain(st, &stats);
+	ck_assert_uint_eq(stats.updates, 0);
+	ck_assert_uint_eq(stats.dropped, 1);
+	ck_assert_uint_eq(stats.files_unusable, 1);
+	ck_assert_uint_eq(stats.file_retries, 0);
+
+	/* The file becomes a valid RRD of the configured layout (last update t0). */
+	argc = store_layout(STORE_MAIN, 60, NULL, 0, args, 16);
+	ck_assert_int_gt(argc, 0);
+	for (int i = 0; i < argc; i++)
+		argv[i] = args[i];
+	ck_assert_int_eq(unlink(path), 0);
+	rrd_clear_error();
+	ck_assert_msg(rrd_create_r2(path, 60, (time_t)t0, 0, NULL, NULL, argc, argv) == 0, "%s",
+		      rrd_get_error());
+
+	/* A sample a minute until one lands: the first retry is due after 1 s. */
+	for (int i = 1; i <= 40 && stats.updates == 0; i++) {
+		struct store_sample s = { .target = 0, .ts_ms = (t0 + 60 * i) * 1000, .up = true };
+		ck_assert_int_eq(store_submit(st, &s), 0);
+		drain(st, &stats);
+		if (stats.updates == 0)
+			usleep(100000);
+	}
+	ck_assert_uint_eq(stats.updates, 1);
+	ck_assert_uint_eq(stats.files_unusable, 0);
+	ck_assert_uint_ge(stats.file_retries, 1);
+	ck_assert_uint_eq(stats.created, 1);	/* the perf file only: a.rrd was continued */
+	ck_assert_uint_ge(stats.dropped, 1);
+	store_free(st);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
 	Suite *s = suite_create("store");
@@ -199,6 +276,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, restart_continues_file);
 	tcase_add_test(tc, full_queue_drops);
 	tcase_add_test(tc, uptime_excludes_maintenance);
+	tcase_add_test(tc, unreadable_file_is_retried);
 	suite_add_tcase(s, tc);
 	return s;
 }
