@@ -135,7 +135,6 @@ onlinedienste:
   - { id: header, url: "http://ok.portal.test/b", probe: { header_matches: [ { header: Content-Type, regexp: json } ] } }
   - { id: http-status, url: "http://error.portal.test/kfz", retries: 2 }
   - { id: timeout, url: "http://hang.portal.test/x", timeout: 1s }
-  - { id: dns, url: "http://nonexistent.invalid/" }
   - { id: refused, url: "http://refused.portal.test:$REFUSED_PORT/" }
   - { id: reset, url: "http://reset.portal.test/" }
   - { id: cut, url: "http://cut.portal.test/" }
@@ -145,8 +144,6 @@ onlinedienste:
   - { id: huge, url: "http://huge.portal.test/" }
   - { id: huge-allowed, url: "http://huge.portal.test/", probe: { body_limit: 8MiB } }
   - { id: bomb, url: "http://bomb.portal.test/" }
-  - { id: v6-nofallback, url: "http://v4only.portal.test:$SIM_PORT/", probe: { ip_protocol: ipv6, ip_fallback: false } }
-  - { id: v6-fallback, url: "http://v4only.portal.test:$SIM_PORT/", probe: { ip_protocol: ipv6 } }
 YAML
 	for i in 1 2 3 4 5 6; do
 		echo "  - { id: slow$i, url: \"http://slow.portal.test/s$i\", interval: 2s, timeout: 2s }"
@@ -180,7 +177,6 @@ content content
 header content
 http-status http_status
 timeout timeout
-dns dns
 refused connect
 reset connect
 cut connect
@@ -190,8 +186,6 @@ nofollow http_status
 huge body_too_large
 huge-allowed success
 bomb body_too_large
-v6-nofallback dns
-v6-fallback success
 auth-basic success
 auth-bearer success
 auth-none http_status

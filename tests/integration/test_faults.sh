@@ -131,6 +131,7 @@ global:
     - "expired.portal.test:443:127.0.0.1:$EXP_PORT"
   resolve:
     - "refused.portal.test:$REFUSED_PORT:127.0.0.1"
+    - "v4only.portal.test:$SIM_PORT:127.0.0.1"
 registers:
   land: { key: "16", name: "Thüringen" }
   kreise: $ROOT/data/registers/thueringen_kreise_2021-11-30.csv
@@ -160,6 +161,9 @@ YAML
 	done
 	if [ $have_dns = 1 ]; then
 		for i in 1 2 3; do echo "  - { id: f-dns$i, url: \"http://nx$i.invalid:81/\" }"; done
+		# IPv6 asked of a name pinned to IPv4 only: the AAAA lookup goes to the fake resolver.
+		echo "  - { id: f-v6-nofallback, url: \"http://v4only.portal.test:$SIM_PORT/\", probe: { ip_protocol: ipv6, ip_fallback: false } }"
+		echo "  - { id: f-v6-fallback, url: \"http://v4only.portal.test:$SIM_PORT/\", probe: { ip_protocol: ipv6 } }"
 	fi
 	if [ $have_tls = 1 ]; then
 		cat <<YAML
@@ -217,7 +221,9 @@ f-tls-expired cert_expired"
 [ $have_dns = 1 ] && expect="$expect
 f-dns1 dns
 f-dns2 dns
-f-dns3 dns"
+f-dns3 dns
+f-v6-nofallback dns
+f-v6-fallback success"
 while read -r id want; do
 	check "$id: $want" wait_for 15 result_is "$id" "$want"
 done <<<"$expect"
@@ -227,8 +233,8 @@ dripped() { awk -v x="$(metric 'ozg_probe_duration_seconds{dienst="f-drip"}' "$D
 check "f-drip: cut at its timeout (1.5 s), not after 60 s" dripped
 if [ $have_dns = 1 ]; then
 	check "DNS: the queries reached the loopback resolver" grep -q '^query nx1\.invalid' "$WORK/dns.log"
-	only_ours() { ! grep '^query ' "$WORK/dns.log" | grep -qv '\.invalid$'; }
-	check "DNS: only the .invalid names were looked up (everything else pinned)" only_ours
+	only_ours() { ! grep '^query ' "$WORK/dns.log" | grep -v '\.invalid$' | grep -qv '^query v4only\.portal\.test$'; }
+	check "DNS: only the .invalid names and v4only's IPv6 were looked up (everything else pinned)" only_ours
 fi
 
 echo "== usage statistics: garbage, truncated and deeply nested JSON"
