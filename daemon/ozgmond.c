@@ -82,6 +82,16 @@ static struct cfg *load_config(const char *path)
  * thread); `lock` guards the fields read by HTTP threads (store, base,
  * reload status) and is held only to read or swap them.
  */
+/*
+ * The threads that read the pipeline's results: started together for one
+ * configuration and store, stopped together (analytics_start/_stop).
+ */
+struct analytics {
+	struct rollout_task *rollout;	/* rollout figures of cfg, from store's files */
+	struct incidents *incidents;	/* incident journal of cfg's targets */
+	struct dash_task *dashboards;	/* static pages of all of these */
+};
+
 struct daemon {
 	pthread_mutex_t reload_lock;
 	pthread_mutex_t lock;
@@ -93,9 +103,7 @@ struct daemon {
 	struct state_cfg *cfg;		/* the daemon's reference */
 	struct store *store;
 	struct collector *coll;
-	struct rollout_task *rollout;	/* rollout figures of cfg, from store's files */
-	struct incidents *incidents;	/* incident journal of cfg's targets */
-	struct dash_task *dashboards;	/* static pages of all of these */
+	struct analytics an;		/* what is computed from cfg, store and snapshots */
 	char dash_dir[1024];		/* where they go; fixed at start */
 	struct store_stats base;	/* counters of stores replaced by reloads */
 	bool reload_ok;
@@ -112,15 +120,7 @@ static bool d_store_stats(void *ctx, struct store_stats *out)
 		return false;
 	}
 	store_get_stats(d->store, out);
-	out->updates += d->base.updates;
-	out->errors += d->base.errors;
-	out->dropped += d->base.dropped;
-	out->stale += d->base.stale;
-	out->created += d->base.created;
-	out->usage_updates += d->base.usage_updates;
-	out->migrated += d->base.migrated;
-	out->reconnects += d->base.reconnects;
-	out->file_retries += d->base.file_retries;
+	store_stats_add_counters(out, &d->base);
 	pthread_mutex_unlock(&d->lock);
 	return true;
 }
@@ -141,7 +141,7 @@ static struct rollout_ref *d_rollout(void *ctx)
 	struct rollout_ref *r;
 
 	pthread_mutex_lock(&d->lock);
-	r = d->rollout ? rollout_task_acquire(d->rollout) : NULL;
+	r = d->an.rollout ? rollout_task_acquire(d->an.rollout) : NULL;
 	pthread_mutex_unlock(&d->lock);
 	return r;
 }
@@ -152,9 +152,9 @@ static bool d_dash_stats(void *ctx, struct dash_stats *out)
 	bool ok;
 
 	pthread_mutex_lock(&d->lock);
-	ok = d->dashboards != NULL;
+	ok = d->an.dashboards != NULL;
 	if (ok)
-		dash_task_stats(d->dashboards, out);
+		dash_task_stats(d->an.dashboards, out);
 	pthread_mutex_unlock(&d->lock);
 	return ok;
 }
@@ -165,44 +165,53 @@ static bool d_incidents(void *ctx, struct incidents_view *out)
 	bool ok;
 
 	pthread_mutex_lock(&d->lock);
-	ok = d->incidents && incidents_view(d->incidents, out) == 0;
+	ok = d->an.incidents && incidents_view(d->an.incidents, out) == 0;
 	pthread_mutex_unlock(&d->lock);
 	return ok;
 }
 
 /*
- * Starts the rollout task, the incident watcher and the dashboards generator
- * for cref's configuration and store.  0, or -1 with a reason in err (nothing
- * left running).
+ * Stops what analytics_start started, the dashboards first (they read the
+ * rollout figures, the incidents and the store), and clears *a.  NULL-safe
+ * members.
  */
-static int start_analytics(struct daemon *d, struct state_cfg *cref, struct store *store,
-			   struct rollout_task **rt, struct incidents **in, struct dash_task **dt,
-			   char *err, size_t errsz)
+static void analytics_stop(struct analytics *a)
+{
+	dash_task_stop(a->dashboards);
+	incidents_stop(a->incidents);	/* after the collector: sees its last snapshot */
+	rollout_task_stop(a->rollout);
+	*a = (struct analytics){ 0 };
+}
+
+/*
+ * Starts the rollout task, the incident watcher and the dashboards generator
+ * for cref's configuration and store into *a.  0, or -1 with a reason in err
+ * (nothing left running, *a cleared).
+ */
+static int analytics_start(struct daemon *d, struct state_cfg *cref, struct store *store,
+			   struct analytics *a, char *err, size_t errsz)
 {
 	const struct cfg *cfg = cref->cfg;
 	char why[512];
 
-	*rt = rollout_task_start(cref, store, d->data_dir, ROLLOUT_EVERY_S, why, sizeof why);
-	if (!*rt) {
+	*a = (struct analytics){ 0 };
+	a->rollout = rollout_task_start(cref, store, d->data_dir, ROLLOUT_EVERY_S, why, sizeof why);
+	if (!a->rollout) {
 		snprintf(err, errsz, "rollout: %s", why);
 		return -1;
 	}
-	*in = incidents_start(cref, &d->pub, d->data_dir, why, sizeof why);
-	if (!*in) {
+	a->incidents = incidents_start(cref, &d->pub, d->data_dir, why, sizeof why);
+	if (!a->incidents) {
 		snprintf(err, errsz, "incidents: %s", why);
-		rollout_task_stop(*rt);
-		*rt = NULL;
+		analytics_stop(a);
 		return -1;
 	}
-	*dt = dash_task_start(cfg, store, &d->pub, *rt, *in, d->data_dir, d->dash_dir,
-			      (cfg->global.dashboards_every_ms + 999) / 1000, DASH_GRAPH_EVERY_S,
-			      why, sizeof why);
-	if (!*dt) {
+	a->dashboards = dash_task_start(cfg, store, &d->pub, a->rollout, a->incidents, d->data_dir,
+					d->dash_dir, (cfg->global.dashboards_every_ms + 999) / 1000,
+					DASH_GRAPH_EVERY_S, why, sizeof why);
+	if (!a->dashboards) {
 		snprintf(err, errsz, "dashboards: %s", why);
-		incidents_stop(*in);
-		rollout_task_stop(*rt);
-		*in = NULL;
-		*rt = NULL;
+		analytics_stop(a);
 		return -1;
 	}
 	return 0;
@@ -231,9 +240,7 @@ static int d_reload(void *ctx, char *err, size_t errsz)
 	struct state_cfg *nref = NULL, *oref;
 	struct store *ns = NULL, *os;
 	struct collector *ncoll = NULL, *ocoll;
-	struct rollout_task *nrt = NULL, *ort;
-	struct incidents *nin = NULL, *oin;
-	struct dash_task *ndt = NULL, *odt;
+	struct analytics new_an, old_an;
 	struct snapshot *last;
 	struct store_stats st;
 	char why[512];
@@ -286,18 +293,12 @@ static int d_reload(void *ctx, char *err, size_t errsz)
 	os = d->store;
 	oref = d->cfg;
 	pthread_mutex_lock(&d->lock);
-	ort = d->rollout;
-	oin = d->incidents;
-	odt = d->dashboards;
-	d->rollout = NULL;
-	d->incidents = NULL;
-	d->dashboards = NULL;
+	old_an = d->an;
+	d->an = (struct analytics){ 0 };
 	pthread_mutex_unlock(&d->lock);
 	/* The incident watcher writes what the old collector's last probes showed, then goes. */
 	collector_drain(ocoll, RELOAD_DRAIN_MS);	/* running probes may finish */
-	dash_task_stop(odt);	/* reads the rollout, incidents and the store: first */
-	incidents_stop(oin);
-	rollout_task_stop(ort);
+	analytics_stop(&old_an);
 	store_stop(os);
 	last = state_acquire(&d->pub);
 	collector_adopt(ncoll, last);
@@ -308,25 +309,15 @@ static int d_reload(void *ctx, char *err, size_t errsz)
 	if (collector_start(ncoll, why, sizeof why) != 0)
 		log_error("reload: collector: %s", why);
 	/* The journal is read again for the new targets; incidents of unchanged ones stay open. */
-	if (start_analytics(d, nref, ns, &nrt, &nin, &ndt, why, sizeof why) != 0)
+	if (analytics_start(d, nref, ns, &new_an, why, sizeof why) != 0)
 		log_error("reload: %s", why);
 	store_get_stats(os, &st);
 	pthread_mutex_lock(&d->lock);
-	d->base.updates += st.updates;
-	d->base.errors += st.errors;
-	d->base.dropped += st.dropped;
-	d->base.stale += st.stale;
-	d->base.created += st.created;
-	d->base.usage_updates += st.usage_updates;
-	d->base.migrated += st.migrated;
-	d->base.reconnects += st.reconnects;
-	d->base.file_retries += st.file_retries;
+	store_stats_add_counters(&d->base, &st);
 	d->store = ns;
 	d->coll = ncoll;
 	d->cfg = nref;
-	d->rollout = nrt;
-	d->incidents = nin;
-	d->dashboards = ndt;
+	d->an = new_an;
 	d->reload_ok = true;
 	d->reload_success_s = (double)state_wall_ms() / 1000.0;
 	pthread_mutex_unlock(&d->lock);
@@ -602,8 +593,7 @@ int main(int argc, char **argv)
 		log_error("dashboards: %s/www: path too long", d.data_dir);
 		goto out;
 	}
-	if (start_analytics(&d, d.cfg, d.store, &d.rollout, &d.incidents, &d.dashboards, err,
-			    sizeof err) != 0) {
+	if (analytics_start(&d, d.cfg, d.store, &d.an, err, sizeof err) != 0) {
 		log_error("%s", err);
 		goto out;
 	}
@@ -652,9 +642,7 @@ out:
 	stop_collector(d.coll, d.cfg->cfg, &d.pub);
 	pthread_mutex_unlock(&d.reload_lock);
 	http_stop(http);	/* waits for handlers (a refused reload among them) */
-	dash_task_stop(d.dashboards);	/* reads the rollout, incidents and the store: first */
-	incidents_stop(d.incidents);	/* after the collector: sees its last snapshot */
-	rollout_task_stop(d.rollout);
+	analytics_stop(&d.an);
 	if (d.store) {
 		struct store_stats st;
 		store_stop(d.store);

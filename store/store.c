@@ -1052,6 +1052,19 @@ int store_submit_usage(struct store *st, uint32_t target, int64_t ts_ms, size_t 
 	return enqueue(st, &it);
 }
 
+void store_stats_add_counters(struct store_stats *to, const struct store_stats *from)
+{
+	to->updates += from->updates;
+	to->errors += from->errors;
+	to->dropped += from->dropped;
+	to->stale += from->stale;
+	to->created += from->created;
+	to->usage_updates += from->usage_updates;
+	to->migrated += from->migrated;
+	to->reconnects += from->reconnects;
+	to->file_retries += from->file_retries;
+}
+
 void store_get_stats(struct store *st, struct store_stats *out)
 {
 	memset(out, 0, sizeof *out);

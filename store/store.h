@@ -123,6 +123,12 @@ int store_submit(struct store *st, const struct store_sample *s);
 int store_submit_usage(struct store *st, uint32_t target, int64_t ts_ms, size_t n,
 		       const char *const *names, const double *values);
 void store_get_stats(struct store *st, struct store_stats *out);
+/*
+ * Adds the counters of `from` (not its gauges: queue, spill, rrdcached state,
+ * files unusable now) to `to`: how the totals of stores replaced by a reload
+ * carry over.
+ */
+void store_stats_add_counters(struct store_stats *to, const struct store_stats *from);
 /* Writes what is queued (flushes rrdcached), then stops the thread.  Idempotent. */
 void store_stop(struct store *st);
 void store_free(struct store *st);	/* NULL-safe; stops first */
