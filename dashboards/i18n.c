@@ -64,6 +64,9 @@ static const struct dash_lang de = {
 	.g_xgrid_24h = "HOUR:1:HOUR:6:HOUR:3:0:%H:%M Uhr",
 	.g_xgrid_7d = "HOUR:6:DAY:1:DAY:1:86400:%d.%m.",
 	.g_xgrid_30d = "DAY:1:WEEK:1:DAY:5:86400:%d.%m.",
+	.shard = "Shard", .shard_of = "von",
+	.shard_note = "Onlinediensten. Diese Seiten zeigen nur die Onlinedienste dieses Shards; "
+	"die Zahlen für das ganze Land stehen in Prometheus.",
 };
 
 static const struct dash_lang en = {
@@ -124,6 +127,9 @@ static const struct dash_lang en = {
 	.g_xgrid_24h = "HOUR:1:HOUR:6:HOUR:3:0:%H:%M",
 	.g_xgrid_7d = "HOUR:6:DAY:1:DAY:1:86400:%b %d",
 	.g_xgrid_30d = "DAY:1:WEEK:1:DAY:5:86400:%b %d",
+	.shard = "Shard", .shard_of = "of",
+	.shard_note = "online services. These pages show only this shard's online services; "
+	"the figures for the whole state are in Prometheus.",
 };
 
 const struct dash_lang *dash_lang_get(const char *code)
@@ -231,5 +237,17 @@ char *dash_fmt_span(char *out, size_t outsz, double s, const struct dash_lang *L
 		snprintf(out, outsz, "%.0f h %02.0f min", floor(s / 3600), floor(fmod(s, 3600) / 60));
 	else
 		snprintf(out, outsz, "%.0f d %.0f h", floor(s / 86400), floor(fmod(s, 86400) / 3600));
+	return out;
+}
+
+char *dash_fmt_shard(char *out, size_t outsz, const struct cfg *cfg, const struct dash_lang *L)
+{
+	if (outsz == 0)
+		return out;
+	out[0] = '\0';
+	if (cfg && cfg->global.shard_count)
+		snprintf(out, outsz, "%s %u %s %u: %zu %s %zu %s", L->shard, cfg->global.shard_index,
+			 L->shard_of, cfg->global.shard_count, cfg->n_dienste, L->shard_of,
+			 cfg->n_dienste_file, L->shard_note);
 	return out;
 }

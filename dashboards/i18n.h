@@ -54,6 +54,8 @@ struct dash_lang {
 	const char *g_latency, *g_avg, *g_max, *g_avail, *g_trend, *g_seconds, *g_percent;
 	/* librrd --x-grid specifications with the language's date labels */
 	const char *g_xgrid_24h, *g_xgrid_7d, *g_xgrid_30d;
+	/* sharded instances (global.shard): "Shard", "of", and what the pages leave out */
+	const char *shard, *shard_of, *shard_note;
 };
 
 /* The table for "de" or "en"; anything else gets German. */
@@ -66,6 +68,11 @@ char *dash_fmt_pct(char *out, size_t outsz, double ratio, int decimals, const st
 /* A date ("27.11.2026") and a date with time ("27.11.2026, 10:50 Uhr"). */
 char *dash_fmt_date(char *out, size_t outsz, time_t t, const struct dash_lang *L);
 char *dash_fmt_datetime(char *out, size_t outsz, time_t t, const struct dash_lang *L);
+/*
+ * The line a sharded instance's pages carry: "Shard 1 von 2: 332 von 670
+ * Onlinediensten; ..." (empty for an unsharded cfg).
+ */
+char *dash_fmt_shard(char *out, size_t outsz, const struct cfg *cfg, const struct dash_lang *L);
 /* A length of time: "3 h 05 min", "42 s". */
 char *dash_fmt_span(char *out, size_t outsz, double seconds, const struct dash_lang *L);
 
