@@ -6,7 +6,7 @@
 #   make SAN=1 test the same with AddressSanitizer + UBSan (build-san/)
 #   make valgrind   unit tests and a short daemon run under valgrind
 #
-# Variables: LISTEN=host:port DATA_DIR=dir (make run), CC, EXTRA_CFLAGS.
+# Variables: LISTEN=host:port DATA_DIR=dir (make run), CC, EXTRA_CFLAGS, EXTRA_LDFLAGS.
 
 CC ?= cc
 PKGS := libcurl librrd libmicrohttpd jansson yaml-0.1 zlib libcrypt
@@ -29,7 +29,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CPPFLAGS += -D_GNU_SOURCE -DOZGMON_VERSION='"$(VERSION)"' -I. -MMD -MP
 CFLAGS := -std=c11 $(OPT) $(WARN) $(SANFLAGS) -pthread $(EXTRA_CFLAGS)
-LDFLAGS := $(SANFLAGS) -pthread
+LDFLAGS := $(SANFLAGS) -pthread $(EXTRA_LDFLAGS)
 
 # pkg-config is asked only when building, so `make help`/`clean` work without it.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -97,5 +97,94 @@ clean:
 
 help:
 	@sed -n '1,12p' Makefile
+
+# ---- installation and packages (docs/deployment.md) ------------------------
+#
+#   make install [PREFIX=/usr/local] [DESTDIR=]   binaries, man pages, registers,
+#                                                 example config, systemd unit
+#   make uninstall                                the same files (never the data)
+#   make deb [DEB_OUT=..]                         the Debian package, from a clean copy
+#   make package-test                             build, lintian, install, run, purge
+#
+# The configuration goes to $(SYSCONFDIR)/ozgmon/ozgmon.yml only when there is
+# none yet: an operator's file is never overwritten.  The example is always
+# installed under $(DOCDIR)/examples/.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+DOCDIR ?= $(DATADIR)/doc/ozgmon
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+INSTALL ?= install
+DEB_OUT ?= $(CURDIR)/build/deb
+
+REGISTER_FILES := $(wildcard data/registers/*.csv) data/registers/SOURCES.md
+DOC_FILES := README.md $(wildcard docs/*.md)
+# The shipped files name installed paths: filled in here.
+DIST_SED := sed -e 's|/usr/share/ozgmon/registers|$(DATADIR)/ozgmon/registers|g' \
+	-e 's|/etc/ozgmon|$(SYSCONFDIR)/ozgmon|g' -e 's|@SBINDIR@|$(SBINDIR)|g' \
+	-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g'
+
+.PHONY: install install-files uninstall deb package-test
+
+# The files only once the programs are built (also under make -j).
+install: $(BIN)/ozgmond $(BIN)/ozgmon-sim
+	@$(MAKE) --no-print-directory install-files
+
+# The files alone, from binaries already built (debian/rules builds them first).
+install-files:
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(DATADIR)/ozgmon/registers $(DESTDIR)$(DOCDIR)/examples \
+		$(DESTDIR)$(SYSCONFDIR)/ozgmon $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	$(INSTALL) -m 0755 $(BIN)/ozgmond $(DESTDIR)$(SBINDIR)/ozgmond
+	$(INSTALL) -m 0755 $(BIN)/ozgmon-sim $(DESTDIR)$(BINDIR)/ozgmon-sim
+	$(INSTALL) -m 0644 docs/man/ozgmon-sim.1 $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL) -m 0644 docs/man/ozgmon.yml.5 $(DESTDIR)$(MANDIR)/man5/
+	$(INSTALL) -m 0644 docs/man/ozgmond.8 $(DESTDIR)$(MANDIR)/man8/
+	$(INSTALL) -m 0644 $(REGISTER_FILES) $(DESTDIR)$(DATADIR)/ozgmon/registers/
+	$(INSTALL) -m 0644 $(DOC_FILES) $(DESTDIR)$(DOCDIR)/
+	$(DIST_SED) dist/ozgmon.yml > $(DESTDIR)$(DOCDIR)/examples/ozgmon.yml
+	chmod 0644 $(DESTDIR)$(DOCDIR)/examples/ozgmon.yml
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/ozgmon/ozgmon.yml ]; then \
+		echo "keeping $(DESTDIR)$(SYSCONFDIR)/ozgmon/ozgmon.yml; the shipped one is $(DOCDIR)/examples/ozgmon.yml"; \
+	else \
+		echo "$(INSTALL) -m 0644 $(DESTDIR)$(DOCDIR)/examples/ozgmon.yml $(DESTDIR)$(SYSCONFDIR)/ozgmon/ozgmon.yml"; \
+		$(INSTALL) -m 0644 $(DESTDIR)$(DOCDIR)/examples/ozgmon.yml $(DESTDIR)$(SYSCONFDIR)/ozgmon/ozgmon.yml; \
+	fi
+	$(DIST_SED) dist/ozgmond.service.in > $(DESTDIR)$(UNITDIR)/ozgmond.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/ozgmond.service
+	$(INSTALL) -m 0644 dist/sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/ozgmon.conf
+
+# Removes what install put there.  The configuration goes only when it is the
+# shipped one unchanged; the data directory (/var/lib/ozgmon) always stays.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/ozgmond $(DESTDIR)$(BINDIR)/ozgmon-sim \
+		$(DESTDIR)$(MANDIR)/man1/ozgmon-sim.1 $(DESTDIR)$(MANDIR)/man5/ozgmon.yml.5 \
+		$(DESTDIR)$(MANDIR)/man8/ozgmond.8 $(DESTDIR)$(UNITDIR)/ozgmond.service \
+		$(DESTDIR)$(SYSUSERSDIR)/ozgmon.conf
+	rm -f $(addprefix $(DESTDIR)$(DATADIR)/ozgmon/registers/,$(notdir $(REGISTER_FILES)))
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/ozgmon/ozgmon.yml ] && \
+	    ! cmp -s $(DESTDIR)$(SYSCONFDIR)/ozgmon/ozgmon.yml $(DESTDIR)$(DOCDIR)/examples/ozgmon.yml; then \
+		echo "keeping $(DESTDIR)$(SYSCONFDIR)/ozgmon/ozgmon.yml: it was changed"; \
+	else \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/ozgmon/ozgmon.yml; \
+	fi
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOC_FILES))) $(DESTDIR)$(DOCDIR)/examples/ozgmon.yml
+	rmdir $(DESTDIR)$(DATADIR)/ozgmon/registers $(DESTDIR)$(DATADIR)/ozgmon \
+		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/ozgmon 2>/dev/null || true
+
+# The Debian package (dpkg-buildpackage -us -uc -b) of a clean copy of this
+# tree, so that the build never touches the working tree; .deb into $(DEB_OUT).
+deb:
+	@tools/build-deb.sh "$(DEB_OUT)"
+
+package-test:
+	@tools/deps.sh package
+	@tests/package/test_deb.sh
 
 -include $(LIB_OBJS:.o=.d) $(SIM_OBJS:.o=.d) $(BUILD)/daemon/ozgmond.d $(TEST_BINS:=.d)

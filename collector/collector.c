@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <malloc.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -671,6 +672,28 @@ static void job_done(struct collector *c, struct probe *p)
 		dispatch(c, next, c->wait_due[next], sched_now_ms());
 }
 
+/*
+ * The stored counters of a successful usage fetch to <id>.usage.rrd: each
+ * slot the sum over its metric's values (one, or a wildcard's members);
+ * a counter the document did not carry is unknown.  The store counts what
+ * it has to drop.
+ */
+static void usage_store(struct collector *c, uint32_t target, const struct cfg_usage *u,
+			const struct usage_result *r)
+{
+	double v[CFG_USAGE_STORED];
+
+	if (u->n_stored == 0)
+		return;
+	for (size_t k = 0; k < u->n_stored; k++)
+		v[k] = NAN;
+	for (size_t i = 0; i < r->n; i++)
+		for (size_t k = 0; k < u->n_stored; k++)
+			if (r->v[i].metric == u->stored_metric[k])
+				v[k] = isnan(v[k]) ? r->v[i].v : v[k] + r->v[i].v;
+	store_submit_usage(c->store, target, r->fetched_ms, u->n_stored, u->stored_names, v);
+}
+
 /* A usage fetch ended: replace the target's usage result (never keep stale values). */
 static void usage_finish(struct collector *c, struct probe *p, CURL *e, CURLcode code,
 			 const struct cfg_dienst *d, struct target_state *ts)
@@ -701,6 +724,8 @@ static void usage_finish(struct collector *c, struct probe *p, CURL *e, CURLcode
 	c->stats.finished++;
 	c->stats.in_flight--;
 	c->dirty = true;
+	if (r && r->ok)
+		usage_store(c, job_target(c, p->target), d->usage, r);
 	if (r) {
 		usage_result_release(ts->usage);
 		ts->usage = r;

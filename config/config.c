@@ -11,6 +11,7 @@
  */
 #include "config/config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -1968,6 +1969,47 @@ static void load_usage_metric(struct ld *L, const struct ynode *it, struct cfg_u
 	}
 }
 
+/* Two usage names that would be the same RRD data source name. */
+static bool same_ds_name(const char *a, const char *b)
+{
+	for (size_t i = 0; i < CFG_USAGE_DS_CHARS; i++) {
+		char x = a[i], y = b[i];
+
+		if (!x || !y)
+			return !x && !y;
+		x = isalnum((unsigned char)x) ? x : '_';
+		y = isalnum((unsigned char)y) ? y : '_';
+		if (x != y)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The counters of u kept over time (see cfg_usage.stored_names): the first
+ * CFG_USAGE_STORED counter metrics; two that the RRD file could not tell
+ * apart are an error at the second one's name.
+ */
+static void pick_stored_counters(struct ld *L, struct cfg_usage *u)
+{
+	u->n_stored = 0;
+	for (size_t i = 0; i < u->n_metrics && u->n_stored < CFG_USAGE_STORED; i++) {
+		const struct cfg_usage_metric *m = &u->metrics[i];
+
+		if (m->type != CFG_USAGE_COUNTER || !m->name)
+			continue;
+		for (size_t k = 0; k < u->n_stored; k++)
+			if (same_ds_name(u->stored_names[k], m->name))
+				err_pos(L, m->mark.line, m->mark.col,
+					"name: usage counter '%s' is kept in the RRD file as '%.*s', like '%s': "
+					"make the first %d characters differ",
+					m->name, CFG_USAGE_DS_CHARS, m->name, u->stored_names[k],
+					CFG_USAGE_DS_CHARS);
+		u->stored_metric[u->n_stored] = (uint32_t)i;
+		u->stored_names[u->n_stored++] = m->name;
+	}
+}
+
 /* usage: { url, interval, timeout, metrics: [...] } of an onlinedienst. */
 static void load_usage(struct ld *L, const struct ynode *m, struct cfg_dienst *d)
 {
@@ -2032,6 +2074,7 @@ static void load_usage(struct ld *L, const struct ynode *m, struct cfg_dienst *d
 					"name: duplicate usage metric '%s' (first at line %u)",
 					u->metrics[i].name, u->metrics[j].mark.line);
 	}
+	pick_stored_counters(L, u);
 }
 
 /*

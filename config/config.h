@@ -194,13 +194,28 @@ struct cfg_usage_metric {
 	struct cfg_mark mark;	/* of the name */
 };
 
+#define CFG_USAGE_STORED 8	/* counters of one dienst kept over time */
+#define CFG_USAGE_DS_CHARS 19	/* an RRD data source name's length: stored names
+				   must differ in their first CFG_USAGE_DS_CHARS
+				   characters, '_' standing for any other character */
+
 struct cfg_usage {
 	char *url;			/* http or https */
 	unsigned interval_ms;		/* default: the dienst's interval */
 	unsigned timeout_ms;		/* default: the dienst's timeout */
 	struct cfg_usage_metric *metrics;
 	size_t n_metrics;
+	/*
+	 * The counters kept over time in <id>.usage.rrd: the first
+	 * CFG_USAGE_STORED counter metrics, in metric order (a wildcard
+	 * counter is kept as the sum over its members).  stored_names point
+	 * into metrics[].name; stored_metric[k] is the metric index of slot k.
+	 */
+	const char *stored_names[CFG_USAGE_STORED];
+	uint32_t stored_metric[CFG_USAGE_STORED];
+	size_t n_stored;
 };
+
 
 /* ---- maintenance windows (Europe/Berlin local time) ---- */
 

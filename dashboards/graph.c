@@ -2,6 +2,7 @@
 #include "dashboards/graph.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -10,7 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#define GRAPH_ARGS 48
+#include "common/buf.h"
+#include "dashboards/svgslim.h"
+
+#define GRAPH_ARGS 80
+#define GRAPH_SVG_LIMIT (1024u * 1024u)	/* bytes of one slimmed graph */
 #define GRAPH_ARG_LEN 512
 
 static pthread_mutex_t graph_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -41,12 +46,17 @@ static void add(struct gargs *a, const char *fmt, ...)
 	a->n++;
 }
 
-/* The options every graph shares: size, SVG, sober gray colours, the window. */
-static void common(struct gargs *a, const char *tmp, time_t start, time_t end, const char *title,
-		   const char *vlabel)
+/*
+ * The options every graph shares: size, SVG, sober gray colours, the window.
+ * The image is drawn into memory ("-": librrd returns it as the "image"
+ * blob) and slimmed before it is written (svgslim.h).  The title is not drawn:
+ * every page names the graph in its caption and alt text, and a title costs
+ * a set of glyph outlines of its own.
+ */
+static void common(struct gargs *a, time_t start, time_t end, const char *axis_format)
 {
 	add(a, "graph");
-	add(a, "%s", tmp);
+	add(a, "-");
 	add(a, "--imgformat");
 	add(a, "SVG");
 	add(a, "--start");
@@ -57,10 +67,12 @@ static void common(struct gargs *a, const char *tmp, time_t start, time_t end, c
 	add(a, "560");
 	add(a, "--height");
 	add(a, "140");
-	add(a, "--title");
-	add(a, "%s", title);
-	add(a, "--vertical-label");
-	add(a, "%s", vlabel);
+	/*
+	 * The unit goes with every axis label instead of a vertical label: rotated
+	 * text needs a second set of glyph outlines (some 6 KB).
+	 */
+	add(a, "--left-axis-format");
+	add(a, "%s", axis_format);
 	add(a, "--color");
 	add(a, "BACK#FFFFFF");
 	add(a, "--color");
@@ -75,21 +87,59 @@ static void common(struct gargs *a, const char *tmp, time_t start, time_t end, c
 	add(a, "GRID#BBBBBB");
 	add(a, "--color");
 	add(a, "MGRID#777777");
+	add(a, "--color");
+	add(a, "ARROW#000000");
+	add(a, "--border");
+	add(a, "0");
 	add(a, "--font");
 	add(a, "DEFAULT:8:sans-serif");
 	add(a, "--slope-mode");
 }
 
-/* Runs librrd on a's arguments writing tmp, then renames tmp to out. */
+/* Writes data to tmp, then renames it to out. */
+static int write_file(const char *tmp, const char *out, const char *data, size_t len, char *err,
+		      size_t errsz)
+{
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	size_t off = 0;
+
+	if (fd < 0) {
+		snprintf(err, errsz, "%s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	while (off < len) {
+		ssize_t n = write(fd, data + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			snprintf(err, errsz, "%s: %s", tmp, n < 0 ? strerror(errno) : "short write");
+			close(fd);
+			unlink(tmp);
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	if (close(fd) != 0 || rename(tmp, out) != 0) {
+		snprintf(err, errsz, "%s: %s", out, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* Runs librrd on a's arguments, slims the image and writes it to out through tmp. */
 static int run(struct gargs *a, const char *tmp, const char *out, char *err, size_t errsz)
 {
-	rrd_info_t *info;
+	rrd_info_t *info, *i;
+	struct buf svg;
+	char why[256];
 	int rc = 0;
 
 	if (a->overflow) {
 		snprintf(err, errsz, "%s: graph arguments too long", out);
 		return -1;
 	}
+	buf_init(&svg, GRAPH_SVG_LIMIT);
 	pthread_mutex_lock(&graph_lock);
 	rrd_clear_error();
 	info = rrd_graph_v(a->n, a->argv);
@@ -97,15 +147,24 @@ static int run(struct gargs *a, const char *tmp, const char *out, char *err, siz
 		snprintf(err, errsz, "%s: %s", out, rrd_test_error() ? rrd_get_error() : "rrd_graph failed");
 		rc = -1;
 	}
+	for (i = info; rc == 0 && i; i = i->next)
+		if (i->type == RD_I_BLO && strcmp(i->key, "image") == 0)
+			break;
+	if (rc == 0 && !i) {
+		snprintf(err, errsz, "%s: librrd returned no image", out);
+		rc = -1;
+	}
+	if (rc == 0 && dash_svg_slim((const char *)i->value.u_blo.ptr, i->value.u_blo.size, &svg,
+				     why, sizeof why) != 0) {
+		snprintf(err, errsz, "%s: %s", out, why);
+		rc = -1;
+	}
 	rrd_info_free(info);
 	rrd_clear_error();
 	pthread_mutex_unlock(&graph_lock);
-	if (rc == 0 && rename(tmp, out) != 0) {
-		snprintf(err, errsz, "rename %s: %s", out, strerror(errno));
-		rc = -1;
-	}
-	if (rc != 0)
-		unlink(tmp);
+	if (rc == 0)
+		rc = write_file(tmp, out, svg.data, svg.len, err, errsz);
+	buf_free(&svg);
 	return rc;
 }
 
@@ -151,35 +210,44 @@ static enum dash_band band_of(const char *rrd)
 int dash_graph_latency(const char *rrd, const char *out, time_t end, const struct dash_lang *L,
 		       enum dash_band *band, char *err, size_t errsz)
 {
+	/* The phases in probe order, stacked from dark to light: grays a grayscale print tells apart. */
+	static const char *const ds[5] = { "resolve", "connect", "tls", "processing", "transfer" };
+	static const char *const shade[5] = { "#333333", "#666666", "#999999", "#BBBBBB", "#DDDDDD" };
 	char tmp[1024];
 	struct gargs a = { 0 };
-	enum dash_band try;
 
 	if (prepare(rrd, out, tmp, sizeof tmp, err, errsz) != 0)
 		return -1;
 	if (*band == DASH_BAND_UNKNOWN)
 		*band = band_of(rrd);
-	try = *band;
-	{
-
-		common(&a, tmp, end - 86400, end, L->g_latency, L->g_seconds);
-		add(&a, "--lower-limit");
-		add(&a, "0");
-		add(&a, "DEF:avg=%s:duration:AVERAGE", rrd);
-		if (try == DASH_BAND_MINMAX) {
-			add(&a, "DEF:mn=%s:duration:MIN", rrd);
-			add(&a, "DEF:mx=%s:duration:MAX", rrd);
-			add(&a, "CDEF:band=mx,mn,-");
-			add(&a, "AREA:mn#FFFFFF");
-			add(&a, "AREA:band#CCCCCC:%s - %s:STACK", "Min", L->g_max);
-		} else if (try == DASH_BAND_MAX) {
-			add(&a, "DEF:mx=%s:duration:MAX", rrd);
-			add(&a, "LINE1:mx#555555:%s:dashes=4,3", L->g_max);
-		}
-		add(&a, "LINE2:avg#000000:%s", L->g_avg);
-		add(&a, "--x-grid");
-		add(&a, "%s", L->g_xgrid_24h);
+	common(&a, end - 86400, end, "%.0lf ms");
+	add(&a, "--lower-limit");
+	add(&a, "0");
+	/* At least 0..10 ms (not rigid): whole milliseconds stay distinct on the axis. */
+	add(&a, "--upper-limit");
+	add(&a, "10");
+	add(&a, "--units-exponent");
+	add(&a, "0");
+	for (int i = 0; i < 5; i++) {
+		add(&a, "DEF:p%d=%s:%s:AVERAGE:step=3600", i, rrd, ds[i]);
+		add(&a, "CDEF:m%d=p%d,1000,*", i, i);
+		add(&a, "AREA:m%d%s:%s%s", i, shade[i], L->phase_names[i], i ? ":STACK" : "");
 	}
+	add(&a, "DEF:avg=%s:duration:AVERAGE", rrd);
+	add(&a, "CDEF:mavg=avg,1000,*");
+	if (*band == DASH_BAND_MINMAX) {
+		add(&a, "DEF:mn=%s:duration:MIN", rrd);
+		add(&a, "CDEF:mmn=mn,1000,*");
+		add(&a, "LINE1:mmn#000000:Min:dashes=1,2");
+	}
+	if (*band == DASH_BAND_MINMAX || *band == DASH_BAND_MAX) {
+		add(&a, "DEF:mx=%s:duration:MAX", rrd);
+		add(&a, "CDEF:mmx=mx,1000,*");
+		add(&a, "LINE1:mmx#000000:%s:dashes=4,3", L->g_max);
+	}
+	add(&a, "LINE2:mavg#000000:%s", L->g_avg);
+	add(&a, "--x-grid");
+	add(&a, "%s", L->g_xgrid_24h);
 	return run(&a, tmp, out, err, errsz);
 }
 
@@ -191,7 +259,7 @@ int dash_graph_avail(const char *rrd, const char *out, time_t end, const struct 
 
 	if (prepare(rrd, out, tmp, sizeof tmp, err, errsz) != 0)
 		return -1;
-	common(&a, tmp, end - 7 * 86400, end, L->g_avail, L->g_percent);
+	common(&a, end - 7 * 86400, end, L->pct_sep[0] ? "%.0lf %%" : "%.0lf%%");
 	add(&a, "--lower-limit");
 	add(&a, "0");
 	add(&a, "--upper-limit");
@@ -216,7 +284,7 @@ int dash_graph_trend(const char *rrd, const char *out, time_t end, const struct 
 
 	if (prepare(rrd, out, tmp, sizeof tmp, err, errsz) != 0)
 		return -1;
-	common(&a, tmp, end - 30 * 86400, end, L->g_trend, L->leistungen);
+	common(&a, end - 30 * 86400, end, "%.0lf");
 	add(&a, "--lower-limit");
 	add(&a, "0");
 	add(&a, "DEF:on=%s:online:AVERAGE", rrd);
@@ -227,6 +295,41 @@ int dash_graph_trend(const char *rrd, const char *out, time_t end, const struct 
 	add(&a, "LINE2:fu#000000:%s:dashes=2,3", L->fulfilled);
 	add(&a, "--x-grid");
 	add(&a, "%s", L->g_xgrid_30d);
+	return run(&a, tmp, out, err, errsz);
+}
+
+int dash_graph_usage(const char *rrd, const char *out, time_t end, const struct dash_lang *L,
+		     const char *const *ds, const char *const *legend, size_t n, char *err,
+		     size_t errsz)
+{
+	/* Up to eight lines told apart by width and dash pattern, not by colour. */
+	static const char *const width[8] = { "LINE2", "LINE2", "LINE2", "LINE1", "LINE1", "LINE1",
+					      "LINE3", "LINE1" };
+	static const char *const colour[8] = { "#000000", "#444444", "#000000", "#000000",
+					       "#444444", "#000000", "#888888", "#000000" };
+	static const char *const dash[8] = { "", ":dashes=8,4", ":dashes=2,3", "", ":dashes=8,4",
+					     ":dashes=2,3", "", ":dashes=12,3,2,3" };
+	char tmp[1024];
+	struct gargs a = { 0 };
+
+	if (n == 0 || n > 8) {
+		snprintf(err, errsz, "%s: %zu counters to draw (1 to 8)", rrd, n);
+		return -1;
+	}
+	if (prepare(rrd, out, tmp, sizeof tmp, err, errsz) != 0)
+		return -1;
+	common(&a, end - 7 * 86400, end, "%.0lf");
+	add(&a, "--lower-limit");
+	add(&a, "0");
+	add(&a, "--units-exponent");
+	add(&a, "0");
+	for (size_t i = 0; i < n; i++) {
+		add(&a, "DEF:u%zu=%s:%s:AVERAGE:step=3600", i, rrd, ds[i]);
+		add(&a, "CDEF:h%zu=u%zu,3600,*", i, i);
+		add(&a, "%s:h%zu%s:%s%s", width[i], i, colour[i], legend[i], dash[i]);
+	}
+	add(&a, "--x-grid");
+	add(&a, "%s", L->g_xgrid_7d);
 	return run(&a, tmp, out, err, errsz);
 }
 

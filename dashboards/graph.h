@@ -21,17 +21,26 @@
 enum dash_band { DASH_BAND_UNKNOWN = 0, DASH_BAND_MINMAX, DASH_BAND_MAX, DASH_BAND_NONE };
 
 /*
- * Latency (data source `duration`) over the 24 hours before `end`: the mean as
- * a solid line, with the MIN..MAX band (or the MAX as a dashed line) when the
- * file has those archives (read with rrd_info_r when *band is
- * DASH_BAND_UNKNOWN, then kept in *band for the next files of the same
- * layout).  0 or -1 with err.
+ * Latency over the 24 hours before `end`, in milliseconds: the mean of each
+ * phase (resolve, connect, tls, processing, transfer) as stacked gray areas,
+ * the mean of `duration` as a solid black line, and its MAX (and MIN) as
+ * dashed lines when the file has those archives (read with rrd_info_r when
+ * *band is DASH_BAND_UNKNOWN, then kept in *band for the next files of the
+ * same layout).  0 or -1 with err.
  */
 int dash_graph_latency(const char *rrd, const char *out, time_t end, const struct dash_lang *L,
 		       enum dash_band *band, char *err, size_t errsz);
 /* Availability (data source `up`, in percent) over the 7 days before `end`. */
 int dash_graph_avail(const char *rrd, const char *out, time_t end, const struct dash_lang *L,
 		     char *err, size_t errsz);
+/*
+ * A usage file (<id>.usage.rrd): each of its n (<= 8) counters, named by
+ * their data source names in ds[], per hour over the 7 days before `end`,
+ * with the counter names in legend[] as the legend.
+ */
+int dash_graph_usage(const char *rrd, const char *out, time_t end, const struct dash_lang *L,
+		     const char *const *ds, const char *const *legend, size_t n, char *err,
+		     size_t errsz);
 /* A rollout trend file (trend.h): online, flächendeckend, fulfilled over 30 days. */
 int dash_graph_trend(const char *rrd, const char *out, time_t end, const struct dash_lang *L,
 		     char *err, size_t errsz);

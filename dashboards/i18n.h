@@ -54,6 +54,24 @@ struct dash_lang {
 	const char *g_latency, *g_avg, *g_max, *g_avail, *g_trend, *g_seconds, *g_percent;
 	/* librrd --x-grid specifications with the language's date labels */
 	const char *g_xgrid_24h, *g_xgrid_7d, *g_xgrid_30d;
+	/* certificates */
+	const char *cert, *cert_until, *cert_days_left, *cert_expired, *cert_soon;
+	/* latency by phase: the phases in probe_phase order, then the total */
+	const char *phases_title, *phases_summary, *phase, *phase_names[6], *phase_mean24,
+		*phase_last, *g_ms;
+	/* usage statistics */
+	const char *usage, *usage_summary, *usage_none, *usage_failed, *usage_last_ok,
+		*usage_metric, *usage_key, *usage_value, *usage_more;
+	/* incident history */
+	const char *hist_summary, *hist_start, *hist_end, *hist_duration, *hist_reason,
+		*hist_ongoing, *hist_reconciled, *reason_unknown, *hist_per_dienst,
+		*recent_incidents, *no_recent;
+	/* pagination of long lists */
+	const char *pages_label, *page_word;
+	/* area pages: incidents with their downtime in one column */
+	const char *incidents_downtime;
+	/* usage counters over time (<id>.usage.rrd) */
+	const char *usage_trend, *usage_trend_summary, *usage_per_hour, *usage_24h, *usage_7d;
 	/* sharded instances (global.shard): "Shard", "of", and what the pages leave out */
 	const char *shard, *shard_of, *shard_note;
 };

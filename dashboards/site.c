@@ -22,13 +22,23 @@
 #define LEAST_AVAILABLE 10		/* rows of the "least available" table */
 #define HISTORY_ROWS_SHOWN 50		/* rows of the status page's incident table */
 #define TREND_ROWS 14			/* rows of a trend's figure table */
+#define AREA_RECENT_ROWS 10		/* rows of an area's or a Dienst's latest incidents */
+#define USAGE_ROWS_SHOWN 40		/* rows of a Dienst's usage table */
+#define CERT_SOON_DAYS 14		/* a certificate this close to its end is flagged */
+/* Intrinsic sizes of the graphs (librrd's output for the options in graph.c). */
+#define LAT_W 647
+#define LAT_H 212
+#define AVAIL_W 647
+#define AVAIL_H 198
 
 /* Figures of one Dienst read from its series once per generation. */
 struct dstat {
 	double lat_avg, lat_max, lat_last;	/* seconds over 24 h; NaN unknown */
+	double phase_avg[PROBE_PHASE_COUNT];	/* mean seconds per phase over 24 h; NaN unknown */
 	double day_up[7];			/* daily availability, oldest first; NaN unknown */
 	time_t day_end[7];			/* end of each day's row */
 	bool graph_latency, graph_avail;	/* a graph file exists for it */
+	bool graph_usage;			/* likewise, usage counters over time */
 };
 
 struct gen {
@@ -268,6 +278,58 @@ static const struct incident_stats *incident(const struct gen *g, size_t d)
 	return v && d < v->n ? &v->d[d] : NULL;
 }
 
+
+/* Days until Dienst d's certificate ends (may be negative); NAN when unknown. */
+static double cert_days(const struct gen *g, size_t d)
+{
+	const struct snapshot *s = g->in->snap;
+
+	if (!s || d >= s->n || s->t[d].cert_expiry_s <= 0)
+		return NAN;
+	return floor((double)(s->t[d].cert_expiry_s - (int64_t)g->in->now) / 86400.0);
+}
+
+/*
+ * The certificate's end as text, never by colour alone: "27.11.2027 (365 Tage)",
+ * "⚠ 03.12.2026 (6 Tage, läuft bald ab)", "✗ abgelaufen (27.11.2026)"; "–" unknown.
+ */
+static void cert_text(const struct gen *g, size_t d, char *out, size_t outsz)
+{
+	const struct dash_lang *L = g->L;
+	double days = cert_days(g, d);
+	char date[32], n[32];
+
+	if (isnan(days)) {
+		snprintf(out, outsz, "–");
+		return;
+	}
+	dash_fmt_date(date, sizeof date, (time_t)g->in->snap->t[d].cert_expiry_s, L);
+	dash_fmt_num(n, sizeof n, days, 0, L);
+	if (days < 0)
+		snprintf(out, outsz, "✗ %s (%s)", L->cert_expired, date);
+	else if (days < CERT_SOON_DAYS)
+		snprintf(out, outsz, "⚠ %s (%s %s, %s)", date, n, L->cert_days_left, L->cert_soon);
+	else
+		snprintf(out, outsz, "%s (%s %s)", date, n, L->cert_days_left);
+}
+
+/* The certificate cell: the date, the days left under it (may wrap, unlike other figures). */
+static void td_cert(struct gen *g, size_t d)
+{
+	double days = cert_days(g, d);
+	char t[128];
+
+	cert_text(g, d, t, sizeof t);
+	buf_printf(&g->b, "<td class=\"cert\" data-v=\"%.0f\">", isnan(days) ? -1e9 : days);
+	E(t);
+	P("</td>");
+}
+
+static const char *reason_text(const struct dash_lang *L, enum probe_result r)
+{
+	return (unsigned)r < PROBE_RESULT_COUNT ? L->reason[r] : L->reason_unknown;
+}
+
 /* Reads one Dienst's latency and daily availability (history.h). */
 static void read_series(struct gen *g, size_t d)
 {
@@ -278,6 +340,8 @@ static void read_series(struct gen *g, size_t d)
 	time_t now = g->in->now;
 
 	s->lat_avg = s->lat_max = s->lat_last = NAN;
+	for (int i = 0; i < PROBE_PHASE_COUNT; i++)
+		s->phase_avg[i] = NAN;
 	for (int i = 0; i < 7; i++) {
 		s->day_up[i] = NAN;
 		s->day_end[i] = now - (time_t)(6 - i) * 86400;
@@ -302,6 +366,20 @@ static void read_series(struct gen *g, size_t d)
 		}
 		if (n > 0)
 			s->lat_avg = sum / n;
+		/* The phases' means; the data source names are the phase names (store.h). */
+		for (int ph = 0; ph < PROBE_PHASE_COUNT; ph++) {
+			int kp = history_ds(&h, probe_phase_name((enum probe_phase)ph));
+			double psum = 0, pn = 0;
+			for (size_t r = 0; kp >= 0 && r < h.rows; r++) {
+				double v = h.v[r * h.n_ds + (size_t)kp];
+				if (!isnan(v)) {
+					psum += v;
+					pn++;
+				}
+			}
+			if (pn > 0)
+				s->phase_avg[ph] = psum / pn;
+		}
 		history_free(&h);
 	}
 	if (history_fetch(path, "MAX", now - 86400, now, 300, &h, err, sizeof err) == 0) {
@@ -330,12 +408,34 @@ static double mono_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The usage counters of Dienst d over time, when its usage file exists. */
+static void draw_usage_graph(struct gen *g, size_t d)
+{
+	const struct cfg_dienst *cd = &g->in->cfg->dienste[d];
+	const char *path = store_usage_path(g->in->store, d);
+	char ds[CFG_USAGE_STORED][STORE_DS_NAME_SIZE], out[1024], err[1200];
+	const char *dsp[CFG_USAGE_STORED];
+
+	if (!cd->usage || cd->usage->n_stored == 0 || !path || access(path, R_OK) != 0)
+		return;
+	for (size_t k = 0; k < cd->usage->n_stored; k++) {
+		store_usage_ds_name(cd->usage->stored_names[k], ds[k]);
+		dsp[k] = ds[k];
+	}
+	snprintf(out, sizeof out, "%s/graph/%s-usage.svg", g->dir, cd->id);
+	if (dash_graph_usage(path, out, g->in->now, g->L, dsp, cd->usage->stored_names,
+			     cd->usage->n_stored, err, sizeof err) == 0)
+		g->res->graphs++;
+	else
+		fail(g, "%s", err);
+}
+
 static void draw_graphs(struct gen *g)
 {
 	const struct cfg *c = g->in->cfg;
 	char out[1024], err[1200];
 	double t0 = mono_s(), budget = g->in->graph_budget_s;
-	size_t cur = g->in->graph_cursor ? *g->in->graph_cursor : 0;
+	size_t start = g->in->graph_cursor ? *g->in->graph_cursor : 0, cur = start;
 
 	for (size_t k = 0; g->in->data_dir && k <= c->reg.n_kreise; k++) {
 		const char *key = k == 0 ? c->reg.land_key : c->reg.kreise[k - 1].key;
@@ -349,7 +449,7 @@ static void draw_graphs(struct gen *g)
 			fail(g, "%s", err);
 	}
 	for (size_t i = 0; g->in->store && i < c->n_dienste; i++) {
-		size_t d = (cur + i) % c->n_dienste;
+		size_t d = (start + i) % c->n_dienste;
 		const char *rrd = store_path(g->in->store, d);
 		const char *perf = store_perf_path(g->in->store, d);
 
@@ -371,6 +471,7 @@ static void draw_graphs(struct gen *g)
 			g->res->graphs++;
 		else
 			fail(g, "%s", err);
+		draw_usage_graph(g, d);
 	}
 	if (g->in->graph_cursor)
 		*g->in->graph_cursor = cur;
@@ -548,7 +649,75 @@ static void dienst_link(struct gen *g, const char *root, size_t d)
 	P("</a>");
 }
 
-/* The table of the marked Dienste, then their latency graphs. */
+
+/*
+ * The journal's latest incidents, newest first: of the Dienste marked in
+ * g->mark (mark_covering) when `marked`, of Dienst `only` otherwise, at most
+ * `limit` rows; with a Dienst column when `with_dienst`.
+ */
+static void recent_table(struct gen *g, const char *root, bool marked, size_t only, size_t limit,
+			 bool with_dienst)
+{
+	const struct dash_lang *L = g->L;
+	size_t shown = 0;
+	char t[64];
+
+	for (size_t i = 0; i < g->in->n_recent && shown < limit; i++) {
+		const struct incident_event *e = &g->in->recent[i];
+		double secs;
+
+		if (e->dienst >= g->in->cfg->n_dienste || (marked ? !g->mark[e->dienst] : e->dienst != only))
+			continue;
+		if (shown++ == 0) {
+			P("<div class=\"scroll\"><table>\n<thead><tr>");
+			if (with_dienst)
+				th(g, L->dienst, false);
+			th(g, L->hist_start, false);
+			th(g, L->hist_end, false);
+			th(g, L->hist_duration, true);
+			th(g, L->hist_reason, false);
+			P("</tr></thead>\n<tbody>\n");
+		}
+		P("<tr>");
+		if (with_dienst) {
+			/* Names repeat across providers ("Wohngeld"): the provider under it. */
+			P("<th scope=\"row\">");
+			dienst_link(g, root, e->dienst);
+			P("<br><span class=\"sub\">");
+			E(g->in->cfg->dienste[e->dienst].provider);
+			P("</span></th>");
+		}
+		buf_printf(&g->b, "<td>%s</td><td>",
+			   dash_fmt_datetime(t, sizeof t, (time_t)(e->start_ms / 1000), L));
+		if (e->end_ms) {
+			P(dash_fmt_datetime(t, sizeof t, (time_t)(e->end_ms / 1000), L));
+			if (e->reconciled) {
+				P(" <span class=\"sub\">(");
+				E(L->hist_reconciled);
+				P(")</span>");
+			}
+		} else {
+			P("<strong>");
+			E(L->hist_ongoing);
+			P("</strong>");
+		}
+		P("</td>");
+		secs = (double)((e->end_ms ? e->end_ms : (int64_t)g->in->now * 1000) - e->start_ms) / 1000.0;
+		td_num(g, dash_fmt_span(t, sizeof t, secs, L), secs);
+		P("<td>");
+		E(reason_text(L, e->reason));
+		P("</td></tr>\n");
+	}
+	if (shown)
+		P("</tbody>\n</table></div>\n");
+	else {
+		P("<p>");
+		E(L->no_recent);
+		P("</p>\n");
+	}
+}
+
+/* The table of the marked Dienste, then their latest incidents and latency graphs. */
 static void covering_section(struct gen *g, const char *root)
 {
 	const struct cfg *c = g->in->cfg;
@@ -565,7 +734,8 @@ static void covering_section(struct gen *g, const char *root)
 	th(g, L->uptime_7d, true);
 	th(g, L->uptime_30d, true);
 	th(g, L->uptime_90d, true);
-	th(g, L->incidents, true);
+	th(g, L->cert, true);
+	th(g, L->incidents_downtime, true);
 	P("</tr></thead>\n<tbody>\n");
 	for (size_t d = 0; d < c->n_dienste; d++) {
 		const struct incident_stats *is;
@@ -583,11 +753,19 @@ static void covering_section(struct gen *g, const char *root)
 		P("</td>");
 		for (unsigned w = 0; w < ROLLOUT_WINDOWS; w++)
 			td_pct(g, uptime(g, w, d), 2);
-		td_num(g, dash_fmt_num(t, sizeof t, is ? (double)is->opened : NAN, 0, L),
-		       is ? (double)is->opened : NAN);
+		td_cert(g, d);
+		/* Incidents, and their downtime under the count (sorted by the count). */
+		buf_printf(&g->b, "<td class=\"num\" data-v=\"%.0f\">%s", is ? (double)is->opened : -1.0,
+			   dash_fmt_num(t, sizeof t, is ? (double)is->opened : NAN, 0, L));
+		if (is && is->opened)
+			buf_printf(&g->b, "<br><span class=\"sub\">%s</span>",
+				   dash_fmt_span(t, sizeof t, is->downtime_s, L));
+		P("</td>");
 		P("</tr>\n");
 	}
 	P("</tbody>\n</table></div>\n");
+	h2(g, "stoerungsverlauf", L->recent_incidents);
+	recent_table(g, root, true, 0, AREA_RECENT_ROWS, true);
 	h2(g, "antwortzeiten", L->latency_graphs);
 	P("<div class=\"graphs\">\n");
 	for (size_t d = 0; d < c->n_dienste; d++) {
@@ -595,23 +773,23 @@ static void covering_section(struct gen *g, const char *root)
 		char a[64], m[64], l[64];
 		if (!g->mark[d])
 			continue;
-		dash_fmt_num(a, sizeof a, s->lat_avg, 3, L);
-		dash_fmt_num(m, sizeof m, s->lat_max, 3, L);
-		dash_fmt_num(l, sizeof l, s->lat_last, 3, L);
+		dash_fmt_num(a, sizeof a, s->lat_avg * 1000.0, 0, L);
+		dash_fmt_num(m, sizeof m, s->lat_max * 1000.0, 0, L);
+		dash_fmt_num(l, sizeof l, s->lat_last * 1000.0, 0, L);
 		P("<figure>\n");
 		if (s->graph_latency) {
-			buf_printf(&g->b, "<img src=\"%sgraph/%s-latency.svg\" width=\"657\" height=\"221\" "
-				   "loading=\"lazy\" alt=\"", root, c->dienste[d].id);
+			buf_printf(&g->b, "<img src=\"%sgraph/%s-latency.svg\" width=\"%d\" height=\"%d\" "
+				   "loading=\"lazy\" alt=\"", root, c->dienste[d].id, LAT_W, LAT_H);
 			E(L->latency);
 			P(": ");
 			E(c->dienste[d].name);
-			buf_printf(&g->b, ", %s %s s, %s %s s\">\n", L->latency_avg, a, L->latency_max, m);
+			buf_printf(&g->b, ", %s %s ms, %s %s ms\">\n", L->latency_avg, a, L->latency_max, m);
 		}
 		P("<figcaption>");
 		E(c->dienste[d].name);
 		P(". ");
 		E(L->latency_summary);
-		buf_printf(&g->b, " %s %s s, %s %s s, %s %s s.</figcaption>\n</figure>\n",
+		buf_printf(&g->b, " %s %s ms, %s %s ms, %s %s ms.</figcaption>\n</figure>\n",
 			   L->latency_avg, a, L->latency_max, m, L->latency_last, l);
 	}
 	P("</div>\n");
@@ -942,6 +1120,136 @@ static const char *area_name(const struct cfg *c, const struct cfg_angebot *a)
 	return a->area;
 }
 
+
+/*
+ * The stored usage counters of Dienst d (<id>.usage.rrd): the graph, and as
+ * its text alternative the totals over 24 hours and 7 days, from the
+ * hourly rates.  Nothing when the file has no rows yet.
+ */
+static void usage_trend_section(struct gen *g, size_t d)
+{
+	const struct cfg_usage *u = g->in->cfg->dienste[d].usage;
+	const struct dash_lang *L = g->L;
+	const char *path = g->in->store ? store_usage_path(g->in->store, d) : NULL;
+	double day[CFG_USAGE_STORED], week[CFG_USAGE_STORED];
+	int col[CFG_USAGE_STORED];
+	struct history h = { 0 };
+	time_t now = g->in->now;
+	char err[256], t1[64], t2[64], name[STORE_DS_NAME_SIZE];
+
+	if (!u || u->n_stored == 0 || !path ||
+	    history_fetch(path, "AVERAGE", now - 7 * 86400, now, 3600, &h, err, sizeof err) != 0)
+		return;
+	for (size_t k = 0; k < u->n_stored; k++) {
+		store_usage_ds_name(u->stored_names[k], name);
+		col[k] = history_ds(&h, name);
+		day[k] = week[k] = NAN;
+		for (size_t r = 0; col[k] >= 0 && r < h.rows; r++) {
+			double v = h.v[r * h.n_ds + (size_t)col[k]] * (double)h.step;
+			time_t end = h.start + (time_t)((r + 1) * h.step);
+
+			if (isnan(v))
+				continue;
+			week[k] = isnan(week[k]) ? v : week[k] + v;
+			if (end > now - 86400)
+				day[k] = isnan(day[k]) ? v : day[k] + v;
+		}
+	}
+	history_free(&h);
+	P("<h3>");
+	E(L->usage_trend);
+	P("</h3>\n");
+	P("<figure>\n");
+	if (g->ds[d].graph_usage) {
+		buf_printf(&g->b, "<img src=\"../graph/%s-usage.svg\" width=\"%d\" height=\"%d\" alt=\"",
+			   g->in->cfg->dienste[d].id, AVAIL_W, AVAIL_H);
+		E(L->usage_trend);
+		P(" (");
+		E(L->usage_per_hour);
+		P(")\">\n");
+	}
+	P("<figcaption>");
+	E(L->usage_trend_summary);
+	P("</figcaption>\n</figure>\n<table>\n<thead><tr>");
+	th(g, L->usage_metric, false);
+	th(g, L->usage_24h, true);
+	th(g, L->usage_7d, true);
+	P("</tr></thead>\n<tbody>\n");
+	for (size_t k = 0; k < u->n_stored; k++) {
+		P("<tr><th scope=\"row\"><code>");
+		E(u->stored_names[k]);
+		buf_printf(&g->b, "</code></th><td class=\"num\">%s</td><td class=\"num\">%s</td></tr>\n",
+			   dash_fmt_num(t1, sizeof t1, day[k], 0, L),
+			   dash_fmt_num(t2, sizeof t2, week[k], 0, L));
+	}
+	P("</tbody>\n</table>\n");
+}
+
+/* A Dienst's usage figures from its latest statistics document (collector/usage.h). */
+static void usage_section(struct gen *g, size_t d)
+{
+	const struct cfg_dienst *cd = &g->in->cfg->dienste[d];
+	const struct dash_lang *L = g->L;
+	const struct snapshot *sn = g->in->snap;
+	const struct usage_result *u = sn && d < sn->n ? sn->t[d].usage : NULL;
+	char t[64];
+
+	h2(g, "nutzung", L->usage);
+	if (!cd->usage) {
+		P("<p>");
+		E(L->usage_none);
+		P("</p>\n");
+		return;
+	}
+	if (!u || !u->ok) {
+		P("<p>");
+		E(L->usage_failed);
+		P(" ");
+		E(u && u->error[0] ? u->error : L->no_data);
+		P("</p>\n");
+		if (u && u->last_ok_ms) {
+			P("<p>");
+			E(L->usage_last_ok);
+			buf_printf(&g->b, ": %s</p>\n",
+				   dash_fmt_datetime(t, sizeof t, (time_t)(u->last_ok_ms / 1000), L));
+		}
+		return;
+	}
+	P("<p>");
+	E(L->usage_summary);
+	buf_printf(&g->b, " %s.</p>\n<div class=\"scroll\"><table>\n<thead><tr>",
+		   dash_fmt_datetime(t, sizeof t, (time_t)(u->fetched_ms / 1000), L));
+	th(g, L->usage_metric, false);
+	th(g, L->usage_key, false);
+	th(g, L->usage_value, true);
+	P("</tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i < u->n && i < USAGE_ROWS_SHOWN; i++) {
+		const struct usage_value *v = &u->v[i];
+		const char *name = v->metric < cd->usage->n_metrics ? cd->usage->metrics[v->metric].name : "?";
+		double top = 0;
+
+		/* Bars within one metric: its largest value is the full width. */
+		for (size_t k = 0; k < u->n; k++)
+			if (u->v[k].metric == v->metric && isfinite(u->v[k].v) && u->v[k].v > top)
+				top = u->v[k].v;
+		P("<tr><th scope=\"row\"><code>");
+		E(name);
+		P("</code></th><td>");
+		E(v->label[0] ? v->label : "–");
+		buf_printf(&g->b, "</td><td class=\"num\" data-v=\"%.6g\">%s", isfinite(v->v) ? v->v : -1.0,
+			   dash_fmt_num(t, sizeof t, v->v, v->v == floor(v->v) ? 0 : 2, L));
+		if (top > 0 && isfinite(v->v) && v->v >= 0)
+			buf_printf(&g->b, " <svg class=\"bar\" aria-hidden=\"true\" width=\"120\" height=\"10\">"
+				   "<rect width=\"%.0f\" height=\"10\" fill=\"#1b1b1b\"/><rect width=\"120\" "
+				   "height=\"10\" fill=\"none\" stroke=\"#1b1b1b\"/></svg>", v->v / top * 120.0);
+		P("</td></tr>\n");
+	}
+	P("</tbody>\n</table></div>\n");
+	if (u->n > USAGE_ROWS_SHOWN)
+		buf_printf(&g->b, "<p>%zu %s.</p>\n", u->n - USAGE_ROWS_SHOWN, L->usage_more);
+	usage_trend_section(g, d);
+}
+
 static void page_dienst(struct gen *g, size_t d)
 {
 	const struct cfg *c = g->in->cfg;
@@ -974,6 +1282,13 @@ static void page_dienst(struct gen *g, size_t d)
 	E(L->last_failure);
 	P("</dt><dd>");
 	E(last_failure(g, d));
+	P("</dd></div>\n<div><dt>");
+	E(L->cert);
+	P(" ");
+	E(L->cert_until);
+	cert_text(g, d, t, sizeof t);
+	P("</dt><dd>");
+	E(t);
 	P("</dd></div>\n</dl>\n");
 
 	h2(g, "verfuegbarkeit", L->availability);
@@ -987,8 +1302,8 @@ static void page_dienst(struct gen *g, size_t d)
 		td_pct(g, uptime(g, w, d), 2);
 	P("</tr></tbody>\n</table>\n<figure>\n");
 	if (s->graph_avail) {
-		buf_printf(&g->b, "<img src=\"../graph/%s-avail.svg\" width=\"657\" height=\"221\" alt=\"",
-			   cd->id);
+		buf_printf(&g->b, "<img src=\"../graph/%s-avail.svg\" width=\"%d\" height=\"%d\" alt=\"",
+			   cd->id, AVAIL_W, AVAIL_H);
 		E(L->g_avail);
 		buf_printf(&g->b, ": %s\">\n", dash_fmt_pct(t, sizeof t, uptime(g, 1, d), 2, L));
 	}
@@ -1006,29 +1321,48 @@ static void page_dienst(struct gen *g, size_t d)
 	}
 	P("</tbody>\n</table>\n");
 
-	h2(g, "antwortzeit", L->latency);
-	dash_fmt_num(a1, sizeof a1, s->lat_avg, 3, L);
-	dash_fmt_num(a2, sizeof a2, s->lat_max, 3, L);
-	dash_fmt_num(a3, sizeof a3, s->lat_last, 3, L);
+	h2(g, "antwortzeit", L->phases_title);
+	dash_fmt_num(a1, sizeof a1, s->lat_avg * 1000.0, 0, L);
+	dash_fmt_num(a2, sizeof a2, s->lat_max * 1000.0, 0, L);
+	dash_fmt_num(a3, sizeof a3, s->lat_last * 1000.0, 0, L);
 	P("<figure>\n");
 	if (s->graph_latency) {
-		buf_printf(&g->b, "<img src=\"../graph/%s-latency.svg\" width=\"657\" height=\"221\" alt=\"",
-			   cd->id);
-		E(L->g_latency);
-		buf_printf(&g->b, ": %s %s s, %s %s s\">\n", L->latency_avg, a1, L->latency_max, a2);
+		buf_printf(&g->b, "<img src=\"../graph/%s-latency.svg\" width=\"%d\" height=\"%d\" alt=\"",
+			   cd->id, LAT_W, LAT_H);
+		E(L->phases_title);
+		buf_printf(&g->b, ": %s %s ms, %s %s ms\">\n", L->latency_avg, a1, L->latency_max, a2);
 	}
 	P("<figcaption>");
+	E(L->phases_summary);
+	P(" ");
 	E(L->latency_summary);
-	buf_printf(&g->b, " %s %s s, %s %s s, %s %s s.</figcaption>\n</figure>\n<table>\n<thead><tr>",
+	buf_printf(&g->b, " %s %s ms, %s %s ms, %s %s ms.</figcaption>\n</figure>\n<table>\n<thead><tr>",
 		   L->latency_avg, a1, L->latency_max, a2, L->latency_last, a3);
-	th(g, L->latency_avg, true);
-	th(g, L->latency_max, true);
-	th(g, L->latency_last, true);
-	P("</tr></thead>\n<tbody><tr>");
-	td_num(g, a1, s->lat_avg);
-	td_num(g, a2, s->lat_max);
-	td_num(g, a3, s->lat_last);
-	P("</tr></tbody>\n</table>\n");
+	th(g, L->phase, false);
+	th(g, L->phase_mean24, true);
+	th(g, L->phase_last, true);
+	P("</tr></thead>\n<tbody>\n");
+	{
+		const struct snapshot *sn = g->in->snap;
+		const struct target_state *ts = sn && d < sn->n && sn->t[d].probed ? &sn->t[d] : NULL;
+		for (int ph = 0; ph <= PROBE_PHASE_COUNT; ph++) {
+			double mean = ph < PROBE_PHASE_COUNT ? s->phase_avg[ph] : s->lat_avg;
+			double last = !ts ? NAN : ph < PROBE_PHASE_COUNT ? ts->phase_s[ph] : ts->duration_s;
+			P(ph < PROBE_PHASE_COUNT ? "<tr><th scope=\"row\">" : "<tr class=\"total\"><th scope=\"row\">");
+			E(L->phase_names[ph]);
+			P("</th>");
+			td_num(g, dash_fmt_num(t, sizeof t, mean * 1000.0, 1, L), mean * 1000.0);
+			td_num(g, dash_fmt_num(t, sizeof t, last * 1000.0, 1, L), last * 1000.0);
+			P("</tr>\n");
+		}
+		P("<tr><th scope=\"row\">");
+		E(L->latency_max);
+		P("</th>");
+		td_num(g, dash_fmt_num(t, sizeof t, s->lat_max * 1000.0, 1, L), s->lat_max * 1000.0);
+		P("<td class=\"num\">–</td></tr>\n</tbody>\n</table>\n");
+	}
+
+	usage_section(g, d);
 
 	h2(g, "efa", L->efa_adoption);
 	if (r && d < r->n_dienste) {
@@ -1082,6 +1416,10 @@ static void page_dienst(struct gen *g, size_t d)
 	buf_printf(&g->b, "</dt><dd>%s</dd></div>\n</dl>\n",
 		   is && is->open ? dash_fmt_datetime(t, sizeof t, (time_t)(is->open_since_ms / 1000), L)
 				  : "–");
+	P("<h3>");
+	E(L->recent_incidents);
+	P("</h3>\n");
+	recent_table(g, "../", false, d, AREA_RECENT_ROWS, false);
 
 	h2(g, "abzeichen", L->badges);
 	P("<p>");
@@ -1097,34 +1435,85 @@ static void page_dienst(struct gen *g, size_t d)
 	put_page(g, rel);
 }
 
+/* The list's page p (0-based) of n_pages: "dienste.html", "dienste-2.html", ... */
+static void list_page_name(char *out, size_t outsz, size_t p)
+{
+	if (p == 0)
+		snprintf(out, outsz, "dienste.html");
+	else
+		snprintf(out, outsz, "dienste-%zu.html", p + 1);
+}
+
+/* Links to every page of the list (above it), the current one marked (aria-current, bold, no link). */
+static void list_pager(struct gen *g, size_t cur, size_t n_pages)
+{
+	const struct cfg *c = g->in->cfg;
+	const struct dash_lang *L = g->L;
+	char name[64];
+
+	P("<nav class=\"pager\" aria-label=\"");
+	E(L->pages_label);
+	P("\"><ul>");
+	for (size_t p = 0; p < n_pages; p++) {
+		size_t from = p * DASH_LIST_PAGE + 1, to = (p + 1) * DASH_LIST_PAGE;
+		if (to > c->n_dienste)
+			to = c->n_dienste;
+		list_page_name(name, sizeof name, p);
+		if (p == cur)
+			buf_printf(&g->b, "<li><strong aria-current=\"page\">%s %zu (%zu–%zu)</strong></li>",
+				   L->page_word, p + 1, from, to);
+		else
+			buf_printf(&g->b, "<li><a href=\"%s\">%s %zu (%zu–%zu)</a></li>", name, L->page_word,
+				   p + 1, from, to);
+	}
+	P("</ul></nav>\n");
+}
+
+/*
+ * Every Onlinedienst with state and 7-day availability, DASH_LIST_PAGE per
+ * page, so each page stays small however many Dienste there are.
+ */
 static void page_dienste(struct gen *g)
 {
 	const struct cfg *c = g->in->cfg;
 	const struct dash_lang *L = g->L;
+	size_t n_pages = c->n_dienste ? (c->n_dienste + DASH_LIST_PAGE - 1) / DASH_LIST_PAGE : 1;
 
-	page_begin(g, "", L->all_dienste_title);
-	P("<p class=\"hint\">");
-	E(L->sort_hint);
-	P("</p>\n<div class=\"scroll\"><table class=\"sortable\">\n<thead><tr>");
-	th(g, L->dienst, false);
-	th(g, L->provider, false);
-	th(g, L->state, false);
-	th(g, L->uptime_7d, true);
-	P("</tr></thead>\n<tbody>\n");
-	for (size_t d = 0; d < c->n_dienste; d++) {
-		P("<tr><th scope=\"row\">");
-		dienst_link(g, "", d);
-		P("</th><td>");
-		E(c->dienste[d].provider);
-		P("</td><td>");
-		state_html(g, dienst_state(g, d));
-		P("</td>");
-		td_pct(g, uptime(g, 1, d), 2);
-		P("</tr>\n");
+	for (size_t p = 0; p < n_pages && !cancelled(g); p++) {
+		char name[64], title[160];
+
+		if (n_pages > 1)
+			snprintf(title, sizeof title, "%s (%s %zu/%zu)", L->all_dienste_title, L->page_word,
+				 p + 1, n_pages);
+		else
+			snprintf(title, sizeof title, "%s", L->all_dienste_title);
+		page_begin(g, "", title);
+		if (n_pages > 1)
+			list_pager(g, p, n_pages);
+		P("<p class=\"hint\">");
+		E(L->sort_hint);
+		P("</p>\n<div class=\"scroll\"><table class=\"sortable\">\n<thead><tr>");
+		th(g, L->dienst, false);
+		th(g, L->provider, false);
+		th(g, L->state, false);
+		th(g, L->uptime_7d, true);
+		P("</tr></thead>\n<tbody>\n");
+		for (size_t d = p * DASH_LIST_PAGE; d < c->n_dienste && d < (p + 1) * DASH_LIST_PAGE; d++) {
+			P("<tr><th scope=\"row\">");
+			dienst_link(g, "", d);
+			P("</th><td>");
+			E(c->dienste[d].provider);
+			P("</td><td>");
+			state_html(g, dienst_state(g, d));
+			P("</td>");
+			td_pct(g, uptime(g, 1, d), 2);
+			P("</tr>\n");
+		}
+		P("</tbody>\n</table></div>\n");
+		page_end(g, "", true);
+		list_page_name(name, sizeof name, p);
+		put_page(g, name);
 	}
-	P("</tbody>\n</table></div>\n");
-	page_end(g, "", true);
-	put_page(g, "dienste.html");
 }
 
 /* Orders Dienst indexes by their incident count, most first. */
@@ -1183,6 +1572,12 @@ static void page_status(struct gen *g)
 		P("</tbody>\n</table></div>\n");
 	}
 	h2(g, "verlauf", L->incident_history);
+	P("<p>");
+	E(L->hist_summary);
+	P("</p>\n");
+	memset(g->mark, 1, c->n_dienste);
+	recent_table(g, "", true, 0, HISTORY_ROWS_SHOWN, true);
+	h2(g, "je-dienst", L->hist_per_dienst);
 	{
 		const struct incidents_view *v = g->in->inc;
 		size_t *order = v && v->n ? calloc(v->n, sizeof *order) : NULL;
@@ -1315,7 +1710,12 @@ static const char css[] =
 	"th button{font:inherit;font-weight:bold;background:none;border:0;padding:0;cursor:pointer;"
 	"color:inherit;text-decoration:underline dotted}\n"
 	"footer{margin-top:2rem;border-top:1px solid #999;color:#3a3a3a;font-size:.9rem}\n"
-	"code{overflow-wrap:anywhere}\n";
+	"code{overflow-wrap:anywhere}\n"
+	".pager ul{list-style:none;display:flex;flex-wrap:wrap;gap:.4rem 1rem;padding:0}\n"
+	"tr.total th,tr.total td{font-weight:bold;border-top:2px solid #1b1b1b}\n"
+	"td.cert{text-align:right;min-width:7.5rem}\n"
+	".graphs{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,30rem),1fr));"
+	"gap:0 1.5rem}\n";
 
 static const char favicon[] =
 	"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\">"
@@ -1386,6 +1786,8 @@ int dash_generate(const struct dash_input *in, const char *dir, struct dash_resu
 		g.ds[d].graph_latency = file_exists(&g, rel);
 		snprintf(rel, sizeof rel, "graph/%s-avail.svg", c->dienste[d].id);
 		g.ds[d].graph_avail = file_exists(&g, rel);
+		snprintf(rel, sizeof rel, "graph/%s-usage.svg", c->dienste[d].id);
+		g.ds[d].graph_usage = file_exists(&g, rel);
 	}
 	write_atomic(&g, "style.css", css, sizeof css - 1);
 	write_atomic(&g, "sort.js", sort_js, sizeof sort_js - 1);

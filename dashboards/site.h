@@ -7,7 +7,7 @@
  *   index.html              the Land: rollout, trend, Reifegrade, Themenfelder,
  *                           availability over 7 days, open incidents, Kreise
  *   status.html             public status: all up, or what is disrupted; incident history
- *   dienste.html            every Onlinedienst
+ *   dienste.html, dienste-<n>.html   every Onlinedienst, DASH_LIST_PAGE per page
  *   kreis/<key>.html        a Kreis (5 digits) and its Gemeinden and Dienste
  *   gemeinde/<ags>.html     each of the Land's Gemeinden (8 digits)
  *   dienst/<id>.html        an Onlinedienst: connected areas, availability, latency
@@ -34,6 +34,9 @@
 #include "rollout/task.h"
 #include "store/store.h"
 
+/* Rows per page of the list of all Onlinedienste (dienste.html, dienste-2.html, ...). */
+#define DASH_LIST_PAGE 150
+
 /* Everything a generation reads; all borrowed, and any pointer may be NULL except cfg and L. */
 struct dash_input {
 	const struct cfg *cfg;
@@ -57,6 +60,9 @@ struct dash_input {
 	double graph_budget_s;
 	/* When not NULL and set, the generation stops early (between files); may be NULL. */
 	const atomic_bool *cancel;
+	/* The journal's latest incidents, newest first (incidents_recent); may be NULL. */
+	const struct incident_event *recent;
+	size_t n_recent;
 };
 
 /* What a generation did. */

@@ -19,6 +19,7 @@
 /* Seconds of graph drawing per run; the rest waits for the next run. */
 #define DASH_GRAPH_BUDGET_S 4.0
 #define DASH_NICE 10			/* nice value of the generator thread */
+#define DASH_RECENT 200			/* incidents of the journal read per generation */
 
 struct dash_task {
 	const struct cfg *cfg;
@@ -75,6 +76,18 @@ static unsigned generate(struct dash_task *t, bool graphs)
 	struct dash_result res;
 	double t0 = mono_s(), took;
 	int rc;
+	/* The history is indexed by the watcher's configuration: only when it is ours. */
+	struct incident_event *recent = have_iv && iv.cfg == t->cfg ? calloc(DASH_RECENT, sizeof *recent)
+								    : NULL;
+	char rerr[256];
+	int n_recent = recent ? incidents_recent(t->incidents, recent, DASH_RECENT, rerr, sizeof rerr) : 0;
+
+	if (n_recent < 0) {
+		log_warn("dashboards: incident history: %s", rerr);
+		n_recent = 0;
+	}
+	in.recent = recent;
+	in.n_recent = (size_t)n_recent;
 
 	for (size_t d = 0; s && d < s->n; d++)
 		if (s->t[d].probed && !s->t[d].success)
@@ -82,6 +95,7 @@ static unsigned generate(struct dash_task *t, bool graphs)
 	rc = dash_generate(&in, t->dir, &res);
 	took = mono_s() - t0;
 	incidents_view_free(&iv);
+	free(recent);
 	rollout_ref_release(ro);
 	snapshot_release(s);
 	if (rc != 0)

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -423,4 +424,134 @@ void incidents_stop(struct incidents *in)
 		pthread_join(in->thread, NULL);
 	}
 	incidents_free(in);
+}
+
+/* ---- the journal's recent incidents --------------------------------------- */
+
+#define RECENT_MAX_SEEN 8192	/* incidents collected from the tail before sorting */
+
+struct recent {
+	struct incident_event *v;
+	size_t n;
+};
+
+static int cmp_recent(const void *pa, const void *pb)
+{
+	const struct incident_event *a = pa, *b = pb;
+	return a->start_ms < b->start_ms ? 1 : a->start_ms > b->start_ms ? -1 : 0;
+}
+
+/* Folds one journal line into r; lines that are not incidents of a configured target are skipped. */
+static void recent_line(const struct cfg *cfg, struct recent *r, const char *line, size_t len)
+{
+	json_error_t je;
+	json_t *o = json_loadb(line, len, 0, &je);
+	const char *ev, *dienst, *reason = NULL;
+	json_int_t id = 0, at_ms = 0;
+	double dur = -1;
+	int rec = 0;
+	size_t t, k;
+
+	if (!o)
+		return;
+	if (json_unpack(o, "{s:s, s:I, s:s, s:I, s?:s, s?:F, s?:b}", "event", &ev, "id", &id, "dienst",
+			&dienst, "at_ms", &at_ms, "reason", &reason, "duration_s", &dur,
+			"reconciled", &rec) != 0 || id <= 0 ||
+	    (t = find_target(cfg, dienst)) == (size_t)-1)
+		goto out;
+	if (strcmp(ev, "open") == 0) {
+		if (r->n >= RECENT_MAX_SEEN)
+			goto out;
+		r->v[r->n++] = (struct incident_event){ .dienst = t, .id = (uint64_t)id,
+			.start_ms = at_ms, .reason = reason ? result_from_name(reason) : PROBE_RESULT_COUNT };
+	} else if (strcmp(ev, "close") == 0) {
+		for (k = r->n; k-- > 0;)
+			if (r->v[k].id == (uint64_t)id && r->v[k].dienst == t && r->v[k].end_ms == 0)
+				break;
+		if (k == (size_t)-1) {
+			/* Opened before the part read: dated from its duration. */
+			if (r->n >= RECENT_MAX_SEEN || dur < 0)
+				goto out;
+			k = r->n++;
+			r->v[k] = (struct incident_event){ .dienst = t, .id = (uint64_t)id,
+				.start_ms = at_ms - (int64_t)(dur * 1000.0), .reason = PROBE_RESULT_COUNT };
+		}
+		r->v[k].end_ms = at_ms > r->v[k].start_ms ? at_ms : r->v[k].start_ms + 1;
+		r->v[k].reconciled = rec != 0;
+	}
+out:
+	json_decref(o);
+}
+
+int incidents_recent(struct incidents *in, struct incident_event *out, size_t max, char *err,
+		     size_t errsz)
+{
+	struct recent r = { 0 };
+	struct stat st;
+	char *data = NULL;
+	size_t len = 0, n;
+	off_t from;
+	int fd = open(in->path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errsz, "cannot read %s: %s", in->path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0) {
+		snprintf(err, errsz, "cannot read %s: %s", in->path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	from = st.st_size > (off_t)INCIDENTS_RECENT_BYTES ? st.st_size - (off_t)INCIDENTS_RECENT_BYTES : 0;
+	data = malloc(INCIDENTS_RECENT_BYTES + 1);
+	r.v = malloc(RECENT_MAX_SEEN * sizeof *r.v);
+	if (!data || !r.v) {
+		snprintf(err, errsz, "out of memory");
+		goto fail;
+	}
+	while (len < INCIDENTS_RECENT_BYTES) {
+		ssize_t k = pread(fd, data + len, INCIDENTS_RECENT_BYTES - len, from + (off_t)len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			snprintf(err, errsz, "cannot read %s: %s", in->path, strerror(errno));
+			goto fail;
+		}
+		if (k == 0)
+			break;
+		len += (size_t)k;
+	}
+	close(fd);
+	fd = -1;
+	data[len] = '\0';
+	{
+		size_t i = 0;
+		if (from > 0) {	/* the first line is cut: start after it */
+			char *nl = memchr(data, '\n', len);
+			i = nl ? (size_t)(nl - data) + 1 : len;
+		}
+		while (i < len) {
+			char *nl = memchr(data + i, '\n', len - i);
+			if (!nl)
+				break;	/* a line still being written */
+			if (nl > data + i)
+				recent_line(in->cfg, &r, data + i, (size_t)(nl - (data + i)));
+			i = (size_t)(nl - data) + 1;
+		}
+	}
+	qsort(r.v, r.n, sizeof *r.v, cmp_recent);
+	n = r.n < max ? r.n : max;
+	if (n)
+		memcpy(out, r.v, n * sizeof *out);
+	free(data);
+	free(r.v);
+	return (int)n;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(data);
+	free(r.v);
+	return -1;
 }

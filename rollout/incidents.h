@@ -64,4 +64,31 @@ void incidents_view_free(struct incidents_view *v);
 void incidents_poll(struct incidents *in);
 void incidents_stop(struct incidents *in);	/* NULL-safe; joins, closes the journal, frees */
 
+/* ---- the journal's recent incidents (for the dashboards' history) ---- */
+
+#define INCIDENTS_RECENT_BYTES (512u * 1024u)	/* tail of the journal read at most */
+
+/* One incident as the journal tells it. */
+struct incident_event {
+	size_t dienst;			/* index into the cfg's dienste */
+	uint64_t id;			/* the journal's incident id */
+	int64_t start_ms;		/* first failure of the streak (wall clock) */
+	int64_t end_ms;			/* when it closed; 0 while open */
+	enum probe_result reason;	/* of the probe that opened it; PROBE_RESULT_COUNT when
+					   the opening line lies before the part read */
+	bool reconciled;		/* closed by the first probe after a restart */
+};
+
+/*
+ * The latest incidents of the journal, newest start first, at most max into
+ * out.  Reads only the last INCIDENTS_RECENT_BYTES of the file (a close whose
+ * opening lies before that is dated from its duration), takes none of the
+ * watcher's locks, and skips lines it cannot read (a line being appended, a
+ * target no longer configured).  For the dashboards' thread, never for the
+ * probe loop.  Returns the number of incidents (0 without a journal), or -1
+ * with a reason in err.
+ */
+int incidents_recent(struct incidents *in, struct incident_event *out, size_t max, char *err,
+		     size_t errsz);
+
 #endif

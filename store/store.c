@@ -150,8 +150,7 @@ static unsigned long pdp_for(unsigned long secs, unsigned long step)
 	return step >= secs ? 1 : secs / step;
 }
 
-/* A usage name as a data source name: [A-Za-z0-9_], at most 19 characters. */
-static void ds_name(const char *in, char out[20])
+void store_usage_ds_name(const char *in, char out[STORE_DS_NAME_SIZE])
 {
 	size_t i = 0;
 
@@ -213,8 +212,8 @@ int store_layout(enum store_file_kind kind, unsigned long step, const char *cons
 		if (n_usage == 0 || n_usage > STORE_USAGE_MAX)
 			return -1;
 		for (size_t i = 0; i < n_usage; i++) {
-			char name[20];
-			ds_name(usage_names[i], name);
+			char name[STORE_DS_NAME_SIZE];
+			store_usage_ds_name(usage_names[i], name);
 			ADD("DS:%s:DERIVE:%lu:0:U", name, hb);
 		}
 		ADD("RRA:AVERAGE:0.5:%lu:%lu", p1h, rra_rows(93 * 86400, step, p1h));
@@ -906,6 +905,11 @@ const char *store_path(const struct store *st, size_t target)
 const char *store_perf_path(const struct store *st, size_t target)
 {
 	return target < st->n ? st->t[target].f[STORE_PERF].path : NULL;
+}
+
+const char *store_usage_path(const struct store *st, size_t target)
+{
+	return target < st->n ? st->t[target].f[STORE_USAGE].path : NULL;
 }
 
 int store_start(struct store *st, char *err, size_t errsz)

@@ -122,6 +122,12 @@ void store_free(struct store *st);	/* NULL-safe; stops first */
 const char *store_path(const struct store *st, size_t target);
 /* The performance file (<id>.perf.rrd) of target i, likewise. */
 const char *store_perf_path(const struct store *st, size_t target);
+/* The usage file (<id>.usage.rrd) of target i, likewise (it may not exist). */
+const char *store_usage_path(const struct store *st, size_t target);
+
+#define STORE_DS_NAME_SIZE 20	/* an RRD data source name and its NUL */
+/* The data source name a usage counter name has in <id>.usage.rrd: [A-Za-z0-9_], at most 19. */
+void store_usage_ds_name(const char *in, char out[STORE_DS_NAME_SIZE]);
 
 /* Which file of a target a layout describes. */
 enum store_file_kind { STORE_MAIN, STORE_PERF, STORE_USAGE };

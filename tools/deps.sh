@@ -2,7 +2,7 @@
 # deps.sh - install what ozgmon needs to build, test and run on Debian 12.
 #
 # Idempotent and quick when everything is present (one dpkg-query call).
-# Usage: tools/deps.sh [build|test|all]   (default: all)
+# Usage: tools/deps.sh [build|test|all|package]   (default: all)
 set -eu
 
 BUILD_PKGS="gcc make pkg-config libcurl4-openssl-dev librrd-dev libmicrohttpd-dev libjansson-dev libyaml-dev zlib1g-dev libcrypt-dev"
@@ -13,13 +13,20 @@ TEST_PKGS="check procps valgrind rrdcached prometheus openssl chromium chromium-
 # the Prometheus rules test renders its expected alerts with PyYAML
 TEST_PKGS="$TEST_PKGS python3-yaml"
 
+# The man page test (tests/integration/test_man.sh): groff and man.
+TEST_PKGS="$TEST_PKGS groff-base man-db"
+# The Debian package test (make package-test, tests/package/test_deb.sh):
+# building, checking, installing and tracing the package.
+PKG_PKGS="debhelper dpkg-dev fakeroot lintian adduser systemd strace util-linux groff-base man-db"
+
 # The browser test runs on node: Debian's when the machine has none of its own.
 command -v node >/dev/null 2>&1 || TEST_PKGS="$TEST_PKGS nodejs npm"
 
 case "${1:-all}" in
 	build) want="$BUILD_PKGS $RUN_PKGS" ;;
 	test|all) want="$BUILD_PKGS $RUN_PKGS $TEST_PKGS" ;;
-	*) echo "usage: $0 [build|test|all]" >&2; exit 2 ;;
+	package) want="$BUILD_PKGS $RUN_PKGS check $PKG_PKGS" ;;
+	*) echo "usage: $0 [build|test|all|package]" >&2; exit 2 ;;
 esac
 
 missing=""

@@ -13,14 +13,19 @@ const [base, art, executablePath, profile] = process.argv.slice(2);
 const origin = new URL(base).origin;
 
 const germanPct = /\d{1,3},\d{2}\s%/;
+const germanDate = /\d{2}\.\d{2}\.\d{4}/;
+// Each page type, with text that must be visible (a known Gemeinde's name and an uptime figure
+// the German way) and, for the new sections, their headings and rows.
 const pages = [
   { name: 'land', path: '/index.html', texts: ['Thüringen: Umsetzungsstand und Verfügbarkeit', 'Erfurt, Stadt'], pattern: germanPct, sort: true },
-  { name: 'kreis', path: '/kreis/16066.html', texts: ['Kreis: Schmalkalden-Meiningen', 'Einhausen'] },
-  { name: 'gemeinde', path: '/gemeinde/16066017.html', texts: ['Gemeinde: Einhausen', 'Elterngeld'], pattern: germanPct },
+  { name: 'kreis', path: '/kreis/16066.html', texts: ['Kreis: Schmalkalden-Meiningen', 'Einhausen', 'Zertifikat', 'Ausfallzeit', 'Letzte Störungen'] },
+  { name: 'gemeinde', path: '/gemeinde/16066017.html', texts: ['Gemeinde: Einhausen', 'Elterngeld', 'Einhausen sicher', 'Zertifikat', 'Letzte Störungen'], pattern: germanPct, pattern2: /\d{2}\.\d{2}\.\d{4} \(\d+ Tage\)/ },
   { name: 'gemeinde-erfurt', path: '/gemeinde/16051000.html', texts: ['Gemeinde: Erfurt, Stadt'], pattern: germanPct },
-  { name: 'dienst', path: '/dienst/k16051-kfz.html', texts: ['Onlinedienst: Kfz-Zulassung', 'Angeschlossene Gebiete'], pattern: germanPct },
-  { name: 'dienste', path: '/dienste.html', texts: ['Alle Onlinedienste'] },
-  { name: 'status', path: '/status.html', texts: ['Status der Onlinedienste', 'Störungsverlauf'] },
+  { name: 'dienst', path: '/dienst/k16051-kfz.html', texts: ['Onlinedienst: Kfz-Zulassung', 'Angeschlossene Gebiete', 'Antwortzeit nach Phasen', 'Namensauflösung (DNS)', 'bis zum ersten Byte', 'Nutzung'], pattern: germanPct },
+  { name: 'dienst-efa', path: '/dienst/th-elterngeld.html', texts: ['Onlinedienst: Elterngeld', 'Nutzung', 'applications_submitted_total'], pattern: germanPct },
+  { name: 'dienste', path: '/dienste.html', texts: ['Alle Onlinedienste', 'Seite 2'] },
+  { name: 'dienste-2', path: '/dienste-2.html', texts: ['Alle Onlinedienste (Seite 2/5)'] },
+  { name: 'status', path: '/status.html', texts: ['Status der Onlinedienste', 'Störungsverlauf', 'Beginn', 'Ende', 'Dauer', 'Ursache', 'Störungen je Onlinedienst'], pattern2: germanDate },
 ];
 
 const failures = [];
@@ -55,13 +60,21 @@ try {
     const text = await page.locator('main').innerText();
     for (const t of p.texts) if (!text.includes(t)) fail(p.name, `visible text lacks "${t}"`);
     if (p.pattern && !p.pattern.test(text)) fail(p.name, `no figure like ${p.pattern}`);
+    if (p.pattern2 && !p.pattern2.test(text)) fail(p.name, `no text like ${p.pattern2}`);
+    // Every graph on the page has loaded (an SVG with a size) and has a text alternative.
+    for (const img of await page.locator('main img').all()) {
+      const ok = await img.evaluate((e) => e.complete && e.naturalWidth > 0);
+      const alt = await img.getAttribute('alt');
+      if (!ok) fail(p.name, `image not loaded: ${await img.getAttribute('src')}`);
+      if (!alt) fail(p.name, `image without alt text: ${await img.getAttribute('src')}`);
+    }
     if (await page.locator('html[lang="de"]').count() !== 1) fail(p.name, 'html lang is not "de"');
     if (p.sort) {
       const th = page.locator('#kreise ~ div table.sortable thead th').nth(1);
       await th.locator('button').click();
       if (await th.getAttribute('aria-sort') !== 'ascending') fail(p.name, 'sorting the Kreise by a column does not work');
     }
-    await page.screenshot({ path: path.join(art, `${p.name}.png`), fullPage: p.name !== 'dienste' });
+    await page.screenshot({ path: path.join(art, `${p.name}.png`), fullPage: !p.name.startsWith('dienste') });
 
     await page.addScriptTag({ path: axeSource });
     const result = await page.evaluate(async () => {

@@ -300,8 +300,17 @@ if command -v promtool >/dev/null; then
 	check "promtool accepts /metrics" sh -c "curl -s '$D/metrics' | promtool check metrics >/dev/null 2>&1 || curl -s '$D/metrics' | promtool check metrics 2>&1 | grep -qv error"
 fi
 
+check "usage counters written to RRD" awk -v n="$(v ozgmon_rrd_usage_updates_total)" 'BEGIN { exit !(n >= 1) }'
+
 kill -TERM "$D_PID"; wait "$D_PID"; rc=$?; D_PID=""
 check "SIGTERM: exit 0" [ "$rc" = 0 ]
+
+# The counters (not the gauge) over time: one DERIVE source each, the
+# wildcard counter as the sum over its members.
+UI=$(rrdtool info "$WORK/data/rrd/ok.usage.rrd" 2>&1)
+check "ok.usage.rrd: submitted counter is DERIVE" grep -q '^ds\[applications_submit\].type = "DERIVE"' <<<"$UI"
+check "ok.usage.rrd: by-service sum kept" grep -Eq '^ds\[by_service_submitte\].last_ds = "[1-9][0-9]*"' <<<"$UI"
+check "ok.usage.rrd: no gauge" bash -c '! grep -q "portal_status" <<<"$1"' _ "$UI"
 
 if [ "$FAIL" -ne 0 ]; then
 	echo "--- daemon log (last 40 lines)"; tail -40 "$WORK/d.log"

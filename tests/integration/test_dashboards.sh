@@ -3,9 +3,12 @@
 #
 # Runs the simulator and ozgmond on free ports with dashboards_every: 5s,
 # waits for a generation that has figures and graphs, then checks that every
-# page type exists, pages stay under 200 KB, nothing names another host, no
-# temporary file is left, the server's path checks hold, and finally runs the
-# browser test (tests/e2e/run.sh) against the running daemon.
+# page type exists with its content, every generated file stays under 200 KB,
+# nothing names another host, no temporary file is left, the server's path
+# checks hold, and finally runs the browser test (tests/e2e/run.sh) against
+# the running daemon.  One extra Onlinedienst for Einhausen (16066017) is
+# probed over HTTPS (a test CA's certificate, 30 days) so the pages show a
+# certificate's end.
 set -u
 cd "$(dirname "$0")/../.."
 BIN_DIR=${BIN_DIR:-bin}
@@ -21,14 +24,21 @@ cleanup() {
 	[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
-SIM_PORT=$(free_port); D_PORT=$(free_port)
+SIM_PORT=$(free_port); D_PORT=$(free_port); TLS_PORT=$(free_port)
 while [ "$D_PORT" = "$SIM_PORT" ]; do D_PORT=$(free_port); done
+while [ "$TLS_PORT" = "$SIM_PORT" ] || [ "$TLS_PORT" = "$D_PORT" ]; do TLS_PORT=$(free_port); done
 D="http://127.0.0.1:$D_PORT"
 WWW="$WORK/data/www"
 
-sed "s/::127\.0\.0\.1:18080/::127.0.0.1:$SIM_PORT/; s#\.\./data/registers/#$PWD/data/registers/#;
-     s#^  language: de#  language: de\n  dashboards_every: 5s#" config/demo.yml > "$WORK/demo.yml"
+make_test_certs "$WORK/certs" >/dev/null 2>&1 || echo "  (openssl failed: no HTTPS Dienst)"
+sed "s/\"::127\.0\.0\.1:18080\"/\"valid.portal.test:443:127.0.0.1:$TLS_PORT\", \"::127.0.0.1:$SIM_PORT\"/;
+     s#\.\./data/registers/#$PWD/data/registers/#;
+     s#^  language: de#  language: de\n  dashboards_every: 5s#;
+     s#^onlinedienste:#onlinedienste:\n  - id: einhausen-tls\n    name: \"Einhausen sicher\"\n    url: https://valid.portal.test/antrag\n    provider: \"Gemeinde Einhausen\"\n    probe: { expect_status: [200], body_contains: \"Antrag\", ca_file: $WORK/certs/ca.pem }#;
+     s#^angebote:#angebote:\n  - { area: \"16066017\", ozg_id: \"10124\", dienst: einhausen-tls, reifegrad: 3 }#" \
+	config/demo.yml > "$WORK/demo.yml"
 "$BIN_DIR/ozgmon-sim" --listen "127.0.0.1:$SIM_PORT" --profile config/demo-sim.profile \
+	--tls "127.0.0.1:$TLS_PORT,$WORK/certs/valid.pem,$WORK/certs/valid.key" \
 	>"$WORK/sim.log" 2>&1 &
 SIM_PID=$!
 "$BIN_DIR/ozgmond" --config "$WORK/demo.yml" --listen "127.0.0.1:$D_PORT" --data-dir "$WORK/data" \
@@ -46,7 +56,7 @@ check "the generation is timed" awk -v s="$(metric ozgmon_dashboards_generate_se
 check "no generation failed" metric_is ozgmon_dashboards_failed_generations_total "$D" 0
 
 echo "== page types"
-for f in index.html status.html dienste.html style.css sort.js favicon.svg kreis/16051.html kreis/16066.html \
+for f in index.html status.html dienste.html dienste-2.html dienste-5.html style.css sort.js favicon.svg kreis/16051.html kreis/16066.html \
 	gemeinde/16051000.html gemeinde/16066017.html dienst/k16051-kfz.html dienst/th-elterngeld.html \
 	badge/k16051-kfz-status.svg badge/k16051-kfz-uptime.svg graph/k16051-kfz-latency.svg \
 	graph/k16051-kfz-avail.svg graph/trend-16.svg; do
@@ -54,22 +64,69 @@ for f in index.html status.html dienste.html style.css sort.js favicon.svg kreis
 done
 check "a page per Kreis (22)" [ "$(ls "$WWW/kreis" | grep -c '\.html$')" = 22 ]
 check "a page per Gemeinde (631)" [ "$(ls "$WWW/gemeinde" | grep -c '\.html$')" = 631 ]
-check "a page per Onlinedienst (670)" [ "$(ls "$WWW/dienst" | grep -c '\.html$')" = 670 ]
-check "two badges per Onlinedienst" [ "$(ls "$WWW/badge" | grep -c '\.svg$')" = 1340 ]
-big=$(find "$WWW" -name '*.html' -size +200k | head -3)
-check "every page under 200 KB (${big:-none larger})" [ -z "$big" ]
-largest=$(find "$WWW" -name '*.html' -printf '%s %P\n' | sort -n | tail -1)
-echo "  largest page: $largest bytes"
+check "a page per Onlinedienst (671)" [ "$(ls "$WWW/dienst" | grep -c '\.html$')" = 671 ]
+check "two badges per Onlinedienst" [ "$(ls "$WWW/badge" | grep -c '\.svg$')" = 1342 ]
+check "the list of all Onlinedienste in 5 pages of at most 150" [ ! -e "$WWW/dienste-6.html" ]
+# Every generated file, not only the pages: graphs, badges, assets.
+nfiles=$(find "$WWW" -type f ! -name '*.tmp' | wc -l)
+big=$(find "$WWW" -type f -size +200k -printf '%P ' | head -c 300)
+check "every one of $nfiles files under 200 KB (${big:-none larger})" [ -z "$big" ]
+# 200 KB as 200,000 bytes, the stricter reading.
+big=$(find "$WWW" -type f -size +199999c -printf '%P ' | head -c 300)
+check "every file under 200,000 bytes (${big:-none larger})" [ -z "$big" ]
+for kind in html svg; do
+	echo "  largest .$kind: $(find "$WWW" -name "*.$kind" -printf '%s %P\n' | sort -n | tail -1)"
+done
+echo "  graphs: $(find "$WWW/graph" -name '*.svg' | wc -l) files, $(du -sk --apparent-size "$WWW/graph" | cut -f1) KiB"
 check "the Land page names Erfurt's Kreis" grep -q '>Erfurt, Stadt</a>' "$WWW/index.html"
 check "German lang attribute" grep -q '<html lang="de">' "$WWW/kreis/16051.html"
 check "Gemeinde page lists a Land-wide EfA service" grep -q 'dienst/th-elterngeld.html' "$WWW/gemeinde/16066017.html"
 check "a badge has an accessible title" grep -q '<title id="t">' "$WWW/badge/k16051-kfz-status.svg"
 check "status page says which services are disrupted" grep -q 'Dienste gestört' "$WWW/status.html"
+has_history() { grep -q '<th scope="col">Beginn</th><th scope="col">Ende</th>' "$WWW/status.html"; }
+check "status page shows the incident history from the journal" wait_for 90 has_history
+check "the history names the reason of an incident" \
+	grep -Eq '</td><td>(Zeitüberschreitung|keine Verbindung|unerwarteter HTTP-Status|erwarteter Inhalt fehlt|Namensauflösung fehlgeschlagen|unbekannt)</td></tr>' "$WWW/status.html"
+has_cert() { grep -Eq '>[0-9]{2}\.[0-9]{2}\.[0-9]{4} \((29|30) Tage\)</td>' "$WWW/gemeinde/16066017.html"; }
+check "Einhausen's page shows the HTTPS Dienst's certificate end" wait_for 60 has_cert
+check "a Kreis page has the latest incidents and the downtime column" \
+	bash -c "grep -q 'id=\"stoerungsverlauf\"' '$WWW/kreis/16066.html' && grep -q '>Störungen (Ausfallzeit)</th>' '$WWW/kreis/16066.html'"
+check "a Dienst page shows latency by phase" \
+	bash -c "grep -q 'Antwortzeit nach Phasen' '$WWW/dienst/k16051-kfz.html' && grep -q 'Namensauflösung (DNS)</th>' '$WWW/dienst/k16051-kfz.html'"
+has_usage() { grep -q '<code>applications_submitted_total</code>' "$WWW/dienst/th-elterngeld.html"; }
+check "an EfA Dienst page shows its usage figures" wait_for 60 has_usage
+has_usage_trend() { [ -s "$WWW/graph/th-elterngeld-usage.svg" ] && grep -q 'Nutzung im Verlauf' "$WWW/dienst/th-elterngeld.html"; }
+check "the usage counters over time: graph and totals" wait_for 60 has_usage_trend
+check "the usage totals name each stored counter" \
+	bash -c "grep -A12 'Nutzung im Verlauf' '$WWW/dienst/th-elterngeld.html' | grep -q '<code>by_service_submitted_total</code>'"
+# librrd's vertical tag is glyph outlines, not text: a run of glyphs that all
+# stand at one x within 20 units of the right border.
+tagged() {
+	perl -0777 -ne '($w) = /viewBox="0 0 ([\d.]+)/;
+		while (/<g [^>]*>\s*((?:<use [^>]*\/>\s*)+)<\/g>/g) {
+			my @x = $1 =~ / x="([\d.]+)"/g; my %u = map { $_ => 1 } @x;
+			if (@x >= 2 && keys(%u) == 1 && $x[0] >= $w - 20) { print "$ARGV\n"; last } }' "$@"
+}
+printf '<svg viewBox="0 0 663 208">\n<g style="fill:#000">\n<use xlink:href="#g2-1" x="648" y="5"/>\n<use xlink:href="#g2-2" x="648" y="13"/>\n</g>\n</svg>\n' > "$WORK/tagged.svg"
+check "the tag check finds a planted tag" [ "$(tagged "$WORK/tagged.svg")" = "$WORK/tagged.svg" ]
+tags=$(find "$WWW/graph" -name '*.svg' -print0 | xargs -0 bash -c "$(declare -f tagged); tagged \"\$@\"" _ | head -3)
+check "graphs carry no RRDtool tag (${tags:-none})" [ -z "$tags" ]
 
 echo "== self-contained"
-foreign=$(grep -rEl '(src|href)="(https?:)?//' "$WWW" | head -3)
-check "no src/href to another host (${foreign:-none})" [ -z "$foreign" ]
-check "no http(s) reference in CSS or JS" bash -c "! grep -Eq 'https?:|//[a-z]|url\\(|@import' '$WWW/style.css' '$WWW/sort.js'"
+# Every generated file (HTML, SVG, CSS, JS) is scanned for a reference to
+# another host: absolute or protocol-relative URLs anywhere, CSS url() and
+# @import.  Allowed: the SVG namespace names (identifiers, never loaded) and a
+# portal's address shown as text in <code> on its Dienst page.
+scan_refs() {
+	perl -ne 's#<code>[^<]*</code>##g; s#xmlns(?::\w+)?="http://www\.w3\.org/[0-9]+/[a-z]+"##g;
+		print "$ARGV: $1\n" while m#((?:[a-z][a-z0-9+.-]*:)?//[^\s"<>)]*|url\(|\@import)#gi' "$@"
+}
+foreign=$(find "$WWW" -type f \( -name '*.html' -o -name '*.svg' -o -name '*.css' -o -name '*.js' \) -print0 |
+	xargs -0 bash -c "$(declare -f scan_refs); scan_refs \"\$@\"" _ | head -3)
+check "no file references another host (${foreign:-none})" [ -z "$foreign" ]
+printf '<p><code>https://portal.example/</code></p>\n<img src="//cdn.example/x.png">\n' > "$WORK/planted.html"
+planted=$(scan_refs "$WORK/planted.html")
+check "the scan finds a planted reference and spares <code> text ($planted)" [ "$planted" = "$WORK/planted.html: //cdn.example/x.png" ]
 svgrefs=$(grep -rhoE '(xlink:)?href="[^"#][^"]*"' "$WWW/graph" "$WWW/badge" | head -3)
 check "no links in graphs or badges (${svgrefs:-none})" [ -z "$svgrefs" ]
 

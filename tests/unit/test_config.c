@@ -1487,6 +1487,31 @@ START_TEST(test_usage_values)
 	/* Defaults come from the dienst. */
 	ck_assert_uint_eq(cfg->dienste[1].usage->interval_ms, 60000);
 	ck_assert_ptr_null(cfg->dienste[1].usage->metrics[0].label);
+	/* The counters, not the gauges, are kept over time, in metric order. */
+	ck_assert_uint_eq(u->n_stored, 2);
+	ck_assert_str_eq(u->stored_names[0], "applications_submitted_total");
+	ck_assert_uint_eq(u->stored_metric[0], 0);
+	ck_assert_str_eq(u->stored_names[1], "by_service_total");
+	ck_assert_uint_eq(u->stored_metric[1], 1);
+	ck_assert_uint_eq(cfg->dienste[1].usage->n_stored, 0);
+}
+END_TEST
+
+/* Two counters the RRD file would keep under one data source name. */
+START_TEST(test_usage_stored_names_clash)
+{
+	static const char yaml[] =
+		"onlinedienste:\n"
+		"  - id: a\n"
+		"    url: \"http://a.example/\"\n"
+		"    usage: { url: \"http://a.example/s\", metrics: [\n"
+		"      { name: applications_submitted_total, pointer: /a, type: counter },\n"
+		"      { name: applications_submitter_total, pointer: /b, type: counter } ] }\n";
+
+	ck_assert_ptr_null(load_yaml(yaml, false));
+	expect_error("conf/ozgmon.yaml", 6, 15,
+		     "usage counter 'applications_submitter_total' is kept in the RRD file as "
+		     "'applications_submit', like 'applications_submitted_total'");
 }
 END_TEST
 
@@ -1840,6 +1865,7 @@ static Suite *config_suite(void)
 	tcase_add_loop_test(tc, test_usage_errors, 0,
 			    (int)(sizeof usage_err_cases / sizeof usage_err_cases[0]));
 	tcase_add_test(tc, test_usage_section_errors);
+	tcase_add_test(tc, test_usage_stored_names_clash);
 	tcase_add_test(tc, test_maint_values);
 	tcase_add_loop_test(tc, test_maint_errors, 0,
 			    (int)(sizeof maint_err_cases / sizeof maint_err_cases[0]));

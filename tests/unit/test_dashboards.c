@@ -19,9 +19,12 @@
 #include "dashboards/i18n.h"
 #include "dashboards/site.h"
 #include "dashboards/status_page.h"
+#include "dashboards/svgslim.h"
 #include "rollout/rollout.h"
 
 #define S(x) ((char *)(uintptr_t)(x))
+#define HAS(s, what) ck_assert_msg(strstr((s), (what)) != NULL, "missing: %s", (what))
+#define HASNT(s, what) ck_assert_msg(strstr((s), (what)) == NULL, "unexpected: %s", (what))
 
 static struct reg_kreis kreise[2];
 static struct reg_verband verbaende[2];
@@ -31,6 +34,8 @@ static struct cfg_dienst dienste[3];
 static struct cfg_angebot angebote[3];
 static struct cfg cfg;
 static char dir[64];
+static struct cfg_usage_metric usage_metrics[2];
+static struct cfg_usage usage_cfg;
 
 /* ---- formats ---------------------------------------------------------------- */
 
@@ -95,10 +100,77 @@ START_TEST(escaping)
 }
 END_TEST
 
+
+/* ---- SVG slimming ------------------------------------------------------------ */
+
+/* The shape of cairo's SVG as librrd writes it: glyphs, a tag at the right edge, grid lines. */
+static const char cairo_svg[] =
+	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	"<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" "
+	"width=\"663pt\" height=\"208pt\" viewBox=\"0 0 663 208\" version=\"1.1\">\n"
+	"<defs>\n<g>\n"
+	"<symbol overflow=\"visible\" id=\"glyph0-0\">\n"
+	"<path style=\"stroke:none;\" d=\"M 0.546875 2 L 0.546875 -8 Z M 0.546875 2 \"/>\n"
+	"</symbol>\n"
+	"<symbol overflow=\"visible\" id=\"glyph0-1\">\n<path style=\"stroke:none;\" d=\"\"/>\n</symbol>\n"
+	"<symbol overflow=\"visible\" id=\"glyph2-0\">\n"
+	"<path style=\"stroke:none;\" d=\"M -1.5 0 L -6.25 0 Z\"/>\n</symbol>\n"
+	"</g>\n</defs>\n"
+	"<g id=\"surface1\">\n"
+	"<path style=\"fill:none;stroke-width:0.4;stroke-linecap:butt;stroke-linejoin:miter;"
+	"stroke:rgb(73.333333%,73.333333%,73.333333%);stroke-opacity:1;stroke-dasharray:1,1;"
+	"stroke-miterlimit:10;\" d=\"M 571 166 L 571 24.000001 \"/>\n"
+	"<path style=\"fill:none;stroke-width:0.4;stroke-linecap:butt;stroke-linejoin:miter;"
+	"stroke:rgb(73.333333%,73.333333%,73.333333%);stroke-opacity:1;stroke-dasharray:1,1;"
+	"stroke-miterlimit:10;\" d=\"M 500 166 L 500 24 \"/>\n"
+	"<path style=\" stroke:none;fill-rule:nonzero;fill:rgb(100%,100%,100%);fill-opacity:1;\" "
+	"d=\"M 73 165 L 633 165 L 633 25 Z M 73 165 \"/>\n"
+	"<g style=\"fill:rgb(0%,0%,0%);fill-opacity:1;\">\n"
+	"  <use xlink:href=\"#glyph0-0\" x=\"16\" y=\"198\"/>\n"
+	"  <use xlink:href=\"#glyph0-1\" x=\"20\" y=\"198\"/>\n"
+	"</g>\n"
+	"<g style=\"fill:rgb(0%,0%,0%);fill-opacity:0.3;\">\n"
+	"  <use xlink:href=\"#glyph2-0\" x=\"648\" y=\"127\"/>\n"
+	"  <use xlink:href=\"#glyph2-0\" x=\"648\" y=\"130\"/>\n"
+	"</g>\n"
+	"</g>\n</svg>\n";
+
+START_TEST(svg_slim)
+{
+	struct buf b;
+	char err[256];
+
+	buf_init(&b, 1 << 20);
+	ck_assert_int_eq(dash_svg_slim(cairo_svg, sizeof cairo_svg - 1, &b, err, sizeof err), 0);
+	/* The vertical text at the right edge (librrd's tag) and its glyph are gone. */
+	HASNT(b.data, "x=\"648\"");
+	HASNT(b.data, "glyph2-0");
+	/* The empty glyph and its use are gone; the drawn one stays. */
+	HASNT(b.data, "glyph0-1");
+	HAS(b.data, "<use xlink:href=\"#glyph0-0\" x=\"16\" y=\"198\"/>\n");
+	HAS(b.data, "<symbol overflow=\"visible\" id=\"glyph0-0\">");
+	/* Glyphs: two decimals, no closing move; drawing: one decimal, defaults dropped, hex colours. */
+	HAS(b.data, "d=\"M 0.55 2 L 0.55 -8 Z\"");
+	HAS(b.data, "<path style=\"stroke:none;fill:#ffffff\" d=\"M 73 165 L 633 165 L 633 25 Z\"/>");
+	/* Two grid lines of one style become one path with two subpaths. */
+	HAS(b.data, "<path style=\"fill:none;stroke-width:0.4;stroke:#bbbbbb;stroke-dasharray:1,1\" "
+		    "d=\"M 571 166 L 571 24 M 500 166 L 500 24\"/>");
+	HAS(b.data, "</svg>");
+	ck_assert_uint_lt(b.len, sizeof cairo_svg - 1);
+	buf_reset(&b);
+	/* Anything else is refused, not guessed at. */
+	ck_assert_int_eq(dash_svg_slim("<html></html>", 13, &b, err, sizeof err), -1);
+	ck_assert(strstr(err, "not an SVG") != NULL);
+	buf_free(&b);
+}
+END_TEST
+
 /* ---- the site ---------------------------------------------------------------- */
 
 static void setup(void)
 {
+	setenv("TZ", "UTC", 1);	/* the dates asserted below */
+	tzset();
 	memset(&cfg, 0, sizeof cfg);
 	memset(dienste, 0, sizeof dienste);
 	strcpy(kreise[0].key, "16001");
@@ -136,6 +208,12 @@ static void setup(void)
 		dienste[i].url = S("https://portal.example/x");
 	}
 	dienste[0].efa = true;
+	memset(usage_metrics, 0, sizeof usage_metrics);
+	usage_metrics[0].name = S("applications_submitted_total");
+	usage_metrics[1].name = S("by_service_submitted_total");
+	usage_cfg = (struct cfg_usage){ .url = S("https://portal.example/stats.json"),
+					.metrics = usage_metrics, .n_metrics = 2 };
+	dienste[0].usage = &usage_cfg;
 	strcpy(angebote[0].area, "16");
 	angebote[0].level = AREA_LAND;
 	strcpy(angebote[0].ozg_id, "10000");
@@ -216,12 +294,23 @@ static char *slurp(const char *rel)
 	return s;
 }
 
-#define HAS(s, what) ck_assert_msg(strstr((s), (what)) != NULL, "missing: %s", (what))
-#define HASNT(s, what) ck_assert_msg(strstr((s), (what)) == NULL, "unexpected: %s", (what))
 
-/* Renders the fixture: d1 down (timeout), d0 up, d2 up; uptimes 99.5 % etc. */
+/*
+ * Renders the fixture: d1 down (timeout), d0 up, d2 up; uptimes 99.5 % etc.
+ * Certificates: d0 ends in 365 days, d1 in 5, d2 ended 2 days ago.  d0
+ * read its usage statistics (3 values).  The journal: d1 down since an hour
+ * (open), d0 down for an hour a day earlier (closed).
+ */
 static void generate(const char *lang, bool d1_down, struct dash_result *res)
 {
+	const time_t now = 1795770300;
+	struct incident_event recent[2] = {
+		{ .dienst = 1, .id = 7, .start_ms = (int64_t)(now - 3600) * 1000, .end_ms = 0,
+		  .reason = PROBE_TIMEOUT },
+		{ .dienst = 0, .id = 6, .start_ms = (int64_t)(now - 90000) * 1000,
+		  .end_ms = (int64_t)(now - 86400) * 1000, .reason = PROBE_RESULT_COUNT },
+	};
+	struct usage_result *u = calloc(1, sizeof *u + 3 * sizeof u->v[0]);
 	struct rollout_params p;
 	struct rollout_ref ref = { 0 };
 	struct snapshot *s = snapshot_new(&cfg);
@@ -229,6 +318,21 @@ static void generate(const char *lang, bool d1_down, struct dash_result *res)
 	struct dash_input in = { 0 };
 
 	ck_assert_ptr_nonnull(s);
+	ck_assert_ptr_nonnull(u);
+	atomic_init(&u->refs, 1);
+	u->ok = true;
+	u->fetched_ms = (int64_t)(now - 120) * 1000;
+	u->n = 3;
+	u->v[0] = (struct usage_value){ .metric = 0, .v = 1234 };
+	u->v[1] = (struct usage_value){ .metric = 1, .label = "wohngeld", .v = 40 };
+	u->v[2] = (struct usage_value){ .metric = 1, .label = "<kfz>", .v = 80 };
+	s->t[0].usage = u;	/* the snapshot's reference */
+	s->t[0].cert_expiry_s = (int64_t)now + 365 * 86400 + 600;
+	s->t[1].cert_expiry_s = (int64_t)now + 5 * 86400 + 600;
+	s->t[2].cert_expiry_s = (int64_t)now - 2 * 86400;
+	s->t[1].phase_s[PHASE_RESOLVE] = 0.0123;
+	s->t[1].phase_s[PHASE_PROCESSING] = 0.25;
+	s->t[1].duration_s = 0.3;
 	for (size_t d = 0; d < 3; d++) {
 		s->t[d].probed = true;
 		s->t[d].success = !(d == 1 && d1_down);
@@ -246,7 +350,9 @@ static void generate(const char *lang, bool d1_down, struct dash_result *res)
 	in.snap = s;
 	in.ro = &ref;
 	in.L = dash_lang_get(lang);
-	in.now = 1795770300;
+	in.now = now;
+	in.recent = recent;
+	in.n_recent = 2;
 	ck_assert_int_eq(dash_generate(&in, dir, res), 0);
 	rollout_free(ref.r);
 	snapshot_release(s);
@@ -321,11 +427,54 @@ START_TEST(site_german)
 	s = slurp("gemeinde/16002001.html");
 	HAS(s, "Hund &lt;b&gt;");
 	HASNT(s, "dienst/d1.html");
+	/* Certificates, never by colour alone: a symbol and words. */
+	HAS(s, "✗ abgelaufen (25.11.2026)</td>");
+	HAS(s, ">27.11.2027 (365 Tage)</td>");
+	/* The latest incidents of the Dienste covering it: d0's, not d1's. */
+	HAS(s, "<h2 id=\"stoerungsverlauf\">Letzte Störungen</h2>");
+	HAS(s, "26.11.2026, 08:05 Uhr</td><td>26.11.2026, 09:05 Uhr</td>");
+	HAS(s, ">1 h 00 min</td><td>unbekannt</td>");
+	HASNT(s, "andauernd");
+	free(s);
+
+	s = slurp("gemeinde/16001001.html");
+	HAS(s, "⚠ 02.12.2026 (5 Tage, läuft bald ab)</td>");
+	HAS(s, "<strong>andauernd</strong>");
+	HAS(s, "<th scope=\"col\" class=\"num\">Zertifikat</th>");
+	free(s);
+
+	s = slurp("dienst/d1.html");
+	/* Latency by phase: mean over 24 h (no series here) and the latest probe, in ms. */
+	HAS(s, "<h2 id=\"antwortzeit\">Antwortzeit nach Phasen</h2>");
+	HAS(s, "<th scope=\"row\">Namensauflösung (DNS)</th><td class=\"num\" data-v=\"-1\">–</td>"
+	       "<td class=\"num\" data-v=\"12.3\">12,3</td>");
+	HAS(s, "<th scope=\"row\">bis zum ersten Byte</th>");
+	HAS(s, "<tr class=\"total\"><th scope=\"row\">gesamt</th>");
+	HAS(s, ">300,0</td>");
+	HAS(s, "Für diesen Dienst ist keine Nutzungsstatistik eingerichtet.");
+	HAS(s, "Zertifikat gültig bis</dt><dd>⚠ 02.12.2026 (5 Tage, läuft bald ab)</dd>");
+	HAS(s, "<strong>andauernd</strong>");
+	HAS(s, ">Zeitüberschreitung</td>");
+	free(s);
+
+	s = slurp("dienst/d0.html");
+	/* Usage: every value, labels escaped, a bar per value of a labelled metric. */
+	HAS(s, "<h2 id=\"nutzung\">Nutzung</h2>");
+	HAS(s, "abgerufen 27.11.2026, 09:03 Uhr.");
+	HAS(s, "<code>applications_submitted_total</code></th><td>–</td><td class=\"num\" data-v=\"1234\">1.234");
+	HAS(s, "<td>&lt;kfz&gt;</td><td class=\"num\" data-v=\"80\">80 <svg class=\"bar\" aria-hidden=\"true\"");
+	HAS(s, "<rect width=\"60\" height=\"10\"");	/* 40 of 80 */
 	free(s);
 
 	s = slurp("status.html");
 	HAS(s, "1 von 3 Dienste gestört");
 	HASNT(s, "Alle Dienste verfügbar");
+	/* The incident history from the journal: start, end, duration, reason, newest first. */
+	HAS(s, "<h2 id=\"verlauf\">Störungsverlauf</h2>");
+	HAS(s, "<th scope=\"col\">Beginn</th><th scope=\"col\">Ende</th>");
+	ck_assert_ptr_nonnull(strstr(s, "dienst/d1.html"));
+	ck_assert(strstr(strstr(s, "Beginn"), "dienst/d1.html") < strstr(strstr(s, "Beginn"), "dienst/d0.html"));
+	HAS(s, "27.11.2026, 08:05 Uhr</td><td><strong>andauernd</strong></td>");
 	free(s);
 
 	s = slurp("dienst/d0.html");
@@ -380,6 +529,51 @@ START_TEST(site_self_contained)
 }
 END_TEST
 
+
+/* The list of all Onlinedienste is split into pages of DASH_LIST_PAGE rows. */
+START_TEST(dienste_pages)
+{
+	enum { N = 2 * DASH_LIST_PAGE + 20 };
+	struct cfg_dienst *many = calloc(N, sizeof *many);
+	char (*ids)[16] = calloc(N, sizeof *ids);
+	struct dash_input in = { .cfg = &cfg, .L = dash_lang_get("de"), .now = 1795770300 };
+	struct dash_result res;
+	char *s, *p;
+	size_t rows = 0;
+
+	ck_assert_ptr_nonnull(many);
+	ck_assert_ptr_nonnull(ids);
+	for (size_t i = 0; i < N; i++) {
+		snprintf(ids[i], sizeof ids[i], "x%zu", i);
+		many[i].id = ids[i];
+		many[i].name = ids[i];
+		many[i].provider = S("P");
+		many[i].url = S("https://p.example/");
+	}
+	cfg.dienste = many;
+	cfg.n_dienste = N;
+	cfg.n_angebote = 0;
+	ck_assert_int_eq(dash_generate(&in, dir, &res), 0);
+	s = slurp("dienste.html");
+	HAS(s, "<strong aria-current=\"page\">Seite 1 (1–150)</strong>");
+	HAS(s, "<a href=\"dienste-2.html\">Seite 2 (151–300)</a>");
+	HAS(s, "<a href=\"dienste-3.html\">Seite 3 (301–320)</a>");
+	for (p = s; (p = strstr(p, "<tr><th scope=\"row\">")); p++)
+		rows++;
+	ck_assert_uint_eq(rows, DASH_LIST_PAGE);
+	free(s);
+	s = slurp("dienste-3.html");
+	HAS(s, "<strong aria-current=\"page\">Seite 3 (301–320)</strong>");
+	HAS(s, "dienst/x319.html");
+	HASNT(s, "dienst/x299.html\"");
+	free(s);
+	cfg.dienste = dienste;
+	cfg.n_dienste = 3;
+	free(many);
+	free(ids);
+}
+END_TEST
+
 START_TEST(site_unwritable_dir)
 {
 	struct dash_result res;
@@ -421,6 +615,7 @@ static Suite *dashboards_suite(void)
 	tcase_add_test(tf, english_numbers);
 	tcase_add_test(tf, dates);
 	tcase_add_test(tf, escaping);
+	tcase_add_test(tf, svg_slim);
 	tcase_add_test(tf, shard_line);
 	suite_add_tcase(s, tf);
 	tcase_add_checked_fixture(ts, setup, teardown);
@@ -428,6 +623,7 @@ static Suite *dashboards_suite(void)
 	tcase_add_test(ts, site_english_all_up);
 	tcase_add_test(ts, site_self_contained);
 	tcase_add_test(ts, site_unwritable_dir);
+	tcase_add_test(ts, dienste_pages);
 	suite_add_tcase(s, ts);
 	return s;
 }

@@ -175,6 +175,70 @@ START_TEST(unwritable_data_dir)
 }
 END_TEST
 
+
+/* The recent incidents, newest first, from a journal whose first part is not read. */
+START_TEST(recent_from_the_journal)
+{
+	char err[256], path[128];
+	struct incident_event ev[8];
+	struct incidents *in;
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof path, "%s/incidents.jsonl", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	/* Filler before the tail: the close of id 1 is read without its open. */
+	fputs("{\"event\":\"open\",\"id\":1,\"dienst\":\"a\",\"at_ms\":1000000,\"reason\":\"dns\"}\n", f);
+	for (size_t k = 0; k < INCIDENTS_RECENT_BYTES / 50; k++)
+		fputs("{\"event\":\"first_success\",\"id\":1,\"dienst\":\"zz\",\"at_ms\":1}\n", f);
+	fputs("{\"event\":\"close\",\"id\":1,\"dienst\":\"a\",\"at_ms\":1060000,\"duration_s\":60.0,"
+	      "\"reconciled\":false}\n", f);
+	fputs("{\"event\":\"open\",\"id\":2,\"dienst\":\"b\",\"at_ms\":2000000,\"reason\":\"timeout\"}\n", f);
+	fputs("{\"event\":\"close\",\"id\":2,\"dienst\":\"b\",\"at_ms\":2300000,\"duration_s\":300.0,"
+	      "\"reconciled\":true}\n", f);
+	fputs("{\"event\":\"open\",\"id\":3,\"dienst\":\"gone\",\"at_ms\":2500000,\"reason\":\"dns\"}\n", f);
+	fputs("{\"event\":\"open\",\"id\":4,\"dienst\":\"a\",\"at_ms\":3000000,\"reason\":\"http_status\"}\n", f);
+	fputs("{\"event\":\"open\",\"id\":5,\"dien", f);	/* a line being written */
+	fclose(f);
+	in = incidents_start(&cref, &pub, dir, err, sizeof err);
+	ck_assert_msg(in != NULL, "%s", err);
+	n = incidents_recent(in, ev, 8, err, sizeof err);
+	ck_assert_int_eq(n, 3);
+	/* Newest start first; the open one has no end. */
+	ck_assert_uint_eq(ev[0].id, 4);
+	ck_assert_uint_eq(ev[0].dienst, 0);
+	ck_assert_int_eq(ev[0].end_ms, 0);
+	ck_assert_int_eq(ev[0].reason, PROBE_HTTP_STATUS);
+	ck_assert_uint_eq(ev[1].id, 2);
+	ck_assert_uint_eq(ev[1].dienst, 1);
+	ck_assert_int_eq(ev[1].start_ms, 2000000);
+	ck_assert_int_eq(ev[1].end_ms, 2300000);
+	ck_assert_int_eq(ev[1].reason, PROBE_TIMEOUT);
+	ck_assert(ev[1].reconciled);
+	/* Opened before the tail: dated from its duration, reason unknown. */
+	ck_assert_uint_eq(ev[2].id, 1);
+	ck_assert_int_eq(ev[2].start_ms, 1000000);
+	ck_assert_int_eq(ev[2].end_ms, 1060000);
+	ck_assert_int_eq(ev[2].reason, PROBE_RESULT_COUNT);
+	/* At most max. */
+	ck_assert_int_eq(incidents_recent(in, ev, 1, err, sizeof err), 1);
+	ck_assert_uint_eq(ev[0].id, 4);
+	incidents_stop(in);
+}
+END_TEST
+
+START_TEST(recent_without_journal)
+{
+	char err[256];
+	struct incident_event ev[2];
+	struct incidents *in = incidents_start(&cref, &pub, dir, err, sizeof err);
+	ck_assert_msg(in != NULL, "%s", err);
+	ck_assert_int_eq(incidents_recent(in, ev, 2, err, sizeof err), 0);
+	incidents_stop(in);
+}
+END_TEST
+
 static Suite *incidents_suite(void)
 {
 	Suite *s = suite_create("incidents");
@@ -182,6 +246,8 @@ static Suite *incidents_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, open_close_restart_reconcile);
 	tcase_add_test(tc, unwritable_data_dir);
+	tcase_add_test(tc, recent_from_the_journal);
+	tcase_add_test(tc, recent_without_journal);
 	suite_add_tcase(s, tc);
 	return s;
 }
