@@ -1068,11 +1068,120 @@ static void load_global_dashboards(struct ld *L, const struct ynode *dir, const 
 		want_dur(L, every, "dashboards_every", 1000, MAX_INTERVAL_MS, &g->dashboards_every_ms);
 }
 
+/* ---- sharding ------------------------------------------------------------- */
+
+uint64_t cfg_shard_hash(const char *id)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (const unsigned char *p = (const unsigned char *)id; p && *p; p++) {
+		h ^= *p;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+unsigned cfg_shard_of(const char *id, unsigned n)
+{
+	return n ? (unsigned)(cfg_shard_hash(id) % n) + 1 : 1;
+}
+
+/* Parses a decimal 1 .. CFG_SHARDS_MAX from s[0..len); 0 when it is not one. */
+static unsigned shard_number(const char *s, size_t len)
+{
+	unsigned v = 0;
+
+	if (len == 0 || len > 4)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	return v <= CFG_SHARDS_MAX ? v : 0;
+}
+
+/* global.shard: "i/n" with 1 <= i <= n <= CFG_SHARDS_MAX.  NULL node: not sharded. */
+static void load_global_shard(struct ld *L, const struct ynode *y)
+{
+	const char *s, *slash;
+	unsigned i, n;
+	char q[64];
+
+	if (!y || !(s = want_text(L, y, "shard")))
+		return;
+	slash = strchr(s, '/');
+	i = slash ? shard_number(s, (size_t)(slash - s)) : 0;
+	n = slash ? shard_number(slash + 1, strlen(slash + 1)) : 0;
+	if (!i || !n) {
+		err_at(L, y, "shard: '%s' is not i/n with 1 <= i <= n <= %u (e.g. \"1/4\")",
+		       cfg_quote(s, q, sizeof q), CFG_SHARDS_MAX);
+		return;
+	}
+	if (i > n) {
+		err_at(L, y, "shard: %u/%u names a shard beyond the %u shards (shards count from 1)",
+		       i, n, n);
+		return;
+	}
+	L->c->global.shard_index = i;
+	L->c->global.shard_count = n;
+}
+
+/*
+ * Keeps only this shard's Onlinedienste and the Angebote naming them, after
+ * the whole file validated (so --check-config checks every entry on every
+ * shard).  The dropped Onlinedienste are freed through a scratch cfg that
+ * holds nothing else.  Order is kept: cfg.dienste stays sorted by id.
+ */
+static void apply_shard(struct ld *L)
+{
+	struct cfg *c = L->c, *drop;
+	unsigned n = c->global.shard_count, me = c->global.shard_index;
+	size_t *map, kept = 0, nd = 0, na = 0;
+
+	c->n_dienste_file = c->n_dienste;
+	c->n_angebote_file = c->n_angebote;
+	if (n == 0 || c->n_dienste == 0)
+		return;
+	drop = calloc(1, sizeof *drop);
+	map = malloc(c->n_dienste * sizeof *map);
+	if (drop)
+		drop->dienste = calloc(c->n_dienste, sizeof *drop->dienste);
+	if (!drop || !map || !drop->dienste) {
+		if (drop)
+			free(drop->dienste);
+		free(drop);
+		free(map);
+		L->oom = true;
+		return;
+	}
+	for (size_t d = 0; d < c->n_dienste; d++) {
+		if (cfg_shard_of(c->dienste[d].id, n) == me) {
+			map[d] = kept;
+			c->dienste[kept++] = c->dienste[d];
+		} else {
+			map[d] = SIZE_MAX;
+			drop->dienste[nd++] = c->dienste[d];
+		}
+	}
+	drop->n_dienste = nd;
+	c->n_dienste = kept;
+	for (size_t a = 0; a < c->n_angebote; a++) {
+		if (map[c->angebote[a].dienst] == SIZE_MAX)
+			continue;
+		c->angebote[na] = c->angebote[a];
+		c->angebote[na++].dienst = map[c->angebote[a].dienst];
+	}
+	c->n_angebote = na;
+	free(map);
+	cfg_free(drop);
+}
+
 static void load_global(struct ld *L, const struct ynode *m)
 {
 	enum { K_LISTEN, K_DATA_DIR, K_INTERVAL, K_TIMEOUT, K_MAXC, K_MAXH, K_LANG, K_LOG,
 	       K_CONNECT_TO, K_RESOLVE, K_REIFEGRAD, K_RRDCACHED, K_BODY_LIMIT, K_MAINT, K_ROLLOUT,
-	       K_DASH_DIR, K_DASH_EVERY, K_N };
+	       K_DASH_DIR, K_DASH_EVERY, K_SHARD, K_N };
 	static const struct keydef kd[K_N] = {
 		{ "listen", false }, { "data_dir", false }, { "interval", false },
 		{ "timeout", false }, { "max_concurrency", false }, { "max_per_host", false },
@@ -1080,6 +1189,7 @@ static void load_global(struct ld *L, const struct ynode *m)
 		{ "resolve", false }, { "reifegrad_max", false }, { "rrdcached", false },
 		{ "body_limit", false }, { "maintenance", false }, { "rollout", false },
 		{ "dashboards_dir", false }, { "dashboards_every", false },
+		{ "shard", false },
 	};
 	struct cfg_global *g = &L->c->global;
 	const struct ynode *v[K_N];
@@ -1093,6 +1203,7 @@ static void load_global(struct ld *L, const struct ynode *m)
 	L->global_maint = v[K_MAINT];
 	load_global_rollout(L, v[K_ROLLOUT]);
 	load_global_dashboards(L, v[K_DASH_DIR], v[K_DASH_EVERY]);
+	load_global_shard(L, v[K_SHARD]);
 	if (v[K_LISTEN] && (s = want_text(L, v[K_LISTEN], "listen"))) {
 		const char *why = check_hostport(s, strlen(s), true);
 		if (why)
@@ -2715,6 +2826,8 @@ struct cfg *cfg_load(const char *path, struct cfg_errors *errs)
 		load_document(&L, root);
 	ynode_free(root);
 	free(buf);
+	if (!L.oom && errs->n == n0)
+		apply_shard(&L);
 	if (L.oom)
 		cfg_errf(errs, L.c->path, 0, 0, "out of memory");
 	sort_errors(errs, n0, L.c->path);
@@ -2801,4 +2914,10 @@ void cfg_summary(const struct cfg *c, char *out, size_t outsz)
 		 r->n_leistungen, r->n_leistungen == 1 ? "OZG-Leistung" : "OZG-Leistungen",
 		 c->n_dienste, c->n_dienste == 1 ? "Onlinedienst" : "Onlinedienste",
 		 c->n_angebote, c->n_angebote == 1 ? "Angebot" : "Angebote");
+	if (c->global.shard_count) {
+		size_t len = strlen(out);
+		snprintf(out + len, outsz - len, "; shard %u/%u (of %zu Onlinedienste, %zu Angebote)",
+			 c->global.shard_index, c->global.shard_count, c->n_dienste_file,
+			 c->n_angebote_file);
+	}
 }

@@ -297,6 +297,14 @@ struct cfg_global {
 	/* Dashboards (docs/dashboards.md). */
 	char *dashboards_dir;		/* NULL: <data_dir>/www, resolved by the daemon */
 	unsigned dashboards_every_ms;	/* regeneration period; default 60000; 1 s .. 24 h */
+	/*
+	 * global.shard "i/n": this instance owns the Onlinedienste d with
+	 * cfg_shard_of(d->id, n) == i and cfg_load() keeps only those (and the
+	 * Angebote naming them).  0/0: not sharded, every Onlinedienst is kept.
+	 * See docs/configuration.md, "Sharding".
+	 */
+	unsigned shard_index;		/* 1 .. shard_count; 0 when not sharded */
+	unsigned shard_count;		/* 1 .. CFG_SHARDS_MAX; 0 when not sharded */
 };
 
 struct cfg {
@@ -305,6 +313,9 @@ struct cfg {
 	struct registers reg;
 	struct cfg_dienst *dienste;	size_t n_dienste;
 	struct cfg_angebot *angebote;	size_t n_angebote;
+	/* Before the shard filter: every Onlinedienst and Angebot of the file. */
+	size_t n_dienste_file;
+	size_t n_angebote_file;
 };
 
 /* ---- errors ------------------------------------------------------------- */
@@ -356,6 +367,20 @@ const struct reg_gemeinde *reg_find_gemeinde(const struct registers *r, const ch
 const struct reg_kreis *reg_find_kreis(const struct registers *r, const char *key);
 const struct reg_verband *reg_find_verband(const struct registers *r, const char *key);
 const struct reg_leistung *reg_find_leistung(const struct registers *r, const char *ozg_id);
+
+/* ---- sharding (docs/configuration.md, "Sharding") ------------------------ */
+
+#define CFG_SHARDS_MAX 1024u
+
+/*
+ * The stable 64-bit hash that assigns an Onlinedienst to a shard: FNV-1a
+ * (offset basis 0xcbf29ce484222325, prime 0x100000001b3) over the bytes of
+ * its id, without a terminator.  It depends on the id alone, never on the
+ * order of the file, so other tools can reproduce it.
+ */
+uint64_t cfg_shard_hash(const char *id);
+/* The 1-based shard (1 .. n) that owns `id` among n shards: hash mod n, plus 1. */
+unsigned cfg_shard_of(const char *id, unsigned n);
 
 /* One-line summary for --check-config ("1 Land, 22 Kreise, ..."). */
 void cfg_summary(const struct cfg *c, char *out, size_t outsz);

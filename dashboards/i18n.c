@@ -92,6 +92,9 @@ static const struct dash_lang de = {
 	.usage_trend_summary = "Die gespeicherten Zähler der Nutzungsstatistik, je Stunde über sieben Tage; "
 		"die Tabelle nennt die Summen.",
 	.usage_per_hour = "je Stunde", .usage_24h = "letzte 24 Stunden", .usage_7d = "letzte 7 Tage",
+	.shard = "Shard", .shard_of = "von",
+	.shard_note = "Onlinediensten. Diese Seiten zeigen nur die Onlinedienste dieses Shards; "
+	"die Zahlen für das ganze Land stehen in Prometheus.",
 };
 
 static const struct dash_lang en = {
@@ -180,6 +183,9 @@ static const struct dash_lang en = {
 	.usage_trend_summary = "The stored counters of the usage statistics, per hour over seven days; "
 		"the table gives the totals.",
 	.usage_per_hour = "per hour", .usage_24h = "last 24 hours", .usage_7d = "last 7 days",
+	.shard = "Shard", .shard_of = "of",
+	.shard_note = "online services. These pages show only this shard's online services; "
+	"the figures for the whole state are in Prometheus.",
 };
 
 const struct dash_lang *dash_lang_get(const char *code)
@@ -287,5 +293,17 @@ char *dash_fmt_span(char *out, size_t outsz, double s, const struct dash_lang *L
 		snprintf(out, outsz, "%.0f h %02.0f min", floor(s / 3600), floor(fmod(s, 3600) / 60));
 	else
 		snprintf(out, outsz, "%.0f d %.0f h", floor(s / 86400), floor(fmod(s, 86400) / 3600));
+	return out;
+}
+
+char *dash_fmt_shard(char *out, size_t outsz, const struct cfg *cfg, const struct dash_lang *L)
+{
+	if (outsz == 0)
+		return out;
+	out[0] = '\0';
+	if (cfg && cfg->global.shard_count)
+		snprintf(out, outsz, "%s %u %s %u: %zu %s %zu %s", L->shard, cfg->global.shard_index,
+			 L->shard_of, cfg->global.shard_count, cfg->n_dienste, L->shard_of,
+			 cfg->n_dienste_file, L->shard_note);
 	return out;
 }

@@ -72,6 +72,8 @@ struct dash_lang {
 	const char *incidents_downtime;
 	/* usage counters over time (<id>.usage.rrd) */
 	const char *usage_trend, *usage_trend_summary, *usage_per_hour, *usage_24h, *usage_7d;
+	/* sharded instances (global.shard): "Shard", "of", and what the pages leave out */
+	const char *shard, *shard_of, *shard_note;
 };
 
 /* The table for "de" or "en"; anything else gets German. */
@@ -84,6 +86,11 @@ char *dash_fmt_pct(char *out, size_t outsz, double ratio, int decimals, const st
 /* A date ("27.11.2026") and a date with time ("27.11.2026, 10:50 Uhr"). */
 char *dash_fmt_date(char *out, size_t outsz, time_t t, const struct dash_lang *L);
 char *dash_fmt_datetime(char *out, size_t outsz, time_t t, const struct dash_lang *L);
+/*
+ * The line a sharded instance's pages carry: "Shard 1 von 2: 332 von 670
+ * Onlinediensten; ..." (empty for an unsharded cfg).
+ */
+char *dash_fmt_shard(char *out, size_t outsz, const struct cfg *cfg, const struct dash_lang *L);
 /* A length of time: "3 h 05 min", "42 s". */
 char *dash_fmt_span(char *out, size_t outsz, double seconds, const struct dash_lang *L);
 

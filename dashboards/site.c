@@ -172,9 +172,13 @@ static void page_begin(struct gen *g, const char *root, const char *title)
 
 static void page_end(struct gen *g, const char *root, bool sortable)
 {
-	char t[64];
+	char t[320];
 
 	P("</main>\n<footer><p>");
+	if (g->in->cfg && g->in->cfg->global.shard_count) {
+		E(dash_fmt_shard(t, sizeof t, g->in->cfg, g->L));
+		P("</p>\n<p>");
+	}
 	E(g->L->updated);
 	buf_printf(&g->b, ": %s · ozgmon %s</p></footer>\n",
 		   dash_fmt_datetime(t, sizeof t, g->in->now, g->L), OZGMON_VERSION);

@@ -109,6 +109,13 @@ void status_page_render(struct buf *b, const struct snapshot *s, const char *lan
 	buf_puts(b, "</a> · <a href=\"/index.html\">");
 	html_escape(b, dash_lang_get(L == &en ? "en" : "de")->nav_overview);
 	buf_puts(b, "</a></p>\n");
+	if (s && s->cfg->global.shard_count) {
+		char note[320];
+		buf_puts(b, "<p id=\"shard\">");
+		html_escape(b, dash_fmt_shard(note, sizeof note, s->cfg,
+					      dash_lang_get(L == &en ? "en" : "de")));
+		buf_puts(b, "</p>\n");
+	}
 	if (!s) {
 		buf_printf(b, "<p>%s</p>\n</main>\n</body>\n</html>\n", L->none);
 		return;

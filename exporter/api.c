@@ -1031,6 +1031,79 @@ static bool csv_suffix(char *s)
 	return false;
 }
 
+/* ---- Prometheus HTTP service discovery ------------------------------------ */
+
+/* Where an Onlinedienst serves, from its Angebote (sd_areas). */
+struct sd_where {
+	char area[13];		/* the one area all its Angebote name, else "" */
+	char kreis[6];		/* the one Kreis they all lie in, else "" (also Land-wide) */
+	bool seen;
+};
+
+/* Fills w[0 .. c->n_dienste) in one pass over the Angebote. */
+static void sd_areas(const struct cfg *c, struct sd_where *w)
+{
+	for (size_t i = 0; i < c->n_angebote; i++) {
+		const struct cfg_angebot *a = &c->angebote[i];
+		struct sd_where *x = &w[a->dienst];
+		char k[6] = "";
+
+		if (a->level != AREA_LAND)
+			snprintf(k, sizeof k, "%.5s", a->area);
+		if (!x->seen) {
+			snprintf(x->area, sizeof x->area, "%s", a->area);
+			snprintf(x->kreis, sizeof x->kreis, "%s", k);
+			x->seen = true;
+			continue;
+		}
+		if (strcmp(x->area, a->area) != 0)
+			x->area[0] = '\0';
+		if (strcmp(x->kreis, k) != 0)
+			x->kreis[0] = '\0';
+	}
+}
+
+/*
+ * GET /api/v1/sd: this shard's Onlinedienste as Prometheus http_sd target
+ * groups (one per Onlinedienst: its URL, the label `dienst`, and
+ * __meta_ozgmon_* labels for relabeling), for a blackbox_exporter job.
+ */
+static unsigned sd_api(const struct api_req *rq, struct buf *out, const char **ctype)
+{
+	const struct cfg *c = rq->s->cfg;
+	json_t *arr = json_array();
+	struct sd_where *w = calloc(c->n_dienste + 1, sizeof *w);
+	char shard[16];
+
+	if (!arr || !w) {
+		json_decref(arr);
+		free(w);
+		return error(out, ctype, 500, "out of memory");
+	}
+	sd_areas(c, w);
+	snprintf(shard, sizeof shard, "%u/%u", c->global.shard_count ? c->global.shard_index : 1,
+		 c->global.shard_count ? c->global.shard_count : 1);
+	for (size_t i = 0; i < c->n_dienste; i++) {
+		const struct cfg_dienst *d = &c->dienste[i];
+		json_t *g;
+
+		g = json_pack("{s:[s],s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}}", "targets", d->url,
+			      "labels", "dienst", d->id, "__meta_ozgmon_name", d->name,
+			      "__meta_ozgmon_provider", d->provider, "__meta_ozgmon_efa",
+			      d->efa ? "true" : "false", "__meta_ozgmon_area", w[i].area,
+			      "__meta_ozgmon_kreis", w[i].kreis, "__meta_ozgmon_land", c->reg.land_key,
+			      "__meta_ozgmon_shard", shard, "__meta_ozgmon_module",
+			      "http_2xx");
+		if (!g || json_array_append_new(arr, g) != 0) {
+			json_decref(arr);
+			free(w);
+			return error(out, ctype, 500, "out of memory");
+		}
+	}
+	free(w);
+	return send_json(out, ctype, 200, arr);
+}
+
 unsigned api_handle(const struct api_req *rq, struct buf *out, const char **ctype)
 {
 	char seg[3][128];
@@ -1064,6 +1137,8 @@ unsigned api_handle(const struct api_req *rq, struct buf *out, const char **ctyp
 		return rollout_api(rq, seg, n, csv, out, ctype);
 	} else if (strcmp(seg[0], "incidents") == 0 && n == 1) {
 		return incidents_api(rq, csv, out, ctype);
+	} else if (strcmp(seg[0], "sd") == 0 && n == 1 && !csv) {
+		return sd_api(rq, out, ctype);
 	} else if (strcmp(seg[0], "services") == 0) {
 		if (n == 1)
 			return services(rq, NULL, out, ctype, csv);

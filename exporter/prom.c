@@ -2,6 +2,7 @@
 #include "exporter/prom.h"
 #include "exporter/prom_rollout.h"
 #include "exporter/prom_dashboards.h"
+#include "exporter/prom_shard.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -513,6 +514,7 @@ void prom_render(struct buf *b, const struct snapshot *s, const struct prom_self
 	}
 	prom_render_rollout(b, self->rollout);
 	prom_render_incidents(b, self->incidents);
+	prom_render_shard(b, s, self->rollout);
 	if (om)
 		buf_puts(b, "# EOF\n");
 	om = false;

@@ -23,6 +23,9 @@ void rollout_free(struct rollout *r)
 	free(r->services);
 	free(r->themenfelder);
 	free(r->dienste);
+	free(r->lk_any);
+	free(r->lk_every);
+	free(r->lk_reliable);
 	free(r);
 }
 
@@ -264,6 +267,34 @@ static void area_fill(struct rollout_area *a, enum area_level lvl, const char *k
 	a->population = pop;
 }
 
+/*
+ * The per Land/Kreis figures of Leistung l (struct rollout, lk_*): one more
+ * pass over the Gemeinden' levels, so the main loop stays as it is.
+ */
+static void lk_fill(const struct work *w, struct rollout *r, size_t l)
+{
+	for (size_t a = 0; a < r->n_lk; a++) {
+		r->lk_any[a * w->nL + l] = -1;
+		r->lk_every[a * w->nL + l] = INT8_MAX;
+		r->lk_reliable[a * w->nL + l] = -1;
+	}
+	for (size_t g = 0; g < w->nG; g++) {
+		int8_t lv = w->lvl[g * w->nL + l], rl = w->rel[g * w->nL + l];
+		size_t ai[2] = { 0, 1 + w->g_kreis[g] };
+
+		for (int i = 0; i < 2; i++) {
+			size_t x = ai[i] * w->nL + l;
+			r->lk_any[x] = max8(r->lk_any[x], lv);
+			r->lk_reliable[x] = max8(r->lk_reliable[x], rl);
+			if (lv < r->lk_every[x])
+				r->lk_every[x] = lv;
+		}
+	}
+	for (size_t a = 0; a < r->n_lk; a++)
+		if (r->lk_every[a * w->nL + l] == INT8_MAX)	/* an area without Gemeinden */
+			r->lk_every[a * w->nL + l] = -1;
+}
+
 struct rollout *rollout_compute(const struct cfg *cfg, const double *availability,
 				const struct rollout_params *p)
 {
@@ -308,6 +339,12 @@ struct rollout *rollout_compute(const struct cfg *cfg, const double *availabilit
 	cov = calloc(nA, sizeof *cov);
 	cov_rel = calloc(nA, sizeof *cov_rel);
 	cov_land = calloc(w.nL ? w.nL : 1, sizeof *cov_land);
+	r->n_lk = 1 + w.nK;
+	r->lk_any = malloc(r->n_lk * w.nL + 1);
+	r->lk_every = malloc(r->n_lk * w.nL + 1);
+	r->lk_reliable = malloc(r->n_lk * w.nL + 1);
+	if (!r->lk_any || !r->lk_every || !r->lk_reliable)
+		goto fail;
 	if (!r->areas || !r->services || !r->dienste || !w.g_kreis || !w.g_verband || !w.lvl ||
 	    !w.rel || !w.wgt || !w.dienst_weight || !w.dienst_reliable || !cnt_on || !cnt_ful || !cnt_rel || !pop_on ||
 	    !pop_rel || !maxl || !cov || !cov_rel || !cov_land)
@@ -398,6 +435,7 @@ struct rollout *rollout_compute(const struct cfg *cfg, const double *availabilit
 					pop_rel[a] += (double)pop;
 			}
 		}
+		lk_fill(&w, r, l);
 		s->leistung = &reg->leistungen[l];
 		s->max_reifegrad = maxl[0];
 		s->gemeinden_online = cnt_on[0];

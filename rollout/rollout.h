@@ -26,6 +26,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config/config.h"
 
@@ -114,6 +115,17 @@ struct rollout {
 	size_t n_dienste;
 	struct rollout_dienst *dienste;	/* indexed like cfg->dienste */
 	unsigned offered;		/* Leistungen offered online somewhere in the Land */
+	/*
+	 * Per Land or Kreis (areas[0 .. n_lk)) and Leistung (index l), at
+	 * [a * n_services + l]: the highest Reifegrad covering at least one
+	 * Gemeinde of the area (lk_any), covering every Gemeinde (lk_every: the
+	 * lowest over the Gemeinden), and covering at least one through
+	 * reliable Dienste (lk_reliable); -1 when none.  What sharded instances
+	 * export so that recording rules count distinct Leistungen across
+	 * shards (docs/scaling.md).
+	 */
+	size_t n_lk;			/* 1 + number of Kreise */
+	int8_t *lk_any, *lk_every, *lk_reliable;	/* n_lk x n_services; owned */
 };
 
 void rollout_params_default(struct rollout_params *p);

@@ -12,6 +12,8 @@ RUN_PKGS="rrdtool curl"
 TEST_PKGS="check procps valgrind rrdcached prometheus openssl chromium chromium-driver"
 # the fault tests: a fake loopback resolver (python3), clock steps (faketime), unshare (util-linux)
 TEST_PKGS="$TEST_PKGS python3 faketime util-linux"
+# the Prometheus rules test renders its expected alerts with PyYAML
+TEST_PKGS="$TEST_PKGS python3-yaml"
 
 # The man page test (tests/integration/test_man.sh): groff and man.
 TEST_PKGS="$TEST_PKGS groff-base man-db"

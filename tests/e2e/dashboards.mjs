@@ -37,7 +37,12 @@ const context = await chromium.launchPersistentContext(profile, {
   bypassCSP: true, // lets axe-core be injected; the pages' own CSP is tested by their loading without errors
   viewport: { width: 1280, height: 900 },
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    // No name is ever looked up: the pages are served from an address, and the
+    // browser's own background hosts must not reach a resolver off the machine.
+    '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1', '--dns-prefetch-disable',
+    '--disable-domain-reliability', '--disable-client-side-phishing-detection', '--no-pings',
+    '--disable-features=DnsOverHttps,OptimizationHints,MediaRouter,Translate'],
 });
 try {
   for (const p of pages) {

@@ -1700,6 +1700,111 @@ START_TEST(test_rollout_rules)
 }
 END_TEST
 
+/* ---- global.shard -------------------------------------------------------------- */
+
+START_TEST(test_shard_hash)
+{
+	/* FNV-1a 64 test vectors (Fowler, Noll, Vo). */
+	ck_assert_uint_eq(cfg_shard_hash(""), 0xcbf29ce484222325ull);
+	ck_assert_uint_eq(cfg_shard_hash("a"), 0xaf63dc4c8601ec8cull);
+	ck_assert_uint_eq(cfg_shard_hash("foobar"), 0x85944171f73967e8ull);
+	ck_assert_uint_eq(cfg_shard_of("a", 1), 1);
+	ck_assert_uint_eq(cfg_shard_of("a", 2), (unsigned)(0xaf63dc4c8601ec8cull % 2) + 1);
+	ck_assert_uint_eq(cfg_shard_of("foobar", 7), (unsigned)(0x85944171f73967e8ull % 7) + 1);
+}
+END_TEST
+
+static const char shard_body[] =
+	"onlinedienste:\n"
+	"  - { id: a, url: \"http://a.example.de/\" }\n"
+	"  - { id: b, url: \"http://b.example.de/\" }\n"
+	"  - { id: c, url: \"http://c.example.de/\" }\n"
+	"  - { id: d, url: \"http://d.example.de/\" }\n"
+	"  - { id: e, url: \"http://e.example.de/\" }\n"
+	"  - { id: f, url: \"http://f.example.de/\" }\n"
+	"angebote:\n"
+	"  - { area: \"16\", ozg_id: \"10000\", dienst: a, reifegrad: 3 }\n"
+	"  - { area: \"16051\", ozg_id: \"10124\", dienst: b, reifegrad: 2 }\n"
+	"  - { area: \"16064\", ozg_id: \"10124\", dienst: c, reifegrad: 2 }\n"
+	"  - { area: \"16064\", ozg_id: \"10130\", dienst: d, reifegrad: 4 }\n"
+	"  - { area: \"16051000\", ozg_id: \"10130\", dienst: e, reifegrad: 1 }\n"
+	"  - { area: \"16\", ozg_id: \"10130\", dienst: f, reifegrad: 3 }\n"
+	"  - { area: \"16064\", ozg_id: \"10000\", dienst: f, reifegrad: 2 }\n";
+
+/* Every shard keeps exactly its own Onlinedienste, and their Angebote point at them. */
+START_TEST(test_shard_filter)
+{
+	static const char *const ids[] = { "a", "b", "c", "d", "e", "f" };
+	unsigned seen[6] = { 0 };
+	size_t angebote = 0;
+	char yaml[4096];
+
+	ck_assert_ptr_nonnull(load_yaml(shard_body, false));
+	ck_assert_uint_eq(cfg->n_dienste, 6);
+	ck_assert_uint_eq(cfg->n_dienste_file, 6);
+	ck_assert_uint_eq(cfg->global.shard_count, 0);
+	for (unsigned n = 1; n <= 3; n++) {
+		memset(seen, 0, sizeof seen);
+		angebote = 0;
+		for (unsigned i = 1; i <= n; i++) {
+			snprintf(yaml, sizeof yaml, "global:\n  shard: %u/%u\n%s", i, n, shard_body);
+			ck_assert_ptr_nonnull(load_yaml(yaml, false));
+			ck_assert_uint_eq(cfg->global.shard_index, i);
+			ck_assert_uint_eq(cfg->global.shard_count, n);
+			ck_assert_uint_eq(cfg->n_dienste_file, 6);
+			ck_assert_uint_eq(cfg->n_angebote_file, 7);
+			for (size_t d = 0; d < cfg->n_dienste; d++) {
+				ck_assert_uint_eq(cfg_shard_of(cfg->dienste[d].id, n), i);
+				ck_assert_ptr_eq(cfg_find_dienst(cfg, cfg->dienste[d].id), &cfg->dienste[d]);
+				for (size_t k = 0; k < 6; k++)
+					if (strcmp(cfg->dienste[d].id, ids[k]) == 0)
+						seen[k]++;
+			}
+			for (size_t a = 0; a < cfg->n_angebote; a++) {
+				const struct cfg_angebot *an = &cfg->angebote[a];
+				ck_assert_uint_lt(an->dienst, cfg->n_dienste);
+				/* f's two Angebote keep their own areas */
+				if (strcmp(cfg->dienste[an->dienst].id, "f") == 0)
+					ck_assert(strcmp(an->area, "16") == 0 || strcmp(an->area, "16064") == 0);
+				if (strcmp(cfg->dienste[an->dienst].id, "e") == 0)
+					ck_assert_str_eq(an->area, "16051000");
+			}
+			angebote += cfg->n_angebote;
+		}
+		for (size_t k = 0; k < 6; k++)
+			ck_assert_msg(seen[k] == 1, "dienst %s on %u shards of %u", ids[k], seen[k], n);
+		ck_assert_uint_eq(angebote, 7);
+	}
+}
+END_TEST
+
+START_TEST(test_shard_errors)
+{
+	static const struct {
+		const char *v;
+		unsigned col;
+		const char *msg;
+	} cases[] = {
+		{ "0/2", 10, "shard: '0/2' is not i/n with 1 <= i <= n <= 1024" },
+		{ "3/2", 10, "shard: 3/2 names a shard beyond the 2 shards" },
+		{ "1/1025", 10, "shard: '1/1025' is not i/n" },
+		{ "\"1/\"", 10, "shard: '1/' is not i/n" },
+		{ "two", 10, "shard: 'two' is not i/n" },
+		{ "\"1 /2\"", 10, "is not i/n" },
+		{ "[1, 2]", 10, "shard: expected" },
+	};
+	char yaml[4096];
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(yaml, sizeof yaml, "global:\n  shard: %s\n%s", cases[i].v, shard_body);
+		ck_assert_ptr_null(load_yaml(yaml, false));
+		expect_error("conf/ozgmon.yaml", 2, cases[i].col, cases[i].msg);
+	}
+	snprintf(yaml, sizeof yaml, "global:\n  shard: 1024/1024\n%s", shard_body);
+	ck_assert_ptr_nonnull(load_yaml(yaml, false));
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -1777,6 +1882,12 @@ static Suite *config_suite(void)
 	tc = tcase_create("rollout rules");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_rollout_rules);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("shard");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_shard_hash);
+	tcase_add_test(tc, test_shard_filter);
+	tcase_add_test(tc, test_shard_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }

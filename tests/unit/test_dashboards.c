@@ -585,6 +585,26 @@ START_TEST(site_unwritable_dir)
 }
 END_TEST
 
+/* The line a sharded instance's pages carry, in both languages; none when not sharded. */
+START_TEST(shard_line)
+{
+	struct cfg c;
+	char out[320];
+
+	memset(&c, 0, sizeof c);
+	c.n_dienste = 5;
+	c.n_dienste_file = 9;
+	ck_assert_str_eq(dash_fmt_shard(out, sizeof out, &c, dash_lang_get("de")), "");
+	c.global.shard_index = 2;
+	c.global.shard_count = 3;
+	dash_fmt_shard(out, sizeof out, &c, dash_lang_get("de"));
+	ck_assert_msg(strncmp(out, "Shard 2 von 3: 5 von 9 Onlinediensten.", 38) == 0, "%s", out);
+	dash_fmt_shard(out, sizeof out, &c, dash_lang_get("en"));
+	ck_assert_msg(strncmp(out, "Shard 2 of 3: 5 of 9 online services.", 37) == 0, "%s", out);
+	ck_assert_str_eq(dash_fmt_shard(out, 8, &c, dash_lang_get("en")), "Shard 2");
+}
+END_TEST
+
 static Suite *dashboards_suite(void)
 {
 	Suite *s = suite_create("dashboards");
@@ -596,6 +616,7 @@ static Suite *dashboards_suite(void)
 	tcase_add_test(tf, dates);
 	tcase_add_test(tf, escaping);
 	tcase_add_test(tf, svg_slim);
+	tcase_add_test(tf, shard_line);
 	suite_add_tcase(s, tf);
 	tcase_add_checked_fixture(ts, setup, teardown);
 	tcase_add_test(ts, site_german);

@@ -228,7 +228,21 @@ static const char want_text[] =
 	"# TYPE ozg_probe_down gauge\n"
 	"ozg_probe_down{dienst=\"k16064-kfz\"} 0\n"
 	"# HELP ozg_probe_maintenance 1 when the last probe fell in a maintenance window of the target.\n"
-	"# TYPE ozg_probe_maintenance gauge\n";
+	"# TYPE ozg_probe_maintenance gauge\n"
+	/* the shard families (exporter/prom_shard.c): an unsharded instance is shard 1 of 1 */
+	"# HELP ozgmon_shard_info The shard this instance probes (global.shard; 1 of 1 when not sharded).\n"
+	"# TYPE ozgmon_shard_info gauge\n"
+	"ozgmon_shard_info{shard=\"1\",shards=\"1\"} 1\n"
+	"# HELP ozgmon_shard_targets Onlinedienste this shard owns and probes.\n"
+	"# TYPE ozgmon_shard_targets gauge\n"
+	"ozgmon_shard_targets 2\n"
+	"# HELP ozgmon_config_targets Onlinedienste in the configuration file, on every shard together.\n"
+	"# TYPE ozgmon_config_targets gauge\n"
+	"ozgmon_config_targets 2\n"
+	"# HELP ozg_dienst_host_info The portal host (and port, when written) of the Onlinedienst's URL; always 1.\n"
+	"# TYPE ozg_dienst_host_info gauge\n"
+	"ozg_dienst_host_info{dienst=\"k16064-kfz\",host=\"kfz.example.de:8443\"} 1\n"
+	"ozg_dienst_host_info{dienst=\"v1606-wohnsitz\",host=\"b.example.de\"} 1\n";
 
 static const char want_om[] =
 	"# TYPE ozgmon_build info\n"
@@ -398,6 +412,19 @@ static const char want_om[] =
 	"ozg_probe_down{dienst=\"k16064-kfz\"} 0\n"
 	"# TYPE ozg_probe_maintenance gauge\n"
 	"# HELP ozg_probe_maintenance 1 when the last probe fell in a maintenance window of the target.\n"
+	"# TYPE ozgmon_shard info\n"
+	"# HELP ozgmon_shard The shard this instance probes (global.shard; 1 of 1 when not sharded).\n"
+	"ozgmon_shard_info{shard=\"1\",shards=\"1\"} 1\n"
+	"# TYPE ozgmon_shard_targets gauge\n"
+	"# HELP ozgmon_shard_targets Onlinedienste this shard owns and probes.\n"
+	"ozgmon_shard_targets 2\n"
+	"# TYPE ozgmon_config_targets gauge\n"
+	"# HELP ozgmon_config_targets Onlinedienste in the configuration file, on every shard together.\n"
+	"ozgmon_config_targets 2\n"
+	"# TYPE ozg_dienst_host info\n"
+	"# HELP ozg_dienst_host The portal host (and port, when written) of the Onlinedienst's URL; always 1.\n"
+	"ozg_dienst_host_info{dienst=\"k16064-kfz\",host=\"kfz.example.de:8443\"} 1\n"
+	"ozg_dienst_host_info{dienst=\"v1606-wohnsitz\",host=\"b.example.de\"} 1\n"
 	"# EOF\n";
 
 START_TEST(text_byte_for_byte)

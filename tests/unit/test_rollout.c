@@ -293,6 +293,73 @@ START_TEST(invariants)
 }
 END_TEST
 
+/*
+ * The per Land/Kreis and Leistung facts a shard exports: their values on the
+ * worked example, and that the maximum over shards (Angebote split by
+ * Onlinedienst) gives back the unsharded "any" and "reliable" facts and the
+ * unsharded online counts, which is what the recording rules rely on.
+ */
+START_TEST(shard_facts_aggregate)
+{
+	static const double avail[4] = { 0.99, 0.5, NAN, 0.96 };
+	/* [area: Land, K1, K2][Leistung] */
+	static const int8_t any[3][3] = { { 3, 4, 2 }, { 3, 4, 2 }, { 3, -1, 1 } };
+	static const int8_t every[3][3] = { { 3, -1, -1 }, { 3, 2, -1 }, { 3, -1, 1 } };
+	static const int8_t rel[3][3] = { { 3, -1, 2 }, { 3, -1, 2 }, { 3, -1, 1 } };
+	static const bool on_shard_a[4] = { true, false, false, true };	/* d0, d3 | d1, d2 */
+	struct cfg_angebot part[2][6];
+	size_t np[2] = { 0, 0 };
+	struct cfg_angebot *all = cfg.angebote;
+	size_t nall = cfg.n_angebote;
+	struct rollout *full = compute(avail, false), *sh[2];
+
+	ck_assert_uint_eq(full->n_lk, 3);
+	for (size_t a = 0; a < 3; a++)
+		for (size_t l = 0; l < 3; l++) {
+			ck_assert_int_eq(full->lk_any[a * 3 + l], any[a][l]);
+			ck_assert_int_eq(full->lk_every[a * 3 + l], every[a][l]);
+			ck_assert_int_eq(full->lk_reliable[a * 3 + l], rel[a][l]);
+		}
+	for (size_t i = 0; i < nall; i++) {
+		int k = on_shard_a[all[i].dienst] ? 0 : 1;
+		part[k][np[k]++] = all[i];
+	}
+	for (int k = 0; k < 2; k++) {
+		cfg.angebote = part[k];
+		cfg.n_angebote = np[k];
+		sh[k] = compute(avail, false);
+	}
+	cfg.angebote = all;
+	cfg.n_angebote = nall;
+	for (size_t a = 0; a < 3; a++) {
+		unsigned online = 0, fulfilled = 0, reliable = 0;
+		for (size_t l = 0; l < 3; l++) {
+			size_t x = a * 3 + l;
+			int8_t m = sh[0]->lk_any[x] > sh[1]->lk_any[x] ? sh[0]->lk_any[x] : sh[1]->lk_any[x];
+			int8_t r = sh[0]->lk_reliable[x] > sh[1]->lk_reliable[x] ? sh[0]->lk_reliable[x]
+										    : sh[1]->lk_reliable[x];
+			ck_assert_int_eq(m, full->lk_any[x]);
+			ck_assert_int_eq(r, full->lk_reliable[x]);
+			/* "every" over a shard is a lower bound of the unsharded figure */
+			ck_assert_int_le(sh[0]->lk_every[x], full->lk_every[x]);
+			ck_assert_int_le(sh[1]->lk_every[x], full->lk_every[x]);
+			online += m >= 2;
+			fulfilled += m >= 3;
+			reliable += r >= 2;
+		}
+		ck_assert_uint_eq(online, full->areas[a].online);
+		ck_assert_uint_eq(fulfilled, full->areas[a].fulfilled);
+		ck_assert_uint_eq(reliable, full->areas[a].reliable);
+	}
+	/* Kreis 16001's L2: flächendeckend through shard B alone (d1 covers the Kreis), not on A. */
+	ck_assert_int_eq(sh[1]->lk_every[1 * 3 + 1], 2);
+	ck_assert_int_eq(sh[0]->lk_every[1 * 3 + 1], -1);
+	rollout_free(sh[0]);
+	rollout_free(sh[1]);
+	rollout_free(full);
+}
+END_TEST
+
 static Suite *rollout_suite(void)
 {
 	Suite *s = suite_create("rollout");
@@ -303,6 +370,7 @@ static Suite *rollout_suite(void)
 	tcase_add_test(tc, availability_adjusted);
 	tcase_add_test(tc, availability_weighting);
 	tcase_add_test(tc, invariants);
+	tcase_add_test(tc, shard_facts_aggregate);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,167 @@
+/* prom_shard.c - see prom_shard.h. */
+#include "exporter/prom_shard.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "exporter/prom.h"
+#include "exporter/prom_rollout.h"
+
+/* Which shard, and how many targets it owns out of the file's. */
+static void shard_self(struct buf *b, const struct cfg *cfg)
+{
+	unsigned i = cfg->global.shard_count ? cfg->global.shard_index : 1;
+	unsigned n = cfg->global.shard_count ? cfg->global.shard_count : 1;
+
+	prom_family(b, "ozgmon_shard_info", "info",
+		    "The shard this instance probes (global.shard; 1 of 1 when not sharded).");
+	buf_printf(b, "ozgmon_shard_info{shard=\"%u\",shards=\"%u\"} 1\n", i, n);
+	prom_family(b, "ozgmon_shard_targets", "gauge", "Onlinedienste this shard owns and probes.");
+	buf_printf(b, "ozgmon_shard_targets %zu\n", cfg->n_dienste);
+	prom_family(b, "ozgmon_config_targets", "gauge",
+		    "Onlinedienste in the configuration file, on every shard together.");
+	buf_printf(b, "ozgmon_config_targets %zu\n",
+		   cfg->n_dienste_file > cfg->n_dienste ? cfg->n_dienste_file : cfg->n_dienste);
+}
+
+/*
+ * The Land and Kreis keys an Angebot's area lies in or covers: a Land-wide
+ * Angebot covers every Kreis (marks all), others lie in the Kreis of their
+ * first five digits.
+ */
+static void mark_kreise(const struct cfg *cfg, const struct cfg_angebot *a, unsigned char *kreis)
+{
+	const struct reg_kreis *k;
+	char key[6];
+
+	if (a->level == AREA_LAND) {
+		if (strcmp(a->area, cfg->reg.land_key) == 0)
+			memset(kreis, 1, cfg->reg.n_kreise);
+		return;
+	}
+	memcpy(key, a->area, 5);
+	key[5] = '\0';
+	k = reg_find_kreis(&cfg->reg, key);
+	if (k)
+		kreis[k - cfg->reg.kreise] = 1;
+}
+
+/* ozg_dienst_area: one series per Onlinedienst and Land or Kreis it serves. */
+static void dienst_area(struct buf *b, const struct cfg *cfg)
+{
+	unsigned char *kreis = malloc(cfg->reg.n_kreise + 1);
+	size_t *first = calloc(cfg->n_dienste + 1, sizeof *first), *next;
+
+	prom_family(b, "ozg_dienst_area", "gauge",
+		    "Always 1: the Onlinedienst serves the area (an Angebot covers part of it); Land and Kreise.");
+	next = malloc((cfg->n_angebote + 1) * sizeof *next);
+	if (!kreis || !first || !next)
+		goto out;
+	/* Angebote chained per Dienst (index + 1; 0 ends a chain), in file order reversed. */
+	for (size_t a = 0; a < cfg->n_angebote; a++) {
+		next[a] = first[cfg->angebote[a].dienst];
+		first[cfg->angebote[a].dienst] = a + 1;
+	}
+	for (size_t d = 0; d < cfg->n_dienste; d++) {
+		bool any = false;
+
+		memset(kreis, 0, cfg->reg.n_kreise + 1);
+		for (size_t a = first[d]; a; a = next[a - 1]) {
+			const struct cfg_angebot *an = &cfg->angebote[a - 1];
+			if (strncmp(an->area, cfg->reg.land_key, 2) != 0)
+				continue;	/* another Land's area covers none of ours */
+			any = true;
+			mark_kreise(cfg, an, kreis);
+		}
+		if (!any)
+			continue;
+		buf_printf(b, "ozg_dienst_area{dienst=\"%s\",area=\"%s\",level=\"land\"} 1\n",
+			   cfg->dienste[d].id, cfg->reg.land_key);
+		for (size_t k = 0; k < cfg->reg.n_kreise; k++)
+			if (kreis[k])
+				buf_printf(b, "ozg_dienst_area{dienst=\"%s\",area=\"%s\",level=\"kreis\"} 1\n",
+					   cfg->dienste[d].id, cfg->reg.kreise[k].key);
+	}
+out:
+	free(kreis);
+	free(first);
+	free(next);
+}
+
+/* The per Land/Kreis and Leistung facts of struct rollout (lk_*), where there are any. */
+static void area_leistung(struct buf *b, const struct rollout_ref *ref)
+{
+	static const char *const scope[3] = { "any", "every", "reliable" };
+	const struct rollout *r = ref->r;
+	const struct cfg *cfg = ref->cfg;
+
+	prom_family(b, "ozg_rollout_threshold_reifegrad", "gauge",
+		    "Reifegrad from which a Leistung counts as online or OZG-fulfilled (global.rollout).");
+	buf_printf(b, "ozg_rollout_threshold_reifegrad{kind=\"online\"} %d\n", r->params.online_min);
+	buf_printf(b, "ozg_rollout_threshold_reifegrad{kind=\"fulfilled\"} %d\n", r->params.fulfilled_min);
+	prom_family(b, "ozg_rollout_catalog_leistungen", "gauge", "OZG-Leistungen in the catalogue.");
+	buf_printf(b, "ozg_rollout_catalog_leistungen %zu\n", r->n_services);
+	prom_family(b, "ozg_rollout_area_leistung_reifegrad", "gauge",
+		    "Highest Reifegrad at which this instance's Angebote cover the Leistung in the area: "
+		    "in at least one Gemeinde (scope any), in every Gemeinde (every), in at least one "
+		    "through reliable Onlinedienste (reliable). Land and Kreise; absent when none.");
+	if (!r->lk_any)
+		return;
+	for (size_t a = 0; a < r->n_lk && a < r->n_areas; a++) {
+		const struct rollout_area *ar = &r->areas[a];
+		for (size_t l = 0; l < r->n_services; l++) {
+			int8_t v[3] = { r->lk_any[a * r->n_services + l], r->lk_every[a * r->n_services + l],
+					r->lk_reliable[a * r->n_services + l] };
+			for (int k = 0; k < 3; k++)
+				if (v[k] >= 0)
+					buf_printf(b, "ozg_rollout_area_leistung_reifegrad{area=\"%s\",level=\"%s\","
+						   "ozg_id=\"%s\",scope=\"%s\"} %d\n", ar->key,
+						   area_level_name(ar->level), cfg->reg.leistungen[l].ozg_id,
+						   scope[k], v[k]);
+		}
+	}
+}
+
+/*
+ * ozg_dienst_host_info: the portal (URL host, with the port when one is
+ * written) of each Onlinedienst, so that rules can see a whole portal down
+ * even when its Onlinedienste live on different shards.  Credentials never
+ * reach here (the configuration refuses them) and no path or query is shown.
+ */
+static void dienst_host(struct buf *b, const struct cfg *cfg)
+{
+	prom_family(b, "ozg_dienst_host_info", "info",
+		    "The portal host (and port, when written) of the Onlinedienst's URL; always 1.");
+	for (size_t d = 0; d < cfg->n_dienste; d++) {
+		const char *h = strstr(cfg->dienste[d].url, "://"), *at;
+		size_t n;
+
+		h = h ? h + 3 : cfg->dienste[d].url;
+		n = strcspn(h, "/?#");
+		at = memchr(h, '@', n);		/* never show user:password@ */
+		if (at) {
+			n -= (size_t)(at + 1 - h);
+			h = at + 1;
+		}
+		buf_printf(b, "ozg_dienst_host_info{dienst=\"%s\",host=\"", cfg->dienste[d].id);
+		for (size_t i = 0; i < n; i++) {
+			char one[2] = { h[i], '\0' };
+			prom_escape_label(b, one);
+		}
+		buf_puts(b, "\"} 1\n");
+	}
+}
+
+void prom_render_shard(struct buf *b, const struct snapshot *s, const struct rollout_ref *ref)
+{
+	const struct cfg *cfg = s ? s->cfg : ref ? ref->cfg : NULL;
+
+	if (!cfg)
+		return;
+	shard_self(b, cfg);
+	dienst_host(b, cfg);
+	if (!ref)
+		return;
+	dienst_area(b, ref->cfg);
+	area_leistung(b, ref);
+}

@@ -1,0 +1,28 @@
+/*
+ * prom_shard.h - what a sharded ozgmond adds to /metrics so that Prometheus
+ * can put the shards together again (docs/scaling.md).
+ *
+ * - ozgmon_shard_info{shard,shards}, ozgmon_shard_targets and
+ *   ozgmon_config_targets: which shard this is and how many targets it owns
+ *   (an unsharded instance is shard 1 of 1).
+ * - ozg_dienst_host_info{dienst,host}: the portal of each Onlinedienst.
+ * - ozg_dienst_area{dienst,area,level}: the Land and the Kreise each
+ *   Onlinedienst's Angebote cover, for availability per area across shards.
+ * - ozg_rollout_area_leistung_reifegrad{area,level,ozg_id,scope} and
+ *   ozg_rollout_threshold_reifegrad{kind}: the per Land/Kreis and Leistung
+ *   facts from which recording rules count distinct Leistungen.
+ */
+#ifndef OZG_PROM_SHARD_H
+#define OZG_PROM_SHARD_H
+
+#include "collector/state.h"
+#include "common/buf.h"
+#include "rollout/task.h"
+
+/*
+ * Appends the families above.  s (may be NULL) gives the shard and the
+ * targets; ref (may be NULL) the rollout facts and the Angebote of its cfg.
+ */
+void prom_render_shard(struct buf *b, const struct snapshot *s, const struct rollout_ref *ref);
+
+#endif
