@@ -49,7 +49,7 @@ echo "== generation"
 generations_at_least() { awk -v n="$1" '$1 == "ozgmon_dashboards_generations_total" { exit !($2 >= n) } END { if (NR == 0) exit 1 }' <(http_get "$D/metrics"); }
 check "the generator runs twice" wait_for 90 generations_at_least 2
 has_graphs() { [ -f "$WWW/graph/k16051-kfz-latency.svg" ] && [ -f "$WWW/graph/16-avail.svg" -o -f "$WWW/graph/trend-16.svg" ]; }
-check "graphs are drawn" wait_for 60 has_graphs
+check "graphs are drawn" wait_for 240 has_graphs
 measured() { grep -Eq '>[0-9]{1,3},[0-9]{2} %</td>' "$WWW/gemeinde/16051000.html"; }
 check "a Gemeinde page shows an uptime figure the German way" wait_for 90 measured
 check "the generation is timed" awk -v s="$(metric ozgmon_dashboards_generate_seconds "$D")" 'BEGIN { exit !(s > 0 && s < 60) }'
