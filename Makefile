@@ -101,7 +101,8 @@ help:
 # ---- installation and packages (docs/deployment.md) ------------------------
 #
 #   make install [PREFIX=/usr/local] [DESTDIR=]   binaries, man pages, registers,
-#                                                 example config, systemd unit
+#                                                 example config, systemd unit,
+#                                                 Prometheus rules and scrape examples
 #   make uninstall                                the same files (never the data)
 #   make deb [DEB_OUT=..]                         the Debian package, from a clean copy
 #   make package-test                             build, lintian, install, run, purge
@@ -124,6 +125,8 @@ DEB_OUT ?= $(CURDIR)/build/deb
 
 REGISTER_FILES := $(wildcard data/registers/*.csv) data/registers/SOURCES.md
 DOC_FILES := README.md $(wildcard docs/*.md)
+# Prometheus rules and example scrape configurations (docs/alerts.md, docs/scaling.md).
+PROM_FILES := $(filter-out %.test.yml,$(wildcard config/prometheus/*.yml))
 # The shipped files name installed paths: filled in here.
 DIST_SED := sed -e 's|/usr/share/ozgmon/registers|$(DATADIR)/ozgmon/registers|g' \
 	-e 's|/etc/ozgmon|$(SYSCONFDIR)/ozgmon|g' -e 's|@SBINDIR@|$(SBINDIR)|g' \
@@ -139,7 +142,8 @@ install: $(BIN)/ozgmond $(BIN)/ozgmon-sim
 install-files:
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(DATADIR)/ozgmon/registers $(DESTDIR)$(DOCDIR)/examples \
+		$(DESTDIR)$(DATADIR)/ozgmon/registers $(DESTDIR)$(DATADIR)/ozgmon/prometheus \
+		$(DESTDIR)$(DOCDIR)/examples \
 		$(DESTDIR)$(SYSCONFDIR)/ozgmon $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
 	$(INSTALL) -m 0755 $(BIN)/ozgmond $(DESTDIR)$(SBINDIR)/ozgmond
 	$(INSTALL) -m 0755 $(BIN)/ozgmon-sim $(DESTDIR)$(BINDIR)/ozgmon-sim
@@ -147,6 +151,7 @@ install-files:
 	$(INSTALL) -m 0644 docs/man/ozgmon.yml.5 $(DESTDIR)$(MANDIR)/man5/
 	$(INSTALL) -m 0644 docs/man/ozgmond.8 $(DESTDIR)$(MANDIR)/man8/
 	$(INSTALL) -m 0644 $(REGISTER_FILES) $(DESTDIR)$(DATADIR)/ozgmon/registers/
+	$(INSTALL) -m 0644 $(PROM_FILES) $(DESTDIR)$(DATADIR)/ozgmon/prometheus/
 	$(INSTALL) -m 0644 $(DOC_FILES) $(DESTDIR)$(DOCDIR)/
 	$(DIST_SED) dist/ozgmon.yml > $(DESTDIR)$(DOCDIR)/examples/ozgmon.yml
 	chmod 0644 $(DESTDIR)$(DOCDIR)/examples/ozgmon.yml
@@ -168,6 +173,7 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man8/ozgmond.8 $(DESTDIR)$(UNITDIR)/ozgmond.service \
 		$(DESTDIR)$(SYSUSERSDIR)/ozgmon.conf
 	rm -f $(addprefix $(DESTDIR)$(DATADIR)/ozgmon/registers/,$(notdir $(REGISTER_FILES)))
+	rm -f $(addprefix $(DESTDIR)$(DATADIR)/ozgmon/prometheus/,$(notdir $(PROM_FILES)))
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/ozgmon/ozgmon.yml ] && \
 	    ! cmp -s $(DESTDIR)$(SYSCONFDIR)/ozgmon/ozgmon.yml $(DESTDIR)$(DOCDIR)/examples/ozgmon.yml; then \
 		echo "keeping $(DESTDIR)$(SYSCONFDIR)/ozgmon/ozgmon.yml: it was changed"; \
@@ -175,7 +181,8 @@ uninstall:
 		rm -f $(DESTDIR)$(SYSCONFDIR)/ozgmon/ozgmon.yml; \
 	fi
 	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOC_FILES))) $(DESTDIR)$(DOCDIR)/examples/ozgmon.yml
-	rmdir $(DESTDIR)$(DATADIR)/ozgmon/registers $(DESTDIR)$(DATADIR)/ozgmon \
+	rmdir $(DESTDIR)$(DATADIR)/ozgmon/registers $(DESTDIR)$(DATADIR)/ozgmon/prometheus \
+		$(DESTDIR)$(DATADIR)/ozgmon \
 		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/ozgmon 2>/dev/null || true
 
 # The Debian package (dpkg-buildpackage -us -uc -b) of a clean copy of this

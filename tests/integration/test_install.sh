@@ -35,7 +35,9 @@ for f in usr/share/man/man8/ozgmond.8 usr/share/man/man5/ozgmon.yml.5 \
 	usr/share/man/man1/ozgmon-sim.1 etc/ozgmon/ozgmon.yml \
 	usr/share/doc/ozgmon/examples/ozgmon.yml usr/share/doc/ozgmon/README.md \
 	usr/share/doc/ozgmon/configuration.md usr/lib/systemd/system/ozgmond.service \
-	usr/lib/sysusers.d/ozgmon.conf usr/share/ozgmon/registers/SOURCES.md; do
+	usr/lib/sysusers.d/ozgmon.conf usr/share/ozgmon/registers/SOURCES.md \
+	usr/share/ozgmon/prometheus/ozgmon-alerts.yml usr/share/ozgmon/prometheus/ozgmon-recording.yml \
+	usr/share/ozgmon/prometheus/prometheus-shards.yml; do
 	check "$f is installed, mode 644" [ "$(stat -c %a "$D/$f" 2>/dev/null)" = 644 ]
 done
 n=0

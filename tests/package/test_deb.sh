@@ -75,7 +75,8 @@ for f in ./usr/sbin/ozgmond ./usr/bin/ozgmon-sim ./lib/systemd/system/ozgmond.se
 	./usr/share/man/man1/ozgmon-sim.1.gz ./usr/share/ozgmon/registers/SOURCES.md \
 	./usr/share/ozgmon/registers/thueringen_gemeinden_2021-11-30.csv \
 	./usr/share/doc/ozgmon/copyright ./usr/share/doc/ozgmon/examples/ozgmon.yml \
-	./usr/lib/sysusers.d/ozgmon.conf; do
+	./usr/lib/sysusers.d/ozgmon.conf ./usr/share/ozgmon/prometheus/ozgmon-alerts.yml \
+	./usr/share/ozgmon/prometheus/ozgmon-recording.yml; do
 	check "contains $f" grep -qxF "$f" "$WORK/contents"
 done
 check "ships nothing in /var (the state directory is made at install)" \
