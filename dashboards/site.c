@@ -430,6 +430,39 @@ static void draw_usage_graph(struct gen *g, size_t d)
 		fail(g, "%s", err);
 }
 
+static bool cancelled(const struct gen *g)
+{
+	return g->in->cancel && atomic_load(g->in->cancel);
+}
+
+/*
+ * The latency, availability and usage graphs of Dienst d, whose series file
+ * exists (the latency graph once the performance file does too).
+ */
+static void draw_dienst_graphs(struct gen *g, size_t d)
+{
+	const struct cfg *c = g->in->cfg;
+	const char *rrd = store_path(g->in->store, d);
+	const char *perf = store_perf_path(g->in->store, d);
+	char out[1024], err[1200];
+
+	if (g->in->graph_late)
+		g->in->graph_late[d] = 0;
+	snprintf(out, sizeof out, "%s/graph/%s-latency.svg", g->dir, c->dienste[d].id);
+	if (access(perf, R_OK) == 0) {
+		if (dash_graph_latency(perf, out, g->in->now, g->L, &g->band, err, sizeof err) == 0)
+			g->res->graphs++;
+		else
+			fail(g, "%s", err);
+	}
+	snprintf(out, sizeof out, "%s/graph/%s-avail.svg", g->dir, c->dienste[d].id);
+	if (dash_graph_avail(rrd, out, g->in->now, g->L, err, sizeof err) == 0)
+		g->res->graphs++;
+	else
+		fail(g, "%s", err);
+	draw_usage_graph(g, d);
+}
+
 static void draw_graphs(struct gen *g)
 {
 	const struct cfg *c = g->in->cfg;
@@ -450,36 +483,36 @@ static void draw_graphs(struct gen *g)
 	}
 	for (size_t i = 0; g->in->store && i < c->n_dienste; i++) {
 		size_t d = (start + i) % c->n_dienste;
-		const char *rrd = store_path(g->in->store, d);
-		const char *perf = store_perf_path(g->in->store, d);
 
-		if ((budget > 0 && mono_s() - t0 >= budget) || (g->in->cancel && atomic_load(g->in->cancel))) {
+		if ((budget > 0 && mono_s() - t0 >= budget) || cancelled(g)) {
 			cur = d;
 			break;
 		}
 		cur = (d + 1) % c->n_dienste;
-		if (access(rrd, R_OK) != 0)
+		if (access(store_path(g->in->store, d), R_OK) != 0) {
+			if (g->in->graph_late)
+				g->in->graph_late[d] = 1;
 			continue;	/* not probed yet: no series, no graph */
-		snprintf(out, sizeof out, "%s/graph/%s-latency.svg", g->dir, c->dienste[d].id);
-		if (access(perf, R_OK) == 0 &&
-		    dash_graph_latency(perf, out, g->in->now, g->L, &g->band, err, sizeof err) == 0)
-			g->res->graphs++;
-		else
-			fail(g, "%s", err);
-		snprintf(out, sizeof out, "%s/graph/%s-avail.svg", g->dir, c->dienste[d].id);
-		if (dash_graph_avail(rrd, out, g->in->now, g->L, err, sizeof err) == 0)
-			g->res->graphs++;
-		else
-			fail(g, "%s", err);
-		draw_usage_graph(g, d);
+		}
+		draw_dienst_graphs(g, d);
 	}
 	if (g->in->graph_cursor)
 		*g->in->graph_cursor = cur;
 }
 
-static bool cancelled(const struct gen *g)
+/* Between rounds: the Dienste a round found without series, once they have them. */
+static void draw_late_graphs(struct gen *g)
 {
-	return g->in->cancel && atomic_load(g->in->cancel);
+	const struct cfg *c = g->in->cfg;
+	double t0 = mono_s(), budget = g->in->graph_budget_s;
+
+	for (size_t d = 0; g->in->store && g->in->graph_late && d < c->n_dienste; d++) {
+		if (!g->in->graph_late[d] || access(store_path(g->in->store, d), R_OK) != 0)
+			continue;
+		if ((budget > 0 && mono_s() - t0 >= budget) || cancelled(g))
+			break;
+		draw_dienst_graphs(g, d);
+	}
 }
 
 static bool file_exists(const struct gen *g, const char *rel)
@@ -1779,6 +1812,8 @@ int dash_generate(const struct dash_input *in, const char *dir, struct dash_resu
 	buf_init(&g.b, PAGE_LIMIT);
 	if (in->graphs)
 		draw_graphs(&g);
+	else
+		draw_late_graphs(&g);
 	for (size_t d = 0; d < c->n_dienste; d++) {
 		char rel[160];
 		read_series(&g, d);

@@ -63,6 +63,13 @@ struct dash_input {
 	/* The journal's latest incidents, newest first (incidents_recent); may be NULL. */
 	const struct incident_event *recent;
 	size_t n_recent;
+	/*
+	 * Per Dienst, owned by the caller, may be NULL: set when a round found no
+	 * series file for it yet (not probed), cleared when its graphs are drawn.
+	 * Runs without a round (graphs false) draw these as soon as their file
+	 * exists, so a Dienst probed just after a round need not wait for the next.
+	 */
+	unsigned char *graph_late;
 };
 
 /* What a generation did. */

@@ -31,6 +31,7 @@ struct dash_task {
 	unsigned every_s, graph_every_s;
 	enum probe_result *last_fail;	/* per Dienst; owned by the thread */
 	size_t graph_cursor;		/* next Dienst whose graphs are due; the thread's */
+	unsigned char *graph_late;	/* per Dienst: no series at its round (site.h); the thread's */
 	pthread_t thread;
 	pthread_mutex_t lock;		/* guards stop and stats */
 	pthread_cond_t wake;
@@ -71,7 +72,7 @@ static unsigned generate(struct dash_task *t, bool graphs)
 		.inc = have_iv ? &iv : NULL, .last_fail = t->last_fail,
 		.L = dash_lang_get(t->cfg->global.language), .now = time(NULL), .graphs = graphs,
 		.graph_cursor = &t->graph_cursor, .graph_budget_s = DASH_GRAPH_BUDGET_S,
-		.cancel = &t->cancel,
+		.cancel = &t->cancel, .graph_late = t->graph_late,
 	};
 	struct dash_result res;
 	double t0 = mono_s(), took;
@@ -197,7 +198,8 @@ struct dash_task *dash_task_start(const struct cfg *cfg, const struct store *sto
 	t->data_dir = strdup(data_dir);
 	t->dir = strdup(dir);
 	t->last_fail = calloc(cfg->n_dienste ? cfg->n_dienste : 1, sizeof *t->last_fail);
-	if (!t->data_dir || !t->dir || !t->last_fail) {
+	t->graph_late = calloc(cfg->n_dienste ? cfg->n_dienste : 1, 1);
+	if (!t->data_dir || !t->dir || !t->last_fail || !t->graph_late) {
 		snprintf(err, errsz, "out of memory");
 		goto fail;
 	}
@@ -214,6 +216,7 @@ fail:
 	free(t->data_dir);
 	free(t->dir);
 	free(t->last_fail);
+	free(t->graph_late);
 	free(t);
 	return NULL;
 }
@@ -240,5 +243,6 @@ void dash_task_stop(struct dash_task *t)
 	free(t->data_dir);
 	free(t->dir);
 	free(t->last_fail);
+	free(t->graph_late);
 	free(t);
 }
