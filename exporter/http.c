@@ -2,6 +2,7 @@
 #include "exporter/http.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -502,6 +503,58 @@ static enum MHD_Result serve_reload(struct http_server *h, struct MHD_Connection
 	return plain(conn, MHD_HTTP_OK, "configuration reloaded\n", NULL);
 }
 
+/* ---- routing (pure: see http.h) ------------------------------------------ */
+
+bool http_file_path(const char *dir, const char *url, char *path, size_t pathsz,
+		    const char **type)
+{
+	static const struct { const char *ext, *type; } types[] = {
+		{ ".html", "text/html; charset=utf-8" }, { ".css", "text/css; charset=utf-8" },
+		{ ".js", "text/javascript; charset=utf-8" }, { ".svg", "image/svg+xml" },
+	};
+	const char *rel = url + 1;
+	const char *seg;
+	size_t len;
+
+	*type = NULL;
+	if (!dir || url[0] != '/')
+		return false;
+	len = strlen(rel);
+	if (len == 0 || len > 200 || strspn(rel,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._/-") != len)
+		return false;
+	for (seg = rel; seg; seg = strchr(seg, '/') ? strchr(seg, '/') + 1 : NULL)
+		if (*seg == '.' || *seg == '/' || *seg == '\0')
+			return false;	/* "..", hidden names, "//", a trailing '/' */
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+		size_t el = strlen(types[i].ext);
+		if (len > el && strcmp(rel + len - el, types[i].ext) == 0)
+			*type = types[i].type;
+	}
+	if (!*type || (size_t)snprintf(path, pathsz, "%s/%s", dir, rel) >= pathsz) {
+		*type = NULL;
+		return false;
+	}
+	return true;
+}
+
+enum http_route http_route(const char *path)
+{
+	if (strcmp(path, "/-/reload") == 0)
+		return HTTP_ROUTE_RELOAD;
+	if (strcmp(path, "/-/healthy") == 0)
+		return HTTP_ROUTE_HEALTHY;
+	if (strcmp(path, "/-/ready") == 0)
+		return HTTP_ROUTE_READY;
+	if (strcmp(path, "/metrics") == 0)
+		return HTTP_ROUTE_METRICS;
+	if (strncmp(path, "/api/v1/", 8) == 0)
+		return HTTP_ROUTE_API;
+	if (strcmp(path, "/") == 0)
+		return HTTP_ROUTE_STATUS_PAGE;
+	return HTTP_ROUTE_FILE;
+}
+
 /*
  * Serves a file of the generated dashboards (dashboards/site.h) for a GET or
  * HEAD of `url`: "/kreis/16051.html" is that file ("/" stays the live status
@@ -516,30 +569,13 @@ static enum MHD_Result serve_reload(struct http_server *h, struct MHD_Connection
 static bool serve_dashboards(struct MHD_Connection *conn, const char *dir, const char *url,
 			     enum MHD_Result *ret)
 {
-	static const struct { const char *ext, *type; } types[] = {
-		{ ".html", "text/html; charset=utf-8" }, { ".css", "text/css; charset=utf-8" },
-		{ ".js", "text/javascript; charset=utf-8" }, { ".svg", "image/svg+xml" },
-	};
-	const char *rel = url + 1;
-	const char *type = NULL, *seg;
-	size_t len = strlen(rel);
+	const char *type;
 	char path[1280];
 	struct stat st;
 	struct MHD_Response *r;
 	int fd;
 
-	if (!dir || url[0] != '/' || len == 0 || len > 200 || strspn(rel,
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._/-") != len)
-		return false;
-	for (seg = rel; seg; seg = strchr(seg, '/') ? strchr(seg, '/') + 1 : NULL)
-		if (*seg == '.' || *seg == '/' || *seg == '\0')
-			return false;	/* "..", hidden names, "//", a trailing '/' */
-	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
-		size_t el = strlen(types[i].ext);
-		if (len > el && strcmp(rel + len - el, types[i].ext) == 0)
-			type = types[i].type;
-	}
-	if (!type || (size_t)snprintf(path, sizeof path, "%s/%s", dir, rel) >= sizeof path)
+	if (!http_file_path(dir, url, path, sizeof path, &type))
 		return false;
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
@@ -570,6 +606,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		   strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 	bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
 	const char *path;
+	enum http_route route;
 	struct snapshot *s;
 	struct buf b;
 
@@ -608,7 +645,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	    !authorised(h->deps.web, conn))
 		return plain(conn, MHD_HTTP_UNAUTHORIZED, "unauthorized\n", NULL);
 
-	if (strcmp(path, "/-/reload") == 0) {
+	route = http_route(path);
+	if (route == HTTP_ROUTE_RELOAD) {
 		if (!post || !h->deps.reload)
 			return plain(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n",
 				     h->deps.reload ? "POST" : "");
@@ -617,32 +655,61 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!get)
 		return plain(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n", "GET, HEAD");
 
-	if (strcmp(path, "/-/healthy") == 0)
+	switch (route) {
+	case HTTP_ROUTE_HEALTHY:
 		return plain(conn, MHD_HTTP_OK, "ozgmond is healthy\n", NULL);
-	if (strcmp(path, "/-/ready") == 0) {
+	case HTTP_ROUTE_READY:
 		if (!atomic_load(&h->deps.pub->first_round_done))
 			return plain(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
 				     "not ready: the first probe round is not done\n", NULL);
 		return plain(conn, MHD_HTTP_OK, "ozgmond is ready\n", NULL);
-	}
-	if (strcmp(path, "/metrics") == 0)
+	case HTTP_ROUTE_METRICS:
 		return serve_metrics(h, conn);
-	if (strncmp(path, "/api/v1/", 8) == 0)
+	case HTTP_ROUTE_API:
 		return serve_api(h, conn, path + 8);
-	/* "/" is always the live status page; "/index.html" is generated once it exists. */
-	{
+	case HTTP_ROUTE_FILE: {
+		/* "/index.html" is the live status page until it is generated. */
 		enum MHD_Result ret;
 		if (serve_dashboards(conn, h->deps.dashboards_dir, path, &ret))
 			return ret;
+		if (strcmp(path, "/index.html") != 0)
+			break;
 	}
-	if (strcmp(path, "/") == 0 || strcmp(path, "/index.html") == 0) {
+		/* fall through */
+	case HTTP_ROUTE_STATUS_PAGE:
 		buf_init(&b, HTTP_RENDER_LIMIT);
 		s = state_acquire(h->deps.pub);
 		status_page_render(&b, s, s ? s->cfg->global.language : "de");
 		snapshot_release(s);
 		return send_buf(conn, MHD_HTTP_OK, "text/html; charset=utf-8", &b, NULL, NULL);
+	case HTTP_ROUTE_RELOAD:
+		break;
 	}
 	return plain(conn, MHD_HTTP_NOT_FOUND, "not found\n", NULL);
+}
+
+int http_listen(const char *addr, char *err, size_t errsz)
+{
+	struct sockaddr_storage ss;
+	unsigned sl;
+	int fd, one = 1;
+
+	if (http_parse_listen(addr, &ss, sizeof ss, &sl, err, errsz) != 0)
+		return -1;
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		snprintf(err, errsz, "cannot listen on %s: %s", addr, strerror(errno));
+		return -1;
+	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (ss.ss_family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+	if (bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, SOMAXCONN) != 0) {
+		snprintf(err, errsz, "cannot listen on %s: %s", addr, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 struct http_server *http_start(const char *listen, const struct http_deps *deps, char *err,
@@ -655,11 +722,18 @@ struct http_server *http_start(const char *listen, const struct http_deps *deps,
 	const struct webcfg *w = deps->web;
 	const char *prio = NULL;
 
-	if (http_parse_listen(listen, &ss, sizeof ss, &sl, err, errsz) != 0)
+	int lfd = deps->listen_fd_set ? deps->listen_fd : -1;	/* -1: MHD binds itself */
+
+	if (http_parse_listen(listen, &ss, sizeof ss, &sl, err, errsz) != 0) {
+		if (lfd >= 0)
+			close(lfd);
 		return NULL;
+	}
 	if (w && w->cert_pem) {
 		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 			snprintf(err, errsz, "TLS is configured but libmicrohttpd was built without it");
+			if (lfd >= 0)
+				close(lfd);
 			return NULL;
 		}
 		flags |= MHD_USE_TLS;
@@ -669,6 +743,8 @@ struct http_server *http_start(const char *listen, const struct http_deps *deps,
 	h = calloc(1, sizeof *h);
 	if (!h) {
 		snprintf(err, errsz, "out of memory");
+		if (lfd >= 0)
+			close(lfd);
 		return NULL;
 	}
 	h->deps = *deps;
@@ -678,6 +754,7 @@ struct http_server *http_start(const char *listen, const struct http_deps *deps,
 	if (prio)
 		h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
 					  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+					  MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd,
 					  MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
 					  MHD_OPTION_CONNECTION_LIMIT, HTTP_CONN_LIMIT,
 					  MHD_OPTION_PER_IP_CONNECTION_LIMIT, HTTP_PER_IP_LIMIT,
@@ -693,6 +770,7 @@ struct http_server *http_start(const char *listen, const struct http_deps *deps,
 	else
 		h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
 					  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+					  MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd,
 					  MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
 					  MHD_OPTION_CONNECTION_LIMIT, HTTP_CONN_LIMIT,
 					  MHD_OPTION_PER_IP_CONNECTION_LIMIT, HTTP_PER_IP_LIMIT,
@@ -705,7 +783,7 @@ struct http_server *http_start(const char *listen, const struct http_deps *deps,
 	if (!h->mhd) {
 		snprintf(err, errsz, "cannot listen on %s (address in use or not available%s)",
 			 listen, prio ? ", or the TLS key and certificate were refused" : "");
-		free(h);
+		free(h);	/* a given socket: libmicrohttpd may have closed it; not touched */
 		return NULL;
 	}
 	return h;
