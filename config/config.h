@@ -282,6 +282,14 @@ struct cfg_global {
 	/* Dashboards (docs/dashboards.md). */
 	char *dashboards_dir;		/* NULL: <data_dir>/www, resolved by the daemon */
 	unsigned dashboards_every_ms;	/* regeneration period; default 60000; 1 s .. 24 h */
+	/*
+	 * Least privilege (docs/security.md): the account ozgmond switches to
+	 * once its listener is open, before it probes or writes anything.  A
+	 * name or a numeric id, checked for syntax here and looked up by the
+	 * daemon.  NULL: it keeps the account it was started as.
+	 */
+	char *user;
+	char *group;			/* NULL: the user's primary group */
 };
 
 struct cfg {
