@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <pthread.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -30,10 +32,37 @@
 #define CSP_HTML "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; " \
 	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
+/*
+ * One open connection, for the header deadline: libmicrohttpd's own timeout
+ * only measures silence, so a client that trickles a header byte now and
+ * then (slowloris) would hold its slot for ever.  The watchdog shuts down
+ * the socket of a connection whose request line and headers did not all
+ * arrive within HTTP_HEADER_DEADLINE_S of the connection's start or of the
+ * end of its previous request; libmicrohttpd then closes it in its own
+ * thread.  Linked into http_server.watch under watch_lock; freed when
+ * libmicrohttpd reports the connection closed, which it does before it
+ * closes the descriptor, so the watchdog never touches a reused one.
+ */
+struct conn_watch {
+	int fd;
+	int64_t since_ms;		/* monotonic: when the current headers began */
+	bool waiting;			/* the current request's headers are incomplete */
+	bool cut;			/* shut down by the watchdog */
+	struct conn_watch *prev, *next;
+};
+
 struct http_server {
 	struct MHD_Daemon *mhd;
 	struct http_deps deps;
 	atomic_size_t metrics_hint;	/* size of the last /metrics body, for preallocation */
+	pthread_mutex_t watch_lock;	/* guards watch and every conn_watch in it */
+	struct conn_watch *watch;	/* open connections */
+	pthread_t watchdog;
+	bool watchdog_running;
+	atomic_bool stopping;
+	atomic_ullong conns_total;	/* connections accepted */
+	atomic_ullong conns_open;
+	atomic_ullong slow_cut;		/* connections cut by the header deadline */
 };
 
 /* Per request: the verdict on its raw path and the canonical path. */
@@ -173,12 +202,106 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	return r;
 }
 
+/* ---- connection watch (header deadline, connection self-metrics) --------- */
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct conn_watch *conn_watch_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+/* Marks the current request's headers complete (false) or begun (true). */
+static void conn_watch_set(struct http_server *h, struct MHD_Connection *conn, bool waiting)
+{
+	struct conn_watch *w = conn_watch_of(conn);
+
+	if (!w)
+		return;
+	pthread_mutex_lock(&h->watch_lock);
+	w->waiting = waiting;
+	w->since_ms = mono_ms();
+	pthread_mutex_unlock(&h->watch_lock);
+}
+
+/* MHD_OPTION_NOTIFY_CONNECTION: links a new connection in, unlinks a closed one. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct http_server *h = cls;
+	struct conn_watch *w = *socket_context;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		atomic_fetch_add(&h->conns_total, 1);
+		atomic_fetch_add(&h->conns_open, 1);
+		w = calloc(1, sizeof *w);
+		if (!w || !ci) {
+			free(w);
+			return;	/* not watched: the idle timeout still applies */
+		}
+		w->fd = ci->connect_fd;
+		w->since_ms = mono_ms();
+		w->waiting = true;
+		pthread_mutex_lock(&h->watch_lock);
+		w->next = h->watch;
+		if (h->watch)
+			h->watch->prev = w;
+		h->watch = w;
+		pthread_mutex_unlock(&h->watch_lock);
+		*socket_context = w;
+		return;
+	}
+	atomic_fetch_sub(&h->conns_open, 1);
+	if (!w)
+		return;
+	pthread_mutex_lock(&h->watch_lock);
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		h->watch = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	pthread_mutex_unlock(&h->watch_lock);
+	free(w);
+	*socket_context = NULL;
+}
+
+/* Every 250 ms: shuts down connections past the header deadline (bounded by the connection limit). */
+static void *watchdog_main(void *arg)
+{
+	struct http_server *h = arg;
+	const struct timespec tick = { 0, 250 * 1000000L };
+
+	while (!atomic_load(&h->stopping)) {
+		int64_t now = mono_ms();
+		pthread_mutex_lock(&h->watch_lock);
+		for (struct conn_watch *w = h->watch; w; w = w->next) {
+			if (!w->waiting || w->cut || now - w->since_ms < HTTP_HEADER_DEADLINE_S * 1000)
+				continue;
+			(void)shutdown(w->fd, SHUT_RDWR);
+			w->cut = true;
+			atomic_fetch_add(&h->slow_cut, 1);
+		}
+		pthread_mutex_unlock(&h->watch_lock);
+		nanosleep(&tick, NULL);
+	}
+	return NULL;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	(void)cls;
-	(void)conn;
 	(void)toe;
+	conn_watch_set(cls, conn, true);	/* a next request on this connection begins */
 	free(*req_cls);
 	*req_cls = NULL;
 }
@@ -307,6 +430,7 @@ static enum MHD_Result serve_metrics(struct http_server *h, struct MHD_Connectio
 	const char *ae = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_ACCEPT_ENCODING);
 	struct prom_self self = { 0 };
+	struct prom_http hs;
 	struct store_stats st;
 	struct snapshot *s;
 	struct buf b, z;
@@ -320,6 +444,12 @@ static enum MHD_Result serve_metrics(struct http_server *h, struct MHD_Connectio
 		h->deps.reload_status(h->deps.ctx, &self.reload_ok, &self.reload_success_s);
 	self.start_time_s = h->deps.start_time_s;
 	prom_process_read(&self.proc);
+	hs.open = (double)atomic_load(&h->conns_open);
+	hs.limit = HTTP_CONN_LIMIT;
+	hs.per_ip_limit = HTTP_PER_IP_LIMIT;
+	hs.total = (double)atomic_load(&h->conns_total);
+	hs.slow_cut = (double)atomic_load(&h->slow_cut);
+	self.http = &hs;
 
 	/* Preallocate for the last size plus an eighth: one allocation, no copies while rendering. */
 	buf_init(&b, HTTP_RENDER_LIMIT);
@@ -618,6 +748,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!r->headers_done) {
 		/* First call: headers only.  Refuse early what needs no body. */
 		r->headers_done = true;
+		conn_watch_set(h, conn, false);
 		return MHD_YES;
 	}
 	if (*upload_data_size != 0) {
@@ -749,6 +880,11 @@ struct http_server *http_start(const char *listen, const struct http_deps *deps,
 	}
 	h->deps = *deps;
 	atomic_init(&h->metrics_hint, 0);
+	atomic_init(&h->stopping, false);
+	atomic_init(&h->conns_total, 0);
+	atomic_init(&h->conns_open, 0);
+	atomic_init(&h->slow_cut, 0);
+	pthread_mutex_init(&h->watch_lock, NULL);
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if (prio)
@@ -762,7 +898,9 @@ struct http_server *http_start(const char *listen, const struct http_deps *deps,
 					  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 					  MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)h,
 					  MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)h,
+					  MHD_OPTION_NOTIFY_CONNECTION, on_connection, (void *)h,
 					  MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
+					  MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
 					  MHD_OPTION_HTTPS_MEM_KEY, w->key_pem,
 					  MHD_OPTION_HTTPS_MEM_CERT, w->cert_pem,
 					  MHD_OPTION_HTTPS_PRIORITIES, prio,
@@ -778,14 +916,21 @@ struct http_server *http_start(const char *listen, const struct http_deps *deps,
 					  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 					  MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)h,
 					  MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)h,
+					  MHD_OPTION_NOTIFY_CONNECTION, on_connection, (void *)h,
 					  MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
+					  MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
 					  MHD_OPTION_END);
 	if (!h->mhd) {
 		snprintf(err, errsz, "cannot listen on %s (address in use or not available%s)",
 			 listen, prio ? ", or the TLS key and certificate were refused" : "");
+		pthread_mutex_destroy(&h->watch_lock);
 		free(h);	/* a given socket: libmicrohttpd may have closed it; not touched */
 		return NULL;
 	}
+	h->watchdog_running = pthread_create(&h->watchdog, NULL, watchdog_main, h) == 0;
+	if (!h->watchdog_running)
+		log_warn("http: no header deadline (cannot start its thread); the idle timeout "
+			 "still applies");
 	return h;
 }
 
@@ -793,6 +938,10 @@ void http_stop(struct http_server *h)
 {
 	if (!h)
 		return;
+	atomic_store(&h->stopping, true);
+	if (h->watchdog_running)
+		pthread_join(h->watchdog, NULL);
 	MHD_stop_daemon(h->mhd);
+	pthread_mutex_destroy(&h->watch_lock);
 	free(h);
 }

@@ -38,6 +38,7 @@
 #define HTTP_CONN_LIMIT 512u		/* connections in total */
 #define HTTP_PER_IP_LIMIT 32u		/* connections per client address */
 #define HTTP_CONN_TIMEOUT_S 10u		/* idle time before a connection is dropped */
+#define HTTP_HEADER_DEADLINE_S 10u	/* request line and headers, however slowly sent */
 #define HTTP_CONN_MEMORY (32u * 1024u)	/* request line + headers per connection */
 #define HTTP_BODY_MAX 4096u		/* request bodies (POST /-/reload): larger: 413 */
 #define HTTP_BODY_DRAIN_MAX (1024u * 1024u)	/* larger bodies: connection closed */
