@@ -589,7 +589,7 @@ int main(int argc, char **argv)
 	struct http_deps deps = { 0 };
 	sigset_t sigs;
 	char err[1024];
-	int opt, rc = 1;
+	int opt, rc = 1, started;
 
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
 		return report_main(argc - 1, argv + 1);
@@ -726,7 +726,14 @@ int main(int argc, char **argv)
 		log_error("http: %s", err);
 		goto out;
 	}
-	if (collector_start(d.coll, err, sizeof err) != 0) {
+	/*
+	 * Under reload_lock: the HTTP server already takes POST /-/reload,
+	 * which must not drain a collector that is still being started.
+	 */
+	pthread_mutex_lock(&d.reload_lock);
+	started = collector_start(d.coll, err, sizeof err);
+	pthread_mutex_unlock(&d.reload_lock);
+	if (started != 0) {
 		log_error("collector: %s", err);
 		goto out;
 	}

@@ -10,6 +10,8 @@ RUN_PKGS="rrdtool curl"
 # chromium: the dashboards' browser test (tests/e2e/run.sh), which also needs node and npm
 # (installed below when no node is on the machine); no browser is ever downloaded.
 TEST_PKGS="check procps valgrind rrdcached prometheus openssl chromium chromium-driver"
+# make fuzz (libFuzzer, clang's runtime) and the hostile-client test's tool (python3)
+TEST_PKGS="$TEST_PKGS clang libclang-rt-14-dev python3"
 
 # The browser test runs on node: Debian's when the machine has none of its own.
 command -v node >/dev/null 2>&1 || TEST_PKGS="$TEST_PKGS nodejs npm"

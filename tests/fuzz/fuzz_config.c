@@ -22,11 +22,15 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void must(int cond)
-{
-	if (!cond)
-		abort();
-}
+/* A failed invariant: names it and aborts, so the input is kept as a crasher. */
+#define must(cond)                                                                  \
+	do {                                                                        \
+		if (!(cond)) {                                                      \
+			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, \
+				#cond);                                             \
+			abort();                                                    \
+		}                                                                   \
+	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

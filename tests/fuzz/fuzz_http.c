@@ -12,6 +12,7 @@
  * - routes are what the path spells (the API only under /api/v1/).
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,11 +22,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define DIR "/srv/ozgmon/www"
 
-static void must(int cond)
-{
-	if (!cond)
-		abort();
-}
+/* A failed invariant: names it and aborts, so the input is kept as a crasher. */
+#define must(cond)                                                                  \
+	do {                                                                        \
+		if (!(cond)) {                                                      \
+			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, \
+				#cond);                                             \
+			abort();                                                    \
+		}                                                                   \
+	} while (0)
 
 /* True when s has a segment equal to "." or "..", or an empty inner segment. */
 static int bad_segments(const char *s)

@@ -30,11 +30,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_SERIES 4096
 #define MAX_LABELS 8
 
-static void must(int cond)
-{
-	if (!cond)
-		abort();
-}
+/* A failed invariant: names it and aborts, so the input is kept as a crasher. */
+#define must(cond)                                                                  \
+	do {                                                                        \
+		if (!(cond)) {                                                      \
+			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, \
+				#cond);                                             \
+			abort();                                                    \
+		}                                                                   \
+	} while (0)
 
 /* ---- input reader --------------------------------------------------------- */
 
@@ -318,6 +322,8 @@ static int same_value(double a, double b)
 
 /* ---- the harness ----------------------------------------------------------- */
 
+static struct series parsed_series[MAX_SERIES];	/* reused: one input at a time */
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct in in = { data, size };
@@ -389,9 +395,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf_init(&b, 8u << 20);
 	prom_render(&b, s, &self);
 	must(!b.overflow && b.data);
-	ps.s = malloc(MAX_SERIES * sizeof *ps.s);
-	if (!ps.s)
-		abort();
+	ps.s = parsed_series;
 	must(parse_exposition(b.data, self.openmetrics, &ps) == 0);
 
 	for (size_t i = 0; i < nt; i++) {
@@ -418,7 +422,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			must(x && same_value(x->v, t->usage->v[k].v));
 		}
 	}
-	free(ps.s);
 	buf_free(&b);
 	snapshot_release(s);
 	return 0;

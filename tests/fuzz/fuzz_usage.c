@@ -12,6 +12,7 @@
  */
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,11 +23,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_METRICS 4
 #define MAX_SEG 16
 
-static void must(int cond)
-{
-	if (!cond)
-		abort();
-}
+/* A failed invariant: names it and aborts, so the input is kept as a crasher. */
+#define must(cond)                                                                  \
+	do {                                                                        \
+		if (!(cond)) {                                                      \
+			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, \
+				#cond);                                             \
+			abort();                                                    \
+		}                                                                   \
+	} while (0)
 
 /* Whether s[0..n) is valid UTF-8 (no overlong forms, no surrogates). */
 static int utf8_ok(const unsigned char *s, size_t n)
