@@ -928,9 +928,11 @@ struct http_server *http_start(const char *listen, const struct http_deps *deps,
 		return NULL;
 	}
 	h->watchdog_running = pthread_create(&h->watchdog, NULL, watchdog_main, h) == 0;
-	if (!h->watchdog_running)
-		log_warn("http: no header deadline (cannot start its thread); the idle timeout "
-			 "still applies");
+	if (!h->watchdog_running) {
+		snprintf(err, errsz, "cannot start the header deadline thread");
+		http_stop(h);
+		return NULL;
+	}
 	return h;
 }
 
