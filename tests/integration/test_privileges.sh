@@ -25,7 +25,12 @@ cleanup() {
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
+# Everything the daemon reads after the switch (a reload) must be readable by
+# nobody, wherever the repository lives (CI clones under /root, mode 0700).
 chmod 755 "$WORK"
+mkdir -p "$WORK/reg"
+cp "$ROOT"/data/registers/thueringen_*_2021-11-30.csv "$ROOT"/data/registers/ozg_leistungen.csv "$WORK/reg/"
+chmod 644 "$WORK"/reg/*.csv
 
 # A config for this test: registers from the repository, one target that
 # refuses (port 1 on loopback), and extra global lines from $1, extra probe
@@ -40,10 +45,10 @@ global:
 $1
 registers:
   land: { key: "16", name: "Thüringen" }
-  kreise: $ROOT/data/registers/thueringen_kreise_2021-11-30.csv
-  verbaende: $ROOT/data/registers/thueringen_gemeindeverbaende_2021-11-30.csv
-  gemeinden: $ROOT/data/registers/thueringen_gemeinden_2021-11-30.csv
-  leistungen: $ROOT/data/registers/ozg_leistungen.csv
+  kreise: $WORK/reg/thueringen_kreise_2021-11-30.csv
+  verbaende: $WORK/reg/thueringen_gemeindeverbaende_2021-11-30.csv
+  gemeinden: $WORK/reg/thueringen_gemeinden_2021-11-30.csv
+  leistungen: $WORK/reg/ozg_leistungen.csv
 onlinedienste:
   - { id: refused, url: "http://127.0.0.1:1/", probe: { expect_status: [200] $2 } }
 angebote:
