@@ -330,7 +330,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct cfg_dienst d[NT];
 	static struct cfg_usage u[NT];
 	static struct cfg_usage_metric m[NT];
-	static char ids[NT][16], names[NT][SLEN], providers[NT][SLEN];
+	static char ids[NT][32], names[NT][SLEN], providers[NT][SLEN];
 	static char *seg_star[2] = { (char *)(uintptr_t)"areas", (char *)(uintptr_t)"*" };
 	struct cfg cfg;
 	struct snapshot *s;
@@ -384,7 +384,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				/* Distinct labels, as member names of one JSON object are. */
 				char lab[USAGE_LABEL_MAX - 4];
 				utf8_string(&in, lab, sizeof lab);
-				snprintf(r->v[r->n].label, sizeof r->v[0].label, "%zu%s", k, lab);
+				r->v[r->n].label[0] = (char)('0' + k);	/* k < NV <= 9 */
+				memcpy(r->v[r->n].label + 1, lab, strlen(lab) + 1);	/* fits: 1 + 59 + 1 */
 				r->v[r->n].metric = 0;
 				r->v[r->n].v = raw_double(&in);
 				r->n++;
