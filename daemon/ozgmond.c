@@ -420,11 +420,12 @@ static void stop_collector(struct collector *coll, const struct cfg *cfg, struct
 
 /* ---- least privilege (docs/security.md) ----------------------------------- */
 
-/* A numeric id, or -1 when s is not all digits (at most 10). */
-static long numeric_id(const char *s)
+/* A numeric id below 2^32 - 1 ((uid_t)-1 means "unchanged"), or -1 when s is none. */
+static long long numeric_id(const char *s)
 {
 	size_t n = strspn(s, "0123456789");
-	return n > 0 && n <= 10 && s[n] == '\0' ? strtol(s, NULL, 10) : -1;
+	long long v = n > 0 && n <= 10 && s[n] == '\0' ? strtoll(s, NULL, 10) : -1;
+	return v < 4294967295LL ? v : -1;
 }
 
 /*
@@ -445,7 +446,7 @@ static int open_listener_drop_privileges(const struct cfg_global *g, const char 
 	struct group gr, *grp = NULL;
 	uid_t uid, ru, eu, su;
 	gid_t gid, rg, eg, sg;
-	long id;
+	long long id;
 	int fd = http_listen(listen, err, errsz);
 
 	if (fd < 0 || !g->user)
