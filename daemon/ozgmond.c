@@ -729,19 +729,22 @@ int main(int argc, char **argv)
 	}
 	/*
 	 * Under reload_lock: the HTTP server already takes POST /-/reload,
-	 * which must not drain a collector that is still being started.
+	 * which must not drain a collector that is still being started, and
+	 * whose swap frees the first configuration (cfg, and listen unless
+	 * overridden) that the start line below reads.
 	 */
 	pthread_mutex_lock(&d.reload_lock);
 	started = collector_start(d.coll, err, sizeof err);
+	if (started == 0)
+		log_info("ozgmond %s: %zu targets from %s; data in %s; listening on %s://%s/%s",
+			 OZGMON_VERSION, cfg->n_dienste, config_path, d.data_dir,
+			 web && web->cert_pem ? "https" : "http", listen,
+			 web && web->n_users ? " (basic auth)" : "");
 	pthread_mutex_unlock(&d.reload_lock);
 	if (started != 0) {
 		log_error("collector: %s", err);
 		goto out;
 	}
-	log_info("ozgmond %s: %zu targets from %s; data in %s; listening on %s://%s/%s",
-		 OZGMON_VERSION, cfg->n_dienste, config_path, d.data_dir,
-		 web && web->cert_pem ? "https" : "http", listen,
-		 web && web->n_users ? " (basic auth)" : "");
 
 	for (;;) {
 		int sig = 0;
