@@ -10,6 +10,7 @@
  * the walk goes on after an error, so a single run reports all of them.
  */
 #include "config/config.h"
+#include "common/secfile.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -1177,11 +1178,48 @@ static void apply_shard(struct ld *L)
 	cfg_free(drop);
 }
 
+/*
+ * global.user and global.group (either may be NULL: absent): a POSIX
+ * portable account name ([A-Za-z_][A-Za-z0-9._-]*, at most 32 bytes, a
+ * trailing '$' allowed) or a numeric id.  Whether it exists is the daemon's
+ * question at start, so --check-config works on another machine.
+ */
+static void load_global_privileges(struct ld *L, const struct ynode *user,
+				   const struct ynode *group)
+{
+	static const char first[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_";
+	struct cfg_global *g = &L->c->global;
+
+	for (int k = 0; k < 2; k++) {
+		const struct ynode *y = k == 0 ? user : group;
+		const char *key = k == 0 ? "user" : "group", *s;
+		size_t n, body;
+		char q[64];
+
+		if (!y || !(s = want_text(L, y, key)))
+			continue;
+		n = strlen(s);
+		body = strspn(s, "0123456789");
+		if (body != n || n == 0 || n > 10) {
+			body = strspn(s, first) ? 1 + strspn(s + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+							   "abcdefghijklmnopqrstuvwxyz0123456789._-") : 0;
+			if (n == 0 || n > 32 || (body != n && !(body == n - 1 && s[n - 1] == '$'))) {
+				err_at(L, y, "%s: '%s' is not an account name or a numeric id", key,
+				       cfg_quote(s, q, sizeof q));
+				continue;
+			}
+		}
+		set_str(L, k == 0 ? &g->user : &g->group, s);
+	}
+	if (group && !user && g->group)
+		err_at(L, group, "group: needs global.user as well");
+}
+
 static void load_global(struct ld *L, const struct ynode *m)
 {
 	enum { K_LISTEN, K_DATA_DIR, K_INTERVAL, K_TIMEOUT, K_MAXC, K_MAXH, K_LANG, K_LOG,
 	       K_CONNECT_TO, K_RESOLVE, K_REIFEGRAD, K_RRDCACHED, K_BODY_LIMIT, K_MAINT, K_ROLLOUT,
-	       K_DASH_DIR, K_DASH_EVERY, K_SHARD, K_N };
+	       K_DASH_DIR, K_DASH_EVERY, K_SHARD, K_USER, K_GROUP, K_N };
 	static const struct keydef kd[K_N] = {
 		{ "listen", false }, { "data_dir", false }, { "interval", false },
 		{ "timeout", false }, { "max_concurrency", false }, { "max_per_host", false },
@@ -1189,7 +1227,7 @@ static void load_global(struct ld *L, const struct ynode *m)
 		{ "resolve", false }, { "reifegrad_max", false }, { "rrdcached", false },
 		{ "body_limit", false }, { "maintenance", false }, { "rollout", false },
 		{ "dashboards_dir", false }, { "dashboards_every", false },
-		{ "shard", false },
+		{ "shard", false }, { "user", false }, { "group", false },
 	};
 	struct cfg_global *g = &L->c->global;
 	const struct ynode *v[K_N];
@@ -1204,6 +1242,7 @@ static void load_global(struct ld *L, const struct ynode *m)
 	load_global_rollout(L, v[K_ROLLOUT]);
 	load_global_dashboards(L, v[K_DASH_DIR], v[K_DASH_EVERY]);
 	load_global_shard(L, v[K_SHARD]);
+	load_global_privileges(L, v[K_USER], v[K_GROUP]);
 	if (v[K_LISTEN] && (s = want_text(L, v[K_LISTEN], "listen"))) {
 		const char *why = check_hostport(s, strlen(s), true);
 		if (why)
@@ -1583,8 +1622,8 @@ static void load_auth(struct ld *L, const struct ynode *m, struct cfg_probe *p)
 		L->oom = true;
 		return;
 	}
-	if (csv_read_file(path, CFG_MAX_AUTH_FILE, &data, &len, why, sizeof why) != 0) {
-		err_at(L, v[K_FILE], "file: cannot read credentials from %s: %s", path, why);
+	if (secfile_read(path, CFG_MAX_AUTH_FILE, &data, &len, why, sizeof why) != 0) {
+		err_at(L, v[K_FILE], "file: refusing credentials from %s: %s", path, why);
 		goto out;
 	}
 	/* One line; a final newline (LF or CRLF) is not part of the secret. */
@@ -2849,6 +2888,8 @@ void cfg_free(struct cfg *c)
 	free(c->global.log_level);
 	free(c->global.rrdcached);
 	free(c->global.dashboards_dir);
+	free(c->global.user);
+	free(c->global.group);
 	for (size_t i = 0; i < c->global.n_connect_to; i++)
 		free(c->global.connect_to[i]);
 	free(c->global.connect_to);

@@ -305,6 +305,14 @@ struct cfg_global {
 	 */
 	unsigned shard_index;		/* 1 .. shard_count; 0 when not sharded */
 	unsigned shard_count;		/* 1 .. CFG_SHARDS_MAX; 0 when not sharded */
+	/*
+	 * Least privilege (docs/security.md): the account ozgmond switches to
+	 * once its listener is open, before it probes or writes anything.  A
+	 * name or a numeric id, checked for syntax here and looked up by the
+	 * daemon.  NULL: it keeps the account it was started as.
+	 */
+	char *user;
+	char *group;			/* NULL: the user's primary group */
 };
 
 struct cfg {

@@ -555,6 +555,13 @@ static int key_vs_verband_row(const void *key, const void *el)
 
 /* ---- cross-checks and result ---------------------------------------------- */
 
+/* bsearch() over n rows; an empty register (base NULL) finds nothing. */
+static const void *find_row(const char *key, const void *base, size_t n, size_t size,
+			    int (*cmp)(const void *, const void *))
+{
+	return n ? bsearch(key, base, n, size, cmp) : NULL;
+}
+
 static void cross_check(struct reg_load_state *st, const struct reg_source src[REG_NFILES],
 			bool ok[REG_NFILES])
 {
@@ -563,7 +570,7 @@ static void cross_check(struct reg_load_state *st, const struct reg_source src[R
 	if (kreise_ok && verbaende_ok) {
 		for (size_t i = 0; i < st->nvb; i++) {
 			const struct verband_row *v = &st->vb[i];
-			if (bsearch(v->v.kreis, st->k, st->nk, sizeof *st->k, key_vs_kreis_row))
+			if (find_row(v->v.kreis, st->k, st->nk, sizeof *st->k, key_vs_kreis_row))
 				continue;
 			if (cfg_errf(st->e, src[REG_VERBAENDE].path, v->line, v->col_kreis,
 				     "kreis_ags '%s' of Gemeindeverband '%s' is not in the Kreise register",
@@ -577,7 +584,7 @@ static void cross_check(struct reg_load_state *st, const struct reg_source src[R
 	for (size_t i = 0; i < st->ng; i++) {
 		const struct gemeinde_row *g = &st->g[i];
 		if (kreise_ok &&
-		    !bsearch(g->v.kreis, st->k, st->nk, sizeof *st->k, key_vs_kreis_row)) {
+		    !find_row(g->v.kreis, st->k, st->nk, sizeof *st->k, key_vs_kreis_row)) {
 			if (cfg_errf(st->e, src[REG_GEMEINDEN].path, g->line, g->col_kreis,
 				     "kreis_ags '%s' of Gemeinde '%s' is not in the Kreise register",
 				     g->v.kreis, g->v.ags) != 0)
@@ -585,7 +592,7 @@ static void cross_check(struct reg_load_state *st, const struct reg_source src[R
 			ok[REG_GEMEINDEN] = false;
 		}
 		if (verbaende_ok &&
-		    !bsearch(g->v.verband, st->vb, st->nvb, sizeof *st->vb, key_vs_verband_row)) {
+		    !find_row(g->v.verband, st->vb, st->nvb, sizeof *st->vb, key_vs_verband_row)) {
 			if (cfg_errf(st->e, src[REG_GEMEINDEN].path, g->line, g->col_verband,
 				     "verband_ars '%s' of Gemeinde '%s' is not in the Gemeindeverbände register",
 				     g->v.verband, g->v.ags) != 0)

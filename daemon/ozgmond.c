@@ -12,10 +12,13 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "collector/collector.h"
 #include "collector/state.h"
@@ -408,6 +411,100 @@ static void stop_collector(struct collector *coll, const struct cfg *cfg, struct
 		 (unsigned long long)done, abandoned);
 }
 
+/* ---- least privilege (docs/security.md) ----------------------------------- */
+
+/* A numeric id below 2^32 - 1 ((uid_t)-1 means "unchanged"), or -1 when s is none. */
+static long long numeric_id(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+	long long v = n > 0 && n <= 10 && s[n] == '\0' ? strtoll(s, NULL, 10) : -1;
+	return v < 4294967295LL ? v : -1;
+}
+
+/*
+ * Opens the listener on `listen` first (a port below 1024 needs root), then
+ * becomes global.user / global.group when they are set: supplementary groups
+ * (initgroups: the user's, e.g. ssl-cert; none for a bare numeric id), then
+ * the group, then the user, each real, effective and saved, and checks that
+ * root cannot be regained.  Runs before any thread, probe or file write.
+ * Started without root, it only accepts the account it already runs as.
+ * Returns the listening socket, or -1 with a reason in err (the caller
+ * stops: a half-dropped process must not go on).
+ */
+static int open_listener_drop_privileges(const struct cfg_global *g, const char *listen,
+					 char *err, size_t errsz)
+{
+	char pwbuf[4096], grbuf[4096];
+	struct passwd pw, *pwp = NULL;
+	struct group gr, *grp = NULL;
+	uid_t uid, ru, eu, su;
+	gid_t gid, rg, eg, sg;
+	long long id;
+	int fd = http_listen(listen, err, errsz);
+
+	if (fd < 0 || !g->user)
+		return fd;
+	id = numeric_id(g->user);
+	if (id >= 0)
+		getpwuid_r((uid_t)id, &pw, pwbuf, sizeof pwbuf, &pwp);
+	else
+		getpwnam_r(g->user, &pw, pwbuf, sizeof pwbuf, &pwp);
+	if (!pwp && id < 0) {
+		snprintf(err, errsz, "global.user: no such user '%s'", g->user);
+		goto fail;
+	}
+	uid = pwp ? pwp->pw_uid : (uid_t)id;
+	if (g->group) {
+		id = numeric_id(g->group);
+		if (id >= 0)
+			getgrgid_r((gid_t)id, &gr, grbuf, sizeof grbuf, &grp);
+		else
+			getgrnam_r(g->group, &gr, grbuf, sizeof grbuf, &grp);
+		if (!grp && id < 0) {
+			snprintf(err, errsz, "global.group: no such group '%s'", g->group);
+			goto fail;
+		}
+		gid = grp ? grp->gr_gid : (gid_t)id;
+	} else if (pwp) {
+		gid = pwp->pw_gid;
+	} else {
+		snprintf(err, errsz, "global.user: uid %s has no account: set global.group as well",
+			 g->user);
+		goto fail;
+	}
+	if (uid == 0) {
+		snprintf(err, errsz, "global.user: '%s' is root; name an unprivileged account",
+			 g->user);
+		goto fail;
+	}
+	if (geteuid() != 0) {
+		if (geteuid() == uid && getegid() == gid)
+			return fd;	/* already that account (e.g. systemd's User=) */
+		snprintf(err, errsz, "global.user: switching to '%s' needs root (running as uid %u)",
+			 g->user, (unsigned)geteuid());
+		goto fail;
+	}
+	if ((pwp ? initgroups(pwp->pw_name, gid) : setgroups(0, NULL)) != 0 ||
+	    setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0) {
+		snprintf(err, errsz, "cannot become user '%s' (uid %u, gid %u): %s", g->user,
+			 (unsigned)uid, (unsigned)gid, strerror(errno));
+		goto fail;
+	}
+	if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0 ||
+	    ru != uid || eu != uid || su != uid || rg != gid || eg != gid || sg != gid ||
+	    setuid(0) == 0 || seteuid(0) == 0) {
+		snprintf(err, errsz, "dropping privileges to '%s' did not hold: root could be regained",
+			 g->user);
+		goto fail;
+	}
+	log_info("running as user %s (uid %u, gid %u)", pwp ? pwp->pw_name : g->user,
+		 (unsigned)uid, (unsigned)gid);
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
 /* ozgmond report ...: prints a monthly SLA report; exit 0, 1 (error) or 2 (usage). */
 static int report_main(int argc, char **argv)
 {
@@ -486,7 +583,7 @@ int main(int argc, char **argv)
 	struct http_deps deps = { 0 };
 	sigset_t sigs;
 	char err[1024];
-	int opt, rc = 1;
+	int opt, rc = 1, started;
 
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
 		return report_main(argc - 1, argv + 1);
@@ -565,6 +662,14 @@ int main(int argc, char **argv)
 	}
 	state_pub_init(&d.pub);
 	state_pub_set_cfg(&d.pub, d.cfg);
+	deps.listen_fd = open_listener_drop_privileges(&cfg->global, listen, err, sizeof err);
+	if (deps.listen_fd < 0) {
+		log_error("%s", err);
+		goto out;
+	}
+	deps.listen_fd_set = true;
+	if (geteuid() == 0)
+		log_warn("running as root: set global.user to drop privileges (docs/security.md)");
 
 	d.store = store_new2(cfg, d.data_dir, STORE_QUEUE, STORE_SPILL, d.rrdcached, err, sizeof err);
 	if (!d.store || store_start(d.store, err, sizeof err) != 0) {
@@ -614,14 +719,24 @@ int main(int argc, char **argv)
 		log_error("http: %s", err);
 		goto out;
 	}
-	if (collector_start(d.coll, err, sizeof err) != 0) {
+	/*
+	 * Under reload_lock: the HTTP server already takes POST /-/reload,
+	 * which must not drain a collector that is still being started, and
+	 * whose swap frees the first configuration (cfg, and listen unless
+	 * overridden) that the start line below reads.
+	 */
+	pthread_mutex_lock(&d.reload_lock);
+	started = collector_start(d.coll, err, sizeof err);
+	if (started == 0)
+		log_info("ozgmond %s: %zu targets from %s; data in %s; listening on %s://%s/%s",
+			 OZGMON_VERSION, cfg->n_dienste, config_path, d.data_dir,
+			 web && web->cert_pem ? "https" : "http", listen,
+			 web && web->n_users ? " (basic auth)" : "");
+	pthread_mutex_unlock(&d.reload_lock);
+	if (started != 0) {
 		log_error("collector: %s", err);
 		goto out;
 	}
-	log_info("ozgmond %s: %zu targets from %s; data in %s; listening on %s://%s/%s",
-		 OZGMON_VERSION, cfg->n_dienste, config_path, d.data_dir,
-		 web && web->cert_pem ? "https" : "http", listen,
-		 web && web->n_users ? " (basic auth)" : "");
 
 	for (;;) {
 		int sig = 0;

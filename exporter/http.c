@@ -2,6 +2,7 @@
 #include "exporter/http.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -14,6 +15,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <pthread.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -29,10 +32,37 @@
 #define CSP_HTML "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; " \
 	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
+/*
+ * One open connection, for the header deadline: libmicrohttpd's own timeout
+ * only measures silence, so a client that trickles a header byte now and
+ * then (slowloris) would hold its slot for ever.  The watchdog shuts down
+ * the socket of a connection whose request line and headers did not all
+ * arrive within HTTP_HEADER_DEADLINE_S of the connection's start or of the
+ * end of its previous request; libmicrohttpd then closes it in its own
+ * thread.  Linked into http_server.watch under watch_lock; freed when
+ * libmicrohttpd reports the connection closed, which it does before it
+ * closes the descriptor, so the watchdog never touches a reused one.
+ */
+struct conn_watch {
+	int fd;
+	int64_t since_ms;		/* monotonic: when the current headers began */
+	bool waiting;			/* the current request's headers are incomplete */
+	bool cut;			/* shut down by the watchdog */
+	struct conn_watch *prev, *next;
+};
+
 struct http_server {
 	struct MHD_Daemon *mhd;
 	struct http_deps deps;
 	atomic_size_t metrics_hint;	/* size of the last /metrics body, for preallocation */
+	pthread_mutex_t watch_lock;	/* guards watch and every conn_watch in it */
+	struct conn_watch *watch;	/* open connections */
+	pthread_t watchdog;
+	bool watchdog_running;
+	atomic_bool stopping;
+	atomic_ullong conns_total;	/* connections accepted */
+	atomic_ullong conns_open;
+	atomic_ullong slow_cut;		/* connections cut by the header deadline */
 };
 
 /* Per request: the verdict on its raw path and the canonical path. */
@@ -172,12 +202,106 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	return r;
 }
 
+/* ---- connection watch (header deadline, connection self-metrics) --------- */
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct conn_watch *conn_watch_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+/* Marks the current request's headers complete (false) or begun (true). */
+static void conn_watch_set(struct http_server *h, struct MHD_Connection *conn, bool waiting)
+{
+	struct conn_watch *w = conn_watch_of(conn);
+
+	if (!w)
+		return;
+	pthread_mutex_lock(&h->watch_lock);
+	w->waiting = waiting;
+	w->since_ms = mono_ms();
+	pthread_mutex_unlock(&h->watch_lock);
+}
+
+/* MHD_OPTION_NOTIFY_CONNECTION: links a new connection in, unlinks a closed one. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct http_server *h = cls;
+	struct conn_watch *w = *socket_context;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		atomic_fetch_add(&h->conns_total, 1);
+		atomic_fetch_add(&h->conns_open, 1);
+		w = calloc(1, sizeof *w);
+		if (!w || !ci) {
+			free(w);
+			return;	/* not watched: the idle timeout still applies */
+		}
+		w->fd = ci->connect_fd;
+		w->since_ms = mono_ms();
+		w->waiting = true;
+		pthread_mutex_lock(&h->watch_lock);
+		w->next = h->watch;
+		if (h->watch)
+			h->watch->prev = w;
+		h->watch = w;
+		pthread_mutex_unlock(&h->watch_lock);
+		*socket_context = w;
+		return;
+	}
+	atomic_fetch_sub(&h->conns_open, 1);
+	if (!w)
+		return;
+	pthread_mutex_lock(&h->watch_lock);
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		h->watch = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	pthread_mutex_unlock(&h->watch_lock);
+	free(w);
+	*socket_context = NULL;
+}
+
+/* Every 250 ms: shuts down connections past the header deadline (bounded by the connection limit). */
+static void *watchdog_main(void *arg)
+{
+	struct http_server *h = arg;
+	const struct timespec tick = { 0, 250 * 1000000L };
+
+	while (!atomic_load(&h->stopping)) {
+		int64_t now = mono_ms();
+		pthread_mutex_lock(&h->watch_lock);
+		for (struct conn_watch *w = h->watch; w; w = w->next) {
+			if (!w->waiting || w->cut || now - w->since_ms < HTTP_HEADER_DEADLINE_S * 1000)
+				continue;
+			(void)shutdown(w->fd, SHUT_RDWR);
+			w->cut = true;
+			atomic_fetch_add(&h->slow_cut, 1);
+		}
+		pthread_mutex_unlock(&h->watch_lock);
+		nanosleep(&tick, NULL);
+	}
+	return NULL;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	(void)cls;
-	(void)conn;
 	(void)toe;
+	conn_watch_set(cls, conn, true);	/* a next request on this connection begins */
 	free(*req_cls);
 	*req_cls = NULL;
 }
@@ -306,6 +430,7 @@ static enum MHD_Result serve_metrics(struct http_server *h, struct MHD_Connectio
 	const char *ae = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_ACCEPT_ENCODING);
 	struct prom_self self = { 0 };
+	struct prom_http hs;
 	struct store_stats st;
 	struct snapshot *s;
 	struct buf b, z;
@@ -319,6 +444,12 @@ static enum MHD_Result serve_metrics(struct http_server *h, struct MHD_Connectio
 		h->deps.reload_status(h->deps.ctx, &self.reload_ok, &self.reload_success_s);
 	self.start_time_s = h->deps.start_time_s;
 	prom_process_read(&self.proc);
+	hs.open = (double)atomic_load(&h->conns_open);
+	hs.limit = HTTP_CONN_LIMIT;
+	hs.per_ip_limit = HTTP_PER_IP_LIMIT;
+	hs.total = (double)atomic_load(&h->conns_total);
+	hs.slow_cut = (double)atomic_load(&h->slow_cut);
+	self.http = &hs;
 
 	/* Preallocate for the last size plus an eighth: one allocation, no copies while rendering. */
 	buf_init(&b, HTTP_RENDER_LIMIT);
@@ -502,6 +633,58 @@ static enum MHD_Result serve_reload(struct http_server *h, struct MHD_Connection
 	return plain(conn, MHD_HTTP_OK, "configuration reloaded\n", NULL);
 }
 
+/* ---- routing (pure: see http.h) ------------------------------------------ */
+
+bool http_file_path(const char *dir, const char *url, char *path, size_t pathsz,
+		    const char **type)
+{
+	static const struct { const char *ext, *type; } types[] = {
+		{ ".html", "text/html; charset=utf-8" }, { ".css", "text/css; charset=utf-8" },
+		{ ".js", "text/javascript; charset=utf-8" }, { ".svg", "image/svg+xml" },
+	};
+	const char *rel = url + 1;
+	const char *seg;
+	size_t len;
+
+	*type = NULL;
+	if (!dir || url[0] != '/')
+		return false;
+	len = strlen(rel);
+	if (len == 0 || len > 200 || strspn(rel,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._/-") != len)
+		return false;
+	for (seg = rel; seg; seg = strchr(seg, '/') ? strchr(seg, '/') + 1 : NULL)
+		if (*seg == '.' || *seg == '/' || *seg == '\0')
+			return false;	/* "..", hidden names, "//", a trailing '/' */
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+		size_t el = strlen(types[i].ext);
+		if (len > el && strcmp(rel + len - el, types[i].ext) == 0)
+			*type = types[i].type;
+	}
+	if (!*type || (size_t)snprintf(path, pathsz, "%s/%s", dir, rel) >= pathsz) {
+		*type = NULL;
+		return false;
+	}
+	return true;
+}
+
+enum http_route http_route(const char *path)
+{
+	if (strcmp(path, "/-/reload") == 0)
+		return HTTP_ROUTE_RELOAD;
+	if (strcmp(path, "/-/healthy") == 0)
+		return HTTP_ROUTE_HEALTHY;
+	if (strcmp(path, "/-/ready") == 0)
+		return HTTP_ROUTE_READY;
+	if (strcmp(path, "/metrics") == 0)
+		return HTTP_ROUTE_METRICS;
+	if (strncmp(path, "/api/v1/", 8) == 0)
+		return HTTP_ROUTE_API;
+	if (strcmp(path, "/") == 0)
+		return HTTP_ROUTE_STATUS_PAGE;
+	return HTTP_ROUTE_FILE;
+}
+
 /*
  * Serves a file of the generated dashboards (dashboards/site.h) for a GET or
  * HEAD of `url`: "/kreis/16051.html" is that file ("/" stays the live status
@@ -516,30 +699,13 @@ static enum MHD_Result serve_reload(struct http_server *h, struct MHD_Connection
 static bool serve_dashboards(struct MHD_Connection *conn, const char *dir, const char *url,
 			     enum MHD_Result *ret)
 {
-	static const struct { const char *ext, *type; } types[] = {
-		{ ".html", "text/html; charset=utf-8" }, { ".css", "text/css; charset=utf-8" },
-		{ ".js", "text/javascript; charset=utf-8" }, { ".svg", "image/svg+xml" },
-	};
-	const char *rel = url + 1;
-	const char *type = NULL, *seg;
-	size_t len = strlen(rel);
+	const char *type;
 	char path[1280];
 	struct stat st;
 	struct MHD_Response *r;
 	int fd;
 
-	if (!dir || url[0] != '/' || len == 0 || len > 200 || strspn(rel,
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._/-") != len)
-		return false;
-	for (seg = rel; seg; seg = strchr(seg, '/') ? strchr(seg, '/') + 1 : NULL)
-		if (*seg == '.' || *seg == '/' || *seg == '\0')
-			return false;	/* "..", hidden names, "//", a trailing '/' */
-	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
-		size_t el = strlen(types[i].ext);
-		if (len > el && strcmp(rel + len - el, types[i].ext) == 0)
-			type = types[i].type;
-	}
-	if (!type || (size_t)snprintf(path, sizeof path, "%s/%s", dir, rel) >= sizeof path)
+	if (!http_file_path(dir, url, path, sizeof path, &type))
 		return false;
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
@@ -570,6 +736,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		   strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 	bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
 	const char *path;
+	enum http_route route;
 	struct snapshot *s;
 	struct buf b;
 
@@ -581,6 +748,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!r->headers_done) {
 		/* First call: headers only.  Refuse early what needs no body. */
 		r->headers_done = true;
+		conn_watch_set(h, conn, false);
 		return MHD_YES;
 	}
 	if (*upload_data_size != 0) {
@@ -608,7 +776,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	    !authorised(h->deps.web, conn))
 		return plain(conn, MHD_HTTP_UNAUTHORIZED, "unauthorized\n", NULL);
 
-	if (strcmp(path, "/-/reload") == 0) {
+	route = http_route(path);
+	if (route == HTTP_ROUTE_RELOAD) {
 		if (!post || !h->deps.reload)
 			return plain(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n",
 				     h->deps.reload ? "POST" : "");
@@ -617,32 +786,61 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!get)
 		return plain(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n", "GET, HEAD");
 
-	if (strcmp(path, "/-/healthy") == 0)
+	switch (route) {
+	case HTTP_ROUTE_HEALTHY:
 		return plain(conn, MHD_HTTP_OK, "ozgmond is healthy\n", NULL);
-	if (strcmp(path, "/-/ready") == 0) {
+	case HTTP_ROUTE_READY:
 		if (!atomic_load(&h->deps.pub->first_round_done))
 			return plain(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
 				     "not ready: the first probe round is not done\n", NULL);
 		return plain(conn, MHD_HTTP_OK, "ozgmond is ready\n", NULL);
-	}
-	if (strcmp(path, "/metrics") == 0)
+	case HTTP_ROUTE_METRICS:
 		return serve_metrics(h, conn);
-	if (strncmp(path, "/api/v1/", 8) == 0)
+	case HTTP_ROUTE_API:
 		return serve_api(h, conn, path + 8);
-	/* "/" is always the live status page; "/index.html" is generated once it exists. */
-	{
+	case HTTP_ROUTE_FILE: {
+		/* "/index.html" is the live status page until it is generated. */
 		enum MHD_Result ret;
 		if (serve_dashboards(conn, h->deps.dashboards_dir, path, &ret))
 			return ret;
+		if (strcmp(path, "/index.html") != 0)
+			break;
 	}
-	if (strcmp(path, "/") == 0 || strcmp(path, "/index.html") == 0) {
+		/* fall through */
+	case HTTP_ROUTE_STATUS_PAGE:
 		buf_init(&b, HTTP_RENDER_LIMIT);
 		s = state_acquire(h->deps.pub);
 		status_page_render(&b, s, s ? s->cfg->global.language : "de");
 		snapshot_release(s);
 		return send_buf(conn, MHD_HTTP_OK, "text/html; charset=utf-8", &b, NULL, NULL);
+	case HTTP_ROUTE_RELOAD:
+		break;
 	}
 	return plain(conn, MHD_HTTP_NOT_FOUND, "not found\n", NULL);
+}
+
+int http_listen(const char *addr, char *err, size_t errsz)
+{
+	struct sockaddr_storage ss;
+	unsigned sl;
+	int fd, one = 1;
+
+	if (http_parse_listen(addr, &ss, sizeof ss, &sl, err, errsz) != 0)
+		return -1;
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		snprintf(err, errsz, "cannot listen on %s: %s", addr, strerror(errno));
+		return -1;
+	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (ss.ss_family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+	if (bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, SOMAXCONN) != 0) {
+		snprintf(err, errsz, "cannot listen on %s: %s", addr, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 struct http_server *http_start(const char *listen, const struct http_deps *deps, char *err,
@@ -655,11 +853,18 @@ struct http_server *http_start(const char *listen, const struct http_deps *deps,
 	const struct webcfg *w = deps->web;
 	const char *prio = NULL;
 
-	if (http_parse_listen(listen, &ss, sizeof ss, &sl, err, errsz) != 0)
+	int lfd = deps->listen_fd_set ? deps->listen_fd : -1;	/* -1: MHD binds itself */
+
+	if (http_parse_listen(listen, &ss, sizeof ss, &sl, err, errsz) != 0) {
+		if (lfd >= 0)
+			close(lfd);
 		return NULL;
+	}
 	if (w && w->cert_pem) {
 		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 			snprintf(err, errsz, "TLS is configured but libmicrohttpd was built without it");
+			if (lfd >= 0)
+				close(lfd);
 			return NULL;
 		}
 		flags |= MHD_USE_TLS;
@@ -669,15 +874,23 @@ struct http_server *http_start(const char *listen, const struct http_deps *deps,
 	h = calloc(1, sizeof *h);
 	if (!h) {
 		snprintf(err, errsz, "out of memory");
+		if (lfd >= 0)
+			close(lfd);
 		return NULL;
 	}
 	h->deps = *deps;
 	atomic_init(&h->metrics_hint, 0);
+	atomic_init(&h->stopping, false);
+	atomic_init(&h->conns_total, 0);
+	atomic_init(&h->conns_open, 0);
+	atomic_init(&h->slow_cut, 0);
+	pthread_mutex_init(&h->watch_lock, NULL);
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if (prio)
 		h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
 					  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+					  MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd,
 					  MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
 					  MHD_OPTION_CONNECTION_LIMIT, HTTP_CONN_LIMIT,
 					  MHD_OPTION_PER_IP_CONNECTION_LIMIT, HTTP_PER_IP_LIMIT,
@@ -685,7 +898,9 @@ struct http_server *http_start(const char *listen, const struct http_deps *deps,
 					  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 					  MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)h,
 					  MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)h,
+					  MHD_OPTION_NOTIFY_CONNECTION, on_connection, (void *)h,
 					  MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
+					  MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
 					  MHD_OPTION_HTTPS_MEM_KEY, w->key_pem,
 					  MHD_OPTION_HTTPS_MEM_CERT, w->cert_pem,
 					  MHD_OPTION_HTTPS_PRIORITIES, prio,
@@ -693,6 +908,7 @@ struct http_server *http_start(const char *listen, const struct http_deps *deps,
 	else
 		h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
 					  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+					  MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd,
 					  MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
 					  MHD_OPTION_CONNECTION_LIMIT, HTTP_CONN_LIMIT,
 					  MHD_OPTION_PER_IP_CONNECTION_LIMIT, HTTP_PER_IP_LIMIT,
@@ -700,12 +916,21 @@ struct http_server *http_start(const char *listen, const struct http_deps *deps,
 					  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 					  MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)h,
 					  MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)h,
+					  MHD_OPTION_NOTIFY_CONNECTION, on_connection, (void *)h,
 					  MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
+					  MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
 					  MHD_OPTION_END);
 	if (!h->mhd) {
 		snprintf(err, errsz, "cannot listen on %s (address in use or not available%s)",
 			 listen, prio ? ", or the TLS key and certificate were refused" : "");
-		free(h);
+		pthread_mutex_destroy(&h->watch_lock);
+		free(h);	/* a given socket: libmicrohttpd may have closed it; not touched */
+		return NULL;
+	}
+	h->watchdog_running = pthread_create(&h->watchdog, NULL, watchdog_main, h) == 0;
+	if (!h->watchdog_running) {
+		snprintf(err, errsz, "cannot start the header deadline thread");
+		http_stop(h);
 		return NULL;
 	}
 	return h;
@@ -715,6 +940,10 @@ void http_stop(struct http_server *h)
 {
 	if (!h)
 		return;
+	atomic_store(&h->stopping, true);
+	if (h->watchdog_running)
+		pthread_join(h->watchdog, NULL);
 	MHD_stop_daemon(h->mhd);
+	pthread_mutex_destroy(&h->watch_lock);
 	free(h);
 }

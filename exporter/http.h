@@ -38,6 +38,7 @@
 #define HTTP_CONN_LIMIT 512u		/* connections in total */
 #define HTTP_PER_IP_LIMIT 32u		/* connections per client address */
 #define HTTP_CONN_TIMEOUT_S 10u		/* idle time before a connection is dropped */
+#define HTTP_HEADER_DEADLINE_S 10u	/* request line and headers, however slowly sent */
 #define HTTP_CONN_MEMORY (32u * 1024u)	/* request line + headers per connection */
 #define HTTP_BODY_MAX 4096u		/* request bodies (POST /-/reload): larger: 413 */
 #define HTTP_BODY_DRAIN_MAX (1024u * 1024u)	/* larger bodies: connection closed */
@@ -62,6 +63,14 @@ struct http_deps {
 	const char *dashboards_dir;	/* generated pages (dashboards/site.h); borrowed; NULL: none */
 	/* The dashboards generator's self-metrics; false when it does not run. */
 	bool (*dash_stats)(void *ctx, struct dash_stats *out);
+	/*
+	 * A listening socket from http_listen() to serve on (listen_fd_set):
+	 * opened before the daemon drops its privileges.  http_start() takes
+	 * it over (when libmicrohttpd refuses to start, the socket is left to
+	 * the process's exit).  Unset: http_start binds.
+	 */
+	int listen_fd;
+	bool listen_fd_set;
 };
 
 struct http_server;
@@ -77,6 +86,33 @@ int http_parse_listen(const char *listen, void *sa_out, size_t sa_size, unsigned
  * Returns 0, or the HTTP status to refuse it with (400, 404 or 414).
  */
 int http_canon_path(const char *raw, char *out, size_t outsz);
+/* What a canonical path (http_canon_path) names; pure, for tests and fuzzing. */
+enum http_route {
+	HTTP_ROUTE_RELOAD = 0,	/* POST /-/reload */
+	HTTP_ROUTE_HEALTHY,
+	HTTP_ROUTE_READY,
+	HTTP_ROUTE_METRICS,
+	HTTP_ROUTE_API,		/* /api/v1/<rest> */
+	HTTP_ROUTE_STATUS_PAGE,	/* "/" */
+	HTTP_ROUTE_FILE,	/* a dashboards file if http_file_path takes it, else 404
+				   ("/index.html": the status page until it is generated) */
+};
+enum http_route http_route(const char *path);
+/*
+ * The file under dir that a canonical path names: only [A-Za-z0-9._/-], no
+ * empty or dot-leading segment, at most 200 bytes, ending in .html, .css,
+ * .js or .svg.  Writes "dir/rel" into path and the content type into *type
+ * and returns true; false (and *type NULL) when the name is not servable.
+ * Never touches the file system.
+ */
+bool http_file_path(const char *dir, const char *url, char *path, size_t pathsz,
+		    const char **type);
+/*
+ * Opens a listening TCP socket on `listen` ("host:port", see
+ * http_parse_listen) for http_deps.listen_fd.  Returns it, or -1 with a
+ * reason in err.
+ */
+int http_listen(const char *listen, char *err, size_t errsz);
 /* Starts serving on `listen`; deps is copied.  NULL with a reason in err. */
 struct http_server *http_start(const char *listen, const struct http_deps *deps, char *err,
 			       size_t errsz);

@@ -488,6 +488,25 @@ static void store_file_metrics(struct buf *b, const struct store_stats *st)
 	sample1(b, "ozgmon_store_file_retries_total", NULL, NULL, (double)st->file_retries);
 }
 
+/* The exporter's own connection figures (docs/metrics.md). */
+static void http_metrics(struct buf *b, const struct prom_http *h)
+{
+	if (!h)
+		return;
+	family(b, "ozgmon_http_connections", "gauge", "HTTP connections open now.");
+	sample1(b, "ozgmon_http_connections", NULL, NULL, h->open);
+	family(b, "ozgmon_http_connections_limit", "gauge",
+	       "HTTP connections open at most, in total and per client address.");
+	sample1(b, "ozgmon_http_connections_limit", "scope", "total", h->limit);
+	sample1(b, "ozgmon_http_connections_limit", "scope", "per_address", h->per_ip_limit);
+	family(b, "ozgmon_http_connections_total", "counter",
+	       "HTTP connections accepted (those over a limit are refused before this count).");
+	sample1(b, "ozgmon_http_connections_total", NULL, NULL, h->total);
+	family(b, "ozgmon_http_slow_clients_dropped_total", "counter",
+	       "HTTP connections cut because their request headers did not arrive in time.");
+	sample1(b, "ozgmon_http_slow_clients_dropped_total", NULL, NULL, h->slow_cut);
+}
+
 void prom_render(struct buf *b, const struct snapshot *s, const struct prom_self *self)
 {
 	om = self->openmetrics;
@@ -512,6 +531,7 @@ void prom_render(struct buf *b, const struct snapshot *s, const struct prom_self
 			   "When the last probe finished, seconds since the epoch.", TF_LAST);
 		probe_depth_metrics(b, s);
 	}
+	http_metrics(b, self->http);
 	prom_render_rollout(b, self->rollout);
 	prom_render_incidents(b, self->incidents);
 	prom_render_shard(b, s, self->rollout);

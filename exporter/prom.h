@@ -34,6 +34,15 @@ struct prom_process {
 	double max_fds;			/* soft RLIMIT_NOFILE */
 };
 
+/* The HTTP server's connection figures (exporter/http.c, docs/security.md). */
+struct prom_http {
+	double open;			/* connections open now */
+	double limit;			/* connections in total at most */
+	double per_ip_limit;		/* connections per client address at most */
+	double total;			/* connections accepted since start */
+	double slow_cut;		/* cut because their headers missed the deadline */
+};
+
 /* Self-metrics that do not live in the snapshot. */
 struct prom_self {
 	const struct store_stats *store;	/* may be NULL */
@@ -46,6 +55,7 @@ struct prom_self {
 	const struct rollout_ref *rollout;	/* may be NULL */
 	const struct incidents_view *incidents;	/* may be NULL */
 	const struct dash_stats *dashboards;	/* may be NULL */
+	const struct prom_http *http;		/* the HTTP server's figures; may be NULL */
 };
 
 #define PROM_CTYPE_TEXT "text/plain; version=0.0.4; charset=utf-8"

@@ -1,5 +1,6 @@
 /* webcfg.c - see webcfg.h. */
 #include "exporter/webcfg.h"
+#include "common/secfile.h"
 
 #include <crypt.h>
 #include <stdarg.h>
@@ -104,10 +105,12 @@ static char *rel_path(const char *cfgpath, const char *p)
 	return out;
 }
 
-static void load_pem(struct wp *P, yaml_node_t *v, char **dst)
+/* Reads a PEM file; a secret one (the key) only with safe permissions (secfile.h). */
+static void load_pem(struct wp *P, yaml_node_t *v, char **dst, bool secret)
 {
 	const char *s = scalar(v);
 	char why[512], *full;
+	size_t len;
 
 	if (!s || !*s) {
 		wp_err(P, v, "expected a file name");
@@ -118,9 +121,13 @@ static void load_pem(struct wp *P, yaml_node_t *v, char **dst)
 		wp_err(P, v, "out of memory");
 		return;
 	}
-	*dst = read_file(full, WEBCFG_PEM_MAX, why, sizeof why);
-	if (!*dst)
-		wp_err(P, v, "%s", why);
+	if (!secret) {
+		*dst = read_file(full, WEBCFG_PEM_MAX, why, sizeof why);
+		if (!*dst)
+			wp_err(P, v, "%s", why);
+	} else if (secfile_read(full, WEBCFG_PEM_MAX, dst, &len, why, sizeof why) != 0) {
+		wp_err(P, v, "refusing the key file %s: %s", full, why);
+	}
 	free(full);
 }
 
@@ -138,9 +145,9 @@ static void load_tls(struct wp *P, yaml_document_t *doc, yaml_node_t *m, struct 
 		if (!key)
 			wp_err(P, k, "expected a key");
 		else if (strcmp(key, "cert_file") == 0)
-			load_pem(P, v, &w->cert_pem);
+			load_pem(P, v, &w->cert_pem, false);
 		else if (strcmp(key, "key_file") == 0)
-			load_pem(P, v, &w->key_pem);
+			load_pem(P, v, &w->key_pem, true);
 		else if (strcmp(key, "min_version") == 0) {
 			if (val && strcmp(val, "TLS12") == 0)
 				w->min_tls = 12;

@@ -68,6 +68,7 @@ check "simulator answers on $SIM_PORT" wait_for 10 http_get -o /dev/null "$SIM/_
 
 printf 'probe:geheim\n' > "$WORK/basic.txt"
 printf 'eyJ0b2tlbiI6ImdlaGVpbSJ9\n' > "$WORK/token.txt"
+chmod 600 "$WORK/basic.txt" "$WORK/token.txt"	# secrets are refused when others may read them
 http_hosts="ok error hang reset cut loop hops huge bomb slow garbage truncated nested auth"
 {
 	echo "global:"

@@ -87,6 +87,16 @@ static void put_text(const char *rel, const char *text)
 	put_file(rel, text, strlen(text));
 }
 
+/* Writes a secret file: mode 0600, as common/secfile.h requires. */
+static void put_secret(const char *rel, const char *text)
+{
+	char path[PATH_MAX];
+
+	put_text(rel, text);
+	tpath(path, sizeof path, rel);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+}
+
 static void setup(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -1322,8 +1332,8 @@ START_TEST(test_probe_depth_values)
 		"  - { id: c, url: \"http://c.example/\" }\n";
 	const struct cfg_probe *p;
 
-	put_text("conf/secret.txt", "probe:s3cr:et\n");
-	put_text("conf/token", "abc.def\r\n");
+	put_secret("conf/secret.txt", "probe:s3cr:et\n");
+	put_secret("conf/token", "abc.def\r\n");
 	ck_assert_ptr_nonnull(load_yaml(yaml, false));
 	ck_assert_uint_eq(cfg->global.body_limit, 2u << 20);
 	p = &cfg->dienste[0].probe;
@@ -1395,7 +1405,7 @@ static const struct {
 	{ "{ proxy: \"ftp://p.example\" }", "\"ftp", "proxy: 'ftp://p.example' must start with http://" },
 	{ "{ proxy: \"http://\" }", "\"http", "proxy: 'http://' has no host" },
 	{ "{ auth: { type: digest, file: x } }", "digest", "type: 'digest' is not basic or bearer" },
-	{ "{ auth: { type: basic, file: missing.txt } }", "missing", "cannot read credentials from" },
+	{ "{ auth: { type: basic, file: missing.txt } }", "missing", "refusing credentials from" },
 	{ "{ auth: { type: basic, file: nocolon.txt } }", "nocolon", "must hold user:password" },
 	{ "{ auth: { type: bearer, file: empty.txt } }", "empty", "is empty" },
 	{ "{ auth: { type: bearer, file: twolines.txt } }", "twolines", "one line without control" },
@@ -1414,9 +1424,9 @@ START_TEST(test_probe_depth_errors)
 	const char *probe = probe_err_cases[_i].probe, *at = strstr(probe, probe_err_cases[_i].at);
 
 	ck_assert_ptr_nonnull(at);
-	put_text("conf/nocolon.txt", "justatoken\n");
-	put_text("conf/empty.txt", "\n");
-	put_text("conf/twolines.txt", "a\nb\n");
+	put_secret("conf/nocolon.txt", "justatoken\n");
+	put_secret("conf/empty.txt", "\n");
+	put_secret("conf/twolines.txt", "a\nb\n");
 	snprintf(yaml, sizeof yaml,
 		 "onlinedienste:\n"
 		 "  - id: a\n"
@@ -1805,6 +1815,77 @@ START_TEST(test_shard_errors)
 }
 END_TEST
 
+/* ---- least privilege: global.user, global.group, secret file modes ---------- */
+
+START_TEST(test_privilege_keys)
+{
+	ck_assert_ptr_nonnull(load_yaml("global:\n  user: ozgmon\n  group: ssl-cert\n", false));
+	ck_assert_str_eq(cfg->global.user, "ozgmon");
+	ck_assert_str_eq(cfg->global.group, "ssl-cert");
+	ck_assert_ptr_nonnull(load_yaml("global:\n  user: \"65534\"\n", false));
+	ck_assert_str_eq(cfg->global.user, "65534");
+	ck_assert_ptr_null(cfg->global.group);
+	ck_assert_ptr_nonnull(load_yaml("global:\n  user: svc$\n", false));
+	ck_assert_ptr_nonnull(load_yaml("global: {}\n", false));
+	ck_assert_ptr_null(cfg->global.user);
+	ck_assert_ptr_null(cfg->global.group);
+
+	ck_assert_ptr_null(load_yaml("global:\n  user: \"root; rm\"\n", false));
+	expect_error("conf/ozgmon.yaml", 2, 9, "user: 'root; rm' is not an account name or a numeric id");
+	ck_assert_ptr_null(load_yaml("global:\n  user: 1nobody\n", false));
+	expect_error("conf/ozgmon.yaml", 2, 9, "user: '1nobody' is not an account name");
+	ck_assert_ptr_null(load_yaml("global:\n  user: [ a ]\n", false));
+	expect_error("conf/ozgmon.yaml", 2, 9, "user");
+	ck_assert_ptr_null(load_yaml("global:\n  group: nogroup\n", false));
+	expect_error("conf/ozgmon.yaml", 2, 10, "group: needs global.user as well");
+	ck_assert_ptr_null(load_yaml("global:\n  user: abcdefghijklmnopqrstuvwxyz0123456\n", false));
+	expect_error("conf/ozgmon.yaml", 2, 9, "is not an account name");
+}
+END_TEST
+
+START_TEST(test_secret_modes)
+{
+	static const char yaml[] =
+		"onlinedienste:\n"
+		"  - { id: a, url: \"http://a.example/\", probe: { auth: { type: bearer, file: tok } } }\n";
+	char path[PATH_MAX];
+
+	put_text("conf/tok", "abc\n");
+	tpath(path, sizeof path, "conf/tok");
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	ck_assert_ptr_null(load_yaml(yaml, false));
+	expect_error("conf/ozgmon.yaml", 2, 77, "is accessible by other users (mode 0644)");
+	ck_assert_int_eq(chmod(path, 0604), 0);
+	ck_assert_ptr_null(load_yaml(yaml, false));
+	expect_error("conf/ozgmon.yaml", 2, 77, "is accessible by other users (mode 0604)");
+	ck_assert_int_eq(chmod(path, 0620), 0);
+	ck_assert_ptr_null(load_yaml(yaml, false));
+	expect_error("conf/ozgmon.yaml", 2, 77, "is writable by its group (mode 0620)");
+	ck_assert_int_eq(chmod(path, 0400), 0);
+	ck_assert_ptr_nonnull(load_yaml(yaml, false));
+	ck_assert_str_eq(cfg->dienste[0].probe.auth_secret, "abc");
+	ck_assert_int_eq(chmod(path, 0640), 0);
+	if (geteuid() == 0) {
+		/* root:<group> 0640 is how a package hands its user a secret. */
+		ck_assert_ptr_nonnull(load_yaml(yaml, false));
+		ck_assert_int_eq(chown(path, 65534, (gid_t)-1), 0);
+	}
+	/* Owned by anyone but root (the test's user, or nobody after chown): 0600 at most. */
+	ck_assert_ptr_null(load_yaml(yaml, false));
+	expect_error("conf/ozgmon.yaml", 2, 77, "is readable by its group but not owned by root");
+}
+END_TEST
+
+static void add_privilege_tests(Suite *s)
+{
+	TCase *tc = tcase_create("least privilege");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_privilege_keys);
+	tcase_add_test(tc, test_secret_modes);
+	suite_add_tcase(s, tc);
+}
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -1889,6 +1970,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_shard_filter);
 	tcase_add_test(tc, test_shard_errors);
 	suite_add_tcase(s, tc);
+	add_privilege_tests(s);
 	return s;
 }
 
