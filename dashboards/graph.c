@@ -321,6 +321,9 @@ int dash_graph_usage(const char *rrd, const char *out, time_t end, const struct 
 	common(&a, end - 7 * 86400, end, "%.0lf");
 	add(&a, "--lower-limit");
 	add(&a, "0");
+	/* At least 0..10 per hour (not rigid): whole counts stay distinct on the axis. */
+	add(&a, "--upper-limit");
+	add(&a, "10");
 	add(&a, "--units-exponent");
 	add(&a, "0");
 	for (size_t i = 0; i < n; i++) {
