@@ -272,7 +272,7 @@ check "no probe skipped (previous still running)" [ "$(v ozgmon_probes_skipped_t
 sum_results=$(awk '/^ozg_probes_total\{/ { s += $2 } END { print s + 0 }' <<<"$M")
 # finished counts usage fetches too
 check "ozg_probes_total ($sum_results) within finished ($(v ozgmon_probes_finished_total))" \
-	[ "$sum_results" -gt "$BULK" ] && [ "$sum_results" -le "$(v ozgmon_probes_finished_total)" ]
+	eval '[ "$sum_results" -gt "$BULK" ] && [ "$sum_results" -le "$(v ozgmon_probes_finished_total)" ]'
 # Lag: share of probes that started within 1 s, and the p99 bucket bound.
 lag=$(awk '/^ozgmon_schedule_lag_seconds_bucket/ { match($0, /le="[^"]*"/); le = substr($0, RSTART + 4, RLENGTH - 5); b[++n] = le; c[n] = $2 }
 	$1 == "ozgmon_schedule_lag_seconds_count" { tot = $2 }
@@ -294,7 +294,7 @@ c=$(sed -n 's/.*collector: \([0-9]*\) probes completed.*/\1/p' "$WORK/d.log" | t
 w=$(sed -n 's/.*store: \([0-9]*\) updates written, \([0-9]*\) dropped, \([0-9]*\) stale.*/\1 \2 \3/p' "$WORK/d.log" | tail -1)
 read -r wr dr st <<<"$w"
 check "every completed probe ($c) written ($wr) or stale ($st), none dropped ($dr)" \
-	[ -n "$c" ] && [ "$c" = $((wr + st)) ] && [ "$dr" = 0 ]
+	eval '[ -n "$c" ] && [ "$c" = $((wr + st)) ] && [ "$dr" = 0 ]'
 echo "  runtime: $(( $(date +%s) - T_START )) s"
 
 if [ "$FAIL" -ne 0 ]; then

@@ -72,7 +72,7 @@ if command -v systemd-analyze >/dev/null 2>&1; then
 	mkdir -p "$WORK/unit"
 	sed "s#/usr/sbin/ozgmond#$D/usr/sbin/ozgmond#g" "$U" >"$WORK/unit/ozgmond.service"
 	out=$(cd "$WORK/unit" && systemd-analyze verify --man=no ./ozgmond.service 2>&1); rc=$?
-	check "systemd-analyze verify: clean ($out)" [ "$rc" = 0 ] && [ -z "$out" ]
+	check "systemd-analyze verify: clean ($out)" bash -c '[ "$1" = 0 ] && [ -z "$2" ]' _ "$rc" "$out"
 	score=$(cd "$WORK/unit" && systemd-analyze security --offline=true ./ozgmond.service 2>/dev/null |
 		sed -n 's/.*Overall exposure level for ozgmond.service: \([0-9.]*\).*/\1/p')
 	check "systemd-analyze security: exposure ${score:-?} at most 2.0" \

@@ -59,7 +59,7 @@ for a in $alerts; do
 done
 de=$(grep -c "summary_de:" "$P/ozgmon-alerts.yml"); en=$(grep -c "summary_en:" "$P/ozgmon-alerts.yml")
 na=$(wc -w <<<"$alerts")
-check "every alert has summary_de and summary_en ($de, $en of $na)" [ "$de" = "$na" ] && [ "$en" = "$na" ]
+check "every alert has summary_de and summary_en ($de, $en of $na)" bash -c '[ "$1" = "$3" ] && [ "$2" = "$3" ]' _ "$de" "$en" "$na"
 check "no runbook URL names a host" sh -c "! grep -E 'runbook_url: \"https?://' $P/ozgmon-alerts.yml"
 
 echo "prom_rules: $PASS passed, $FAIL failed"

@@ -66,7 +66,7 @@ check "package builds in $((SECONDS - T0)) s ($(tail -1 "$WORK/build.out"))" [ $
 DEB=$WORK/out/ozgmon_${VERSION}_$(dpkg --print-architecture).deb
 check "ozgmon_${VERSION} .deb exists" [ -f "$DEB" ]
 [ -f "$DEB" ] || { echo "package: $PASS passed, $FAIL failed"; exit 1; }
-check "the worktree got no build output" [ ! -e debian/ozgmon ] && [ ! -e debian/files ]
+check "the worktree got no build output" bash -c "[ ! -e debian/ozgmon ] && [ ! -e debian/files ]"
 
 echo "== contents"
 dpkg-deb -c "$DEB" | awk '{ print $6 }' >"$WORK/contents"
@@ -130,7 +130,7 @@ check "installed config is valid (as ozgmon)" \
 check "man finds ozgmond(8) and ozgmon.yml(5)" bash -c 'man -w 8 ozgmond && man -w 5 ozgmon.yml' >/dev/null
 out=$(systemd-analyze verify /lib/systemd/system/ozgmond.service 2>&1); rc=$?
 check "systemd-analyze verify of the installed unit, man pages included (${out:-clean})" \
-	[ "$rc" = 0 ] && [ -z "$out" ]
+	eval '[ "$rc" = 0 ] && [ -z "$out" ]'
 
 echo "== ozgmond as the unit runs it"
 SIM_PORT=$(free_port) || exit 1
