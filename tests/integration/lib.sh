@@ -106,3 +106,147 @@ free_port_low() {
 	done
 	return 1
 }
+
+# ---- the frame of a script that runs ozgmond, ozgmon-sim and rrdcached ----------
+# ROOT (default: the current directory, the checkout) and BIN_DIR (default bin)
+# say what runs.  make_work makes the scratch directory WORK and sets cleanup as
+# the exit trap: it kills what the script started (SIM_PID, D_PID, RC_PID and the
+# array PIDS), runs what at_exit registered, and removes WORK (kept, and named,
+# when KEEP_WORK is set).  A script that stops a process itself empties its
+# variable.
+SIM_PID=""
+D_PID=""
+RC_PID=""
+PIDS=()
+D_WRAP=()
+AT_EXIT=()
+
+# make_work NAME: WORK=/tmp/NAME.XXXXXX; an interrupt or SIGTERM leaves through
+# cleanup too.
+make_work() {
+	WORK=$(mktemp -d "/tmp/$1.XXXXXX") || exit 1
+	trap cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
+# at_exit COMMAND: evaluated by cleanup once the processes are gone, before WORK
+# is removed.
+at_exit() { AT_EXIT+=("$1"); }
+
+cleanup() {
+	local p c
+	for p in ${D_PID:-} ${RC_PID:-} ${SIM_PID:-} "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	for c in "${AT_EXIT[@]}"; do eval "$c"; done
+	if [ -n "${KEEP_WORK:-}" ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+}
+
+# start_sim [ozgmon-sim options...]: the simulator on 127.0.0.1 at a port the
+# kernel picks (no other process can take it between choice and bind), logging
+# to $WORK/sim.log; sets SIM_PID, SIM_PORT and SIM (its URL).  True once the log
+# names the port (bounded wait).  Its HTTP API: sim_answers.
+start_sim() {
+	SIM_PORT="" SIM=""
+	"$BIN_DIR/ozgmon-sim" --listen "127.0.0.1:0" "$@" >"$WORK/sim.log" 2>&1 &
+	SIM_PID=$!
+	wait_for 10 grep -q "listening on" "$WORK/sim.log" || return 1
+	SIM_PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$WORK/sim.log")
+	SIM="http://127.0.0.1:$SIM_PORT"
+}
+
+# sim_answers: waits (bounded) until the simulator's own health URL answers.
+sim_answers() { wait_for 10 http_get -o /dev/null "$SIM/_sim/health"; }
+
+# sim_tls_port NAME: the port the simulator took for `--tls 127.0.0.1:0,.../NAME.pem,...`.
+sim_tls_port() { sed -n "s|.*HTTPS on 127\.0\.0\.1:0 port \([0-9]*\) with .*/$1\.pem\$|\1|p" "$WORK/sim.log"; }
+
+# daemon_port: D_PORT, a free port for ozgmond below the ephemeral range, and D, its URL.
+daemon_port() {
+	D_PORT=$(free_port_low) || { echo "no free port"; exit 1; }
+	D="http://127.0.0.1:$D_PORT"
+}
+
+# start_daemon SECS LOG [ozgmond options...]: starts $BIN_DIR/ozgmond with the
+# options (behind the command in the array D_WRAP, such as env or unshare, when
+# set), its output in LOG; sets D_PID.  True once $D/-/healthy answers within
+# SECS seconds; false as soon as the daemon has exited.
+start_daemon() {
+	local secs=$1 log=$2
+	shift 2
+	"${D_WRAP[@]}" "$BIN_DIR/ozgmond" "$@" >"$log" 2>&1 &
+	D_PID=$!
+	answers_while_up "$secs" "$D_PID" "$D/-/healthy"
+}
+
+# answers_while_up SECS PID URL [curl options...]: waits up to SECS seconds until
+# URL answers; false as soon as PID has exited.
+answers_while_up() {
+	local secs=$1 pid=$2 url=$3 i
+	shift 3
+	for i in $(seq 1 $((secs * 5))); do
+		kill -0 "$pid" 2>/dev/null || return 1
+		curl -s -o /dev/null --max-time 2 "$@" "$url" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# stop_daemon SIGNAL: signals ozgmond and waits for it; its exit status in RC.
+stop_daemon() { kill -"$1" "$D_PID"; wait "$D_PID"; RC=$?; D_PID=""; }
+
+# registers_yaml [DIR]: the configuration's registers block, Thüringen's
+# registers of 2021-11-30 from DIR (default: the checkout's data/registers).
+registers_yaml() {
+	local r=${1:-${ROOT:-$PWD}/data/registers}
+	cat <<YAML
+registers:
+  land: { key: "16", name: "Thüringen" }
+  kreise: $r/thueringen_kreise_2021-11-30.csv
+  verbaende: $r/thueringen_gemeindeverbaende_2021-11-30.csv
+  gemeinden: $r/thueringen_gemeinden_2021-11-30.csv
+  leistungen: $r/ozg_leistungen.csv
+YAML
+}
+
+# demo_config OUT [sed options...]: config/demo.yml for this run into OUT: the
+# simulator at SIM_PORT, the registers of the checkout, then the caller's edits.
+demo_config() {
+	local out=$1
+	shift
+	sed -e "s/::127\.0\.0\.1:18080/::127.0.0.1:$SIM_PORT/" \
+		-e "s#\.\./data/registers/#${ROOT:-$PWD}/data/registers/#" "$@" config/demo.yml > "$out"
+}
+
+# start_rrdcached SOCKET BASE_DIR: rrdcached on the unix SOCKET, writing under
+# BASE_DIR, its journal in $WORK/journal and its log appended to $WORK/rrdc.log;
+# sets RC_PID.  True once the socket exists (bounded wait).
+start_rrdcached() {
+	rm -f "$1" "$WORK/rrdc.pid"
+	mkdir -p "$WORK/journal"
+	rrdcached -g -l "unix:$1" -p "$WORK/rrdc.pid" -b "$2" -B -j "$WORK/journal" -F \
+		>>"$WORK/rrdc.log" 2>&1 &
+	RC_PID=$!
+	wait_for 10 test -S "$1"
+}
+
+# num NAME: the value of the sample NAME at $D, 0 when absent.
+num() { local v; v=$(metric "$1" "$D"); echo "${v:-0}"; }
+at_least() { awk -v v="$(num "$1")" -v n="$2" 'BEGIN { exit !(v >= n) }'; }
+above() { awk -v v="$(num "$1")" -v n="$2" 'BEGIN { exit !(v > n) }'; }
+
+# shutdown_counts LOG: the daemon's last shutdown account in LOG, "collector: C
+# probes completed" and "store: W updates written, D dropped, S stale, ...", into
+# ACC_C, ACC_W, ACC_D and ACC_S; false when either line is missing.
+# accounted LOG: besides, every completed probe is written, dropped or stale.
+shutdown_counts() {
+	local w
+	ACC_C=$(sed -n 's/.*collector: \([0-9]*\) probes completed.*/\1/p' "$1" | tail -1)
+	w=$(sed -n 's/.*store: \([0-9]*\) updates written, \([0-9]*\) dropped, \([0-9]*\) stale.*/\1 \2 \3/p' "$1" | tail -1)
+	read -r ACC_W ACC_D ACC_S <<<"$w"
+	[ -n "$ACC_C" ] && [ -n "$w" ]
+}
+accounted() { shutdown_counts "$1" && [ "$ACC_C" = $((ACC_W + ACC_D + ACC_S)) ]; }
+
+# result_is ID RESULT: the target's last probe had that result class.
+result_is() { metric_is "ozg_probe_result_info{dienst=\"$1\",result=\"$2\"}" "$D" 1; }

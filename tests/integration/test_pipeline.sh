@@ -12,34 +12,15 @@ ROOT=$PWD
 BIN_DIR=${BIN_DIR:-bin}
 . tests/integration/lib.sh
 
-WORK=$(mktemp -d /tmp/ozgmon-it.XXXXXX)
-SIM_PID=""
-D_PID=""
-cleanup() {
-	[ -n "$D_PID" ] && kill "$D_PID" 2>/dev/null
-	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-SIM_PORT=$(free_port) || { echo "no free port"; exit 1; }
-D_PORT=$(free_port) || { echo "no free port"; exit 1; }
-while [ "$D_PORT" = "$SIM_PORT" ]; do D_PORT=$(free_port); done
-SIM="http://127.0.0.1:$SIM_PORT"
-D="http://127.0.0.1:$D_PORT"
+make_work ozgmon-it
+daemon_port
 
 echo "== config validation"
 cat > "$WORK/bad.yml" <<YAML
 global:
   listen: "127.0.0.1:$D_PORT"
   intervall: 2s
-registers:
-  land: { key: "16", name: "Thüringen" }
-  kreise: $ROOT/data/registers/thueringen_kreise_2021-11-30.csv
-  verbaende: $ROOT/data/registers/thueringen_gemeindeverbaende_2021-11-30.csv
-  gemeinden: $ROOT/data/registers/thueringen_gemeinden_2021-11-30.csv
-  leistungen: $ROOT/data/registers/ozg_leistungen.csv
+$(registers_yaml)
 onlinedienste:
   - { id: a, url: "http://a.example.de/" }
 angebote:
@@ -60,10 +41,8 @@ cat > "$WORK/sim.profile" <<PROF
 down.portal.test down
 error.portal.test error 503
 PROF
-"$BIN_DIR/ozgmon-sim" --listen "127.0.0.1:$SIM_PORT" --profile "$WORK/sim.profile" \
-	>"$WORK/sim.log" 2>&1 &
-SIM_PID=$!
-check "simulator answers" wait_for 10 http_get -o /dev/null "$SIM/_sim/health"
+start_sim --profile "$WORK/sim.profile"
+check "simulator answers" sim_answers
 
 cat > "$WORK/it.yml" <<YAML
 global:
@@ -74,12 +53,7 @@ global:
   max_concurrency: 16
   max_per_host: 2
   connect_to: [ "::127.0.0.1:$SIM_PORT" ]
-registers:
-  land: { key: "16", name: "Thüringen" }
-  kreise: $ROOT/data/registers/thueringen_kreise_2021-11-30.csv
-  verbaende: $ROOT/data/registers/thueringen_gemeindeverbaende_2021-11-30.csv
-  gemeinden: $ROOT/data/registers/thueringen_gemeinden_2021-11-30.csv
-  leistungen: $ROOT/data/registers/ozg_leistungen.csv
+$(registers_yaml)
 onlinedienste:
   - { id: healthy, name: "Wohnsitz", url: "http://healthy.portal.test/wohnsitz",
       provider: "Stadt Erfurt", probe: { body_contains: "Antrag" } }
@@ -92,9 +66,7 @@ angebote:
   - { area: "16051000", ozg_id: "10124", dienst: healthy, reifegrad: 3 }
   - { area: "16", ozg_id: "10000", dienst: flip, reifegrad: 2 }
 YAML
-"$BIN_DIR/ozgmond" --config "$WORK/it.yml" --log-level debug >"$WORK/d.log" 2>&1 &
-D_PID=$!
-check "daemon healthy" wait_for 10 http_get -o /dev/null "$D/-/healthy"
+check "daemon healthy" start_daemon 10 "$WORK/d.log" --config "$WORK/it.yml" --log-level debug
 check "first round done (ozgmon_ready 1)" wait_for 15 metric_is ozgmon_ready "$D" 1
 
 echo "== probe results"
@@ -136,10 +108,8 @@ check "405 names Allow" grep -qi '^allow: GET, HEAD' <<<"$(curl -s -D - -o /dev/
 echo "== stop and RRD files"
 updates_at_least() { awk -v v="$(metric ozgmon_rrd_updates_total "$D")" -v n="$1" 'BEGIN { exit !(v >= n) }'; }
 check "store keeps up: 4 rounds of 6 targets written" wait_for 15 updates_at_least 24
-kill -TERM "$D_PID"
-wait "$D_PID"; rc=$?
-D_PID=""
-check "SIGTERM: exit 0" [ "$rc" = 0 ]
+stop_daemon TERM
+check "SIGTERM: exit 0" [ "$RC" = 0 ]
 check "store reported no drops" grep -q "dropped, 0 stale, 0 errors\|0 dropped" "$WORK/d.log"
 for t in healthy down error flip content expect503; do
 	check "rrd file for $t exists" [ -f "$WORK/data/rrd/$t.rrd" ]
