@@ -136,9 +136,9 @@ at_exit() { AT_EXIT+=("$1"); }
 
 cleanup() {
 	local p c
-	for p in ${D_PID:-} ${RC_PID:-} ${SIM_PID:-} "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in ${D_PID:-} ${RC_PID:-} ${SIM_PID:-} "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null
-	for c in "${AT_EXIT[@]}"; do eval "$c"; done
+	for c in "${AT_EXIT[@]}"; do eval "$c" || true; done
 	if [ -n "${KEEP_WORK:-}" ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
 }
 
@@ -148,7 +148,7 @@ cleanup() {
 # names the port (bounded wait).  Its HTTP API: sim_answers.
 start_sim() {
 	SIM_PORT="" SIM=""
-	"$BIN_DIR/ozgmon-sim" --listen "127.0.0.1:0" "$@" >"$WORK/sim.log" 2>&1 &
+	"${BIN_DIR:-bin}/ozgmon-sim" --listen "127.0.0.1:0" "$@" >"$WORK/sim.log" 2>&1 &
 	SIM_PID=$!
 	wait_for 10 grep -q "listening on" "$WORK/sim.log" || return 1
 	SIM_PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$WORK/sim.log")
@@ -174,7 +174,7 @@ daemon_port() {
 start_daemon() {
 	local secs=$1 log=$2
 	shift 2
-	"${D_WRAP[@]}" "$BIN_DIR/ozgmond" "$@" >"$log" 2>&1 &
+	"${D_WRAP[@]}" "${BIN_DIR:-bin}/ozgmond" "$@" >"$log" 2>&1 &
 	D_PID=$!
 	answers_while_up "$secs" "$D_PID" "$D/-/healthy"
 }
@@ -250,3 +250,47 @@ accounted() { shutdown_counts "$1" && [ "$ACC_C" = $((ACC_W + ACC_D + ACC_S)) ];
 
 # result_is ID RESULT: the target's last probe had that result class.
 result_is() { metric_is "ozg_probe_result_info{dienst=\"$1\",result=\"$2\"}" "$D" 1; }
+
+# v NAME: the value of the sample NAME in the scrape the script holds in M.
+v() { awk -v k="$1" '$1 == k { print $2; exit }' <<<"$M"; }
+
+# sim_certs WHAT: the test certificates (make_test_certs) in C=$WORK/certs and,
+# in the array SIM_TLS, the simulator's --tls options serving valid, self and
+# expired on kernel-chosen ports (sim_tls_port); have_tls=1.  Without openssl:
+# have_tls=0, SIM_TLS empty, and it says the WHAT cases are skipped.
+sim_certs() {
+	C=$WORK/certs
+	SIM_TLS=()
+	have_tls=1
+	if ! command -v openssl >/dev/null || ! make_test_certs "$C"; then
+		echo "  (openssl missing or failed: $1 cases skipped)"
+		have_tls=0
+		return 0
+	fi
+	SIM_TLS=(--tls "127.0.0.1:0,$C/valid.pem,$C/valid.key"
+		--tls "127.0.0.1:0,$C/self.pem,$C/self.key"
+		--tls "127.0.0.1:0,$C/expired.pem,$C/expired.key")
+}
+
+# start_prometheus CONFIG: a Prometheus server with CONFIG, its data in
+# $WORK/prom and its log in $WORK/prom.log, on a free port (up to four are
+# tried: another process may take one first); sets PROM_PID (added to PIDS;
+# empty when it did not start), P_PORT and P, its URL.  True once it is healthy.
+start_prometheus() {
+	local i
+	PROM_PID=""
+	for i in 1 2 3 4; do
+		P_PORT=$(free_port) || return 1
+		P="http://127.0.0.1:$P_PORT"
+		rm -rf "$WORK/prom"
+		prometheus --config.file="$1" --storage.tsdb.path="$WORK/prom" \
+			--web.listen-address="127.0.0.1:$P_PORT" --log.level=warn >"$WORK/prom.log" 2>&1 &
+		PROM_PID=$!
+		if answers_while_up 20 "$PROM_PID" "$P/-/healthy"; then
+			PIDS+=("$PROM_PID")
+			return 0
+		fi
+		kill "$PROM_PID" 2>/dev/null; wait "$PROM_PID" 2>/dev/null; PROM_PID=""
+	done
+	return 1
+}

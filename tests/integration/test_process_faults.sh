@@ -24,31 +24,16 @@ N=${N:-200}
 STEP=2
 . tests/integration/lib.sh
 
-WORK=$(mktemp -d /tmp/ozgmon-pfaults.XXXXXX)
-SIM_PID=""
-D_PID=""
-RC_PID=""
+make_work ozgmon-pfaults
 SMALL=""
-cleanup() {
-	[ -n "$D_PID" ] && kill "$D_PID" 2>/dev/null
-	[ -n "$RC_PID" ] && kill "$RC_PID" 2>/dev/null
-	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null
-	wait 2>/dev/null
-	[ -n "$SMALL" ] && umount "$SMALL" 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+at_exit '[ -n "$SMALL" ] && umount "$SMALL" 2>/dev/null'
 T_START=$(date +%s)
 
-D_PORT=$(free_port_low) || { echo "no free port"; exit 1; }
-D="http://127.0.0.1:$D_PORT"
+daemon_port
 cat > "$WORK/sim.profile" <<PROF
 down.load.test down
 PROF
-"$BIN_DIR/ozgmon-sim" --listen "127.0.0.1:0" --profile "$WORK/sim.profile" >"$WORK/sim.log" 2>&1 &
-SIM_PID=$!
-check "simulator started" wait_for 10 grep -q "listening on" "$WORK/sim.log"
-SIM_PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$WORK/sim.log")
+check "simulator started" start_sim --profile "$WORK/sim.profile"
 
 # write_config FILE DATA_DIR [EXTRA GLOBAL LINE]; targets from stdin ("id url [retries]").
 write_config() {
@@ -64,12 +49,7 @@ global:
   max_concurrency: 256
   connect_to: [ "::127.0.0.1:$SIM_PORT" ]
 ${3:-}
-registers:
-  land: { key: "16", name: "Thüringen" }
-  kreise: $ROOT/data/registers/thueringen_kreise_2021-11-30.csv
-  verbaende: $ROOT/data/registers/thueringen_gemeindeverbaende_2021-11-30.csv
-  gemeinden: $ROOT/data/registers/thueringen_gemeinden_2021-11-30.csv
-  leistungen: $ROOT/data/registers/ozg_leistungen.csv
+$(registers_yaml)
 onlinedienste:
 YAML
 		while read -r id url retries; do
@@ -78,25 +58,15 @@ YAML
 		echo "angebote: []"
 	} > "$1"
 }
-start_daemon() { # CONFIG LOG [env...]: start, wait until healthy
-	local conf=$1 log=$2; shift 2
-	env "$@" "$BIN_DIR/ozgmond" --config "$conf" >"$log" 2>&1 &
-	D_PID=$!
-	wait_for 20 http_get -o /dev/null "$D/-/healthy"
+run_daemon() { # CONFIG LOG [env...]: start, wait until healthy
+	local conf=$1 log=$2 rc
+	shift 2
+	D_WRAP=(env "$@")
+	start_daemon 20 "$log" --config "$conf"; rc=$?
+	D_WRAP=()
+	return $rc
 }
-stop_daemon() { kill -"$1" "$D_PID"; wait "$D_PID"; RC=$?; D_PID=""; }
-num() { local x; x=$(metric "$1" "$D"); echo "${x:-0}"; }
-at_least() { awk -v v="$(num "$1")" -v n="$2" 'BEGIN { exit !(v >= n) }'; }
-above() { awk -v v="$(num "$1")" -v n="$2" 'BEGIN { exit !(v > n) }'; }
-# accounted LOG: the shutdown lines agree: completed = written + stale + dropped.
-accounted() {
-	local c w
-	c=$(sed -n 's/.*collector: \([0-9]*\) probes completed.*/\1/p' "$1" | tail -1)
-	w=$(sed -n 's/.*store: \([0-9]*\) updates written, \([0-9]*\) dropped, \([0-9]*\) stale.*/\1 \2 \3/p' "$1" | tail -1)
-	read -r ACC_W ACC_D ACC_S <<<"$w"
-	ACC_C=$c
-	[ -n "$c" ] && [ -n "$w" ] && [ "$c" = $((ACC_W + ACC_D + ACC_S)) ]
-}
+# accounted LOG (lib.sh): the shutdown lines agree: completed = written + stale + dropped.
 lastupdate() { rrdtool lastupdate ${2:+--daemon "$2"} "$1" 2>/dev/null | awk -F: 'NF > 1 && $1 ~ /^[0-9]+$/ { print $1 }'; }
 # lost_samples METRICS DIR [RRDCACHED]: per target, the probes the daemon had completed
 # (its last probe's time in METRICS) after the file's last update, one per interval; summed.
@@ -130,7 +100,7 @@ DA=$WORK/a
 targets_a | write_config "$WORK/a.yml" "$DA"
 targets_b | write_config "$WORK/b.yml" "$DA"
 cp "$WORK/a.yml" "$WORK/live.yml"
-check "daemon starts" start_daemon "$WORK/live.yml" "$WORK/d1.log"
+check "daemon starts" run_daemon "$WORK/live.yml" "$WORK/d1.log"
 check "2 rounds written" wait_for 40 at_least ozgmon_rrd_updates_total $((2 * NT))
 check "tdown is down (3 failures in a row)" wait_for 20 metric_is 'ozg_probe_down{dienst="tdown"}' "$D" 1
 ino=$(stat -c %i "$DA/rrd/t1.rrd")
@@ -190,7 +160,7 @@ echo "  at the kill: queue $q, spill $sp; samples completed but not in the files
 # allow 2 finishing between the scrape and the kill and a tenth of the queue.
 check "kill -9: loss ($lost) within the queue + spill at the kill ($q + $sp)" \
 	[ "$lost" -le $((q + sp + 2 + q / 10)) ]
-check "restart after kill -9" start_daemon "$WORK/live.yml" "$WORK/d2.log"
+check "restart after kill -9" run_daemon "$WORK/live.yml" "$WORK/d2.log"
 check "restart: rounds written" wait_for 30 at_least ozgmon_rrd_updates_total $((2 * NT))
 check "restart: no file created (the same files continue)" metric_is ozgmon_rrd_files_created_total "$D" 0
 check "restart: files readable" bash -c "rrdtool info '$DA/rrd/t1.rrd' >/dev/null && rrdtool info '$DA/rrd/n1.perf.rrd' >/dev/null"
@@ -204,24 +174,17 @@ check "clean stop: completed ($ACC_C) = written ($ACC_W) + stale ($ACC_S), 0 dro
 echo "== rrdcached killed and restarted under load"
 DC=$WORK/c
 SOCK=$WORK/rrdc.sock
-mkdir -p "$DC/rrd" "$WORK/journal"
-start_rrdcached() {
-	rm -f "$SOCK" "$WORK/rrdc.pid"
-	rrdcached -g -l "unix:$SOCK" -p "$WORK/rrdc.pid" -b "$DC/rrd" -B -j "$WORK/journal" -F \
-		>>"$WORK/rrdc.log" 2>&1 &
-	RC_PID=$!
-	wait_for 10 test -S "$SOCK"
-}
+mkdir -p "$DC/rrd"
 targets_b | head -100 | write_config "$WORK/c.yml" "$DC" "  rrdcached: unix:$SOCK"
-check "rrdcached starts" start_rrdcached
-check "daemon starts with rrdcached" start_daemon "$WORK/c.yml" "$WORK/d3.log"
+check "rrdcached starts" start_rrdcached "$SOCK" "$DC/rrd"
+check "daemon starts with rrdcached" run_daemon "$WORK/c.yml" "$WORK/d3.log"
 check "2 rounds through rrdcached" wait_for 30 at_least ozgmon_rrd_updates_total 200
 kill -9 "$RC_PID"; wait "$RC_PID" 2>/dev/null; RC_PID=""
 check "rrdcached gone: ozgmon_rrdcached_up 0" wait_for 15 metric_is ozgmon_rrdcached_up "$D" 0
 check "samples wait in the queue (> 100)" wait_for 15 above ozgmon_store_queue_length 100
 check "daemon healthy without rrdcached" http_get -o /dev/null "$D/-/healthy"
 check "log: lost rrdcached" grep -q 'warn: store: lost rrdcached' "$WORK/d3.log"
-check "rrdcached restarts" start_rrdcached
+check "rrdcached restarts" start_rrdcached "$SOCK" "$DC/rrd"
 check "reconnected: ozgmon_rrdcached_up 1" wait_for 20 metric_is ozgmon_rrdcached_up "$D" 1
 check "caught up: queue empty" wait_for 20 metric_is ozgmon_store_queue_length "$D" 0
 check "log: reconnected" grep -q 'info: store: reconnected to rrdcached' "$WORK/d3.log"
@@ -234,7 +197,7 @@ check "rrdcached run: completed ($ACC_C) = acknowledged ($ACC_W) + stale ($ACC_S
 # kill -9 while rrdcached is away: what waits in the queue is what a crash loses.
 # rrdcached is stopped cleanly this time (it writes what it acknowledged), so
 # that what is counted is ozgmond's loss alone.
-check "daemon starts again with rrdcached" start_daemon "$WORK/c.yml" "$WORK/d3b.log"
+check "daemon starts again with rrdcached" run_daemon "$WORK/c.yml" "$WORK/d3b.log"
 check "a round written" wait_for 30 at_least ozgmon_rrd_updates_total 100
 kill -TERM "$RC_PID"; wait "$RC_PID" 2>/dev/null; RC_PID=""
 check "rrdcached gone again" wait_for 15 metric_is ozgmon_rrdcached_up "$D" 0
@@ -242,7 +205,7 @@ check "samples wait in the queue (> 150)" wait_for 15 above ozgmon_store_queue_l
 M=$(http_get "$D/metrics"); kill -9 "$D_PID"; wait "$D_PID" 2>/dev/null; D_PID=""
 q=$(awk '$1 == "ozgmon_store_queue_length" { print $2 }' <<<"$M")
 sp=$(awk '$1 == "ozgmon_store_spill_length" { print $2 }' <<<"$M")
-check "rrdcached back (journal replayed)" start_rrdcached
+check "rrdcached back (journal replayed)" start_rrdcached "$SOCK" "$DC/rrd"
 lost=$(lost_samples "$M" "$DC" "unix:$SOCK")
 echo "  kill -9 with rrdcached away: queue $q, spill $sp at the kill; samples lost: $lost"
 check "loss ($lost) within the queue + spill ($q + $sp)" [ "$lost" -le $((q + sp + 2 + q / 10)) ]
@@ -257,7 +220,7 @@ if [ "$(id -u)" = 0 ] && mkdir -p "$WORK/small" && mount -t tmpfs -o size=6m tmp
 	# One target's two files at 2 s take about 1.5 MB: four fit in 6 MB, eight do not.
 	for i in 1 2 3 4 5 6 7 8; do echo "s$i http://s$i.load.test/"; done |
 		write_config "$WORK/s.yml" "$SMALL/data"
-	check "daemon starts on the small tmpfs" start_daemon "$WORK/s.yml" "$WORK/d4.log"
+	check "daemon starts on the small tmpfs" run_daemon "$WORK/s.yml" "$WORK/d4.log"
 	check "files that do not fit wait for a retry (metric)" wait_for 20 above ozgmon_store_files_unusable 0
 	check "their samples are dropped and counted" wait_for 10 above ozgmon_store_dropped_samples_total 0
 	check "log names the file that cannot be created" grep -q 'warn: store: .*cannot be created' "$WORK/d4.log"
@@ -295,7 +258,7 @@ if [ -n "$FT" ]; then
 	for i in 1 2 3 4 5 6; do echo "c$i http://c$i.load.test/"; done | write_config "$WORK/t.yml" "$DT"
 	echo "+0" > "$WORK/faketime"
 	# Under AddressSanitizer the preloaded library comes before its runtime: allowed below.
-	check "daemon starts under libfaketime" start_daemon "$WORK/t.yml" "$WORK/d5.log" \
+	check "daemon starts under libfaketime" run_daemon "$WORK/t.yml" "$WORK/d5.log" \
 		LD_PRELOAD="$FT" FAKETIME_TIMESTAMP_FILE="$WORK/faketime" FAKETIME_DONT_FAKE_MONOTONIC=1 \
 		FAKETIME_CACHE_DURATION=1 \
 		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"

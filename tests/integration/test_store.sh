@@ -14,37 +14,20 @@ ROOT=$PWD
 BIN_DIR=${BIN_DIR:-bin}
 . tests/integration/lib.sh
 
-WORK=$(mktemp -d /tmp/ozgmon-store-it.XXXXXX)
-SIM_PID=""
-D_PID=""
-RC_PID=""
-cleanup() {
-	[ -n "$D_PID" ] && kill "$D_PID" 2>/dev/null
-	[ -n "$RC_PID" ] && kill "$RC_PID" 2>/dev/null
-	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+make_work ozgmon-store-it
 
 TARGETS="fast slow down"
 NT=3
 STEP=2
 
-SIM_PORT=$(free_port) || { echo "no free port"; exit 1; }
-D_PORT=$(free_port) || { echo "no free port"; exit 1; }
-while [ "$D_PORT" = "$SIM_PORT" ]; do D_PORT=$(free_port); done
-SIM="http://127.0.0.1:$SIM_PORT"
-D="http://127.0.0.1:$D_PORT"
+daemon_port
 
 cat > "$WORK/sim.profile" <<PROF
 slow.portal.test slow 1200
 down.portal.test down
 PROF
-"$BIN_DIR/ozgmon-sim" --listen "127.0.0.1:$SIM_PORT" --profile "$WORK/sim.profile" \
-	>"$WORK/sim.log" 2>&1 &
-SIM_PID=$!
-check "simulator answers" wait_for 10 http_get -o /dev/null "$SIM/_sim/health"
+start_sim --profile "$WORK/sim.profile"
+check "simulator answers" sim_answers
 
 # write_config DATA_DIR [RRDCACHED]
 write_config() {
@@ -56,12 +39,7 @@ global:
   timeout: 2s
   connect_to: [ "::127.0.0.1:$SIM_PORT" ]
 ${2:+  rrdcached: $2}
-registers:
-  land: { key: "16", name: "Thüringen" }
-  kreise: $ROOT/data/registers/thueringen_kreise_2021-11-30.csv
-  verbaende: $ROOT/data/registers/thueringen_gemeindeverbaende_2021-11-30.csv
-  gemeinden: $ROOT/data/registers/thueringen_gemeinden_2021-11-30.csv
-  leistungen: $ROOT/data/registers/ozg_leistungen.csv
+$(registers_yaml)
 onlinedienste:
   - { id: fast, url: "http://fast.portal.test/wohnsitz" }
   - { id: slow, url: "http://slow.portal.test/kfz" }
@@ -71,24 +49,9 @@ angebote:
 YAML
 }
 
-start_daemon() { # LOG
-	"$BIN_DIR/ozgmond" --config "$WORK/it.yml" >"$1" 2>&1 &
-	D_PID=$!
-	wait_for 10 http_get -o /dev/null "$D/-/healthy"
-}
-stop_daemon() { # SIGNAL; sets RC
-	kill -"$1" "$D_PID"
-	wait "$D_PID"; RC=$?
-	D_PID=""
-}
-num() { local v; v=$(metric "$1" "$D"); echo "${v:-0}"; }
-at_least() { awk -v v="$(num "$1")" -v n="$2" 'BEGIN { exit !(v >= n) }'; }
+run_daemon() { start_daemon 10 "$1" --config "$WORK/it.yml"; } # LOG
 probes_done() { http_get "$D/metrics" | awk '/^ozg_probes_total\{/ { s += $2 } END { print s + 0 }'; }
 probes_at_least() { [ "$(probes_done)" -ge "$1" ]; }
-# From the shutdown log: "collector: N probes completed" and "store: N updates written, D dropped, S stale, E errors".
-completed() { sed -n 's/.*collector: \([0-9]*\) probes completed.*/\1/p' "$1" | tail -1; }
-written() { sed -n 's/.*store: \([0-9]*\) updates written.*/\1/p' "$1" | tail -1; }
-field() { sed -n "s/.*store: .* \([0-9]*\) $2.*/\1/p" "$1" | tail -1; }
 # Known rows of `up` at the probe interval in DATA_DIR, over all targets.
 rows() {
 	local t n=0 k
@@ -103,14 +66,14 @@ rows() {
 echo "== SIGTERM: every completed probe is written"
 DA=$WORK/a
 write_config "$DA"
-check "daemon starts" start_daemon "$WORK/a1.log"
+check "daemon starts" run_daemon "$WORK/a1.log"
 check "5 rounds written" wait_for 30 at_least ozgmon_rrd_updates_total $((5 * NT))
 # Stop while the slow portal's probe is running: it must finish and be written.
 wait_for 10 at_least ozgmon_probes_in_flight 1
 stop_daemon TERM
 check "SIGTERM: exit 0" [ "$RC" = 0 ]
-c=$(completed "$WORK/a1.log"); w=$(written "$WORK/a1.log")
-check "completed probes ($c) = RRD updates written ($w)" bash -c '[ -n "$1" ] && [ "$1" = "$2" ]' _ "$c" "$w"
+shutdown_counts "$WORK/a1.log"; w=$ACC_W
+check "completed probes ($ACC_C) = RRD updates written ($w)" eval '[ -n "$ACC_C" ] && [ "$ACC_C" = "$w" ]'
 check "none abandoned at the stop" grep -q "0 still running at the stop were abandoned" "$WORK/a1.log"
 check "none dropped, stale or failed" grep -q "updates written, 0 dropped, 0 stale, 0 errors" "$WORK/a1.log"
 r=$(rows "$DA")
@@ -125,7 +88,7 @@ check "perf file: fast portal has a duration" \
 	bash -c "rrdtool lastupdate '$DA/rrd/fast.perf.rrd' | awk 'NF > 8 { d = \$2 } END { exit !(d > 0 && d < 2) }'"
 
 echo "== kill -9 and restart: the same files continue"
-check "daemon restarts on the files" start_daemon "$WORK/a2.log"
+check "daemon restarts on the files" run_daemon "$WORK/a2.log"
 u0=$(num ozgmon_rrd_updates_total)
 check "2 rounds written" wait_for 20 at_least ozgmon_rrd_updates_total $((u0 + 2 * NT))
 check "no file created on restart" [ "$(num ozgmon_rrd_files_created_total)" = 0 ]
@@ -134,7 +97,7 @@ kill -9 "$D_PID"; wait "$D_PID" 2>/dev/null; D_PID=""
 t_kill=$(date +%s)
 sleep 5	# the downtime
 t_back=$(date +%s)
-check "daemon starts after kill -9" start_daemon "$WORK/a3.log"
+check "daemon starts after kill -9" run_daemon "$WORK/a3.log"
 check "3 rounds written after the restart" wait_for 20 at_least ozgmon_rrd_updates_total $((3 * NT))
 check "no file created after kill -9" [ "$(num ozgmon_rrd_files_created_total)" = 0 ]
 stop_daemon TERM
@@ -159,18 +122,11 @@ check "a gap exists (${gap}s): the downtime is visible" [ "$gap" -ge 2 ]
 echo "== rrdcached stopped, crashed and restarted during a run"
 DC=$WORK/c
 SOCK=$WORK/rrdc.sock
-mkdir -p "$DC/rrd" "$WORK/journal"
-start_rrdcached() {
-	rm -f "$SOCK" "$WORK/rrdc.pid"
-	rrdcached -g -l "unix:$SOCK" -p "$WORK/rrdc.pid" -b "$DC/rrd" -B -j "$WORK/journal" -F \
-		>>"$WORK/rrdc.log" 2>&1 &
-	RC_PID=$!
-	wait_for 10 test -S "$SOCK"
-}
+mkdir -p "$DC/rrd"
 stop_rrdcached() { kill -"$1" "$RC_PID"; wait "$RC_PID" 2>/dev/null; RC_PID=""; }
 write_config "$DC" "unix:$SOCK"
-check "rrdcached starts" start_rrdcached
-check "daemon starts with rrdcached" start_daemon "$WORK/c1.log"
+check "rrdcached starts" start_rrdcached "$SOCK" "$DC/rrd"
+check "daemon starts with rrdcached" run_daemon "$WORK/c1.log"
 check "3 rounds written through rrdcached" wait_for 20 at_least ozgmon_rrd_updates_total $((3 * NT))
 check "rrdcached up" metric_is ozgmon_rrdcached_up "$D" 1
 
@@ -180,7 +136,7 @@ check "rrdcached gone: ozgmon_rrdcached_up 0" wait_for 10 metric_is ozgmon_rrdca
 check "probing goes on without rrdcached" wait_for 15 probes_at_least $((p0 + 3 * NT))
 check "samples wait in the queue" at_least ozgmon_store_queue_length 1
 check "daemon healthy" http_get -o /dev/null "$D/-/healthy"
-check "rrdcached restarts" start_rrdcached
+check "rrdcached restarts" start_rrdcached "$SOCK" "$DC/rrd"
 check "reconnected: ozgmon_rrdcached_up 1" wait_for 15 metric_is ozgmon_rrdcached_up "$D" 1
 check "caught up: queue empty" wait_for 15 metric_is ozgmon_store_queue_length "$D" 0
 check "two connections counted" at_least ozgmon_rrdcached_connects_total 2
@@ -190,15 +146,15 @@ stop_rrdcached KILL
 p0=$(probes_done)
 check "rrdcached crashed: ozgmon_rrdcached_up 0" wait_for 10 metric_is ozgmon_rrdcached_up "$D" 0
 check "probing goes on after the crash" wait_for 15 probes_at_least $((p0 + 2 * NT))
-check "rrdcached restarts after the crash" start_rrdcached
+check "rrdcached restarts after the crash" start_rrdcached "$SOCK" "$DC/rrd"
 check "reconnected after the crash" wait_for 15 metric_is ozgmon_rrdcached_up "$D" 1
 check "caught up after the crash" wait_for 15 metric_is ozgmon_store_queue_length "$D" 0
 u_back=$(num ozgmon_rrd_updates_total)
 check "2 more rounds written" wait_for 20 at_least ozgmon_rrd_updates_total $((u_back + 2 * NT))
 stop_daemon TERM
 check "SIGTERM with rrdcached: exit 0" [ "$RC" = 0 ]
-c=$(completed "$WORK/c1.log"); w=$(written "$WORK/c1.log")
-check "rrdcached run: completed ($c) = updates acknowledged by rrdcached ($w)" bash -c '[ -n "$1" ] && [ "$1" = "$2" ]' _ "$c" "$w"
+shutdown_counts "$WORK/c1.log"; w=$ACC_W
+check "rrdcached run: completed ($ACC_C) = updates acknowledged by rrdcached ($w)" eval '[ -n "$ACC_C" ] && [ "$ACC_C" = "$w" ]'
 check "rrdcached run: none dropped" grep -q "updates written, 0 dropped, 0 stale, 0 errors" "$WORK/c1.log"
 check "log names the loss of rrdcached and the reconnect" \
 	bash -c "grep -q 'lost rrdcached' '$WORK/c1.log' && grep -q 'reconnected to rrdcached' '$WORK/c1.log'"
