@@ -11,28 +11,11 @@ ROOT=$PWD
 BIN_DIR=${BIN_DIR:-bin}
 . tests/integration/lib.sh
 
-WORK=$(mktemp -d /tmp/ozgmon-coll.XXXXXX)
-SIM_PID=""
-D_PID=""
-cleanup() {
-	[ -n "$D_PID" ] && kill "$D_PID" 2>/dev/null
-	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-# The simulator binds port 0 (the kernel picks free ports) and logs them.
-D_PORT=$(free_port_low) || { echo "no free port"; exit 1; }
+make_work ozgmon-coll
+daemon_port
 REFUSED_PORT=$(free_port_low) || { echo "no free port"; exit 1; }
 while [ "$REFUSED_PORT" = "$D_PORT" ]; do REFUSED_PORT=$(free_port_low); done
-D="http://127.0.0.1:$D_PORT"
-
-have_tls=1
-if ! command -v openssl >/dev/null || ! make_test_certs "$WORK/certs"; then
-	echo "  (openssl missing or failed: HTTPS cases skipped)"
-	have_tls=0
-fi
+sim_certs HTTPS
 
 cat > "$WORK/sim.profile" <<PROF
 error.portal.test error 503
@@ -49,22 +32,9 @@ truncated.portal.test stats_truncated
 nested.portal.test stats_nested 5000
 auth.portal.test auth
 PROF
-tls_args=()
-if [ $have_tls = 1 ]; then
-	C=$WORK/certs
-	tls_args=(--tls "127.0.0.1:0,$C/valid.pem,$C/valid.key"
-		--tls "127.0.0.1:0,$C/self.pem,$C/self.key"
-		--tls "127.0.0.1:0,$C/expired.pem,$C/expired.key")
-fi
-"$BIN_DIR/ozgmon-sim" --listen "127.0.0.1:0" --profile "$WORK/sim.profile" \
-	"${tls_args[@]}" >"$WORK/sim.log" 2>&1 &
-SIM_PID=$!
-check "simulator started" wait_for 10 grep -q "listening on" "$WORK/sim.log"
-SIM_PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$WORK/sim.log")
-tls_port() { sed -n "s|.*HTTPS on 127\.0\.0\.1:0 port \([0-9]*\) with .*/$1\.pem\$|\1|p" "$WORK/sim.log"; }
-VALID_PORT=$(tls_port valid) SELF_PORT=$(tls_port self) EXP_PORT=$(tls_port expired)
-SIM="http://127.0.0.1:$SIM_PORT"
-check "simulator answers on $SIM_PORT" wait_for 10 http_get -o /dev/null "$SIM/_sim/health"
+check "simulator started" start_sim --profile "$WORK/sim.profile" "${SIM_TLS[@]}"
+VALID_PORT=$(sim_tls_port valid) SELF_PORT=$(sim_tls_port self) EXP_PORT=$(sim_tls_port expired)
+check "simulator answers on $SIM_PORT" sim_answers
 
 printf 'probe:geheim\n' > "$WORK/basic.txt"
 printf 'eyJ0b2tlbiI6ImdlaGVpbSJ9\n' > "$WORK/token.txt"
@@ -88,12 +58,7 @@ http_hosts="ok error hang reset cut loop hops huge bomb slow garbage truncated n
 	echo "    - \"v4only.portal.test:$SIM_PORT:127.0.0.1\""
 	echo "    - \"refused.portal.test:$REFUSED_PORT:127.0.0.1\""
 	cat <<YAML
-registers:
-  land: { key: "16", name: "Thüringen" }
-  kreise: $ROOT/data/registers/thueringen_kreise_2021-11-30.csv
-  verbaende: $ROOT/data/registers/thueringen_gemeindeverbaende_2021-11-30.csv
-  gemeinden: $ROOT/data/registers/thueringen_gemeinden_2021-11-30.csv
-  leistungen: $ROOT/data/registers/ozg_leistungen.csv
+$(registers_yaml)
 onlinedienste:
   - id: ok
     url: "http://ok.portal.test/wohnsitz"
@@ -163,12 +128,9 @@ YAML
 
 out=$("$BIN_DIR/ozgmond" --check-config "$WORK/c.yml" 2>&1); rc=$?
 check "config is valid ($out)" [ "$rc" = 0 ]
-"$BIN_DIR/ozgmond" --config "$WORK/c.yml" --log-level debug >"$WORK/d.log" 2>&1 &
-D_PID=$!
-check "daemon healthy" wait_for 20 http_get -o /dev/null "$D/-/healthy"
+check "daemon healthy" start_daemon 20 "$WORK/d.log" --config "$WORK/c.yml" --log-level debug
 check "first round done" wait_for 40 metric_is ozgmon_ready "$D" 1
 
-result_is() { metric_is "ozg_probe_result_info{dienst=\"$1\",result=\"$2\"}" "$D" 1; }
 echo "== result classes"
 while read -r id want; do
 	check "$id: result $want" wait_for 10 result_is "$id" "$want"
@@ -208,7 +170,6 @@ M=$(http_get "$D/metrics")
 for ph in resolve connect tls processing transfer; do
 	check "ok: phase $ph present" grep -q "^ozg_probe_http_duration_seconds{dienst=\"ok\",phase=\"$ph\"} " <<<"$M"
 done
-v() { awk -v k="$1" '$1 == k { print $2; exit }' <<<"$M"; }
 check "ok: connect phase > 0 ($(v 'ozg_probe_http_duration_seconds{dienst="ok",phase="connect"}'))" \
 	awk -v x="$(v 'ozg_probe_http_duration_seconds{dienst="ok",phase="connect"}')" 'BEGIN { exit !(x > 0 && x < 1) }'
 check "ok: plain HTTP has tls phase 0" [ "$(v 'ozg_probe_http_duration_seconds{dienst="ok",phase="tls"}')" = 0 ]
@@ -297,8 +258,8 @@ fi
 
 check "usage counters written to RRD" awk -v n="$(v ozgmon_rrd_usage_updates_total)" 'BEGIN { exit !(n >= 1) }'
 
-kill -TERM "$D_PID"; wait "$D_PID"; rc=$?; D_PID=""
-check "SIGTERM: exit 0" [ "$rc" = 0 ]
+stop_daemon TERM
+check "SIGTERM: exit 0" [ "$RC" = 0 ]
 
 # The counters (not the gauge) over time: one DERIVE source each, the
 # wildcard counter as the sum over its members.
