@@ -19,14 +19,7 @@ ROOT=$PWD
 BIN_DIR=${BIN_DIR:-bin}
 . tests/integration/lib.sh
 
-WORK=$(mktemp -d /tmp/ozgmon-hostile.XXXXXX)
-D_PID=""
-cleanup() {
-	[ -n "$D_PID" ] && kill "$D_PID" 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+make_work ozgmon-hostile
 
 # run_tool PART ARGS...: runs the tool and counts its ok/FAIL lines here.
 run_tool() {
@@ -44,8 +37,7 @@ run_tool() {
 
 command -v python3 >/dev/null 2>&1 || { bad "python3 is needed"; echo "hostile_http: $PASS passed, $FAIL failed"; exit 1; }
 
-D_PORT=$(free_port) || { echo "no free port"; exit 1; }
-D="http://127.0.0.1:$D_PORT"
+daemon_port
 mkdir -p "$WORK/www/kreis" "$WORK/data"
 echo '<!DOCTYPE html><p>inside</p>' > "$WORK/www/probe.html"
 echo 'OZGMON-SECRET-MARKER' > "$WORK/secret.html"
@@ -59,20 +51,13 @@ global:
   dashboards_every: 24h
   interval: 5s
   timeout: 1s
-registers:
-  land: { key: "16", name: "Thüringen" }
-  kreise: $ROOT/data/registers/thueringen_kreise_2021-11-30.csv
-  verbaende: $ROOT/data/registers/thueringen_gemeindeverbaende_2021-11-30.csv
-  gemeinden: $ROOT/data/registers/thueringen_gemeinden_2021-11-30.csv
-  leistungen: $ROOT/data/registers/ozg_leistungen.csv
+$(registers_yaml)
 onlinedienste:
   - { id: refused, url: "http://127.0.0.1:1/" }
 angebote:
   - { area: "16051000", ozg_id: "10124", dienst: refused, reifegrad: 3 }
 YAML
-"$BIN_DIR/ozgmond" --config "$WORK/h.yml" >"$WORK/d.log" 2>&1 &
-D_PID=$!
-check "daemon answers" wait_for 30 http_get -o /dev/null "$D/-/healthy"
+check "daemon answers" start_daemon 30 "$WORK/d.log" --config "$WORK/h.yml"
 # The generator may rewrite the directory at start: put the probe files back.
 sleep 1
 echo '<!DOCTYPE html><p>inside</p>' > "$WORK/www/probe.html"

@@ -17,14 +17,7 @@ ROOT=$PWD
 BIN_DIR=${BIN_DIR:-bin}
 . tests/integration/lib.sh
 
-WORK=$(mktemp -d /tmp/ozgmon-priv.XXXXXX)
-D_PID=""
-cleanup() {
-	[ -n "$D_PID" ] && kill "$D_PID" 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+make_work ozgmon-priv
 # Everything the daemon reads after the switch (a reload) must be readable by
 # nobody, wherever the repository lives (CI clones under /root, mode 0700).
 chmod 755 "$WORK"
@@ -43,12 +36,7 @@ global:
   interval: 2s
   timeout: 1s
 $1
-registers:
-  land: { key: "16", name: "Thüringen" }
-  kreise: $WORK/reg/thueringen_kreise_2021-11-30.csv
-  verbaende: $WORK/reg/thueringen_gemeindeverbaende_2021-11-30.csv
-  gemeinden: $WORK/reg/thueringen_gemeinden_2021-11-30.csv
-  leistungen: $WORK/reg/ozg_leistungen.csv
+$(registers_yaml "$WORK/reg")
 onlinedienste:
   - { id: refused, url: "http://127.0.0.1:1/", probe: { expect_status: [200] $2 } }
 angebote:
@@ -124,10 +112,8 @@ else
 	mkdir -p "$WORK/data"
 	chown nobody:nogroup "$WORK/data"
 	PORT=$LOW write_cfg "  user: nobody" "" "$WORK/priv.yml"
-	"$BIN_DIR/ozgmond" --config "$WORK/priv.yml" >"$WORK/d.log" 2>&1 &
-	D_PID=$!
 	D="http://127.0.0.1:$LOW"
-	check "serves on privileged port $LOW" wait_for 20 http_get -o /dev/null "$D/-/healthy"
+	check "serves on privileged port $LOW" start_daemon 20 "$WORK/d.log" --config "$WORK/priv.yml"
 	st=$(cat "/proc/$D_PID/status" 2>/dev/null)
 	uids=$(awk '/^Uid:/ { print $2, $3, $4, $5 }' <<<"$st")
 	gids=$(awk '/^Gid:/ { print $2, $3, $4, $5 }' <<<"$st")
@@ -147,10 +133,8 @@ else
 		wait_for 20 grep -q "reloaded $WORK/priv.yml: 1 targets" "$WORK/d.log"
 	check "still nobody after the reload" \
 		grep -q "^Uid:[[:space:]]*65534[[:space:]]65534" "/proc/$D_PID/status"
-	kill -TERM "$D_PID"
-	wait "$D_PID"; rc=$?
-	D_PID=""
-	check "clean stop (exit $rc)" [ "$rc" = 0 ]
+	stop_daemon TERM
+	check "clean stop (exit $RC)" [ "$RC" = 0 ]
 
 	echo "== root without global.user"
 	PORT=$(free_port) write_cfg "" "" "$WORK/root.yml"
@@ -158,7 +142,7 @@ else
 	"$BIN_DIR/ozgmond" --config "$WORK/root.yml" >"$WORK/r.log" 2>&1 &
 	D_PID=$!
 	check "warns that it runs as root" wait_for 20 grep -q "running as root: set global.user" "$WORK/r.log"
-	kill -TERM "$D_PID"; wait "$D_PID"; D_PID=""
+	stop_daemon TERM
 
 	echo "== an account that does not exist"
 	PORT=$(free_port) write_cfg "  user: ozgmon-no-such-user" "" "$WORK/nouser.yml"
