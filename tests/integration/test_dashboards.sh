@@ -14,36 +14,18 @@ cd "$(dirname "$0")/../.."
 BIN_DIR=${BIN_DIR:-bin}
 . tests/integration/lib.sh
 
-WORK=$(mktemp -d /tmp/ozgmon-dash.XXXXXX)
-SIM_PID=""
-D_PID=""
-cleanup() {
-	[ -n "$D_PID" ] && kill "$D_PID" 2>/dev/null
-	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null
-	wait 2>/dev/null
-	[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
-}
-trap cleanup EXIT
-SIM_PORT=$(free_port); D_PORT=$(free_port); TLS_PORT=$(free_port)
-while [ "$D_PORT" = "$SIM_PORT" ]; do D_PORT=$(free_port); done
-while [ "$TLS_PORT" = "$SIM_PORT" ] || [ "$TLS_PORT" = "$D_PORT" ]; do TLS_PORT=$(free_port); done
-D="http://127.0.0.1:$D_PORT"
+make_work ozgmon-dash
+daemon_port
 WWW="$WORK/data/www"
 
 make_test_certs "$WORK/certs" >/dev/null 2>&1 || echo "  (openssl failed: no HTTPS Dienst)"
-sed "s/\"::127\.0\.0\.1:18080\"/\"valid.portal.test:443:127.0.0.1:$TLS_PORT\", \"::127.0.0.1:$SIM_PORT\"/;
-     s#\.\./data/registers/#$PWD/data/registers/#;
+start_sim --profile config/demo-sim.profile --tls "127.0.0.1:0,$WORK/certs/valid.pem,$WORK/certs/valid.key"
+TLS_PORT=$(sim_tls_port valid)
+demo_config "$WORK/demo.yml" -e "s#\"::127\.0\.0\.1:$SIM_PORT\"#\"valid.portal.test:443:127.0.0.1:$TLS_PORT\", &#;
      s#^  language: de#  language: de\n  dashboards_every: 5s#;
      s#^onlinedienste:#onlinedienste:\n  - id: einhausen-tls\n    name: \"Einhausen sicher\"\n    url: https://valid.portal.test/antrag\n    provider: \"Gemeinde Einhausen\"\n    probe: { expect_status: [200], body_contains: \"Antrag\", ca_file: $WORK/certs/ca.pem }#;
-     s#^angebote:#angebote:\n  - { area: \"16066017\", ozg_id: \"10124\", dienst: einhausen-tls, reifegrad: 3 }#" \
-	config/demo.yml > "$WORK/demo.yml"
-"$BIN_DIR/ozgmon-sim" --listen "127.0.0.1:$SIM_PORT" --profile config/demo-sim.profile \
-	--tls "127.0.0.1:$TLS_PORT,$WORK/certs/valid.pem,$WORK/certs/valid.key" \
-	>"$WORK/sim.log" 2>&1 &
-SIM_PID=$!
-"$BIN_DIR/ozgmond" --config "$WORK/demo.yml" --listen "127.0.0.1:$D_PORT" --data-dir "$WORK/data" \
-	>"$WORK/d.log" 2>&1 &
-D_PID=$!
+     s#^angebote:#angebote:\n  - { area: \"16066017\", ozg_id: \"10124\", dienst: einhausen-tls, reifegrad: 3 }#"
+start_daemon 20 "$WORK/d.log" --config "$WORK/demo.yml" --listen "127.0.0.1:$D_PORT" --data-dir "$WORK/data"
 
 echo "== generation"
 generations_at_least() { awk -v n="$1" '$1 == "ozgmon_dashboards_generations_total" { exit !($2 >= n) } END { if (NR == 0) exit 1 }' <(http_get "$D/metrics"); }
@@ -159,10 +141,8 @@ fi
 
 echo "== stop"
 # While it runs, a generation may be writing a temporary file; once stopped, none may remain.
-kill -TERM "$D_PID"
-wait "$D_PID"; rc=$?
-D_PID=""
-check "the daemon stops cleanly (exit $rc)" [ "$rc" = 0 ]
+stop_daemon TERM
+check "the daemon stops cleanly (exit $RC)" [ "$RC" = 0 ]
 tmp=$(find "$WWW" -name '*.tmp*' | head -3)
 check "no temporary files left (${tmp:-none})" [ -z "$tmp" ]
 

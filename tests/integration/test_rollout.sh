@@ -10,28 +10,11 @@ cd "$(dirname "$0")/../.."
 BIN_DIR=${BIN_DIR:-bin}
 . tests/integration/lib.sh
 
-WORK=$(mktemp -d /tmp/ozgmon-rollout.XXXXXX)
-SIM_PID=""
-D_PID=""
-cleanup() {
-	[ -n "$D_PID" ] && kill "$D_PID" 2>/dev/null
-	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-SIM_PORT=$(free_port); D_PORT=$(free_port)
-while [ "$D_PORT" = "$SIM_PORT" ]; do D_PORT=$(free_port); done
-D="http://127.0.0.1:$D_PORT"
-
-sed "s/::127\.0\.0\.1:18080/::127.0.0.1:$SIM_PORT/; s#\.\./data/registers/#$PWD/data/registers/#" \
-	config/demo.yml > "$WORK/demo.yml"
-"$BIN_DIR/ozgmon-sim" --listen "127.0.0.1:$SIM_PORT" --profile config/demo-sim.profile \
-	>"$WORK/sim.log" 2>&1 &
-SIM_PID=$!
-"$BIN_DIR/ozgmond" --config "$WORK/demo.yml" --listen "127.0.0.1:$D_PORT" --data-dir "$WORK/data" \
-	>"$WORK/d.log" 2>&1 &
-D_PID=$!
+make_work ozgmon-rollout
+daemon_port
+start_sim --profile config/demo-sim.profile
+demo_config "$WORK/demo.yml"
+start_daemon 20 "$WORK/d.log" --config "$WORK/demo.yml" --listen "127.0.0.1:$D_PORT" --data-dir "$WORK/data"
 has_rollout() { http_get "$D/metrics" | grep -q '^ozg_rollout_services_online{area="16",level="land"}'; }
 check "rollout figures are published" wait_for 20 has_rollout
 http_get "$D/metrics" > "$WORK/m.prom"
