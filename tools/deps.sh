@@ -20,8 +20,8 @@ TEST_PKGS="$TEST_PKGS groff-base man-db"
 # The Debian package test (make package-test, tests/package/test_deb.sh):
 # building, checking, installing and tracing the package.
 PKG_PKGS="debhelper dpkg-dev fakeroot lintian adduser systemd strace util-linux groff-base man-db"
-# make fuzz (libFuzzer, clang's runtime) and the hostile-client test's tool (python3)
-TEST_PKGS="$TEST_PKGS clang libclang-rt-14-dev python3"
+# make fuzz (libFuzzer, clang's runtime); the hostile-client test's tool runs on python3 (above)
+TEST_PKGS="$TEST_PKGS clang libclang-rt-14-dev"
 
 # The browser test runs on node: Debian's when the machine has none of its own.
 command -v node >/dev/null 2>&1 || TEST_PKGS="$TEST_PKGS nodejs npm"
