@@ -15,27 +15,8 @@ ROOT=$PWD
 BIN_DIR=${BIN_DIR:-bin}
 . tests/integration/lib.sh
 
-WORK=$(mktemp -d /tmp/ozgmon-exp.XXXXXX)
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+make_work ozgmon-exp
 
-# started PID URL [curl args]: waits (bounded) until URL answers; false as soon as PID exits.
-started() {
-	local i pid=$1 url=$2
-	shift 2
-	for i in $(seq 1 75); do
-		kill -0 "$pid" 2>/dev/null || return 1
-		curl -s -o /dev/null --max-time 2 "$@" "$url" && return 0
-		sleep 0.2
-	done
-	return 1
-}
 # A free port can be taken by another process before we bind it (the machine is
 # shared): each start below retries with a fresh port when the bind fails.
 TRIES=4
@@ -47,30 +28,16 @@ header() { # header NAME curl-args...: the value of response header NAME
 }
 
 echo "== the full demo"
+start_sim --profile config/demo-sim.profile
+check "simulator answers" sim_answers
 for _ in $(seq 1 $TRIES); do
-	SIM_PORT=$(free_port) || { echo "no free port"; exit 1; }
-	"$BIN_DIR/ozgmon-sim" --listen "127.0.0.1:$SIM_PORT" --profile config/demo-sim.profile \
-		>"$WORK/sim.log" 2>&1 &
-	SIM_PID=$!
-	started "$SIM_PID" "http://127.0.0.1:$SIM_PORT/_sim/health" && break
-	kill "$SIM_PID" 2>/dev/null; wait "$SIM_PID" 2>/dev/null; SIM_PID=""
-done
-[ -n "$SIM_PID" ] && PIDS+=($SIM_PID)
-check "simulator answers" [ -n "$SIM_PID" ]
-for _ in $(seq 1 $TRIES); do
-	D_PORT=$(free_port) || { echo "no free port"; exit 1; }
-	D="http://127.0.0.1:$D_PORT"
-	sed -e "s/::127\.0\.0\.1:18080/::127.0.0.1:$SIM_PORT/" -e "s#\.\./data/registers/#$ROOT/data/registers/#" \
-		-e "s#^  listen: .*#  listen: \"127.0.0.1:$D_PORT\"#" -e "s#^  data_dir: .*#  data_dir: $WORK/data#" \
-		-e "s#^  interval: .*#  interval: 10s#" -e "s#^  timeout: .*#  timeout: 3s#" \
-		config/demo.yml > "$WORK/demo.yml"
+	daemon_port
+	demo_config "$WORK/demo.yml" -e "s#^  listen: .*#  listen: \"127.0.0.1:$D_PORT\"#" \
+		-e "s#^  data_dir: .*#  data_dir: $WORK/data#" -e "s#^  interval: .*#  interval: 10s#" -e "s#^  timeout: .*#  timeout: 3s#"
 	N=$(grep -c '^  - id:' "$WORK/demo.yml")
-	"$BIN_DIR/ozgmond" --config "$WORK/demo.yml" >"$WORK/d.log" 2>&1 &
-	D_PID=$!
-	started "$D_PID" "$D/-/healthy" && break
+	start_daemon 15 "$WORK/d.log" --config "$WORK/demo.yml" && break
 	kill "$D_PID" 2>/dev/null; wait "$D_PID" 2>/dev/null; D_PID=""
 done
-[ -n "$D_PID" ] && PIDS+=($D_PID)
 check "daemon healthy" [ -n "$D_PID" ]
 ready_code=$(code "$D/-/ready")
 check "/-/ready is 503 before the first round ($ready_code)" [ "$ready_code" = 503 ]
@@ -187,8 +154,8 @@ check "an unchanged target keeps its state (probes $kfz_before -> $kfz_after)" \
 check "the new target gets probed" wait_for 30 sh -c "curl -s '$D/metrics' | grep -q '^ozg_probe_success{dienst=\"neu-dienst\"}'"
 check "POST /-/reload with a good file: 200" [ "$(code -X POST "$D/-/reload")" = 200 ]
 check "still ready" [ "$(code "$D/-/ready")" = 200 ]
-kill -TERM "$D_PID"; wait "$D_PID"; rc=$?
-check "SIGTERM after reloads: exit 0" [ "$rc" = 0 ]
+stop_daemon TERM
+check "SIGTERM after reloads: exit 0" [ "$RC" = 0 ]
 
 echo "== TLS and basic auth"
 if ! command -v openssl >/dev/null; then
@@ -213,7 +180,7 @@ YAML
 			"$WORK/demo.good" > "$WORK/tls.yml"
 		"$BIN_DIR/ozgmond" --config "$WORK/tls.yml" --web-config "$WORK/web.yml" >"$WORK/t.log" 2>&1 &
 		T_PID=$!
-		started "$T_PID" "$T/-/healthy" --cacert "$WORK/tls.crt" && break
+		answers_while_up 15 "$T_PID" "$T/-/healthy" --cacert "$WORK/tls.crt" && break
 		kill "$T_PID" 2>/dev/null; wait "$T_PID" 2>/dev/null; T_PID=""
 	done
 	[ -n "$T_PID" ] && PIDS+=($T_PID)
@@ -246,17 +213,7 @@ scrape_configs:
     basic_auth: { username: prometheus, password: scrape-secret }
     static_configs: [ { targets: [ "127.0.0.1:$T_PORT" ] } ]
 YAML
-		for _ in $(seq 1 $TRIES); do
-			P_PORT=$(free_port) || { echo "no free port"; exit 1; }
-			rm -rf "$WORK/prom"
-			prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/prom" \
-				--web.listen-address="127.0.0.1:$P_PORT" --log.level=warn >"$WORK/prom.log" 2>&1 &
-			PROM_PID=$!
-			started "$PROM_PID" "http://127.0.0.1:$P_PORT/-/healthy" && break
-			kill "$PROM_PID" 2>/dev/null; wait "$PROM_PID" 2>/dev/null; PROM_PID=""
-		done
-		[ -n "$PROM_PID" ] && PIDS+=($PROM_PID)
-		P="http://127.0.0.1:$P_PORT"
+		start_prometheus "$WORK/prometheus.yml"
 		q() { curl -s --max-time 5 --data-urlencode "query=$1" "$P/api/v1/query"; }
 		qv() { q "$1" | sed -n 's/.*"value":\[[0-9.]*,"\([^"]*\)"\].*/\1/p'; }
 		check "Prometheus ready" wait_for 30 curl -sf -o /dev/null "$P/-/ready"

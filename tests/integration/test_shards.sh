@@ -17,41 +17,14 @@ ROOT=$PWD
 BIN_DIR=${BIN_DIR:-bin}
 . tests/integration/lib.sh
 
-WORK=$(mktemp -d /tmp/ozgmon-shards.XXXXXX)
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+make_work ozgmon-shards
 
 command -v prometheus >/dev/null || { echo "prometheus (Debian package) is needed"; echo "shards: 0 passed, 1 failed"; exit 1; }
 command -v python3 >/dev/null || { echo "python3 is needed"; echo "shards: 0 passed, 1 failed"; exit 1; }
 
-# started PID URL: waits (bounded) until the process answers URL; 1 if it died.
-started() {
-	local i pid=$1 url=$2
-	for i in $(seq 1 100); do
-		kill -0 "$pid" 2>/dev/null || return 1
-		curl -s -o /dev/null --max-time 2 "$url" && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
 echo "== simulator"
-for _ in 1 2 3 4; do
-	SIM_PORT=$(free_port) || { echo "no free port"; exit 1; }
-	"$BIN_DIR/ozgmon-sim" --listen "127.0.0.1:$SIM_PORT" --profile config/demo-sim.profile \
-		>"$WORK/sim.log" 2>&1 &
-	SIM_PID=$!
-	started "$SIM_PID" "http://127.0.0.1:$SIM_PORT/_sim/health" && break
-	kill "$SIM_PID" 2>/dev/null; wait "$SIM_PID" 2>/dev/null; SIM_PID=""
-done
-check "simulator answers" [ -n "${SIM_PID:-}" ]
-PIDS+=("$SIM_PID")
+start_sim --profile config/demo-sim.profile
+check "simulator answers" sim_answers
 
 # daemon NAME SHARD [RRDCACHED]: the demo configuration with its own port, data_dir
 # and shard ("" for none), optionally writing through rrdcached at host:port;
@@ -60,17 +33,14 @@ daemon() {
 	local name=$1 shard=$2 rrdc=${3:-} port pid
 	for _ in 1 2 3 4; do
 		port=$(free_port) || return 1
-		sed -e "s#\.\./data/registers#$ROOT/data/registers#" \
-		    -e "s#^  listen: .*#  listen: \"127.0.0.1:$port\"#" \
+		demo_config "$WORK/$name.yml" -e "s#^  listen: .*#  listen: \"127.0.0.1:$port\"#" \
 		    -e "s#^  data_dir: .*#  data_dir: $WORK/$name#" \
-		    -e "s#127\.0\.0\.1:18080#127.0.0.1:$SIM_PORT#" \
-		    -e "s#^  log_level: .*#  log_level: warn\n  dashboards_every: 1h#" \
-		    config/demo.yml > "$WORK/$name.yml"
+		    -e "s#^  log_level: .*#  log_level: warn\n  dashboards_every: 1h#"
 		[ -n "$shard" ] && sed -i "s#^global:#global:\n  shard: $shard#" "$WORK/$name.yml"
 		[ -n "$rrdc" ] && sed -i "s#^global:#global:\n  rrdcached: \"$rrdc\"#" "$WORK/$name.yml"
 		"$BIN_DIR/ozgmond" --config "$WORK/$name.yml" >"$WORK/$name.log" 2>&1 &
 		pid=$!
-		if started "$pid" "http://127.0.0.1:$port/-/healthy"; then
+		if answers_while_up 20 "$pid" "http://127.0.0.1:$port/-/healthy"; then
 			PIDS+=("$pid")
 			printf -v "${name}_URL" '%s' "http://127.0.0.1:$port"
 			printf -v "${name}_PORT" '%s' "$port"
@@ -143,19 +113,7 @@ scrape_configs:
 YAML
 out=$(promtool check config "$WORK/prometheus.yml" 2>&1)
 check "promtool accepts the test configuration" [ $? = 0 ]
-PROM_PID=""
-for _ in 1 2 3 4; do
-	P_PORT=$(free_port) || { echo "no free port"; exit 1; }
-	rm -rf "$WORK/prom"
-	prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/prom" \
-		--web.listen-address="127.0.0.1:$P_PORT" --log.level=warn >"$WORK/prom.log" 2>&1 &
-	PROM_PID=$!
-	started "$PROM_PID" "http://127.0.0.1:$P_PORT/-/healthy" && break
-	kill "$PROM_PID" 2>/dev/null; wait "$PROM_PID" 2>/dev/null; PROM_PID=""
-done
-check "Prometheus starts" [ -n "$PROM_PID" ]
-[ -n "$PROM_PID" ] && PIDS+=("$PROM_PID")
-P="http://127.0.0.1:${P_PORT:-0}"
+check "Prometheus starts" start_prometheus "$WORK/prometheus.yml"
 
 # pq QUERY: the instant vector as lines "label=value ... value" (labels sorted).
 pq() {
