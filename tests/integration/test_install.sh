@@ -16,8 +16,7 @@ ROOT=$PWD
 BIN_DIR=${BIN_DIR:-bin}
 . tests/integration/lib.sh
 
-WORK=$(mktemp -d /tmp/ozgmon-inst.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+make_work ozgmon-inst
 # The binaries under test: the sanitizer build when the suite runs with SAN=1.
 SANVAR=""
 [ "$BIN_DIR" = build-san/bin ] && SANVAR="SAN=1"
