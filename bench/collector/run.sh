@@ -31,14 +31,7 @@ for cmd in nginx prometheus-blackbox-exporter wrk; do
 done
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
-WORK=$(mktemp -d /tmp/ozgmon-bench.XXXXXX)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+make_work ozgmon-bench
 
 make -s all >/dev/null || exit 1
 cc -D_GNU_SOURCE -I. -std=c11 -O2 -g -pthread -o "$WORK/collbench" bench/collector/collbench.c \
@@ -74,17 +67,7 @@ CONF
 PIDS+=($!)
 wait_for 10 curl -sf -o /dev/null "http://127.0.0.1:$NGX/" || { echo "nginx did not start"; cat "$WORK/nginx/stderr"; exit 1; }
 
-regs() {
-	cat <<YAML
-registers:
-  land: { key: "16", name: "Thüringen" }
-  kreise: $ROOT/data/registers/thueringen_kreise_2021-11-30.csv
-  verbaende: $ROOT/data/registers/thueringen_gemeindeverbaende_2021-11-30.csv
-  gemeinden: $ROOT/data/registers/thueringen_gemeinden_2021-11-30.csv
-  leistungen: $ROOT/data/registers/ozg_leistungen.csv
-angebote: []
-YAML
-}
+regs() { registers_yaml; echo "angebote: []"; }
 
 echo "# machine: $(nproc) cores, $(uname -r); shared with other work while measured"
 echo "# nginx $("$NGINX" -v 2>&1 | sed 's/.*\///'), $(prometheus-blackbox-exporter --version 2>&1 | head -1 | awk '{print $1, $3}'), concurrency $CONC, $DUR s each"

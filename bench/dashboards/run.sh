@@ -15,24 +15,12 @@ make -s all
 cc -std=c11 -O2 -D_GNU_SOURCE -I. bench/dashboards/bench_dashboards.c build/libozgmon.a \
 	$(pkg-config --cflags --libs libcurl librrd libmicrohttpd jansson yaml-0.1 zlib) -lm -pthread \
 	-o build/bench_dashboards
-WORK=$(mktemp -d /tmp/ozgmon-bench-dash.XXXXXX)
-SIM_PID=""; D_PID=""
-cleanup() {
-	[ -n "$D_PID" ] && kill "$D_PID" 2>/dev/null
-	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null
-	wait 2>/dev/null
-	[ -n "${KEEP_WORK:-}" ] && echo "kept $WORK" || rm -rf "$WORK"
-}
-trap cleanup EXIT
-SIM_PORT=$(free_port); D_PORT=$(free_port)
-while [ "$D_PORT" = "$SIM_PORT" ]; do D_PORT=$(free_port); done
-sed "s/::127\.0\.0\.1:18080/::127.0.0.1:$SIM_PORT/; s#\.\./data/registers/#$PWD/data/registers/#;
-     s#^  language: de#  language: de\n  dashboards_every: 24h\n  dashboards_dir: $WORK/live-www#" \
-	config/demo.yml > "$WORK/demo.yml"
-bin/ozgmon-sim --listen "127.0.0.1:$SIM_PORT" --profile config/demo-sim.profile >"$WORK/sim.log" 2>&1 &
-SIM_PID=$!
-bin/ozgmond --config "$WORK/demo.yml" --listen "127.0.0.1:$D_PORT" --data-dir "$WORK/data" >"$WORK/d.log" 2>&1 &
-D_PID=$!
+make_work ozgmon-bench-dash
+start_sim --profile config/demo-sim.profile
+demo_config "$WORK/demo.yml" -e "s#^  language: de#  language: de\n  dashboards_every: 24h\n  dashboards_dir: $WORK/live-www#"
+daemon_port
+start_daemon 20 "$WORK/d.log" --config "$WORK/demo.yml" --listen "127.0.0.1:$D_PORT" --data-dir "$WORK/data" ||
+	{ echo "ozgmond did not start"; tail "$WORK/d.log"; exit 1; }
 echo "collecting $SECS s of data from the demo ..."
 sleep "$SECS"
 kill "$D_PID"; wait "$D_PID" 2>/dev/null || true; D_PID=""

@@ -16,16 +16,9 @@ SIZES=("$@")
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(2000 20000 200000)
 DUR=${DUR:-5}		# seconds of wrk per measurement
 
-W=$(mktemp -d /tmp/ozgmon-bench.XXXXXX)
+make_work ozgmon-bench
+W=$WORK
 chmod 755 "$W"
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$W"
-}
-trap cleanup EXIT
 
 make -s build/libozgmon.a >/dev/null || exit 1
 cc -std=c11 -O2 -D_GNU_SOURCE -DOZGMON_VERSION="\"$(cat VERSION)\"" -I. -Wall -Wextra -Werror -pthread \

@@ -12,28 +12,15 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 . tests/integration/lib.sh
 SECS=${SECS:-20}
-W=$(mktemp -d /tmp/ozgmon-lag.XXXXXX)
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$W"
-}
-trap cleanup EXIT
+make_work ozgmon-lag
+W=$WORK
 
-SP=$(free_port); DP=$(free_port)
-while [ "$DP" = "$SP" ]; do DP=$(free_port); done
-bin/ozgmon-sim --listen "127.0.0.1:$SP" --profile config/demo-sim.profile >"$W/sim.log" 2>&1 &
-PIDS+=($!)
-wait_for 10 curl -sf -o /dev/null "http://127.0.0.1:$SP/_sim/health" || { echo "simulator did not start"; exit 1; }
-sed -e "s/::127\.0\.0\.1:18080/::127.0.0.1:$SP/" -e "s#\.\./data/registers/#$ROOT/data/registers/#" \
-	-e "s#^  listen: .*#  listen: \"127.0.0.1:$DP\"#" -e "s#^  data_dir: .*#  data_dir: $W/data#" \
-	-e "s#^  interval: .*#  interval: 5s#" -e "s#^  timeout: .*#  timeout: 2s#" config/demo.yml > "$W/demo.yml"
-bin/ozgmond --config "$W/demo.yml" >"$W/d.log" 2>&1 &
-PIDS+=($!)
-D="http://127.0.0.1:$DP"
-wait_for 30 curl -sf -o /dev/null "$D/-/ready" || { echo "ozgmond not ready"; tail "$W/d.log"; exit 1; }
+start_sim --profile config/demo-sim.profile && sim_answers || { echo "simulator did not start"; exit 1; }
+daemon_port
+demo_config "$W/demo.yml" -e "s#^  listen: .*#  listen: \"127.0.0.1:$D_PORT\"#" -e "s#^  data_dir: .*#  data_dir: $W/data#" \
+	-e "s#^  interval: .*#  interval: 5s#" -e "s#^  timeout: .*#  timeout: 2s#"
+start_daemon 30 "$W/d.log" --config "$W/demo.yml" && wait_for 30 curl -sf -o /dev/null "$D/-/ready" ||
+	{ echo "ozgmond not ready"; tail "$W/d.log"; exit 1; }
 sleep 5	# a settled schedule
 
 # sample FILE: SECS s of lag samples, 10 per second (each read is one small scrape).

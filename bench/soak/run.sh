@@ -74,37 +74,26 @@ summary() {
 if [ -n "${SUMMARY_ONLY:-}" ]; then summary "$SUMMARY_ONLY"; exit; fi
 
 make --no-print-directory all >/dev/null || exit 1
-W=$(mktemp -d /tmp/ozgmon-soak.XXXXXX)
-SIM_PID=""; RC_PID=""; D_PID=""
-cleanup() {
-	for p in $D_PID $RC_PID $SIM_PID; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$W"
-}
-trap cleanup EXIT INT TERM
+make_work ozgmon-soak
+W=$WORK
 # Copies, so a rebuild during the soak does not swap the binaries under it.
 cp bin/ozgmond bin/ozgmon-sim "$W/" || exit 1
+BIN_DIR=$W
 mkdir -p "$W/data/rrd"
-SP=$(free_port_low) || exit 1
-DP=$(free_port_low) || exit 1
-while [ "$DP" = "$SP" ]; do DP=$(free_port_low); done
+daemon_port
 : > "$W/sim.profile"
 awk -v n="$TARGETS" -v k="$FAIL_EVERY" 'BEGIN { if (k > 0) for (i = k; i <= n; i += k)
 	printf "h%d.portal.test error 503\n", i }' > "$W/sim.profile"
-"$W/ozgmon-sim" --listen "127.0.0.1:$SP" --profile "$W/sim.profile" >"$W/sim.log" 2>&1 &
-SIM_PID=$!
+start_sim --profile "$W/sim.profile" && sim_answers || { echo "simulator did not start"; exit 1; }
 RC=""
 if [ -n "$RRDCACHED" ]; then
-	rrdcached -g -l "unix:$W/rrdc.sock" -p "$W/rrdc.pid" -b "$W/data/rrd" -B -j "$W" -F \
-		>/dev/null 2>&1 &
-	RC_PID=$!
 	RC="  rrdcached: unix:$W/rrdc.sock"
-	wait_for 10 test -S "$W/rrdc.sock" || { echo "rrdcached did not start"; exit 1; }
+	start_rrdcached "$W/rrdc.sock" "$W/data/rrd" || { echo "rrdcached did not start"; exit 1; }
 fi
 {
 	cat <<Y
 global:
-  listen: "127.0.0.1:$DP"
+  listen: "127.0.0.1:$D_PORT"
   data_dir: $W/data
   interval: $INTERVAL
   timeout: 2s
@@ -112,24 +101,15 @@ global:
   max_per_host: 4
   dashboards_every: 60s
 $RC
-  connect_to: [ "::127.0.0.1:$SP" ]
-registers:
-  land: { key: "16", name: "Thüringen" }
-  kreise: $ROOT/data/registers/thueringen_kreise_2021-11-30.csv
-  verbaende: $ROOT/data/registers/thueringen_gemeindeverbaende_2021-11-30.csv
-  gemeinden: $ROOT/data/registers/thueringen_gemeinden_2021-11-30.csv
-  leistungen: $ROOT/data/registers/ozg_leistungen.csv
+  connect_to: [ "::127.0.0.1:$SIM_PORT" ]
+$(registers_yaml)
 onlinedienste:
 Y
 	awk -v n="$TARGETS" 'BEGIN { for (i = 1; i <= n; i++) printf "- {id: t%d, url: http://h%d.portal.test/x}\n", i, i }'
 	echo "angebote:"
 	echo "  - { area: \"16051000\", ozg_id: \"10124\", dienst: t1, reifegrad: 3 }"
 } >"$W/c.yml"
-wait_for 10 http_get -o /dev/null "http://127.0.0.1:$SP/_sim/health" || { echo "simulator did not start"; exit 1; }
-"$W/ozgmond" --config "$W/c.yml" >"$W/d.log" 2>&1 &
-D_PID=$!
-D="http://127.0.0.1:$DP"
-wait_for 20 http_get -o /dev/null "$D/-/healthy" || { echo "ozgmond did not start"; tail "$W/d.log"; exit 1; }
+start_daemon 20 "$W/d.log" --config "$W/c.yml" || { echo "ozgmond did not start"; tail "$W/d.log"; exit 1; }
 
 echo "# soak: $TARGETS targets every $INTERVAL (1 in $FAIL_EVERY answers 503), ${RRDCACHED:+rrdcached, }warm-up ${WARM}s, ${DURATION}s sampled every ${EVERY}s"
 echo "# machine: $(nproc) cores, $(uname -r); shared with other work while measured"

@@ -18,63 +18,37 @@ MODE=${1:-cached}
 N=${N:-5000}; IV=${IV:-1s}; SECS=${SECS:-15}; WARM=${WARM:-45}
 BIN_DIR=${BIN_DIR:-bin}
 make --no-print-directory all >/dev/null
-W=$(mktemp -d /tmp/ozgmon-bench-daemon.XXXXXX)
-SIM_PID=""; RC_PID=""; D_PID=""
-cleanup() {
-	for p in $D_PID $RC_PID $SIM_PID; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$W"
-}
-trap cleanup EXIT INT TERM
+make_work ozgmon-bench-daemon
+W=$WORK
 mkdir -p "$W/data/rrd"
-# Ports below the ephemeral range: thousands of probes a second leave many
-# outgoing connections in TIME_WAIT on ephemeral ports, which a listener cannot take.
-low_port() {
-	local p
-	for _ in $(seq 1 200); do
-		p=$((20000 + RANDOM % 12000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-	done
-	return 1
-}
-SP=$(low_port); DP=$(low_port); while [ "$DP" = "$SP" ]; do DP=$(low_port); done
-"$BIN_DIR/ozgmon-sim" --listen "127.0.0.1:$SP" >"$W/sim.log" 2>&1 &
-SIM_PID=$!
+# The daemon's port below the ephemeral range (daemon_port): thousands of probes a
+# second leave many outgoing connections in TIME_WAIT on ephemeral ports.
+daemon_port
+start_sim
 RC=""
 if [ "$MODE" = cached ]; then
-	rrdcached -g -l "unix:$W/s" -p "$W/pid" -b "$W/data/rrd" -B -j "$W" -F >/dev/null 2>&1 &
-	RC_PID=$!
 	RC="  rrdcached: unix:$W/s"
-	wait_for 10 test -S "$W/s"
+	start_rrdcached "$W/s" "$W/data/rrd"
 fi
-R=$PWD/data/registers
 {
 	cat <<Y
 global:
-  listen: "127.0.0.1:$DP"
+  listen: "127.0.0.1:$D_PORT"
   data_dir: $W/data
   interval: $IV
   timeout: 1s
   max_concurrency: 512
 $RC
-  connect_to: [ "::127.0.0.1:$SP" ]
-registers:
-  land: { key: "16", name: "Thüringen" }
-  kreise: $R/thueringen_kreise_2021-11-30.csv
-  verbaende: $R/thueringen_gemeindeverbaende_2021-11-30.csv
-  gemeinden: $R/thueringen_gemeinden_2021-11-30.csv
-  leistungen: $R/ozg_leistungen.csv
+  connect_to: [ "::127.0.0.1:$SIM_PORT" ]
+$(registers_yaml)
 onlinedienste:
 Y
 	for i in $(seq 1 "$N"); do echo "  - { id: t$i, url: \"http://h$i.portal.test/x\" }"; done
 	echo "angebote:"
 	echo "  - { area: \"16051000\", ozg_id: \"10124\", dienst: t1, reifegrad: 3 }"
 } >"$W/c.yml"
-wait_for 10 http_get -o /dev/null "http://127.0.0.1:$SP/_sim/health"
-"$BIN_DIR/ozgmond" --config "$W/c.yml" >"$W/d.log" 2>&1 &
-D_PID=$!
-D="http://127.0.0.1:$DP"
-wait_for 10 http_get -o /dev/null "$D/-/healthy" || { echo "ozgmond did not start"; tail "$W/d.log"; exit 1; }
+sim_answers
+start_daemon 10 "$W/d.log" --config "$W/c.yml" || { echo "ozgmond did not start"; tail "$W/d.log"; exit 1; }
 sleep "$WARM"
 u0=$(metric ozgmon_rrd_updates_total "$D"); maxlag=0; maxq=0
 for _ in $(seq 1 "$SECS"); do
