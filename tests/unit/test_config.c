@@ -21,6 +21,7 @@
 
 #include "config/config.h"
 #include "config/csv.h"
+#include "tests/unit/testutil.h"
 
 /* ---- fixture ---------------------------------------------------------------- */
 
@@ -1976,11 +1977,5 @@ static Suite *config_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(config_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run_suite(config_suite());
 }

@@ -21,6 +21,7 @@
 #include "dashboards/status_page.h"
 #include "dashboards/svgslim.h"
 #include "rollout/rollout.h"
+#include "tests/unit/testutil.h"
 
 #define S(x) ((char *)(uintptr_t)(x))
 #define HAS(s, what) ck_assert_msg(strstr((s), (what)) != NULL, "missing: %s", (what))
@@ -630,11 +631,5 @@ static Suite *dashboards_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(dashboards_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run_suite(dashboards_suite());
 }

@@ -12,6 +12,7 @@
 #include "exporter/http.h"
 #include "exporter/prom.h"
 #include "exporter/webcfg.h"
+#include "tests/unit/testutil.h"
 
 /* Two targets whose names hold everything a label value must escape. */
 static struct cfg_dienst dienste[2];
@@ -912,11 +913,5 @@ static Suite *exporter_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(exporter_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run_suite(exporter_suite());
 }

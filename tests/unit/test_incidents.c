@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "rollout/incidents.h"
+#include "tests/unit/testutil.h"
 
 #define S(x) ((char *)(uintptr_t)(x))
 
@@ -254,10 +255,5 @@ static Suite *incidents_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(incidents_suite());
-	int failed;
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run_suite(incidents_suite());
 }

@@ -8,6 +8,7 @@
 #include "collector/collector.h"
 #include "dashboards/status_page.h"
 #include "exporter/prom.h"
+#include "tests/unit/testutil.h"
 
 static void esc(const char *in, const char *want)
 {
@@ -211,10 +212,5 @@ static Suite *prom_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(prom_suite());
-	int failed;
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run_suite(prom_suite());
 }

@@ -16,6 +16,7 @@
 
 #include "rollout/report.h"
 #include "store/store.h"
+#include "tests/unit/testutil.h"
 
 #define S(x) ((char *)(uintptr_t)(x))
 
@@ -225,10 +226,5 @@ static Suite *report_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(report_suite());
-	int failed;
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run_suite(report_suite());
 }

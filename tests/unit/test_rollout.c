@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "rollout/rollout.h"
+#include "tests/unit/testutil.h"
 
 #define S(x) ((char *)(uintptr_t)(x))
 
@@ -377,10 +378,5 @@ static Suite *rollout_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(rollout_suite());
-	int failed;
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run_suite(rollout_suite());
 }

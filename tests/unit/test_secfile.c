@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/secfile.h"
+#include "tests/unit/testutil.h"
 
 static const struct {
 	unsigned mode;
@@ -125,11 +126,5 @@ static Suite *secfile_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(secfile_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run_suite(secfile_suite());
 }

@@ -11,6 +11,7 @@
 
 #include "store/history.h"
 #include "store/store.h"
+#include "tests/unit/testutil.h"
 
 static char dir[64];
 static struct cfg_dienst dienste[2];
@@ -303,10 +304,5 @@ static Suite *layout_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(layout_suite());
-	int failed;
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run_suite(layout_suite());
 }

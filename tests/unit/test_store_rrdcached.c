@@ -16,6 +16,7 @@
 
 #include "store/history.h"
 #include "store/store.h"
+#include "tests/unit/testutil.h"
 
 static char dir[64], sock[128], addr[160];
 static struct cfg_dienst dienste[1];
@@ -282,10 +283,5 @@ static Suite *rrdc_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(rrdc_suite());
-	int failed;
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run_suite(rrdc_suite());
 }
