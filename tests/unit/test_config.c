@@ -10,7 +10,6 @@
  * relative to the directory the tests run in).
  */
 #include <check.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -100,11 +99,9 @@ static void put_secret(const char *rel, const char *text)
 
 static void setup(void)
 {
-	const char *tmp = getenv("TMPDIR");
 	char sub[PATH_MAX];
 
-	snprintf(tdir, sizeof tdir, "%s/ozgmon-test-config.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	ck_assert_msg(mkdtemp(tdir) != NULL, "mkdtemp failed");
+	tu_tmpdir(tdir, sizeof tdir, "test-config");
 	tpath(sub, sizeof sub, "conf");
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
 	tpath(sub, sizeof sub, "reg");
@@ -118,20 +115,12 @@ static void setup(void)
 	cfg = NULL;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void teardown(void)
 {
 	cfg_free(cfg);
 	cfg = NULL;
 	cfg_errors_free(&errs);
-	nftw(tdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	ck_assert_int_eq(tu_rm_rf(tdir), 0);
 }
 
 /* Writes the YAML (plus REGS_YAML unless raw) and loads it. */

@@ -21,8 +21,7 @@ static unsigned b_fails;	/* target b's failures in a row */
 
 static void setup(void)
 {
-	snprintf(dir, sizeof dir, "/tmp/ozgmon-inc.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tu_tmpdir(dir, sizeof dir, "inc");
 	memset(dienste, 0, sizeof dienste);
 	memset(&cfg, 0, sizeof cfg);
 	dienste[0].id = S("a");
@@ -37,10 +36,8 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[128];
 	state_pub_destroy(&pub);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(tu_rm_rf(dir), 0);
 }
 
 /*

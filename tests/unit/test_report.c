@@ -38,8 +38,7 @@ static time_t local(int mon, int day, int hour, int min)
 
 static void setup(void)
 {
-	snprintf(dir, sizeof dir, "/tmp/ozgmon-report.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tu_tmpdir(dir, sizeof dir, "report");
 	setenv("TZ", "Europe/Berlin", 1);
 	tzset();
 	memset(&cfg, 0, sizeof cfg);
@@ -90,9 +89,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(tu_rm_rf(dir), 0);
 }
 
 static void write_october(void)

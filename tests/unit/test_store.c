@@ -19,8 +19,7 @@ static struct cfg cfg;
 
 static void setup(void)
 {
-	snprintf(dir, sizeof dir, "/tmp/ozgmon-store.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tu_tmpdir(dir, sizeof dir, "store");
 	memset(dienste, 0, sizeof dienste);
 	memset(&cfg, 0, sizeof cfg);
 	dienste[0].id = (char *)(uintptr_t)"a";
@@ -33,9 +32,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(tu_rm_rf(dir), 0);
 }
 
 /* 60 samples, one a minute, a down every 4th: the uptime over the hour is 0.75. */

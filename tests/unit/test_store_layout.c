@@ -20,8 +20,7 @@ static const int64_t T0 = 1790000000;
 
 static void setup(void)
 {
-	snprintf(dir, sizeof dir, "/tmp/ozgmon-layout.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tu_tmpdir(dir, sizeof dir, "layout");
 	memset(dienste, 0, sizeof dienste);
 	memset(&cfg, 0, sizeof cfg);
 	dienste[0].id = (char *)(uintptr_t)"a";
@@ -34,9 +33,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(tu_rm_rf(dir), 0);
 }
 
 static off_t file_bytes(const char *path)

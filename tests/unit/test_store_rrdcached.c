@@ -35,8 +35,7 @@ static void setup(void)
 	char rrd[128], pidf[128];
 	struct stat sb;
 
-	snprintf(dir, sizeof dir, "/tmp/ozgmon-rrdc.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tu_tmpdir(dir, sizeof dir, "rrdc");
 	snprintf(rrd, sizeof rrd, "%s/rrd", dir);
 	ck_assert_int_eq(mkdir(rrd, 0755), 0);
 	snprintf(sock, sizeof sock, "%s/s", dir);
@@ -63,14 +62,12 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[128];
 	if (rc_pid > 0) {
 		kill(rc_pid, SIGTERM);
 		waitpid(rc_pid, NULL, 0);
 		rc_pid = -1;
 	}
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(tu_rm_rf(dir), 0);
 }
 
 static struct store_sample at(int minute)
