@@ -1071,8 +1071,8 @@ END_TEST
 
 START_TEST(test_error_format)
 {
-	struct cfg_error a = { (char *)(uintptr_t)"x.yaml", 3, 7, (char *)(uintptr_t)"bad" };
-	struct cfg_error b = { (char *)(uintptr_t)"x.csv", 0, 0, (char *)(uintptr_t)"empty" };
+	struct cfg_error a = { S("x.yaml"), 3, 7, S("bad") };
+	struct cfg_error b = { S("x.csv"), 0, 0, S("empty") };
 	char out[64], tiny[8];
 
 	cfg_error_format(&a, out, sizeof out);

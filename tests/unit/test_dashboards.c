@@ -23,7 +23,6 @@
 #include "rollout/rollout.h"
 #include "tests/unit/testutil.h"
 
-#define S(x) ((char *)(uintptr_t)(x))
 #define HAS(s, what) ck_assert_msg(strstr((s), (what)) != NULL, "missing: %s", (what))
 #define HASNT(s, what) ck_assert_msg(strstr((s), (what)) == NULL, "unexpected: %s", (what))
 

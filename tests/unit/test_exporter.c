@@ -22,23 +22,23 @@ static void setup(void)
 {
 	memset(dienste, 0, sizeof dienste);
 	memset(&cfg, 0, sizeof cfg);
-	dienste[0].id = (char *)(uintptr_t)"k16064-kfz";
-	dienste[0].name = (char *)(uintptr_t)"Kfz \"Zulassung\"\nneu";
-	dienste[0].provider = (char *)(uintptr_t)"Mühlhausen/Thüringen";
-	dienste[0].url = (char *)(uintptr_t)"https://user:pw@kfz.example.de:8443/a?token=x";
+	dienste[0].id = S("k16064-kfz");
+	dienste[0].name = S("Kfz \"Zulassung\"\nneu");
+	dienste[0].provider = S("Mühlhausen/Thüringen");
+	dienste[0].url = S("https://user:pw@kfz.example.de:8443/a?token=x");
 	dienste[0].interval_ms = 60000;
-	dienste[1].id = (char *)(uintptr_t)"v1606-wohnsitz";
-	dienste[1].name = (char *)(uintptr_t)"C:\\Pfad\\";
-	dienste[1].provider = (char *)(uintptr_t)"";
-	dienste[1].url = (char *)(uintptr_t)"http://b.example.de/";
+	dienste[1].id = S("v1606-wohnsitz");
+	dienste[1].name = S("C:\\Pfad\\");
+	dienste[1].provider = S("");
+	dienste[1].url = S("http://b.example.de/");
 	dienste[1].efa = true;
 	dienste[1].interval_ms = 30000;
 	cfg.dienste = dienste;
 	cfg.n_dienste = 2;
 	cfg.reg.land_key[0] = '1';
 	cfg.reg.land_key[1] = '6';
-	cfg.reg.land_name = (char *)(uintptr_t)"Thüringen";
-	cfg.global.language = (char *)(uintptr_t)"de";
+	cfg.reg.land_name = S("Thüringen");
+	cfg.global.language = S("de");
 }
 
 static struct snapshot *hostile_snapshot(void)
@@ -644,8 +644,8 @@ START_TEST(api_csv)
 	const char *ct;
 	struct buf b;
 
-	dienste[1].name = (char *)(uintptr_t)"=HYPERLINK(\"http://x\",\"a, b\")";
-	dienste[1].provider = (char *)(uintptr_t)"@SUM(1)";
+	dienste[1].name = S("=HYPERLINK(\"http://x\",\"a, b\")");
+	dienste[1].provider = S("@SUM(1)");
 	ck_assert_uint_eq(api(s, "targets.csv", NULL, &b, &ct), 200);
 	ck_assert_str_eq(ct, "text/csv; charset=utf-8; header=present");
 	ck_assert_ptr_nonnull(strstr(b.data, "id,name,provider,host,efa,state,failure_reason,probed,"));

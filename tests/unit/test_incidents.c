@@ -10,8 +10,6 @@
 #include "rollout/incidents.h"
 #include "tests/unit/testutil.h"
 
-#define S(x) ((char *)(uintptr_t)(x))
-
 static char dir[64];
 static struct cfg_dienst dienste[2];
 static struct cfg cfg;
@@ -22,12 +20,7 @@ static unsigned b_fails;	/* target b's failures in a row */
 static void setup(void)
 {
 	tu_tmpdir(dir, sizeof dir, "inc");
-	memset(dienste, 0, sizeof dienste);
-	memset(&cfg, 0, sizeof cfg);
-	dienste[0].id = S("a");
-	dienste[1].id = S("b");
-	cfg.dienste = dienste;
-	cfg.n_dienste = 2;
+	tu_cfg_dienste(&cfg, dienste, 2, 0);
 	state_pub_init(&pub);
 	cref.cfg = &cfg;
 	atomic_init(&cref.refs, 1);

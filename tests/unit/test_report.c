@@ -18,8 +18,6 @@
 #include "store/store.h"
 #include "tests/unit/testutil.h"
 
-#define S(x) ((char *)(uintptr_t)(x))
-
 static char dir[64];
 static struct reg_kreis kreis;
 static struct reg_verband verband;

@@ -24,8 +24,6 @@
 #include "rollout/rollout.h"
 #include "tests/unit/testutil.h"
 
-#define S(x) ((char *)(uintptr_t)(x))
-
 static struct reg_kreis kreise[2];
 static struct reg_verband verbaende[3];
 static struct reg_gemeinde gemeinden[4];

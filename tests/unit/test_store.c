@@ -20,14 +20,7 @@ static struct cfg cfg;
 static void setup(void)
 {
 	tu_tmpdir(dir, sizeof dir, "store");
-	memset(dienste, 0, sizeof dienste);
-	memset(&cfg, 0, sizeof cfg);
-	dienste[0].id = (char *)(uintptr_t)"a";
-	dienste[0].interval_ms = 60000;
-	dienste[1].id = (char *)(uintptr_t)"b";
-	dienste[1].interval_ms = 60000;
-	cfg.dienste = dienste;
-	cfg.n_dienste = 2;
+	tu_cfg_dienste(&cfg, dienste, 2, 60000);
 }
 
 static void teardown(void)

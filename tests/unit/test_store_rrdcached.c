@@ -52,12 +52,7 @@ static void setup(void)
 	for (int i = 0; i < 100 && stat(sock, &sb) != 0; i++)
 		nap_ms(50);
 	ck_assert_msg(stat(sock, &sb) == 0, "rrdcached did not start (is it installed?)");
-	memset(dienste, 0, sizeof dienste);
-	memset(&cfg, 0, sizeof cfg);
-	dienste[0].id = (char *)(uintptr_t)"a";
-	dienste[0].interval_ms = 60000;
-	cfg.dienste = dienste;
-	cfg.n_dienste = 1;
+	tu_cfg_dienste(&cfg, dienste, 1, 60000);
 }
 
 static void teardown(void)

@@ -52,8 +52,8 @@ static void free_metric(struct cfg_usage_metric *m)
 }
 
 static struct cfg_usage_map status_map[] = {
-	{ (char *)(uintptr_t)"ok", 1 }, { (char *)(uintptr_t)"degraded", 0.5 },
-	{ (char *)(uintptr_t)"down", 0 },
+	{ S("ok"), 1 }, { S("degraded"), 0.5 },
+	{ S("down"), 0 },
 };
 
 static const char SIM_DOC[] =
