@@ -1370,12 +1370,31 @@ START_TEST(test_probe_depth_values)
 }
 END_TEST
 
-/* Every probe-depth rule: the probe mapping, where the error sits in it, the message. */
-static const struct {
-	const char *probe;	/* the probe: mapping, on line 4 from column 12 */
-	const char *at;		/* the error's column is where this text starts */
+/* A rule broken by one entry of the YAML: the entry, where the error sits in it, the message. */
+struct entry_err {
+	const char *entry;	/* the text put into the YAML */
+	const char *at;		/* the error's column is where this text starts in entry */
 	const char *msg;
-} probe_err_cases[] = {
+};
+
+/*
+ * Loads head + e->entry + tail, in which the entry starts at line:col, and
+ * asserts that the load fails with e->msg at the column where e->at starts.
+ */
+static void expect_entry_error(const char *head, const struct entry_err *e, const char *tail,
+			       unsigned line, unsigned col)
+{
+	char yaml[1024];
+	const char *at = strstr(e->entry, e->at);
+
+	ck_assert_ptr_nonnull(at);
+	snprintf(yaml, sizeof yaml, "%s%s%s", head, e->entry, tail);
+	ck_assert_ptr_null(load_yaml(yaml, false));
+	expect_error("conf/ozgmon.yaml", line, col + (unsigned)(at - e->entry), e->msg);
+}
+
+/* Every probe-depth rule: the probe: mapping, on line 4 from column 12. */
+static const struct entry_err probe_err_cases[] = {
 	{ "{ body_matches: \"(unclosed\" }", "\"(", "body_matches: bad regular expression '(unclosed'" },
 	{ "{ body_not_matches: [ ok, \"a{2,1}\" ] }", "\"a", "body_not_matches: bad regular expression" },
 	{ "{ body_matches: \"\" }", "\"\"", "body_matches: must not be empty" },
@@ -1410,20 +1429,13 @@ static const struct {
 
 START_TEST(test_probe_depth_errors)
 {
-	char yaml[1024];
-	const char *probe = probe_err_cases[_i].probe, *at = strstr(probe, probe_err_cases[_i].at);
-
-	ck_assert_ptr_nonnull(at);
 	put_secret("conf/nocolon.txt", "justatoken\n");
 	put_secret("conf/empty.txt", "\n");
 	put_secret("conf/twolines.txt", "a\nb\n");
-	snprintf(yaml, sizeof yaml,
-		 "onlinedienste:\n"
-		 "  - id: a\n"
-		 "    url: \"http://a.example/\"\n"
-		 "    probe: %s\n", probe);
-	ck_assert_ptr_null(load_yaml(yaml, false));
-	expect_error("conf/ozgmon.yaml", 4, 12 + (unsigned)(at - probe), probe_err_cases[_i].msg);
+	expect_entry_error("onlinedienste:\n"
+			   "  - id: a\n"
+			   "    url: \"http://a.example/\"\n"
+			   "    probe: ", &probe_err_cases[_i], "\n", 4, 12);
 }
 END_TEST
 
@@ -1515,12 +1527,8 @@ START_TEST(test_usage_stored_names_clash)
 }
 END_TEST
 
-/* Usage rules: the metrics entry on line 4 from column 9; where the error is and what it says. */
-static const struct {
-	const char *metric;
-	const char *at;
-	const char *msg;
-} usage_err_cases[] = {
+/* Usage rules: the metrics entry, on line 5 from column 9. */
+static const struct entry_err usage_err_cases[] = {
 	{ "{ name: Bad-Name, pointer: /a, type: gauge }", "Bad", "name: 'Bad-Name' is not a metric name" },
 	{ "{ name: submitted, pointer: /a, type: counter }", "submitted", "counter 'submitted' must end in _total" },
 	{ "{ name: x, pointer: a/b, type: gauge }", "a/b", "pointer: 'a/b' must be empty or start with '/'" },
@@ -1538,18 +1546,11 @@ static const struct {
 
 START_TEST(test_usage_errors)
 {
-	char yaml[1024];
-	const char *metric = usage_err_cases[_i].metric, *at = strstr(metric, usage_err_cases[_i].at);
-
-	ck_assert_ptr_nonnull(at);
-	snprintf(yaml, sizeof yaml,
-		 "onlinedienste:\n"
-		 "  - id: a\n"
-		 "    url: \"http://a.example/\"\n"
-		 "    usage: { url: \"http://a.example/s\", metrics: [\n"
-		 "        %s ] }\n", metric);
-	ck_assert_ptr_null(load_yaml(yaml, false));
-	expect_error("conf/ozgmon.yaml", 5, 9 + (unsigned)(at - metric), usage_err_cases[_i].msg);
+	expect_entry_error("onlinedienste:\n"
+			   "  - id: a\n"
+			   "    url: \"http://a.example/\"\n"
+			   "    usage: { url: \"http://a.example/s\", metrics: [\n"
+			   "        ", &usage_err_cases[_i], " ] }\n", 5, 9);
 }
 END_TEST
 
@@ -1616,11 +1617,8 @@ START_TEST(test_maint_values)
 }
 END_TEST
 
-static const struct {
-	const char *window;	/* on line 4 from column 9 */
-	const char *at;
-	const char *msg;
-} maint_err_cases[] = {
+/* Maintenance window rules: the window, on line 5 from column 9. */
+static const struct entry_err maint_err_cases[] = {
 	{ "{ days: [ mon ], from: \"25:00\", to: \"02:00\" }", "\"25", "from: '25:00' is not a time HH:MM" },
 	{ "{ days: [ mon ], from: \"22:00\", to: \"2:00\" }", "\"2:", "to: '2:00' is not a time HH:MM" },
 	{ "{ days: [ monday ], from: \"22:00\", to: \"23:00\" }", "monday", "days: 'monday' is not one of mon" },
@@ -1634,18 +1632,11 @@ static const struct {
 
 START_TEST(test_maint_errors)
 {
-	char yaml[1024];
-	const char *w = maint_err_cases[_i].window, *at = strstr(w, maint_err_cases[_i].at);
-
-	ck_assert_ptr_nonnull(at);
-	snprintf(yaml, sizeof yaml,
-		 "onlinedienste:\n"
-		 "  - id: a\n"
-		 "    url: \"http://a.example/\"\n"
-		 "    maintenance: [\n"
-		 "        %s ]\n", w);
-	ck_assert_ptr_null(load_yaml(yaml, false));
-	expect_error("conf/ozgmon.yaml", 5, 9 + (unsigned)(at - w), maint_err_cases[_i].msg);
+	expect_entry_error("onlinedienste:\n"
+			   "  - id: a\n"
+			   "    url: \"http://a.example/\"\n"
+			   "    maintenance: [\n"
+			   "        ", &maint_err_cases[_i], " ]\n", 5, 9);
 }
 END_TEST
 
