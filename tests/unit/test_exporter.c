@@ -742,6 +742,19 @@ static char *write_tmp(const char *text)
 	return path;
 }
 
+/* Web configurations refused, and where their error message says the fault is. */
+static const struct {
+	const char *text;
+	const char *err;
+} webcfg_bad[] = {
+	{ "basic_auth_users:\n  prometheus: plaintext\n",
+	  ":2:15: basic_auth_users: 'prometheus' needs a bcrypt hash" },
+	{ "tls_server_config:\n  cert_file: /nonexistent.crt\n  key_file: x\n",
+	  ":2:14: cannot open /nonexistent.crt" },
+	{ "tls_server_config:\n  min_version: TLS11\n", "min_version: expected TLS12 or TLS13" },
+	{ "basic_auth: {}\n", ":1:1: unknown key 'basic_auth'" },
+};
+
 START_TEST(web_config)
 {
 	char salt[64], text[512], err[512], *path;
@@ -768,29 +781,13 @@ START_TEST(web_config)
 	ck_assert(!webcfg_check(w, "grafana", "geheim"));
 	webcfg_free(w);
 
-	path = write_tmp("basic_auth_users:\n  prometheus: plaintext\n");
-	w = webcfg_load(path, err, sizeof err);
-	unlink(path);
-	ck_assert_ptr_null(w);
-	ck_assert_msg(strstr(err, ":2:15: basic_auth_users: 'prometheus' needs a bcrypt hash"), "%s", err);
-
-	path = write_tmp("tls_server_config:\n  cert_file: /nonexistent.crt\n  key_file: x\n");
-	w = webcfg_load(path, err, sizeof err);
-	unlink(path);
-	ck_assert_ptr_null(w);
-	ck_assert_msg(strstr(err, ":2:14: cannot open /nonexistent.crt"), "%s", err);
-
-	path = write_tmp("tls_server_config:\n  min_version: TLS11\n");
-	w = webcfg_load(path, err, sizeof err);
-	unlink(path);
-	ck_assert_ptr_null(w);
-	ck_assert_msg(strstr(err, "min_version: expected TLS12 or TLS13"), "%s", err);
-
-	path = write_tmp("basic_auth: {}\n");
-	w = webcfg_load(path, err, sizeof err);
-	unlink(path);
-	ck_assert_ptr_null(w);
-	ck_assert_msg(strstr(err, ":1:1: unknown key 'basic_auth'"), "%s", err);
+	for (size_t i = 0; i < sizeof webcfg_bad / sizeof webcfg_bad[0]; i++) {
+		path = write_tmp(webcfg_bad[i].text);
+		w = webcfg_load(path, err, sizeof err);
+		unlink(path);
+		ck_assert_ptr_null(w);
+		ck_assert_msg(strstr(err, webcfg_bad[i].err), "case %zu: %s", i, err);
+	}
 	free(cd);
 }
 END_TEST
