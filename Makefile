@@ -53,6 +53,9 @@ SIM_SRCS := $(wildcard sim/*.c)
 SIM_OBJS := $(SIM_SRCS:%.c=$(BUILD)/%.o)
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+# Helpers every unit test links (tests/unit/testutil.h).
+TESTUTIL_OBJ := $(BUILD)/tests/unit/testutil.o
+.SECONDARY: $(TESTUTIL_OBJ)
 
 .PHONY: all deps test-deps run test unit integration valgrind clean help fuzz fuzz-replay
 .DEFAULT_GOAL := all
@@ -81,9 +84,10 @@ $(BIN)/ozgmon-sim: $(SIM_OBJS) $(BUILD)/libozgmon.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libozgmon.a
+$(BUILD)/tests/%: tests/unit/%.c $(TESTUTIL_OBJ) $(BUILD)/libozgmon.a
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -MF $@.d -o $@ $< $(BUILD)/libozgmon.a $(CHECK_LIBS) $(PKG_LIBS) -lm
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -MF $@.d -o $@ $< $(TESTUTIL_OBJ) $(BUILD)/libozgmon.a \
+		$(CHECK_LIBS) $(PKG_LIBS) -lm
 
 run: all
 	@tools/run-demo.sh "$(BIN)"
@@ -271,5 +275,5 @@ package-test:
 	@tools/deps.sh package
 	@tests/package/test_deb.sh
 
--include $(LIB_OBJS:.o=.d) $(SIM_OBJS:.o=.d) $(BUILD)/daemon/ozgmond.d $(TEST_BINS:=.d)
+-include $(LIB_OBJS:.o=.d) $(SIM_OBJS:.o=.d) $(BUILD)/daemon/ozgmond.d $(TEST_BINS:=.d) $(TESTUTIL_OBJ:.o=.d)
 -include $(REPLAY_BINS:=.d) $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_BINS:=.d)

@@ -15,22 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "config/config.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* A failed invariant: names it and aborts, so the input is kept as a crasher. */
-#define must(cond)                                                                  \
-	do {                                                                        \
-		if (!(cond)) {                                                      \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, \
-				#cond);                                             \
-			abort();                                                    \
-		}                                                                   \
-	} while (0)
+#include "tests/fuzz/harness.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -42,19 +30,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > 256 * 1024)
 		return 0;
-	fd = memfd_create("ozgmon-fuzz.yml", MFD_CLOEXEC);
+	fd = fuzz_memfile("ozgmon-fuzz.yml", data, size, path, sizeof path);
 	if (fd < 0)
 		return 0;
-	if (size && write(fd, data, size) != (ssize_t)size) {
-		close(fd);
-		return 0;
-	}
 	/* YAML line breaks: LF, CR, NEL (C2 85), LS and PS (E2 80 A8/A9): an upper bound. */
 	for (size_t i = 0; i < size; i++)
 		lines += data[i] == '\n' || data[i] == '\r' || data[i] == 0x85 ||
 			 (data[i] == 0xe2 && i + 2 < size && data[i + 1] == 0x80 &&
 			  (data[i + 2] == 0xa8 || data[i + 2] == 0xa9));
-	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
 	c = cfg_load(path, &errs);
 	must((c != NULL) == (errs.n == 0));
 	for (size_t i = 0; i < errs.n; i++) {

@@ -17,20 +17,9 @@
 #include <string.h>
 
 #include "exporter/http.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "tests/fuzz/harness.h"
 
 #define DIR "/srv/ozgmon/www"
-
-/* A failed invariant: names it and aborts, so the input is kept as a crasher. */
-#define must(cond)                                                                  \
-	do {                                                                        \
-		if (!(cond)) {                                                      \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, \
-				#cond);                                             \
-			abort();                                                    \
-		}                                                                   \
-	} while (0)
 
 /* True when s has a segment equal to "." or "..", or an empty inner segment. */
 static int bad_segments(const char *s)

@@ -21,24 +21,13 @@
 #include <string.h>
 
 #include "exporter/prom.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "tests/fuzz/harness.h"
 
 #define NT 4		/* targets at most */
 #define NV 4		/* usage values per target at most */
 #define SLEN 48		/* bytes of a generated string at most */
 #define MAX_SERIES 4096
 #define MAX_LABELS 8
-
-/* A failed invariant: names it and aborts, so the input is kept as a crasher. */
-#define must(cond)                                                                  \
-	do {                                                                        \
-		if (!(cond)) {                                                      \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, \
-				#cond);                                             \
-			abort();                                                    \
-		}                                                                   \
-	} while (0)
 
 /* ---- input reader --------------------------------------------------------- */
 
@@ -122,32 +111,6 @@ struct parsed {
 	bool eof;
 };
 
-static int utf8_valid(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		unsigned c = *p, need, cp;
-		if (c < 0x80) {
-			p++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) { need = 1; cp = c & 0x1f; }
-		else if (c >= 0xe0 && c <= 0xef) { need = 2; cp = c & 0x0f; }
-		else if (c >= 0xf0 && c <= 0xf4) { need = 3; cp = c & 0x07; }
-		else return 0;
-		for (unsigned k = 1; k <= need; k++) {
-			if ((p[k] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (p[k] & 0x3f);
-		}
-		if ((need == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-		    (need == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-			return 0;
-		p += need + 1;
-	}
-	return 1;
-}
-
 static size_t name_len(const char *p, int metric)
 {
 	size_t n = 0;
@@ -213,7 +176,7 @@ static int parse_labels(const char **pp, struct series *s)
 			l->value[k++] = c;
 		}
 		l->value[k] = '\0';
-		if (!utf8_valid(l->value))
+		if (!fuzz_utf8_valid((const unsigned char *)l->value, strlen(l->value)))
 			return -1;
 		p++;
 		if (*p == ',')

@@ -15,23 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "config/csv.h"
 #include "config/registers.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* A failed invariant: names it and aborts, so the input is kept as a crasher. */
-#define must(cond)                                                                  \
-	do {                                                                        \
-		if (!(cond)) {                                                      \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, \
-				#cond);                                             \
-			abort();                                                    \
-		}                                                                   \
-	} while (0)
+#include "tests/fuzz/harness.h"
 
 static void read_records(const char *p, size_t n)
 {
@@ -73,10 +61,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (i == 0)
 			read_records(p, n);
-		fds[i] = memfd_create("ozgmon-fuzz.csv", MFD_CLOEXEC);
-		if (fds[i] < 0 || (n && write(fds[i], p, n) != (ssize_t)n))
+		fds[i] = fuzz_memfile("ozgmon-fuzz.csv", p, n, paths[i], sizeof paths[i]);
+		if (fds[i] < 0)
 			abort();
-		snprintf(paths[i], sizeof paths[i], "/proc/self/fd/%d", fds[i]);
 		src[i] = (struct reg_source){ .path = paths[i], .line = 3, .col = 5,
 					      .cfg_file = "ozgmon.yml" };
 		p = sep ? sep + 4 : end;

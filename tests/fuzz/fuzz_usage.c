@@ -17,48 +17,10 @@
 #include <string.h>
 
 #include "collector/usage.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "tests/fuzz/harness.h"
 
 #define MAX_METRICS 4
 #define MAX_SEG 16
-
-/* A failed invariant: names it and aborts, so the input is kept as a crasher. */
-#define must(cond)                                                                  \
-	do {                                                                        \
-		if (!(cond)) {                                                      \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, \
-				#cond);                                             \
-			abort();                                                    \
-		}                                                                   \
-	} while (0)
-
-/* Whether s[0..n) is valid UTF-8 (no overlong forms, no surrogates). */
-static int utf8_ok(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		unsigned c = s[i], need, cp;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) { need = 1; cp = c & 0x1f; }
-		else if (c >= 0xe0 && c <= 0xef) { need = 2; cp = c & 0x0f; }
-		else if (c >= 0xf0 && c <= 0xf4) { need = 3; cp = c & 0x07; }
-		else return 0;
-		for (unsigned k = 1; k <= need; k++) {
-			if (i + k >= n || (s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += need + 1;
-	}
-	return 1;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -134,7 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		must(r->v[i].metric < nm);
 		must(isfinite(r->v[i].v));
 		must(ll < USAGE_LABEL_MAX);
-		must(utf8_ok((const unsigned char *)r->v[i].label, ll));
+		must(fuzz_utf8_valid((const unsigned char *)r->v[i].label, ll));
 		if (m[r->v[i].metric].wildcard == CFG_USAGE_NO_WILDCARD)
 			must(ll == 0);
 	}

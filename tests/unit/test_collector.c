@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "collector/collector.h"
+#include "tests/unit/testutil.h"
 
 /* A probe config with the given checks; regexes compiled here, freed by probe_free. */
 static struct cfg_regex rx(const char *src)
@@ -212,12 +213,10 @@ START_TEST(test_names)
 }
 END_TEST
 
-int main(void)
+static Suite *collector_suite(void)
 {
 	Suite *s = suite_create("collector");
 	TCase *tc = tcase_create("classify");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_evaluate, 0, (int)(sizeof cases / sizeof cases[0]));
@@ -226,9 +225,10 @@ int main(void)
 	tcase_add_test(tc, test_cert_dates);
 	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
+}
+
+int main(void)
+{
+	return tu_run_suite(collector_suite());
 }

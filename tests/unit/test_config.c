@@ -10,7 +10,6 @@
  * relative to the directory the tests run in).
  */
 #include <check.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +20,7 @@
 
 #include "config/config.h"
 #include "config/csv.h"
+#include "tests/unit/testutil.h"
 
 /* ---- fixture ---------------------------------------------------------------- */
 
@@ -99,11 +99,9 @@ static void put_secret(const char *rel, const char *text)
 
 static void setup(void)
 {
-	const char *tmp = getenv("TMPDIR");
 	char sub[PATH_MAX];
 
-	snprintf(tdir, sizeof tdir, "%s/ozgmon-test-config.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	ck_assert_msg(mkdtemp(tdir) != NULL, "mkdtemp failed");
+	tu_tmpdir(tdir, sizeof tdir, "test-config");
 	tpath(sub, sizeof sub, "conf");
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
 	tpath(sub, sizeof sub, "reg");
@@ -117,20 +115,12 @@ static void setup(void)
 	cfg = NULL;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void teardown(void)
 {
 	cfg_free(cfg);
 	cfg = NULL;
 	cfg_errors_free(&errs);
-	nftw(tdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	ck_assert_int_eq(tu_rm_rf(tdir), 0);
 }
 
 /* Writes the YAML (plus REGS_YAML unless raw) and loads it. */
@@ -1081,8 +1071,8 @@ END_TEST
 
 START_TEST(test_error_format)
 {
-	struct cfg_error a = { (char *)(uintptr_t)"x.yaml", 3, 7, (char *)(uintptr_t)"bad" };
-	struct cfg_error b = { (char *)(uintptr_t)"x.csv", 0, 0, (char *)(uintptr_t)"empty" };
+	struct cfg_error a = { S("x.yaml"), 3, 7, S("bad") };
+	struct cfg_error b = { S("x.csv"), 0, 0, S("empty") };
 	char out[64], tiny[8];
 
 	cfg_error_format(&a, out, sizeof out);
@@ -1380,12 +1370,31 @@ START_TEST(test_probe_depth_values)
 }
 END_TEST
 
-/* Every probe-depth rule: the probe mapping, where the error sits in it, the message. */
-static const struct {
-	const char *probe;	/* the probe: mapping, on line 4 from column 12 */
-	const char *at;		/* the error's column is where this text starts */
+/* A rule broken by one entry of the YAML: the entry, where the error sits in it, the message. */
+struct entry_err {
+	const char *entry;	/* the text put into the YAML */
+	const char *at;		/* the error's column is where this text starts in entry */
 	const char *msg;
-} probe_err_cases[] = {
+};
+
+/*
+ * Loads head + e->entry + tail, in which the entry starts at line:col, and
+ * asserts that the load fails with e->msg at the column where e->at starts.
+ */
+static void expect_entry_error(const char *head, const struct entry_err *e, const char *tail,
+			       unsigned line, unsigned col)
+{
+	char yaml[1024];
+	const char *at = strstr(e->entry, e->at);
+
+	ck_assert_ptr_nonnull(at);
+	snprintf(yaml, sizeof yaml, "%s%s%s", head, e->entry, tail);
+	ck_assert_ptr_null(load_yaml(yaml, false));
+	expect_error("conf/ozgmon.yaml", line, col + (unsigned)(at - e->entry), e->msg);
+}
+
+/* Every probe-depth rule: the probe: mapping, on line 4 from column 12. */
+static const struct entry_err probe_err_cases[] = {
 	{ "{ body_matches: \"(unclosed\" }", "\"(", "body_matches: bad regular expression '(unclosed'" },
 	{ "{ body_not_matches: [ ok, \"a{2,1}\" ] }", "\"a", "body_not_matches: bad regular expression" },
 	{ "{ body_matches: \"\" }", "\"\"", "body_matches: must not be empty" },
@@ -1420,20 +1429,13 @@ static const struct {
 
 START_TEST(test_probe_depth_errors)
 {
-	char yaml[1024];
-	const char *probe = probe_err_cases[_i].probe, *at = strstr(probe, probe_err_cases[_i].at);
-
-	ck_assert_ptr_nonnull(at);
 	put_secret("conf/nocolon.txt", "justatoken\n");
 	put_secret("conf/empty.txt", "\n");
 	put_secret("conf/twolines.txt", "a\nb\n");
-	snprintf(yaml, sizeof yaml,
-		 "onlinedienste:\n"
-		 "  - id: a\n"
-		 "    url: \"http://a.example/\"\n"
-		 "    probe: %s\n", probe);
-	ck_assert_ptr_null(load_yaml(yaml, false));
-	expect_error("conf/ozgmon.yaml", 4, 12 + (unsigned)(at - probe), probe_err_cases[_i].msg);
+	expect_entry_error("onlinedienste:\n"
+			   "  - id: a\n"
+			   "    url: \"http://a.example/\"\n"
+			   "    probe: ", &probe_err_cases[_i], "\n", 4, 12);
 }
 END_TEST
 
@@ -1525,12 +1527,8 @@ START_TEST(test_usage_stored_names_clash)
 }
 END_TEST
 
-/* Usage rules: the metrics entry on line 4 from column 9; where the error is and what it says. */
-static const struct {
-	const char *metric;
-	const char *at;
-	const char *msg;
-} usage_err_cases[] = {
+/* Usage rules: the metrics entry, on line 5 from column 9. */
+static const struct entry_err usage_err_cases[] = {
 	{ "{ name: Bad-Name, pointer: /a, type: gauge }", "Bad", "name: 'Bad-Name' is not a metric name" },
 	{ "{ name: submitted, pointer: /a, type: counter }", "submitted", "counter 'submitted' must end in _total" },
 	{ "{ name: x, pointer: a/b, type: gauge }", "a/b", "pointer: 'a/b' must be empty or start with '/'" },
@@ -1548,18 +1546,11 @@ static const struct {
 
 START_TEST(test_usage_errors)
 {
-	char yaml[1024];
-	const char *metric = usage_err_cases[_i].metric, *at = strstr(metric, usage_err_cases[_i].at);
-
-	ck_assert_ptr_nonnull(at);
-	snprintf(yaml, sizeof yaml,
-		 "onlinedienste:\n"
-		 "  - id: a\n"
-		 "    url: \"http://a.example/\"\n"
-		 "    usage: { url: \"http://a.example/s\", metrics: [\n"
-		 "        %s ] }\n", metric);
-	ck_assert_ptr_null(load_yaml(yaml, false));
-	expect_error("conf/ozgmon.yaml", 5, 9 + (unsigned)(at - metric), usage_err_cases[_i].msg);
+	expect_entry_error("onlinedienste:\n"
+			   "  - id: a\n"
+			   "    url: \"http://a.example/\"\n"
+			   "    usage: { url: \"http://a.example/s\", metrics: [\n"
+			   "        ", &usage_err_cases[_i], " ] }\n", 5, 9);
 }
 END_TEST
 
@@ -1626,11 +1617,8 @@ START_TEST(test_maint_values)
 }
 END_TEST
 
-static const struct {
-	const char *window;	/* on line 4 from column 9 */
-	const char *at;
-	const char *msg;
-} maint_err_cases[] = {
+/* Maintenance window rules: the window, on line 5 from column 9. */
+static const struct entry_err maint_err_cases[] = {
 	{ "{ days: [ mon ], from: \"25:00\", to: \"02:00\" }", "\"25", "from: '25:00' is not a time HH:MM" },
 	{ "{ days: [ mon ], from: \"22:00\", to: \"2:00\" }", "\"2:", "to: '2:00' is not a time HH:MM" },
 	{ "{ days: [ monday ], from: \"22:00\", to: \"23:00\" }", "monday", "days: 'monday' is not one of mon" },
@@ -1644,18 +1632,11 @@ static const struct {
 
 START_TEST(test_maint_errors)
 {
-	char yaml[1024];
-	const char *w = maint_err_cases[_i].window, *at = strstr(w, maint_err_cases[_i].at);
-
-	ck_assert_ptr_nonnull(at);
-	snprintf(yaml, sizeof yaml,
-		 "onlinedienste:\n"
-		 "  - id: a\n"
-		 "    url: \"http://a.example/\"\n"
-		 "    maintenance: [\n"
-		 "        %s ]\n", w);
-	ck_assert_ptr_null(load_yaml(yaml, false));
-	expect_error("conf/ozgmon.yaml", 5, 9 + (unsigned)(at - w), maint_err_cases[_i].msg);
+	expect_entry_error("onlinedienste:\n"
+			   "  - id: a\n"
+			   "    url: \"http://a.example/\"\n"
+			   "    maintenance: [\n"
+			   "        ", &maint_err_cases[_i], " ]\n", 5, 9);
 }
 END_TEST
 
@@ -1976,11 +1957,5 @@ static Suite *config_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(config_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run_suite(config_suite());
 }

@@ -21,8 +21,8 @@
 #include "dashboards/status_page.h"
 #include "dashboards/svgslim.h"
 #include "rollout/rollout.h"
+#include "tests/unit/testutil.h"
 
-#define S(x) ((char *)(uintptr_t)(x))
 #define HAS(s, what) ck_assert_msg(strstr((s), (what)) != NULL, "missing: %s", (what))
 #define HASNT(s, what) ck_assert_msg(strstr((s), (what)) == NULL, "unexpected: %s", (what))
 
@@ -244,33 +244,12 @@ static void setup(void)
 	cfg.angebote = angebote;
 	cfg.n_angebote = 3;
 	cfg.global.reifegrad_max = 4;
-	snprintf(dir, sizeof dir, "/tmp/ozgmon-dash-test.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void rm_rf(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-	char p[512];
-
-	if (!d) {
-		unlink(path);
-		return;
-	}
-	while ((e = readdir(d))) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof p, "%s/%s", path, e->d_name);
-		rm_rf(p);
-	}
-	closedir(d);
-	rmdir(path);
+	tu_tmpdir(dir, sizeof dir, "dash-test");
 }
 
 static void teardown(void)
 {
-	rm_rf(dir);
+	ck_assert_int_eq(tu_rm_rf(dir), 0);
 }
 
 /* The whole file rel of the generated site (caller frees); fails the test when missing. */
@@ -630,11 +609,5 @@ static Suite *dashboards_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(dashboards_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run_suite(dashboards_suite());
 }

@@ -12,6 +12,7 @@
 #include "exporter/http.h"
 #include "exporter/prom.h"
 #include "exporter/webcfg.h"
+#include "tests/unit/testutil.h"
 
 /* Two targets whose names hold everything a label value must escape. */
 static struct cfg_dienst dienste[2];
@@ -21,23 +22,23 @@ static void setup(void)
 {
 	memset(dienste, 0, sizeof dienste);
 	memset(&cfg, 0, sizeof cfg);
-	dienste[0].id = (char *)(uintptr_t)"k16064-kfz";
-	dienste[0].name = (char *)(uintptr_t)"Kfz \"Zulassung\"\nneu";
-	dienste[0].provider = (char *)(uintptr_t)"Mühlhausen/Thüringen";
-	dienste[0].url = (char *)(uintptr_t)"https://user:pw@kfz.example.de:8443/a?token=x";
+	dienste[0].id = S("k16064-kfz");
+	dienste[0].name = S("Kfz \"Zulassung\"\nneu");
+	dienste[0].provider = S("Mühlhausen/Thüringen");
+	dienste[0].url = S("https://user:pw@kfz.example.de:8443/a?token=x");
 	dienste[0].interval_ms = 60000;
-	dienste[1].id = (char *)(uintptr_t)"v1606-wohnsitz";
-	dienste[1].name = (char *)(uintptr_t)"C:\\Pfad\\";
-	dienste[1].provider = (char *)(uintptr_t)"";
-	dienste[1].url = (char *)(uintptr_t)"http://b.example.de/";
+	dienste[1].id = S("v1606-wohnsitz");
+	dienste[1].name = S("C:\\Pfad\\");
+	dienste[1].provider = S("");
+	dienste[1].url = S("http://b.example.de/");
 	dienste[1].efa = true;
 	dienste[1].interval_ms = 30000;
 	cfg.dienste = dienste;
 	cfg.n_dienste = 2;
 	cfg.reg.land_key[0] = '1';
 	cfg.reg.land_key[1] = '6';
-	cfg.reg.land_name = (char *)(uintptr_t)"Thüringen";
-	cfg.global.language = (char *)(uintptr_t)"de";
+	cfg.reg.land_name = S("Thüringen");
+	cfg.global.language = S("de");
 }
 
 static struct snapshot *hostile_snapshot(void)
@@ -643,8 +644,8 @@ START_TEST(api_csv)
 	const char *ct;
 	struct buf b;
 
-	dienste[1].name = (char *)(uintptr_t)"=HYPERLINK(\"http://x\",\"a, b\")";
-	dienste[1].provider = (char *)(uintptr_t)"@SUM(1)";
+	dienste[1].name = S("=HYPERLINK(\"http://x\",\"a, b\")");
+	dienste[1].provider = S("@SUM(1)");
 	ck_assert_uint_eq(api(s, "targets.csv", NULL, &b, &ct), 200);
 	ck_assert_str_eq(ct, "text/csv; charset=utf-8; header=present");
 	ck_assert_ptr_nonnull(strstr(b.data, "id,name,provider,host,efa,state,failure_reason,probed,"));
@@ -741,6 +742,19 @@ static char *write_tmp(const char *text)
 	return path;
 }
 
+/* Web configurations refused, and where their error message says the fault is. */
+static const struct {
+	const char *text;
+	const char *err;
+} webcfg_bad[] = {
+	{ "basic_auth_users:\n  prometheus: plaintext\n",
+	  ":2:15: basic_auth_users: 'prometheus' needs a bcrypt hash" },
+	{ "tls_server_config:\n  cert_file: /nonexistent.crt\n  key_file: x\n",
+	  ":2:14: cannot open /nonexistent.crt" },
+	{ "tls_server_config:\n  min_version: TLS11\n", "min_version: expected TLS12 or TLS13" },
+	{ "basic_auth: {}\n", ":1:1: unknown key 'basic_auth'" },
+};
+
 START_TEST(web_config)
 {
 	char salt[64], text[512], err[512], *path;
@@ -767,29 +781,13 @@ START_TEST(web_config)
 	ck_assert(!webcfg_check(w, "grafana", "geheim"));
 	webcfg_free(w);
 
-	path = write_tmp("basic_auth_users:\n  prometheus: plaintext\n");
-	w = webcfg_load(path, err, sizeof err);
-	unlink(path);
-	ck_assert_ptr_null(w);
-	ck_assert_msg(strstr(err, ":2:15: basic_auth_users: 'prometheus' needs a bcrypt hash"), "%s", err);
-
-	path = write_tmp("tls_server_config:\n  cert_file: /nonexistent.crt\n  key_file: x\n");
-	w = webcfg_load(path, err, sizeof err);
-	unlink(path);
-	ck_assert_ptr_null(w);
-	ck_assert_msg(strstr(err, ":2:14: cannot open /nonexistent.crt"), "%s", err);
-
-	path = write_tmp("tls_server_config:\n  min_version: TLS11\n");
-	w = webcfg_load(path, err, sizeof err);
-	unlink(path);
-	ck_assert_ptr_null(w);
-	ck_assert_msg(strstr(err, "min_version: expected TLS12 or TLS13"), "%s", err);
-
-	path = write_tmp("basic_auth: {}\n");
-	w = webcfg_load(path, err, sizeof err);
-	unlink(path);
-	ck_assert_ptr_null(w);
-	ck_assert_msg(strstr(err, ":1:1: unknown key 'basic_auth'"), "%s", err);
+	for (size_t i = 0; i < sizeof webcfg_bad / sizeof webcfg_bad[0]; i++) {
+		path = write_tmp(webcfg_bad[i].text);
+		w = webcfg_load(path, err, sizeof err);
+		unlink(path);
+		ck_assert_ptr_null(w);
+		ck_assert_msg(strstr(err, webcfg_bad[i].err), "case %zu: %s", i, err);
+	}
 	free(cd);
 }
 END_TEST
@@ -912,11 +910,5 @@ static Suite *exporter_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(exporter_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run_suite(exporter_suite());
 }

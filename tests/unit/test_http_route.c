@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "exporter/http.h"
+#include "tests/unit/testutil.h"
 
 static const struct {
 	const char *path;
@@ -76,20 +77,19 @@ START_TEST(file_limits)
 }
 END_TEST
 
-int main(void)
+static Suite *http_route_suite(void)
 {
 	Suite *s = suite_create("http_route");
 	TCase *tc = tcase_create("pure");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, route_table, 0, (int)(sizeof routes / sizeof routes[0]));
 	tcase_add_loop_test(tc, file_names, 0, (int)(sizeof files / sizeof files[0]));
 	tcase_add_test(tc, file_limits);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
+}
+
+int main(void)
+{
+	return tu_run_suite(http_route_suite());
 }

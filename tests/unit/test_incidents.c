@@ -8,8 +8,7 @@
 #include <unistd.h>
 
 #include "rollout/incidents.h"
-
-#define S(x) ((char *)(uintptr_t)(x))
+#include "tests/unit/testutil.h"
 
 static char dir[64];
 static struct cfg_dienst dienste[2];
@@ -20,14 +19,8 @@ static unsigned b_fails;	/* target b's failures in a row */
 
 static void setup(void)
 {
-	snprintf(dir, sizeof dir, "/tmp/ozgmon-inc.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	memset(dienste, 0, sizeof dienste);
-	memset(&cfg, 0, sizeof cfg);
-	dienste[0].id = S("a");
-	dienste[1].id = S("b");
-	cfg.dienste = dienste;
-	cfg.n_dienste = 2;
+	tu_tmpdir(dir, sizeof dir, "inc");
+	tu_cfg_dienste(&cfg, dienste, 2, 0);
 	state_pub_init(&pub);
 	cref.cfg = &cfg;
 	atomic_init(&cref.refs, 1);
@@ -36,10 +29,8 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[128];
 	state_pub_destroy(&pub);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(tu_rm_rf(dir), 0);
 }
 
 /*
@@ -254,10 +245,5 @@ static Suite *incidents_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(incidents_suite());
-	int failed;
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run_suite(incidents_suite());
 }

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "collector/maint.h"
+#include "tests/unit/testutil.h"
 
 /* UTC seconds of a UTC date and time. */
 static int64_t utc(int y, int mo, int d, int h, int mi)
@@ -88,20 +89,19 @@ START_TEST(test_whole_day_and_none)
 }
 END_TEST
 
-int main(void)
+static Suite *maint_suite(void)
 {
 	Suite *s = suite_create("maint");
 	TCase *tc = tcase_create("berlin");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_offset, 0, (int)(sizeof offsets / sizeof offsets[0]));
 	tcase_add_loop_test(tc, test_windows, 0, (int)(sizeof cases / sizeof cases[0]));
 	tcase_add_test(tc, test_whole_day_and_none);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
+}
+
+int main(void)
+{
+	return tu_run_suite(maint_suite());
 }

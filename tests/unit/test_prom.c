@@ -8,6 +8,7 @@
 #include "collector/collector.h"
 #include "dashboards/status_page.h"
 #include "exporter/prom.h"
+#include "tests/unit/testutil.h"
 
 static void esc(const char *in, const char *want)
 {
@@ -57,14 +58,14 @@ static void setup(void)
 {
 	memset(dienste, 0, sizeof dienste);
 	memset(&cfg, 0, sizeof cfg);
-	dienste[0].id = (char *)(uintptr_t)"k16064-kfz";
-	dienste[0].name = (char *)(uintptr_t)"Kfz-Zulassung";
-	dienste[0].provider = (char *)(uintptr_t)"Unstrut-Hainich-Kreis \"UH\"";
-	dienste[0].url = (char *)(uintptr_t)"http://service.unstrut-hainich-kreis.de/kfz";
-	dienste[1].id = (char *)(uintptr_t)"v160640034-wohnsitz";
-	dienste[1].name = (char *)(uintptr_t)"Wohnsitz <anmelden>";
-	dienste[1].provider = (char *)(uintptr_t)"Mühlhausen/Thüringen";
-	dienste[1].url = (char *)(uintptr_t)"http://muehlhausen.de/wohnsitz?x=1";
+	dienste[0].id = S("k16064-kfz");
+	dienste[0].name = S("Kfz-Zulassung");
+	dienste[0].provider = S("Unstrut-Hainich-Kreis \"UH\"");
+	dienste[0].url = S("http://service.unstrut-hainich-kreis.de/kfz");
+	dienste[1].id = S("v160640034-wohnsitz");
+	dienste[1].name = S("Wohnsitz <anmelden>");
+	dienste[1].provider = S("Mühlhausen/Thüringen");
+	dienste[1].url = S("http://muehlhausen.de/wohnsitz?x=1");
 	dienste[1].efa = true;
 	cfg.dienste = dienste;
 	cfg.n_dienste = 2;
@@ -141,7 +142,7 @@ START_TEST(classify)
 	struct cfg_status_range r[] = { { 200, 204 }, { 301, 301 } };
 	struct cfg_probe none = { 0 };
 	struct cfg_probe p = { .expect_status = r, .n_expect_status = 2,
-			       .body_contains = (char *)(uintptr_t)"Antrag" };
+			       .body_contains = S("Antrag") };
 	const char *body = "<p>Online-Antrag stellen</p>";
 
 	ck_assert_int_eq(probe_classify(CURLE_OK, 200, &none, NULL, 0, false), PROBE_SUCCESS);
@@ -211,10 +212,5 @@ static Suite *prom_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(prom_suite());
-	int failed;
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run_suite(prom_suite());
 }

@@ -16,8 +16,7 @@
 
 #include "rollout/report.h"
 #include "store/store.h"
-
-#define S(x) ((char *)(uintptr_t)(x))
+#include "tests/unit/testutil.h"
 
 static char dir[64];
 static struct reg_kreis kreis;
@@ -37,8 +36,7 @@ static time_t local(int mon, int day, int hour, int min)
 
 static void setup(void)
 {
-	snprintf(dir, sizeof dir, "/tmp/ozgmon-report.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tu_tmpdir(dir, sizeof dir, "report");
 	setenv("TZ", "Europe/Berlin", 1);
 	tzset();
 	memset(&cfg, 0, sizeof cfg);
@@ -89,9 +87,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(tu_rm_rf(dir), 0);
 }
 
 static void write_october(void)
@@ -225,10 +221,5 @@ static Suite *report_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(report_suite());
-	int failed;
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run_suite(report_suite());
 }

@@ -22,8 +22,7 @@
 #include <string.h>
 
 #include "rollout/rollout.h"
-
-#define S(x) ((char *)(uintptr_t)(x))
+#include "tests/unit/testutil.h"
 
 static struct reg_kreis kreise[2];
 static struct reg_verband verbaende[3];
@@ -117,16 +116,24 @@ static void setup(void)
 	cfg.n_angebote = 6;
 }
 
-static struct rollout *compute(const double *avail, bool unknown_ok)
+/* The rollout of cfg under the default rules but for unmeasured targets and the weighting. */
+static struct rollout *compute_weighted(const double *avail, bool unknown_ok,
+					enum rollout_weighting weighting)
 {
 	struct rollout_params p;
 	struct rollout *r;
 
 	rollout_params_default(&p);
 	p.unknown_is_reliable = unknown_ok;
+	p.weighting = weighting;
 	r = rollout_compute(&cfg, avail, &p);
 	ck_assert_ptr_nonnull(r);
 	return r;
+}
+
+static struct rollout *compute(const double *avail, bool unknown_ok)
+{
+	return compute_weighted(avail, unknown_ok, ROLLOUT_WEIGHT_THRESHOLD);
 }
 
 #define NEAR(a, b) ck_assert_msg(fabs((a) - (b)) < 1e-9, "%s = %.12f, want %.12f", #a, (double)(a), (double)(b))
@@ -250,13 +257,8 @@ END_TEST
 START_TEST(availability_weighting)
 {
 	const double avail[4] = { 0.99, 0.5, NAN, 0.96 };
-	struct rollout_params p;
-	struct rollout *r;
+	struct rollout *r = compute_weighted(avail, false, ROLLOUT_WEIGHT_AVAILABILITY);
 
-	rollout_params_default(&p);
-	p.weighting = ROLLOUT_WEIGHT_AVAILABILITY;
-	r = rollout_compute(&cfg, avail, &p);
-	ck_assert_ptr_nonnull(r);
 	/* L1: 0.99 everywhere; L2: 0.5 for G1-G3 (d2 unmeasured weighs 0); L3: 0.96 for G3. */
 	/* Weights are kept as floats: equal to 1e-6. */
 	ck_assert(fabs(rollout_find_area(r, "16")->population_coverage_reliable - (0.99 + 0.3 + 0.288) / 3) < 1e-6);
@@ -377,10 +379,5 @@ static Suite *rollout_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(rollout_suite());
-	int failed;
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run_suite(rollout_suite());
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "collector/sched.h"
+#include "tests/unit/testutil.h"
 
 START_TEST(offset_stable_and_in_range)
 {
@@ -98,10 +99,5 @@ static Suite *sched_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(sched_suite());
-	int failed;
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run_suite(sched_suite());
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/secfile.h"
+#include "tests/unit/testutil.h"
 
 static const struct {
 	unsigned mode;
@@ -65,12 +66,12 @@ END_TEST
 
 START_TEST(read_files)
 {
-	char dir[] = "/tmp/ozgmon-secfile.XXXXXX", path[PATH_MAX], link[PATH_MAX], err[256];
+	char dir[256], path[PATH_MAX], link[PATH_MAX], err[256];
 	char *data = NULL;
 	size_t len = 0;
 	FILE *f;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tu_tmpdir(dir, sizeof dir, "secfile");
 	snprintf(path, sizeof path, "%s/key", dir);
 	snprintf(link, sizeof link, "%s/link", dir);
 	f = fopen(path, "w");
@@ -104,10 +105,7 @@ START_TEST(read_files)
 	ck_assert_int_eq(secfile_read(path, 1024, &data, &len, err, sizeof err), -1);
 	ck_assert_str_eq(err, "No such file or directory");
 
-	unlink(link);
-	snprintf(path, sizeof path, "%s/key", dir);
-	unlink(path);
-	rmdir(dir);
+	ck_assert_int_eq(tu_rm_rf(dir), 0);
 }
 END_TEST
 
@@ -125,11 +123,5 @@ static Suite *secfile_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(secfile_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run_suite(secfile_suite());
 }

@@ -11,6 +11,7 @@
 
 #include "store/history.h"
 #include "store/store.h"
+#include "tests/unit/testutil.h"
 
 static char dir[64];
 static struct cfg_dienst dienste[2];
@@ -19,23 +20,13 @@ static const int64_t T0 = 1790000000;
 
 static void setup(void)
 {
-	snprintf(dir, sizeof dir, "/tmp/ozgmon-layout.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	memset(dienste, 0, sizeof dienste);
-	memset(&cfg, 0, sizeof cfg);
-	dienste[0].id = (char *)(uintptr_t)"a";
-	dienste[0].interval_ms = 60000;
-	dienste[1].id = (char *)(uintptr_t)"b";
-	dienste[1].interval_ms = 60000;
-	cfg.dienste = dienste;
-	cfg.n_dienste = 2;
+	tu_tmpdir(dir, sizeof dir, "layout");
+	tu_cfg_dienste(&cfg, dienste, 2, 60000);
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(tu_rm_rf(dir), 0);
 }
 
 static off_t file_bytes(const char *path)
@@ -303,10 +294,5 @@ static Suite *layout_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(layout_suite());
-	int failed;
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run_suite(layout_suite());
 }

@@ -16,11 +16,13 @@
 
 #include "store/history.h"
 #include "store/store.h"
+#include "tests/unit/testutil.h"
 
 static char dir[64], sock[128], addr[160];
 static struct cfg_dienst dienste[1];
 static struct cfg cfg;
-static pid_t rc_pid = -1;
+static pid_t daemons[2];	/* the rrdcached processes of the test: teardown stops them */
+static size_t n_daemons;
 static const int64_t T0 = 1790000000;
 
 static void nap_ms(long ms)
@@ -29,47 +31,66 @@ static void nap_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-static void setup(void)
+/*
+ * Starts rrdcached in the foreground listening on `listen`, its files below
+ * DIR/rrd, its journal in DIR and its pid in DIR/<pidname>; teardown stops
+ * it, also when the test fails half way.
+ */
+static void spawn_rrdcached(const char *listen, const char *pidname)
 {
 	char rrd[128], pidf[128];
+	pid_t pid;
+
+	ck_assert_uint_lt(n_daemons, sizeof daemons / sizeof daemons[0]);
+	snprintf(rrd, sizeof rrd, "%s/rrd", dir);
+	snprintf(pidf, sizeof pidf, "%s/%s", dir, pidname);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		freopen("/dev/null", "w", stderr);
+		execlp("rrdcached", "rrdcached", "-g", "-l", listen, "-p", pidf, "-b", rrd, "-B", "-j",
+		       dir, "-F", (char *)NULL);
+		_exit(127);
+	}
+	daemons[n_daemons++] = pid;
+}
+
+/* Waits (bounded, 4 s) until the store has written n samples; its figures in *s. */
+static void wait_updates(struct store *st, uint64_t n, struct store_stats *s)
+{
+	for (int i = 0; i < 200; i++) {
+		store_get_stats(st, s);
+		if (s->updates == n)
+			return;
+		nap_ms(20);
+	}
+}
+
+static void setup(void)
+{
+	char rrd[128];
 	struct stat sb;
 
-	snprintf(dir, sizeof dir, "/tmp/ozgmon-rrdc.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tu_tmpdir(dir, sizeof dir, "rrdc");
 	snprintf(rrd, sizeof rrd, "%s/rrd", dir);
 	ck_assert_int_eq(mkdir(rrd, 0755), 0);
 	snprintf(sock, sizeof sock, "%s/s", dir);
 	snprintf(addr, sizeof addr, "unix:%s", sock);
-	snprintf(pidf, sizeof pidf, "%s/pid", dir);
-	rc_pid = fork();
-	ck_assert_int_ge(rc_pid, 0);
-	if (rc_pid == 0) {
-		freopen("/dev/null", "w", stderr);
-		execlp("rrdcached", "rrdcached", "-g", "-l", addr, "-p", pidf, "-b", rrd, "-B", "-j",
-		       dir, "-F", (char *)NULL);
-		_exit(127);
-	}
+	spawn_rrdcached(addr, "pid");
 	for (int i = 0; i < 100 && stat(sock, &sb) != 0; i++)
 		nap_ms(50);
 	ck_assert_msg(stat(sock, &sb) == 0, "rrdcached did not start (is it installed?)");
-	memset(dienste, 0, sizeof dienste);
-	memset(&cfg, 0, sizeof cfg);
-	dienste[0].id = (char *)(uintptr_t)"a";
-	dienste[0].interval_ms = 60000;
-	cfg.dienste = dienste;
-	cfg.n_dienste = 1;
+	tu_cfg_dienste(&cfg, dienste, 1, 60000);
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-	if (rc_pid > 0) {
-		kill(rc_pid, SIGTERM);
-		waitpid(rc_pid, NULL, 0);
-		rc_pid = -1;
+	for (size_t i = 0; i < n_daemons; i++) {
+		kill(daemons[i], SIGTERM);
+		waitpid(daemons[i], NULL, 0);
 	}
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	n_daemons = 0;
+	ck_assert_int_eq(tu_rm_rf(dir), 0);
 }
 
 static struct store_sample at(int minute)
@@ -94,12 +115,7 @@ START_TEST(updates_through_rrdcached_and_flush)
 		struct store_sample x = at(m);
 		ck_assert_int_eq(store_submit(st, &x), 0);
 	}
-	for (int i = 0; i < 200; i++) {
-		store_get_stats(st, &s);
-		if (s.updates == 30)
-			break;
-		nap_ms(20);
-	}
+	wait_updates(st, 30, &s);
 	ck_assert_uint_eq(s.updates, 30);
 	ck_assert(s.rrdcached && s.rrdcached_up);
 	ck_assert_uint_eq(s.reconnects, 1);
@@ -133,12 +149,7 @@ START_TEST(refusal_is_a_file_error)
 	ck_assert_msg(st != NULL, "%s", err);
 	ck_assert_int_eq(store_start(st, err, sizeof err), 0);
 	ck_assert_int_eq(store_submit(st, &x), 0);
-	for (int i = 0; i < 200; i++) {
-		store_get_stats(st, &s);
-		if (s.updates == 1)
-			break;
-		nap_ms(20);
-	}
+	wait_updates(st, 1, &s);
 	ck_assert_uint_eq(s.updates, 1);
 	/* Someone else writes minute 10 to the same file through the daemon. */
 	ck_assert_ptr_nonnull(realpath(dir, path));
@@ -211,25 +222,16 @@ static int free_tcp_port(void)
  */
 START_TEST(tcp_daemon_creates_and_writes)
 {
-	char err[256], tcp[64], rrd[128], pidf[128], path[160];
+	char err[256], tcp[64], rrd[128], path[160];
 	struct store *st;
 	struct store_stats s;
 	struct stat sb;
 	double ratio = -1;
-	pid_t pid;
 	int up = 0;
 
 	snprintf(tcp, sizeof tcp, "127.0.0.1:%d", free_tcp_port());
 	snprintf(rrd, sizeof rrd, "%s/rrd", dir);
-	snprintf(pidf, sizeof pidf, "%s/pid-tcp", dir);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		freopen("/dev/null", "w", stderr);
-		execlp("rrdcached", "rrdcached", "-g", "-l", tcp, "-p", pidf, "-b", rrd, "-B", "-j",
-		       dir, "-F", (char *)NULL);
-		_exit(127);
-	}
+	spawn_rrdcached(tcp, "pid-tcp");
 	for (int i = 0; i < 100 && !up; i++) {
 		up = rrdc_connect(tcp) == 0 && rrdc_is_connected(tcp);
 		if (!up)
@@ -261,8 +263,6 @@ START_TEST(tcp_daemon_creates_and_writes)
 	history_set_rrdcached(NULL, NULL);
 	store_free(st);
 	rrdc_disconnect();
-	kill(pid, SIGTERM);
-	waitpid(pid, NULL, 0);
 }
 END_TEST
 
@@ -282,10 +282,5 @@ static Suite *rrdc_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(rrdc_suite());
-	int failed;
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run_suite(rrdc_suite());
 }

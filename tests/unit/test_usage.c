@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "collector/usage.h"
+#include "tests/unit/testutil.h"
 
 /* A metric from "name type pointer [label]"; the pointer is split as RFC 6901 says. */
 static struct cfg_usage_metric mk(const char *name, enum cfg_usage_type type, const char *ptr,
@@ -51,8 +52,8 @@ static void free_metric(struct cfg_usage_metric *m)
 }
 
 static struct cfg_usage_map status_map[] = {
-	{ (char *)(uintptr_t)"ok", 1 }, { (char *)(uintptr_t)"degraded", 0.5 },
-	{ (char *)(uintptr_t)"down", 0 },
+	{ S("ok"), 1 }, { S("degraded"), 0.5 },
+	{ S("down"), 0 },
 };
 
 static const char SIM_DOC[] =
@@ -237,21 +238,20 @@ START_TEST(test_two_metrics_and_failure)
 }
 END_TEST
 
-int main(void)
+static Suite *usage_suite(void)
 {
 	Suite *s = suite_create("usage");
 	TCase *tc = tcase_create("mapping");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_mapping, 0, (int)(sizeof cases / sizeof cases[0]));
 	tcase_add_test(tc, test_depth_bound);
 	tcase_add_test(tc, test_value_bound);
 	tcase_add_test(tc, test_two_metrics_and_failure);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
+}
+
+int main(void)
+{
+	return tu_run_suite(usage_suite());
 }
