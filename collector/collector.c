@@ -637,6 +637,7 @@ static void log_change(struct collector *c, const struct cfg_dienst *d, bool fir
 		       enum probe_result from, enum probe_result to, const char *why)
 {
 	uint64_t now = sched_now_ms();
+	char more[64] = "";
 
 	c->log_tokens += (double)(now - c->log_refill_ms) * LOG_BURST / 1000.0;
 	if (c->log_tokens > LOG_BURST)
@@ -648,12 +649,10 @@ static void log_change(struct collector *c, const struct cfg_dienst *d, bool fir
 	}
 	c->log_tokens -= 1.0;
 	if (c->log_suppressed)
-		log_info("probe %s: %s%s%s%s%s (%llu other changes not logged)", d->id,
-			 first ? "" : probe_result_name(from), first ? "" : " -> ", probe_result_name(to),
-			 why[0] ? ": " : "", why, (unsigned long long)c->log_suppressed);
-	else
-		log_info("probe %s: %s%s%s%s%s", d->id, first ? "" : probe_result_name(from),
-			 first ? "" : " -> ", probe_result_name(to), why[0] ? ": " : "", why);
+		snprintf(more, sizeof more, " (%llu other changes not logged)",
+			 (unsigned long long)c->log_suppressed);
+	log_info("probe %s: %s%s%s%s%s%s", d->id, first ? "" : probe_result_name(from),
+		 first ? "" : " -> ", probe_result_name(to), why[0] ? ": " : "", why, more);
 	c->log_suppressed = 0;
 }
 
