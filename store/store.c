@@ -284,16 +284,20 @@ static void sig_from_info(const rrd_info_t *info, char *out, size_t outsz, int64
 
 /* ---- files ------------------------------------------------------------- */
 
-/*
- * Whether the last rrdc_* failure was about the connection (not about a
- * file).  The daemon's own refusals come back as "rrdcached: <message>"
- * (older librrd) or "rrdcached@<address>: <message>" (1.7); everything else
- * (socket errors, "not connected", failed connects) is the connection.
- */
+bool store_rrdcached_is_unix(const char *addr)
+{
+	return strncmp(addr, "unix:", 5) == 0 || addr[0] == '/';
+}
+
+bool store_rrdcached_refused(const char *e)
+{
+	return e && strncmp(e, "rrdcached", 9) == 0 && (e[9] == ':' || e[9] == '@');
+}
+
+/* Whether the last rrdc_* failure was about the connection (not about a file). */
 static bool daemon_conn_error(void)
 {
-	const char *e = rrd_get_error();
-	return !(e && strncmp(e, "rrdcached", 9) == 0 && (e[9] == ':' || e[9] == '@'));
+	return !store_rrdcached_refused(rrd_get_error());
 }
 
 /* Connects to rrdcached when not connected.  0, or -1 (backoff applies). */
@@ -942,8 +946,7 @@ struct store *store_new2(const struct cfg *cfg, const char *data_dir, size_t que
 			snprintf(err, errsz, "out of memory");
 			goto fail;
 		}
-		st->mode = (strncmp(rrdcached, "unix:", 5) == 0 || rrdcached[0] == '/') ? MODE_UNIX
-											: MODE_TCP;
+		st->mode = store_rrdcached_is_unix(rrdcached) ? MODE_UNIX : MODE_TCP;
 		/* rrdcached resolves relative names against its own folder: send absolute ones. */
 		if (st->mode == MODE_UNIX && realpath(st->dir, real)) {
 			char *d = strdup(real);
