@@ -50,7 +50,6 @@ struct probe {
 	bool fell_back;		/* restarted once with any address family */
 	char tls_version[16];	/* of the latest response's connection */
 	char errbuf[CURL_ERROR_SIZE];
-	struct curl_slist *req_headers;	/* borrowed from the collector's per-target lists */
 	struct probe *next_free;
 };
 
@@ -638,6 +637,7 @@ static void log_change(struct collector *c, const struct cfg_dienst *d, bool fir
 		       enum probe_result from, enum probe_result to, const char *why)
 {
 	uint64_t now = sched_now_ms();
+	char more[64] = "";
 
 	c->log_tokens += (double)(now - c->log_refill_ms) * LOG_BURST / 1000.0;
 	if (c->log_tokens > LOG_BURST)
@@ -649,12 +649,10 @@ static void log_change(struct collector *c, const struct cfg_dienst *d, bool fir
 	}
 	c->log_tokens -= 1.0;
 	if (c->log_suppressed)
-		log_info("probe %s: %s%s%s%s%s (%llu other changes not logged)", d->id,
-			 first ? "" : probe_result_name(from), first ? "" : " -> ", probe_result_name(to),
-			 why[0] ? ": " : "", why, (unsigned long long)c->log_suppressed);
-	else
-		log_info("probe %s: %s%s%s%s%s", d->id, first ? "" : probe_result_name(from),
-			 first ? "" : " -> ", probe_result_name(to), why[0] ? ": " : "", why);
+		snprintf(more, sizeof more, " (%llu other changes not logged)",
+			 (unsigned long long)c->log_suppressed);
+	log_info("probe %s: %s%s%s%s%s%s", d->id, first ? "" : probe_result_name(from),
+		 first ? "" : " -> ", probe_result_name(to), why[0] ? ": " : "", why, more);
 	c->log_suppressed = 0;
 }
 
@@ -1131,7 +1129,7 @@ struct collector *collector_new(const struct cfg *cfg, struct store *store,
 				struct state_pub *pub, char *err, size_t errsz)
 {
 	struct collector *c = calloc(1, sizeof *c);
-	size_t n = cfg->n_dienste, nn, n_usage = 0;
+	size_t n = cfg->n_dienste, nn, n_usage = 0, body_limit;
 	uint64_t now = sched_now_ms();
 
 	for (size_t i = 0; i < n; i++)
@@ -1174,8 +1172,9 @@ struct collector *collector_new(const struct cfg *cfg, struct store *store,
 		snprintf(err, errsz, "out of memory");
 		goto fail;
 	}
+	body_limit = max_body_limit(cfg);
 	for (size_t i = 0; i < c->n_slots; i++) {
-		buf_init(&c->slots[i].body, max_body_limit(cfg));
+		buf_init(&c->slots[i].body, body_limit);
 		c->slots[i].next_free = i + 1 < c->n_slots ? &c->slots[i + 1] : NULL;
 	}
 	c->free_slots = c->n_slots ? &c->slots[0] : NULL;

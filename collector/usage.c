@@ -127,6 +127,7 @@ static int walk(struct walk *w, const json_t *node, size_t k, const char *label)
 
 	for (; k < m->n_seg; k++) {
 		const char *seg = m->seg[k];
+		const json_t *member;
 		size_t idx;
 
 		if (k == m->wildcard) {
@@ -158,8 +159,8 @@ static int walk(struct walk *w, const json_t *node, size_t k, const char *label)
 				 m->pointer, kind_name(node));
 			return -1;
 		}
-		if (json_is_object(node) && json_object_get(node, seg)) {
-			node = json_object_get(node, seg);
+		if ((member = json_object_get(node, seg))) {	/* NULL unless an object with it */
+			node = member;
 		} else if (json_is_array(node) && array_index(seg, json_array_size(node), &idx)) {
 			node = json_array_get(node, idx);
 		} else {

@@ -20,39 +20,47 @@
  * Modes
  * ===================================================================== */
 
-static const char *const sim_mode_names[] = {
-	[SIM_MODE_OK] = "ok",
-	[SIM_MODE_DOWN] = "down",
-	[SIM_MODE_ERROR] = "error",
-	[SIM_MODE_SLOW] = "slow",
-	[SIM_MODE_HANG] = "hang",
-	[SIM_MODE_FLAKY] = "flaky",
-	[SIM_MODE_RESET] = "reset",
-	[SIM_MODE_RESET_BODY] = "reset_body",
-	[SIM_MODE_REDIRECT] = "redirect",
-	[SIM_MODE_REDIRECT_LOOP] = "redirect_loop",
-	[SIM_MODE_HUGE] = "huge",
-	[SIM_MODE_GZIP_BOMB] = "gzip_bomb",
-	[SIM_MODE_STATS_GARBAGE] = "stats_garbage",
-	[SIM_MODE_STATS_TRUNCATED] = "stats_truncated",
-	[SIM_MODE_STATS_NESTED] = "stats_nested",
-	[SIM_MODE_AUTH] = "auth",
-	[SIM_MODE_DRIP] = "drip",
+/*
+ * Every mode, indexed by its kind: its name and, for a mode that takes an
+ * argument, the argument's default, range and what it is (for messages).
+ */
+static const struct sim_mode_info {
+	const char *name;
+	const char *what;	/* the argument, e.g. "milliseconds"; NULL: the mode takes none */
+	unsigned dflt, lo, hi;
+} sim_modes[] = {
+	[SIM_MODE_OK] = { "ok", NULL, 0, 0, 0 },
+	[SIM_MODE_DOWN] = { "down", NULL, 0, 0, 0 },
+	[SIM_MODE_ERROR] = { "error", "an HTTP status", SIM_ERROR_DEFAULT, 200, 599 },
+	[SIM_MODE_SLOW] = { "slow", "milliseconds", SIM_SLOW_DEFAULT, 0, SIM_DELAY_MAX_MS },
+	[SIM_MODE_HANG] = { "hang", "milliseconds", SIM_HANG_DEFAULT, 0, SIM_DELAY_MAX_MS },
+	[SIM_MODE_FLAKY] = { "flaky", "a percentage", SIM_FLAKY_DEFAULT, 0, 100 },
+	[SIM_MODE_RESET] = { "reset", NULL, 0, 0, 0 },
+	[SIM_MODE_RESET_BODY] = { "reset_body", "bytes", SIM_RESET_BODY_DEFAULT, 0, 1u << 30 },
+	[SIM_MODE_REDIRECT] = { "redirect", "a redirect count", SIM_REDIRECT_DEFAULT, 1,
+				SIM_REDIRECT_MAX },
+	[SIM_MODE_REDIRECT_LOOP] = { "redirect_loop", NULL, 0, 0, 0 },
+	[SIM_MODE_HUGE] = { "huge", "MiB", SIM_HUGE_DEFAULT, 1, SIM_HUGE_MAX },
+	[SIM_MODE_GZIP_BOMB] = { "gzip_bomb", "MiB", SIM_BOMB_DEFAULT, 1, SIM_BOMB_MAX },
+	[SIM_MODE_STATS_GARBAGE] = { "stats_garbage", NULL, 0, 0, 0 },
+	[SIM_MODE_STATS_TRUNCATED] = { "stats_truncated", NULL, 0, 0, 0 },
+	[SIM_MODE_STATS_NESTED] = { "stats_nested", "a depth", SIM_NESTED_DEFAULT, 1,
+				    SIM_NESTED_MAX },
+	[SIM_MODE_AUTH] = { "auth", NULL, 0, 0, 0 },
+	[SIM_MODE_DRIP] = { "drip", "a byte count", SIM_DRIP_DEFAULT, 1, SIM_DRIP_MAX },
 };
-#define SIM_N_MODES (sizeof sim_mode_names / sizeof sim_mode_names[0])
+#define SIM_N_MODES (sizeof sim_modes / sizeof sim_modes[0])
 
 const char *sim_mode_name(enum sim_mode_kind kind)
 {
 	if ((size_t)kind < SIM_N_MODES)
-		return sim_mode_names[kind];
+		return sim_modes[kind].name;
 	return "?";
 }
 
 bool sim_mode_has_arg(enum sim_mode_kind kind)
 {
-	return kind != SIM_MODE_OK && kind != SIM_MODE_DOWN && kind != SIM_MODE_RESET &&
-	       kind != SIM_MODE_REDIRECT_LOOP && kind != SIM_MODE_STATS_GARBAGE &&
-	       kind != SIM_MODE_STATS_TRUNCATED && kind != SIM_MODE_AUTH;
+	return (size_t)kind < SIM_N_MODES && sim_modes[kind].what != NULL;
 }
 
 /* Parses a decimal number without sign or spaces; -1 on bad syntax or > max. */
@@ -77,81 +85,39 @@ int sim_mode_parse(const char *name, const char *arg, struct sim_mode *out,
 		   char *err, size_t errsz)
 {
 	struct sim_mode m = { SIM_MODE_OK, 0 };
+	const struct sim_mode_info *info;
 	size_t i;
-	unsigned lo = 0, hi = 0;
-	const char *what = "";
 
 	for (i = 0; i < SIM_N_MODES; i++)
-		if (strcmp(name, sim_mode_names[i]) == 0)
+		if (strcmp(name, sim_modes[i].name) == 0)
 			break;
 	if (i == SIM_N_MODES) {
-		snprintf(err, errsz,
-			 "unknown mode \"%.32s\" (ok, down, error, slow, hang, flaky, reset, "
-			 "reset_body, redirect, redirect_loop, huge, gzip_bomb, stats_garbage, "
-			 "stats_truncated, stats_nested, auth, drip)", name);
+		char names[256];
+		size_t len = 0;
+
+		names[0] = '\0';
+		for (size_t k = 0; k < SIM_N_MODES && len < sizeof names; k++)
+			len += (size_t)snprintf(names + len, sizeof names - len, "%s%s",
+						k ? ", " : "", sim_modes[k].name);
+		snprintf(err, errsz, "unknown mode \"%.32s\" (%s)", name, names);
 		return -1;
 	}
 	m.kind = (enum sim_mode_kind)i;
+	info = &sim_modes[i];
 	if (arg && !*arg)
 		arg = NULL;
-	switch (m.kind) {
-	case SIM_MODE_OK:
-	case SIM_MODE_DOWN:
-	case SIM_MODE_RESET:
-	case SIM_MODE_REDIRECT_LOOP:
-	case SIM_MODE_STATS_GARBAGE:
-	case SIM_MODE_STATS_TRUNCATED:
-	case SIM_MODE_AUTH:
+	if (!info->what) {
 		if (arg) {
 			snprintf(err, errsz, "mode %s takes no argument", name);
 			return -1;
 		}
 		*out = m;
 		return 0;
-	case SIM_MODE_ERROR:
-		m.arg = SIM_ERROR_DEFAULT;
-		lo = 200, hi = 599, what = "an HTTP status";
-		break;
-	case SIM_MODE_SLOW:
-		m.arg = SIM_SLOW_DEFAULT;
-		lo = 0, hi = SIM_DELAY_MAX_MS, what = "milliseconds";
-		break;
-	case SIM_MODE_HANG:
-		m.arg = SIM_HANG_DEFAULT;
-		lo = 0, hi = SIM_DELAY_MAX_MS, what = "milliseconds";
-		break;
-	case SIM_MODE_FLAKY:
-		m.arg = SIM_FLAKY_DEFAULT;
-		lo = 0, hi = 100, what = "a percentage";
-		break;
-	case SIM_MODE_RESET_BODY:
-		m.arg = SIM_RESET_BODY_DEFAULT;
-		lo = 0, hi = 1u << 30, what = "bytes";
-		break;
-	case SIM_MODE_REDIRECT:
-		m.arg = SIM_REDIRECT_DEFAULT;
-		lo = 1, hi = SIM_REDIRECT_MAX, what = "a redirect count";
-		break;
-	case SIM_MODE_HUGE:
-		m.arg = SIM_HUGE_DEFAULT;
-		lo = 1, hi = SIM_HUGE_MAX, what = "MiB";
-		break;
-	case SIM_MODE_GZIP_BOMB:
-		m.arg = SIM_BOMB_DEFAULT;
-		lo = 1, hi = SIM_BOMB_MAX, what = "MiB";
-		break;
-	case SIM_MODE_STATS_NESTED:
-		m.arg = SIM_NESTED_DEFAULT;
-		lo = 1, hi = SIM_NESTED_MAX, what = "a depth";
-		break;
-	case SIM_MODE_DRIP:
-		m.arg = SIM_DRIP_DEFAULT;
-		lo = 1, hi = SIM_DRIP_MAX, what = "a byte count";
-		break;
 	}
-	if (arg && (sim_parse_uint(arg, hi, &m.arg) < 0 || m.arg < lo)) {
+	m.arg = info->dflt;
+	if (arg && (sim_parse_uint(arg, info->hi, &m.arg) < 0 || m.arg < info->lo)) {
 		snprintf(err, errsz, "mode %s: argument \"%.32s\" is not %s in %u..%u",
-			 name, arg, what, lo, hi);
+			 name, arg, info->what, info->lo, info->hi);
 		return -1;
 	}
 	*out = m;

@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 
 #include "common/log.h"
+#include "common/readfile.h"
 
 #ifndef OZGMON_VERSION
 #define OZGMON_VERSION "0.0.0"
@@ -72,7 +73,8 @@ static void sim_usage(void)
 	      "Modes: ok, down, error [STATUS=503], slow [MS=3000], hang [MS=120000],\n"
 	      "flaky [PERCENT=30], reset, reset_body [BYTES=1000], redirect [N=3],\n"
 	      "redirect_loop, huge [MIB=8], gzip_bomb [MIB=64], stats_garbage,\n"
-	      "stats_truncated, stats_nested [DEPTH=10000], auth.  See docs/simulator.md.\n", stdout);
+	      "stats_truncated, stats_nested [DEPTH=10000], auth, drip [BYTES=60].\n"
+	      "See docs/simulator.md.\n", stdout);
 }
 
 /* Parses "A.B.C.D:PORT" or "[V6]:PORT" into ss; only loopback addresses pass. */
@@ -311,28 +313,18 @@ static void sim_log_lines(const char *text)
 /* Reads a PEM file whole (at most SIM_PEM_MAX bytes); NULL with a logged reason. */
 static char *sim_read_pem(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	char *data;
+	char *data, err[128];
 	size_t n;
 
-	if (!f) {
-		log_error("--tls: cannot open %s: %s", path, strerror(errno));
+	if (readfile_all(path, SIM_PEM_MAX, NULL, false, &data, &n, err, sizeof err) != 0) {
+		log_error("--tls: %s: %s", path, err);
 		return NULL;
 	}
-	data = malloc(SIM_PEM_MAX + 1);
-	if (!data) {
-		fclose(f);
-		log_error("out of memory");
-		return NULL;
-	}
-	n = fread(data, 1, SIM_PEM_MAX + 1, f);
-	fclose(f);
-	if (n == 0 || n > SIM_PEM_MAX) {
-		log_error("--tls: %s is empty or larger than %u bytes", path, SIM_PEM_MAX);
+	if (n == 0) {
+		log_error("--tls: %s is empty", path);
 		free(data);
 		return NULL;
 	}
-	data[n] = '\0';
 	return data;
 }
 

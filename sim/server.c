@@ -277,6 +277,44 @@ static void sim_reset_conn(struct MHD_Connection *c)
 		(void)setsockopt(ci->connect_fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
 }
 
+/*
+ * Queues resp (released here) as a 200 portal page: HTML, with
+ * Content-Encoding `encoding` when not NULL.  Returns what
+ * MHD_queue_response returns.
+ */
+static enum MHD_Result sim_queue_page(struct MHD_Connection *c, struct MHD_Response *resp,
+				      const char *encoding)
+{
+	enum MHD_Result ret;
+
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+	if (encoding)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, encoding);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_SERVER, SIM_SERVER_NAME);
+	ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/*
+ * A portal page of `total` bytes that `read` produces in blocks of `block`;
+ * cls (malloc'd, may be NULL: out of memory) is freed with the response.
+ */
+static enum MHD_Result sim_reply_callback(struct MHD_Connection *c, uint64_t total, size_t block,
+					  MHD_ContentReaderCallback read, void *cls)
+{
+	struct MHD_Response *resp;
+
+	if (!cls)
+		return MHD_NO;
+	resp = MHD_create_response_from_callback(total, block, read, cls, free);
+	if (!resp) {
+		free(cls);
+		return MHD_NO;
+	}
+	return sim_queue_page(c, resp, NULL);
+}
+
 /* A body of `total` bytes of page text, produced in pieces; `cut` ends it early. */
 struct sim_stream {
 	uint64_t total;		/* bytes announced */
@@ -304,29 +342,18 @@ static ssize_t sim_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 static enum MHD_Result sim_reply_stream(struct MHD_Connection *c, uint64_t total, uint64_t cut)
 {
 	struct sim_stream *st = malloc(sizeof *st);
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
 
-	if (!st)
-		return MHD_NO;
-	st->total = total;
-	st->cut = cut;
-	resp = MHD_create_response_from_callback(total, 32 * 1024, sim_stream_read, st, free);
-	if (!resp) {
-		free(st);
-		return MHD_NO;
+	if (st) {
+		st->total = total;
+		st->cut = cut;
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_SERVER, SIM_SERVER_NAME);
-	ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	return sim_reply_callback(c, total, 32 * 1024, sim_stream_read, st);
 }
 
 /*
- * The gzip bomb: `mib` MiB of zeros, compressed once and kept for the
- * server's life (one size at a time; a new size replaces the old under the
- * lock, the old stays valid for responses still sending it).
+ * The gzip bomb: `mib` MiB of zeros, compressed once per size and kept
+ * (a list under the lock) until the last server stops, so a response still
+ * sending one never sees it freed.
  */
 struct sim_bomb {
 	unsigned mib;
@@ -407,19 +434,13 @@ static enum MHD_Result sim_reply_bomb(struct MHD_Connection *c, unsigned mib)
 {
 	struct sim_bomb *b = sim_bomb_get(mib);
 	struct MHD_Response *resp;
-	enum MHD_Result ret;
 
 	if (!b)
 		return MHD_NO;
 	resp = MHD_create_response_from_buffer(b->len, b->data, MHD_RESPMEM_PERSISTENT);
 	if (!resp)
 		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_SERVER, SIM_SERVER_NAME);
-	ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	return sim_queue_page(c, resp, "gzip");
 }
 
 /*
@@ -466,24 +487,13 @@ static enum MHD_Result sim_reply_drip(struct sim_server *s, struct MHD_Connectio
 				      unsigned bytes)
 {
 	struct sim_drip *d = calloc(1, sizeof *d);
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
 
-	if (!d)
-		return MHD_NO;
-	d->delay = s->delay;
-	d->conn = c;
-	d->total = bytes;
-	resp = MHD_create_response_from_callback(bytes, 64, sim_drip_read, d, free);
-	if (!resp) {
-		free(d);
-		return MHD_NO;
+	if (d) {
+		d->delay = s->delay;
+		d->conn = c;
+		d->total = bytes;
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_SERVER, SIM_SERVER_NAME);
-	ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	return sim_reply_callback(c, bytes, 64, sim_drip_read, d);
 }
 
 /* 302 to `location`. */

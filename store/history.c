@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/store.h"
+
 /* Set once at startup (history_set_rrdcached), read-only afterwards. */
 static char *daemon_addr;
 static char *daemon_base;
@@ -23,7 +25,7 @@ int history_set_rrdcached(const char *addr, const char *base_dir)
 		return 0;
 	daemon_addr = strdup(addr);
 	daemon_base = strdup(base_dir ? base_dir : "");
-	daemon_tcp = strncmp(addr, "unix:", 5) != 0 && addr[0] != '/';
+	daemon_tcp = !store_rrdcached_is_unix(addr);
 	return daemon_addr && daemon_base ? 0 : -1;
 }
 
@@ -46,9 +48,8 @@ static int flush_first(const char *path, char *err, size_t errsz)
 	if (rrdc_flush_if_daemon(daemon_addr, p) != 0) {
 		const char *e = rrd_get_error();
 		/* A file rrdcached never saw has nothing to flush: read it as it is. */
-		if (e && strncmp(e, "rrdcached", 9) == 0 && (e[9] == ':' || e[9] == '@') &&
-		    !strstr(e, "No such file")) {
-			snprintf(err, errsz, "rrdcached flush of %s: %s", path, e && *e ? e : "failed");
+		if (store_rrdcached_refused(e) && !strstr(e, "No such file")) {
+			snprintf(err, errsz, "rrdcached flush of %s: %s", path, e);
 			rrd_clear_error();
 			return -1;
 		}

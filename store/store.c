@@ -284,16 +284,20 @@ static void sig_from_info(const rrd_info_t *info, char *out, size_t outsz, int64
 
 /* ---- files ------------------------------------------------------------- */
 
-/*
- * Whether the last rrdc_* failure was about the connection (not about a
- * file).  The daemon's own refusals come back as "rrdcached: <message>"
- * (older librrd) or "rrdcached@<address>: <message>" (1.7); everything else
- * (socket errors, "not connected", failed connects) is the connection.
- */
+bool store_rrdcached_is_unix(const char *addr)
+{
+	return strncmp(addr, "unix:", 5) == 0 || addr[0] == '/';
+}
+
+bool store_rrdcached_refused(const char *e)
+{
+	return e && strncmp(e, "rrdcached", 9) == 0 && (e[9] == ':' || e[9] == '@');
+}
+
+/* Whether the last rrdc_* failure was about the connection (not about a file). */
 static bool daemon_conn_error(void)
 {
-	const char *e = rrd_get_error();
-	return !(e && strncmp(e, "rrdcached", 9) == 0 && (e[9] == ':' || e[9] == '@'));
+	return !store_rrdcached_refused(rrd_get_error());
 }
 
 /* Connects to rrdcached when not connected.  0, or -1 (backoff applies). */
@@ -618,30 +622,34 @@ static void fmt_val(char *out, size_t outsz, double v)
 		snprintf(out, outsz, ":U");
 }
 
+/* What became of one file's part of an item (write_file). */
+enum wout {
+	OUT_WRITTEN,	/* the update landed */
+	OUT_NONE,	/* written by an earlier try of this item, or the update failed (counted) */
+	OUT_UNUSABLE,	/* the file cannot be used now: its sample is lost */
+	OUT_STALE,	/* not newer than the file's last update: RRD would refuse it */
+};
+
 /*
  * Writes one file (kind) of an item unless the item already wrote it: the
  * item's `done` bits make a retry after a lost rrdcached connection skip
- * the files already written.  A sample not newer than the file is skipped
- * silently here (the main file counts staleness).  *written tells whether
- * the update landed.
+ * the files already written.  *out tells what became of it; the caller
+ * decides what an unusable file or a stale sample counts as.
  */
 static enum wres write_file(struct store *st, struct store_item *it, struct store_target *t,
-			    enum store_file_kind kind, time_t ts, const char *val, bool *written)
+			    enum store_file_kind kind, time_t ts, const char *val, enum wout *out)
 {
 	struct sfile *f = &t->f[kind];
 	char line[512];
 	bool ok;
 
-	*written = false;
+	*out = OUT_NONE;
 	if (it->done & (1u << kind))
 		return W_DONE;
 	if (file_prepare(st, t, kind, ts) != W_DONE)
 		return W_RETRY;
-	if (f->broken || !f->ready) {
-		it->done |= (uint8_t)(1u << kind);
-		return W_DONE;
-	}
-	if (ts <= f->last_s) {
+	if (f->broken || !f->ready || ts <= f->last_s) {
+		*out = f->broken || !f->ready ? OUT_UNUSABLE : OUT_STALE;
 		it->done |= (uint8_t)(1u << kind);
 		return W_DONE;
 	}
@@ -651,64 +659,70 @@ static enum wres write_file(struct store *st, struct store_item *it, struct stor
 	it->done |= (uint8_t)(1u << kind);
 	if (ok) {
 		f->last_s = ts;
-		*written = true;
+		*out = OUT_WRITTEN;
 	}
 	return W_DONE;
 }
 
+/*
+ * A probe sample: the main file first.  When the main file cannot take it
+ * (unusable: dropped; not newer than the file: stale) the sample counts as
+ * such and the performance file is left alone too.
+ */
 static enum wres write_sample(struct store *st, struct store_item *it)
 {
 	const struct store_sample *s = &it->s;
 	struct store_target *t;
-	struct sfile *m;
 	char val[400], part[64];
 	time_t ts = (time_t)(s->ts_ms / 1000);
-	bool written;
+	enum wout out;
 
 	if (s->target >= st->n) {
 		atomic_fetch_add(&st->dropped, 1);
 		return W_DONE;
 	}
 	t = &st->t[s->target];
-	m = &t->f[STORE_MAIN];
-	if (!(it->done & (1u << STORE_MAIN))) {
-		if (file_prepare(st, t, STORE_MAIN, ts) != W_DONE)
-			return W_RETRY;
-		if (m->broken) {
-			atomic_fetch_add(&st->dropped, 1);
-			return W_DONE;
-		}
-		if (m->ready && ts <= m->last_s) {
-			/* Clock stepped back, or two samples within one second: RRD refuses them. */
-			if (atomic_fetch_add(&st->stale, 1) % 1000 == 0)
-				log_warn("store: %s: sample at %lld not after last update %lld "
-					 "(skipped; counted in ozgmon_store_stale_samples_total)",
-					 m->path, (long long)ts, (long long)m->last_s);
-			return W_DONE;
-		}
-		snprintf(val, sizeof val, ":%d:%d", s->up ? 1 : 0, s->maint ? 1 : 0);
-		if (write_file(st, it, t, STORE_MAIN, ts, val, &written) != W_DONE)
-			return W_RETRY;
-		if (written)
-			atomic_fetch_add(&st->updates, 1);
+	snprintf(val, sizeof val, ":%d:%d", s->up ? 1 : 0, s->maint ? 1 : 0);
+	if (write_file(st, it, t, STORE_MAIN, ts, val, &out) != W_DONE)
+		return W_RETRY;
+	switch (out) {
+	case OUT_UNUSABLE:
+		atomic_fetch_add(&st->dropped, 1);
+		return W_DONE;
+	case OUT_STALE:
+		/* Clock stepped back, or two samples within one second: RRD refuses them. */
+		if (atomic_fetch_add(&st->stale, 1) % 1000 == 0)
+			log_warn("store: %s: sample at %lld not after last update %lld "
+				 "(skipped; counted in ozgmon_store_stale_samples_total)",
+				 t->f[STORE_MAIN].path, (long long)ts,
+				 (long long)t->f[STORE_MAIN].last_s);
+		return W_DONE;
+	case OUT_WRITTEN:
+		atomic_fetch_add(&st->updates, 1);
+		break;
+	case OUT_NONE:
+		break;
 	}
 
-	val[0] = '\0';
-	fmt_val(part, sizeof part, s->answered ? s->duration_s : NAN);
-	strcat(val, part);
 	{
-		const double ph[5] = { s->resolve_s, s->connect_s, s->tls_s, s->processing_s,
-				       s->transfer_s };
-		for (int i = 0; i < 5; i++) {
-			fmt_val(part, sizeof part, s->has_phases ? ph[i] : NAN);
+		/* In file order: duration, the five phases, http_code, cert_expiry. */
+		const double v[] = {
+			s->answered ? s->duration_s : NAN,
+			s->has_phases ? s->resolve_s : NAN,
+			s->has_phases ? s->connect_s : NAN,
+			s->has_phases ? s->tls_s : NAN,
+			s->has_phases ? s->processing_s : NAN,
+			s->has_phases ? s->transfer_s : NAN,
+			s->answered && s->http_status > 0 ? s->http_status : NAN,
+			s->cert_expiry_s > 0 ? s->cert_expiry_s : NAN,
+		};
+		val[0] = '\0';
+		for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+			fmt_val(part, sizeof part, v[i]);
 			strcat(val, part);
 		}
 	}
-	fmt_val(part, sizeof part, s->answered && s->http_status > 0 ? s->http_status : NAN);
-	strcat(val, part);
-	fmt_val(part, sizeof part, s->cert_expiry_s > 0 ? s->cert_expiry_s : NAN);
-	strcat(val, part);
-	return write_file(st, it, t, STORE_PERF, ts, val, &written);
+	return write_file(st, it, t, STORE_PERF, ts, val, &out);
 }
 
 /* Whether the usage file of t was checked for exactly these counter names. */
@@ -728,7 +742,7 @@ static enum wres write_usage(struct store *st, struct store_item *it)
 	struct store_target *t;
 	char val[400], part[64];
 	time_t ts = (time_t)(u->ts_ms / 1000);
-	bool written;
+	enum wout out;
 
 	if (u->target >= st->n) {
 		atomic_fetch_add(&st->dropped, 1);
@@ -751,9 +765,9 @@ static enum wres write_usage(struct store *st, struct store_item *it)
 			snprintf(part, sizeof part, ":U");
 		strcat(val, part);
 	}
-	if (write_file(st, it, t, STORE_USAGE, ts, val, &written) != W_DONE)
+	if (write_file(st, it, t, STORE_USAGE, ts, val, &out) != W_DONE)
 		return W_RETRY;
-	if (written)
+	if (out == OUT_WRITTEN)
 		atomic_fetch_add(&st->usage_updates, 1);
 	return W_DONE;
 }
@@ -932,8 +946,7 @@ struct store *store_new2(const struct cfg *cfg, const char *data_dir, size_t que
 			snprintf(err, errsz, "out of memory");
 			goto fail;
 		}
-		st->mode = (strncmp(rrdcached, "unix:", 5) == 0 || rrdcached[0] == '/') ? MODE_UNIX
-											: MODE_TCP;
+		st->mode = store_rrdcached_is_unix(rrdcached) ? MODE_UNIX : MODE_TCP;
 		/* rrdcached resolves relative names against its own folder: send absolute ones. */
 		if (st->mode == MODE_UNIX && realpath(st->dir, real)) {
 			char *d = strdup(real);

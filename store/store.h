@@ -139,6 +139,17 @@ const char *store_perf_path(const struct store *st, size_t target);
 /* The usage file (<id>.usage.rrd) of target i, likewise (it may not exist). */
 const char *store_usage_path(const struct store *st, size_t target);
 
+/*
+ * rrdcached as librrd speaks of it.  store_rrdcached_is_unix: addr names a
+ * unix socket ("unix:/path" or "/path"), not host:port.
+ * store_rrdcached_refused: a librrd error text is the daemon's own refusal
+ * of a request ("rrdcached: <message>" from older librrd, "rrdcached@<address>:
+ * <message>" from 1.7); anything else (socket errors, "not connected", a
+ * failed connect) is about the connection.  NULL is not a refusal.
+ */
+bool store_rrdcached_is_unix(const char *addr);
+bool store_rrdcached_refused(const char *rrd_error);
+
 #define STORE_DS_NAME_SIZE 20	/* an RRD data source name and its NUL */
 /* The data source name a usage counter name has in <id>.usage.rrd: [A-Za-z0-9_], at most 19. */
 void store_usage_ds_name(const char *in, char out[STORE_DS_NAME_SIZE]);
