@@ -136,6 +136,36 @@ START_TEST(render_snapshot)
 }
 END_TEST
 
+/* In OpenMetrics every counter family drops _total, the dashboards' among them. */
+START_TEST(openmetrics_families)
+{
+	struct snapshot *s = snapshot_new(&cfg);
+	struct store_stats st = { .updates = 42 };
+	struct dash_stats ds = { .runs = 3, .failed_runs = 1, .took_s = 0.25 };
+	struct prom_self self = { .store = &st, .dashboards = &ds, .openmetrics = true };
+	struct buf b;
+
+	ck_assert_ptr_nonnull(s);
+	buf_init(&b, 1 << 20);
+	prom_render(&b, s, &self);
+	ck_assert(!b.overflow);
+	HAS("# TYPE ozgmon_dashboards_generations counter\n");
+	HAS("\nozgmon_dashboards_generations_total 3\n");
+	HAS("# TYPE ozgmon_dashboards_failed_generations counter\n");
+	HAS("# UNIT ozgmon_dashboards_generate_seconds seconds\n");
+	HAS("\nozgmon_dashboards_generate_seconds 0.25\n");
+	for (const char *p = b.data; (p = strstr(p, "# TYPE ")); p++) {
+		char name[128], type[32];
+		ck_assert_int_eq(sscanf(p, "# TYPE %127s %31s", name, type), 2);
+		ck_assert_msg(strcmp(type, "counter") != 0 || strlen(name) < 6 ||
+			      strcmp(name + strlen(name) - 6, "_total") != 0,
+			      "OpenMetrics counter family named with _total: %s", name);
+	}
+	buf_free(&b);
+	snapshot_release(s);
+}
+END_TEST
+
 START_TEST(classify)
 {
 	struct cfg_status_range r[] = { { 200, 204 }, { 301, 301 } };
@@ -205,6 +235,7 @@ static Suite *prom_suite(void)
 	tcase_add_test(tc, render_snapshot);
 	tcase_add_test(tc, classify);
 	tcase_add_test(tc, status_page);
+	tcase_add_test(tc, openmetrics_families);
 	suite_add_tcase(s, tc);
 	return s;
 }
