@@ -179,8 +179,13 @@ static void sample1(struct buf *b, const char *name, const char *label, const ch
 	buf_puts(b, "\n");
 }
 
-/* One gauge per probed target, picked by `field`. */
-enum tfield { TF_SUCCESS, TF_DURATION, TF_STATUS, TF_LAST };
+/*
+ * One gauge per probed target, picked by `field`; the certificate's expiry
+ * only where one was seen, the maintenance flag only for targets with
+ * maintenance windows.
+ */
+enum tfield { TF_SUCCESS, TF_DURATION, TF_STATUS, TF_LAST, TF_CERT_EXPIRY, TF_REDIRECTS,
+	      TF_HTTP_VERSION, TF_DOWN, TF_MAINT };
 
 static void per_target(struct buf *b, const struct snapshot *s, const char *name,
 		       const char *help, enum tfield f)
@@ -197,6 +202,19 @@ static void per_target(struct buf *b, const struct snapshot *s, const char *name
 		case TF_DURATION: v = t->duration_s; break;
 		case TF_STATUS: v = t->http_status; break;
 		case TF_LAST: v = (double)t->last_ms / 1000.0; break;
+		case TF_CERT_EXPIRY:
+			if (t->cert_expiry_s <= 0)
+				continue;
+			v = (double)t->cert_expiry_s;
+			break;
+		case TF_REDIRECTS: v = t->redirects; break;
+		case TF_HTTP_VERSION: v = t->http_version; break;
+		case TF_DOWN: v = t->down ? 1 : 0; break;
+		case TF_MAINT:
+			if (!s->cfg->dienste[i].n_maint)
+				continue;
+			v = t->maint ? 1 : 0;
+			break;
 		}
 		sample1(b, name, "dienst", s->cfg->dienste[i].id, v);
 	}
@@ -355,46 +373,27 @@ static void probe_depth_metrics(struct buf *b, const struct snapshot *s)
 			dienst_sample(b, "ozg_probe_http_duration_seconds", s->cfg->dienste[i].id, "phase",
 				      probe_phase_name((enum probe_phase)ph), s->t[i].phase_s[ph]);
 	}
-	family(b, "ozg_probe_ssl_earliest_cert_expiry_timestamp_seconds", "gauge",
-	       "Earliest notAfter of the certificates of the last probe's peer.");
-	for (size_t i = 0; i < s->n; i++)
-		if (s->t[i].probed && s->t[i].cert_expiry_s > 0)
-			dienst_sample(b, "ozg_probe_ssl_earliest_cert_expiry_timestamp_seconds",
-				      s->cfg->dienste[i].id, NULL, NULL, (double)s->t[i].cert_expiry_s);
+	per_target(b, s, "ozg_probe_ssl_earliest_cert_expiry_timestamp_seconds",
+		   "Earliest notAfter of the certificates of the last probe's peer.", TF_CERT_EXPIRY);
 	family(b, "ozg_probe_tls_version_info", "info", "TLS version of the last probe; always 1.");
 	for (size_t i = 0; i < s->n; i++)
 		if (s->t[i].probed && s->t[i].tls_version[0])
 			dienst_sample(b, "ozg_probe_tls_version_info", s->cfg->dienste[i].id, "version",
 				      s->t[i].tls_version, 1);
-	family(b, "ozg_probe_redirects", "gauge", "Redirects the last probe followed.");
-	for (size_t i = 0; i < s->n; i++)
-		if (s->t[i].probed)
-			dienst_sample(b, "ozg_probe_redirects", s->cfg->dienste[i].id, NULL, NULL,
-				      s->t[i].redirects);
-	family(b, "ozg_probe_http_version", "gauge",
-	       "HTTP version of the last probe's final response; 0 when none was read.");
-	for (size_t i = 0; i < s->n; i++)
-		if (s->t[i].probed)
-			dienst_sample(b, "ozg_probe_http_version", s->cfg->dienste[i].id, NULL, NULL,
-				      s->t[i].http_version);
+	per_target(b, s, "ozg_probe_redirects", "Redirects the last probe followed.", TF_REDIRECTS);
+	per_target(b, s, "ozg_probe_http_version",
+		   "HTTP version of the last probe's final response; 0 when none was read.",
+		   TF_HTTP_VERSION);
 	family(b, "ozg_probe_result_info", "info",
 	       "Result of the last probe (one of the ozg_probes_total results); always 1.");
 	for (size_t i = 0; i < s->n; i++)
 		if (s->t[i].probed)
 			dienst_sample(b, "ozg_probe_result_info", s->cfg->dienste[i].id, "result",
 				      probe_result_name(s->t[i].result), 1);
-	family(b, "ozg_probe_down", "gauge",
-	       "1 when the target failed as many probes in a row as its retries allow.");
-	for (size_t i = 0; i < s->n; i++)
-		if (s->t[i].probed)
-			dienst_sample(b, "ozg_probe_down", s->cfg->dienste[i].id, NULL, NULL,
-				      s->t[i].down ? 1 : 0);
-	family(b, "ozg_probe_maintenance", "gauge",
-	       "1 when the last probe fell in a maintenance window of the target.");
-	for (size_t i = 0; i < s->n; i++)
-		if (s->t[i].probed && s->cfg->dienste[i].n_maint)
-			dienst_sample(b, "ozg_probe_maintenance", s->cfg->dienste[i].id, NULL, NULL,
-				      s->t[i].maint ? 1 : 0);
+	per_target(b, s, "ozg_probe_down",
+		   "1 when the target failed as many probes in a row as its retries allow.", TF_DOWN);
+	per_target(b, s, "ozg_probe_maintenance",
+		   "1 when the last probe fell in a maintenance window of the target.", TF_MAINT);
 	usage_metrics(b, s);
 }
 
