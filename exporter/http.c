@@ -55,6 +55,7 @@ struct http_server {
 	struct MHD_Daemon *mhd;
 	struct http_deps deps;
 	atomic_size_t metrics_hint;	/* size of the last /metrics body, for preallocation */
+	struct prom_cache *cache;	/* the configuration's families; owned; NULL: none */
 	pthread_mutex_t watch_lock;	/* guards watch and every conn_watch in it */
 	struct conn_watch *watch;	/* open connections */
 	pthread_t watchdog;
@@ -450,6 +451,7 @@ static enum MHD_Result serve_metrics(struct http_server *h, struct MHD_Connectio
 	hs.total = (double)atomic_load(&h->conns_total);
 	hs.slow_cut = (double)atomic_load(&h->slow_cut);
 	self.http = &hs;
+	self.cache = h->cache;
 
 	/* Preallocate for the last size plus an eighth: one allocation, no copies while rendering. */
 	buf_init(&b, HTTP_RENDER_LIMIT);
@@ -879,6 +881,7 @@ struct http_server *http_start(const char *listen, const struct http_deps *deps,
 		return NULL;
 	}
 	h->deps = *deps;
+	h->cache = prom_cache_new();	/* without it every scrape renders them anew */
 	atomic_init(&h->metrics_hint, 0);
 	atomic_init(&h->stopping, false);
 	atomic_init(&h->conns_total, 0);
@@ -915,6 +918,7 @@ struct http_server *http_start(const char *listen, const struct http_deps *deps,
 		snprintf(err, errsz, "cannot listen on %s (address in use or not available%s)",
 			 listen, prio ? ", or the TLS key and certificate were refused" : "");
 		pthread_mutex_destroy(&h->watch_lock);
+		prom_cache_free(h->cache);
 		free(h);	/* a given socket: libmicrohttpd may have closed it; not touched */
 		return NULL;
 	}
@@ -936,5 +940,6 @@ void http_stop(struct http_server *h)
 		pthread_join(h->watchdog, NULL);
 	MHD_stop_daemon(h->mhd);
 	pthread_mutex_destroy(&h->watch_lock);
+	prom_cache_free(h->cache);
 	free(h);
 }

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,11 +221,11 @@ static void per_target(struct buf *b, const struct snapshot *s, const char *name
 	}
 }
 
-static void dienst_info(struct buf *b, const struct snapshot *s)
+static void dienst_info(struct buf *b, const struct cfg *cfg)
 {
 	family(b, "ozg_dienst_info", "info", "Names of an Onlinedienst (probe target); always 1.");
-	for (size_t i = 0; i < s->n; i++) {
-		const struct cfg_dienst *d = &s->cfg->dienste[i];
+	for (size_t i = 0; i < cfg->n_dienste; i++) {
+		const struct cfg_dienst *d = &cfg->dienste[i];
 		buf_puts(b, "ozg_dienst_info{dienst=\"");
 		prom_escape_label(b, d->id);
 		buf_puts(b, "\",name=\"");
@@ -517,7 +518,7 @@ void prom_render(struct buf *b, const struct snapshot *s, const struct prom_self
 		store_file_metrics(b, self->store);
 	if (s) {
 		collector_metrics(b, s);
-		dienst_info(b, s);
+		prom_cached(b, self->cache, s, PROM_CACHED_DIENST_INFO, dienst_info);
 		per_target(b, s, "ozg_probe_success",
 			   "Whether the last probe of the Onlinedienst succeeded (1) or not (0).",
 			   TF_SUCCESS);
@@ -533,10 +534,76 @@ void prom_render(struct buf *b, const struct snapshot *s, const struct prom_self
 	http_metrics(b, self->http);
 	prom_render_rollout(b, self->rollout);
 	prom_render_incidents(b, self->incidents);
-	prom_render_shard(b, s, self->rollout);
+	prom_render_shard(b, s, self->rollout, self->cache);
 	if (om)
 		buf_puts(b, "# EOF\n");
 	om = false;
+}
+
+/* ---- the per-configuration cache ----------------------------------------- */
+
+struct prom_cache {
+	pthread_mutex_t lock;		/* guards everything below */
+	struct state_cfg *cfgref;	/* the configuration of the blocks; a reference */
+	struct buf block[2][PROM_CACHED_COUNT];	/* [openmetrics][which] */
+	bool have[2][PROM_CACHED_COUNT];
+};
+
+struct prom_cache *prom_cache_new(void)
+{
+	struct prom_cache *c = calloc(1, sizeof *c);
+
+	if (c)
+		pthread_mutex_init(&c->lock, NULL);
+	return c;
+}
+
+static void cache_clear(struct prom_cache *c)
+{
+	for (int f = 0; f < 2; f++)
+		for (int k = 0; k < PROM_CACHED_COUNT; k++) {
+			if (c->have[f][k])
+				buf_free(&c->block[f][k]);
+			c->have[f][k] = false;
+		}
+	state_cfg_release(c->cfgref);
+	c->cfgref = NULL;
+}
+
+void prom_cache_free(struct prom_cache *c)
+{
+	if (!c)
+		return;
+	cache_clear(c);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+void prom_cached(struct buf *b, struct prom_cache *c, const struct snapshot *s,
+		 enum prom_cached which, void (*render)(struct buf *, const struct cfg *))
+{
+	struct buf *blk;
+
+	if (!c || !s->cfgref) {
+		render(b, s->cfg);
+		return;
+	}
+	pthread_mutex_lock(&c->lock);
+	if (c->cfgref != s->cfgref) {
+		cache_clear(c);
+		c->cfgref = state_cfg_ref(s->cfgref);
+	}
+	blk = &c->block[om][which];
+	if (!c->have[om][which]) {
+		buf_init(blk, b->limit);
+		render(blk, s->cfg);
+		c->have[om][which] = true;
+	}
+	if (blk->overflow)
+		b->overflow = true;	/* as rendering into b would have ended */
+	else
+		buf_append(b, blk->data ? blk->data : "", blk->len);
+	pthread_mutex_unlock(&c->lock);
 }
 
 /* ---- process figures ---------------------------------------------------- */
