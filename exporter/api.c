@@ -752,25 +752,6 @@ static void rollout_area_csv(struct buf *b, const struct rollout_area *a)
 	buf_puts(b, "\r\n");
 }
 
-/* The Kreis and Verband keys of an area (empty when above that level). */
-static void area_parents(const struct registers *reg, const struct rollout_area *a, char kreis[6],
-			 char verband[10])
-{
-	kreis[0] = verband[0] = '\0';
-	if (a->level == AREA_KREIS) {
-		snprintf(kreis, 6, "%s", a->key);
-	} else if (a->level == AREA_VERBAND) {
-		snprintf(kreis, 6, "%.5s", a->key);
-		snprintf(verband, 10, "%s", a->key);
-	} else if (a->level == AREA_GEMEINDE) {
-		const struct reg_gemeinde *g = reg_find_gemeinde(reg, a->key);
-		if (g) {
-			snprintf(kreis, 6, "%s", g->kreis);
-			snprintf(verband, 10, "%s", g->verband);
-		}
-	}
-}
-
 /*
  * Whether Angebot x serves some Gemeinde of area a: one area contains the
  * other (Land > Kreis > Verband > Gemeinde), or they are the same.
@@ -778,28 +759,8 @@ static void area_parents(const struct registers *reg, const struct rollout_area 
 static bool angebot_serves(const struct registers *reg, const struct cfg_angebot *x,
 			   const struct rollout_area *a)
 {
-	char kreis[6], verband[10];
-	const struct reg_gemeinde *g;
-
-	if (x->level == AREA_LAND || a->level == AREA_LAND)
-		return x->level != AREA_LAND || strcmp(x->area, reg->land_key) == 0;
-	area_parents(reg, a, kreis, verband);
-	switch (x->level) {
-	case AREA_KREIS:
-		return strcmp(x->area, kreis) == 0;
-	case AREA_VERBAND:
-		return a->level == AREA_KREIS ? strncmp(x->area, a->key, 5) == 0
-					      : strcmp(x->area, verband) == 0;
-	case AREA_GEMEINDE:
-		g = reg_find_gemeinde(reg, x->area);
-		if (!g)
-			return false;
-		return a->level == AREA_KREIS ? strcmp(g->kreis, a->key) == 0
-		     : a->level == AREA_VERBAND ? strcmp(g->verband, a->key) == 0
-		     : strcmp(g->ags, a->key) == 0;
-	default:
-		return false;
-	}
+	return rollout_area_contains(reg, x->level, x->area, a->level, a->key) ||
+	       rollout_area_contains(reg, a->level, a->key, x->level, x->area);
 }
 
 /*
@@ -838,18 +799,6 @@ static json_t *area_incidents(const struct api_req *rq, const struct rollout_are
 			 (int)open, "incidents", (json_int_t)opened, "closed", (json_int_t)closed,
 			 "downtime_seconds", json_num(down),
 			 "mttr_seconds", json_num(closed ? down / (double)closed : NAN));
-}
-
-/* Whether area c lies directly beneath area p (Land > Kreis > Verband > Gemeinde). */
-static bool rollout_child(const struct rollout_area *p, const struct rollout_area *c)
-{
-	if (c->level != p->level + 1)
-		return false;
-	switch (c->level) {
-	case AREA_KREIS: return true;
-	case AREA_VERBAND: return strncmp(c->key, p->key, 5) == 0;
-	default: return false;	/* Gemeinden: their Verband is not in the AGS (see the caller) */
-	}
 }
 
 /*
@@ -925,12 +874,9 @@ static unsigned rollout_api(const struct api_req *rq, char seg[3][128], int n, b
 		arr = json_array();
 		for (size_t i = 0; i < r->n_areas; i++) {
 			const struct rollout_area *c = &r->areas[i];
-			bool child = rollout_child(a, c);
-			if (c->level == AREA_GEMEINDE && a->level == AREA_VERBAND) {
-				const struct reg_gemeinde *cg = reg_find_gemeinde(&ref->cfg->reg, c->key);
-				child = cg && strcmp(cg->verband, a->key) == 0;
-			}
-			if (child)
+			/* directly beneath a: one level down, and inside it */
+			if (c->level == a->level + 1 &&
+			    rollout_area_contains(&ref->cfg->reg, a->level, a->key, c->level, c->key))
 				json_array_append_new(arr, rollout_area_json(r, c));
 		}
 		json_object_set_new(o, "beneath", arr);

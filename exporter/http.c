@@ -55,6 +55,7 @@ struct http_server {
 	struct MHD_Daemon *mhd;
 	struct http_deps deps;
 	atomic_size_t metrics_hint;	/* size of the last /metrics body, for preallocation */
+	struct prom_cache *cache;	/* the configuration's families; owned; NULL: none */
 	pthread_mutex_t watch_lock;	/* guards watch and every conn_watch in it */
 	struct conn_watch *watch;	/* open connections */
 	pthread_t watchdog;
@@ -450,6 +451,7 @@ static enum MHD_Result serve_metrics(struct http_server *h, struct MHD_Connectio
 	hs.total = (double)atomic_load(&h->conns_total);
 	hs.slow_cut = (double)atomic_load(&h->slow_cut);
 	self.http = &hs;
+	self.cache = h->cache;
 
 	/* Preallocate for the last size plus an eighth: one allocation, no copies while rendering. */
 	buf_init(&b, HTTP_RENDER_LIMIT);
@@ -879,6 +881,7 @@ struct http_server *http_start(const char *listen, const struct http_deps *deps,
 		return NULL;
 	}
 	h->deps = *deps;
+	h->cache = prom_cache_new();	/* without it every scrape renders them anew */
 	atomic_init(&h->metrics_hint, 0);
 	atomic_init(&h->stopping, false);
 	atomic_init(&h->conns_total, 0);
@@ -887,7 +890,14 @@ struct http_server *http_start(const char *listen, const struct http_deps *deps,
 	pthread_mutex_init(&h->watch_lock, NULL);
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	if (prio)
+	{
+		/* The TLS options, or none: the rest of the options is the same either way. */
+		struct MHD_OptionItem tls[] = {
+			{ MHD_OPTION_HTTPS_MEM_KEY, 0, prio ? w->key_pem : NULL },
+			{ MHD_OPTION_HTTPS_MEM_CERT, 0, prio ? w->cert_pem : NULL },
+			{ MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)(uintptr_t)prio },
+			{ MHD_OPTION_END, 0, NULL },
+		};
 		h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
 					  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 					  MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd,
@@ -901,29 +911,14 @@ struct http_server *http_start(const char *listen, const struct http_deps *deps,
 					  MHD_OPTION_NOTIFY_CONNECTION, on_connection, (void *)h,
 					  MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
 					  MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
-					  MHD_OPTION_HTTPS_MEM_KEY, w->key_pem,
-					  MHD_OPTION_HTTPS_MEM_CERT, w->cert_pem,
-					  MHD_OPTION_HTTPS_PRIORITIES, prio,
+					  MHD_OPTION_ARRAY, prio ? tls : tls + 3,
 					  MHD_OPTION_END);
-	else
-		h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
-					  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-					  MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd,
-					  MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
-					  MHD_OPTION_CONNECTION_LIMIT, HTTP_CONN_LIMIT,
-					  MHD_OPTION_PER_IP_CONNECTION_LIMIT, HTTP_PER_IP_LIMIT,
-					  MHD_OPTION_CONNECTION_TIMEOUT, HTTP_CONN_TIMEOUT_S,
-					  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
-					  MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)h,
-					  MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)h,
-					  MHD_OPTION_NOTIFY_CONNECTION, on_connection, (void *)h,
-					  MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
-					  MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
-					  MHD_OPTION_END);
+	}
 	if (!h->mhd) {
 		snprintf(err, errsz, "cannot listen on %s (address in use or not available%s)",
 			 listen, prio ? ", or the TLS key and certificate were refused" : "");
 		pthread_mutex_destroy(&h->watch_lock);
+		prom_cache_free(h->cache);
 		free(h);	/* a given socket: libmicrohttpd may have closed it; not touched */
 		return NULL;
 	}
@@ -945,5 +940,6 @@ void http_stop(struct http_server *h)
 		pthread_join(h->watchdog, NULL);
 	MHD_stop_daemon(h->mhd);
 	pthread_mutex_destroy(&h->watch_lock);
+	prom_cache_free(h->cache);
 	free(h);
 }

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,8 +180,13 @@ static void sample1(struct buf *b, const char *name, const char *label, const ch
 	buf_puts(b, "\n");
 }
 
-/* One gauge per probed target, picked by `field`. */
-enum tfield { TF_SUCCESS, TF_DURATION, TF_STATUS, TF_LAST };
+/*
+ * One gauge per probed target, picked by `field`; the certificate's expiry
+ * only where one was seen, the maintenance flag only for targets with
+ * maintenance windows.
+ */
+enum tfield { TF_SUCCESS, TF_DURATION, TF_STATUS, TF_LAST, TF_CERT_EXPIRY, TF_REDIRECTS,
+	      TF_HTTP_VERSION, TF_DOWN, TF_MAINT };
 
 static void per_target(struct buf *b, const struct snapshot *s, const char *name,
 		       const char *help, enum tfield f)
@@ -197,16 +203,29 @@ static void per_target(struct buf *b, const struct snapshot *s, const char *name
 		case TF_DURATION: v = t->duration_s; break;
 		case TF_STATUS: v = t->http_status; break;
 		case TF_LAST: v = (double)t->last_ms / 1000.0; break;
+		case TF_CERT_EXPIRY:
+			if (t->cert_expiry_s <= 0)
+				continue;
+			v = (double)t->cert_expiry_s;
+			break;
+		case TF_REDIRECTS: v = t->redirects; break;
+		case TF_HTTP_VERSION: v = t->http_version; break;
+		case TF_DOWN: v = t->down ? 1 : 0; break;
+		case TF_MAINT:
+			if (!s->cfg->dienste[i].n_maint)
+				continue;
+			v = t->maint ? 1 : 0;
+			break;
 		}
 		sample1(b, name, "dienst", s->cfg->dienste[i].id, v);
 	}
 }
 
-static void dienst_info(struct buf *b, const struct snapshot *s)
+static void dienst_info(struct buf *b, const struct cfg *cfg)
 {
 	family(b, "ozg_dienst_info", "info", "Names of an Onlinedienst (probe target); always 1.");
-	for (size_t i = 0; i < s->n; i++) {
-		const struct cfg_dienst *d = &s->cfg->dienste[i];
+	for (size_t i = 0; i < cfg->n_dienste; i++) {
+		const struct cfg_dienst *d = &cfg->dienste[i];
 		buf_puts(b, "ozg_dienst_info{dienst=\"");
 		prom_escape_label(b, d->id);
 		buf_puts(b, "\",name=\"");
@@ -355,46 +374,27 @@ static void probe_depth_metrics(struct buf *b, const struct snapshot *s)
 			dienst_sample(b, "ozg_probe_http_duration_seconds", s->cfg->dienste[i].id, "phase",
 				      probe_phase_name((enum probe_phase)ph), s->t[i].phase_s[ph]);
 	}
-	family(b, "ozg_probe_ssl_earliest_cert_expiry_timestamp_seconds", "gauge",
-	       "Earliest notAfter of the certificates of the last probe's peer.");
-	for (size_t i = 0; i < s->n; i++)
-		if (s->t[i].probed && s->t[i].cert_expiry_s > 0)
-			dienst_sample(b, "ozg_probe_ssl_earliest_cert_expiry_timestamp_seconds",
-				      s->cfg->dienste[i].id, NULL, NULL, (double)s->t[i].cert_expiry_s);
+	per_target(b, s, "ozg_probe_ssl_earliest_cert_expiry_timestamp_seconds",
+		   "Earliest notAfter of the certificates of the last probe's peer.", TF_CERT_EXPIRY);
 	family(b, "ozg_probe_tls_version_info", "info", "TLS version of the last probe; always 1.");
 	for (size_t i = 0; i < s->n; i++)
 		if (s->t[i].probed && s->t[i].tls_version[0])
 			dienst_sample(b, "ozg_probe_tls_version_info", s->cfg->dienste[i].id, "version",
 				      s->t[i].tls_version, 1);
-	family(b, "ozg_probe_redirects", "gauge", "Redirects the last probe followed.");
-	for (size_t i = 0; i < s->n; i++)
-		if (s->t[i].probed)
-			dienst_sample(b, "ozg_probe_redirects", s->cfg->dienste[i].id, NULL, NULL,
-				      s->t[i].redirects);
-	family(b, "ozg_probe_http_version", "gauge",
-	       "HTTP version of the last probe's final response; 0 when none was read.");
-	for (size_t i = 0; i < s->n; i++)
-		if (s->t[i].probed)
-			dienst_sample(b, "ozg_probe_http_version", s->cfg->dienste[i].id, NULL, NULL,
-				      s->t[i].http_version);
+	per_target(b, s, "ozg_probe_redirects", "Redirects the last probe followed.", TF_REDIRECTS);
+	per_target(b, s, "ozg_probe_http_version",
+		   "HTTP version of the last probe's final response; 0 when none was read.",
+		   TF_HTTP_VERSION);
 	family(b, "ozg_probe_result_info", "info",
 	       "Result of the last probe (one of the ozg_probes_total results); always 1.");
 	for (size_t i = 0; i < s->n; i++)
 		if (s->t[i].probed)
 			dienst_sample(b, "ozg_probe_result_info", s->cfg->dienste[i].id, "result",
 				      probe_result_name(s->t[i].result), 1);
-	family(b, "ozg_probe_down", "gauge",
-	       "1 when the target failed as many probes in a row as its retries allow.");
-	for (size_t i = 0; i < s->n; i++)
-		if (s->t[i].probed)
-			dienst_sample(b, "ozg_probe_down", s->cfg->dienste[i].id, NULL, NULL,
-				      s->t[i].down ? 1 : 0);
-	family(b, "ozg_probe_maintenance", "gauge",
-	       "1 when the last probe fell in a maintenance window of the target.");
-	for (size_t i = 0; i < s->n; i++)
-		if (s->t[i].probed && s->cfg->dienste[i].n_maint)
-			dienst_sample(b, "ozg_probe_maintenance", s->cfg->dienste[i].id, NULL, NULL,
-				      s->t[i].maint ? 1 : 0);
+	per_target(b, s, "ozg_probe_down",
+		   "1 when the target failed as many probes in a row as its retries allow.", TF_DOWN);
+	per_target(b, s, "ozg_probe_maintenance",
+		   "1 when the last probe fell in a maintenance window of the target.", TF_MAINT);
 	usage_metrics(b, s);
 }
 
@@ -518,7 +518,7 @@ void prom_render(struct buf *b, const struct snapshot *s, const struct prom_self
 		store_file_metrics(b, self->store);
 	if (s) {
 		collector_metrics(b, s);
-		dienst_info(b, s);
+		prom_cached(b, self->cache, s, PROM_CACHED_DIENST_INFO, dienst_info);
 		per_target(b, s, "ozg_probe_success",
 			   "Whether the last probe of the Onlinedienst succeeded (1) or not (0).",
 			   TF_SUCCESS);
@@ -534,10 +534,76 @@ void prom_render(struct buf *b, const struct snapshot *s, const struct prom_self
 	http_metrics(b, self->http);
 	prom_render_rollout(b, self->rollout);
 	prom_render_incidents(b, self->incidents);
-	prom_render_shard(b, s, self->rollout);
+	prom_render_shard(b, s, self->rollout, self->cache);
 	if (om)
 		buf_puts(b, "# EOF\n");
 	om = false;
+}
+
+/* ---- the per-configuration cache ----------------------------------------- */
+
+struct prom_cache {
+	pthread_mutex_t lock;		/* guards everything below */
+	struct state_cfg *cfgref;	/* the configuration of the blocks; a reference */
+	struct buf block[2][PROM_CACHED_COUNT];	/* [openmetrics][which] */
+	bool have[2][PROM_CACHED_COUNT];
+};
+
+struct prom_cache *prom_cache_new(void)
+{
+	struct prom_cache *c = calloc(1, sizeof *c);
+
+	if (c)
+		pthread_mutex_init(&c->lock, NULL);
+	return c;
+}
+
+static void cache_clear(struct prom_cache *c)
+{
+	for (int f = 0; f < 2; f++)
+		for (int k = 0; k < PROM_CACHED_COUNT; k++) {
+			if (c->have[f][k])
+				buf_free(&c->block[f][k]);
+			c->have[f][k] = false;
+		}
+	state_cfg_release(c->cfgref);
+	c->cfgref = NULL;
+}
+
+void prom_cache_free(struct prom_cache *c)
+{
+	if (!c)
+		return;
+	cache_clear(c);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+void prom_cached(struct buf *b, struct prom_cache *c, const struct snapshot *s,
+		 enum prom_cached which, void (*render)(struct buf *, const struct cfg *))
+{
+	struct buf *blk;
+
+	if (!c || !s->cfgref) {
+		render(b, s->cfg);
+		return;
+	}
+	pthread_mutex_lock(&c->lock);
+	if (c->cfgref != s->cfgref) {
+		cache_clear(c);
+		c->cfgref = state_cfg_ref(s->cfgref);
+	}
+	blk = &c->block[om][which];
+	if (!c->have[om][which]) {
+		buf_init(blk, b->limit);
+		render(blk, s->cfg);
+		c->have[om][which] = true;
+	}
+	if (blk->overflow)
+		b->overflow = true;	/* as rendering into b would have ended */
+	else
+		buf_append(b, blk->data ? blk->data : "", blk->len);
+	pthread_mutex_unlock(&c->lock);
 }
 
 /* ---- process figures ---------------------------------------------------- */

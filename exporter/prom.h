@@ -56,7 +56,31 @@ struct prom_self {
 	const struct incidents_view *incidents;	/* may be NULL */
 	const struct dash_stats *dashboards;	/* may be NULL */
 	const struct prom_http *http;		/* the HTTP server's figures; may be NULL */
+	struct prom_cache *cache;		/* borrowed; NULL: everything rendered anew */
 };
+
+/*
+ * The families that depend on the configuration alone (ozg_dienst_info,
+ * ozg_dienst_host_info, ozg_dienst_area), kept rendered per format for the
+ * configuration of the latest scraped snapshot and copied into each scrape
+ * instead of being formatted again.  It holds a reference to that
+ * configuration (struct state_cfg) until a snapshot of another one is
+ * rendered or the cache is freed; snapshots without a reference are
+ * rendered anew every time.  Thread-safe: scrapes share one cache.
+ */
+struct prom_cache;
+struct prom_cache *prom_cache_new(void);	/* NULL when out of memory */
+void prom_cache_free(struct prom_cache *c);	/* NULL-safe */
+/* The blocks of the cache; for renderers called from prom_render(). */
+enum prom_cached { PROM_CACHED_DIENST_INFO, PROM_CACHED_DIENST_HOST, PROM_CACHED_DIENST_AREA,
+		   PROM_CACHED_COUNT };
+/*
+ * Appends block `which` of cfg (the configuration of snapshot s) to b: the
+ * cached bytes when c holds them for s's configuration, else render(b', cfg)
+ * into the cache first.  Without c or a reference in s, renders into b.
+ */
+void prom_cached(struct buf *b, struct prom_cache *c, const struct snapshot *s,
+		 enum prom_cached which, void (*render)(struct buf *, const struct cfg *));
 
 #define PROM_CTYPE_TEXT "text/plain; version=0.0.4; charset=utf-8"
 #define PROM_CTYPE_OPENMETRICS "application/openmetrics-text; version=1.0.0; charset=utf-8"

@@ -5,7 +5,9 @@
 
 static void one(struct buf *b, const char *name, const char *type, const char *help, double v)
 {
-	buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s ", name, help, name, type, name);
+	prom_family(b, name, type, help);
+	buf_puts(b, name);
+	buf_puts(b, " ");
 	prom_value(b, v);
 	buf_puts(b, "\n");
 }

@@ -13,18 +13,13 @@ const char *area_level_name(enum area_level l)
 	return (unsigned)l < 4 ? names[l] : "unknown";
 }
 
-static void head(struct buf *b, const char *name, const char *help)
-{
-	prom_family(b, name, "gauge", help);
-}
-
 enum afield { AF_ONLINE, AF_ONLINE_ALL, AF_FULFILLED, AF_FULFILLED_ALL, AF_RELIABLE, AF_COVERAGE,
 	      AF_COVERAGE_RELIABLE, AF_CATALOG };
 
 static void per_area(struct buf *b, const struct rollout *r, const char *name, const char *help,
 		     enum afield f, size_t catalog)
 {
-	head(b, name, help);
+	prom_family(b, name, "gauge", help);
 	for (size_t a = 0; a < r->n_areas; a++) {
 		const struct rollout_area *ar = &r->areas[a];
 		double v = 0;
@@ -56,7 +51,8 @@ void prom_render_rollout(struct buf *b, const struct rollout_ref *ref)
 		return;
 	r = ref->r;
 	cfg = ref->cfg;
-	prom_family(b, "ozg_area_info", "info", "Name and level of an area (Land, Kreis, Gemeindeverband, Gemeinde).");
+	prom_family(b, "ozg_area_info", "info",
+		    "Name and level of an area (Land, Kreis, Gemeindeverband, Gemeinde).");
 	for (size_t a = 0; a < r->n_areas; a++) {
 		const struct rollout_area *ar = &r->areas[a];
 		buf_printf(b, "ozg_area_info{area=\"%s\",level=\"%s\",name=\"", ar->key,
@@ -64,7 +60,8 @@ void prom_render_rollout(struct buf *b, const struct rollout_ref *ref)
 		prom_escape_label(b, ar->name ? ar->name : "");
 		buf_puts(b, "\"} 1\n");
 	}
-	head(b, "ozg_area_population", "Inhabitants of the area (register figure).");
+	prom_family(b, "ozg_area_population", "gauge",
+		    "Inhabitants of the area (register figure).");
 	for (size_t a = 0; a < r->n_areas; a++)
 		buf_printf(b, "ozg_area_population{area=\"%s\",level=\"%s\"} %ld\n", r->areas[a].key,
 			   area_level_name(r->areas[a].level), r->areas[a].population);
@@ -90,8 +87,8 @@ void prom_render_rollout(struct buf *b, const struct rollout_ref *ref)
 	per_area(b, r, "ozg_rollout_population_coverage_reliable_ratio",
 		 "The same, counting only reliable Onlinedienste.", AF_COVERAGE_RELIABLE, 0);
 
-	head(b, "ozg_rollout_services",
-	     "OZG-Leistungen by the highest Reifegrad offered in the area (Land and Kreise).");
+	prom_family(b, "ozg_rollout_services", "gauge",
+		    "OZG-Leistungen by the highest Reifegrad offered in the area (Land and Kreise).");
 	for (size_t a = 0; a < r->n_areas; a++) {
 		const struct rollout_area *ar = &r->areas[a];
 		if (ar->level != AREA_LAND && ar->level != AREA_KREIS)
@@ -101,8 +98,8 @@ void prom_render_rollout(struct buf *b, const struct rollout_ref *ref)
 				   ar->key, area_level_name(ar->level), lv, ar->by_reifegrad[lv]);
 	}
 
-	head(b, "ozg_rollout_leistung_population_coverage_ratio",
-	     "Share of the Land's inhabitants who can use the OZG-Leistung online (offered Leistungen only).");
+	prom_family(b, "ozg_rollout_leistung_population_coverage_ratio", "gauge",
+		    "Share of the Land's inhabitants who can use the OZG-Leistung online (offered Leistungen only).");
 	for (size_t l = 0; l < r->n_services; l++) {
 		const struct rollout_service *s = &r->services[l];
 		if (s->gemeinden_online == 0)
@@ -112,24 +109,26 @@ void prom_render_rollout(struct buf *b, const struct rollout_ref *ref)
 		prom_value(b, s->population_coverage);
 		buf_puts(b, "\n");
 	}
-	head(b, "ozg_rollout_themenfeld_services_online",
-	     "OZG-Leistungen of the Themenfeld online in at least one Gemeinde of the Land.");
+	prom_family(b, "ozg_rollout_themenfeld_services_online", "gauge",
+		    "OZG-Leistungen of the Themenfeld online in at least one Gemeinde of the Land.");
 	for (size_t t = 0; t < r->n_themenfelder; t++) {
 		buf_printf(b, "ozg_rollout_themenfeld_services_online{themenfeld=\"%d\",name=\"",
 			   r->themenfelder[t].id);
 		prom_escape_label(b, r->themenfelder[t].name ? r->themenfelder[t].name : "");
 		buf_printf(b, "\"} %u\n", r->themenfelder[t].online);
 	}
-	head(b, "ozg_efa_adopters", "Gemeinden connected to the Onlinedienst through its Angebote.");
+	prom_family(b, "ozg_efa_adopters", "gauge",
+		    "Gemeinden connected to the Onlinedienst through its Angebote.");
 	for (size_t d = 0; d < r->n_dienste; d++)
 		buf_printf(b, "ozg_efa_adopters{dienst=\"%s\"} %u\n", cfg->dienste[d].id,
 			   r->dienste[d].gemeinden);
-	head(b, "ozg_efa_population", "Inhabitants of the Gemeinden connected to the Onlinedienst.");
+	prom_family(b, "ozg_efa_population", "gauge",
+		    "Inhabitants of the Gemeinden connected to the Onlinedienst.");
 	for (size_t d = 0; d < r->n_dienste; d++)
 		buf_printf(b, "ozg_efa_population{dienst=\"%s\"} %ld\n", cfg->dienste[d].id,
 			   r->dienste[d].population);
-	head(b, "ozg_uptime_ratio",
-	     "Share of the window's probes that succeeded, maintenance excluded (from the RRD files).");
+	prom_family(b, "ozg_uptime_ratio", "gauge",
+		    "Share of the window's probes that succeeded, maintenance excluded (from the RRD files).");
 	for (size_t d = 0; d < r->n_dienste; d++) {
 		for (int w = 0; w < ROLLOUT_WINDOWS; w++) {
 			if (isnan(ref->uptime[w][d]))
@@ -140,11 +139,13 @@ void prom_render_rollout(struct buf *b, const struct rollout_ref *ref)
 			buf_puts(b, "\n");
 		}
 	}
-	head(b, "ozgmon_rollout_last_compute_timestamp_seconds", "When the rollout figures were computed.");
+	prom_family(b, "ozgmon_rollout_last_compute_timestamp_seconds", "gauge",
+		    "When the rollout figures were computed.");
 	buf_puts(b, "ozgmon_rollout_last_compute_timestamp_seconds ");
 	prom_value(b, ref->made_s);
 	buf_puts(b, "\n");
-	head(b, "ozgmon_rollout_compute_seconds", "How long the last computation took, RRD reads included.");
+	prom_family(b, "ozgmon_rollout_compute_seconds", "gauge",
+		    "How long the last computation took, RRD reads included.");
 	buf_puts(b, "ozgmon_rollout_compute_seconds ");
 	prom_value(b, ref->took_s);
 	buf_puts(b, "\n");
@@ -160,10 +161,11 @@ void prom_render_incidents(struct buf *b, const struct incidents_view *v)
 	cfg = v->cfg;
 	for (size_t d = 0; d < v->n; d++)
 		open += v->d[d].open;
-	head(b, "ozg_incidents_open", "Incidents open now (Onlinedienste down after their retries).");
+	prom_family(b, "ozg_incidents_open", "gauge",
+		    "Incidents open now (Onlinedienste down after their retries).");
 	buf_printf(b, "ozg_incidents_open %u\n", open);
-	head(b, "ozg_incident_open_since_timestamp_seconds",
-	     "Start of the Onlinedienst's open incident (only while one is open).");
+	prom_family(b, "ozg_incident_open_since_timestamp_seconds", "gauge",
+		    "Start of the Onlinedienst's open incident (only while one is open).");
 	for (size_t d = 0; d < v->n; d++) {
 		if (!v->d[d].open)
 			continue;
@@ -172,11 +174,13 @@ void prom_render_incidents(struct buf *b, const struct incidents_view *v)
 		prom_value(b, (double)v->d[d].open_since_ms / 1000.0);
 		buf_puts(b, "\n");
 	}
-	prom_family(b, "ozg_incidents_total", "counter", "Incidents opened, over the whole journal.");
+	prom_family(b, "ozg_incidents_total", "counter",
+		    "Incidents opened, over the whole journal.");
 	for (size_t d = 0; d < v->n; d++)
 		buf_printf(b, "ozg_incidents_total{dienst=\"%s\"} %llu\n", cfg->dienste[d].id,
 			   (unsigned long long)v->d[d].opened);
-	prom_family(b, "ozg_downtime_seconds_total", "counter", "Summed length of the closed incidents.");
+	prom_family(b, "ozg_downtime_seconds_total", "counter",
+		    "Summed length of the closed incidents.");
 	for (size_t d = 0; d < v->n; d++) {
 		buf_printf(b, "ozg_downtime_seconds_total{dienst=\"%s\"} ", cfg->dienste[d].id);
 		prom_value(b, v->d[d].downtime_s);

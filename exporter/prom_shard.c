@@ -152,16 +152,23 @@ static void dienst_host(struct buf *b, const struct cfg *cfg)
 	}
 }
 
-void prom_render_shard(struct buf *b, const struct snapshot *s, const struct rollout_ref *ref)
+void prom_render_shard(struct buf *b, const struct snapshot *s, const struct rollout_ref *ref,
+		       struct prom_cache *cache)
 {
 	const struct cfg *cfg = s ? s->cfg : ref ? ref->cfg : NULL;
 
 	if (!cfg)
 		return;
 	shard_self(b, cfg);
-	dienst_host(b, cfg);
+	if (s)
+		prom_cached(b, cache, s, PROM_CACHED_DIENST_HOST, dienst_host);
+	else
+		dienst_host(b, cfg);
 	if (!ref)
 		return;
-	dienst_area(b, ref->cfg);
+	if (s && ref->cfg == s->cfg)	/* else a reload is under way: the rollout's own cfg */
+		prom_cached(b, cache, s, PROM_CACHED_DIENST_AREA, dienst_area);
+	else
+		dienst_area(b, ref->cfg);
 	area_leistung(b, ref);
 }

@@ -19,10 +19,15 @@
 #include "common/buf.h"
 #include "rollout/task.h"
 
+struct prom_cache;
+
 /*
  * Appends the families above.  s (may be NULL) gives the shard and the
- * targets; ref (may be NULL) the rollout facts and the Angebote of its cfg.
+ * targets; ref (may be NULL) the rollout facts and the Angebote of its cfg;
+ * cache (may be NULL, prom.h) keeps the host and area families rendered for
+ * s's configuration.
  */
-void prom_render_shard(struct buf *b, const struct snapshot *s, const struct rollout_ref *ref);
+void prom_render_shard(struct buf *b, const struct snapshot *s, const struct rollout_ref *ref,
+		       struct prom_cache *cache);
 
 #endif

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "common/buf.h"
+#include "rollout/rollout.h"
 #include "store/history.h"
 
 int report_month_range(const char *month, time_t *start, time_t *end)
@@ -106,19 +107,6 @@ static void latency(const char *path, time_t start, time_t end, double *mean, do
 		}
 	}
 	free(a.s);
-}
-
-/* Whether Angebot a covers Gemeinde g (by area inheritance). */
-static bool covers(const struct registers *reg, const struct cfg_angebot *a,
-		   const struct reg_gemeinde *g)
-{
-	switch (a->level) {
-	case AREA_LAND: return strcmp(a->area, reg->land_key) == 0;
-	case AREA_KREIS: return strcmp(a->area, g->kreis) == 0;
-	case AREA_VERBAND: return strcmp(a->area, g->verband) == 0;
-	case AREA_GEMEINDE: return strcmp(a->area, g->ags) == 0 || strcmp(a->area, g->ars) == 0;
-	}
-	return false;
 }
 
 /* v with `prec` decimals, or empty when unknown. */
@@ -254,7 +242,9 @@ int report_write(const struct cfg *cfg, const struct report_request *rq, FILE *o
 		buf_init(&r->offers, 64 * 1024);
 		for (size_t i = 0; i < cfg->n_angebote; i++) {
 			const struct cfg_angebot *a = &cfg->angebote[i];
-			if (a->dienst != d || (g && !covers(&cfg->reg, a, g)))
+			if (a->dienst != d ||
+			    (g && !rollout_area_contains(&cfg->reg, a->level, a->area, AREA_GEMEINDE,
+							 g->ags)))
 				continue;
 			buf_printf(&r->offers, "%s%s:%d", r->offers.len ? " " : "", a->ozg_id, a->reifegrad);
 		}

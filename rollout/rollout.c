@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -497,4 +498,46 @@ const struct rollout_area *rollout_find_area(const struct rollout *r, const char
 		if (r->areas[a].key && strcmp(r->areas[a].key, key) == 0)
 			return &r->areas[a];
 	return NULL;
+}
+
+bool rollout_area_contains(const struct registers *reg, enum area_level outer,
+			   const char *outer_key, enum area_level inner, const char *inner_key)
+{
+	const struct reg_gemeinde *g = NULL;
+	const char *verband = "";
+	char kreis[6] = "";
+
+	if (outer == AREA_LAND)
+		return strcmp(outer_key, reg->land_key) == 0 &&
+		       (inner != AREA_LAND || strcmp(inner_key, outer_key) == 0);
+	if (inner < outer)
+		return false;	/* a larger area never lies in a smaller one */
+	switch (inner) {
+	case AREA_LAND:
+		return false;
+	case AREA_KREIS:
+		snprintf(kreis, sizeof kreis, "%s", inner_key);
+		break;
+	case AREA_VERBAND:
+		snprintf(kreis, sizeof kreis, "%.5s", inner_key);
+		verband = inner_key;
+		break;
+	case AREA_GEMEINDE:
+		g = reg_find_gemeinde(reg, inner_key);
+		if (!g)
+			return false;
+		snprintf(kreis, sizeof kreis, "%s", g->kreis);
+		verband = g->verband;
+		break;
+	}
+	switch (outer) {
+	case AREA_KREIS:
+		return strcmp(outer_key, kreis) == 0;
+	case AREA_VERBAND:
+		return strcmp(outer_key, verband) == 0;
+	case AREA_GEMEINDE:
+		return reg_find_gemeinde(reg, outer_key) == g;
+	default:
+		return false;
+	}
 }

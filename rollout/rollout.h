@@ -142,4 +142,18 @@ void rollout_free(struct rollout *r);	/* NULL-safe */
 /* The area with this key (2, 5, 9 or 8 digits), or NULL. */
 const struct rollout_area *rollout_find_area(const struct rollout *r, const char *key);
 
+/*
+ * Whether area `outer` contains area `inner` or is the same area (Land >
+ * Kreis > Gemeindeverband > Gemeinde), each given by its level and its key as
+ * Angebote and rollout areas write it (a Gemeinde by AGS or ARS).  Answered
+ * from the registers, by the rule rollout_compute applies through its
+ * per-Kreis and per-Verband groups: a Kreis contains the Verbände of its five
+ * digits and the Gemeinden filed under it, a Verband its Gemeinden, and only
+ * our Land (reg->land_key) contains anything.  A Gemeinde missing from the
+ * register is contained in nothing and contains nothing.
+ */
+bool rollout_area_contains(const struct registers *reg, enum area_level outer,
+			   const char *outer_key, enum area_level inner, const char *inner_key);
+
+
 #endif

@@ -43,6 +43,7 @@ int main(int argc, char **argv)
 {
 	struct cfg cfg;
 	struct state_pub pub;
+	struct state_cfg cref;
 	struct http_server *h;
 	struct http_deps deps = { 0 };
 	struct target_state *cur;
@@ -88,6 +89,14 @@ int main(int argc, char **argv)
 						.last_ms = 1795000000000 + (int64_t)i, .probes = 10 };
 	}
 	state_pub_init(&pub);
+	/*
+	 * Snapshots carry a reference to their configuration as in ozgmond, so
+	 * the exporter keeps the configuration's families rendered.  The
+	 * bench's own reference is never dropped: cfg is not cfg_load's.
+	 */
+	atomic_init(&cref.refs, 1);
+	cref.cfg = &cfg;
+	state_pub_set_cfg(&pub, &cref);
 	{
 		struct snapshot *s = snapshot_new(&cfg);
 		memcpy(s->t, cur, n * sizeof *cur);

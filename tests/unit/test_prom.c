@@ -2,6 +2,7 @@
 #include <check.h>
 #include <curl/curl.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,6 +138,84 @@ START_TEST(render_snapshot)
 }
 END_TEST
 
+/* In OpenMetrics every counter family drops _total, the dashboards' among them. */
+START_TEST(openmetrics_families)
+{
+	struct snapshot *s = snapshot_new(&cfg);
+	struct store_stats st = { .updates = 42 };
+	struct dash_stats ds = { .runs = 3, .failed_runs = 1, .took_s = 0.25 };
+	struct prom_self self = { .store = &st, .dashboards = &ds, .openmetrics = true };
+	struct buf b;
+
+	ck_assert_ptr_nonnull(s);
+	buf_init(&b, 1 << 20);
+	prom_render(&b, s, &self);
+	ck_assert(!b.overflow);
+	HAS("# TYPE ozgmon_dashboards_generations counter\n");
+	HAS("\nozgmon_dashboards_generations_total 3\n");
+	HAS("# TYPE ozgmon_dashboards_failed_generations counter\n");
+	HAS("# UNIT ozgmon_dashboards_generate_seconds seconds\n");
+	HAS("\nozgmon_dashboards_generate_seconds 0.25\n");
+	for (const char *p = b.data; (p = strstr(p, "# TYPE ")); p++) {
+		char name[128], type[32];
+		ck_assert_int_eq(sscanf(p, "# TYPE %127s %31s", name, type), 2);
+		ck_assert_msg(strcmp(type, "counter") != 0 || strlen(name) < 6 ||
+			      strcmp(name + strlen(name) - 6, "_total") != 0,
+			      "OpenMetrics counter family named with _total: %s", name);
+	}
+	buf_free(&b);
+	snapshot_release(s);
+}
+END_TEST
+
+/*
+ * The configuration's families come from the cache unchanged, per format, and
+ * the cache moves to the configuration of the snapshot it is given.
+ */
+START_TEST(config_cache)
+{
+	struct snapshot *s = snapshot_new(&cfg);
+	struct state_cfg r1 = { .cfg = &cfg }, r2 = { .cfg = &cfg };	/* never freed here */
+	struct prom_cache *c = prom_cache_new();
+	struct prom_self self = { .start_time_s = 1700000000, .ready = true };
+	struct buf want[2], got;
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert_ptr_nonnull(c);
+	atomic_init(&r1.refs, 1);
+	atomic_init(&r2.refs, 1);
+	s->t[0] = (struct target_state){ .probed = true, .success = true, .duration_s = 0.5 };
+	for (int f = 0; f < 2; f++) {
+		self.openmetrics = f;
+		buf_init(&want[f], 1 << 20);
+		prom_render(&want[f], s, &self);	/* no cache */
+	}
+	s->cfgref = &r1;
+	self.cache = c;
+	for (int round = 0; round < 3; round++) {
+		if (round == 2)
+			s->cfgref = &r2;	/* another configuration: the cache moves */
+		for (int f = 0; f < 2; f++) {
+			self.openmetrics = f;
+			buf_init(&got, 1 << 20);
+			prom_render(&got, s, &self);
+			ck_assert(!got.overflow);
+			ck_assert_uint_eq(got.len, want[f].len);
+			ck_assert(memcmp(got.data, want[f].data, got.len) == 0);
+			buf_free(&got);
+		}
+		ck_assert_uint_eq(atomic_load(&r1.refs), round < 2 ? 2 : 1);
+		ck_assert_uint_eq(atomic_load(&r2.refs), round < 2 ? 1 : 2);
+	}
+	prom_cache_free(c);
+	ck_assert_uint_eq(atomic_load(&r2.refs), 1);
+	s->cfgref = NULL;
+	buf_free(&want[0]);
+	buf_free(&want[1]);
+	snapshot_release(s);
+}
+END_TEST
+
 START_TEST(classify)
 {
 	struct cfg_status_range r[] = { { 200, 204 }, { 301, 301 } };
@@ -206,6 +285,8 @@ static Suite *prom_suite(void)
 	tcase_add_test(tc, render_snapshot);
 	tcase_add_test(tc, classify);
 	tcase_add_test(tc, status_page);
+	tcase_add_test(tc, openmetrics_families);
+	tcase_add_test(tc, config_cache);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -362,6 +362,41 @@ START_TEST(shard_facts_aggregate)
 }
 END_TEST
 
+/* Area containment from the registers, as Angebote and rollout areas name areas. */
+START_TEST(area_contains)
+{
+	static const struct {
+		enum area_level ol; const char *ok; enum area_level il; const char *ik; bool want;
+	} cases[] = {
+		{ AREA_LAND, "16", AREA_LAND, "16", true },
+		{ AREA_LAND, "16", AREA_GEMEINDE, "16002001", true },
+		{ AREA_LAND, "15", AREA_KREIS, "16001", false },	/* another Land */
+		{ AREA_LAND, "16", AREA_LAND, "15", false },
+		{ AREA_KREIS, "16001", AREA_KREIS, "16001", true },
+		{ AREA_KREIS, "16001", AREA_VERBAND, "160010002", true },
+		{ AREA_KREIS, "16001", AREA_GEMEINDE, "16001003", true },
+		{ AREA_KREIS, "16002", AREA_GEMEINDE, "16001003", false },
+		{ AREA_KREIS, "16001", AREA_LAND, "16", false },	/* larger in smaller */
+		{ AREA_VERBAND, "160010001", AREA_GEMEINDE, "16001002", true },
+		{ AREA_VERBAND, "160010002", AREA_GEMEINDE, "16001002", false },
+		{ AREA_VERBAND, "160010001", AREA_KREIS, "16001", false },
+		{ AREA_VERBAND, "160010001", AREA_VERBAND, "160010001", true },
+		{ AREA_GEMEINDE, "16001001", AREA_GEMEINDE, "16001001", true },
+		{ AREA_GEMEINDE, "160010001001", AREA_GEMEINDE, "16001001", true },	/* by ARS */
+		{ AREA_GEMEINDE, "16001001", AREA_GEMEINDE, "160010001001", true },
+		{ AREA_GEMEINDE, "16001001", AREA_GEMEINDE, "16001002", false },
+		{ AREA_GEMEINDE, "16009999", AREA_GEMEINDE, "16009999", false },	/* unknown */
+		{ AREA_KREIS, "16001", AREA_GEMEINDE, "16009999", false },
+		{ AREA_GEMEINDE, "16001001", AREA_VERBAND, "160010001", false },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		ck_assert_msg(rollout_area_contains(&cfg.reg, cases[i].ol, cases[i].ok, cases[i].il,
+						    cases[i].ik) == cases[i].want,
+			      "case %zu: %s contains %s", i, cases[i].ok, cases[i].ik);
+}
+END_TEST
+
 static Suite *rollout_suite(void)
 {
 	Suite *s = suite_create("rollout");
@@ -373,6 +408,7 @@ static Suite *rollout_suite(void)
 	tcase_add_test(tc, availability_weighting);
 	tcase_add_test(tc, invariants);
 	tcase_add_test(tc, shard_facts_aggregate);
+	tcase_add_test(tc, area_contains);
 	suite_add_tcase(s, tc);
 	return s;
 }
