@@ -369,6 +369,8 @@ static void read_series(struct gen *g, size_t d)
 		}
 		history_free(&h);
 	}
+	/* Availability lives in the series file (`up`, `maint`), not in the performance file. */
+	path = store_path(g->in->store, d);
 	for (int i = 0; i < 7; i++) {
 		double ratio = NAN;
 		time_t end = now - (time_t)(6 - i) * 86400;
