@@ -53,7 +53,8 @@ static void add(struct gargs *a, const char *fmt, ...)
  * every page names the graph in its caption and alt text, and a title costs
  * a set of glyph outlines of its own.
  */
-static void common(struct gargs *a, time_t start, time_t end, const char *axis_format)
+static void common(struct gargs *a, time_t start, time_t end, const char *axis_format,
+		   const char *x_grid)
 {
 	add(a, "graph");
 	add(a, "-");
@@ -94,6 +95,11 @@ static void common(struct gargs *a, time_t start, time_t end, const char *axis_f
 	add(a, "--font");
 	add(a, "DEFAULT:8:sans-serif");
 	add(a, "--slope-mode");
+	/* Every graph counts from zero, with its window's grid. */
+	add(a, "--lower-limit");
+	add(a, "0");
+	add(a, "--x-grid");
+	add(a, "%s", x_grid);
 }
 
 int dash_write_file(const char *path, const char *data, size_t len, char *err, size_t errsz)
@@ -218,9 +224,7 @@ int dash_graph_latency(const char *rrd, const char *out, time_t end, const struc
 		return -1;
 	if (*band == DASH_BAND_UNKNOWN)
 		*band = band_of(rrd);
-	common(&a, end - 86400, end, "%.0lf ms");
-	add(&a, "--lower-limit");
-	add(&a, "0");
+	common(&a, end - 86400, end, "%.0lf ms", L->g_xgrid_24h);
 	/* At least 0..10 ms (not rigid): whole milliseconds stay distinct on the axis. */
 	add(&a, "--upper-limit");
 	add(&a, "10");
@@ -244,8 +248,6 @@ int dash_graph_latency(const char *rrd, const char *out, time_t end, const struc
 		add(&a, "LINE1:mmx#000000:%s:dashes=4,3", L->g_max);
 	}
 	add(&a, "LINE2:mavg#000000:%s", L->g_avg);
-	add(&a, "--x-grid");
-	add(&a, "%s", L->g_xgrid_24h);
 	return run(&a, out, err, errsz);
 }
 
@@ -256,9 +258,7 @@ int dash_graph_avail(const char *rrd, const char *out, time_t end, const struct 
 
 	if (prepare(rrd, err, errsz) != 0)
 		return -1;
-	common(&a, end - 7 * 86400, end, L->pct_sep[0] ? "%.0lf %%" : "%.0lf%%");
-	add(&a, "--lower-limit");
-	add(&a, "0");
+	common(&a, end - 7 * 86400, end, L->pct_sep[0] ? "%.0lf %%" : "%.0lf%%", L->g_xgrid_7d);
 	add(&a, "--upper-limit");
 	add(&a, "100");
 	add(&a, "--rigid");
@@ -268,8 +268,6 @@ int dash_graph_avail(const char *rrd, const char *out, time_t end, const struct 
 	add(&a, "CDEF:pct=up,100,*");
 	add(&a, "AREA:pct#DDDDDD");
 	add(&a, "LINE2:pct#000000:%s", L->availability);
-	add(&a, "--x-grid");
-	add(&a, "%s", L->g_xgrid_7d);
 	return run(&a, out, err, errsz);
 }
 
@@ -280,17 +278,13 @@ int dash_graph_trend(const char *rrd, const char *out, time_t end, const struct 
 
 	if (prepare(rrd, err, errsz) != 0)
 		return -1;
-	common(&a, end - 30 * 86400, end, "%.0lf");
-	add(&a, "--lower-limit");
-	add(&a, "0");
+	common(&a, end - 30 * 86400, end, "%.0lf", L->g_xgrid_30d);
 	add(&a, "DEF:on=%s:online:AVERAGE", rrd);
 	add(&a, "DEF:fd=%s:flaechendeckend:AVERAGE", rrd);
 	add(&a, "DEF:fu=%s:fulfilled:AVERAGE", rrd);
 	add(&a, "LINE2:on#000000:%s", L->online);
 	add(&a, "LINE2:fd#444444:%s:dashes=8,4", L->online_all);
 	add(&a, "LINE2:fu#000000:%s:dashes=2,3", L->fulfilled);
-	add(&a, "--x-grid");
-	add(&a, "%s", L->g_xgrid_30d);
 	return run(&a, out, err, errsz);
 }
 
@@ -313,9 +307,7 @@ int dash_graph_usage(const char *rrd, const char *out, time_t end, const struct 
 	}
 	if (prepare(rrd, err, errsz) != 0)
 		return -1;
-	common(&a, end - 7 * 86400, end, "%.0lf");
-	add(&a, "--lower-limit");
-	add(&a, "0");
+	common(&a, end - 7 * 86400, end, "%.0lf", L->g_xgrid_7d);
 	/* At least 0..10 per hour (not rigid): whole counts stay distinct on the axis. */
 	add(&a, "--upper-limit");
 	add(&a, "10");
@@ -326,8 +318,6 @@ int dash_graph_usage(const char *rrd, const char *out, time_t end, const struct 
 		add(&a, "CDEF:h%zu=u%zu,3600,*", i, i);
 		add(&a, "%s:h%zu%s:%s%s", width[i], i, colour[i], legend[i], dash[i]);
 	}
-	add(&a, "--x-grid");
-	add(&a, "%s", L->g_xgrid_7d);
 	return run(&a, out, err, errsz);
 }
 
