@@ -53,7 +53,8 @@ static void add(struct gargs *a, const char *fmt, ...)
  * every page names the graph in its caption and alt text, and a title costs
  * a set of glyph outlines of its own.
  */
-static void common(struct gargs *a, time_t start, time_t end, const char *axis_format)
+static void common(struct gargs *a, time_t start, time_t end, const char *axis_format,
+		   const char *x_grid)
 {
 	add(a, "graph");
 	add(a, "-");
@@ -94,15 +95,24 @@ static void common(struct gargs *a, time_t start, time_t end, const char *axis_f
 	add(a, "--font");
 	add(a, "DEFAULT:8:sans-serif");
 	add(a, "--slope-mode");
+	/* Every graph counts from zero, with its window's grid. */
+	add(a, "--lower-limit");
+	add(a, "0");
+	add(a, "--x-grid");
+	add(a, "%s", x_grid);
 }
 
-/* Writes data to tmp, then renames it to out. */
-static int write_file(const char *tmp, const char *out, const char *data, size_t len, char *err,
-		      size_t errsz)
+int dash_write_file(const char *path, const char *data, size_t len, char *err, size_t errsz)
 {
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	char tmp[1100];
+	int fd;
 	size_t off = 0;
 
+	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp) {
+		snprintf(err, errsz, "%s: path too long", path);
+		return -1;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		snprintf(err, errsz, "%s: %s", tmp, strerror(errno));
 		return -1;
@@ -119,16 +129,16 @@ static int write_file(const char *tmp, const char *out, const char *data, size_t
 		}
 		off += (size_t)n;
 	}
-	if (close(fd) != 0 || rename(tmp, out) != 0) {
-		snprintf(err, errsz, "%s: %s", out, strerror(errno));
+	if (close(fd) != 0 || rename(tmp, path) != 0) {
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
 		unlink(tmp);
 		return -1;
 	}
 	return 0;
 }
 
-/* Runs librrd on a's arguments, slims the image and writes it to out through tmp. */
-static int run(struct gargs *a, const char *tmp, const char *out, char *err, size_t errsz)
+/* Runs librrd on a's arguments, slims the image and writes it to out (dash_write_file). */
+static int run(struct gargs *a, const char *out, char *err, size_t errsz)
 {
 	rrd_info_t *info, *i;
 	struct buf svg;
@@ -163,14 +173,13 @@ static int run(struct gargs *a, const char *tmp, const char *out, char *err, siz
 	rrd_clear_error();
 	pthread_mutex_unlock(&graph_lock);
 	if (rc == 0)
-		rc = write_file(tmp, out, svg.data, svg.len, err, errsz);
+		rc = dash_write_file(out, svg.data, svg.len, err, errsz);
 	buf_free(&svg);
 	return rc;
 }
 
-/* tmp = out + ".tmp"; the RRD path must not contain ':' (librrd's separator). */
-static int prepare(const char *rrd, const char *out, char *tmp, size_t tmpsz, char *err,
-		   size_t errsz)
+/* The RRD path must not contain ':' (librrd's separator) and must be readable. */
+static int prepare(const char *rrd, char *err, size_t errsz)
 {
 	if (strchr(rrd, ':')) {
 		snprintf(err, errsz, "%s: a ':' in the path cannot be graphed", rrd);
@@ -178,10 +187,6 @@ static int prepare(const char *rrd, const char *out, char *tmp, size_t tmpsz, ch
 	}
 	if (access(rrd, R_OK) != 0) {
 		snprintf(err, errsz, "%s: %s", rrd, strerror(errno));
-		return -1;
-	}
-	if ((size_t)snprintf(tmp, tmpsz, "%s.tmp", out) >= tmpsz) {
-		snprintf(err, errsz, "%s: path too long", out);
 		return -1;
 	}
 	return 0;
@@ -213,16 +218,13 @@ int dash_graph_latency(const char *rrd, const char *out, time_t end, const struc
 	/* The phases in probe order, stacked from dark to light: grays a grayscale print tells apart. */
 	static const char *const ds[5] = { "resolve", "connect", "tls", "processing", "transfer" };
 	static const char *const shade[5] = { "#333333", "#666666", "#999999", "#BBBBBB", "#DDDDDD" };
-	char tmp[1024];
 	struct gargs a = { 0 };
 
-	if (prepare(rrd, out, tmp, sizeof tmp, err, errsz) != 0)
+	if (prepare(rrd, err, errsz) != 0)
 		return -1;
 	if (*band == DASH_BAND_UNKNOWN)
 		*band = band_of(rrd);
-	common(&a, end - 86400, end, "%.0lf ms");
-	add(&a, "--lower-limit");
-	add(&a, "0");
+	common(&a, end - 86400, end, "%.0lf ms", L->g_xgrid_24h);
 	/* At least 0..10 ms (not rigid): whole milliseconds stay distinct on the axis. */
 	add(&a, "--upper-limit");
 	add(&a, "10");
@@ -246,22 +248,17 @@ int dash_graph_latency(const char *rrd, const char *out, time_t end, const struc
 		add(&a, "LINE1:mmx#000000:%s:dashes=4,3", L->g_max);
 	}
 	add(&a, "LINE2:mavg#000000:%s", L->g_avg);
-	add(&a, "--x-grid");
-	add(&a, "%s", L->g_xgrid_24h);
-	return run(&a, tmp, out, err, errsz);
+	return run(&a, out, err, errsz);
 }
 
 int dash_graph_avail(const char *rrd, const char *out, time_t end, const struct dash_lang *L,
 		     char *err, size_t errsz)
 {
-	char tmp[1024];
 	struct gargs a = { 0 };
 
-	if (prepare(rrd, out, tmp, sizeof tmp, err, errsz) != 0)
+	if (prepare(rrd, err, errsz) != 0)
 		return -1;
-	common(&a, end - 7 * 86400, end, L->pct_sep[0] ? "%.0lf %%" : "%.0lf%%");
-	add(&a, "--lower-limit");
-	add(&a, "0");
+	common(&a, end - 7 * 86400, end, L->pct_sep[0] ? "%.0lf %%" : "%.0lf%%", L->g_xgrid_7d);
 	add(&a, "--upper-limit");
 	add(&a, "100");
 	add(&a, "--rigid");
@@ -271,31 +268,24 @@ int dash_graph_avail(const char *rrd, const char *out, time_t end, const struct 
 	add(&a, "CDEF:pct=up,100,*");
 	add(&a, "AREA:pct#DDDDDD");
 	add(&a, "LINE2:pct#000000:%s", L->availability);
-	add(&a, "--x-grid");
-	add(&a, "%s", L->g_xgrid_7d);
-	return run(&a, tmp, out, err, errsz);
+	return run(&a, out, err, errsz);
 }
 
 int dash_graph_trend(const char *rrd, const char *out, time_t end, const struct dash_lang *L,
 		     char *err, size_t errsz)
 {
-	char tmp[1024];
 	struct gargs a = { 0 };
 
-	if (prepare(rrd, out, tmp, sizeof tmp, err, errsz) != 0)
+	if (prepare(rrd, err, errsz) != 0)
 		return -1;
-	common(&a, end - 30 * 86400, end, "%.0lf");
-	add(&a, "--lower-limit");
-	add(&a, "0");
+	common(&a, end - 30 * 86400, end, "%.0lf", L->g_xgrid_30d);
 	add(&a, "DEF:on=%s:online:AVERAGE", rrd);
 	add(&a, "DEF:fd=%s:flaechendeckend:AVERAGE", rrd);
 	add(&a, "DEF:fu=%s:fulfilled:AVERAGE", rrd);
 	add(&a, "LINE2:on#000000:%s", L->online);
 	add(&a, "LINE2:fd#444444:%s:dashes=8,4", L->online_all);
 	add(&a, "LINE2:fu#000000:%s:dashes=2,3", L->fulfilled);
-	add(&a, "--x-grid");
-	add(&a, "%s", L->g_xgrid_30d);
-	return run(&a, tmp, out, err, errsz);
+	return run(&a, out, err, errsz);
 }
 
 int dash_graph_usage(const char *rrd, const char *out, time_t end, const struct dash_lang *L,
@@ -309,18 +299,15 @@ int dash_graph_usage(const char *rrd, const char *out, time_t end, const struct 
 					       "#444444", "#000000", "#888888", "#000000" };
 	static const char *const dash[8] = { "", ":dashes=8,4", ":dashes=2,3", "", ":dashes=8,4",
 					     ":dashes=2,3", "", ":dashes=12,3,2,3" };
-	char tmp[1024];
 	struct gargs a = { 0 };
 
 	if (n == 0 || n > 8) {
 		snprintf(err, errsz, "%s: %zu counters to draw (1 to 8)", rrd, n);
 		return -1;
 	}
-	if (prepare(rrd, out, tmp, sizeof tmp, err, errsz) != 0)
+	if (prepare(rrd, err, errsz) != 0)
 		return -1;
-	common(&a, end - 7 * 86400, end, "%.0lf");
-	add(&a, "--lower-limit");
-	add(&a, "0");
+	common(&a, end - 7 * 86400, end, "%.0lf", L->g_xgrid_7d);
 	/* At least 0..10 per hour (not rigid): whole counts stay distinct on the axis. */
 	add(&a, "--upper-limit");
 	add(&a, "10");
@@ -331,9 +318,7 @@ int dash_graph_usage(const char *rrd, const char *out, time_t end, const struct 
 		add(&a, "CDEF:h%zu=u%zu,3600,*", i, i);
 		add(&a, "%s:h%zu%s:%s%s", width[i], i, colour[i], legend[i], dash[i]);
 	}
-	add(&a, "--x-grid");
-	add(&a, "%s", L->g_xgrid_7d);
-	return run(&a, tmp, out, err, errsz);
+	return run(&a, out, err, errsz);
 }
 
 /*

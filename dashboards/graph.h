@@ -17,6 +17,14 @@
 
 #include "dashboards/i18n.h"
 
+/*
+ * Writes len bytes of data to path through path + ".tmp" and a rename, so a
+ * reader sees the old file or the new one, never half of one (the one way
+ * the dashboards write a file).  0, or -1 with the file and the reason in err
+ * (the temporary file removed).
+ */
+int dash_write_file(const char *path, const char *data, size_t len, char *err, size_t errsz);
+
 /* Which consolidations the latency graph found in the series' layout. */
 enum dash_band { DASH_BAND_UNKNOWN = 0, DASH_BAND_MINMAX, DASH_BAND_MAX, DASH_BAND_NONE };
 

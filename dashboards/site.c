@@ -2,7 +2,6 @@
 #include "dashboards/site.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -67,38 +66,17 @@ static void fail(struct gen *g, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Writes data to dir/rel through a temporary file and rename. */
+/* Writes data to dir/rel (dash_write_file) and counts it. */
 static int write_atomic(struct gen *g, const char *rel, const char *data, size_t len)
 {
-	char path[1024], tmp[1100];
-	int fd;
-	size_t off = 0;
+	char path[1024], err[1400];
 
 	if ((size_t)snprintf(path, sizeof path, "%s/%s", g->dir, rel) >= sizeof path) {
 		fail(g, "%s/%s: path too long", g->dir, rel);
 		return -1;
 	}
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		fail(g, "%s: %s", tmp, strerror(errno));
-		return -1;
-	}
-	while (off < len) {
-		ssize_t n = write(fd, data + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			fail(g, "%s: %s", tmp, n < 0 ? strerror(errno) : "short write");
-			close(fd);
-			unlink(tmp);
-			return -1;
-		}
-		off += (size_t)n;
-	}
-	if (close(fd) != 0 || rename(tmp, path) != 0) {
-		fail(g, "%s: %s", path, strerror(errno));
-		unlink(tmp);
+	if (dash_write_file(path, data, len, err, sizeof err) != 0) {
+		fail(g, "%s", err);
 		return -1;
 	}
 	g->res->files++;
@@ -391,6 +369,8 @@ static void read_series(struct gen *g, size_t d)
 		}
 		history_free(&h);
 	}
+	/* Availability lives in the series file (`up`, `maint`), not in the performance file. */
+	path = store_path(g->in->store, d);
 	for (int i = 0; i < 7; i++) {
 		double ratio = NAN;
 		time_t end = now - (time_t)(6 - i) * 86400;

@@ -75,6 +75,12 @@ check "a Kreis page has the latest incidents and the downtime column" \
 	bash -c "grep -q 'id=\"stoerungsverlauf\"' '$WWW/kreis/16066.html' && grep -q '>Störungen (Ausfallzeit)</th>' '$WWW/kreis/16066.html'"
 check "a Dienst page shows latency by phase" \
 	bash -c "grep -q 'Antwortzeit nach Phasen' '$WWW/dienst/k16051-kfz.html' && grep -q 'Namensauflösung (DNS)</th>' '$WWW/dienst/k16051-kfz.html'"
+# The last row of the daily table is today: a measured figure from the series file, not "–".
+has_daily() {
+	[ -s "$WWW/dienst/k16051-kfz.html" ] && perl -0777 -ne 'exit !(/Verfügbarkeit je Tag<\/figcaption>(?:(?!<\/tbody>).)*?<td class="num" data-v="(?!-1")[\d.e+-]+">[^<]*<\/td><\/tr>\n<\/tbody>/s)' \
+		"$WWW/dienst/k16051-kfz.html"
+}
+check "a Dienst page shows today's availability in its daily table" wait_for 60 has_daily
 has_usage() { grep -q '<code>applications_submitted_total</code>' "$WWW/dienst/th-elterngeld.html"; }
 check "an EfA Dienst page shows its usage figures" wait_for 60 has_usage
 has_usage_trend() { [ -s "$WWW/graph/th-elterngeld-usage.svg" ] && grep -q 'Nutzung im Verlauf' "$WWW/dienst/th-elterngeld.html"; }
