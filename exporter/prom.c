@@ -180,6 +180,13 @@ static void sample1(struct buf *b, const char *name, const char *label, const ch
 	buf_puts(b, "\n");
 }
 
+/* A family of one sample without labels. */
+static void scalar(struct buf *b, const char *name, const char *type, const char *help, double v)
+{
+	family(b, name, type, help);
+	sample1(b, name, NULL, NULL, v);
+}
+
 /*
  * One gauge per probed target, picked by `field`; the certificate's expiry
  * only where one was seen, the maintenance flag only for targets with
@@ -239,24 +246,24 @@ static void dienst_info(struct buf *b, const struct cfg *cfg)
 /* The store's spill, conversions, usage writes and rrdcached connection. */
 static void store_detail(struct buf *b, const struct store_stats *st)
 {
-	family(b, "ozgmon_store_spill_length", "gauge",
-	       "Samples waiting in the spill behind the full RRD writer queue.");
-	sample1(b, "ozgmon_store_spill_length", NULL, NULL, (double)st->spill_len);
-	family(b, "ozgmon_store_spill_capacity", "gauge", "Bound of the spill.");
-	sample1(b, "ozgmon_store_spill_capacity", NULL, NULL, (double)st->spill_cap);
-	family(b, "ozgmon_rrd_usage_updates_total", "counter", "Usage counter samples written.");
-	sample1(b, "ozgmon_rrd_usage_updates_total", NULL, NULL, (double)st->usage_updates);
-	family(b, "ozgmon_rrd_files_converted_total", "counter",
-	       "RRD files rebuilt in the configured layout (the old file kept as a backup).");
-	sample1(b, "ozgmon_rrd_files_converted_total", NULL, NULL, (double)st->migrated);
+	scalar(b, "ozgmon_store_spill_length", "gauge",
+	       "Samples waiting in the spill behind the full RRD writer queue.",
+	       (double)st->spill_len);
+	scalar(b, "ozgmon_store_spill_capacity", "gauge",
+	       "Bound of the spill.", (double)st->spill_cap);
+	scalar(b, "ozgmon_rrd_usage_updates_total", "counter",
+	       "Usage counter samples written.", (double)st->usage_updates);
+	scalar(b, "ozgmon_rrd_files_converted_total", "counter",
+	       "RRD files rebuilt in the configured layout (the old file kept as a backup).",
+	       (double)st->migrated);
 	if (!st->rrdcached)
 		return;
-	family(b, "ozgmon_rrdcached_up", "gauge",
-	       "1 when the last request of the RRD writer to rrdcached succeeded.");
-	sample1(b, "ozgmon_rrdcached_up", NULL, NULL, st->rrdcached_up ? 1 : 0);
-	family(b, "ozgmon_rrdcached_connects_total", "counter",
-	       "Connections the RRD writer made to rrdcached (more than 1: reconnects).");
-	sample1(b, "ozgmon_rrdcached_connects_total", NULL, NULL, (double)st->reconnects);
+	scalar(b, "ozgmon_rrdcached_up", "gauge",
+	       "1 when the last request of the RRD writer to rrdcached succeeded.",
+	       st->rrdcached_up ? 1 : 0);
+	scalar(b, "ozgmon_rrdcached_connects_total", "counter",
+	       "Connections the RRD writer made to rrdcached (more than 1: reconnects).",
+	       (double)st->reconnects);
 }
 
 /* One per-target line: name{dienst="id"<extra>} v. */
@@ -336,9 +343,9 @@ static void usage_metrics(struct buf *b, const struct snapshot *s)
 		if (cfg->dienste[i].usage && s->t[i].usage && s->t[i].usage->last_ok_ms > 0)
 			dienst_sample(b, "ozg_usage_last_success_timestamp_seconds", cfg->dienste[i].id,
 				      NULL, NULL, (double)s->t[i].usage->last_ok_ms / 1000.0);
-	family(b, "ozgmon_usage_errors_total", "counter",
-	       "Fetches of statistics documents that yielded no values.");
-	sample1(b, "ozgmon_usage_errors_total", NULL, NULL, (double)s->stats.usage_errors);
+	scalar(b, "ozgmon_usage_errors_total", "counter",
+	       "Fetches of statistics documents that yielded no values.",
+	       (double)s->stats.usage_errors);
 }
 
 /* The collector's probe-depth families and self-metrics (see docs/metrics.md). */
@@ -360,10 +367,9 @@ static void probe_depth_metrics(struct buf *b, const struct snapshot *s)
 	}
 	sample1(b, "ozgmon_schedule_lag_seconds_sum", NULL, NULL, st->lag_sum_s);
 	sample1(b, "ozgmon_schedule_lag_seconds_count", NULL, NULL, (double)cum);
-	family(b, "ozgmon_probes_started_total", "counter", "Probes started.");
-	sample1(b, "ozgmon_probes_started_total", NULL, NULL, (double)st->started);
-	family(b, "ozgmon_probes_finished_total", "counter", "Probes finished, whatever their result.");
-	sample1(b, "ozgmon_probes_finished_total", NULL, NULL, (double)st->finished);
+	scalar(b, "ozgmon_probes_started_total", "counter", "Probes started.", (double)st->started);
+	scalar(b, "ozgmon_probes_finished_total", "counter",
+	       "Probes finished, whatever their result.", (double)st->finished);
 
 	family(b, "ozg_probe_http_duration_seconds", "gauge",
 	       "Duration of the last probe by phase (summed over redirects).");
@@ -403,16 +409,15 @@ static void self_metrics(struct buf *b, const struct prom_self *self)
 {
 	family(b, "ozgmon_build_info", "info", "Version of ozgmond; always 1.");
 	sample1(b, "ozgmon_build_info", "version", OZGMON_VERSION, 1);
-	family(b, "ozgmon_config_last_reload_successful", "gauge",
-	       "Whether the last configuration (re)load succeeded (1) or was refused (0).");
-	sample1(b, "ozgmon_config_last_reload_successful", NULL, NULL, self->reload_ok ? 1 : 0);
-	family(b, "ozgmon_config_last_reload_success_timestamp_seconds", "gauge",
-	       "When a configuration last loaded successfully, seconds since the epoch.");
-	sample1(b, "ozgmon_config_last_reload_success_timestamp_seconds", NULL, NULL,
-		self->reload_success_s);
-	family(b, "ozgmon_ready", "gauge",
-	       "1 when the configuration is loaded and every target has been probed once.");
-	sample1(b, "ozgmon_ready", NULL, NULL, self->ready ? 1 : 0);
+	scalar(b, "ozgmon_config_last_reload_successful", "gauge",
+	       "Whether the last configuration (re)load succeeded (1) or was refused (0).",
+	       self->reload_ok ? 1 : 0);
+	scalar(b, "ozgmon_config_last_reload_success_timestamp_seconds", "gauge",
+	       "When a configuration last loaded successfully, seconds since the epoch.",
+	       self->reload_success_s);
+	scalar(b, "ozgmon_ready", "gauge",
+	       "1 when the configuration is loaded and every target has been probed once.",
+	       self->ready ? 1 : 0);
 }
 
 /* The standard process_* families of the Prometheus client libraries. */
@@ -421,56 +426,52 @@ static void process_metrics(struct buf *b, const struct prom_self *self)
 	const struct prom_process *p = &self->proc;
 
 	if (p->valid) {
-		family(b, "process_cpu_seconds_total", "counter",
-		       "Total user and system CPU time spent in seconds.");
-		sample1(b, "process_cpu_seconds_total", NULL, NULL, p->cpu_seconds);
-		family(b, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
-		sample1(b, "process_resident_memory_bytes", NULL, NULL, p->resident_bytes);
-		family(b, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
-		sample1(b, "process_virtual_memory_bytes", NULL, NULL, p->virtual_bytes);
-		family(b, "process_open_fds", "gauge", "Number of open file descriptors.");
-		sample1(b, "process_open_fds", NULL, NULL, p->open_fds);
-		family(b, "process_max_fds", "gauge", "Maximum number of open file descriptors.");
-		sample1(b, "process_max_fds", NULL, NULL, p->max_fds);
+		scalar(b, "process_cpu_seconds_total", "counter",
+		       "Total user and system CPU time spent in seconds.", p->cpu_seconds);
+		scalar(b, "process_resident_memory_bytes", "gauge",
+		       "Resident memory size in bytes.", p->resident_bytes);
+		scalar(b, "process_virtual_memory_bytes", "gauge",
+		       "Virtual memory size in bytes.", p->virtual_bytes);
+		scalar(b, "process_open_fds", "gauge",
+		       "Number of open file descriptors.", p->open_fds);
+		scalar(b, "process_max_fds", "gauge",
+		       "Maximum number of open file descriptors.", p->max_fds);
 	}
-	family(b, "process_start_time_seconds", "gauge",
-	       "Start time of the process since unix epoch in seconds.");
-	sample1(b, "process_start_time_seconds", NULL, NULL, self->start_time_s);
+	scalar(b, "process_start_time_seconds", "gauge",
+	       "Start time of the process since unix epoch in seconds.", self->start_time_s);
 	prom_render_dashboards(b, self->dashboards);
 }
 
 static void store_metrics(struct buf *b, const struct store_stats *st)
 {
-	family(b, "ozgmon_store_queue_length", "gauge", "Samples waiting for the RRD writer.");
-	sample1(b, "ozgmon_store_queue_length", NULL, NULL, (double)st->queue_len);
-	family(b, "ozgmon_store_queue_capacity", "gauge", "Bound of the RRD writer's queue.");
-	sample1(b, "ozgmon_store_queue_capacity", NULL, NULL, (double)st->queue_cap);
-	family(b, "ozgmon_store_dropped_samples_total", "counter",
-	       "Samples that could not be stored (queue full or file unusable).");
-	sample1(b, "ozgmon_store_dropped_samples_total", NULL, NULL, (double)st->dropped);
-	family(b, "ozgmon_store_stale_samples_total", "counter",
-	       "Samples not newer than their file's last update (clock stepped back).");
-	sample1(b, "ozgmon_store_stale_samples_total", NULL, NULL, (double)st->stale);
-	family(b, "ozgmon_rrd_updates_total", "counter", "RRD updates written.");
-	sample1(b, "ozgmon_rrd_updates_total", NULL, NULL, (double)st->updates);
-	family(b, "ozgmon_rrd_errors_total", "counter", "RRD updates that failed.");
-	sample1(b, "ozgmon_rrd_errors_total", NULL, NULL, (double)st->errors);
-	family(b, "ozgmon_rrd_files_created_total", "counter", "RRD files created.");
-	sample1(b, "ozgmon_rrd_files_created_total", NULL, NULL, (double)st->created);
+	scalar(b, "ozgmon_store_queue_length", "gauge",
+	       "Samples waiting for the RRD writer.", (double)st->queue_len);
+	scalar(b, "ozgmon_store_queue_capacity", "gauge",
+	       "Bound of the RRD writer's queue.", (double)st->queue_cap);
+	scalar(b, "ozgmon_store_dropped_samples_total", "counter",
+	       "Samples that could not be stored (queue full or file unusable).",
+	       (double)st->dropped);
+	scalar(b, "ozgmon_store_stale_samples_total", "counter",
+	       "Samples not newer than their file's last update (clock stepped back).",
+	       (double)st->stale);
+	scalar(b, "ozgmon_rrd_updates_total", "counter",
+	       "RRD updates written.", (double)st->updates);
+	scalar(b, "ozgmon_rrd_errors_total", "counter",
+	       "RRD updates that failed.", (double)st->errors);
+	scalar(b, "ozgmon_rrd_files_created_total", "counter",
+	       "RRD files created.", (double)st->created);
 	store_detail(b, st);
 }
 
 static void collector_metrics(struct buf *b, const struct snapshot *s)
 {
-	family(b, "ozgmon_targets", "gauge", "Probe targets configured.");
-	sample1(b, "ozgmon_targets", NULL, NULL, (double)s->n);
-	family(b, "ozgmon_probes_in_flight", "gauge", "Probes running now.");
-	sample1(b, "ozgmon_probes_in_flight", NULL, NULL, s->stats.in_flight);
-	family(b, "ozgmon_probes_waiting", "gauge", "Due probes waiting for a free transfer slot.");
-	sample1(b, "ozgmon_probes_waiting", NULL, NULL, s->stats.waiting);
-	family(b, "ozgmon_probes_skipped_total", "counter",
-	       "Due probes skipped because the target's previous probe was still running.");
-	sample1(b, "ozgmon_probes_skipped_total", NULL, NULL, (double)s->stats.skipped);
+	scalar(b, "ozgmon_targets", "gauge", "Probe targets configured.", (double)s->n);
+	scalar(b, "ozgmon_probes_in_flight", "gauge", "Probes running now.", s->stats.in_flight);
+	scalar(b, "ozgmon_probes_waiting", "gauge",
+	       "Due probes waiting for a free transfer slot.", s->stats.waiting);
+	scalar(b, "ozgmon_probes_skipped_total", "counter",
+	       "Due probes skipped because the target's previous probe was still running.",
+	       (double)s->stats.skipped);
 	family(b, "ozg_probes_total", "counter", "Finished probes by result.");
 	for (int r = 0; r < PROBE_RESULT_COUNT; r++)
 		sample1(b, "ozg_probes_total", "result", probe_result_name((enum probe_result)r),
@@ -480,12 +481,11 @@ static void collector_metrics(struct buf *b, const struct snapshot *s)
 /* Files the RRD writer could not read or create, tried again with a backoff. */
 static void store_file_metrics(struct buf *b, const struct store_stats *st)
 {
-	family(b, "ozgmon_store_files_unusable", "gauge",
-	       "RRD files that could not be read or created and wait for their next retry.");
-	sample1(b, "ozgmon_store_files_unusable", NULL, NULL, (double)st->files_unusable);
-	family(b, "ozgmon_store_file_retries_total", "counter",
-	       "Retries of RRD files that could not be read or created.");
-	sample1(b, "ozgmon_store_file_retries_total", NULL, NULL, (double)st->file_retries);
+	scalar(b, "ozgmon_store_files_unusable", "gauge",
+	       "RRD files that could not be read or created and wait for their next retry.",
+	       (double)st->files_unusable);
+	scalar(b, "ozgmon_store_file_retries_total", "counter",
+	       "Retries of RRD files that could not be read or created.", (double)st->file_retries);
 }
 
 /* The exporter's own connection figures (docs/metrics.md). */
@@ -493,18 +493,17 @@ static void http_metrics(struct buf *b, const struct prom_http *h)
 {
 	if (!h)
 		return;
-	family(b, "ozgmon_http_connections", "gauge", "HTTP connections open now.");
-	sample1(b, "ozgmon_http_connections", NULL, NULL, h->open);
+	scalar(b, "ozgmon_http_connections", "gauge", "HTTP connections open now.", h->open);
 	family(b, "ozgmon_http_connections_limit", "gauge",
 	       "HTTP connections open at most, in total and per client address.");
 	sample1(b, "ozgmon_http_connections_limit", "scope", "total", h->limit);
 	sample1(b, "ozgmon_http_connections_limit", "scope", "per_address", h->per_ip_limit);
-	family(b, "ozgmon_http_connections_total", "counter",
-	       "HTTP connections accepted (those over a limit are refused before this count).");
-	sample1(b, "ozgmon_http_connections_total", NULL, NULL, h->total);
-	family(b, "ozgmon_http_slow_clients_dropped_total", "counter",
-	       "HTTP connections cut because their request headers did not arrive in time.");
-	sample1(b, "ozgmon_http_slow_clients_dropped_total", NULL, NULL, h->slow_cut);
+	scalar(b, "ozgmon_http_connections_total", "counter",
+	       "HTTP connections accepted (those over a limit are refused before this count).",
+	       h->total);
+	scalar(b, "ozgmon_http_slow_clients_dropped_total", "counter",
+	       "HTTP connections cut because their request headers did not arrive in time.",
+	       h->slow_cut);
 }
 
 void prom_render(struct buf *b, const struct snapshot *s, const struct prom_self *self)
