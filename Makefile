@@ -93,18 +93,16 @@ run: all
 	@tools/run-demo.sh "$(BIN)"
 
 ifeq ($(TSAN),1)
-# Under ThreadSanitizer the programs run 5-20 times slower, past the time
-# limits some integration checks assert (docs/security.md): their failures
-# are shown, races decide.  Unit tests and the corpora must pass as always.
+# Every check is judged as in the other builds (the integration scripts
+# stretch their waits under ThreadSanitizer, tests/integration/lib.sh), and
+# any race report fails the run even where the process itself went on.
 test: test-deps
 	@rm -rf $(TSAN_REPORTS) && mkdir -p $(TSAN_REPORTS)
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory unit fuzz-replay
-	@$(MAKE) --no-print-directory integration || \
-		echo "tsan: integration checks above failed on time limits; judged: race reports only"
-	@if ls $(TSAN_REPORTS)/tsan.* >/dev/null 2>&1; then \
-		cat $(TSAN_REPORTS)/tsan.*; echo "tsan: $$(ls $(TSAN_REPORTS) | wc -l) reports"; exit 1; \
-	else echo "tsan: no race reported"; fi
+	@fail=0; $(MAKE) --no-print-directory unit fuzz-replay integration || fail=1; \
+	if ls $(TSAN_REPORTS)/tsan.* >/dev/null 2>&1; then \
+		cat $(TSAN_REPORTS)/tsan.*; echo "tsan: $$(ls $(TSAN_REPORTS) | wc -l) reports"; fail=1; \
+	else echo "tsan: no race reported"; fi; exit $$fail
 else
 test: test-deps
 	@$(MAKE) --no-print-directory all

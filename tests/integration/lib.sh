@@ -4,6 +4,18 @@
 PASS=0
 FAIL=0
 
+# The sanitizer ozgmond was built with: asan, tsan or none.  ThreadSanitizer
+# runs the programs 5-15 times slower, so waits and request time limits
+# stretch by SLOW; limits that measure performance say for themselves what
+# they expect under a sanitizer.
+SANITIZER=none
+case $(ldd "${BIN_DIR:-bin}/ozgmond" 2>/dev/null) in
+*libtsan*) SANITIZER=tsan ;;
+*libasan*) SANITIZER=asan ;;
+esac
+SLOW=1
+[ "$SANITIZER" = tsan ] && SLOW=6
+
 ok() { PASS=$((PASS + 1)); printf '  ok   %s\n' "$*"; }
 bad() { FAIL=$((FAIL + 1)); printf '  FAIL %s\n' "$*"; }
 check() { # check "description" command...
@@ -24,17 +36,18 @@ free_port() {
 	return 1
 }
 
-# wait_for SECONDS command...: retries every 0.2 s until the command succeeds.
+# wait_for SECONDS command...: retries every 0.2 s until the command succeeds
+# (SECONDS times SLOW).
 wait_for() {
 	local secs=$1 i; shift
-	for i in $(seq 1 $((secs * 5))); do
+	for i in $(seq 1 $((secs * 5 * SLOW))); do
 		"$@" 2>/dev/null && return 0
 		sleep 0.2
 	done
 	return 1
 }
 
-http_get() { curl -sS --max-time 5 "$@"; }
+http_get() { curl -sS --max-time $((5 * SLOW)) "$@"; }
 
 # metric NAME_WITH_LABELS URL: prints the sample value, or nothing.
 metric() {
@@ -184,7 +197,7 @@ start_daemon() {
 answers_while_up() {
 	local secs=$1 pid=$2 url=$3 i
 	shift 3
-	for i in $(seq 1 $((secs * 5))); do
+	for i in $(seq 1 $((secs * 5 * SLOW))); do
 		kill -0 "$pid" 2>/dev/null || return 1
 		curl -s -o /dev/null --max-time 2 "$@" "$url" && return 0
 		sleep 0.2

@@ -20,10 +20,10 @@ make_work ozgmon-exp
 # A free port can be taken by another process before we bind it (the machine is
 # shared): each start below retries with a fresh port when the bind fails.
 TRIES=4
-code() { curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@"; }
+code() { curl -s -o /dev/null -w '%{http_code}' --max-time $((10 * SLOW)) "$@"; }
 header() { # header NAME curl-args...: the value of response header NAME
 	local n=$1; shift
-	curl -s -D - -o /dev/null --max-time 10 "$@" | tr -d '\r' |
+	curl -s -D - -o /dev/null --max-time $((10 * SLOW)) "$@" | tr -d '\r' |
 		awk -v n="$n" 'BEGIN { IGNORECASE = 1 } index(tolower($0), tolower(n) ":") == 1 { sub(/^[^:]*: */, ""); print; exit }'
 }
 

@@ -273,18 +273,21 @@ sum_results=$(awk '/^ozg_probes_total\{/ { s += $2 } END { print s + 0 }' <<<"$M
 # finished counts usage fetches too
 check "ozg_probes_total ($sum_results) within finished ($(v ozgmon_probes_finished_total))" \
 	eval '[ "$sum_results" -gt "$BULK" ] && [ "$sum_results" -le "$(v ozgmon_probes_finished_total)" ]'
-# Lag: share of probes that started within 1 s, and the p99 bucket bound.
-lag=$(awk '/^ozgmon_schedule_lag_seconds_bucket/ { match($0, /le="[^"]*"/); le = substr($0, RSTART + 4, RLENGTH - 5); b[++n] = le; c[n] = $2 }
+# Lag: share of probes that started within LAG_S, and the p99 bucket bound.
+# ThreadSanitizer slows every probe start; its runs are held to the p99 bound.
+LAG_S=1
+[ "$SANITIZER" = tsan ] && LAG_S=2.5
+lag=$(awk -v lim="$LAG_S" '/^ozgmon_schedule_lag_seconds_bucket/ { match($0, /le="[^"]*"/); le = substr($0, RSTART + 4, RLENGTH - 5); b[++n] = le; c[n] = $2 }
 	$1 == "ozgmon_schedule_lag_seconds_count" { tot = $2 }
-	END { for (i = 1; i <= n; i++) { if (le1 == "" && b[i] != "+Inf" && b[i] + 0 >= 1) le1 = c[i]; if (p99 == "" && c[i] >= 0.99 * tot) p99 = b[i] }
+	END { for (i = 1; i <= n; i++) { if (le1 == "" && b[i] != "+Inf" && b[i] + 0 >= lim) le1 = c[i]; if (p99 == "" && c[i] >= 0.99 * tot) p99 = b[i] }
 		printf "%s %s %.4f", tot, p99, (tot > 0 ? le1 / tot : 0) }' <<<"$M")
 read -r lag_n lag_p99 lag_1s <<<"$lag"
-echo "  schedule lag: $lag_n probes, p99 <= ${lag_p99}s, share within 1 s: $lag_1s"
+echo "  schedule lag: $lag_n probes, p99 <= ${lag_p99}s, share within $LAG_S s: $lag_1s"
 check "schedule lag p99 <= 2.5 s (bucket bound $lag_p99)" awk -v p="$lag_p99" 'BEGIN { exit !(p != "+Inf" && p + 0 <= 2.5) }'
-check "99 % of probes started within 1 s of due ($lag_1s)" awk -v s="$lag_1s" 'BEGIN { exit !(s >= 0.99) }'
-# AddressSanitizer's shadow memory and quarantine multiply the figure.
+check "99 % of probes started within $LAG_S s of due ($lag_1s)" awk -v s="$lag_1s" 'BEGIN { exit !(s >= 0.99) }'
+# The sanitizers' shadow memory (and ASan's quarantine) multiply the figure.
 rss_max=400
-ldd "$BIN_DIR/ozgmond" 2>/dev/null | grep -q libasan && rss_max=2000
+[ "$SANITIZER" != none ] && rss_max=2000
 check "RSS below $rss_max MB ($(v process_resident_memory_bytes))" \
 	awk -v r="$(v process_resident_memory_bytes)" -v m="$rss_max" 'BEGIN { exit !(r > 0 && r < m * 1e6) }'
 

@@ -253,7 +253,13 @@ FT=""
 for f in /usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1 /usr/lib/faketime/libfaketimeMT.so.1; do
 	[ -f "$f" ] && FT=$f && break
 done
-if [ -n "$FT" ]; then
+if [ "$SANITIZER" = tsan ]; then
+	# libfaketime wraps pthread_cond_init and pthread_cond_timedwait; in such a process
+	# ThreadSanitizer misses the release of the mutex a timed wait gives up and reports
+	# every later lock of it as a double lock (false reports: each names two threads
+	# holding one mutex).  The normal and ASan runs cover the steps.
+	echo "  (ThreadSanitizer build: clock cases skipped, libfaketime hides timed waits from it)"
+elif [ -n "$FT" ]; then
 	DT=$WORK/t
 	for i in 1 2 3 4 5 6; do echo "c$i http://c$i.load.test/"; done | write_config "$WORK/t.yml" "$DT"
 	echo "+0" > "$WORK/faketime"
