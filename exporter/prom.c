@@ -180,8 +180,7 @@ static void sample1(struct buf *b, const char *name, const char *label, const ch
 	buf_puts(b, "\n");
 }
 
-/* A family of one sample without labels. */
-static void scalar(struct buf *b, const char *name, const char *type, const char *help, double v)
+void prom_scalar(struct buf *b, const char *name, const char *type, const char *help, double v)
 {
 	family(b, name, type, help);
 	sample1(b, name, NULL, NULL, v);
@@ -246,24 +245,24 @@ static void dienst_info(struct buf *b, const struct cfg *cfg)
 /* The store's spill, conversions, usage writes and rrdcached connection. */
 static void store_detail(struct buf *b, const struct store_stats *st)
 {
-	scalar(b, "ozgmon_store_spill_length", "gauge",
-	       "Samples waiting in the spill behind the full RRD writer queue.",
-	       (double)st->spill_len);
-	scalar(b, "ozgmon_store_spill_capacity", "gauge",
-	       "Bound of the spill.", (double)st->spill_cap);
-	scalar(b, "ozgmon_rrd_usage_updates_total", "counter",
-	       "Usage counter samples written.", (double)st->usage_updates);
-	scalar(b, "ozgmon_rrd_files_converted_total", "counter",
-	       "RRD files rebuilt in the configured layout (the old file kept as a backup).",
-	       (double)st->migrated);
+	prom_scalar(b, "ozgmon_store_spill_length", "gauge",
+		    "Samples waiting in the spill behind the full RRD writer queue.",
+		    (double)st->spill_len);
+	prom_scalar(b, "ozgmon_store_spill_capacity", "gauge",
+		    "Bound of the spill.", (double)st->spill_cap);
+	prom_scalar(b, "ozgmon_rrd_usage_updates_total", "counter",
+		    "Usage counter samples written.", (double)st->usage_updates);
+	prom_scalar(b, "ozgmon_rrd_files_converted_total", "counter",
+		    "RRD files rebuilt in the configured layout (the old file kept as a backup).",
+		    (double)st->migrated);
 	if (!st->rrdcached)
 		return;
-	scalar(b, "ozgmon_rrdcached_up", "gauge",
-	       "1 when the last request of the RRD writer to rrdcached succeeded.",
-	       st->rrdcached_up ? 1 : 0);
-	scalar(b, "ozgmon_rrdcached_connects_total", "counter",
-	       "Connections the RRD writer made to rrdcached (more than 1: reconnects).",
-	       (double)st->reconnects);
+	prom_scalar(b, "ozgmon_rrdcached_up", "gauge",
+		    "1 when the last request of the RRD writer to rrdcached succeeded.",
+		    st->rrdcached_up ? 1 : 0);
+	prom_scalar(b, "ozgmon_rrdcached_connects_total", "counter",
+		    "Connections the RRD writer made to rrdcached (more than 1: reconnects).",
+		    (double)st->reconnects);
 }
 
 /* One per-target line: name{dienst="id"<extra>} v. */
@@ -343,9 +342,9 @@ static void usage_metrics(struct buf *b, const struct snapshot *s)
 		if (cfg->dienste[i].usage && s->t[i].usage && s->t[i].usage->last_ok_ms > 0)
 			dienst_sample(b, "ozg_usage_last_success_timestamp_seconds", cfg->dienste[i].id,
 				      NULL, NULL, (double)s->t[i].usage->last_ok_ms / 1000.0);
-	scalar(b, "ozgmon_usage_errors_total", "counter",
-	       "Fetches of statistics documents that yielded no values.",
-	       (double)s->stats.usage_errors);
+	prom_scalar(b, "ozgmon_usage_errors_total", "counter",
+		    "Fetches of statistics documents that yielded no values.",
+		    (double)s->stats.usage_errors);
 }
 
 /* The collector's probe-depth families and self-metrics (see docs/metrics.md). */
@@ -367,9 +366,9 @@ static void probe_depth_metrics(struct buf *b, const struct snapshot *s)
 	}
 	sample1(b, "ozgmon_schedule_lag_seconds_sum", NULL, NULL, st->lag_sum_s);
 	sample1(b, "ozgmon_schedule_lag_seconds_count", NULL, NULL, (double)cum);
-	scalar(b, "ozgmon_probes_started_total", "counter", "Probes started.", (double)st->started);
-	scalar(b, "ozgmon_probes_finished_total", "counter",
-	       "Probes finished, whatever their result.", (double)st->finished);
+	prom_scalar(b, "ozgmon_probes_started_total", "counter", "Probes started.", (double)st->started);
+	prom_scalar(b, "ozgmon_probes_finished_total", "counter",
+		    "Probes finished, whatever their result.", (double)st->finished);
 
 	family(b, "ozg_probe_http_duration_seconds", "gauge",
 	       "Duration of the last probe by phase (summed over redirects).");
@@ -409,15 +408,15 @@ static void self_metrics(struct buf *b, const struct prom_self *self)
 {
 	family(b, "ozgmon_build_info", "info", "Version of ozgmond; always 1.");
 	sample1(b, "ozgmon_build_info", "version", OZGMON_VERSION, 1);
-	scalar(b, "ozgmon_config_last_reload_successful", "gauge",
-	       "Whether the last configuration (re)load succeeded (1) or was refused (0).",
-	       self->reload_ok ? 1 : 0);
-	scalar(b, "ozgmon_config_last_reload_success_timestamp_seconds", "gauge",
-	       "When a configuration last loaded successfully, seconds since the epoch.",
-	       self->reload_success_s);
-	scalar(b, "ozgmon_ready", "gauge",
-	       "1 when the configuration is loaded and every target has been probed once.",
-	       self->ready ? 1 : 0);
+	prom_scalar(b, "ozgmon_config_last_reload_successful", "gauge",
+		    "Whether the last configuration (re)load succeeded (1) or was refused (0).",
+		    self->reload_ok ? 1 : 0);
+	prom_scalar(b, "ozgmon_config_last_reload_success_timestamp_seconds", "gauge",
+		    "When a configuration last loaded successfully, seconds since the epoch.",
+		    self->reload_success_s);
+	prom_scalar(b, "ozgmon_ready", "gauge",
+		    "1 when the configuration is loaded and every target has been probed once.",
+		    self->ready ? 1 : 0);
 }
 
 /* The standard process_* families of the Prometheus client libraries. */
@@ -426,52 +425,52 @@ static void process_metrics(struct buf *b, const struct prom_self *self)
 	const struct prom_process *p = &self->proc;
 
 	if (p->valid) {
-		scalar(b, "process_cpu_seconds_total", "counter",
+		prom_scalar(b, "process_cpu_seconds_total", "counter",
 		       "Total user and system CPU time spent in seconds.", p->cpu_seconds);
-		scalar(b, "process_resident_memory_bytes", "gauge",
+		prom_scalar(b, "process_resident_memory_bytes", "gauge",
 		       "Resident memory size in bytes.", p->resident_bytes);
-		scalar(b, "process_virtual_memory_bytes", "gauge",
+		prom_scalar(b, "process_virtual_memory_bytes", "gauge",
 		       "Virtual memory size in bytes.", p->virtual_bytes);
-		scalar(b, "process_open_fds", "gauge",
+		prom_scalar(b, "process_open_fds", "gauge",
 		       "Number of open file descriptors.", p->open_fds);
-		scalar(b, "process_max_fds", "gauge",
+		prom_scalar(b, "process_max_fds", "gauge",
 		       "Maximum number of open file descriptors.", p->max_fds);
 	}
-	scalar(b, "process_start_time_seconds", "gauge",
-	       "Start time of the process since unix epoch in seconds.", self->start_time_s);
+	prom_scalar(b, "process_start_time_seconds", "gauge",
+		    "Start time of the process since unix epoch in seconds.", self->start_time_s);
 	prom_render_dashboards(b, self->dashboards);
 }
 
 static void store_metrics(struct buf *b, const struct store_stats *st)
 {
-	scalar(b, "ozgmon_store_queue_length", "gauge",
-	       "Samples waiting for the RRD writer.", (double)st->queue_len);
-	scalar(b, "ozgmon_store_queue_capacity", "gauge",
-	       "Bound of the RRD writer's queue.", (double)st->queue_cap);
-	scalar(b, "ozgmon_store_dropped_samples_total", "counter",
-	       "Samples that could not be stored (queue full or file unusable).",
-	       (double)st->dropped);
-	scalar(b, "ozgmon_store_stale_samples_total", "counter",
-	       "Samples not newer than their file's last update (clock stepped back).",
-	       (double)st->stale);
-	scalar(b, "ozgmon_rrd_updates_total", "counter",
-	       "RRD updates written.", (double)st->updates);
-	scalar(b, "ozgmon_rrd_errors_total", "counter",
-	       "RRD updates that failed.", (double)st->errors);
-	scalar(b, "ozgmon_rrd_files_created_total", "counter",
-	       "RRD files created.", (double)st->created);
+	prom_scalar(b, "ozgmon_store_queue_length", "gauge",
+		    "Samples waiting for the RRD writer.", (double)st->queue_len);
+	prom_scalar(b, "ozgmon_store_queue_capacity", "gauge",
+		    "Bound of the RRD writer's queue.", (double)st->queue_cap);
+	prom_scalar(b, "ozgmon_store_dropped_samples_total", "counter",
+		    "Samples that could not be stored (queue full or file unusable).",
+		    (double)st->dropped);
+	prom_scalar(b, "ozgmon_store_stale_samples_total", "counter",
+		    "Samples not newer than their file's last update (clock stepped back).",
+		    (double)st->stale);
+	prom_scalar(b, "ozgmon_rrd_updates_total", "counter",
+		    "RRD updates written.", (double)st->updates);
+	prom_scalar(b, "ozgmon_rrd_errors_total", "counter",
+		    "RRD updates that failed.", (double)st->errors);
+	prom_scalar(b, "ozgmon_rrd_files_created_total", "counter",
+		    "RRD files created.", (double)st->created);
 	store_detail(b, st);
 }
 
 static void collector_metrics(struct buf *b, const struct snapshot *s)
 {
-	scalar(b, "ozgmon_targets", "gauge", "Probe targets configured.", (double)s->n);
-	scalar(b, "ozgmon_probes_in_flight", "gauge", "Probes running now.", s->stats.in_flight);
-	scalar(b, "ozgmon_probes_waiting", "gauge",
-	       "Due probes waiting for a free transfer slot.", s->stats.waiting);
-	scalar(b, "ozgmon_probes_skipped_total", "counter",
-	       "Due probes skipped because the target's previous probe was still running.",
-	       (double)s->stats.skipped);
+	prom_scalar(b, "ozgmon_targets", "gauge", "Probe targets configured.", (double)s->n);
+	prom_scalar(b, "ozgmon_probes_in_flight", "gauge", "Probes running now.", s->stats.in_flight);
+	prom_scalar(b, "ozgmon_probes_waiting", "gauge",
+		    "Due probes waiting for a free transfer slot.", s->stats.waiting);
+	prom_scalar(b, "ozgmon_probes_skipped_total", "counter",
+		    "Due probes skipped because the target's previous probe was still running.",
+		    (double)s->stats.skipped);
 	family(b, "ozg_probes_total", "counter", "Finished probes by result.");
 	for (int r = 0; r < PROBE_RESULT_COUNT; r++)
 		sample1(b, "ozg_probes_total", "result", probe_result_name((enum probe_result)r),
@@ -481,11 +480,11 @@ static void collector_metrics(struct buf *b, const struct snapshot *s)
 /* Files the RRD writer could not read or create, tried again with a backoff. */
 static void store_file_metrics(struct buf *b, const struct store_stats *st)
 {
-	scalar(b, "ozgmon_store_files_unusable", "gauge",
-	       "RRD files that could not be read or created and wait for their next retry.",
-	       (double)st->files_unusable);
-	scalar(b, "ozgmon_store_file_retries_total", "counter",
-	       "Retries of RRD files that could not be read or created.", (double)st->file_retries);
+	prom_scalar(b, "ozgmon_store_files_unusable", "gauge",
+		    "RRD files that could not be read or created and wait for their next retry.",
+		    (double)st->files_unusable);
+	prom_scalar(b, "ozgmon_store_file_retries_total", "counter",
+		    "Retries of RRD files that could not be read or created.", (double)st->file_retries);
 }
 
 /* The exporter's own connection figures (docs/metrics.md). */
@@ -493,17 +492,17 @@ static void http_metrics(struct buf *b, const struct prom_http *h)
 {
 	if (!h)
 		return;
-	scalar(b, "ozgmon_http_connections", "gauge", "HTTP connections open now.", h->open);
+	prom_scalar(b, "ozgmon_http_connections", "gauge", "HTTP connections open now.", h->open);
 	family(b, "ozgmon_http_connections_limit", "gauge",
 	       "HTTP connections open at most, in total and per client address.");
 	sample1(b, "ozgmon_http_connections_limit", "scope", "total", h->limit);
 	sample1(b, "ozgmon_http_connections_limit", "scope", "per_address", h->per_ip_limit);
-	scalar(b, "ozgmon_http_connections_total", "counter",
-	       "HTTP connections accepted (those over a limit are refused before this count).",
-	       h->total);
-	scalar(b, "ozgmon_http_slow_clients_dropped_total", "counter",
-	       "HTTP connections cut because their request headers did not arrive in time.",
-	       h->slow_cut);
+	prom_scalar(b, "ozgmon_http_connections_total", "counter",
+		    "HTTP connections accepted (those over a limit are refused before this count).",
+		    h->total);
+	prom_scalar(b, "ozgmon_http_slow_clients_dropped_total", "counter",
+		    "HTTP connections cut because their request headers did not arrive in time.",
+		    h->slow_cut);
 }
 
 void prom_render(struct buf *b, const struct snapshot *s, const struct prom_self *self)

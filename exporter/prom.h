@@ -91,6 +91,8 @@ void prom_cached(struct buf *b, struct prom_cache *c, const struct snapshot *s,
  * (name ends in _total), "gauge" or "info" (name ends in _info).
  */
 void prom_family(struct buf *b, const char *name, const char *type, const char *help);
+/* A family of one unlabelled sample: prom_family() and the sample line. */
+void prom_scalar(struct buf *b, const char *name, const char *type, const char *help, double v);
 
 /* Appends `s` to b with \\, \" and newline escaped (for a label value). */
 void prom_escape_label(struct buf *b, const char *s);
