@@ -48,6 +48,8 @@ wait_for() {
 }
 
 http_get() { curl -sS --max-time $((5 * SLOW)) "$@"; }
+# code CURL-ARGS...: the HTTP status of one request (000: none came).
+code() { curl -s -o /dev/null -w '%{http_code}' --max-time $((10 * SLOW)) "$@"; }
 
 # metric NAME_WITH_LABELS URL: prints the sample value, or nothing.
 metric() {

@@ -119,10 +119,10 @@ svgrefs=$(grep -rhoE '(xlink:)?href="[^"#][^"]*"' "$WWW/graph" "$WWW/badge" | he
 check "no links in graphs or badges (${svgrefs:-none})" [ -z "$svgrefs" ]
 
 echo "== served"
-code() { curl -s -o /dev/null --path-as-is --max-time 5 -w '%{http_code}' "$D$1"; }
+page_code() { code --path-as-is "$D$1"; }
 check "/index.html serves the Land overview" bash -c "curl -s --max-time 5 '$D/index.html' | grep -q 'Umsetzungsstand und Verfügbarkeit'"
 check "/ stays the live status page, linking the overview" bash -c "curl -s --max-time 5 '$D/' | grep -q 'href=\"/index.html\"'"
-check "a Kreis page: 200" [ "$(code /kreis/16051.html)" = 200 ]
+check "a Kreis page: 200" [ "$(page_code /kreis/16051.html)" = 200 ]
 ctype=$(curl -s -o /dev/null --max-time 5 -w '%{content_type}' "$D/badge/k16051-kfz-status.svg")
 check "a badge is image/svg+xml ($ctype)" [ "$ctype" = "image/svg+xml" ]
 check "pages carry Cache-Control" bash -c "curl -sI --max-time 5 '$D/status.html' | grep -qi '^cache-control: public, max-age='"
@@ -132,11 +132,11 @@ echo secret > "$WORK/data/secret.html"
 for p in /../secret.html /%2e%2e/secret.html /kreis/..%2f..%2fsecret.html '/kreis\16051.html' \
 	/evil.html /.hidden/x.html /kreis/ //index.html /index.html.tmp '/kreis/16051.html%20' /favicon.ico \
 	/demo.yml /nope.html; do
-	c=$(code "$p")
+	c=$(page_code "$p")
 	# 400: refused by the request-path check; 404: nothing served there.
 	check "refused or unknown: $p -> $c" [ "$c" = 404 -o "$c" = 400 ]
 done
-check "/metrics still served" [ "$(code /metrics)" = 200 ]
+check "/metrics still served" [ "$(page_code /metrics)" = 200 ]
 
 echo "== browser"
 if [ "${OZGMON_SKIP_E2E:-}" = 1 ]; then

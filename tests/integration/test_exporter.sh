@@ -20,7 +20,6 @@ make_work ozgmon-exp
 # A free port can be taken by another process before we bind it (the machine is
 # shared): each start below retries with a fresh port when the bind fails.
 TRIES=4
-code() { curl -s -o /dev/null -w '%{http_code}' --max-time $((10 * SLOW)) "$@"; }
 header() { # header NAME curl-args...: the value of response header NAME
 	local n=$1; shift
 	curl -s -D - -o /dev/null --max-time $((10 * SLOW)) "$@" | tr -d '\r' |
@@ -184,7 +183,7 @@ YAML
 		kill "$T_PID" 2>/dev/null; wait "$T_PID" 2>/dev/null; T_PID=""
 	done
 	[ -n "$T_PID" ] && PIDS+=($T_PID)
-	tcode() { curl -s -o /dev/null -w '%{http_code}' --max-time 10 --cacert "$WORK/tls.crt" "$@"; }
+	tcode() { code --cacert "$WORK/tls.crt" "$@"; }
 	check "TLS: healthy without credentials (health stays open)" wait_for 10 \
 		curl -sf -o /dev/null --max-time 5 --cacert "$WORK/tls.crt" "$T/-/healthy"
 	check "no credentials: 401" [ "$(tcode "$T/metrics")" = 401 ]

@@ -97,7 +97,6 @@ check "simulator brings flip back" http_get -o /dev/null -f -X DELETE "$SIM/_sim
 check "flip reads 1 again" wait_for 8 metric_is 'ozg_probe_success{dienst="flip"}' "$D" 1
 
 echo "== HTTP surface"
-code() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@"; }
 check "GET / is 200" [ "$(code "$D/")" = 200 ]
 check "page lists the target" grep -q 'id="d-healthy"' <<<"$(http_get "$D/")"
 check "HEAD /metrics is 200" [ "$(code -I "$D/metrics")" = 200 ]

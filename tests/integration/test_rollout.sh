@@ -71,7 +71,6 @@ if command -v python3 >/dev/null 2>&1; then
 fi
 check "API: the CSV has one row per Leistung with an Angebot" \
 	[ "$(tail -n +2 "$WORK/leistungen.csv" | wc -l)" -ge "$(land ozg_rollout_services_online)" ]
-code() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@"; }
 check "API: an unknown area is 404" [ "$(code "$D/api/v1/rollout/areas/16999")" = 404 ]
 check "API: a Gemeinde by its ARS" grep -q '"name": "Weimar, Stadt"' <<<"$(http_get "$D/api/v1/rollout/areas/160550000000")"
 kyff_open() { http_get "$D/api/v1/rollout/areas/16065" | python3 -c "import json,sys; sys.exit(0 if json.load(sys.stdin)['incidents']['open'] >= 4 else 1)"; }
