@@ -66,7 +66,7 @@ run_daemon() { # CONFIG LOG [env...]: start, wait until healthy
 	D_WRAP=()
 	return $rc
 }
-# accounted LOG (lib.sh): the shutdown lines agree: completed = written + stale + dropped.
+# lastupdate FILE [RRDCACHED]: when FILE was last updated, seconds since the epoch.
 lastupdate() { rrdtool lastupdate ${2:+--daemon "$2"} "$1" 2>/dev/null | awk -F: 'NF > 1 && $1 ~ /^[0-9]+$/ { print $1 }'; }
 # lost_samples METRICS DIR [RRDCACHED]: per target, the probes the daemon had completed
 # (its last probe's time in METRICS) after the file's last update, one per interval; summed.
@@ -191,7 +191,7 @@ check "log: reconnected" grep -q 'info: store: reconnected to rrdcached' "$WORK/
 check "connects counted (2)" metric_is ozgmon_rrdcached_connects_total "$D" 2
 stop_daemon TERM
 check "SIGTERM with rrdcached: exit 0" [ "$RC" = 0 ]
-accounted "$WORK/d3.log"
+shutdown_counts "$WORK/d3.log"
 check "rrdcached run: completed ($ACC_C) = acknowledged ($ACC_W) + stale ($ACC_S), 0 dropped ($ACC_D)" \
 	eval '[ "$ACC_C" = $((ACC_W + ACC_S)) ] && [ "$ACC_D" = 0 ]'
 # kill -9 while rrdcached is away: what waits in the queue is what a crash loses.
@@ -238,7 +238,7 @@ if [ "$(id -u)" = 0 ] && mkdir -p "$WORK/small" && mount -t tmpfs -o size=6m tmp
 	check "no more drops" [ "$(num ozgmon_store_dropped_samples_total)" = "$d0" ]
 	stop_daemon TERM
 	check "SIGTERM: exit 0" [ "$RC" = 0 ]
-	accounted "$WORK/d4.log"
+	shutdown_counts "$WORK/d4.log"
 	check "disk full: completed ($ACC_C) = written ($ACC_W) + stale ($ACC_S) + dropped ($ACC_D)" \
 		[ "$ACC_C" = $((ACC_W + ACC_S + ACC_D)) ]
 	echo "  disk full: $ACC_D samples dropped and counted while the files could not be created"
@@ -282,7 +282,7 @@ elif [ -n "$FT" ]; then
 	check "daemon healthy after the steps" http_get -o /dev/null "$D/-/healthy"
 	stop_daemon TERM
 	check "SIGTERM: exit 0" [ "$RC" = 0 ]
-	accounted "$WORK/d5.log"
+	shutdown_counts "$WORK/d5.log"
 	check "clock steps: completed ($ACC_C) = written ($ACC_W) + stale ($ACC_S) + dropped ($ACC_D)" \
 		[ "$ACC_C" = $((ACC_W + ACC_S + ACC_D)) ]
 	echo "  clock steps: $ACC_S samples stale (not written) while the clock was behind"
