@@ -69,6 +69,7 @@ YAML
 check "daemon healthy" start_daemon 10 "$WORK/d.log" --config "$WORK/it.yml" --log-level debug
 check "first round done (ozgmon_ready 1)" wait_for 15 metric_is ozgmon_ready "$D" 1
 
+healthy_t0=$(metric 'ozg_probe_last_timestamp_seconds{dienst="healthy"}' "$D")
 echo "== probe results"
 check "healthy portal: success 1" metric_is 'ozg_probe_success{dienst="healthy"}' "$D" 1
 check "healthy portal: status 200" metric_is 'ozg_probe_http_status_code{dienst="healthy"}' "$D" 200
@@ -93,6 +94,15 @@ echo "== a portal goes down and comes back"
 check "flip starts up" metric_is 'ozg_probe_success{dienst="flip"}' "$D" 1
 check "simulator takes flip down" http_get -o /dev/null -f -X PUT "$SIM/_sim/hosts/flip.portal.test?mode=down"
 check "flip reads 0" wait_for 8 metric_is 'ozg_probe_success{dienst="flip"}' "$D" 0
+# A second down probe before it comes back: the RRD history then holds a
+# down span of two probe intervals, whatever their phase to the 2 s step.
+flip_t0=$(metric 'ozg_probe_last_timestamp_seconds{dienst="flip"}' "$D")
+flip_later_down() {
+	[ "$(metric 'ozg_probe_success{dienst="flip"}' "$D")" = 0 ] &&
+		awk -v a="$(metric 'ozg_probe_last_timestamp_seconds{dienst="flip"}' "$D")" -v b="$flip_t0" \
+			'BEGIN { exit !(a > b) }'
+}
+check "flip probed down a second time" wait_for 8 flip_later_down
 check "simulator brings flip back" http_get -o /dev/null -f -X DELETE "$SIM/_sim/hosts/flip.portal.test"
 check "flip reads 1 again" wait_for 8 metric_is 'ozg_probe_success{dienst="flip"}' "$D" 1
 
@@ -107,6 +117,13 @@ check "405 names Allow" grep -qi '^allow: GET, HEAD' <<<"$(curl -s -D - -o /dev/
 echo "== stop and RRD files"
 updates_at_least() { awk -v v="$(metric ozgmon_rrd_updates_total "$D")" -v n="$1" 'BEGIN { exit !(v >= n) }'; }
 check "store keeps up: 4 rounds of 6 targets written" wait_for 15 updates_at_least 24
+# Four probe intervals of healthy history: at least three whole 2 s rows
+# lie between its first and its last sample, whatever their phase.
+healthy_span() {
+	awk -v a="$(metric 'ozg_probe_last_timestamp_seconds{dienst="healthy"}' "$D")" -v b="$healthy_t0" \
+		'BEGIN { exit !(a - b >= 8) }'
+}
+check "healthy probed over four intervals" wait_for 20 healthy_span
 stop_daemon TERM
 check "SIGTERM: exit 0" [ "$RC" = 0 ]
 check "store reported no drops" grep -q "dropped, 0 stale, 0 errors\|0 dropped" "$WORK/d.log"
@@ -117,12 +134,14 @@ last() { rrdtool lastupdate "$WORK/data/rrd/$1.rrd" | awk 'NF > 1 { v = $2 } END
 check "healthy rrd: last up = 1 ($(last healthy))" [ "$(last healthy)" = 1 ]
 check "down rrd: last up = 0 ($(last down))" [ "$(last down)" = 0 ]
 check "error rrd: last up = 0" [ "$(last error)" = 0 ]
-# fetch: the flip portal's history holds both states.
-hist=$(rrdtool fetch "$WORK/data/rrd/flip.rrd" AVERAGE -s end-2min -e now 2>/dev/null |
-	awk 'NF == 3 && $2 != "-nan" && $2 != "nan" { print $2 }')
-check "flip rrd history has up samples" grep -q '^1\.' <<<"$hist"
-check "flip rrd history has down samples" grep -q '^0\.0' <<<"$hist"
-n_up=$(rrdtool fetch "$WORK/data/rrd/healthy.rrd" AVERAGE -s end-2min -e now | awk 'NF == 3 && $2 ~ /^1\./' | wc -l)
+# fetch: the flip portal's history holds both states. A sample rarely sits
+# on a step boundary, so a down probe shows as rows below 1 (a fraction where
+# its span straddles two rows), not necessarily as an exact 0: compare numbers.
+hist=$(rrdtool fetch "$WORK/data/rrd/flip.rrd" AVERAGE -s end-10min -e now 2>/dev/null |
+	awk 'NF == 3 && $2 !~ /nan/ { printf "%.6f\n", $2 }')
+check "flip rrd history has up samples" awk '$1 == 1 { f = 1 } END { exit !f }' <<<"$hist"
+check "flip rrd history has down samples" awk '$1 < 1 { f = 1 } END { exit !f }' <<<"$hist"
+n_up=$(rrdtool fetch "$WORK/data/rrd/healthy.rrd" AVERAGE -s end-10min -e now | awk 'NF == 3 && $2 !~ /nan/ && $2 + 0 == 1' | wc -l)
 check "healthy rrd holds several samples ($n_up)" [ "$n_up" -ge 3 ]
 
 if [ "$FAIL" -ne 0 ]; then
