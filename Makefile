@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: EUPL-1.2
 # ozgmon - build, run and test.
 #
 #   make            build bin/ozgmond and bin/ozgmon-sim
@@ -47,7 +48,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 
-LIB_SRCS := $(wildcard common/*.c config/*.c collector/*.c store/*.c rollout/*.c exporter/*.c dashboards/*.c)
+LIB_SRCS := $(wildcard common/*.c config/*.c model/*.c collector/*.c store/*.c rollout/*.c exporter/*.c dashboards/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 SIM_SRCS := $(wildcard sim/*.c)
 SIM_OBJS := $(SIM_SRCS:%.c=$(BUILD)/%.o)

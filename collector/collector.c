@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* collector.c - see collector.h. */
 #include "collector/collector.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * collector.h - the probe loop.
  *
@@ -16,7 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "collector/state.h"
+#include "model/state.h"
 #include "config/config.h"
 #include "store/store.h"
 

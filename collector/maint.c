@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* maint.c - see maint.h. */
 #include "collector/maint.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * maint.h - maintenance windows in Europe/Berlin time.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* sched.c - see sched.h. */
 #include "collector/sched.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* usage.c - see usage.h. */
 #include "collector/usage.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * usage.h - reading usage figures out of a portal's JSON statistics.
  *
@@ -16,7 +17,7 @@
 
 #include <stddef.h>
 
-#include "collector/state.h"
+#include "model/state.h"
 #include "config/config.h"
 
 #define USAGE_MAX_DEPTH 64	/* nested arrays/objects in a document */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * ozgmond - the ozgmon daemon: wires config -> collector -> store -> exporter.
  *
@@ -21,7 +22,7 @@
 #include <unistd.h>
 
 #include "collector/collector.h"
-#include "collector/state.h"
+#include "model/state.h"
 #include "common/log.h"
 #include "config/config.h"
 #include "exporter/http.h"

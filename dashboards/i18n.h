@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * i18n.h - the dashboards' words and number formats, one table per language.
  *
@@ -16,7 +17,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "collector/state.h"
+#include "model/state.h"
 
 struct dash_lang {
 	const char *code;		/* "de" or "en": the html lang attribute */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * site.h - the static dashboards: every page, badge and graph, written into
  * a directory any web server can serve.
@@ -27,7 +28,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "collector/state.h"
+#include "model/state.h"
 #include "config/config.h"
 #include "dashboards/i18n.h"
 #include "rollout/incidents.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * status_page.h - the landing page: every Onlinedienst with its state.
  *
@@ -8,7 +9,7 @@
 #ifndef OZG_STATUS_PAGE_H
 #define OZG_STATUS_PAGE_H
 
-#include "collector/state.h"
+#include "model/state.h"
 #include "common/buf.h"
 
 /* Appends s to b with &, <, >, " and ' escaped. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * task.h - regenerates the dashboards (site.h) on a timer, on a thread of its own.
  *
@@ -16,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "collector/state.h"
+#include "model/state.h"
 #include "rollout/incidents.h"
 #include "rollout/task.h"
 #include "store/store.h"

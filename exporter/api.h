@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * api.h - the JSON and CSV API under /api/v1/ (see docs/api.md).
  *
@@ -10,7 +11,7 @@
 
 #include <time.h>
 
-#include "collector/state.h"
+#include "model/state.h"
 #include "common/buf.h"
 #include "rollout/incidents.h"
 #include "rollout/task.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * http.h - the HTTP surface of ozgmond (libmicrohttpd).
  *
@@ -27,7 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "collector/state.h"
+#include "model/state.h"
 #include "exporter/webcfg.h"
 #include "dashboards/task.h"
 #include "rollout/incidents.h"

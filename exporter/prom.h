@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * prom.h - Prometheus exposition: text format 0.0.4 and OpenMetrics 1.0.0.
  *
@@ -17,7 +18,7 @@
 
 #include <stdbool.h>
 
-#include "collector/state.h"
+#include "model/state.h"
 #include "common/buf.h"
 #include "dashboards/task.h"
 #include "rollout/incidents.h"

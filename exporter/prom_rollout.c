@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* prom_rollout.c - see prom_rollout.h. */
 #include "exporter/prom_rollout.h"
 
@@ -5,7 +6,7 @@
 #include <stdio.h>
 
 #include "exporter/prom.h"
-#include "collector/state.h"
+#include "model/state.h"
 
 const char *area_level_name(enum area_level l)
 {

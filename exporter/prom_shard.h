@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * prom_shard.h - what a sharded ozgmond adds to /metrics so that Prometheus
  * can put the shards together again (docs/scaling.md).
@@ -15,7 +16,7 @@
 #ifndef OZG_PROM_SHARD_H
 #define OZG_PROM_SHARD_H
 
-#include "collector/state.h"
+#include "model/state.h"
 #include "common/buf.h"
 #include "rollout/task.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * incidents.h - outages of Onlinedienste, kept in an append-only journal.
  *
@@ -25,7 +26,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "collector/state.h"
+#include "model/state.h"
 #include "config/config.h"
 
 /* Totals of one Onlinedienst over the whole journal. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * task.h - keeps the rollout model current in the running daemon.
  *
@@ -16,7 +17,7 @@
 
 #include <stdatomic.h>
 
-#include "collector/state.h"
+#include "model/state.h"
 #include "rollout/rollout.h"
 #include "store/store.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * state.h - what the collector knows now, published for readers.
  *

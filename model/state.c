@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* state.c - see state.h. */
-#include "collector/state.h"
+#include "model/state.h"
 
 #include <stdlib.h>
 #include <sys/mman.h>
