@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* log.c - see log.h. */
 #include "log.h"
 

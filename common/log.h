@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * log.h - leveled logging to stderr for ozgmon's programs.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* readfile.c - see readfile.h. */
 #include "common/readfile.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * readfile.h - reading a whole, bounded, regular file.
  *

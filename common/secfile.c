@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* secfile.c - see secfile.h. */
 #include "common/secfile.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * secfile.h - reading secrets (passwords, tokens, private keys) only from
  * files whose permissions keep them secret.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * config.c - the YAML configuration: reading, schema checks, cross-checks
  * against the registers, the resulting struct cfg.  See config.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * config.h - ozgmon's configuration: YAML file + CSV registers -> inventory.
  *

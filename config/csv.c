@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* csv.c - see csv.h. */
 #include "config/csv.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * csv.h - a small RFC 4180 CSV reader for ozgmon's registers.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * registers.c - the CSV registers (Kreise, Gemeindeverbände, Gemeinden,
  * OZG-Leistungen): loading, validation, lookups.  See registers.h and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * registers.h - internal interface of the config module: error collection
  * and loading of the CSV registers.  Only the config module includes it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* graph.c - see graph.h. */
 #include "dashboards/graph.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * graph.h - SVG graphs drawn by librrd (rrd_graph_v) from RRD files.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* i18n.c - see i18n.h. */
 #include "dashboards/i18n.h"
 

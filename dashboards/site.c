@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* site.c - see site.h. */
 #include "dashboards/site.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* status_page.c - see status_page.h. */
 #include "dashboards/status_page.h"
 #include "dashboards/i18n.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* svgslim.c - see svgslim.h. */
 #include "dashboards/svgslim.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * svgslim.h - makes librrd's SVG output lean.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* api.c - see api.h. */
 #include "exporter/api.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* http.c - see http.h. */
 #include "exporter/http.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* prom.c - see prom.h. */
 #include "exporter/prom.h"
 #include "exporter/prom_rollout.h"

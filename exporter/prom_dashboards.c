@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* prom_dashboards.c - see prom_dashboards.h. */
 #include "exporter/prom_dashboards.h"
 

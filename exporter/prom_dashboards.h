@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * prom_dashboards.h - self-metrics of the dashboards generator (dashboards/task.h).
  */

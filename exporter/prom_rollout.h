@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * prom_rollout.h - the rollout model as Prometheus metric families.
  *

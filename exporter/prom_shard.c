@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* prom_shard.c - see prom_shard.h. */
 #include "exporter/prom_shard.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* webcfg.c - see webcfg.h. */
 #include "exporter/webcfg.h"
 #include "common/secfile.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * webcfg.h - the web configuration of ozgmond's HTTP surface: TLS and basic
  * auth, in the file format of the Prometheus exporter-toolkit:

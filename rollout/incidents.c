@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* incidents.c - see incidents.h. */
 #include "rollout/incidents.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* report.c - see report.h. */
 #include "rollout/report.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * report.h - monthly SLA reports from the RRD files, for the command line.
  *

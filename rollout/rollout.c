@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* rollout.c - see rollout.h. */
 #include "rollout/rollout.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * rollout.h - the OZG rollout model: what is declared (Angebote at a
  * Reifegrad), counted the way the federal dashboard counts, weighted by

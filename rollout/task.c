@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* task.c - see task.h. */
 #include "rollout/task.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* trend.c - see trend.h. */
 #include "rollout/trend.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * trend.h - the rollout figures of the Land and each Kreis over months and
  * years, in RRD files: <data_dir>/rollout/<area key>.rrd.

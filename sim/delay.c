@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * delay.c - parks suspended connections until a deadline.
  *

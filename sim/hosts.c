@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * hosts.c - modes, host names, the host table and the profile file.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * main.c - ozgmon-sim: command line, signals, start and clean stop.
  *

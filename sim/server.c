@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * server.c - the simulator's HTTP side (libmicrohttpd).
  *

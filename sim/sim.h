@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * sim.h - ozgmon-sim: a loopback HTTP server that plays many municipal portals.
  *

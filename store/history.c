@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* history.c - see history.h. */
 #include "store/history.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* store.c - see store.h. */
 #include "store/store.h"
 

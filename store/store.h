@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * store.h - the RRD writer: RRD files per probe target.
  *

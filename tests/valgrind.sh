@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # valgrind.sh - every unit test, and ozgmond probing the simulator for a few
 # rounds, under valgrind's memcheck: no invalid access, no leak at exit.
 set -u

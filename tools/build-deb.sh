@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: EUPL-1.2
 # build-deb.sh OUTDIR - builds the Debian package of this tree in a clean copy
 # (the files git knows, committed or not, without build output), so the
 # working tree stays untouched; the .deb files and the .changes end up in

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: EUPL-1.2
 # deps.sh - install what ozgmon needs to build, test and run on Debian 12.
 #
 # Idempotent and quick when everything is present (one dpkg-query call).

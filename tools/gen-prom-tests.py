@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: EUPL-1.2
 """gen-prom-tests.py - writes config/prometheus/tests/ozgmon-alerts.test.yml.
 
 The expected annotations of every alert are rendered from the rules file

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # run-demo.sh BIN_DIR - start the portal simulator and ozgmond on the demo.
 #
 # Environment: LISTEN (default 127.0.0.1:9717), DATA_DIR (default run/data),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * collbench.c - ozgmond's collector, measured from inside its own process.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # run.sh - probe throughput of ozgmond's collector against prometheus-blackbox-exporter,
 # side by side in one run, against one loopback nginx; then the 100,000-target sustained run.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * bench_dashboards.c - times generating every dashboards page of a configuration
  * from an existing data directory.

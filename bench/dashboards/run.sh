@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # bench/dashboards/run.sh - time generating every dashboards page of the full demo.
 # Usage: bench/dashboards/run.sh [SECONDS_OF_DATA] [ROUNDS]
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # bench.sh - scrape time and bytes of ozgmond's /metrics at 10,000, 100,000 and
 # 1,000,000 series, with and without gzip, while a probe-loop stand-in
 # publishes snapshots; compared with nginx-light serving the same bytes as a

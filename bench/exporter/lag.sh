@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # lag.sh - does scraping delay the real collector?  Runs ozgmon-sim and
 # ozgmond on the demo (647 targets, every 5 s), samples the daemon's
 # ozgmon_schedule_lag_seconds (how late the latest probe started) ten times a

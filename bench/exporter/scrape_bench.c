@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * scrape_bench.c - serves /metrics for a synthetic snapshot of N targets
  * through the real exporter (exporter/http.c, exporter/prom.c), while a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * bench_rollout - how long recomputing every rollout aggregate takes.
  *

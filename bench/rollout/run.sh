@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # bench/rollout/run.sh - time a full rollout recomputation on the demo.
 # Usage: bench/rollout/run.sh [CONFIG] [ROUNDS]
 set -eu

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # bench/soak/run.sh - a bounded soak: the real ozgmond against the real simulator
 # at the collector benchmark's sustained rate, for DURATION seconds, sampling its
 # resident memory, open file descriptors, schedule lag and store queue every

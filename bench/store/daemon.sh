@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # bench/store/daemon.sh - the real ozgmond probing N simulated portals every
 # INTERVAL, writing directly or through rrdcached: samples and RRD file
 # updates per second in steady state, the probe loop's schedule lag and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * rrdbench - RRD update throughput for bench/store/run.sh.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # bench/store/run.sh - RRD update throughput for 10,000 and 100,000 targets:
 # librrd direct, through rrdcached, ozgmon's store (both ways) at a paced
 # load, and `rrdtool update` from a shell loop as the baseline; plus the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // dashboards.mjs BASE ARTIFACTS CHROMIUM PROFILE - loads each page type of the
 // generated dashboards, asserts on visible content, fails on console errors,
 // failed requests and requests to any other origin, saves a screenshot per

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # run.sh BASE_URL - the dashboards in headless Chromium, with axe-core.
 #
 # Uses Debian's chromium (/usr/bin/chromium, or $CHROMIUM) through the npm

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * fuzz_config.c - the YAML configuration loader (config/config.h).
  *

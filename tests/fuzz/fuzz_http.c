@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * fuzz_http.c - request path canonicalisation and routing of the exporter
  * (exporter/http.h): http_canon_path, http_route, http_file_path.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * fuzz_prom.c - the exposition-format writer (exporter/prom.h), round trip.
  *

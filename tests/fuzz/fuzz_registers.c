@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * fuzz_registers.c - the CSV reader (config/csv.h) and the register loader
  * (config/registers.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * fuzz_usage.c - the JSON usage mapping (collector/usage.h).
  *

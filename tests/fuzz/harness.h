@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * harness.h - what the fuzz harnesses (tests/fuzz/fuzz_*.c) share: the
  * entry point libFuzzer and replay.c call, the invariant check, the memory

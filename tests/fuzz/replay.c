@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * replay.c - a main for the fuzz harnesses without libFuzzer: feeds every
  * file named on the command line (directories: every regular file in them,

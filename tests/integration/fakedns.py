@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: EUPL-1.2
 """fakedns.py ADDR COUNTFILE - a DNS server for the fault tests, on a loopback address.
 
 Answers every UDP query on ADDR:53 at once with NXDOMAIN (the question echoed),

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: EUPL-1.2
 # lib.sh - helpers for ozgmon's integration tests (sourced by bash scripts).
 # Traffic goes to 127.0.0.1 only.  Every wait is bounded.
 

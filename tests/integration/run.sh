@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # run.sh - runs every tests/integration/test_*.sh; fails when one fails.
 # Each script prints its own "NAME: N passed, M failed" line.
 set -u

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # test_collector.sh - the collector against the simulator's fault profiles.
 #
 # Asserts, per target, the result class of every fault (ozg_probe_result_info),

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # test_dashboards.sh - the generated dashboards of the full demo, on disk and served.
 #
 # Runs the simulator and ozgmond on free ports with dashboards_every: 5s,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # test_exporter.sh - the HTTP surface of ozgmond, end to end, on loopback.
 #
 # 1. The full demo (every target of config/demo.yml against ozgmon-sim): /-/ready turns from 503

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # test_faults.sh - the fault matrix: one ozgmond against one ozgmon-sim with every
 # portal fault at once, beside 10,000 targets of which a third fail.
 #

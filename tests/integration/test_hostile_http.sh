@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # test_hostile_http.sh - hostile HTTP clients against ozgmond's exporter.
 #
 # Asserts (tests/tools/hostile_http.py does the talking, on loopback only):

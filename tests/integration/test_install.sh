@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # test_install.sh - `make install` and `make uninstall`, as a packager and an
 # operator use them.
 #

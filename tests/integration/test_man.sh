@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # test_man.sh - the man pages are well-formed and complete, so they cannot
 # drift from the code.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # test_pipeline.sh - the real ozgmond against the real ozgmon-sim, on loopback.
 #
 # Asserts: --check-config names file:line:column; a healthy portal reads

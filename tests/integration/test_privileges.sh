@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # test_privileges.sh - least privilege: secrets only from safe files, and the
 # switch to global.user once the listener is open (docs/security.md).
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # test_process_faults.sh - process faults of the real ozgmond against the real ozgmon-sim.
 #
 #  1. SIGHUP reloads under load (targets added, removed, changed; invalid file;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # test_prom_rules.sh - the shipped Prometheus rules and configurations.
 #
 # Asserts: promtool accepts the alerting and recording rules and every example

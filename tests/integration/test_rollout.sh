@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # test_rollout.sh - rollout figures of the full demo, from the running daemon.
 #
 # Asserts the invariants that must hold whatever the demo declares: the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # test_shards.sh - two ozgmond shards (1/2, 2/2) and one unsharded ozgmond over
 # the demo and the simulator, one real Prometheus scraping the two shards with
 # the shipped recording rules and discovering their targets over http_sd.

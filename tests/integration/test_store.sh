@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # test_store.sh - the RRD store of the real ozgmond against the real ozgmon-sim.
 #
 # Asserts: after SIGTERM, the probes the collector completed equal the RRD

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # test_deb.sh - the Debian package, from build to purge (make package-test).
 #
 # Always: the package builds from a clean copy of the tree, lintian reports

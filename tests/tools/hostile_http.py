@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: EUPL-1.2
 """hostile_http.py - hostile HTTP clients against ozgmond's exporter (loopback only).
 
 Used by tests/integration/test_hostile_http.sh.  Two parts:

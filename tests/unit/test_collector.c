@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* test_collector.c - result classification (probe_evaluate) and certificate dates. */
 #include <check.h>
 #include <curl/curl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * test_config.c - unit tests of config/ (YAML loader, CSV reader, registers).
  *

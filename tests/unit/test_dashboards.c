@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * test_dashboards.c - number and date formats, escaping, and the generated
  * site on a small fixture.

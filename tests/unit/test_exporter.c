@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* test_exporter.c - exposition byte for byte, negotiation, paths, API, web config, reload state. */
 #include <check.h>
 #include <crypt.h>

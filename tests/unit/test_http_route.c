@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* test_http_route.c - the exporter's routing and dashboards file names (pure functions). */
 #include <check.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* test_incidents.c - opening, closing, the journal and reconciliation after a restart. */
 #include <check.h>
 #include <math.h>

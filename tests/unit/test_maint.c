@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* test_maint.c - maintenance windows in Europe/Berlin time, table-driven. */
 #include <check.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* test_prom.c - metric rendering, label escaping, probe classification, status page. */
 #include <check.h>
 #include <curl/curl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * test_report.c - a month's report against a month of samples written through
  * the store: October 2026 in Europe/Berlin (745 hours: summer time ends on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * test_rollout.c - the counting rules on a fixture small enough to count by hand.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* test_sched.c - schedule spreading, due times and the heap. */
 #include <check.h>
 #include <stdio.h>

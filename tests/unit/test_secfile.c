@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* test_secfile.c - secrets only from files with safe permissions (common/secfile.h). */
 #include <check.h>
 #include <limits.h>

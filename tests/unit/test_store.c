@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* test_store.c - the RRD writer and history reads, on files in a temp folder. */
 #include <check.h>
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* test_store_layout.c - RRD layout, its size, conversion of old files, spill and usage. */
 #include <check.h>
 #include <dirent.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* test_store_rrdcached.c - the store writing through a real rrdcached (started by the test). */
 #include <check.h>
 #include <rrd.h>

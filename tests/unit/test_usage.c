@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* test_usage.c - JSON Pointer mapping of usage statistics, table-driven on JSON fixtures. */
 #include <check.h>
 #include <stdio.h>

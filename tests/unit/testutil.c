@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* testutil.c - helpers shared by the unit tests (testutil.h). */
 #include "tests/unit/testutil.h"
 

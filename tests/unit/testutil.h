@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * testutil.h - what the unit tests (Check suites) share: a scratch directory
  * per test, its removal, a small configuration of named Onlinedienste, and
