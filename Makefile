@@ -73,6 +73,9 @@ $(BUILD)/libozgmon.a: $(LIB_OBJS)
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
+# Under make -j the packages are installed before anything compiles.
+$(LIB_OBJS) $(SIM_OBJS) $(BUILD)/daemon/ozgmond.o: | deps
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
