@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -328,6 +329,7 @@ static int d_reload(void *ctx, char *err, size_t errsz)
 	collector_free(ocoll);
 	store_free(os);
 	state_cfg_release(oref);	/* freed when the last snapshot naming it goes */
+	malloc_trim(0);		/* what the old pipeline freed in the heap goes back */
 	log_info("reloaded %s: %zu targets", d->config_path, nc->n_dienste);
 	pthread_mutex_unlock(&d->reload_lock);
 	return 0;
@@ -588,6 +590,15 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
 		return report_main(argc - 1, argv + 1);
+	/*
+	 * A fixed mmap threshold: glibc otherwise raises it to the size of the
+	 * largest block freed (up to 32 MiB), and every reload frees and
+	 * reallocates the store's queue and spill (tens of MB).  Blocks of that
+	 * size then come from the heap, whose freed middle is never returned:
+	 * RSS stepped from 21 to 95 MB over five reloads of the demo.  With a
+	 * fixed threshold they are mapped and unmapped whole.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
 	while ((opt = getopt_long(argc, argv, "c:t:l:d:Vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': config_path = optarg; break;
