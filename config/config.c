@@ -77,7 +77,7 @@ static void load_registers(struct ld *L, const struct ynode *m, struct reg_paths
 			else
 				memcpy(r->land_key, s, 3);
 		}
-		if (lv[1] && (s = want_text(L, lv[1], "name")))
+		if (lv[1] && (s = want_name(L, lv[1], "name")))
 			set_str(L, &r->land_name, s);
 	}
 	for (int k = K_KREISE; k < K_N; k++) {

@@ -52,6 +52,15 @@
 #include <regex.h>
 
 /* Where something was written: file (borrowed from the cfg), 1-based line and column. */
+/*
+ * Bounds on the strings a configuration and its registers may hold: a name,
+ * provider, label value or map key at most CFG_MAX_NAME bytes, any other
+ * string value at most CFG_MAX_STRING bytes (URLs, body checks, pointers and
+ * ids have tighter bounds of their own, docs/configuration.md).
+ */
+#define CFG_MAX_NAME 256u
+#define CFG_MAX_STRING 8192u
+
 struct cfg_mark {
 	const char *file;
 	unsigned line;

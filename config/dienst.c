@@ -380,10 +380,10 @@ static void load_probe_depth(struct ld *L, const struct ynode *const *v, struct 
 		const char *why = NULL;
 		size_t skip = 0;
 		for (size_t i = 0; i < 4 && !skip; i++)
-			if (strncasecmp(s, schemes[i], strlen(schemes[i])) == 0)
+			if (strncmp(s, schemes[i], strlen(schemes[i])) == 0)
 				skip = strlen(schemes[i]);
 		if (!skip)
-			why = "must start with http://, https://, socks5:// or socks5h://";
+			why = "must start with http://, https://, socks5:// or socks5h:// (lower case)";
 		else if (strpbrk(s, " \t"))
 			why = "contains whitespace";
 		else
@@ -569,7 +569,7 @@ static void load_dienst(struct ld *L, const struct ynode *m, struct cfg_dienst *
 			src->line = v[K_ID]->line;
 		}
 	}
-	if (v[K_NAME] && (s = want_text(L, v[K_NAME], "name")))
+	if (v[K_NAME] && (s = want_name(L, v[K_NAME], "name")))
 		set_str(L, &d->name, s);
 	if (v[K_URL] && (s = want_str(L, v[K_URL], "url"))) {
 		const char *why = check_url(s);
@@ -578,7 +578,7 @@ static void load_dienst(struct ld *L, const struct ynode *m, struct cfg_dienst *
 		else
 			set_str(L, &d->url, s);
 	}
-	if (v[K_PROVIDER] && (s = want_text(L, v[K_PROVIDER], "provider")))
+	if (v[K_PROVIDER] && (s = want_name(L, v[K_PROVIDER], "provider")))
 		set_str(L, &d->provider, s);
 	if (v[K_EFA])
 		want_bool(L, v[K_EFA], "efa", &d->efa);

@@ -94,6 +94,7 @@ bool want_map(struct ld *L, const struct ynode *y, const char *key);
 bool want_seq(struct ld *L, const struct ynode *y, const char *key, bool *empty);
 const char *want_str(struct ld *L, const struct ynode *y, const char *key);
 const char *want_text(struct ld *L, const struct ynode *y, const char *key);
+const char *want_name(struct ld *L, const struct ynode *y, const char *key);
 void set_str(struct ld *L, char **dst, const char *s);
 bool want_int(struct ld *L, const struct ynode *y, const char *key, long lo, long hi,
 		     long *out);

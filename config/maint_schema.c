@@ -190,7 +190,7 @@ void load_host_maint(struct ld *L, const struct ynode *lst)
 			continue;
 		for (size_t h = 0; h < v[K_HOSTS]->n; h++) {
 			const struct ynode *hn = v[K_HOSTS]->kid[h];
-			const char *name = want_text(L, hn, "hosts");
+			const char *name = want_name(L, hn, "hosts");
 			size_t hits = 0;
 			char host[256], q[64];
 			if (!name)

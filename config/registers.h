@@ -15,6 +15,7 @@
 
 #define REG_MAX_FILE (64u << 20)	/* bytes per register file */
 #define REG_MAX_FIELD 4096u		/* bytes per CSV field */
+#define REG_MAX_NAME CFG_MAX_NAME	/* bytes of a name (Gemeinde, Kreis, Leistung, Themenfeld) */
 
 /* True when s is exactly n ASCII digits. */
 bool reg_is_digits(const char *s, size_t n);

@@ -152,8 +152,13 @@ const char *want_str(struct ld *L, const struct ynode *y, const char *key)
 {
 	char d[96];
 
-	if (y->kind == Y_SCALAR && !is_null(y))
+	if (y->kind == Y_SCALAR && !is_null(y)) {
+		if (y->len > CFG_MAX_STRING) {
+			err_at(L, y, "%s: longer than %u bytes", key, CFG_MAX_STRING);
+			return NULL;
+		}
 		return y->s;
+	}
 	err_at(L, y, "%s: expected a string, found %s", key, describe(y, d, sizeof d));
 	return NULL;
 }
@@ -176,6 +181,16 @@ const char *want_text(struct ld *L, const struct ynode *y, const char *key)
 		}
 	}
 	return s;
+}
+
+/* want_text for a name: at most CFG_MAX_NAME bytes. */
+const char *want_name(struct ld *L, const struct ynode *y, const char *key)
+{
+	if (y->kind == Y_SCALAR && !is_null(y) && y->len > CFG_MAX_NAME) {
+		err_at(L, y, "%s: longer than %u bytes", key, CFG_MAX_NAME);
+		return NULL;
+	}
+	return want_text(L, y, key);
 }
 
 /* Replaces *dst with a copy of s. */

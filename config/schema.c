@@ -200,12 +200,13 @@ const char *check_url(const char *url)
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)url[i] <= 0x20 || url[i] == 0x7f)
 			return "contains whitespace or control characters";
-	if (strncasecmp(url, "https://", 8) == 0)
+	/* The scheme as documented, in lower case: "HTTP://" is refused. */
+	if (strncmp(url, "https://", 8) == 0)
 		skip = 8;
-	else if (strncasecmp(url, "http://", 7) == 0)
+	else if (strncmp(url, "http://", 7) == 0)
 		skip = 7;
 	else
-		return "must start with http:// or https://";
+		return "must start with http:// or https:// (lower case)";
 	auth = url + skip;
 	alen = strcspn(auth, "/?#");
 	if (memchr(auth, '@', alen))

@@ -168,6 +168,10 @@ static void load_usage_metric(struct ld *L, const struct ynode *it, struct cfg_u
 				err_at(L, k, "map: a key must be a string");
 				continue;
 			}
+			if (k->len > CFG_MAX_NAME) {
+				err_at(L, k, "map: a key is longer than %u bytes", CFG_MAX_NAME);
+				continue;
+			}
 			errno = 0;
 			d = val->kind == Y_SCALAR && !is_null(val) ? strtod(val->s, &end) : 0;
 			if (val->kind != Y_SCALAR || is_null(val) || end == val->s || *end || errno ||
