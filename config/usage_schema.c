@@ -34,6 +34,18 @@ static bool metric_name_ok(const char *s)
 	return true;
 }
 
+/* The names of ozgmon's own ozg_usage_* families, which a metric must not take. */
+static bool reserved_name(const char *s)
+{
+	static const char *const names[] = { "up", "last_success_timestamp_seconds",
+					     "counter_resets_total" };
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(s, names[i]) == 0)
+			return true;
+	return false;
+}
+
 /*
  * Splits an RFC 6901 pointer into unescaped segments (~1 is '/', ~0 is '~').
  * Returns NULL (no error) for a valid pointer, else the reason.
@@ -123,6 +135,9 @@ static void load_usage_metric(struct ld *L, const struct ynode *it, struct cfg_u
 		if (!metric_name_ok(s))
 			err_at(L, v[K_NAME], "name: '%s' is not a metric name ([a-z_][a-z0-9_]*, at most "
 			       "64 bytes)", cfg_quote(s, q, sizeof q));
+		else if (reserved_name(s))
+			err_at(L, v[K_NAME], "name: '%s' is reserved (ozg_usage_%s is one of ozgmon's own "
+			       "metrics)", s, s);
 		else if (m->type == CFG_USAGE_COUNTER && (n < 6 || strcmp(s + n - 6, "_total") != 0))
 			err_at(L, v[K_NAME], "name: counter '%s' must end in _total", s);
 		else

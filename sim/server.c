@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,7 @@ struct sim_server {
 	struct sim_hosts *hosts;	/* borrowed */
 	uint64_t seed;
 	uint64_t start_ns;		/* CLOCK_MONOTONIC at start, for usage figures */
+	bool tls;			/* the listener speaks TLS */
 };
 
 enum sim_req_kind { SIM_REQ_PORTAL, SIM_REQ_CONTROL, SIM_REQ_BAD_HOST };
@@ -229,10 +231,15 @@ static enum MHD_Result sim_portal_stats(struct sim_server *s, struct MHD_Connect
 	uint64_t abandon_pct = 5 + (h >> 40) % 36;	/* 5..40 % started but not sent */
 	uint64_t elapsed_ms = (sim_mono_ns() - s->start_ns) / 1000000ULL;
 	uint64_t submitted = base + elapsed_ms * per_hour / 3600000ULL;
-	uint64_t started = submitted + submitted * abandon_pct / 100;
+	uint64_t started;
 	char updated[32];
 	time_t now = time(NULL);
 	struct tm tm;
+
+	/* Counters that go back to where they started every third request. */
+	if (r->mode.kind == SIM_MODE_STATS_RESET)
+		submitted = 100 * (1 + (r->nreq - 1) % 3);
+	started = submitted + submitted * abandon_pct / 100;
 
 	gmtime_r(&now, &tm);
 	strftime(updated, sizeof updated, "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -549,6 +556,10 @@ static enum MHD_Result sim_bad_stats(struct MHD_Connection *c, const struct sim_
 	case SIM_MODE_STATS_TRUNCATED:
 		buf_puts(&b, "{\"applications_submitted\": 1234, \"applications_started\": 15");
 		break;
+	case SIM_MODE_STATS_NEGATIVE:
+		buf_puts(&b, "{\"applications_submitted\": -5, \"applications_started\": 15, "
+			 "\"status\": \"ok\"}");
+		break;
 	default:
 		for (unsigned i = 0; i < r->mode.arg; i++)
 			buf_puts(&b, "[");
@@ -559,6 +570,47 @@ static enum MHD_Result sim_bad_stats(struct MHD_Connection *c, const struct sim_
 	ret = sim_reply(c, MHD_HTTP_OK, "application/json", &b, NULL);
 	buf_free(&b);
 	return ret;
+}
+
+/*
+ * Mode huge_header: writes a whole response with one header of `kib` KiB
+ * straight to the socket (libmicrohttpd keeps headers in the connection's
+ * small memory pool), for at most 5 s, then closes.  Plain HTTP only.
+ */
+static enum MHD_Result sim_huge_header(struct sim_server *s, struct MHD_Connection *c,
+				       unsigned kib)
+{
+	static const char head[] = "HTTP/1.1 200 OK\r\nServer: " SIM_SERVER_NAME
+				   "\r\nContent-Type: text/html; charset=utf-8\r\nX-Filler: ";
+	static const char tail[] = "\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	size_t fill = (size_t)kib * 1024u, len = sizeof head - 1 + fill + sizeof tail - 1, off = 0;
+	uint64_t deadline = sim_mono_ns() + 5000000000ULL;
+	char *msg;
+
+	if (s->tls || !ci)
+		return sim_reply_status_page(c, MHD_HTTP_NOT_IMPLEMENTED,
+					     "huge_header nur über HTTP.", NULL);
+	msg = malloc(len);
+	if (!msg)
+		return MHD_NO;
+	memcpy(msg, head, sizeof head - 1);
+	memset(msg + sizeof head - 1, 'a', fill);
+	memcpy(msg + sizeof head - 1 + fill, tail, sizeof tail - 1);
+	while (off < len && sim_mono_ns() < deadline) {
+		struct pollfd pfd = { .fd = ci->connect_fd, .events = POLLOUT };
+		ssize_t n;
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		n = send(ci->connect_fd, msg + off, len - off, MSG_NOSIGNAL);
+		if (n > 0)
+			off += (size_t)n;
+		else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			break;	/* the client gave up: that is what this mode is for */
+	}
+	free(msg);
+	return MHD_NO;	/* libmicrohttpd closes the connection */
 }
 
 /* Parks the request for `ms`; false when it could not be parked. */
@@ -613,9 +665,16 @@ static enum MHD_Result sim_portal(struct sim_server *s, struct MHD_Connection *c
 	case SIM_MODE_STATS_GARBAGE:
 	case SIM_MODE_STATS_TRUNCATED:
 	case SIM_MODE_STATS_NESTED:
+	case SIM_MODE_STATS_NEGATIVE:
 		if (strcmp(url, "/api/stats.json") == 0)
 			return sim_bad_stats(c, r);
 		break;
+	case SIM_MODE_STATS_RESET:
+		break;		/* sim_portal_stats */
+	case SIM_MODE_HUGE_HEADER:
+		return sim_huge_header(s, c, r->mode.arg);
+	case SIM_MODE_REDIRECT_FILE:
+		return sim_reply_redirect(c, "file:///etc/passwd");
 	case SIM_MODE_AUTH:
 		if (!MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION))
 			return sim_reply_status_page(c, MHD_HTTP_UNAUTHORIZED,
@@ -938,6 +997,7 @@ struct sim_server *sim_server_start(const struct sim_server_opts *o, char *err, 
 	s->hosts = o->hosts;
 	s->seed = o->seed;
 	s->start_ns = sim_mono_ns();
+	s->tls = o->tls_cert_pem != NULL;
 	s->delay = sim_delay_new(err, errsz);
 	if (!s->delay) {
 		free(s);

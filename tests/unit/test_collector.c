@@ -190,6 +190,60 @@ START_TEST(test_reason_truncated)
 }
 END_TEST
 
+/* A response header beyond libcurl's bounds: its own result, not "connect: Out of memory". */
+START_TEST(test_header_too_large)
+{
+	struct probe_outcome o = { .curl_code = CURLE_OUT_OF_MEMORY, .http_status = 200 };
+	char why[TARGET_REASON_MAX];
+
+	ck_assert_int_eq(probe_evaluate(&o, &P, why, sizeof why), PROBE_HEADER_TOO_LARGE);
+	ck_assert_str_eq(why, "response header larger than libcurl accepts (100 KiB a line, 300 KiB in all)");
+	ck_assert_str_eq(probe_result_name(PROBE_HEADER_TOO_LARGE), "header_too_large");
+	/* all header lines together */
+	o.curl_code = CURLE_RECV_ERROR;
+	o.errbuf = "Too large response headers: 307957 > 307200";
+	ck_assert_int_eq(probe_evaluate(&o, &P, why, sizeof why), PROBE_HEADER_TOO_LARGE);
+	/* out of memory before any response stays a connection failure */
+	o.curl_code = CURLE_OUT_OF_MEMORY;
+	o.http_status = 0;
+	o.errbuf = NULL;
+	ck_assert_int_eq(probe_evaluate(&o, &P, why, sizeof why), PROBE_CONNECT);
+	/* a receive error mid-body is no header problem */
+	o.curl_code = CURLE_RECV_ERROR;
+	o.http_status = 200;
+	o.errbuf = "Recv failure: Connection reset by peer";
+	ck_assert_int_eq(probe_evaluate(&o, &P, why, sizeof why), PROBE_CONNECT);
+}
+END_TEST
+
+/* A redirect to file:// is refused: its own result, named, and not counted as followed. */
+START_TEST(test_redirect_refused)
+{
+	struct probe_outcome o = { .curl_code = CURLE_UNSUPPORTED_PROTOCOL, .http_status = 302,
+				   .redirects = 2, .last_url = "file:///etc/passwd",
+				   .errbuf = "Protocol \"file\" not supported or disabled in libcurl" };
+	char why[TARGET_REASON_MAX];
+
+	ck_assert_int_eq(probe_evaluate(&o, &P, why, sizeof why), PROBE_REDIRECT_REFUSED);
+	ck_assert_str_eq(why, "redirect to file:///etc/passwd refused: only http and https are followed");
+	ck_assert_str_eq(probe_result_name(PROBE_REDIRECT_REFUSED), "redirect_refused");
+	ck_assert_uint_eq(probe_redirects_followed(&o), 1);
+	/* a long or hostile target is cut and cleaned */
+	o.last_url = "gopher://x.example/\001" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	ck_assert_int_eq(probe_evaluate(&o, &P, why, sizeof why), PROBE_REDIRECT_REFUSED);
+	ck_assert_str_eq(why, "redirect to gopher://x.example/?aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa... "
+			 "refused: only http and https are followed");
+	/* followed redirects count in full when the transfer succeeded */
+	o.curl_code = CURLE_OK;
+	ck_assert_uint_eq(probe_redirects_followed(&o), 2);
+	/* without a redirect, an unsupported protocol is no redirect problem */
+	o.curl_code = CURLE_UNSUPPORTED_PROTOCOL;
+	o.redirects = 0;
+	ck_assert_int_eq(probe_evaluate(&o, &P, why, sizeof why), PROBE_CONNECT);
+	ck_assert_uint_eq(probe_redirects_followed(&o), 0);
+}
+END_TEST
+
 START_TEST(test_cert_dates)
 {
 	ck_assert_int_eq(probe_parse_cert_date("Jan  2 03:04:05 2030 GMT"), 1893553445);
@@ -223,6 +277,8 @@ static Suite *collector_suite(void)
 	tcase_add_loop_test(tc, test_evaluate, 0, (int)(sizeof cases / sizeof cases[0]));
 	tcase_add_test(tc, test_body_bounds);
 	tcase_add_test(tc, test_reason_truncated);
+	tcase_add_test(tc, test_header_too_large);
+	tcase_add_test(tc, test_redirect_refused);
 	tcase_add_test(tc, test_cert_dates);
 	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);

@@ -1651,6 +1651,20 @@ START_TEST(test_usage_map_key_bound)
 }
 END_TEST
 
+START_TEST(test_usage_reserved_names)
+{
+	static const char yaml[] =
+		"onlinedienste:\n  - id: a\n    url: https://a.example/\n"
+		"    usage: { url: \"http://a.example/s\", metrics: [\n"
+		"        { name: up, pointer: /a, type: gauge },\n"
+		"        { name: counter_resets_total, pointer: /b, type: counter } ] }\n";
+
+	ck_assert_ptr_null(load_yaml(yaml, false));
+	expect_error("conf/ozgmon.yaml", 5, 17, "name: 'up' is reserved");
+	expect_error("conf/ozgmon.yaml", 6, 17, "name: 'counter_resets_total' is reserved");
+}
+END_TEST
+
 START_TEST(test_register_name_bound)
 {
 	char csv[1024], name[300];
@@ -2010,6 +2024,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_usage_section_errors);
 	tcase_add_test(tc, test_name_bounds);
 	tcase_add_test(tc, test_usage_map_key_bound);
+	tcase_add_test(tc, test_usage_reserved_names);
 	tcase_add_test(tc, test_register_name_bound);
 	tcase_add_test(tc, test_usage_stored_names_clash);
 	tcase_add_test(tc, test_maint_values);
