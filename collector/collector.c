@@ -290,6 +290,11 @@ enum probe_result probe_evaluate(const struct probe_outcome *o, const struct cfg
 			snprintf(why, whysz, "body matches /%s/", p->body_not_matches[i].src);
 			return PROBE_CONTENT;
 		}
+	if (p->slower_than_ms && o->total_s * 1000.0 > (double)p->slower_than_ms) {
+		snprintf(why, whysz, "answered in %.3f s, slower than %.3f s", o->total_s,
+			 (double)p->slower_than_ms / 1000.0);
+		return PROBE_TOO_SLOW;
+	}
 	return PROBE_SUCCESS;
 }
 
@@ -522,6 +527,31 @@ static void probe_options(struct collector *c, struct probe *p, const struct cfg
 	curl_easy_setopt(e, CURLOPT_UNRESTRICTED_AUTH, 0L);
 }
 
+/* The probe's method and body (a usage fetch is always a plain GET). */
+static void probe_request(CURL *e, const struct cfg_probe *q)
+{
+	switch (q->method) {
+	case CFG_GET:
+		break;
+	case CFG_HEAD:
+		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+		break;
+	case CFG_POST:
+		curl_easy_setopt(e, CURLOPT_POST, 1L);
+		break;
+	default:
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, cfg_method_name(q->method));
+		break;
+	}
+	if (q->body) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->body_len);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, q->body);
+	} else if (q->method == CFG_POST) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)0);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, "");
+	}
+}
+
 static int probe_start(struct collector *c, uint32_t t, uint64_t due_ms, uint64_t now)
 {
 	const struct cfg_dienst *d = &c->cfg->dienste[job_target(c, t)];
@@ -569,6 +599,8 @@ static int probe_start(struct collector *c, uint32_t t, uint64_t due_ms, uint64_
 	if (c->resolve)
 		curl_easy_setopt(e, CURLOPT_RESOLVE, c->resolve);
 	probe_options(c, p, d);
+	if (!usage)
+		probe_request(e, &d->probe);
 
 	mrc = curl_multi_add_handle(c->multi, e);
 	if (mrc != CURLM_OK) {
@@ -841,6 +873,7 @@ static void probe_finish(struct collector *c, CURL *e, CURLcode code)
 	o.header = header_of;
 	o.header_ctx = e;
 	o.redirects = redirects;
+	o.total_s = (double)total_us / 1e6;
 	if (code == CURLE_UNSUPPORTED_PROTOCOL) {
 		char *last = NULL;
 		curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &last);

@@ -76,6 +76,7 @@ struct probe_outcome {
 	const char *(*header)(void *ctx, const char *name);
 	void *header_ctx;
 	long redirects;			/* redirects curl counted, a refused one included */
+	double total_s;			/* the transfer's whole time */
 	const char *last_url;		/* the URL curl went to last (a refused redirect's
 					   target), or NULL */
 };
@@ -84,7 +85,8 @@ struct probe_outcome {
  * The result of a finished probe, checked in this order: transport and TLS
  * errors (a response header beyond libcurl's bound is header_too_large, a
  * redirect to another scheme than http/https redirect_refused), an expired
- * certificate, the status, the headers, the body.  When
+ * certificate, the status, the headers, the body, and last the time taken
+ * (fail_if_slower_than: too_slow).  When
  * `why` is not NULL it receives a short reason for a failure (truncated to
  * whysz; "" for success).  Never reads past body_len.
  */

@@ -430,6 +430,7 @@ static void load_retries(struct ld *L, const struct ynode *y, struct cfg_dienst 
 /* Frees what load_probe_depth() allocated. */
 void free_probe_depth(struct cfg_probe *p)
 {
+	free(p->body);
 	free(p->body_not_contains);
 	for (size_t i = 0; i < p->n_body_matches; i++)
 		free_regex(&p->body_matches[i]);
@@ -454,9 +455,58 @@ void free_probe_depth(struct cfg_probe *p)
 	}
 }
 
-static void load_probe(struct ld *L, const struct ynode *m, struct cfg_probe *p)
+const char *cfg_method_name(enum cfg_method m)
 {
-	enum { K_STATUS, K_BODY, K_DEPTH, K_N = K_DEPTH + PD_N };
+	static const char *const names[] = { "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
+					     "OPTIONS" };
+
+	return (unsigned)m < sizeof names / sizeof names[0] ? names[m] : "GET";
+}
+
+/* probe.method, probe.body and probe.fail_if_slower_than. */
+static void load_request(struct ld *L, const struct ynode *method, const struct ynode *body,
+			 const struct ynode *slower, struct cfg_probe *p, unsigned timeout_ms)
+{
+	const char *s;
+	char q[64], a[64], b[64];
+
+	if (method && (s = want_text(L, method, "method"))) {
+		unsigned k;
+		for (k = CFG_GET; k <= CFG_OPTIONS; k++)
+			if (strcmp(s, cfg_method_name((enum cfg_method)k)) == 0)
+				break;
+		if (k > CFG_OPTIONS)
+			err_at(L, method, "method: '%s' is not one of GET, HEAD, POST, PUT, PATCH, "
+			       "DELETE, OPTIONS (in capitals)", cfg_quote(s, q, sizeof q));
+		else
+			p->method = (enum cfg_method)k;
+	}
+	if (body && (s = want_str(L, body, "body"))) {
+		if (p->method == CFG_GET || p->method == CFG_HEAD)
+			err_at(L, body, "body: a %s request has no body (method: POST, PUT, PATCH, "
+			       "DELETE or OPTIONS)", cfg_method_name(p->method));
+		else {
+			set_str(L, &p->body, s);
+			p->body_len = body->len;
+		}
+	}
+	if (slower) {
+		unsigned t;
+		if (want_dur(L, slower, "fail_if_slower_than", 1, MAX_INTERVAL_MS, &t)) {
+			if (t >= timeout_ms)
+				err_at(L, slower, "fail_if_slower_than: %s is not shorter than the "
+				       "timeout %s", fmt_dur(t, a, sizeof a),
+				       fmt_dur(timeout_ms, b, sizeof b));
+			else
+				p->slower_than_ms = t;
+		}
+	}
+}
+
+static void load_probe(struct ld *L, const struct ynode *m, struct cfg_probe *p,
+		       unsigned timeout_ms)
+{
+	enum { K_STATUS, K_BODY, K_DEPTH, K_METHOD = K_DEPTH + PD_N, K_REQ_BODY, K_SLOWER, K_N };
 	static const struct keydef kd[K_N] = { { "expect_status", false },
 					       { "body_contains", false },
 		/* load_probe_depth(), in the order of its PD_ indexes */
@@ -465,7 +515,9 @@ static void load_probe(struct ld *L, const struct ynode *m, struct cfg_probe *p)
 		{ "header_not_matches", false }, { "follow_redirects", false },
 		{ "max_redirects", false }, { "ip_protocol", false }, { "ip_fallback", false },
 		{ "headers", false }, { "proxy", false }, { "auth", false },
-		{ "body_limit", false }, { "insecure_skip_verify", false }, { "ca_file", false } };
+		{ "body_limit", false }, { "insecure_skip_verify", false }, { "ca_file", false },
+		/* load_request() */
+		{ "method", false }, { "body", false }, { "fail_if_slower_than", false } };
 	const struct ynode *v[K_N];
 	const char *s;
 	bool empty;
@@ -474,6 +526,7 @@ static void load_probe(struct ld *L, const struct ynode *m, struct cfg_probe *p)
 		return;
 	map_fields(L, m, "probe", kd, K_N, v);
 	load_probe_depth(L, v + K_DEPTH, p);
+	load_request(L, v[K_METHOD], v[K_REQ_BODY], v[K_SLOWER], p, timeout_ms);
 	if (v[K_BODY] && (s = want_str(L, v[K_BODY], "body_contains"))) {
 		if (*s == '\0')
 			err_at(L, v[K_BODY], "body_contains: must not be empty");
@@ -600,7 +653,7 @@ static void load_dienst(struct ld *L, const struct ynode *m, struct cfg_dienst *
 		d->timeout_ms = d->interval_ms;
 	probe_defaults(L, &d->probe);
 	if (v[K_PROBE] && !is_null(v[K_PROBE]))
-		load_probe(L, v[K_PROBE], &d->probe);
+		load_probe(L, v[K_PROBE], &d->probe, d->timeout_ms);
 	load_retries(L, v[K_RETRIES], d);
 	load_usage(L, v[K_USAGE], d);
 	load_maint(L, v[K_MAINT], d);

@@ -35,6 +35,7 @@ enum probe_result {
 	PROBE_REDIRECT_LIMIT,
 	PROBE_HEADER_TOO_LARGE,	/* the response header exceeded libcurl's bound */
 	PROBE_REDIRECT_REFUSED,	/* a redirect to a scheme other than http/https */
+	PROBE_TOO_SLOW,		/* every check passed, but slower than fail_if_slower_than */
 	PROBE_RESULT_COUNT
 };
 

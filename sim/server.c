@@ -44,6 +44,7 @@
 #define SIM_PATH_SHOWN		160u		/* bytes of the path echoed in a page */
 #define SIM_LISTEN_BACKLOG	1024
 #define SIM_CONTROL_PREFIX	"/_sim/"
+#define SIM_ECHO_BODY		256u		/* request body bytes /echo shows */
 
 struct sim_server {
 	struct MHD_Daemon *mhd;
@@ -63,7 +64,8 @@ struct sim_req {
 	bool left;			/* sim_hosts_leave() done: the answer is queued */
 	struct sim_mode mode;		/* the host's mode when the request arrived */
 	uint64_t nreq;			/* the request's number at its host */
-	size_t body;			/* request body bytes seen (ignored) */
+	size_t body;			/* request body bytes seen */
+	char body_head[SIM_ECHO_BODY + 1];	/* the first bytes of the request body, for /echo */
 	struct sim_wait wait;
 	char host[SIM_HOST_MAX + 1];
 };
@@ -243,7 +245,12 @@ static enum MHD_Result sim_portal_stats(struct sim_server *s, struct MHD_Connect
 
 	gmtime_r(&now, &tm);
 	strftime(updated, sizeof updated, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	/* The submissions split over three services; the status follows the mode. */
+	/*
+	 * The submissions split over three services, each a counter of its own
+	 * that never falls while submitted grows: wohnsitz the upper half,
+	 * hund a third of the lower half, kfz the rest of it.  The status
+	 * follows the mode.
+	 */
 	return sim_reply_json(c, MHD_HTTP_OK,
 			      json_pack("{s:s, s:I, s:I, s:s, s:s, s:{s:I, s:I, s:I}}",
 					"host", r->host,
@@ -252,16 +259,44 @@ static enum MHD_Result sim_portal_stats(struct sim_server *s, struct MHD_Connect
 					"updated", updated,
 					"status", r->mode.kind == SIM_MODE_SLOW ? "degraded" : "ok",
 					"by_service",
-					"wohnsitz", (json_int_t)(submitted / 2),
-					"kfz", (json_int_t)(submitted / 3),
-					"hund", (json_int_t)(submitted - submitted / 2 - submitted / 3)),
+					"wohnsitz", (json_int_t)(submitted - submitted / 2),
+					"kfz", (json_int_t)(submitted / 2 - submitted / 2 / 3),
+					"hund", (json_int_t)(submitted / 2 / 3)),
 			      NULL);
+}
+
+/*
+ * /echo on any portal host: 200 text/plain "Methode: M, Body: B" for every
+ * method, B the first SIM_ECHO_BODY bytes of the request body (bytes outside
+ * printable ASCII shown as '?').
+ */
+static enum MHD_Result sim_portal_echo(struct MHD_Connection *c, const struct sim_req *r,
+				       const char *method)
+{
+	struct buf b;
+	enum MHD_Result ret;
+	char m[16], body[SIM_ECHO_BODY + 1];
+	size_t i;
+
+	for (i = 0; method[i] && i < sizeof m - 1; i++)
+		m[i] = method[i] >= 0x21 && method[i] <= 0x7e ? method[i] : '?';
+	m[i] = '\0';
+	for (i = 0; r->body_head[i] && i < SIM_ECHO_BODY && i < r->body; i++)
+		body[i] = r->body_head[i] >= 0x20 && r->body_head[i] <= 0x7e ? r->body_head[i] : '?';
+	body[i] = '\0';
+	buf_init(&b, 1024);
+	buf_printf(&b, "Methode: %s, Body: %s\n", m, body);
+	ret = sim_reply(c, MHD_HTTP_OK, "text/plain; charset=utf-8", &b, NULL);
+	buf_free(&b);
+	return ret;
 }
 
 static enum MHD_Result sim_portal_content(struct sim_server *s, struct MHD_Connection *c,
 					  const struct sim_req *r, const char *url,
 					  const char *method)
 {
+	if (strcmp(url, "/echo") == 0)
+		return sim_portal_echo(c, r, method);
 	if (!sim_method_is(method, MHD_HTTP_METHOD_GET) && !sim_method_is(method, MHD_HTTP_METHOD_HEAD))
 		return sim_reply_status_page(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 					     "Diese Methode wird hier nicht unterstützt.", "GET, HEAD");
@@ -873,7 +908,6 @@ static enum MHD_Result sim_handle(void *cls, struct MHD_Connection *c, const cha
 	struct sim_req *r = *req_cls;
 
 	(void)version;
-	(void)upload_data;
 	if (!r) {
 		r = sim_req_new(s, c, url, method);
 		if (!r)
@@ -882,6 +916,13 @@ static enum MHD_Result sim_handle(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
+		if (r->body < SIM_ECHO_BODY) {
+			size_t n = SIM_ECHO_BODY - r->body;
+			if (n > *upload_data_size)
+				n = *upload_data_size;
+			memcpy(r->body_head + r->body, upload_data, n);
+			r->body_head[r->body + n] = '\0';
+		}
 		r->body += *upload_data_size;
 		*upload_data_size = 0;
 		return r->body > SIM_BODY_MAX ? MHD_NO : MHD_YES;

@@ -244,6 +244,29 @@ START_TEST(test_redirect_refused)
 }
 END_TEST
 
+/* fail_if_slower_than: a probe that passed every check but took too long. */
+START_TEST(test_too_slow)
+{
+	struct cfg_probe q = { .slower_than_ms = 500 };
+	struct probe_outcome o = { .curl_code = CURLE_OK, .http_status = 200, .total_s = 0.75 };
+	char why[TARGET_REASON_MAX];
+
+	ck_assert_int_eq(probe_evaluate(&o, &q, why, sizeof why), PROBE_TOO_SLOW);
+	ck_assert_str_eq(why, "answered in 0.750 s, slower than 0.500 s");
+	ck_assert_str_eq(probe_result_name(PROBE_TOO_SLOW), "too_slow");
+	o.total_s = 0.5;	/* as fast as allowed */
+	ck_assert_int_eq(probe_evaluate(&o, &q, why, sizeof why), PROBE_SUCCESS);
+	/* another failure is the reason, however long it took */
+	o.total_s = 2;
+	o.http_status = 503;
+	ck_assert_int_eq(probe_evaluate(&o, &q, why, sizeof why), PROBE_HTTP_STATUS);
+	/* without the option, time is no condition */
+	q.slower_than_ms = 0;
+	o.http_status = 200;
+	ck_assert_int_eq(probe_evaluate(&o, &q, why, sizeof why), PROBE_SUCCESS);
+}
+END_TEST
+
 START_TEST(test_cert_dates)
 {
 	ck_assert_int_eq(probe_parse_cert_date("Jan  2 03:04:05 2030 GMT"), 1893553445);
@@ -279,6 +302,7 @@ static Suite *collector_suite(void)
 	tcase_add_test(tc, test_reason_truncated);
 	tcase_add_test(tc, test_header_too_large);
 	tcase_add_test(tc, test_redirect_refused);
+	tcase_add_test(tc, test_too_slow);
 	tcase_add_test(tc, test_cert_dates);
 	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);

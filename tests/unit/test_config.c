@@ -1432,7 +1432,42 @@ static const struct entry_err probe_err_cases[] = {
 	{ "{ body_limit: lots }", "lots", "body_limit: 'lots' is not a size" },
 	{ "{ insecure_skip_verify: 1 }", "1 }", "insecure_skip_verify: expected a boolean" },
 	{ "{ max_redirect: 3 }", "max_", "unknown key 'max_redirect' (did you mean 'max_redirects'?)" },
+	{ "{ method: get }", "get", "method: 'get' is not one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS" },
+	{ "{ method: TRACE }", "TRACE", "method: 'TRACE' is not one of" },
+	{ "{ body: payload }", "payload", "body: a GET request has no body" },
+	{ "{ method: HEAD, body: payload }", "payload", "body: a HEAD request has no body" },
+	{ "{ fail_if_slower_than: 10s }", "10s", "fail_if_slower_than: 10s is not shorter than the timeout 10s" },
+	{ "{ fail_if_slower_than: 0ms }", "0ms", "fail_if_slower_than: 0ms is out of range 1ms..24h" },
+	{ "{ fail_if_slower_than: fast }", "fast", "fail_if_slower_than: bad duration 'fast'" },
 };
+
+START_TEST(test_request_values)
+{
+	static const char yaml[] =
+		"onlinedienste:\n"
+		"  - id: a\n"
+		"    url: \"https://a.example/\"\n"
+		"    timeout: 5s\n"
+		"    probe: { method: POST, body: \"antrag=1&x=2\", fail_if_slower_than: 1500ms }\n"
+		"  - { id: b, url: \"https://b.example/\", probe: { method: HEAD } }\n"
+		"  - { id: c, url: \"https://c.example/\", probe: { method: DELETE } }\n"
+		"  - { id: d, url: \"https://d.example/\" }\n";
+	const struct cfg_dienst *d;
+
+	ck_assert_ptr_nonnull(load_yaml(yaml, false));
+	d = cfg_find_dienst(cfg, "a");
+	ck_assert_int_eq(d->probe.method, CFG_POST);
+	ck_assert_str_eq(d->probe.body, "antrag=1&x=2");
+	ck_assert_uint_eq(d->probe.body_len, 12);
+	ck_assert_uint_eq(d->probe.slower_than_ms, 1500);
+	ck_assert_str_eq(cfg_method_name(cfg_find_dienst(cfg, "b")->probe.method), "HEAD");
+	ck_assert_str_eq(cfg_method_name(cfg_find_dienst(cfg, "c")->probe.method), "DELETE");
+	d = cfg_find_dienst(cfg, "d");
+	ck_assert_int_eq(d->probe.method, CFG_GET);
+	ck_assert_ptr_null(d->probe.body);
+	ck_assert_uint_eq(d->probe.slower_than_ms, 0);
+}
+END_TEST
 
 START_TEST(test_probe_depth_errors)
 {
@@ -2017,6 +2052,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_probe_depth_values);
 	tcase_add_loop_test(tc, test_probe_depth_errors, 0,
 			    (int)(sizeof probe_err_cases / sizeof probe_err_cases[0]));
+	tcase_add_test(tc, test_request_values);
 	tcase_add_test(tc, test_retries_and_global_limit_errors);
 	tcase_add_test(tc, test_usage_values);
 	tcase_add_loop_test(tc, test_usage_errors, 0,
