@@ -1492,5 +1492,8 @@ void collector_adopt(struct collector *c, const struct snapshot *old)
 	c->stats.usage_started = old->stats.usage_started;
 	c->stats.usage_finished = old->stats.usage_finished;
 	c->stats.usage_errors = old->stats.usage_errors;
+	/* The lag histogram counts every start: it continues with them. */
+	memcpy(c->stats.lag_bucket, old->stats.lag_bucket, sizeof c->stats.lag_bucket);
+	c->stats.lag_sum_s = old->stats.lag_sum_s;
 	c->dirty = true;	/* publish the carried-over state at once */
 }

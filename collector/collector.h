@@ -47,7 +47,9 @@ unsigned collector_drain(struct collector *c, unsigned timeout_ms);
 /*
  * Carries state over a configuration reload: every target of c whose id and
  * URL are unchanged in `old` (a snapshot of the previous collector, borrowed)
- * starts with its previous state, and the result counters continue.  Call
+ * starts with its previous state, and the counters (results, probes and
+ * usage fetches started and finished, usage errors, skipped rounds, the lag
+ * histogram) continue.  Call
  * between collector_new() and collector_start().
  */
 void collector_adopt(struct collector *c, const struct snapshot *old);

@@ -316,6 +316,8 @@ M=$(http_get "$D/metrics")
 check "probes started kept ($s0 -> $(v ozgmon_probes_started_total))" [ "$(v ozgmon_probes_started_total)" -ge "$s0" ]
 check "probes finished kept ($f0 -> $(v ozgmon_probes_finished_total))" [ "$(v ozgmon_probes_finished_total)" -ge "$f0" ]
 check "usage fetches started kept ($u0 -> $(v ozgmon_usage_fetches_started_total))" [ "$(v ozgmon_usage_fetches_started_total)" -ge "$u0" ]
+check "lag histogram count = probes + usage fetches started, after the reload too" \
+	[ "$(v ozgmon_schedule_lag_seconds_count)" = "$(( $(v ozgmon_probes_started_total) + $(v ozgmon_usage_fetches_started_total) ))" ]
 check "usage resets kept ($r0 -> $(v 'ozg_usage_counter_resets_total{dienst="usage-reset"}'))" \
 	[ "$(v 'ozg_usage_counter_resets_total{dienst="usage-reset"}')" -ge "$r0" ]
 
