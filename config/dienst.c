@@ -536,6 +536,11 @@ static void load_probe(struct ld *L, const struct ynode *m, struct cfg_probe *p,
 		else
 			set_str(L, &p->body_contains, s);
 	}
+	/* A HEAD answer has no body: a body check could never pass. */
+	if (p->method == CFG_HEAD && (p->body_contains || p->body_not_contains ||
+				      p->n_body_matches || p->n_body_not_matches))
+		err_at(L, v[K_METHOD], "method: a HEAD answer has no body, so the probe's body checks "
+		       "could never pass");
 	if (!v[K_STATUS] || !want_seq(L, v[K_STATUS], "expect_status", &empty) || empty ||
 	    v[K_STATUS]->n == 0)
 		return;

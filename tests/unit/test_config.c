@@ -1436,6 +1436,8 @@ static const struct entry_err probe_err_cases[] = {
 	{ "{ method: TRACE }", "TRACE", "method: 'TRACE' is not one of" },
 	{ "{ body: payload }", "payload", "body: a GET request has no body" },
 	{ "{ method: HEAD, body: payload }", "payload", "body: a HEAD request has no body" },
+	{ "{ method: HEAD, body_contains: Antrag }", "HEAD", "method: a HEAD answer has no body, so the probe's body checks could never pass" },
+	{ "{ body_matches: x, method: HEAD }", "HEAD", "method: a HEAD answer has no body" },
 	{ "{ fail_if_slower_than: 10s }", "10s", "fail_if_slower_than: 10s is not shorter than the timeout 10s" },
 	{ "{ fail_if_slower_than: 0ms }", "0ms", "fail_if_slower_than: 0ms is out of range 1ms..24h" },
 	{ "{ fail_if_slower_than: fast }", "fast", "fail_if_slower_than: bad duration 'fast'" },
