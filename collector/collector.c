@@ -716,28 +716,42 @@ static bool ip_fallback(struct collector *c, struct probe *p, const struct cfg_d
 
 #define LOG_BURST 10.0
 
-/* Logs a target's change of result, rate-limited (token bucket, LOG_BURST a second). */
-static void log_change(struct collector *c, const struct cfg_dienst *d, bool first,
-		       enum probe_result from, enum probe_result to, const char *why)
+/*
+ * Whether an info line about a change may be written now (token bucket,
+ * LOG_BURST a second, shared by probes and usage fetches).  When it may,
+ * `more` tells how many were left out before it ("" when none).
+ */
+static bool log_take(struct collector *c, char *more, size_t moresz)
 {
 	uint64_t now = sched_now_ms();
-	char more[64] = "";
 
+	more[0] = '\0';
 	c->log_tokens += (double)(now - c->log_refill_ms) * LOG_BURST / 1000.0;
 	if (c->log_tokens > LOG_BURST)
 		c->log_tokens = LOG_BURST;
 	c->log_refill_ms = now;
 	if (c->log_tokens < 1.0) {
 		c->log_suppressed++;
-		return;
+		return false;
 	}
 	c->log_tokens -= 1.0;
 	if (c->log_suppressed)
-		snprintf(more, sizeof more, " (%llu other changes not logged)",
+		snprintf(more, moresz, " (%llu other changes not logged)",
 			 (unsigned long long)c->log_suppressed);
+	c->log_suppressed = 0;
+	return true;
+}
+
+/* Logs a target's change of result, rate-limited (log_take). */
+static void log_change(struct collector *c, const struct cfg_dienst *d, bool first,
+		       enum probe_result from, enum probe_result to, const char *why)
+{
+	char more[64];
+
+	if (!log_take(c, more, sizeof more))
+		return;
 	log_info("probe %s: %s%s%s%s%s%s", d->id, first ? "" : probe_result_name(from),
 		 first ? "" : " -> ", probe_result_name(to), why[0] ? ": " : "", why, more);
-	c->log_suppressed = 0;
 }
 
 /* A job's transfer ended: free its slot and host capacity, start a waiting job. */
@@ -799,11 +813,14 @@ static void usage_finish(struct collector *c, struct probe *p, CURL *e, CURLcode
 	else
 		r = usage_extract(d->usage, p->body.data, p->body.len, now, why, sizeof why);
 	if (!r) {
-		/* A new reason at info, the same one again at debug. */
+		/* A new reason at info (rate-limited), the same one again at debug. */
+		char more[64];
 		if (ts->usage && strcmp(ts->usage->error, why) == 0)
 			log_debug("usage %s: %s: %s", d->id, d->usage->url, why);
+		else if (log_take(c, more, sizeof more))
+			log_info("usage %s: %s: %s%s", d->id, d->usage->url, why, more);
 		else
-			log_info("usage %s: %s: %s", d->id, d->usage->url, why);
+			log_debug("usage %s: %s: %s", d->id, d->usage->url, why);
 		r = usage_failed(why, now, last_ok);
 		c->stats.usage_errors++;
 	}
@@ -814,9 +831,16 @@ static void usage_finish(struct collector *c, struct probe *p, CURL *e, CURLcode
 		uint32_t t = job_target(c, p->target);
 		size_t resets = usage_resets(d->usage, c->usage_prev[t], r, why, sizeof why);
 		if (resets) {
+			char more[64];
 			ts->usage_resets += resets;
-			log_info("usage %s: %zu counter%s went down, counted as reset%s (%s)", d->id,
-				 resets, resets == 1 ? "" : "s", resets == 1 ? "" : "s", why);
+			if (log_take(c, more, sizeof more))
+				log_info("usage %s: %zu counter%s went down, counted as reset%s (%s)%s",
+					 d->id, resets, resets == 1 ? "" : "s", resets == 1 ? "" : "s",
+					 why, more);
+			else
+				log_debug("usage %s: %zu counter%s went down, counted as reset%s (%s)",
+					  d->id, resets, resets == 1 ? "" : "s",
+					  resets == 1 ? "" : "s", why);
 		}
 		usage_result_release(c->usage_prev[t]);
 		usage_result_ref(r);
