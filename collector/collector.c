@@ -67,6 +67,8 @@ struct collector {
 	struct sched_heap heap;
 	uint64_t *offset;	/* per target: phase within its interval */
 	struct target_state *state;	/* per target, owned by the thread */
+	struct usage_result **usage_prev;	/* per target: latest successful usage fetch (a
+					   reference), the base for counter resets; or NULL */
 	struct probe **active;	/* per target: running probe or NULL */
 	bool *waiting;		/* per target: queued (global FIFO or its host's queue) */
 	uint64_t *wait_due;	/* per target: when its queued probe was due */
@@ -152,6 +154,24 @@ static enum probe_result transport_result(const struct probe_outcome *o)
 		return PROBE_DNS;
 	case CURLE_TOO_MANY_REDIRECTS:
 		return PROBE_REDIRECT_LIMIT;
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		/* The URL itself is http(s) (config): only a redirect can lead elsewhere. */
+		return o->redirects > 0 ? PROBE_REDIRECT_REFUSED : PROBE_CONNECT;
+	case CURLE_OUT_OF_MEMORY:
+		/*
+		 * libcurl (7.x) refuses a header line over 100 KiB as out of
+		 * memory; with a status line read, that is the response's header.
+		 */
+		return o->http_status > 0 ? PROBE_HEADER_TOO_LARGE : PROBE_CONNECT;
+	case CURLE_RECV_ERROR:
+		/* "Too large response headers: N > 307200" (all header lines together) */
+		if (o->errbuf && strstr(o->errbuf, "response headers"))
+			return PROBE_HEADER_TOO_LARGE;
+		return PROBE_CONNECT;
+#if LIBCURL_VERSION_NUM >= 0x080600
+	case CURLE_TOO_LARGE:
+		return o->body_too_large ? PROBE_BODY_TOO_LARGE : PROBE_HEADER_TOO_LARGE;
+#endif
 	case CURLE_WRITE_ERROR:
 		return o->body_too_large ? PROBE_BODY_TOO_LARGE : PROBE_CONNECT;
 	case CURLE_FILESIZE_EXCEEDED:
@@ -176,6 +196,29 @@ static enum probe_result transport_result(const struct probe_outcome *o)
 	}
 }
 
+/* "redirect to <url> refused: ...", the URL cut and without control characters. */
+static void reason_redirect_refused(const struct probe_outcome *o, char *why, size_t whysz)
+{
+	char url[64];
+	size_t i = 0;
+	const char *u = o->last_url ? o->last_url : "";
+
+	for (; u[i] && i < sizeof url - 1; i++)
+		url[i] = (unsigned char)u[i] < 0x20 || u[i] == 0x7f ? '?' : u[i];
+	url[i] = '\0';
+	snprintf(why, whysz, "redirect to %s%s refused: only http and https are followed",
+		 url[0] ? url : "another scheme", u[i] ? "..." : "");
+}
+
+unsigned probe_redirects_followed(const struct probe_outcome *o)
+{
+	long n = o->redirects;
+
+	if (o->curl_code == CURLE_UNSUPPORTED_PROTOCOL && n > 0)
+		n--;	/* the last one was refused, not followed */
+	return n > 0 ? (unsigned)n : 0;
+}
+
 enum probe_result probe_evaluate(const struct probe_outcome *o, const struct cfg_probe *p,
 				 char *why, size_t whysz)
 {
@@ -193,6 +236,11 @@ enum probe_result probe_evaluate(const struct probe_outcome *o, const struct cfg
 		r = transport_result(o);
 		if (r == PROBE_BODY_TOO_LARGE)
 			snprintf(why, whysz, "body larger than %zu bytes", p->body_limit);
+		else if (r == PROBE_HEADER_TOO_LARGE)
+			snprintf(why, whysz, "response header larger than libcurl accepts (100 KiB a "
+				 "line, 300 KiB in all)");
+		else if (r == PROBE_REDIRECT_REFUSED)
+			reason_redirect_refused(o, why, whysz);
 		else
 			snprintf(why, whysz, "%s%s%s", curl_easy_strerror((CURLcode)o->curl_code),
 				 o->errbuf && o->errbuf[0] ? ": " : "", o->errbuf ? o->errbuf : "");
@@ -242,6 +290,11 @@ enum probe_result probe_evaluate(const struct probe_outcome *o, const struct cfg
 			snprintf(why, whysz, "body matches /%s/", p->body_not_matches[i].src);
 			return PROBE_CONTENT;
 		}
+	if (p->slower_than_ms && o->total_s * 1000.0 > (double)p->slower_than_ms) {
+		snprintf(why, whysz, "answered in %.3f s, slower than %.3f s", o->total_s,
+			 (double)p->slower_than_ms / 1000.0);
+		return PROBE_TOO_SLOW;
+	}
 	return PROBE_SUCCESS;
 }
 
@@ -474,6 +527,31 @@ static void probe_options(struct collector *c, struct probe *p, const struct cfg
 	curl_easy_setopt(e, CURLOPT_UNRESTRICTED_AUTH, 0L);
 }
 
+/* The probe's method and body (a usage fetch is always a plain GET). */
+static void probe_request(CURL *e, const struct cfg_probe *q)
+{
+	switch (q->method) {
+	case CFG_GET:
+		break;
+	case CFG_HEAD:
+		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+		break;
+	case CFG_POST:
+		curl_easy_setopt(e, CURLOPT_POST, 1L);
+		break;
+	default:
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, cfg_method_name(q->method));
+		break;
+	}
+	if (q->body) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->body_len);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, q->body);
+	} else if (q->method == CFG_POST) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)0);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, "");
+	}
+}
+
 static int probe_start(struct collector *c, uint32_t t, uint64_t due_ms, uint64_t now)
 {
 	const struct cfg_dienst *d = &c->cfg->dienste[job_target(c, t)];
@@ -521,6 +599,8 @@ static int probe_start(struct collector *c, uint32_t t, uint64_t due_ms, uint64_
 	if (c->resolve)
 		curl_easy_setopt(e, CURLOPT_RESOLVE, c->resolve);
 	probe_options(c, p, d);
+	if (!usage)
+		probe_request(e, &d->probe);
 
 	mrc = curl_multi_add_handle(c->multi, e);
 	if (mrc != CURLM_OK) {
@@ -541,7 +621,10 @@ static int probe_start(struct collector *c, uint32_t t, uint64_t due_ms, uint64_
 			b++;
 		c->stats.lag_bucket[b]++;
 		c->stats.lag_sum_s += lag;
-		c->stats.started++;
+		if (usage)
+			c->stats.usage_started++;
+		else
+			c->stats.started++;
 	}
 	return 0;
 }
@@ -633,28 +716,42 @@ static bool ip_fallback(struct collector *c, struct probe *p, const struct cfg_d
 
 #define LOG_BURST 10.0
 
-/* Logs a target's change of result, rate-limited (token bucket, LOG_BURST a second). */
-static void log_change(struct collector *c, const struct cfg_dienst *d, bool first,
-		       enum probe_result from, enum probe_result to, const char *why)
+/*
+ * Whether an info line about a change may be written now (token bucket,
+ * LOG_BURST a second, shared by probes and usage fetches).  When it may,
+ * `more` tells how many were left out before it ("" when none).
+ */
+static bool log_take(struct collector *c, char *more, size_t moresz)
 {
 	uint64_t now = sched_now_ms();
-	char more[64] = "";
 
+	more[0] = '\0';
 	c->log_tokens += (double)(now - c->log_refill_ms) * LOG_BURST / 1000.0;
 	if (c->log_tokens > LOG_BURST)
 		c->log_tokens = LOG_BURST;
 	c->log_refill_ms = now;
 	if (c->log_tokens < 1.0) {
 		c->log_suppressed++;
-		return;
+		return false;
 	}
 	c->log_tokens -= 1.0;
 	if (c->log_suppressed)
-		snprintf(more, sizeof more, " (%llu other changes not logged)",
+		snprintf(more, moresz, " (%llu other changes not logged)",
 			 (unsigned long long)c->log_suppressed);
+	c->log_suppressed = 0;
+	return true;
+}
+
+/* Logs a target's change of result, rate-limited (log_take). */
+static void log_change(struct collector *c, const struct cfg_dienst *d, bool first,
+		       enum probe_result from, enum probe_result to, const char *why)
+{
+	char more[64];
+
+	if (!log_take(c, more, sizeof more))
+		return;
 	log_info("probe %s: %s%s%s%s%s%s", d->id, first ? "" : probe_result_name(from),
 		 first ? "" : " -> ", probe_result_name(to), why[0] ? ": " : "", why, more);
-	c->log_suppressed = 0;
 }
 
 /* A job's transfer ended: free its slot and host capacity, start a waiting job. */
@@ -716,15 +813,40 @@ static void usage_finish(struct collector *c, struct probe *p, CURL *e, CURLcode
 	else
 		r = usage_extract(d->usage, p->body.data, p->body.len, now, why, sizeof why);
 	if (!r) {
-		log_debug("usage %s: %s: %s", d->id, d->usage->url, why);
+		/* A new reason at info (rate-limited), the same one again at debug. */
+		char more[64];
+		if (ts->usage && strcmp(ts->usage->error, why) == 0)
+			log_debug("usage %s: %s: %s", d->id, d->usage->url, why);
+		else if (log_take(c, more, sizeof more))
+			log_info("usage %s: %s: %s%s", d->id, d->usage->url, why, more);
+		else
+			log_debug("usage %s: %s: %s", d->id, d->usage->url, why);
 		r = usage_failed(why, now, last_ok);
 		c->stats.usage_errors++;
 	}
-	c->stats.finished++;
+	c->stats.usage_finished++;
 	c->stats.in_flight--;
 	c->dirty = true;
-	if (r && r->ok)
-		usage_store(c, job_target(c, p->target), d->usage, r);
+	if (r && r->ok) {
+		uint32_t t = job_target(c, p->target);
+		size_t resets = usage_resets(d->usage, c->usage_prev[t], r, why, sizeof why);
+		if (resets) {
+			char more[64];
+			ts->usage_resets += resets;
+			if (log_take(c, more, sizeof more))
+				log_info("usage %s: %zu counter%s went down, counted as reset%s (%s)%s",
+					 d->id, resets, resets == 1 ? "" : "s", resets == 1 ? "" : "s",
+					 why, more);
+			else
+				log_debug("usage %s: %zu counter%s went down, counted as reset%s (%s)",
+					  d->id, resets, resets == 1 ? "" : "s",
+					  resets == 1 ? "" : "s", why);
+		}
+		usage_result_release(c->usage_prev[t]);
+		usage_result_ref(r);
+		c->usage_prev[t] = r;
+		usage_store(c, t, d->usage, r);
+	}
 	if (r) {
 		usage_result_release(ts->usage);
 		ts->usage = r;
@@ -774,6 +896,13 @@ static void probe_finish(struct collector *c, CURL *e, CURLcode code)
 	o.now_s = state_wall_ms() / 1000;
 	o.header = header_of;
 	o.header_ctx = e;
+	o.redirects = redirects;
+	o.total_s = (double)total_us / 1e6;
+	if (code == CURLE_UNSUPPORTED_PROTOCOL) {
+		char *last = NULL;
+		curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &last);
+		o.last_url = last;
+	}
 	prev = ts->result;
 	was_probed = ts->probed;
 	r = probe_evaluate(&o, &d->probe, ts->failure_reason, sizeof ts->failure_reason);
@@ -791,7 +920,7 @@ static void probe_finish(struct collector *c, CURL *e, CURLcode code)
 	ts->cert_expiry_s = o.cert_expiry_s;
 	memcpy(ts->tls_version, p->tls_version, sizeof ts->tls_version);
 	ts->http_version = status > 0 ? http_version_of(e) : 0.0;
-	ts->redirects = redirects > 0 ? (unsigned)redirects : 0;
+	ts->redirects = probe_redirects_followed(&o);
 	if (!ts->success) {
 		ts->failures++;
 		ts->consecutive_failures++;
@@ -1153,6 +1282,7 @@ struct collector *collector_new(const struct cfg *cfg, struct store *store,
 	c->usage_of = calloc(n_usage ? n_usage : 1, sizeof *c->usage_of);
 	c->offset = calloc(nn, sizeof *c->offset);
 	c->state = calloc(n ? n : 1, sizeof *c->state);
+	c->usage_prev = calloc(n ? n : 1, sizeof *c->usage_prev);
 	c->active = calloc(nn, sizeof *c->active);
 	c->waiting = calloc(nn, sizeof *c->waiting);
 	c->waitq = calloc(nn, sizeof *c->waitq);
@@ -1168,7 +1298,7 @@ struct collector *collector_new(const struct cfg *cfg, struct store *store,
 	 */
 	c->publish_every_ms = PUBLISH_EVERY_MS + (n > 10000 ? (unsigned)((n - 10000) / 100) : 0);
 	tls_version_init();
-	if (!c->usage_of || !c->req_headers || !c->offset || !c->state || !c->active || !c->waiting || !c->waitq || !c->wait_due || !c->slots ||
+	if (!c->usage_of || !c->usage_prev || !c->req_headers || !c->offset || !c->state || !c->active || !c->waiting || !c->waitq || !c->wait_due || !c->slots ||
 	    !c->host_of || !c->host_next) {
 		snprintf(err, errsz, "out of memory");
 		goto fail;
@@ -1339,6 +1469,10 @@ void collector_free(struct collector *c)
 	if (c->state)
 		for (size_t i = 0; i < c->cfg->n_dienste; i++)
 			usage_result_release(c->state[i].usage);
+	if (c->usage_prev)
+		for (size_t i = 0; i < c->cfg->n_dienste; i++)
+			usage_result_release(c->usage_prev[i]);
+	free(c->usage_prev);
 	free(c->usage_of);
 	free(c->req_headers);
 	free(c->host_of);
@@ -1377,5 +1511,13 @@ void collector_adopt(struct collector *c, const struct snapshot *old)
 	}
 	memcpy(c->stats.results, old->stats.results, sizeof c->stats.results);
 	c->stats.skipped = old->stats.skipped;
+	c->stats.started = old->stats.started;
+	c->stats.finished = old->stats.finished;
+	c->stats.usage_started = old->stats.usage_started;
+	c->stats.usage_finished = old->stats.usage_finished;
+	c->stats.usage_errors = old->stats.usage_errors;
+	/* The lag histogram counts every start: it continues with them. */
+	memcpy(c->stats.lag_bucket, old->stats.lag_bucket, sizeof c->stats.lag_bucket);
+	c->stats.lag_sum_s = old->stats.lag_sum_s;
 	c->dirty = true;	/* publish the carried-over state at once */
 }

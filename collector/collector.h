@@ -47,7 +47,9 @@ unsigned collector_drain(struct collector *c, unsigned timeout_ms);
 /*
  * Carries state over a configuration reload: every target of c whose id and
  * URL are unchanged in `old` (a snapshot of the previous collector, borrowed)
- * starts with its previous state, and the result counters continue.  Call
+ * starts with its previous state, and the counters (results, probes and
+ * usage fetches started and finished, usage errors, skipped rounds, the lag
+ * histogram) continue.  Call
  * between collector_new() and collector_start().
  */
 void collector_adopt(struct collector *c, const struct snapshot *old);
@@ -75,11 +77,18 @@ struct probe_outcome {
 	int64_t now_s;			/* wall clock, seconds since the epoch */
 	const char *(*header)(void *ctx, const char *name);
 	void *header_ctx;
+	long redirects;			/* redirects curl counted, a refused one included */
+	double total_s;			/* the transfer's whole time */
+	const char *last_url;		/* the URL curl went to last (a refused redirect's
+					   target), or NULL */
 };
 
 /*
  * The result of a finished probe, checked in this order: transport and TLS
- * errors, an expired certificate, the status, the headers, the body.  When
+ * errors (a response header beyond libcurl's bound is header_too_large, a
+ * redirect to another scheme than http/https redirect_refused), an expired
+ * certificate, the status, the headers, the body, and last the time taken
+ * (fail_if_slower_than: too_slow).  When
  * `why` is not NULL it receives a short reason for a failure (truncated to
  * whysz; "" for success).  Never reads past body_len.
  */
@@ -93,5 +102,8 @@ enum probe_result probe_evaluate(const struct probe_outcome *o, const struct cfg
  * the epoch, or 0 when the text does not parse.
  */
 int64_t probe_parse_cert_date(const char *s);
+
+/* The redirects a finished transfer followed: curl's count less a refused one. */
+unsigned probe_redirects_followed(const struct probe_outcome *o);
 
 #endif

@@ -64,6 +64,12 @@ static int to_number(struct walk *w, const json_t *v, const char *label, double 
 
 	if (json_is_number(v)) {
 		*out = json_number_value(v);
+		/* OpenMetrics counters are non-negative: a portal's bug, not a value. */
+		if (m->type == CFG_USAGE_COUNTER && *out < 0) {
+			snprintf(w->err, w->errsz, "%s: %s%s%s: counter value %.17g is negative",
+				 m->name, m->pointer, at, label ? label : "", *out);
+			return -1;
+		}
 		return 0;
 	}
 	if (json_is_boolean(v)) {
@@ -237,4 +243,45 @@ struct usage_result *usage_failed(const char *why, int64_t now_ms, int64_t last_
 	r->last_ok_ms = last_ok_ms;
 	snprintf(r->error, sizeof r->error, "%s", why);
 	return r;
+}
+
+/* The value of metric/label in r, trying index hint first; NULL when absent. */
+static const struct usage_value *find_value(const struct usage_result *r, size_t hint,
+					    uint32_t metric, const char *label)
+{
+	if (hint < r->n && r->v[hint].metric == metric && strcmp(r->v[hint].label, label) == 0)
+		return &r->v[hint];
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].metric == metric && strcmp(r->v[i].label, label) == 0)
+			return &r->v[i];
+	return NULL;
+}
+
+size_t usage_resets(const struct cfg_usage *u, const struct usage_result *prev,
+		    const struct usage_result *cur, char *first, size_t firstsz)
+{
+	size_t n = 0;
+
+	if (first && firstsz)
+		first[0] = '\0';
+	if (!u || !prev || !cur || !prev->ok || !cur->ok)
+		return 0;
+	for (size_t i = 0; i < cur->n; i++) {
+		const struct usage_value *cv = &cur->v[i], *pv;
+		const struct cfg_usage_metric *m;
+
+		if (cv->metric >= u->n_metrics)
+			continue;
+		m = &u->metrics[cv->metric];
+		if (m->type != CFG_USAGE_COUNTER)
+			continue;
+		pv = find_value(prev, i, cv->metric, cv->label);
+		if (!pv || !(cv->v < pv->v))
+			continue;
+		if (n == 0 && first && firstsz)
+			snprintf(first, firstsz, "%s%s%s: %s: %.17g -> %.17g", m->name,
+				 cv->label[0] ? " at " : "", cv->label, m->pointer, pv->v, cv->v);
+		n++;
+	}
+	return n;
 }

@@ -10,7 +10,9 @@
  * object or element of an array; the member name (or the index) becomes the
  * label value.  Anything else (not JSON, a missing member, a value of
  * another kind, too many values) fails the whole document with one message
- * naming the pointer: no partial result is ever presented.
+ * naming the pointer: no partial result is ever presented.  A counter's
+ * value must not be negative (the document fails); a counter that is lower
+ * than in the previous document was reset (usage_resets).
  */
 #ifndef OZG_USAGE_H
 #define OZG_USAGE_H
@@ -33,5 +35,15 @@ struct usage_result *usage_extract(const struct cfg_usage *u, const char *body, 
 
 /* A failed fetch: no values, the reason, and the time of the last success. */
 struct usage_result *usage_failed(const char *why, int64_t now_ms, int64_t last_ok_ms);
+
+/*
+ * The counter values of cur that are lower than the same metric and label in
+ * prev (both successful fetches of u): each is a reset of that counter (the
+ * portal restarted or its statistics were cleared).  Values only one of the
+ * two has are not compared.  Writes "metric[ at label]: pointer: old -> new"
+ * of the first reset to first (when not NULL).  Returns the number of resets.
+ */
+size_t usage_resets(const struct cfg_usage *u, const struct usage_result *prev,
+		    const struct usage_result *cur, char *first, size_t firstsz);
 
 #endif

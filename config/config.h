@@ -52,6 +52,15 @@
 #include <regex.h>
 
 /* Where something was written: file (borrowed from the cfg), 1-based line and column. */
+/*
+ * Bounds on the strings a configuration and its registers may hold: a name,
+ * provider, label value or map key at most CFG_MAX_NAME bytes, any other
+ * string value at most CFG_MAX_STRING bytes (URLs, body checks, pointers and
+ * ids have tighter bounds of their own, docs/configuration.md).
+ */
+#define CFG_MAX_NAME 256u
+#define CFG_MAX_STRING 8192u
+
 struct cfg_mark {
 	const char *file;
 	unsigned line;
@@ -130,6 +139,13 @@ struct cfg_header_check {
 
 enum cfg_ip_protocol { CFG_IP_ANY = 0, CFG_IP_V4, CFG_IP_V6 };
 enum cfg_auth { CFG_AUTH_NONE = 0, CFG_AUTH_BASIC, CFG_AUTH_BEARER };
+/* The request method of a probe (usage fetches always GET). */
+enum cfg_method { CFG_GET = 0, CFG_HEAD, CFG_POST, CFG_PUT, CFG_PATCH, CFG_DELETE, CFG_OPTIONS };
+
+/* "GET", "HEAD", ...: the method's name as sent. */
+const char *cfg_method_name(enum cfg_method m);
+
+#define CFG_MAX_REQUEST_BODY CFG_MAX_STRING	/* bytes of probe.body */
 
 #define CFG_BODY_LIMIT_DEFAULT (1024u * 1024u)	/* bytes after decompression */
 #define CFG_BODY_LIMIT_MAX (64u * 1024u * 1024u)
@@ -162,6 +178,12 @@ struct cfg_probe {
 	bool insecure_skip_verify;		/* default false: TLS certificates are verified */
 	char *ca_file;				/* PEM CA bundle to verify with (resolved path), or
 						   NULL for the system's store */
+	enum cfg_method method;			/* default GET */
+	char *body;				/* request body (POST, PUT, PATCH, DELETE, OPTIONS)
+						   or NULL; owned */
+	size_t body_len;
+	unsigned slower_than_ms;		/* fail_if_slower_than: a probe that took longer is
+						   the result too_slow; 0 not set; <= timeout */
 };
 
 /* ---- usage statistics (see docs/configuration.md, "Usage metrics") ---- */

@@ -242,6 +242,11 @@ static bool want_key(struct reg_load_state *st, struct reg_file_reader *fr,
 static bool want_name(struct reg_load_state *st, struct reg_file_reader *fr,
 		      const struct csv_field *f, const char *colname)
 {
+	if (f->len > REG_MAX_NAME) {
+		row_err(st, fr, f->line, f->col, "%s is longer than %u bytes", colname,
+			REG_MAX_NAME);
+		return false;
+	}
 	if (f->len > 0)
 		return true;
 	row_err(st, fr, f->line, f->col, "%s is empty", colname);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /*
- * registers.h - internal interface of the config module: error collection
- * and loading of the CSV registers.  Only the config module includes it.
+ * registers.h - internal interface of the config module: loading of the CSV
+ * registers (errors are collected through errors.h).  Only the config module
+ * includes it.
  */
 #ifndef OZG_CONFIG_REGISTERS_H
 #define OZG_CONFIG_REGISTERS_H
@@ -10,26 +11,11 @@
 #include <stddef.h>
 
 #include "config/config.h"
+#include "config/errors.h"
 
-#define CFG_MAX_ERRORS 1000		/* errors kept per load; the last one says so */
 #define REG_MAX_FILE (64u << 20)	/* bytes per register file */
 #define REG_MAX_FIELD 4096u		/* bytes per CSV field */
-
-/*
- * Appends "file:line:col: message" to e (line 0: the whole file).  Copies file
- * and the formatted message.  Keeps at most CFG_MAX_ERRORS entries, the last
- * of them saying that more were dropped.  Returns -1 only when memory ran out
- * (the error is then lost), else 0.
- */
-int cfg_errf(struct cfg_errors *e, const char *file, unsigned line, unsigned col,
-	     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-/*
- * Copies at most 48 bytes of s into out (outsz >= 64) for use inside an error
- * message: control characters become '?', a cut never splits a UTF-8
- * sequence, and "..." marks a cut.  Returns out.
- */
-const char *cfg_quote(const char *s, char *out, size_t outsz);
+#define REG_MAX_NAME CFG_MAX_NAME	/* bytes of a name (Gemeinde, Kreis, Leistung, Themenfeld) */
 
 /* True when s is exactly n ASCII digits. */
 bool reg_is_digits(const char *s, size_t n);

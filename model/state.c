@@ -26,6 +26,9 @@ const char *probe_result_name(enum probe_result r)
 		[PROBE_CONTENT] = "content",
 		[PROBE_BODY_TOO_LARGE] = "body_too_large",
 		[PROBE_REDIRECT_LIMIT] = "redirect_limit",
+		[PROBE_HEADER_TOO_LARGE] = "header_too_large",
+		[PROBE_REDIRECT_REFUSED] = "redirect_refused",
+		[PROBE_TOO_SLOW] = "too_slow",
 	};
 	return (unsigned)r < PROBE_RESULT_COUNT ? names[r] : "unknown";
 }

@@ -33,6 +33,9 @@ enum probe_result {
 	PROBE_CONTENT,
 	PROBE_BODY_TOO_LARGE,
 	PROBE_REDIRECT_LIMIT,
+	PROBE_HEADER_TOO_LARGE,	/* the response header exceeded libcurl's bound */
+	PROBE_REDIRECT_REFUSED,	/* a redirect to a scheme other than http/https */
+	PROBE_TOO_SLOW,		/* every check passed, but slower than fail_if_slower_than */
 	PROBE_RESULT_COUNT
 };
 
@@ -98,12 +101,14 @@ struct target_state {
 					   epoch); 0 when unknown (plain HTTP, handshake failed) */
 	char tls_version[16];		/* e.g. "TLSv1.3"; "" for plain HTTP or unknown */
 	double http_version;		/* 1.0, 1.1, 2 or 3; 0 when no response was read */
-	unsigned redirects;		/* redirects followed */
+	unsigned redirects;		/* redirects followed (a refused one is not) */
 	unsigned consecutive_failures;	/* failed probes in a row; 0 after a success */
 	bool down;			/* consecutive_failures reached the target's retries
 					   (at least 1): counts as down for incidents */
 	char failure_reason[TARGET_REASON_MAX];	/* why the last probe failed; "" on success */
 	struct usage_result *usage;	/* latest usage fetch (a reference), or NULL */
+	uint64_t usage_resets;		/* usage counter values seen lower than in the fetch
+					   before (usage_resets), since start */
 	bool maint;			/* the last probe fell in a maintenance window */
 };
 
@@ -123,7 +128,9 @@ struct collector_stats {
 	uint64_t lag_bucket[STATE_LAG_BUCKETS + 1];	/* per bucket (not cumulative); last: +Inf */
 	double lag_sum_s;
 	uint64_t started;		/* probes started (transfers handed to curl) */
-	uint64_t finished;		/* probes and usage fetches finished (every result) */
+	uint64_t finished;		/* probes finished (every result) */
+	uint64_t usage_started;		/* usage fetches started */
+	uint64_t usage_finished;	/* usage fetches finished, with values or not */
 	uint64_t usage_errors;		/* usage fetches that yielded no values */
 };
 

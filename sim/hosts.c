@@ -49,6 +49,11 @@ static const struct sim_mode_info {
 				    SIM_NESTED_MAX },
 	[SIM_MODE_AUTH] = { "auth", NULL, 0, 0, 0 },
 	[SIM_MODE_DRIP] = { "drip", "a byte count", SIM_DRIP_DEFAULT, 1, SIM_DRIP_MAX },
+	[SIM_MODE_HUGE_HEADER] = { "huge_header", "KiB", SIM_HUGE_HEADER_DEFAULT, 1,
+				   SIM_HUGE_HEADER_MAX },
+	[SIM_MODE_REDIRECT_FILE] = { "redirect_file", NULL, 0, 0, 0 },
+	[SIM_MODE_STATS_NEGATIVE] = { "stats_negative", NULL, 0, 0, 0 },
+	[SIM_MODE_STATS_RESET] = { "stats_reset", NULL, 0, 0, 0 },
 };
 #define SIM_N_MODES (sizeof sim_modes / sizeof sim_modes[0])
 

@@ -74,7 +74,8 @@ static void sim_usage(void)
 	      "Modes: ok, down, error [STATUS=503], slow [MS=3000], hang [MS=120000],\n"
 	      "flaky [PERCENT=30], reset, reset_body [BYTES=1000], redirect [N=3],\n"
 	      "redirect_loop, huge [MIB=8], gzip_bomb [MIB=64], stats_garbage,\n"
-	      "stats_truncated, stats_nested [DEPTH=10000], auth, drip [BYTES=60].\n"
+	      "stats_truncated, stats_nested [DEPTH=10000], auth, drip [BYTES=60],\n"
+	      "huge_header [KIB=1024], redirect_file, stats_negative, stats_reset.\n"
 	      "See docs/simulator.md.\n", stdout);
 }
 

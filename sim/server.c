@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,7 @@
 #define SIM_PATH_SHOWN		160u		/* bytes of the path echoed in a page */
 #define SIM_LISTEN_BACKLOG	1024
 #define SIM_CONTROL_PREFIX	"/_sim/"
+#define SIM_ECHO_BODY		256u		/* request body bytes /echo shows */
 
 struct sim_server {
 	struct MHD_Daemon *mhd;
@@ -50,6 +52,7 @@ struct sim_server {
 	struct sim_hosts *hosts;	/* borrowed */
 	uint64_t seed;
 	uint64_t start_ns;		/* CLOCK_MONOTONIC at start, for usage figures */
+	bool tls;			/* the listener speaks TLS */
 };
 
 enum sim_req_kind { SIM_REQ_PORTAL, SIM_REQ_CONTROL, SIM_REQ_BAD_HOST };
@@ -61,7 +64,8 @@ struct sim_req {
 	bool left;			/* sim_hosts_leave() done: the answer is queued */
 	struct sim_mode mode;		/* the host's mode when the request arrived */
 	uint64_t nreq;			/* the request's number at its host */
-	size_t body;			/* request body bytes seen (ignored) */
+	size_t body;			/* request body bytes seen */
+	char body_head[SIM_ECHO_BODY + 1];	/* the first bytes of the request body, for /echo */
 	struct sim_wait wait;
 	char host[SIM_HOST_MAX + 1];
 };
@@ -229,14 +233,24 @@ static enum MHD_Result sim_portal_stats(struct sim_server *s, struct MHD_Connect
 	uint64_t abandon_pct = 5 + (h >> 40) % 36;	/* 5..40 % started but not sent */
 	uint64_t elapsed_ms = (sim_mono_ns() - s->start_ns) / 1000000ULL;
 	uint64_t submitted = base + elapsed_ms * per_hour / 3600000ULL;
-	uint64_t started = submitted + submitted * abandon_pct / 100;
+	uint64_t started;
 	char updated[32];
 	time_t now = time(NULL);
 	struct tm tm;
 
+	/* Counters that go back to where they started every third request. */
+	if (r->mode.kind == SIM_MODE_STATS_RESET)
+		submitted = 100 * (1 + (r->nreq - 1) % 3);
+	started = submitted + submitted * abandon_pct / 100;
+
 	gmtime_r(&now, &tm);
 	strftime(updated, sizeof updated, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	/* The submissions split over three services; the status follows the mode. */
+	/*
+	 * The submissions split over three services, each a counter of its own
+	 * that never falls while submitted grows: wohnsitz the upper half,
+	 * hund a third of the lower half, kfz the rest of it.  The status
+	 * follows the mode.
+	 */
 	return sim_reply_json(c, MHD_HTTP_OK,
 			      json_pack("{s:s, s:I, s:I, s:s, s:s, s:{s:I, s:I, s:I}}",
 					"host", r->host,
@@ -245,16 +259,44 @@ static enum MHD_Result sim_portal_stats(struct sim_server *s, struct MHD_Connect
 					"updated", updated,
 					"status", r->mode.kind == SIM_MODE_SLOW ? "degraded" : "ok",
 					"by_service",
-					"wohnsitz", (json_int_t)(submitted / 2),
-					"kfz", (json_int_t)(submitted / 3),
-					"hund", (json_int_t)(submitted - submitted / 2 - submitted / 3)),
+					"wohnsitz", (json_int_t)(submitted - submitted / 2),
+					"kfz", (json_int_t)(submitted / 2 - submitted / 2 / 3),
+					"hund", (json_int_t)(submitted / 2 / 3)),
 			      NULL);
+}
+
+/*
+ * /echo on any portal host: 200 text/plain "Methode: M, Body: B" for every
+ * method, B the first SIM_ECHO_BODY bytes of the request body (bytes outside
+ * printable ASCII shown as '?').
+ */
+static enum MHD_Result sim_portal_echo(struct MHD_Connection *c, const struct sim_req *r,
+				       const char *method)
+{
+	struct buf b;
+	enum MHD_Result ret;
+	char m[16], body[SIM_ECHO_BODY + 1];
+	size_t i;
+
+	for (i = 0; method[i] && i < sizeof m - 1; i++)
+		m[i] = method[i] >= 0x21 && method[i] <= 0x7e ? method[i] : '?';
+	m[i] = '\0';
+	for (i = 0; r->body_head[i] && i < SIM_ECHO_BODY && i < r->body; i++)
+		body[i] = r->body_head[i] >= 0x20 && r->body_head[i] <= 0x7e ? r->body_head[i] : '?';
+	body[i] = '\0';
+	buf_init(&b, 1024);
+	buf_printf(&b, "Methode: %s, Body: %s\n", m, body);
+	ret = sim_reply(c, MHD_HTTP_OK, "text/plain; charset=utf-8", &b, NULL);
+	buf_free(&b);
+	return ret;
 }
 
 static enum MHD_Result sim_portal_content(struct sim_server *s, struct MHD_Connection *c,
 					  const struct sim_req *r, const char *url,
 					  const char *method)
 {
+	if (strcmp(url, "/echo") == 0)
+		return sim_portal_echo(c, r, method);
 	if (!sim_method_is(method, MHD_HTTP_METHOD_GET) && !sim_method_is(method, MHD_HTTP_METHOD_HEAD))
 		return sim_reply_status_page(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 					     "Diese Methode wird hier nicht unterstützt.", "GET, HEAD");
@@ -549,6 +591,10 @@ static enum MHD_Result sim_bad_stats(struct MHD_Connection *c, const struct sim_
 	case SIM_MODE_STATS_TRUNCATED:
 		buf_puts(&b, "{\"applications_submitted\": 1234, \"applications_started\": 15");
 		break;
+	case SIM_MODE_STATS_NEGATIVE:
+		buf_puts(&b, "{\"applications_submitted\": -5, \"applications_started\": 15, "
+			 "\"status\": \"ok\"}");
+		break;
 	default:
 		for (unsigned i = 0; i < r->mode.arg; i++)
 			buf_puts(&b, "[");
@@ -559,6 +605,47 @@ static enum MHD_Result sim_bad_stats(struct MHD_Connection *c, const struct sim_
 	ret = sim_reply(c, MHD_HTTP_OK, "application/json", &b, NULL);
 	buf_free(&b);
 	return ret;
+}
+
+/*
+ * Mode huge_header: writes a whole response with one header of `kib` KiB
+ * straight to the socket (libmicrohttpd keeps headers in the connection's
+ * small memory pool), for at most 5 s, then closes.  Plain HTTP only.
+ */
+static enum MHD_Result sim_huge_header(struct sim_server *s, struct MHD_Connection *c,
+				       unsigned kib)
+{
+	static const char head[] = "HTTP/1.1 200 OK\r\nServer: " SIM_SERVER_NAME
+				   "\r\nContent-Type: text/html; charset=utf-8\r\nX-Filler: ";
+	static const char tail[] = "\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	size_t fill = (size_t)kib * 1024u, len = sizeof head - 1 + fill + sizeof tail - 1, off = 0;
+	uint64_t deadline = sim_mono_ns() + 5000000000ULL;
+	char *msg;
+
+	if (s->tls || !ci)
+		return sim_reply_status_page(c, MHD_HTTP_NOT_IMPLEMENTED,
+					     "huge_header nur über HTTP.", NULL);
+	msg = malloc(len);
+	if (!msg)
+		return MHD_NO;
+	memcpy(msg, head, sizeof head - 1);
+	memset(msg + sizeof head - 1, 'a', fill);
+	memcpy(msg + sizeof head - 1 + fill, tail, sizeof tail - 1);
+	while (off < len && sim_mono_ns() < deadline) {
+		struct pollfd pfd = { .fd = ci->connect_fd, .events = POLLOUT };
+		ssize_t n;
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		n = send(ci->connect_fd, msg + off, len - off, MSG_NOSIGNAL);
+		if (n > 0)
+			off += (size_t)n;
+		else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			break;	/* the client gave up: that is what this mode is for */
+	}
+	free(msg);
+	return MHD_NO;	/* libmicrohttpd closes the connection */
 }
 
 /* Parks the request for `ms`; false when it could not be parked. */
@@ -613,9 +700,16 @@ static enum MHD_Result sim_portal(struct sim_server *s, struct MHD_Connection *c
 	case SIM_MODE_STATS_GARBAGE:
 	case SIM_MODE_STATS_TRUNCATED:
 	case SIM_MODE_STATS_NESTED:
+	case SIM_MODE_STATS_NEGATIVE:
 		if (strcmp(url, "/api/stats.json") == 0)
 			return sim_bad_stats(c, r);
 		break;
+	case SIM_MODE_STATS_RESET:
+		break;		/* sim_portal_stats */
+	case SIM_MODE_HUGE_HEADER:
+		return sim_huge_header(s, c, r->mode.arg);
+	case SIM_MODE_REDIRECT_FILE:
+		return sim_reply_redirect(c, "file:///etc/passwd");
 	case SIM_MODE_AUTH:
 		if (!MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION))
 			return sim_reply_status_page(c, MHD_HTTP_UNAUTHORIZED,
@@ -814,7 +908,6 @@ static enum MHD_Result sim_handle(void *cls, struct MHD_Connection *c, const cha
 	struct sim_req *r = *req_cls;
 
 	(void)version;
-	(void)upload_data;
 	if (!r) {
 		r = sim_req_new(s, c, url, method);
 		if (!r)
@@ -823,6 +916,13 @@ static enum MHD_Result sim_handle(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
+		if (r->body < SIM_ECHO_BODY) {
+			size_t n = SIM_ECHO_BODY - r->body;
+			if (n > *upload_data_size)
+				n = *upload_data_size;
+			memcpy(r->body_head + r->body, upload_data, n);
+			r->body_head[r->body + n] = '\0';
+		}
 		r->body += *upload_data_size;
 		*upload_data_size = 0;
 		return r->body > SIM_BODY_MAX ? MHD_NO : MHD_YES;
@@ -938,6 +1038,7 @@ struct sim_server *sim_server_start(const struct sim_server_opts *o, char *err, 
 	s->hosts = o->hosts;
 	s->seed = o->seed;
 	s->start_ns = sim_mono_ns();
+	s->tls = o->tls_cert_pem != NULL;
 	s->delay = sim_delay_new(err, errsz);
 	if (!s->delay) {
 		free(s);

@@ -46,7 +46,11 @@ enum sim_mode_kind {
 	SIM_MODE_STATS_TRUNCATED,	/* /api/stats.json answers JSON cut in the middle */
 	SIM_MODE_STATS_NESTED,	/* /api/stats.json answers arrays nested `arg` deep */
 	SIM_MODE_AUTH,		/* 401 unless the request has an Authorization header */
-	SIM_MODE_DRIP		/* 200 with `arg` body bytes, one a second */
+	SIM_MODE_DRIP,		/* 200 with `arg` body bytes, one a second */
+	SIM_MODE_HUGE_HEADER,	/* 200 with one response header of `arg` KiB (plain HTTP) */
+	SIM_MODE_REDIRECT_FILE,	/* every page redirects to file:///etc/passwd */
+	SIM_MODE_STATS_NEGATIVE,	/* /api/stats.json has a negative counter */
+	SIM_MODE_STATS_RESET	/* /api/stats.json counters 100, 200, 300, 100, ... per request */
 };
 
 struct sim_mode {
@@ -70,6 +74,8 @@ struct sim_mode {
 #define SIM_NESTED_MAX		1000000u
 #define SIM_DRIP_DEFAULT	60u		/* body bytes, one a second */
 #define SIM_DRIP_MAX		86400u
+#define SIM_HUGE_HEADER_DEFAULT	1024u		/* KiB */
+#define SIM_HUGE_HEADER_MAX	65536u
 
 /* The mode's name ("ok", "down", ...); never NULL. */
 const char *sim_mode_name(enum sim_mode_kind kind);

@@ -32,6 +32,11 @@ garbage.portal.test stats_garbage
 truncated.portal.test stats_truncated
 nested.portal.test stats_nested 5000
 auth.portal.test auth
+bighdr.portal.test huge_header 1024
+filered.portal.test redirect_file
+neg.portal.test stats_negative
+rst.portal.test stats_reset
+slowc.portal.test slow 300
 PROF
 check "simulator started" start_sim --profile "$WORK/sim.profile" "${SIM_TLS[@]}"
 VALID_PORT=$(sim_tls_port valid) SELF_PORT=$(sim_tls_port self) EXP_PORT=$(sim_tls_port expired)
@@ -40,7 +45,7 @@ check "simulator answers on $SIM_PORT" sim_answers
 printf 'probe:geheim\n' > "$WORK/basic.txt"
 printf 'eyJ0b2tlbiI6ImdlaGVpbSJ9\n' > "$WORK/token.txt"
 chmod 600 "$WORK/basic.txt" "$WORK/token.txt"	# secrets are refused when others may read them
-http_hosts="ok error hang reset cut loop hops huge bomb slow garbage truncated nested auth"
+http_hosts="ok error hang reset cut loop hops huge bomb slow garbage truncated nested auth bighdr filered neg rst slowc"
 {
 	echo "global:"
 	echo "  listen: \"127.0.0.1:$D_PORT\""
@@ -79,6 +84,7 @@ onlinedienste:
         - { name: portal_status, pointer: /status, type: gauge, map: { ok: 1, degraded: 0.5, down: 0 } }
   - id: usage-slow
     url: "http://slow.portal.test/u"
+    timeout: 2s     # as the slow targets': a request given up on would count at the simulator
     usage:
       url: "http://slow.portal.test/api/stats.json"
       metrics: [ { name: portal_status, pointer: /status, type: gauge, map: { ok: 1, degraded: 0.5 } } ]
@@ -89,6 +95,17 @@ onlinedienste:
   - { id: usage-garbage, url: "http://garbage.portal.test/", usage: { url: "http://garbage.portal.test/api/stats.json", metrics: [ { name: applications_submitted_total, pointer: /applications_submitted, type: counter } ] } }
   - { id: usage-truncated, url: "http://truncated.portal.test/", usage: { url: "http://truncated.portal.test/api/stats.json", metrics: [ { name: applications_submitted_total, pointer: /applications_submitted, type: counter } ] } }
   - { id: usage-nested, url: "http://nested.portal.test/", usage: { url: "http://nested.portal.test/api/stats.json", metrics: [ { name: applications_submitted_total, pointer: /applications_submitted, type: counter } ] } }
+  - { id: usage-negative, url: "http://ok.portal.test/n", usage: { url: "http://neg.portal.test/api/stats.json", interval: 1s, metrics: [ { name: applications_submitted_total, pointer: /applications_submitted, type: counter } ] } }
+  - { id: usage-reset, url: "http://ok.portal.test/r", usage: { url: "http://rst.portal.test/api/stats.json", interval: 1s, metrics: [ { name: applications_submitted_total, pointer: /applications_submitted, type: counter } ] } }
+  - { id: header-huge, url: "http://bighdr.portal.test/" }
+  - { id: post-echo, url: "http://ok.portal.test/echo", probe: { method: POST, body: "antrag=1&art=kfz", body_contains: "Methode: POST, Body: antrag=1&art=kfz" } }
+  - { id: put-echo, url: "http://ok.portal.test/echo", probe: { method: PUT, body: "x", body_contains: "Methode: PUT, Body: x" } }
+  - { id: get-echo, url: "http://ok.portal.test/echo", probe: { body_contains: "Methode: GET, Body: " } }
+  - { id: head-huge, url: "http://huge.portal.test/", probe: { method: HEAD } }
+  - { id: post-refused, url: "http://ok.portal.test/wohnsitz", probe: { method: POST } }
+  - { id: slow-cond, url: "http://slowc.portal.test/", probe: { fail_if_slower_than: 100ms } }
+  - { id: fast-cond, url: "http://ok.portal.test/f", probe: { fail_if_slower_than: 1400ms } }
+  - { id: redirect-file, url: "http://filered.portal.test/start" }
   - id: maint
     url: "http://ok.portal.test/maint"
     maintenance: [ { days: [ mon, tue, wed, thu, fri, sat, sun ], from: "00:00", to: "00:00" } ]
@@ -153,6 +170,15 @@ bomb body_too_large
 auth-basic success
 auth-bearer success
 auth-none http_status
+header-huge header_too_large
+redirect-file redirect_refused
+post-echo success
+put-echo success
+get-echo success
+head-huge success
+post-refused http_status
+slow-cond too_slow
+fast-cond success
 EOF
 if [ $have_tls = 1 ]; then
 	while read -r id want; do
@@ -178,6 +204,11 @@ check "ok: HTTP version 1.1" awk -v x="$(v 'ozg_probe_http_version{dienst="ok"}'
 check "hops: 3 redirects" [ "$(v 'ozg_probe_redirects{dienst="hops"}')" = 3 ]
 check "nofollow: 0 redirects" [ "$(v 'ozg_probe_redirects{dienst="nofollow"}')" = 0 ]
 check "nofollow: status 302" [ "$(v 'ozg_probe_http_status_code{dienst="nofollow"}')" = 302 ]
+check "redirect-file: the refused redirect is not counted" [ "$(v 'ozg_probe_redirects{dienst="redirect-file"}')" = 0 ]
+check "redirect-file: reason names the target" grep -q 'debug: probe redirect-file: redirect_refused (redirect to file:///etc/passwd refused: only http and https are followed)' "$WORK/d.log"
+check "slow-cond: reason gives the time" grep -Eq 'debug: probe slow-cond: too_slow \(answered in 0\.[0-9]{3} s, slower than 0\.100 s\)' "$WORK/d.log"
+check "post-refused: the simulator's 405" [ "$(v 'ozg_probe_http_status_code{dienst="post-refused"}')" = 405 ]
+check "header-huge: reason says what happened" grep -q 'debug: probe header-huge: header_too_large (response header larger than libcurl accepts' "$WORK/d.log"
 check "huge-allowed: transfer phase > 0" \
 	awk -v x="$(v 'ozg_probe_http_duration_seconds{dienst="huge-allowed",phase="transfer"}')" 'BEGIN { exit !(x > 0) }'
 check "http-status: down after 2 failures" wait_for 10 metric_is 'ozg_probe_down{dienst="http-status"}' "$D" 1
@@ -217,7 +248,7 @@ w=$(v 'ozg_usage_by_service_submitted_total{dienst="ok",service="wohnsitz"}')
 k=$(v 'ozg_usage_by_service_submitted_total{dienst="ok",service="kfz"}')
 hd=$(v 'ozg_usage_by_service_submitted_total{dienst="ok",service="hund"}')
 check "ok: wildcard series wohnsitz=$w kfz=$k hund=$hd sum to submitted" \
-	awk -v w="$w" -v k="$k" -v h="$hd" -v g="$got" 'BEGIN { exit !(w > 0 && k > 0 && h > 0 && w + k + h == g && w == int(g / 2)) }'
+	awk -v w="$w" -v k="$k" -v h="$hd" -v g="$got" 'BEGIN { exit !(w > 0 && k > 0 && h > 0 && w + k + h == g && w == g - int(g / 2) && h == int(int(g / 2) / 3)) }'
 check "ok: status ok maps to 1" [ "$(v 'ozg_usage_portal_status{dienst="ok"}')" = 1 ]
 check "usage-slow: status degraded maps to 0.5" wait_for 10 metric_is 'ozg_usage_portal_status{dienst="usage-slow"}' "$D" 0.5
 check "ok: usage up" [ "$(v 'ozg_usage_up{dienst="ok"}')" = 1 ]
@@ -231,6 +262,17 @@ done
 check "missing member named in the log" grep -q 'usage usage-missing: .*/no/such/member: no member "no"' "$WORK/d.log"
 check "garbage named in the log" grep -q 'usage usage-garbage: .*not JSON' "$WORK/d.log"
 check "nesting bounded" grep -q 'usage usage-nested: .*nested deeper than 64 levels' "$WORK/d.log"
+check "usage-negative: usage down" wait_for 10 metric_is 'ozg_usage_up{dienst="usage-negative"}' "$D" 0
+check "negative counter refused, named in the log" grep -q 'usage usage-negative: http://neg.portal.test/api/stats.json: applications_submitted_total: /applications_submitted: counter value -5 is negative' "$WORK/d.log"
+M=$(http_get "$D/metrics")
+check "usage-negative: no series" no_series usage-negative
+check "usage-negative: the same reason not repeated at info" [ "$(grep -c 'info: usage usage-negative:' "$WORK/d.log")" -le 1 ]
+check "usage-negative: every refused fetch at debug" [ "$(grep -c 'debug: usage usage-negative:.*is negative' "$WORK/d.log")" -ge 1 ]
+# The simulator's counters go 100, 200, 300, 100, ...: each fall is a reset.
+check "usage-reset: reset counted" wait_for 15 at_least 'ozg_usage_counter_resets_total{dienst="usage-reset"}' 1
+check "usage-reset: reset logged with values" grep -q 'usage usage-reset: 1 counter went down, counted as reset (applications_submitted_total: /applications_submitted: 300 -> 100)' "$WORK/d.log"
+M=$(http_get "$D/metrics")
+check "ok: no reset ($(v 'ozg_usage_counter_resets_total{dienst="ok"}'))" [ "$(v 'ozg_usage_counter_resets_total{dienst="ok"}')" = 0 ]
 check "usage errors counted" awk -v e="$(metric ozgmon_usage_errors_total "$D")" 'BEGIN { exit !(e >= 4) }'
 # A working portal whose statistics break: its values vanish, never shown stale.
 check "sim breaks ok's statistics" http_get -o /dev/null -f -X PUT "$SIM/_sim/hosts/ok.portal.test?mode=stats_truncated"
@@ -251,13 +293,35 @@ check "slow host saw 20 requests" wait_for 20 many_reqs
 check "slow host: peak concurrency $(peak) is 2 (max_per_host)" [ "$(peak)" = 2 ]
 M=$(http_get "$D/metrics")
 check "lag histogram has buckets" grep -q '^ozgmon_schedule_lag_seconds_bucket{le="+Inf"} [1-9]' <<<"$M"
-check "lag histogram count = started" [ "$(v ozgmon_schedule_lag_seconds_count)" = "$(v ozgmon_probes_started_total)" ]
+check "lag histogram count = probes + usage fetches started" \
+	[ "$(v ozgmon_schedule_lag_seconds_count)" = "$(( $(v ozgmon_probes_started_total) + $(v ozgmon_usage_fetches_started_total) ))" ]
 check "finished <= started" awk -v f="$(v ozgmon_probes_finished_total)" -v s="$(v ozgmon_probes_started_total)" 'BEGIN { exit !(f > 0 && f <= s) }'
+check "usage fetches finished <= started" awk -v f="$(v ozgmon_usage_fetches_finished_total)" -v s="$(v ozgmon_usage_fetches_started_total)" 'BEGIN { exit !(f > 0 && f <= s) }'
+sum_results=$(awk '/^ozg_probes_total\{result=/ { s += $2 } END { print s }' <<<"$M")
+check "probes finished ($(v ozgmon_probes_finished_total)) = sum of results ($sum_results): usage fetches apart" \
+	[ "$(v ozgmon_probes_finished_total)" = "$sum_results" ]
 if command -v promtool >/dev/null; then
 	check "promtool accepts /metrics" sh -c "curl -s '$D/metrics' | promtool check metrics >/dev/null 2>&1 || curl -s '$D/metrics' | promtool check metrics 2>&1 | grep -qv error"
 fi
 
 check "usage counters written to RRD" awk -v n="$(v ozgmon_rrd_usage_updates_total)" 'BEGIN { exit !(n >= 1) }'
+
+echo "== counters carried over a reload"
+M=$(http_get "$D/metrics")
+s0=$(v ozgmon_probes_started_total) u0=$(v ozgmon_usage_fetches_started_total)
+f0=$(v ozgmon_probes_finished_total) r0=$(v 'ozg_usage_counter_resets_total{dienst="usage-reset"}')
+kill -HUP "$D_PID"
+check "reloaded" wait_for 10 grep -q 'reloaded .*c.yml' "$WORK/d.log"
+# A round of probes on the new collector: counting on from where the old one stopped.
+check "probing goes on after the reload" wait_for 10 at_least ozgmon_probes_started_total $((s0 + 40))
+M=$(http_get "$D/metrics")
+check "probes started kept ($s0 -> $(v ozgmon_probes_started_total))" [ "$(v ozgmon_probes_started_total)" -ge "$s0" ]
+check "probes finished kept ($f0 -> $(v ozgmon_probes_finished_total))" [ "$(v ozgmon_probes_finished_total)" -ge "$f0" ]
+check "usage fetches started kept ($u0 -> $(v ozgmon_usage_fetches_started_total))" [ "$(v ozgmon_usage_fetches_started_total)" -ge "$u0" ]
+check "lag histogram count = probes + usage fetches started, after the reload too" \
+	[ "$(v ozgmon_schedule_lag_seconds_count)" = "$(( $(v ozgmon_probes_started_total) + $(v ozgmon_usage_fetches_started_total) ))" ]
+check "usage resets kept ($r0 -> $(v 'ozg_usage_counter_resets_total{dienst="usage-reset"}'))" \
+	[ "$(v 'ozg_usage_counter_resets_total{dienst="usage-reset"}')" -ge "$r0" ]
 
 stop_daemon TERM
 check "SIGTERM: exit 0" [ "$RC" = 0 ]

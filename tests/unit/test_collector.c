@@ -190,6 +190,83 @@ START_TEST(test_reason_truncated)
 }
 END_TEST
 
+/* A response header beyond libcurl's bounds: its own result, not "connect: Out of memory". */
+START_TEST(test_header_too_large)
+{
+	struct probe_outcome o = { .curl_code = CURLE_OUT_OF_MEMORY, .http_status = 200 };
+	char why[TARGET_REASON_MAX];
+
+	ck_assert_int_eq(probe_evaluate(&o, &P, why, sizeof why), PROBE_HEADER_TOO_LARGE);
+	ck_assert_str_eq(why, "response header larger than libcurl accepts (100 KiB a line, 300 KiB in all)");
+	ck_assert_str_eq(probe_result_name(PROBE_HEADER_TOO_LARGE), "header_too_large");
+	/* all header lines together */
+	o.curl_code = CURLE_RECV_ERROR;
+	o.errbuf = "Too large response headers: 307957 > 307200";
+	ck_assert_int_eq(probe_evaluate(&o, &P, why, sizeof why), PROBE_HEADER_TOO_LARGE);
+	/* out of memory before any response stays a connection failure */
+	o.curl_code = CURLE_OUT_OF_MEMORY;
+	o.http_status = 0;
+	o.errbuf = NULL;
+	ck_assert_int_eq(probe_evaluate(&o, &P, why, sizeof why), PROBE_CONNECT);
+	/* a receive error mid-body is no header problem */
+	o.curl_code = CURLE_RECV_ERROR;
+	o.http_status = 200;
+	o.errbuf = "Recv failure: Connection reset by peer";
+	ck_assert_int_eq(probe_evaluate(&o, &P, why, sizeof why), PROBE_CONNECT);
+}
+END_TEST
+
+/* A redirect to file:// is refused: its own result, named, and not counted as followed. */
+START_TEST(test_redirect_refused)
+{
+	struct probe_outcome o = { .curl_code = CURLE_UNSUPPORTED_PROTOCOL, .http_status = 302,
+				   .redirects = 2, .last_url = "file:///etc/passwd",
+				   .errbuf = "Protocol \"file\" not supported or disabled in libcurl" };
+	char why[TARGET_REASON_MAX];
+
+	ck_assert_int_eq(probe_evaluate(&o, &P, why, sizeof why), PROBE_REDIRECT_REFUSED);
+	ck_assert_str_eq(why, "redirect to file:///etc/passwd refused: only http and https are followed");
+	ck_assert_str_eq(probe_result_name(PROBE_REDIRECT_REFUSED), "redirect_refused");
+	ck_assert_uint_eq(probe_redirects_followed(&o), 1);
+	/* a long or hostile target is cut and cleaned */
+	o.last_url = "gopher://x.example/\001" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	ck_assert_int_eq(probe_evaluate(&o, &P, why, sizeof why), PROBE_REDIRECT_REFUSED);
+	ck_assert_str_eq(why, "redirect to gopher://x.example/?aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa... "
+			 "refused: only http and https are followed");
+	/* followed redirects count in full when the transfer succeeded */
+	o.curl_code = CURLE_OK;
+	ck_assert_uint_eq(probe_redirects_followed(&o), 2);
+	/* without a redirect, an unsupported protocol is no redirect problem */
+	o.curl_code = CURLE_UNSUPPORTED_PROTOCOL;
+	o.redirects = 0;
+	ck_assert_int_eq(probe_evaluate(&o, &P, why, sizeof why), PROBE_CONNECT);
+	ck_assert_uint_eq(probe_redirects_followed(&o), 0);
+}
+END_TEST
+
+/* fail_if_slower_than: a probe that passed every check but took too long. */
+START_TEST(test_too_slow)
+{
+	struct cfg_probe q = { .slower_than_ms = 500 };
+	struct probe_outcome o = { .curl_code = CURLE_OK, .http_status = 200, .total_s = 0.75 };
+	char why[TARGET_REASON_MAX];
+
+	ck_assert_int_eq(probe_evaluate(&o, &q, why, sizeof why), PROBE_TOO_SLOW);
+	ck_assert_str_eq(why, "answered in 0.750 s, slower than 0.500 s");
+	ck_assert_str_eq(probe_result_name(PROBE_TOO_SLOW), "too_slow");
+	o.total_s = 0.5;	/* as fast as allowed */
+	ck_assert_int_eq(probe_evaluate(&o, &q, why, sizeof why), PROBE_SUCCESS);
+	/* another failure is the reason, however long it took */
+	o.total_s = 2;
+	o.http_status = 503;
+	ck_assert_int_eq(probe_evaluate(&o, &q, why, sizeof why), PROBE_HTTP_STATUS);
+	/* without the option, time is no condition */
+	q.slower_than_ms = 0;
+	o.http_status = 200;
+	ck_assert_int_eq(probe_evaluate(&o, &q, why, sizeof why), PROBE_SUCCESS);
+}
+END_TEST
+
 START_TEST(test_cert_dates)
 {
 	ck_assert_int_eq(probe_parse_cert_date("Jan  2 03:04:05 2030 GMT"), 1893553445);
@@ -223,6 +300,9 @@ static Suite *collector_suite(void)
 	tcase_add_loop_test(tc, test_evaluate, 0, (int)(sizeof cases / sizeof cases[0]));
 	tcase_add_test(tc, test_body_bounds);
 	tcase_add_test(tc, test_reason_truncated);
+	tcase_add_test(tc, test_header_too_large);
+	tcase_add_test(tc, test_redirect_refused);
+	tcase_add_test(tc, test_too_slow);
 	tcase_add_test(tc, test_cert_dates);
 	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);

@@ -720,6 +720,11 @@ static const struct err_case {
 	  "url: 'ftp://a.example/' must start with http:// or https://", 1 },
 	{ "onlinedienste:\n  - id: a\n    url: a.example/x\n", false, 3, 10,
 	  "must start with http:// or https://", 1 },
+	/* The scheme as documented, in lower case. */
+	{ "onlinedienste:\n  - id: a\n    url: HTTP://a.example/\n", false, 3, 10,
+	  "url: 'HTTP://a.example/' must start with http:// or https:// (lower case)", 1 },
+	{ "onlinedienste:\n  - id: a\n    url: Https://a.example/\n", false, 3, 10,
+	  "must start with http:// or https:// (lower case)", 1 },
 	{ "onlinedienste:\n  - id: a\n    url: https:///x\n", false, 3, 10,
 	  "url: 'https:///x' has no host", 1 },
 	{ "onlinedienste:\n  - id: a\n    url: https://\n", false, 3, 10, "has no host", 1 },
@@ -1413,6 +1418,7 @@ static const struct entry_err probe_err_cases[] = {
 	{ "{ headers: { \"Bad:Name\": x } }", "\"Bad", "headers: 'Bad:Name' is not an HTTP header name" },
 	{ "{ headers: [ a ] }", "[ a", "headers: expected a mapping" },
 	{ "{ proxy: \"ftp://p.example\" }", "\"ftp", "proxy: 'ftp://p.example' must start with http://" },
+	{ "{ proxy: \"HTTP://p.example\" }", "\"HTTP", "proxy: 'HTTP://p.example' must start with http://" },
 	{ "{ proxy: \"http://\" }", "\"http", "proxy: 'http://' has no host" },
 	{ "{ auth: { type: digest, file: x } }", "digest", "type: 'digest' is not basic or bearer" },
 	{ "{ auth: { type: basic, file: missing.txt } }", "missing", "refusing credentials from" },
@@ -1426,7 +1432,44 @@ static const struct entry_err probe_err_cases[] = {
 	{ "{ body_limit: lots }", "lots", "body_limit: 'lots' is not a size" },
 	{ "{ insecure_skip_verify: 1 }", "1 }", "insecure_skip_verify: expected a boolean" },
 	{ "{ max_redirect: 3 }", "max_", "unknown key 'max_redirect' (did you mean 'max_redirects'?)" },
+	{ "{ method: get }", "get", "method: 'get' is not one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS" },
+	{ "{ method: TRACE }", "TRACE", "method: 'TRACE' is not one of" },
+	{ "{ body: payload }", "payload", "body: a GET request has no body" },
+	{ "{ method: HEAD, body: payload }", "payload", "body: a HEAD request has no body" },
+	{ "{ method: HEAD, body_contains: Antrag }", "HEAD", "method: a HEAD answer has no body, so the probe's body checks could never pass" },
+	{ "{ body_matches: x, method: HEAD }", "HEAD", "method: a HEAD answer has no body" },
+	{ "{ fail_if_slower_than: 10s }", "10s", "fail_if_slower_than: 10s is not shorter than the timeout 10s" },
+	{ "{ fail_if_slower_than: 0ms }", "0ms", "fail_if_slower_than: 0ms is out of range 1ms..24h" },
+	{ "{ fail_if_slower_than: fast }", "fast", "fail_if_slower_than: bad duration 'fast'" },
 };
+
+START_TEST(test_request_values)
+{
+	static const char yaml[] =
+		"onlinedienste:\n"
+		"  - id: a\n"
+		"    url: \"https://a.example/\"\n"
+		"    timeout: 5s\n"
+		"    probe: { method: POST, body: \"antrag=1&x=2\", fail_if_slower_than: 1500ms }\n"
+		"  - { id: b, url: \"https://b.example/\", probe: { method: HEAD } }\n"
+		"  - { id: c, url: \"https://c.example/\", probe: { method: DELETE } }\n"
+		"  - { id: d, url: \"https://d.example/\" }\n";
+	const struct cfg_dienst *d;
+
+	ck_assert_ptr_nonnull(load_yaml(yaml, false));
+	d = cfg_find_dienst(cfg, "a");
+	ck_assert_int_eq(d->probe.method, CFG_POST);
+	ck_assert_str_eq(d->probe.body, "antrag=1&x=2");
+	ck_assert_uint_eq(d->probe.body_len, 12);
+	ck_assert_uint_eq(d->probe.slower_than_ms, 1500);
+	ck_assert_str_eq(cfg_method_name(cfg_find_dienst(cfg, "b")->probe.method), "HEAD");
+	ck_assert_str_eq(cfg_method_name(cfg_find_dienst(cfg, "c")->probe.method), "DELETE");
+	d = cfg_find_dienst(cfg, "d");
+	ck_assert_int_eq(d->probe.method, CFG_GET);
+	ck_assert_ptr_null(d->probe.body);
+	ck_assert_uint_eq(d->probe.slower_than_ms, 0);
+}
+END_TEST
 
 START_TEST(test_probe_depth_errors)
 {
@@ -1581,6 +1624,94 @@ START_TEST(test_usage_section_errors)
 	expect_error("conf/ozgmon.yaml", 8, 58, "duplicate usage metric 'x' (first at line 7)");
 	/* d's x has a label, b's x has none: one name, one family. */
 	expect_error("conf/ozgmon.yaml", 15, 60, "usage metric 'x' has another type or label than at line 7");
+}
+END_TEST
+
+/* ---- bounds on strings ------------------------------------------------------------ */
+
+/* A YAML with one Onlinedienst whose `key` holds n bytes of 'x' (double-quoted). */
+static char *long_value_yaml(const char *key, size_t n)
+{
+	static const char head[] = "onlinedienste:\n  - id: a\n    url: https://a.example/\n    ";
+	size_t hl = strlen(head), kl = strlen(key);
+	char *y = malloc(hl + kl + n + 8);
+
+	ck_assert_ptr_nonnull(y);
+	memcpy(y, head, hl);
+	memcpy(y + hl, key, kl);
+	memcpy(y + hl + kl, ": \"", 3);
+	memset(y + hl + kl + 3, 'x', n);
+	memcpy(y + hl + kl + 3 + n, "\"\n", 3);
+	return y;
+}
+
+START_TEST(test_name_bounds)
+{
+	char *y;
+
+	/* A 1 MiB name is refused at its place. */
+	y = long_value_yaml("name", 1u << 20);
+	ck_assert_ptr_null(load_yaml(y, false));
+	expect_error("conf/ozgmon.yaml", 4, 11, "name: longer than 256 bytes");
+	free(y);
+	/* 256 bytes are a name; 257 are not; the same for the provider. */
+	y = long_value_yaml("name", 256);
+	ck_assert_ptr_nonnull(load_yaml(y, false));
+	ck_assert_uint_eq(strlen(cfg->dienste[0].name), 256);
+	free(y);
+	y = long_value_yaml("provider", 257);
+	ck_assert_ptr_null(load_yaml(y, false));
+	expect_error("conf/ozgmon.yaml", 4, 15, "provider: longer than 256 bytes");
+	ck_assert_uint_eq(errs.n, 1);
+	free(y);
+	/* Any other string: at most 8192 bytes. */
+	y = long_value_yaml("probe:\n      body_not_contains", 8193);
+	ck_assert_ptr_null(load_yaml(y, false));
+	expect_error("conf/ozgmon.yaml", 5, 26, "body_not_contains: longer than 8192 bytes");
+	free(y);
+}
+END_TEST
+
+START_TEST(test_usage_map_key_bound)
+{
+	char yaml[2048], key[300];
+
+	memset(key, 'k', 257);
+	key[257] = '\0';
+	snprintf(yaml, sizeof yaml,
+		 "onlinedienste:\n  - id: a\n    url: https://a.example/\n"
+		 "    usage: { url: \"http://a.example/s\", metrics: [ { name: s, pointer: /s, "
+		 "type: gauge,\n        map: { %s: 1, ok: 2 } } ] }\n", key);
+	ck_assert_ptr_null(load_yaml(yaml, false));
+	expect_error("conf/ozgmon.yaml", 5, 16, "map: a key is longer than 256 bytes");
+	ck_assert_uint_eq(errs.n, 1);
+}
+END_TEST
+
+START_TEST(test_usage_reserved_names)
+{
+	static const char yaml[] =
+		"onlinedienste:\n  - id: a\n    url: https://a.example/\n"
+		"    usage: { url: \"http://a.example/s\", metrics: [\n"
+		"        { name: up, pointer: /a, type: gauge },\n"
+		"        { name: counter_resets_total, pointer: /b, type: counter } ] }\n";
+
+	ck_assert_ptr_null(load_yaml(yaml, false));
+	expect_error("conf/ozgmon.yaml", 5, 17, "name: 'up' is reserved");
+	expect_error("conf/ozgmon.yaml", 6, 17, "name: 'counter_resets_total' is reserved");
+}
+END_TEST
+
+START_TEST(test_register_name_bound)
+{
+	char csv[1024], name[300];
+
+	memset(name, 'n', 257);
+	name[257] = '\0';
+	snprintf(csv, sizeof csv, "kreis_ags,name,population\n16051,%s,1\n16064,Kurz,2\n", name);
+	put_text("reg/kreise.csv", csv);
+	ck_assert_ptr_null(load_yaml("", false));
+	expect_error("reg/kreise.csv", 2, 7, "name is longer than 256 bytes");
 }
 END_TEST
 
@@ -1923,11 +2054,16 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_probe_depth_values);
 	tcase_add_loop_test(tc, test_probe_depth_errors, 0,
 			    (int)(sizeof probe_err_cases / sizeof probe_err_cases[0]));
+	tcase_add_test(tc, test_request_values);
 	tcase_add_test(tc, test_retries_and_global_limit_errors);
 	tcase_add_test(tc, test_usage_values);
 	tcase_add_loop_test(tc, test_usage_errors, 0,
 			    (int)(sizeof usage_err_cases / sizeof usage_err_cases[0]));
 	tcase_add_test(tc, test_usage_section_errors);
+	tcase_add_test(tc, test_name_bounds);
+	tcase_add_test(tc, test_usage_map_key_bound);
+	tcase_add_test(tc, test_usage_reserved_names);
+	tcase_add_test(tc, test_register_name_bound);
 	tcase_add_test(tc, test_usage_stored_names_clash);
 	tcase_add_test(tc, test_maint_values);
 	tcase_add_loop_test(tc, test_maint_errors, 0,

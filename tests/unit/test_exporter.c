@@ -167,6 +167,9 @@ static const char want_text[] =
 	"ozg_probes_total{result=\"content\"} 0\n"
 	"ozg_probes_total{result=\"body_too_large\"} 0\n"
 	"ozg_probes_total{result=\"redirect_limit\"} 0\n"
+	"ozg_probes_total{result=\"header_too_large\"} 0\n"
+	"ozg_probes_total{result=\"redirect_refused\"} 0\n"
+	"ozg_probes_total{result=\"too_slow\"} 0\n"
 	"# HELP ozg_dienst_info Names of an Onlinedienst (probe target); always 1.\n"
 	"# TYPE ozg_dienst_info gauge\n"
 	"ozg_dienst_info{dienst=\"k16064-kfz\",name=\"Kfz \\\"Zulassung\\\"\\nneu\",provider=\"Mühlhausen/Thüringen\",efa=\"false\"} 1\n"
@@ -345,6 +348,9 @@ static const char want_om[] =
 	"ozg_probes_total{result=\"content\"} 0\n"
 	"ozg_probes_total{result=\"body_too_large\"} 0\n"
 	"ozg_probes_total{result=\"redirect_limit\"} 0\n"
+	"ozg_probes_total{result=\"header_too_large\"} 0\n"
+	"ozg_probes_total{result=\"redirect_refused\"} 0\n"
+	"ozg_probes_total{result=\"too_slow\"} 0\n"
 	"# TYPE ozg_dienst info\n"
 	"# HELP ozg_dienst Names of an Onlinedienst (probe target); always 1.\n"
 	"ozg_dienst_info{dienst=\"k16064-kfz\",name=\"Kfz \\\"Zulassung\\\"\\nneu\",provider=\"Mühlhausen/Thüringen\",efa=\"false\"} 1\n"
@@ -865,6 +871,13 @@ START_TEST(adopt_unchanged_targets)
 	old->t[2] = (struct target_state){ .probed = true, .probes = 9 };
 	old->stats.results[PROBE_SUCCESS] = 5;
 	old->stats.results[PROBE_CONNECT] = 16;
+	old->t[0].usage_resets = 2;
+	old->stats.started = 25;
+	old->stats.finished = 21;
+	old->stats.usage_started = 4;
+	old->stats.usage_finished = 3;
+	old->stats.usage_errors = 1;
+	old->stats.lag_bucket[0] = 29;
 	coll = collector_new(c2, NULL, &pub, err, sizeof err);
 	ck_assert_msg(coll != NULL, "%s", err);
 	collector_adopt(coll, old);
@@ -877,6 +890,14 @@ START_TEST(adopt_unchanged_targets)
 	ck_assert(!now->t[1].probed);			/* b: URL changed, starts afresh */
 	ck_assert(!now->t[2].probed);			/* d: new */
 	ck_assert_uint_eq(now->stats.results[PROBE_CONNECT], 16);
+	/* Probe and usage-fetch counters continue (probes may have started meanwhile). */
+	ck_assert_uint_eq(now->t[0].usage_resets, 2);
+	ck_assert_uint_ge(now->stats.started, 25);
+	ck_assert_uint_ge(now->stats.finished, 21);
+	ck_assert_uint_eq(now->stats.usage_started, 4);
+	ck_assert_uint_eq(now->stats.usage_finished, 3);
+	ck_assert_uint_eq(now->stats.usage_errors, 1);
+	ck_assert_uint_ge(now->stats.lag_bucket[0], 29);
 	snapshot_release(now);
 	collector_free(coll);
 	snapshot_release(old);

@@ -112,6 +112,14 @@ static const struct {
 	{ "{\"a\": 1, \"b\": ", "x", CFG_USAGE_GAUGE, "/a", NULL, false, NULL, "not JSON" },
 	{ "{\"a\": 1, \"a\": 2}", "x", CFG_USAGE_GAUGE, "/a", NULL, false, NULL, "duplicate" },
 	{ "", "x", CFG_USAGE_GAUGE, "/a", NULL, false, NULL, "empty document" },
+	/* counters are non-negative: a negative one fails the document, naming the place */
+	{ "{\"c\": -5}", "c_total", CFG_USAGE_COUNTER, "/c", NULL, false, NULL,
+	  "c_total: /c: counter value -5 is negative" },
+	{ "{\"by\": {\"a\": 1, \"b\": -0.5}}", "by_total", CFG_USAGE_COUNTER, "/by/*", "k", false, NULL,
+	  "by_total: /by/* at b: counter value -0.5 is negative" },
+	/* a gauge may be negative; a counter may be 0 */
+	{ "{\"c\": -5}", "g", CFG_USAGE_GAUGE, "/c", NULL, false, "=-5", NULL },
+	{ "{\"c\": 0}", "c_total", CFG_USAGE_COUNTER, "/c", NULL, false, "=0", NULL },
 	{ "{\"k\":{\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\":1}}", "x",
 	  CFG_USAGE_GAUGE, "/k/*", "k", false, NULL, "is longer than 63 bytes" },
 };
@@ -239,6 +247,48 @@ START_TEST(test_two_metrics_and_failure)
 }
 END_TEST
 
+/* A counter lower than in the document before is a reset; gauges and new members are not. */
+START_TEST(test_resets)
+{
+	struct cfg_usage_metric ms[2] = {
+		mk("by_total", CFG_USAGE_COUNTER, "/by/*", "k"),
+		mk("g", CFG_USAGE_GAUGE, "/g", NULL),
+	};
+	struct cfg_usage u = { .metrics = ms, .n_metrics = 2 };
+	static const char d1[] = "{\"by\": {\"a\": 10, \"b\": 20}, \"g\": 5}";
+	/* b went down, a went up, c is new, the gauge went down; members in another order */
+	static const char d2[] = "{\"by\": {\"c\": 1, \"b\": 3, \"a\": 11}, \"g\": 1}";
+	/* both went down */
+	static const char d3[] = "{\"by\": {\"a\": 0, \"b\": 0, \"c\": 1}, \"g\": 1}";
+	char err[TARGET_REASON_MAX], first[TARGET_REASON_MAX];
+	struct usage_result *r1, *r2, *r3, *f;
+
+	r1 = usage_extract(&u, d1, strlen(d1), 1, err, sizeof err);
+	r2 = usage_extract(&u, d2, strlen(d2), 2, err, sizeof err);
+	r3 = usage_extract(&u, d3, strlen(d3), 3, err, sizeof err);
+	ck_assert_ptr_nonnull(r1);
+	ck_assert_ptr_nonnull(r2);
+	ck_assert_ptr_nonnull(r3);
+	ck_assert_uint_eq(usage_resets(&u, r1, r1, first, sizeof first), 0);
+	ck_assert_str_eq(first, "");
+	ck_assert_uint_eq(usage_resets(&u, r1, r2, first, sizeof first), 1);
+	ck_assert_str_eq(first, "by_total at b: /by/*: 20 -> 3");
+	ck_assert_uint_eq(usage_resets(&u, r2, r3, first, sizeof first), 2);
+	ck_assert_str_eq(first, "by_total at a: /by/*: 11 -> 0");
+	ck_assert_uint_eq(usage_resets(&u, r3, r2, NULL, 0), 0);
+	/* nothing to compare with: no previous fetch, or a failed one */
+	f = usage_failed("status 500", 4, 3);
+	ck_assert_uint_eq(usage_resets(&u, NULL, r2, first, sizeof first), 0);
+	ck_assert_uint_eq(usage_resets(&u, f, r2, first, sizeof first), 0);
+	usage_result_release(f);
+	usage_result_release(r1);
+	usage_result_release(r2);
+	usage_result_release(r3);
+	free_metric(&ms[0]);
+	free_metric(&ms[1]);
+}
+END_TEST
+
 static Suite *usage_suite(void)
 {
 	Suite *s = suite_create("usage");
@@ -248,6 +298,7 @@ static Suite *usage_suite(void)
 	tcase_add_test(tc, test_depth_bound);
 	tcase_add_test(tc, test_value_bound);
 	tcase_add_test(tc, test_two_metrics_and_failure);
+	tcase_add_test(tc, test_resets);
 	suite_add_tcase(s, tc);
 	return s;
 }
