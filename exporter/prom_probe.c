@@ -75,6 +75,34 @@ static bool usage_first(const struct cfg *cfg, size_t i, size_t k)
 	return true;
 }
 
+/*
+ * The HELP text of usage metric m, first defined by dienst i: the
+ * configuration gives each metric a name and a JSON pointer, no
+ * description, so the text names both; when other Onlinedienste read the
+ * same metric name through other pointers, it says so.
+ */
+static void usage_help(char *out, size_t outsz, const struct cfg *cfg, size_t i,
+		       const struct cfg_usage_metric *m)
+{
+	bool same = true;
+
+	for (size_t j = i; j < cfg->n_dienste && same; j++) {
+		const struct cfg_usage *u = cfg->dienste[j].usage;
+		for (size_t l = 0; u && l < u->n_metrics; l++)
+			if (strcmp(u->metrics[l].name, m->name) == 0 &&
+			    strcmp(u->metrics[l].pointer ? u->metrics[l].pointer : "",
+				   m->pointer ? m->pointer : "") != 0)
+				same = false;
+	}
+	if (same)
+		snprintf(out, outsz, "Usage figure %s, read from the Onlinedienst's statistics document "
+			 "at JSON pointer %s.", m->name, m->pointer ? m->pointer : "");
+	else
+		snprintf(out, outsz, "Usage figure %s, read from the Onlinedienst's statistics document "
+			 "at JSON pointer %s (%s; other Onlinedienste read it at other pointers).",
+			 m->name, m->pointer ? m->pointer : "", cfg->dienste[i].id);
+}
+
 /* ozg_usage_<name>{dienst[,label]}: the values of the latest fetch that succeeded. */
 static void usage_metrics(const struct prom_out *o, const struct snapshot *s)
 {
@@ -88,12 +116,12 @@ static void usage_metrics(const struct prom_out *o, const struct snapshot *s)
 		any = true;
 		for (size_t k = 0; k < u->n_metrics; k++) {
 			const struct cfg_usage_metric *m = &u->metrics[k];
-			char fam[96];
+			char fam[96], help[1024];	/* prom_family_help() cuts it at PROM_HELP_MAX */
 			if (!usage_first(cfg, i, k))
 				continue;
 			snprintf(fam, sizeof fam, "ozg_usage_%s", m->name);
-			prom_family(o, fam, m->type == CFG_USAGE_COUNTER ? "counter" : "gauge",
-			       "Usage figure read from the Onlinedienst's statistics document.");
+			usage_help(help, sizeof help, cfg, i, m);
+			prom_family_help(o, fam, m->type == CFG_USAGE_COUNTER ? "counter" : "gauge", help);
 			for (size_t j = i; j < s->n; j++) {
 				const struct cfg_usage *w = cfg->dienste[j].usage;
 				const struct usage_result *r = s->t[j].usage;
@@ -171,12 +199,22 @@ static void probe_depth_metrics(const struct prom_out *o, const struct snapshot 
 	per_target(o, s, "ozg_probe_http_version",
 		   "HTTP version of the last probe's final response; 0 when none was read.",
 		   TF_HTTP_VERSION);
-	prom_family(o, "ozg_probe_result_info", "info",
-	       "Result of the last probe (one of the ozg_probes_total results); always 1.");
-	for (size_t i = 0; i < s->n; i++)
-		if (s->t[i].probed)
-			prom_dienst_sample(o, "ozg_probe_result_info", s->cfg->dienste[i].id, "result",
-				      probe_result_name(s->t[i].result), 1);
+	/*
+	 * A state set: one series per result class, 1 for the last probe's, so
+	 * that a change of result changes values, not series (bounded by the
+	 * classes).
+	 */
+	prom_family(o, "ozg_probe_result", "gauge",
+		    "1 for the result class of the last probe (one of the ozg_probes_total results), "
+		    "0 for the others.");
+	for (size_t i = 0; i < s->n; i++) {
+		if (!s->t[i].probed)
+			continue;
+		for (int r = 0; r < PROBE_RESULT_COUNT; r++)
+			prom_dienst_sample(o, "ozg_probe_result", s->cfg->dienste[i].id, "result",
+					   probe_result_name((enum probe_result)r),
+					   s->t[i].result == (enum probe_result)r ? 1 : 0);
+	}
 	per_target(o, s, "ozg_probe_down",
 		   "1 when the target failed as many probes in a row as its retries allow.", TF_DOWN);
 	per_target(o, s, "ozg_probe_maintenance",

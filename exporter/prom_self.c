@@ -104,7 +104,7 @@ void prom_render_http(const struct prom_out *o, const struct prom_http *h)
 {
 	if (!h)
 		return;
-	prom_scalar(o, "ozgmon_http_connections", "gauge", "HTTP connections open now.", h->open);
+	prom_scalar(o, "ozgmon_http_connections_open", "gauge", "HTTP connections open now.", h->open);
 	prom_family(o, "ozgmon_http_connections_limit", "gauge",
 	       "HTTP connections open at most, in total and per client address.");
 	prom_sample(o, "ozgmon_http_connections_limit", "scope", "total", h->limit);

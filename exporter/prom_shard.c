@@ -47,14 +47,14 @@ static void mark_kreise(const struct cfg *cfg, const struct cfg_angebot *a, unsi
 		kreis[k - cfg->reg.kreise] = 1;
 }
 
-/* ozg_dienst_area: one series per Onlinedienst and Land or Kreis it serves. */
+/* ozg_dienst_area_info: one series per Onlinedienst and Land or Kreis it serves. */
 static void dienst_area(const struct prom_out *o, const struct cfg *cfg)
 {
 	unsigned char *kreis = malloc(cfg->reg.n_kreise + 1);
 	size_t *first = calloc(cfg->n_dienste + 1, sizeof *first), *next;
 
-	prom_family(o, "ozg_dienst_area", "gauge",
-		    "Always 1: the Onlinedienst serves the area (an Angebot covers part of it); Land and Kreise.");
+	prom_family(o, "ozg_dienst_area_info", "info",
+		    "The Onlinedienst serves the area (an Angebot covers part of it); Land and Kreise; always 1.");
 	next = malloc((cfg->n_angebote + 1) * sizeof *next);
 	if (!kreis || !first || !next)
 		goto out;
@@ -76,11 +76,11 @@ static void dienst_area(const struct prom_out *o, const struct cfg *cfg)
 		}
 		if (!any)
 			continue;
-		buf_printf(o->b, "ozg_dienst_area{dienst=\"%s\",area=\"%s\",level=\"land\"} 1\n",
+		buf_printf(o->b, "ozg_dienst_area_info{dienst=\"%s\",area=\"%s\",level=\"land\"} 1\n",
 			   cfg->dienste[d].id, cfg->reg.land_key);
 		for (size_t k = 0; k < cfg->reg.n_kreise; k++)
 			if (kreis[k])
-				buf_printf(o->b, "ozg_dienst_area{dienst=\"%s\",area=\"%s\",level=\"kreis\"} 1\n",
+				buf_printf(o->b, "ozg_dienst_area_info{dienst=\"%s\",area=\"%s\",level=\"kreis\"} 1\n",
 					   cfg->dienste[d].id, cfg->reg.kreise[k].key);
 	}
 out:
