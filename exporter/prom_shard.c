@@ -2,6 +2,7 @@
 /* prom_shard.c - see prom_shard.h. */
 #include "exporter/prom_shard.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,18 +127,27 @@ static void area_leistung(const struct prom_out *o, const struct rollout_ref *re
 /*
  * ozg_dienst_host_info: the portal (URL host, with the port when one is
  * written) of each Onlinedienst, so that rules can see a whole portal down
- * even when its Onlinedienste live on different shards.  Credentials never
- * reach here (the configuration refuses them) and no path or query is shown.
+ * even when its Onlinedienste live on different shards, and its scheme, so
+ * that rules can name the target by its origin (scheme://host, as
+ * blackbox_exporter's series name it by URL).  Credentials never reach here
+ * (the configuration refuses them) and no path or query is shown.
  */
 static void dienst_host(const struct prom_out *o, const struct cfg *cfg)
 {
 	prom_family(o, "ozg_dienst_host_info", "info",
-		    "The portal host (and port, when written) of the Onlinedienst's URL; always 1.");
+		    "The portal host (and port, when written) and scheme of the Onlinedienst's URL; always 1.");
 	for (size_t d = 0; d < cfg->n_dienste; d++) {
-		const char *h = strstr(cfg->dienste[d].url, "://"), *at;
-		size_t n;
+		const char *url = cfg->dienste[d].url;
+		const char *h = strstr(url, "://"), *at;
+		size_t n, ns = 0;
 
-		h = h ? h + 3 : cfg->dienste[d].url;
+		if (h) {
+			ns = (size_t)(h - url);
+			if (strspn(url, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-") != ns ||
+			    ns > 16)
+				ns = 0;		/* not a scheme: leave it out */
+		}
+		h = h ? h + 3 : url;
 		n = strcspn(h, "/?#");
 		at = memchr(h, '@', n);		/* never show user:password@ */
 		if (at) {
@@ -148,6 +158,11 @@ static void dienst_host(const struct prom_out *o, const struct cfg *cfg)
 		for (size_t i = 0; i < n; i++) {
 			char one[2] = { h[i], '\0' };
 			prom_escape_label(o->b, one);
+		}
+		buf_puts(o->b, "\",scheme=\"");
+		for (size_t i = 0; i < ns; i++) {
+			char one = (char)tolower((unsigned char)url[i]);
+			buf_append(o->b, &one, 1);
 		}
 		buf_puts(o->b, "\"} 1\n");
 	}

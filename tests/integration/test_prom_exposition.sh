@@ -11,7 +11,10 @@
 # with a counter's family); the OpenMetrics families are the text families
 # with _total/_info dropped; the result of the last probe is a state set
 # (one 1 per target, ten series); every usage family has a HELP text of its
-# own; the renamed families are there and the old names are gone.
+# own; the renamed families are there and the old names are gone.  Then a
+# real Prometheus scrapes it with the shipped rules loaded and records
+# blackbox_exporter's names (config/prometheus/ozgmon-blackbox.yml): one
+# probe_success per target, with the origin as instance.
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -102,6 +105,59 @@ nu=$(grep -c . <<<"$uh")
 check "usage families found ($nu)" [ "$nu" -ge 4 ]
 check "each usage HELP text differs" [ "$(cut -d' ' -f4- <<<"$uh" | sort -u | wc -l)" = "$nu" ]
 check "usage HELP names the JSON pointer" grep -q '^# HELP ozg_usage_applications_submitted_total .*JSON pointer /applications_submitted[ .]' <<<"$uh"
+
+echo "== a real Prometheus with the shipped rules: blackbox names"
+check "ozg_dienst_host_info carries the scheme" \
+	grep -q '^ozg_dienst_host_info{dienst="k16051-kfz",host="service.erfurt.de",scheme="http"} 1$' "$WORK/text.txt"
+cat > "$WORK/prometheus.yml" <<YAML
+global:
+  scrape_interval: 2s
+  scrape_timeout: 2s
+  evaluation_interval: 2s
+rule_files:
+  - "$ROOT/config/prometheus/ozgmon-recording.yml"
+  - "$ROOT/config/prometheus/ozgmon-alerts.yml"
+  - "$ROOT/config/prometheus/ozgmon-blackbox.yml"
+scrape_configs:
+  - job_name: ozgmon
+    static_configs: [ { targets: [ "127.0.0.1:$D_PORT" ] } ]
+YAML
+check "Prometheus starts" start_prometheus "$WORK/prometheus.yml"
+# pv QUERY: the value of a one-element instant vector, or nothing.
+pv() {
+	curl -s --max-time 10 --data-urlencode "query=$1" "$P/api/v1/query" |
+		$PY -c 'import json, sys; r = json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if len(r) == 1 else "")' 2>/dev/null
+}
+# The rules of a group are written one after the other: a query may fall
+# between two of them, so each count is waited for (bounded).
+is() { [ "$(pv "$1")" = "$2" ]; }
+check "probe_success recorded for every probed target ($ntg)" wait_for 60 is 'count(probe_success)' "$ntg"
+check "probe_duration_seconds recorded for every probed target" wait_for 30 is 'count(probe_duration_seconds)' "$ntg"
+check "instance is the origin, ozgmon_instance the daemon" \
+	[ "$(pv "probe_success{dienst=\"k16051-kfz\",instance=\"http://service.erfurt.de\",ozgmon_instance=\"127.0.0.1:$D_PORT\",job=\"ozgmon\"}")" = 1 ]
+# The rules ran on an earlier scrape than the query sees: each recorded value
+# lies within what the source series held over the last minute.
+outside() { echo "count(($1 > on(dienst) max_over_time($2[1m])) or ($1 < on(dienst) min_over_time($2[1m]))) or vector(0)"; }
+check "probe_success follows ozg_probe_success" [ "$(pv "$(outside probe_success ozg_probe_success)")" = 0 ]
+check "probe_duration_seconds follows ozg_probe_duration_seconds" \
+	[ "$(pv "$(outside probe_duration_seconds ozg_probe_duration_seconds)")" = 0 ]
+check "probe_http_duration_seconds per phase ($((ntg * 5)))" wait_for 30 is 'count(probe_http_duration_seconds)' $((ntg * 5))
+check "probe_http_ssl is 0 for http targets ($ntg)" wait_for 30 is 'count(probe_http_ssl{instance=~"http://.*"} == 0)' "$ntg"
+check "probe_dns_lookup_time_seconds for every target" wait_for 30 is 'count(probe_dns_lookup_time_seconds)' "$ntg"
+# Every shipped rule evaluates without error on a real scrape (no many-to-many joins).
+bad_rules=$(curl -s --max-time 10 "$P/api/v1/rules" | $PY -c '
+import json, sys
+d = json.load(sys.stdin)
+n = 0
+for g in d["data"]["groups"]:
+    for r in g["rules"]:
+        n += 1
+        if r.get("health") != "ok":
+            print("%s: %s %s" % (r["name"], r.get("health"), r.get("lastError", "")))
+print("rules", n)')
+check "every shipped rule evaluates without error ($(tr '\n' ' ' <<<"$bad_rules"))" \
+	[ "$(grep -c . <<<"$bad_rules")" = 1 -a "$(awk '/^rules / { print $2 }' <<<"$bad_rules")" -ge 40 ]
+kill "$PROM_PID"; wait "$PROM_PID" 2>/dev/null
 
 stop_daemon TERM
 check "daemon exits cleanly ($RC)" [ "$RC" = 0 ]

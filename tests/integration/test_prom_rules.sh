@@ -18,7 +18,7 @@ P=config/prometheus
 command -v promtool >/dev/null || { echo "promtool missing (tools/deps.sh installs prometheus)"; exit 1; }
 
 echo "== promtool check rules / config"
-for f in "$P/ozgmon-alerts.yml" "$P/ozgmon-recording.yml"; do
+for f in "$P/ozgmon-alerts.yml" "$P/ozgmon-recording.yml" "$P/ozgmon-blackbox.yml"; do
 	out=$(promtool check rules "$f" 2>&1)
 	check "check rules $f ($out)" grep -q SUCCESS <<<"$out"
 done

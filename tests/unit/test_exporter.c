@@ -250,10 +250,10 @@ static const char want_text[] =
 	"# HELP ozgmon_config_targets Onlinedienste in the configuration file, on every shard together.\n"
 	"# TYPE ozgmon_config_targets gauge\n"
 	"ozgmon_config_targets 2\n"
-	"# HELP ozg_dienst_host_info The portal host (and port, when written) of the Onlinedienst's URL; always 1.\n"
+	"# HELP ozg_dienst_host_info The portal host (and port, when written) and scheme of the Onlinedienst's URL; always 1.\n"
 	"# TYPE ozg_dienst_host_info gauge\n"
-	"ozg_dienst_host_info{dienst=\"k16064-kfz\",host=\"kfz.example.de:8443\"} 1\n"
-	"ozg_dienst_host_info{dienst=\"v1606-wohnsitz\",host=\"b.example.de\"} 1\n";
+	"ozg_dienst_host_info{dienst=\"k16064-kfz\",host=\"kfz.example.de:8443\",scheme=\"https\"} 1\n"
+	"ozg_dienst_host_info{dienst=\"v1606-wohnsitz\",host=\"b.example.de\",scheme=\"http\"} 1\n";
 
 static const char want_om[] =
 	"# TYPE ozgmon_build info\n"
@@ -442,9 +442,9 @@ static const char want_om[] =
 	"# HELP ozgmon_config_targets Onlinedienste in the configuration file, on every shard together.\n"
 	"ozgmon_config_targets 2\n"
 	"# TYPE ozg_dienst_host info\n"
-	"# HELP ozg_dienst_host The portal host (and port, when written) of the Onlinedienst's URL; always 1.\n"
-	"ozg_dienst_host_info{dienst=\"k16064-kfz\",host=\"kfz.example.de:8443\"} 1\n"
-	"ozg_dienst_host_info{dienst=\"v1606-wohnsitz\",host=\"b.example.de\"} 1\n"
+	"# HELP ozg_dienst_host The portal host (and port, when written) and scheme of the Onlinedienst's URL; always 1.\n"
+	"ozg_dienst_host_info{dienst=\"k16064-kfz\",host=\"kfz.example.de:8443\",scheme=\"https\"} 1\n"
+	"ozg_dienst_host_info{dienst=\"v1606-wohnsitz\",host=\"b.example.de\",scheme=\"http\"} 1\n"
 	"# EOF\n";
 
 START_TEST(text_byte_for_byte)
