@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: EUPL-1.2
 # test_prom_rules.sh - the shipped Prometheus rules and configurations.
 #
-# Asserts: promtool accepts the alerting and recording rules and every example
-# configuration; `promtool test rules` passes the unit tests of every alert
-# (firing and not firing) and of the recording rules; the test file is the one
+# Asserts: promtool accepts the alerting rules, the recording rules, the
+# blackbox-compatible recording rules and every example configuration;
+# `promtool test rules` passes the unit tests of every alert (firing and not
+# firing), of the recording rules and of the blackbox names; the test file is the one
 # tools/gen-prom-tests.py writes; every alert has a summary in German and
 # English, an absolute runbook_url and a runbook section in docs/alerts.md;
 # tools/gen-prom-rules.py writes the shipped file by default and, with another
