@@ -1,20 +1,13 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* prom.c - see prom.h. */
 #include "exporter/prom.h"
-#include "exporter/prom_rollout.h"
-#include "exporter/prom_dashboards.h"
-#include "exporter/prom_shard.h"
 
 #include <ctype.h>
-#include <dirent.h>
-#include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
+<<<<<<< HEAD
 /*
  * The format of the exposition being rendered by this thread.  Kept here so
  * that every family()/sample1() call follows it without a parameter;
@@ -516,147 +509,29 @@ static void http_metrics(struct buf *b, const struct prom_http *h)
 		    "HTTP connections cut because their request headers did not arrive in time.",
 		    h->slow_cut);
 }
+=======
+#include "exporter/prom_dashboards.h"
+#include "exporter/prom_probe.h"
+#include "exporter/prom_rollout.h"
+#include "exporter/prom_shard.h"
+>>>>>>> expo
 
 void prom_render(struct buf *b, const struct snapshot *s, const struct prom_self *self)
 {
-	om = self->openmetrics;
-	self_metrics(b, self);
-	process_metrics(b, self);
+	const struct prom_out o = { .b = b, .om = self->openmetrics };
+
+	prom_render_daemon(&o, self->reload_ok, self->reload_success_s, self->ready);
+	prom_render_process(&o, &self->proc, self->start_time_s);
+	prom_render_dashboards(&o, self->dashboards);
 	if (self->store)
-		store_metrics(b, self->store);
-	if (self->store)
-		store_file_metrics(b, self->store);
-	if (s) {
-		collector_metrics(b, s);
-		prom_cached(b, self->cache, s, PROM_CACHED_DIENST_INFO, dienst_info);
-		per_target(b, s, "ozg_probe_success",
-			   "Whether the last probe of the Onlinedienst succeeded (1) or not (0).",
-			   TF_SUCCESS);
-		per_target(b, s, "ozg_probe_duration_seconds",
-			   "Total duration of the last probe in seconds.", TF_DURATION);
-		per_target(b, s, "ozg_probe_http_status_code",
-			   "HTTP status of the last probe's final response; 0 when none was read.",
-			   TF_STATUS);
-		per_target(b, s, "ozg_probe_last_timestamp_seconds",
-			   "When the last probe finished, seconds since the epoch.", TF_LAST);
-		probe_depth_metrics(b, s);
-	}
-	http_metrics(b, self->http);
-	prom_render_rollout(b, self->rollout);
-	prom_render_incidents(b, self->incidents);
-	prom_render_shard(b, s, self->rollout, self->cache);
-	if (om)
-		buf_puts(b, "# EOF\n");
-	om = false;
-}
-
-/* ---- the per-configuration cache ----------------------------------------- */
-
-struct prom_cache {
-	pthread_mutex_t lock;		/* guards everything below */
-	struct state_cfg *cfgref;	/* the configuration of the blocks; a reference */
-	struct buf block[2][PROM_CACHED_COUNT];	/* [openmetrics][which] */
-	bool have[2][PROM_CACHED_COUNT];
-};
-
-struct prom_cache *prom_cache_new(void)
-{
-	struct prom_cache *c = calloc(1, sizeof *c);
-
-	if (c)
-		pthread_mutex_init(&c->lock, NULL);
-	return c;
-}
-
-static void cache_clear(struct prom_cache *c)
-{
-	for (int f = 0; f < 2; f++)
-		for (int k = 0; k < PROM_CACHED_COUNT; k++) {
-			if (c->have[f][k])
-				buf_free(&c->block[f][k]);
-			c->have[f][k] = false;
-		}
-	state_cfg_release(c->cfgref);
-	c->cfgref = NULL;
-}
-
-void prom_cache_free(struct prom_cache *c)
-{
-	if (!c)
-		return;
-	cache_clear(c);
-	pthread_mutex_destroy(&c->lock);
-	free(c);
-}
-
-void prom_cached(struct buf *b, struct prom_cache *c, const struct snapshot *s,
-		 enum prom_cached which, void (*render)(struct buf *, const struct cfg *))
-{
-	struct buf *blk;
-
-	if (!c || !s->cfgref) {
-		render(b, s->cfg);
-		return;
-	}
-	pthread_mutex_lock(&c->lock);
-	if (c->cfgref != s->cfgref) {
-		cache_clear(c);
-		c->cfgref = state_cfg_ref(s->cfgref);
-	}
-	blk = &c->block[om][which];
-	if (!c->have[om][which]) {
-		buf_init(blk, b->limit);
-		render(blk, s->cfg);
-		c->have[om][which] = true;
-	}
-	if (blk->overflow)
-		b->overflow = true;	/* as rendering into b would have ended */
-	else
-		buf_append(b, blk->data ? blk->data : "", blk->len);
-	pthread_mutex_unlock(&c->lock);
-}
-
-/* ---- process figures ---------------------------------------------------- */
-
-void prom_process_read(struct prom_process *out)
-{
-	char line[1024], *p;
-	unsigned long utime = 0, stime = 0, vsize = 0;
-	long rss = 0, tck = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
-	struct rlimit rl;
-	DIR *d;
-	FILE *f;
-	size_t n;
-
-	memset(out, 0, sizeof *out);
-	f = fopen("/proc/self/stat", "re");
-	if (!f)
-		return;
-	n = fread(line, 1, sizeof line - 1, f);
-	fclose(f);
-	line[n] = '\0';
-	/* The command name may hold spaces and parentheses: fields start after the last ')'. */
-	p = strrchr(line, ')');
-	if (!p || tck <= 0 || page <= 0 ||
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d %*d %*d "
-			  "%*d %*d %*u %lu %ld", &utime, &stime, &vsize, &rss) != 4)
-		return;
-	out->cpu_seconds = (double)(utime + stime) / (double)tck;
-	out->virtual_bytes = (double)vsize;
-	out->resident_bytes = (double)rss * (double)page;
-	d = opendir("/proc/self/fd");
-	if (d) {
-		struct dirent *e;
-		double fds = 0;
-		while ((e = readdir(d)))
-			if (e->d_name[0] != '.')
-				fds++;
-		closedir(d);
-		out->open_fds = fds - 1;	/* the directory stream's own descriptor */
-	}
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
-		out->max_fds = rl.rlim_cur == RLIM_INFINITY ? INFINITY : (double)rl.rlim_cur;
-	out->valid = true;
+		prom_render_store(&o, self->store);
+	if (s)
+		prom_render_probes(&o, s, self->cache);
+	prom_render_http(&o, self->http);
+	prom_render_rollout(&o, self->rollout);
+	prom_render_incidents(&o, self->incidents);
+	prom_render_shard(&o, s, self->rollout, self->cache);
+	prom_end(&o);
 }
 
 /* ---- content negotiation ------------------------------------------------ */

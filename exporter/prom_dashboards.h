@@ -5,10 +5,10 @@
 #ifndef OZG_PROM_DASHBOARDS_H
 #define OZG_PROM_DASHBOARDS_H
 
-#include "common/buf.h"
+#include "exporter/prom_format.h"
 #include "dashboards/task.h"
 
 /* Appends the ozgmon_dashboards_* families; nothing when st is NULL. */
-void prom_render_dashboards(struct buf *b, const struct dash_stats *st);
+void prom_render_dashboards(const struct prom_out *o, const struct dash_stats *st);
 
 #endif

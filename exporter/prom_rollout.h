@@ -10,15 +10,15 @@
 #ifndef OZG_PROM_ROLLOUT_H
 #define OZG_PROM_ROLLOUT_H
 
-#include "common/buf.h"
+#include "exporter/prom_format.h"
 #include "rollout/incidents.h"
 #include "rollout/task.h"
 
 /* Appends every rollout family computed in `ref` (NULL: nothing); names from ref->cfg. */
-void prom_render_rollout(struct buf *b, const struct rollout_ref *ref);
+void prom_render_rollout(const struct prom_out *o, const struct rollout_ref *ref);
 
 /* Appends the incident families (NULL: nothing). */
-void prom_render_incidents(struct buf *b, const struct incidents_view *v);
+void prom_render_incidents(const struct prom_out *o, const struct incidents_view *v);
 
 /* "land", "kreis", "verband", "gemeinde". */
 const char *area_level_name(enum area_level l);

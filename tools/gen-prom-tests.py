@@ -9,12 +9,22 @@ written out below.  Run from the repository root after editing either:
 
     python3 tools/gen-prom-tests.py
     promtool test rules config/prometheus/tests/ozgmon-alerts.test.yml
+
+With two arguments, RULES and OUT, it writes the tests of another rules file
+(such as one written by tools/gen-prom-rules.py); OUT's rule_files entry is
+RULES relative to OUT's directory.
 """
+import os
 import re
+import sys
 import yaml
 
 RULES = 'config/prometheus/ozgmon-alerts.yml'
 OUT = 'config/prometheus/tests/ozgmon-alerts.test.yml'
+if len(sys.argv) == 3:
+    RULES, OUT = sys.argv[1], sys.argv[2]
+elif len(sys.argv) != 1:
+    sys.exit('usage: gen-prom-tests.py [RULES OUT]')
 
 rules = yaml.safe_load(open(RULES, encoding='utf-8'))
 alerts = {r['alert']: r for g in rules['groups'] for r in g['rules']}
@@ -33,8 +43,10 @@ def exp(alert, labels, value=''):
     return {'exp_labels': lab, 'exp_annotations': ann}
 
 
-S1 = {'job': 'ozgmon', 'instance': 'shard1:9717'}
-S2 = {'job': 'ozgmon', 'instance': 'shard2:9717'}
+# The scrape job of ozgmond, as the self-monitoring alerts select it.
+JOB = re.search(r'up\{job="([^"]+)"\}', alerts['OzgmonDown']['expr']).group(1)
+S1 = {'job': JOB, 'instance': 'shard1:9717'}
+S2 = {'job': JOB, 'instance': 'shard2:9717'}
 
 
 def series(name, labels, values):
@@ -156,7 +168,40 @@ tests.append({'interval': '1m', 'input_series': inp, 'alert_rule_test': [
         exp('OzgmonShardsIncomplete', {})]},
 ]})
 
-doc = {'rule_files': ['../ozgmon-alerts.yml'], 'evaluation_interval': '1m', 'tests': tests}
+# 7. ozgmond seen from Prometheus.  shard1 is down from minute 4; shard2
+# fails every fourth scrape and is slow (3 s a scrape); shard3 is up, fast
+# and fresh.  shard1's rollout figures stop at minute 5 (it still answers
+# them from its last computation while the scrapes fail).
+S3 = {'job': JOB, 'instance': 'shard3:9717'}
+inp = [series('up', S1, '1x3 0x50'), series('up', S2, ' '.join(['1 1 1 0'] * 14)),
+       series('up', S3, '1x55'),
+       series('scrape_duration_seconds', S1, '0.05x55'), series('scrape_duration_seconds', S2, '3x55'),
+       series('scrape_duration_seconds', S3, '0.05x55'),
+       series('ozgmon_rollout_last_compute_timestamp_seconds', S1, '0+60x5 300x50'),
+       series('ozgmon_rollout_last_compute_timestamp_seconds', S3, '0+60x55')]
+tests.append({'interval': '1m', 'input_series': inp, 'alert_rule_test': [
+    {'eval_time': '5m', 'alertname': 'OzgmonDown', 'exp_alerts': []},
+    {'eval_time': '12m', 'alertname': 'OzgmonDown', 'exp_alerts': [exp('OzgmonDown', S1)]},
+    {'eval_time': '15m', 'alertname': 'OzgmonAbsent', 'exp_alerts': []},
+    {'eval_time': '10m', 'alertname': 'OzgmonScrapesFailing', 'exp_alerts': []},
+    {'eval_time': '50m', 'alertname': 'OzgmonScrapesFailing', 'exp_alerts': [
+        exp('OzgmonScrapesFailing', S2)]},
+    {'eval_time': '12m', 'alertname': 'OzgmonScrapeSlow', 'exp_alerts': []},
+    {'eval_time': '30m', 'alertname': 'OzgmonScrapeSlow', 'exp_alerts': [exp('OzgmonScrapeSlow', S2)]},
+    {'eval_time': '14m', 'alertname': 'OzgmonRolloutStale', 'exp_alerts': []},
+    {'eval_time': '25m', 'alertname': 'OzgmonRolloutStale', 'exp_alerts': [
+        exp('OzgmonRolloutStale', S1)]},
+]})
+# 8. No target of the ozgmon job at all: Prometheus scrapes only another job.
+inp = [series('up', {'job': 'node', 'instance': 'host1:9100'}, '1x30')]
+tests.append({'interval': '1m', 'input_series': inp, 'alert_rule_test': [
+    {'eval_time': '5m', 'alertname': 'OzgmonAbsent', 'exp_alerts': []},
+    {'eval_time': '15m', 'alertname': 'OzgmonAbsent', 'exp_alerts': [
+        exp('OzgmonAbsent', {'job': JOB})]},
+    {'eval_time': '15m', 'alertname': 'OzgmonDown', 'exp_alerts': []},
+]})
+
+doc = {'rule_files': [os.path.relpath(RULES, os.path.dirname(OUT) or '.')], 'evaluation_interval': '1m', 'tests': tests}
 hdr = ("# SPDX-License-Identifier: EUPL-1.2\n"
        "# ozgmon-alerts.test.yml - promtool unit tests of every alert in ../ozgmon-alerts.yml,\n"
        "# firing and not firing (maintenance, recovery, pending time, one-service portals).\n"

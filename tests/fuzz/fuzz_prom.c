@@ -6,14 +6,19 @@
  * and providers (any valid UTF-8, quotes, backslashes and newlines
  * included), probe figures as raw doubles (NaN, infinities, subnormals,
  * negative zero) and usage values whose wildcard labels are arbitrary
- * member names.  prom_render() writes it in text 0.0.4 or OpenMetrics 1.0.0,
+ * member names, and usage metrics whose JSON pointers (named in their HELP
+ * text) are any valid UTF-8.  prom_render() writes it in text 0.0.4 or
+ * OpenMetrics 1.0.0,
  * and a strict parser written for this test reads it back:
  * - every line is a HELP, TYPE, UNIT (OpenMetrics) or EOF comment, or a
  *   sample of the family typed last; names are valid metric and label
  *   names; a label value uses only the escapes \\, \" and \n and is valid
  *   UTF-8; values are Go-style floats or NaN/+Inf/-Inf; no series repeats;
- *   OpenMetrics ends in exactly one "# EOF";
- * - the names, label values and values that went in come out unchanged.
+ *   OpenMetrics ends in exactly one "# EOF"; HELP texts are valid UTF-8 and
+ *   use only the escapes \\ and \n (and \" in OpenMetrics, where a bare
+ *   double quote is an error);
+ * - the names, label values, JSON pointers and values that went in come out
+ *   unchanged; the result of the last probe is a state set with one 1.
  */
 #include <math.h>
 #include <stdint.h>
@@ -110,7 +115,41 @@ struct parsed {
 	struct series *s;
 	size_t n;
 	bool eof;
+	char usage_help[1024];	/* the HELP of the usage family, unescaped */
 };
+
+/*
+ * Checks the text of a HELP line and unescapes it into out: valid UTF-8,
+ * only \\ and \n escapes (and \" in OpenMetrics, where a bare " is an
+ * error).  Returns -1 when it is not.
+ */
+static int parse_help(const char *p, bool om, char *out, size_t outsz)
+{
+	size_t n = 0;
+
+	if (!fuzz_utf8_valid((const unsigned char *)p, strlen(p)))
+		return -1;
+	for (; *p; p++) {
+		char c = *p;
+		if (c == '"' && om)
+			return -1;
+		if (c == '\\') {
+			p++;
+			if (*p == '\\')
+				c = '\\';
+			else if (*p == 'n')
+				c = '\n';
+			else if (*p == '"' && om)
+				c = '"';
+			else
+				return -1;
+		}
+		if (n + 1 < outsz)
+			out[n++] = c;
+	}
+	out[n] = '\0';
+	return 0;
+}
 
 static size_t name_len(const char *p, int metric)
 {
@@ -225,6 +264,13 @@ static int parse_exposition(char *text, bool om, struct parsed *out)
 				return -1;
 			memcpy(name, line + 2 + strlen(kw) + 1, n);
 			name[n] = '\0';
+			if (strcmp(kw, "HELP") == 0) {
+				char help[1024];
+				if (parse_help(line + 2 + 4 + 1 + n + 1, om, help, sizeof help) != 0)
+					return -1;
+				if (strcmp(name, om ? "ozg_usage_antraege" : "ozg_usage_antraege_total") == 0)
+					snprintf(out->usage_help, sizeof out->usage_help, "%s", help);
+			}
 			if (strcmp(kw, "TYPE") == 0) {
 				const char *t = line + 2 + 4 + 1 + n + 1;
 				if (strcmp(t, "counter") && strcmp(t, "gauge") && strcmp(t, "histogram") &&
@@ -294,7 +340,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct cfg_dienst d[NT];
 	static struct cfg_usage u[NT];
 	static struct cfg_usage_metric m[NT];
-	static char ids[NT][32], names[NT][SLEN], providers[NT][SLEN];
+	static char ids[NT][32], names[NT][SLEN], providers[NT][SLEN], pointers[NT][SLEN];
 	static char *seg_star[2] = { (char *)(uintptr_t)"areas", (char *)(uintptr_t)"*" };
 	struct cfg cfg;
 	struct snapshot *s;
@@ -311,10 +357,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(ids[i], sizeof ids[i], "d%zu-%02x", i, byte(&in));
 		utf8_string(&in, names[i], sizeof names[i]);
 		utf8_string(&in, providers[i], sizeof providers[i]);
+		utf8_string(&in, pointers[i], sizeof pointers[i]);
 		d[i] = (struct cfg_dienst){ .id = ids[i], .name = names[i], .provider = providers[i],
 					    .url = (char *)(uintptr_t)"http://127.0.0.1/", .efa = byte(&in) & 1 };
 		m[i] = (struct cfg_usage_metric){ .name = (char *)(uintptr_t)"antraege_total",
-						  .pointer = (char *)(uintptr_t)"/areas/*",
+						  .pointer = pointers[i],
 						  .seg = seg_star, .n_seg = 2, .wildcard = 1,
 						  .type = CFG_USAGE_COUNTER,
 						  .label = (char *)(uintptr_t)"bereich" };
@@ -331,6 +378,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct target_state *t = &s->t[i];
 		t->probed = byte(&in) % 4 != 0;
 		t->success = byte(&in) & 1;
+		t->result = (enum probe_result)(byte(&in) % PROBE_RESULT_COUNT);
 		t->duration_s = raw_double(&in);
 		t->http_status = (int)byte(&in) * 3;
 		t->last_ms = (int64_t)byte(&in) * 1000003;
@@ -381,11 +429,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					 probe_phase_name((enum probe_phase)ph));
 				must(x && same_value(x->v, t->phase_s[ph]));
 			}
+		for (int r = 0; r < PROBE_RESULT_COUNT; r++) {
+			x = find(&ps, "ozg_probe_result", "dienst", ids[i], "result",
+				 probe_result_name((enum probe_result)r));
+			must(t->probed ? x && x->v == (r == (int)t->result ? 1 : 0) : !x);
+		}
 		for (size_t k = 0; t->usage && k < t->usage->n; k++) {
 			x = find(&ps, "ozg_usage_antraege_total", "dienst", ids[i], "bereich",
 				 t->usage->v[k].label);
 			must(x && same_value(x->v, t->usage->v[k].v));
 		}
+	}
+	/*
+	 * The usage family's HELP names the pointer of the first Onlinedienst
+	 * that reads it (control characters other than newline as spaces).
+	 */
+	for (size_t i = 0; i < nt; i++) {
+		char want[SLEN + 16];
+		size_t w;
+
+		if (!d[i].usage)
+			continue;
+		w = (size_t)snprintf(want, sizeof want, "JSON pointer %s", pointers[i]);
+		for (size_t k = 0; k < w; k++)
+			if (((unsigned char)want[k] < 0x20 && want[k] != '\n') || want[k] == 0x7f)
+				want[k] = ' ';
+		must(strstr(ps.usage_help, want) != NULL);
+		break;
 	}
 	buf_free(&b);
 	snapshot_release(s);

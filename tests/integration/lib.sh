@@ -265,7 +265,7 @@ shutdown_counts() {
 accounted() { shutdown_counts "$1" && [ "$ACC_C" = $((ACC_W + ACC_D + ACC_S)) ]; }
 
 # result_is ID RESULT: the target's last probe had that result class.
-result_is() { metric_is "ozg_probe_result_info{dienst=\"$1\",result=\"$2\"}" "$D" 1; }
+result_is() { metric_is "ozg_probe_result{dienst=\"$1\",result=\"$2\"}" "$D" 1; }
 
 # v NAME: the value of the sample NAME in the scrape the script holds in M.
 v() { awk -v k="$1" '$1 == k { print $2; exit }' <<<"$M"; }

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: EUPL-1.2
 # test_collector.sh - the collector against the simulator's fault profiles.
 #
-# Asserts, per target, the result class of every fault (ozg_probe_result_info),
+# Asserts, per target, the result class of every fault (ozg_probe_result),
 # the per-phase timings, TLS facts (certificate expiry, TLS and HTTP version),
 # the redirect count, retries and the down flag, and that max_per_host is never
 # exceeded (the simulator's per-host peak of concurrent requests).

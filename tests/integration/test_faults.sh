@@ -3,7 +3,7 @@
 # test_faults.sh - the fault matrix: one ozgmond against one ozgmon-sim with every
 # portal fault at once, beside 10,000 targets of which a third fail.
 #
-# Asserts, per target, the result class of the last probe (ozg_probe_result_info):
+# Asserts, per target, the result class of the last probe (ozg_probe_result):
 # slow, hanging, refusing and resetting portals; a 5xx storm (and its end); a
 # redirect loop; names that cannot resolve; expired, self-signed and wrong-host
 # certificates; huge, gzip-bomb, truncated, garbage and deeply nested bodies
@@ -195,7 +195,7 @@ check "every one of $NT targets probed once" wait_for $((BULK_INTERVAL + 60)) me
 
 M=$(http_get "$D/metrics")
 v() { awk -v k="$1" '$1 == k { print $2; exit }' <<<"$M"; }
-result_is() { metric_is "ozg_probe_result_info{dienst=\"$1\",result=\"$2\"}" "$D" 1; }
+result_is() { metric_is "ozg_probe_result{dienst=\"$1\",result=\"$2\"}" "$D" 1; }
 
 echo "== portal faults: result class per target"
 expect="f-ok success
@@ -248,7 +248,7 @@ check "f-nested: no usage series" bash -c "! curl -s '$D/metrics' | grep -q '^oz
 
 echo "== 5xx storm: 100 targets on 10 portals, then 5 portals recover"
 storm_count() { # RESULT: storm targets whose last probe had it
-	http_get "$D/metrics" | grep -c "^ozg_probe_result_info{dienst=\"storm[0-9]*\",result=\"$1\"} 1"
+	http_get "$D/metrics" | grep -c "^ozg_probe_result{dienst=\"storm[0-9]*\",result=\"$1\"} 1"
 }
 storm_is() { [ "$(storm_count "$1")" = "$2" ]; }
 check "storm: 100 of 100 http_status" wait_for 15 storm_is http_status 100
@@ -258,7 +258,7 @@ check "storm: the other 50 still http_status" storm_is http_status 50
 
 echo "== $BULK bulk targets, a third failing"
 M=$(http_get "$D/metrics")
-bulk() { grep -c "^ozg_probe_result_info{dienst=\"b[0-9]*\",result=\"$1\"} 1" <<<"$M"; }
+bulk() { grep -c "^ozg_probe_result{dienst=\"b[0-9]*\",result=\"$1\"} 1" <<<"$M"; }
 third=$((BULK / 9))
 check "bulk: $((BULK - 3 * third)) success ($(bulk success))" [ "$(bulk success)" = $((BULK - 3 * third)) ]
 check "bulk: $third http_status ($(bulk http_status))" [ "$(bulk http_status)" = "$third" ]

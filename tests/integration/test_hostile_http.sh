@@ -83,7 +83,7 @@ timeout 300 python3 tests/tools/hostile_http.py attack --port "$D_PORT" --addrs 
 ATTACK=$!
 sleep 4
 fds=$(ls "/proc/$D_PID/fd" 2>/dev/null | wc -l)
-open_conns=$(metric ozgmon_http_connections "$D")
+open_conns=$(metric ozgmon_http_connections_open "$D")
 run_tool scrapes --port "$D_PORT" --scrapes 500 --gap 0.03 --seconds 30 --p99-ms 100 \
 	--baseline-p99-ms "${base_p99:-0}"
 SCRAPE_FIGURES=$FIGURES
@@ -91,7 +91,7 @@ wait "$ATTACK"
 cat "$WORK/attack.out" | grep -v '^FIGURES'
 PASS=$((PASS + $(grep -c '^  ok ' "$WORK/attack.out")))
 FAIL=$((FAIL + $(grep -c '^  FAIL ' "$WORK/attack.out")))
-echo "  daemon: $fds0 descriptors before, $fds under attack; ozgmon_http_connections $open_conns"
+echo "  daemon: $fds0 descriptors before, $fds under attack; ozgmon_http_connections_open $open_conns"
 check "descriptors bounded by the connection limit ($fds <= $fds0 + 512)" [ "$fds" -le $((fds0 + 512)) ]
 check "open connections seen in the self-metrics ($open_conns >= 200)" \
 	[ "${open_conns:-0}" -ge 200 ]

@@ -110,6 +110,22 @@ START_TEST(render_snapshot)
 	HAS("\nozgmon_store_dropped_samples_total 3\n");
 	HAS("\nozgmon_store_queue_length 5\n");
 	HAS("\nozgmon_ready 1\n");
+	/* The result of the last probe is a state set: 1 for the current class, 0 for the others. */
+	HAS("# TYPE ozg_probe_result gauge\n");
+	HAS("\nozg_probe_result{dienst=\"k16064-kfz\",result=\"success\"} 1\n");
+	HAS("\nozg_probe_result{dienst=\"k16064-kfz\",result=\"http_status\"} 0\n");
+	HAS("\nozg_probe_result{dienst=\"v160640034-wohnsitz\",result=\"http_status\"} 1\n");
+	HAS("\nozg_probe_result{dienst=\"v160640034-wohnsitz\",result=\"success\"} 0\n");
+	{
+		size_t n = 0, ones = 0;
+		for (const char *p = b.data; (p = strstr(p, "\nozg_probe_result{")); p++) {
+			n++;
+			ones += strncmp(strchr(p, '}'), "} 1\n", 4) == 0;
+		}
+		ck_assert_uint_eq(n, 2 * PROBE_RESULT_COUNT);	/* bounded by the classes */
+		ck_assert_uint_eq(ones, 2);			/* one current class per target */
+	}
+	ck_assert_ptr_null(strstr(b.data, "ozg_probe_result_info"));
 	/* Never job/instance labels, never URLs in labels. */
 	ck_assert_ptr_null(strstr(b.data, "instance="));
 	ck_assert_ptr_null(strstr(b.data, "job="));
@@ -276,6 +292,128 @@ START_TEST(status_page)
 }
 END_TEST
 
+/*
+ * In OpenMetrics a family name is the sample name without _total (counter)
+ * or _info (info): no two families may end up with the same name, the HTTP
+ * server's gauge of open connections and its counter of accepted ones
+ * among them.
+ */
+START_TEST(family_names_unique)
+{
+	struct snapshot *s = snapshot_new(&cfg);
+	struct store_stats st = { .updates = 1 };
+	struct prom_http hs = { .open = 3, .limit = 64, .per_ip_limit = 16, .total = 9 };
+	struct dash_stats ds = { .runs = 1 };
+
+	ck_assert_ptr_nonnull(s);
+	s->t[0] = (struct target_state){ .probed = true, .success = true };
+	for (int f = 0; f < 2; f++) {
+		struct prom_self self = { .store = &st, .http = &hs, .dashboards = &ds,
+					  .openmetrics = f == 1,
+					  .proc = { .valid = true, .max_fds = 1024 } };
+		struct buf b;
+		size_t types = 0;
+
+		buf_init(&b, 1 << 20);
+		prom_render(&b, s, &self);
+		ck_assert(!b.overflow);
+		for (const char *p = b.data; (p = strstr(p, "# TYPE ")); p++) {
+			char name[128], again[160];
+			ck_assert_int_eq(sscanf(p, "# TYPE %127s", name), 1);
+			snprintf(again, sizeof again, "# TYPE %s ", name);
+			ck_assert_msg(strstr(p + 1, again) == NULL, "family %s typed twice (format %d)",
+				      name, f);
+			types++;
+		}
+		ck_assert_uint_ge(types, 30);
+		HAS("\nozgmon_http_connections_open 3\n");
+		HAS("\nozgmon_http_connections_total 9\n");
+		HAS(f ? "# TYPE ozgmon_http_connections counter\n"
+		      : "# TYPE ozgmon_http_connections_total counter\n");
+		ck_assert_ptr_null(strstr(b.data, "\nozgmon_http_connections "));
+		buf_free(&b);
+	}
+	snapshot_release(s);
+}
+END_TEST
+
+/*
+ * Each usage metric has a HELP text of its own, naming the metric and its
+ * JSON pointer from the configuration, escaped as each format requires and
+ * bounded.
+ */
+START_TEST(usage_help)
+{
+	struct cfg_usage_metric m0[2] = {
+		{ .name = S("antraege_total"), .pointer = S("/stats/antraege"),
+		  .type = CFG_USAGE_COUNTER },
+		{ .name = S("wartende"), .pointer = S("/q\\ue\"ue\nx"), .type = CFG_USAGE_GAUGE },
+	};
+	struct cfg_usage_metric m1[1] = {
+		{ .name = S("antraege_total"), .pointer = S("/antraege/gesamt"),
+		  .type = CFG_USAGE_COUNTER },
+	};
+	struct cfg_usage u0 = { .metrics = m0, .n_metrics = 2 };
+	struct cfg_usage u1 = { .metrics = m1, .n_metrics = 1 };
+	struct snapshot *s;
+	char *longp = malloc(2000);
+
+	ck_assert_ptr_nonnull(longp);
+	longp[0] = '/';
+	for (int i = 1; i < 1998; i += 2)
+		memcpy(longp + i, "\xc3\xbc", 2);	/* ü: the cut never splits it */
+	longp[1999] = '\0';
+	dienste[0].usage = &u0;
+	dienste[1].usage = &u1;
+	s = snapshot_new(&cfg);
+	ck_assert_ptr_nonnull(s);
+	for (int f = 0; f < 2; f++) {
+		struct prom_self self = { .openmetrics = f == 1 };
+		struct buf b;
+
+		buf_init(&b, 1 << 20);
+		prom_render(&b, s, &self);
+		if (f == 0) {
+			HAS("# HELP ozg_usage_antraege_total Usage figure antraege_total, read from the "
+			    "Onlinedienst's statistics document at JSON pointer /stats/antraege "
+			    "(k16064-kfz; other Onlinedienste read it at other pointers).\n");
+			HAS("# HELP ozg_usage_wartende Usage figure wartende, read from the Onlinedienst's "
+			    "statistics document at JSON pointer /q\\\\ue\"ue\\nx.\n");
+		} else {
+			HAS("# HELP ozg_usage_antraege Usage figure antraege_total, read from the ");
+			HAS("# HELP ozg_usage_wartende Usage figure wartende, read from the Onlinedienst's "
+			    "statistics document at JSON pointer /q\\\\ue\\\"ue\\nx.\n");
+		}
+		buf_free(&b);
+	}
+	snapshot_release(s);
+	/* A pointer of 2,000 bytes: the HELP line is cut, at a character boundary. */
+	m0[1].pointer = longp;
+	s = snapshot_new(&cfg);
+	ck_assert_ptr_nonnull(s);
+	{
+		struct prom_self self = { 0 };
+		struct buf b;
+		const char *h, *e;
+
+		buf_init(&b, 1 << 20);
+		prom_render(&b, s, &self);
+		h = strstr(b.data, "# HELP ozg_usage_wartende ");
+		ck_assert_ptr_nonnull(h);
+		h += strlen("# HELP ozg_usage_wartende ");
+		e = strchr(h, '\n');
+		ck_assert_uint_ge((size_t)(e - h), 300);
+		ck_assert_uint_le((size_t)(e - h), 301);
+		ck_assert_int_eq((unsigned char)e[-1], 0xbc);	/* ends with a whole ü */
+		buf_free(&b);
+	}
+	snapshot_release(s);
+	dienste[0].usage = NULL;
+	dienste[1].usage = NULL;
+	free(longp);
+}
+END_TEST
+
 static Suite *prom_suite(void)
 {
 	Suite *s = suite_create("prom");
@@ -288,6 +426,8 @@ static Suite *prom_suite(void)
 	tcase_add_test(tc, status_page);
 	tcase_add_test(tc, openmetrics_families);
 	tcase_add_test(tc, config_cache);
+	tcase_add_test(tc, family_names_unique);
+	tcase_add_test(tc, usage_help);
 	suite_add_tcase(s, tc);
 	return s;
 }
