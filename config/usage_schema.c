@@ -38,7 +38,7 @@ static bool metric_name_ok(const char *s)
 static bool reserved_name(const char *s)
 {
 	static const char *const names[] = { "up", "last_success_timestamp_seconds",
-					     "counter_resets_total" };
+					     "resets_total" };
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strcmp(s, names[i]) == 0)

@@ -151,11 +151,11 @@ static void usage_metrics(const struct prom_out *o, const struct snapshot *s)
 		if (cfg->dienste[i].usage && s->t[i].usage && s->t[i].usage->last_ok_ms > 0)
 			prom_dienst_sample(o, "ozg_usage_last_success_timestamp_seconds", cfg->dienste[i].id,
 				      NULL, NULL, (double)s->t[i].usage->last_ok_ms / 1000.0);
-	prom_family(o, "ozg_usage_counter_resets_total", "counter",
+	prom_family(o, "ozg_usage_resets_total", "counter",
 		    "Usage counter values lower than in the fetch before: resets of the portal's counters.");
 	for (size_t i = 0; i < s->n; i++)
 		if (cfg->dienste[i].usage)
-			prom_dienst_sample(o, "ozg_usage_counter_resets_total", cfg->dienste[i].id, NULL,
+			prom_dienst_sample(o, "ozg_usage_resets_total", cfg->dienste[i].id, NULL,
 					   NULL, (double)s->t[i].usage_resets);
 	prom_scalar(o, "ozgmon_usage_errors_total", "counter",
 		    "Fetches of statistics documents that yielded no values.",

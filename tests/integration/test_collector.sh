@@ -269,10 +269,10 @@ check "usage-negative: no series" no_series usage-negative
 check "usage-negative: the same reason not repeated at info" [ "$(grep -c 'info: usage usage-negative:' "$WORK/d.log")" -le 1 ]
 check "usage-negative: every refused fetch at debug" [ "$(grep -c 'debug: usage usage-negative:.*is negative' "$WORK/d.log")" -ge 1 ]
 # The simulator's counters go 100, 200, 300, 100, ...: each fall is a reset.
-check "usage-reset: reset counted" wait_for 15 at_least 'ozg_usage_counter_resets_total{dienst="usage-reset"}' 1
+check "usage-reset: reset counted" wait_for 15 at_least 'ozg_usage_resets_total{dienst="usage-reset"}' 1
 check "usage-reset: reset logged with values" grep -q 'usage usage-reset: 1 counter went down, counted as reset (applications_submitted_total: /applications_submitted: 300 -> 100)' "$WORK/d.log"
 M=$(http_get "$D/metrics")
-check "ok: no reset ($(v 'ozg_usage_counter_resets_total{dienst="ok"}'))" [ "$(v 'ozg_usage_counter_resets_total{dienst="ok"}')" = 0 ]
+check "ok: no reset ($(v 'ozg_usage_resets_total{dienst="ok"}'))" [ "$(v 'ozg_usage_resets_total{dienst="ok"}')" = 0 ]
 check "usage errors counted" awk -v e="$(metric ozgmon_usage_errors_total "$D")" 'BEGIN { exit !(e >= 4) }'
 # A working portal whose statistics break: its values vanish, never shown stale.
 check "sim breaks ok's statistics" http_get -o /dev/null -f -X PUT "$SIM/_sim/hosts/ok.portal.test?mode=stats_truncated"
@@ -309,7 +309,7 @@ check "usage counters written to RRD" awk -v n="$(v ozgmon_rrd_usage_updates_tot
 echo "== counters carried over a reload"
 M=$(http_get "$D/metrics")
 s0=$(v ozgmon_probes_started_total) u0=$(v ozgmon_usage_fetches_started_total)
-f0=$(v ozgmon_probes_finished_total) r0=$(v 'ozg_usage_counter_resets_total{dienst="usage-reset"}')
+f0=$(v ozgmon_probes_finished_total) r0=$(v 'ozg_usage_resets_total{dienst="usage-reset"}')
 kill -HUP "$D_PID"
 check "reloaded" wait_for 10 grep -q 'reloaded .*c.yml' "$WORK/d.log"
 # A round of probes on the new collector: counting on from where the old one stopped.
@@ -320,8 +320,8 @@ check "probes finished kept ($f0 -> $(v ozgmon_probes_finished_total))" [ "$(v o
 check "usage fetches started kept ($u0 -> $(v ozgmon_usage_fetches_started_total))" [ "$(v ozgmon_usage_fetches_started_total)" -ge "$u0" ]
 check "lag histogram count = probes + usage fetches started, after the reload too" \
 	[ "$(v ozgmon_schedule_lag_seconds_count)" = "$(( $(v ozgmon_probes_started_total) + $(v ozgmon_usage_fetches_started_total) ))" ]
-check "usage resets kept ($r0 -> $(v 'ozg_usage_counter_resets_total{dienst="usage-reset"}'))" \
-	[ "$(v 'ozg_usage_counter_resets_total{dienst="usage-reset"}')" -ge "$r0" ]
+check "usage resets kept ($r0 -> $(v 'ozg_usage_resets_total{dienst="usage-reset"}'))" \
+	[ "$(v 'ozg_usage_resets_total{dienst="usage-reset"}')" -ge "$r0" ]
 
 stop_daemon TERM
 check "SIGTERM: exit 0" [ "$RC" = 0 ]

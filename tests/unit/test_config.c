@@ -1694,11 +1694,11 @@ START_TEST(test_usage_reserved_names)
 		"onlinedienste:\n  - id: a\n    url: https://a.example/\n"
 		"    usage: { url: \"http://a.example/s\", metrics: [\n"
 		"        { name: up, pointer: /a, type: gauge },\n"
-		"        { name: counter_resets_total, pointer: /b, type: counter } ] }\n";
+		"        { name: resets_total, pointer: /b, type: counter } ] }\n";
 
 	ck_assert_ptr_null(load_yaml(yaml, false));
 	expect_error("conf/ozgmon.yaml", 5, 17, "name: 'up' is reserved");
-	expect_error("conf/ozgmon.yaml", 6, 17, "name: 'counter_resets_total' is reserved");
+	expect_error("conf/ozgmon.yaml", 6, 17, "name: 'resets_total' is reserved");
 }
 END_TEST
 
