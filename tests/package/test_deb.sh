@@ -93,6 +93,9 @@ dpkg-deb -c "$SIMDEB" 2>/dev/null | awk '{ print $6 }' >"$WORK/sim-contents"
 for f in ./usr/bin/ozgmon-sim ./usr/share/man/man1/ozgmon-sim.1.gz ./usr/share/doc/ozgmon-sim/copyright; do
 	check "ozgmon-sim contains $f" grep -qxF "$f" "$WORK/sim-contents"
 done
+check "the unit is Type=notify with a watchdog" bash -c "dpkg-deb --fsys-tarfile '$DEB' |
+	tar -xOf - .$UNITDIR/ozgmond.service | grep -qx 'Type=notify' && dpkg-deb --fsys-tarfile '$DEB' |
+	tar -xOf - .$UNITDIR/ozgmond.service | grep -q '^WatchdogSec='"
 check "ships nothing in /var (the state directory is made at install)" \
 	bash -c "! grep -q '^\./var' '$WORK/contents'"
 dpkg-deb -e "$DEB" "$WORK/control"
@@ -216,6 +219,9 @@ ExecStartPre=
 ExecStartPre=/usr/sbin/ozgmond --check-config $CFG
 ExecStart=
 ExecStart=/usr/sbin/ozgmond --config $CFG
+ExecReload=
+ExecReload=/usr/sbin/ozgmond --check-config $CFG
+ExecReload=/bin/kill -HUP \$MAINPID
 UNIT
 	systemctl daemon-reload
 	check "systemctl restart ozgmond" systemctl restart ozgmond
