@@ -912,6 +912,8 @@ out:
 		struct store_stats st;
 		store_stop(d.store);
 		store_get_stats(d.store, &st);
+		/* Since the start, like ozgmon_rrd_updates_total: the stores replaced by reloads too. */
+		store_stats_add_counters(&st, &d.base);
 		log_info("store: %llu updates written, %llu dropped, %llu stale, %llu errors",
 			 (unsigned long long)st.updates, (unsigned long long)st.dropped,
 			 (unsigned long long)st.stale, (unsigned long long)st.errors);
