@@ -360,7 +360,14 @@ fail:
 	state_cfg_release(nref);
 	reload_failed(d);
 	log_error("reload: %s", err);
-	notify_sendf("READY=1\nSTATUS=reload failed: %s", err);
+	{
+		char status[512];	/* one line: a newline in it would start another field */
+		size_t i;
+		for (i = 0; err[i] && i < sizeof status - 1; i++)
+			status[i] = (unsigned char)err[i] < 0x20 ? ' ' : err[i];
+		status[i] = '\0';
+		notify_sendf("READY=1\nSTATUS=reload failed: %s", status);
+	}
 	atomic_store(&d->reload_since_ms, 0);
 	pthread_mutex_unlock(&d->reload_lock);
 	return -1;

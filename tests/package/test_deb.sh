@@ -93,9 +93,8 @@ dpkg-deb -c "$SIMDEB" 2>/dev/null | awk '{ print $6 }' >"$WORK/sim-contents"
 for f in ./usr/bin/ozgmon-sim ./usr/share/man/man1/ozgmon-sim.1.gz ./usr/share/doc/ozgmon-sim/copyright; do
 	check "ozgmon-sim contains $f" grep -qxF "$f" "$WORK/sim-contents"
 done
-check "the unit is Type=notify with a watchdog" bash -c "dpkg-deb --fsys-tarfile '$DEB' |
-	tar -xOf - .$UNITDIR/ozgmond.service | grep -qx 'Type=notify' && dpkg-deb --fsys-tarfile '$DEB' |
-	tar -xOf - .$UNITDIR/ozgmond.service | grep -q '^WatchdogSec='"
+dpkg-deb --fsys-tarfile "$DEB" | tar -xOf - ".$UNITDIR/ozgmond.service" >"$WORK/unit" 2>/dev/null
+check "the unit is Type=notify with a watchdog" bash -c "grep -qx 'Type=notify' '$WORK/unit' && grep -q '^WatchdogSec=' '$WORK/unit'"
 check "ships nothing in /var (the state directory is made at install)" \
 	bash -c "! grep -q '^\./var' '$WORK/contents'"
 dpkg-deb -e "$DEB" "$WORK/control"
@@ -298,7 +297,7 @@ INSTALLED=""
 check "purge: package unknown to dpkg" bash -c '! dpkg-query -W -f="\${db:Status-Status}" ozgmon 2>/dev/null | grep -q .'
 check "purge: /etc/ozgmon gone" [ ! -e /etc/ozgmon ]
 check "purge: /var/lib/ozgmon gone" [ ! -e /var/lib/ozgmon ]
-check "purge: user and group ozgmon stay (Debian practice)" bash -c 'getent passwd ozgmon && getent group ozgmon' >/dev/null
+check "purge: user and group ozgmon stay (Debian practice)" bash -c 'getent passwd ozgmon >/dev/null && getent group ozgmon >/dev/null'
 check "purge: no unit symlink left" bash -c '! find /etc/systemd/system -name ozgmond.service | grep -q .'
 
 echo "package: $PASS passed, $FAIL failed"
