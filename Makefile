@@ -38,9 +38,14 @@ endif
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wpointer-arith -Wformat=2 -Wwrite-strings -Wvla -Wcast-qual -Wundef \
 	-Wold-style-definition -Wmissing-declarations -Wnull-dereference
+# Debian's hardening flags in every build (each OPT has the -O that
+# _FORTIFY_SOURCE needs), so a plain `make test` meets what the package build
+# (dpkg-buildflags, debian/rules) asks; debian/rules sets HARDEN= and passes
+# dpkg-buildflags' own.
+HARDEN ?= -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CPPFLAGS += -D_GNU_SOURCE -DOZGMON_VERSION='"$(VERSION)"' -I. -MMD -MP
-CFLAGS := -std=c11 $(OPT) $(WARN) $(SANFLAGS) -pthread $(EXTRA_CFLAGS)
+CFLAGS := -std=c11 $(OPT) $(WARN) $(SANFLAGS) $(HARDEN) -pthread $(EXTRA_CFLAGS)
 LDFLAGS := $(SANFLAGS) -pthread $(EXTRA_LDFLAGS)
 
 # pkg-config is asked only when building, so `make help`/`clean` work without it.
@@ -187,8 +192,10 @@ help:
 #                                                 example config, systemd unit,
 #                                                 Prometheus rules and scrape examples
 #   make uninstall                                the same files (never the data)
-#   make deb [DEB_OUT=..]                         the Debian package, from a clean copy
-#   make package-test                             build, lintian, install, run, purge
+#   make deb [DEB_OUT=..]                         the Debian packages ozgmon and ozgmon-sim,
+#                                                 from a clean copy, unit tests on; installs
+#                                                 the packaging tools first (tools/deps.sh package)
+#   make package-test                             build (the same way), lintian, install, run, purge
 #
 # The configuration goes to $(SYSCONFDIR)/ozgmon/ozgmon.yml only when there is
 # none yet: an operator's file is never overwritten.  The example is always
@@ -271,6 +278,7 @@ uninstall:
 # The Debian package (dpkg-buildpackage -us -uc -b) of a clean copy of this
 # tree, so that the build never touches the working tree; .deb into $(DEB_OUT).
 deb:
+	@tools/deps.sh package
 	@tools/build-deb.sh "$(DEB_OUT)"
 
 package-test:

@@ -27,6 +27,7 @@
 #include "common/log.h"
 
 #define PUBLISH_EVERY_MS 200
+#define BEAT_EVERY_MS 1000	/* the loop turns at least this often (collector_beat_ms) */
 #define MAX_EVENTS 128
 
 #define NO_TARGET UINT32_MAX
@@ -117,6 +118,7 @@ struct collector {
 
 	atomic_bool draining;		/* collector_drain: start no more probes */
 	atomic_uint in_flight_pub;	/* transfers running, published while draining */
+	_Atomic uint64_t beat_ms;	/* sched_now_ms() of the loop's latest turn */
 };
 
 static void dispatch(struct collector *c, uint32_t t, uint64_t due_ms, uint64_t now);
@@ -1104,8 +1106,10 @@ static void *collector_thread(void *arg)
 
 	arm_schedule(c, sched_now_ms());
 	while (!stop) {
-		int n = epoll_wait(c->epfd, evs, MAX_EVENTS, -1);
+		int n = epoll_wait(c->epfd, evs, MAX_EVENTS, BEAT_EVERY_MS);
 		uint64_t now;
+
+		atomic_store(&c->beat_ms, sched_now_ms());
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -1388,9 +1392,17 @@ fail:
 	return NULL;
 }
 
+uint64_t collector_beat_ms(struct collector *c)
+{
+	return c ? atomic_load(&c->beat_ms) : 0;
+}
+
 int collector_start(struct collector *c, char *err, size_t errsz)
 {
-	int rc = pthread_create(&c->thread, NULL, collector_thread, c);
+	int rc;
+
+	atomic_store(&c->beat_ms, sched_now_ms());
+	rc = pthread_create(&c->thread, NULL, collector_thread, c);
 	if (rc != 0) {
 		snprintf(err, errsz, "cannot start collector thread: %s", strerror(rc));
 		return -1;

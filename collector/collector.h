@@ -45,6 +45,12 @@ void collector_free(struct collector *c);	/* NULL-safe; stops first */
  */
 unsigned collector_drain(struct collector *c, unsigned timeout_ms);
 /*
+ * When the probe loop last turned (sched_now_ms() clock): it turns at least
+ * every second while it runs, so an old value means a stuck loop (the
+ * daemon's watchdog).  0 before the start; NULL-safe.
+ */
+uint64_t collector_beat_ms(struct collector *c);
+/*
  * Carries state over a configuration reload: every target of c whose id and
  * URL are unchanged in `old` (a snapshot of the previous collector, borrowed)
  * starts with its previous state, and the counters (results, probes and

@@ -3,8 +3,12 @@
  * ozgmond - the ozgmon daemon: wires config -> collector -> store -> exporter.
  *
  * Threads: the collector (curl multi event loop), the store (librrd writer),
- * the HTTP server's pool; this main thread only waits for signals.
+ * the HTTP server's pool, under systemd's watchdog one that pings it; this
+ * main thread only waits for signals.
  * SIGHUP (and POST /-/reload) reloads the configuration (d_reload).
+ * systemd (Type=notify, docs/deployment.md) hears READY=1 once the listener,
+ * store and collector run, RELOADING=1 and READY=1 around every reload with
+ * a STATUS= saying how it went, and STOPPING=1 at the stop.
  * Stop order on SIGINT/SIGTERM: collector (no new probes, running ones
  * finish: bounded), HTTP (no new readers), store (writes what is queued,
  * flushes rrdcached), then memory.
@@ -17,12 +21,16 @@
 #include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "collector/collector.h"
+#include "collector/sched.h"
+#include "common/notify.h"
 #include "model/state.h"
 #include "common/log.h"
 #include "config/config.h"
@@ -41,6 +49,7 @@
 #define ROLLOUT_EVERY_S 60		/* recompute the rollout figures every minute */
 #define RELOAD_DRAIN_MS 2000	/* a reload waits this long at most for running probes */
 #define DASH_GRAPH_EVERY_S 300		/* redraw the dashboards' graphs at most every 5 minutes */
+#define MAIN_BEAT_MS 1000		/* the main thread's signal wait wakes at least this often */
 
 static void usage(FILE *f)
 {
@@ -113,6 +122,9 @@ struct daemon {
 	struct store_stats base;	/* counters of stores replaced by reloads */
 	bool reload_ok;
 	double reload_success_s;
+	/* The watchdog's view (sched_now_ms() clock): what must keep moving. */
+	_Atomic uint64_t main_beat_ms;	/* the main thread's latest turn */
+	_Atomic uint64_t reload_since_ms;	/* a reload runs since then; 0: none */
 };
 
 static bool d_store_stats(void *ctx, struct store_stats *out)
@@ -256,6 +268,15 @@ static int d_reload(void *ctx, char *err, size_t errsz)
 		pthread_mutex_unlock(&d->reload_lock);
 		return -1;
 	}
+	{
+		struct timespec mono;
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		notify_sendf("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading %s",
+			     (unsigned long long)mono.tv_sec * 1000000ULL +
+				     (unsigned long long)mono.tv_nsec / 1000ULL,
+			     d->config_path);
+	}
+	atomic_store(&d->reload_since_ms, sched_now_ms());
 	log_info("reloading %s", d->config_path);
 	nc = cfg_load(d->config_path, &errs);
 	for (size_t i = 0; i < errs.n; i++) {
@@ -331,6 +352,8 @@ static int d_reload(void *ctx, char *err, size_t errsz)
 	state_cfg_release(oref);	/* freed when the last snapshot naming it goes */
 	malloc_trim(0);		/* what the old pipeline freed in the heap goes back */
 	log_info("reloaded %s: %zu targets", d->config_path, nc->n_dienste);
+	notify_sendf("READY=1\nSTATUS=reloaded %s: %zu targets", d->config_path, nc->n_dienste);
+	atomic_store(&d->reload_since_ms, 0);
 	pthread_mutex_unlock(&d->reload_lock);
 	return 0;
 fail:
@@ -339,8 +362,128 @@ fail:
 	state_cfg_release(nref);
 	reload_failed(d);
 	log_error("reload: %s", err);
+	{
+		char status[512];	/* one line: a newline in it would start another field */
+		size_t i;
+		for (i = 0; err[i] && i < sizeof status - 1; i++)
+			status[i] = (unsigned char)err[i] < 0x20 ? ' ' : err[i];
+		status[i] = '\0';
+		notify_sendf("READY=1\nSTATUS=reload failed: %s", status);
+	}
+	atomic_store(&d->reload_since_ms, 0);
 	pthread_mutex_unlock(&d->reload_lock);
 	return -1;
+}
+
+/* ---- systemd's watchdog ----------------------------------------------------- */
+
+/*
+ * Pings WATCHDOG=1 every half period, but only while the daemon works: the
+ * main thread turned within the period, and so did the probe loop (or a
+ * reload, bounded by the period as well, is swapping it).  A stuck process
+ * stops pinging and systemd restarts it.
+ */
+struct watchdog {
+	struct daemon *d;
+	uint64_t period_ms;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool stop;
+	bool started;
+};
+
+/* Why the daemon is not alive, or NULL when it is. */
+static const char *d_stalled(struct daemon *d, uint64_t period_ms)
+{
+	uint64_t now = sched_now_ms(), reload = atomic_load(&d->reload_since_ms);
+	uint64_t main_beat = atomic_load(&d->main_beat_ms), coll_beat;
+	bool reloading = reload != 0 && now - reload < period_ms;
+
+	if (!reloading && now - main_beat >= period_ms)
+		return reload ? "a reload runs too long" : "the main thread is stuck";
+	pthread_mutex_lock(&d->lock);
+	coll_beat = collector_beat_ms(d->coll);
+	pthread_mutex_unlock(&d->lock);
+	if (!reloading && (coll_beat == 0 || now - coll_beat >= period_ms))
+		return "the probe loop is stuck";
+	return NULL;
+}
+
+static void *watchdog_thread(void *arg)
+{
+	struct watchdog *w = arg;
+	const char *was = NULL;
+
+	pthread_mutex_lock(&w->lock);
+	while (!w->stop) {
+		struct timespec until;
+		const char *why;
+
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += (time_t)(w->period_ms / 2 / 1000);
+		until.tv_nsec += (long)(w->period_ms / 2 % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (!w->stop && pthread_cond_timedwait(&w->cond, &w->lock, &until) == 0)
+			;
+		if (w->stop)
+			break;
+		pthread_mutex_unlock(&w->lock);
+		why = d_stalled(w->d, w->period_ms);
+		if (!why)
+			notify_send("WATCHDOG=1");
+		else if (why != was)
+			log_error("watchdog: %s: no ping to systemd", why);
+		was = why;
+		pthread_mutex_lock(&w->lock);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/* Starts pinging when systemd asked for it (WATCHDOG_USEC); 0, or -1 with a reason. */
+static int watchdog_start(struct watchdog *w, struct daemon *d, char *err, size_t errsz)
+{
+	uint64_t usec = notify_enabled() ? notify_watchdog_usec() : 0;
+	pthread_condattr_t ca;
+	int rc;
+
+	*w = (struct watchdog){ .d = d, .period_ms = usec / 1000 };
+	if (w->period_ms < 2)
+		return 0;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	rc = pthread_create(&w->thread, NULL, watchdog_thread, w);
+	if (rc != 0) {
+		snprintf(err, errsz, "watchdog: cannot start thread: %s", strerror(rc));
+		pthread_cond_destroy(&w->cond);
+		pthread_mutex_destroy(&w->lock);
+		return -1;
+	}
+	w->started = true;
+	log_info("watchdog: pinging systemd every %llu ms while the daemon works",
+		 (unsigned long long)(w->period_ms / 2));
+	return 0;
+}
+
+static void watchdog_stop(struct watchdog *w)
+{
+	if (!w->started)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stop = true;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	pthread_cond_destroy(&w->cond);
+	pthread_mutex_destroy(&w->lock);
+	w->started = false;
 }
 
 /*
@@ -583,6 +726,7 @@ int main(int argc, char **argv)
 	struct webcfg *web = NULL;
 	struct http_server *http = NULL;
 	struct daemon d = { 0 };
+	struct watchdog wd = { 0 };
 	struct http_deps deps = { 0 };
 	sigset_t sigs;
 	char err[1024];
@@ -638,6 +782,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_init("ozgmond", lvl);
+	if (notify_init(err, sizeof err) != 0)
+		log_warn("systemd notification off: %s", err);
 	d.config_path = config_path;
 	d.data_dir = strdup(data_dir ? data_dir : cfg->global.data_dir);
 	d.rrdcached = cfg->global.rrdcached ? strdup(cfg->global.rrdcached) : NULL;
@@ -749,13 +895,21 @@ int main(int argc, char **argv)
 		log_error("collector: %s", err);
 		goto out;
 	}
+	atomic_store(&d.main_beat_ms, sched_now_ms());
+	if (watchdog_start(&wd, &d, err, sizeof err) != 0)
+		log_error("%s", err);
+	notify_sendf("READY=1\nSTATUS=probing %zu targets; listening on %s", cfg->n_dienste, listen);
 
 	for (;;) {
-		int sig = 0;
-		if (sigwait(&sigs, &sig) != 0)
-			continue;
+		const struct timespec beat = { MAIN_BEAT_MS / 1000, (MAIN_BEAT_MS % 1000) * 1000000L };
+		int sig = sigtimedwait(&sigs, NULL, &beat);
+
+		atomic_store(&d.main_beat_ms, sched_now_ms());
+		if (sig < 0)
+			continue;	/* EAGAIN: the beat; EINTR */
 		if (sig == SIGHUP) {
-			d_reload(&d, err, sizeof err);	/* logs its own outcome */
+			d_reload(&d, err, sizeof err);	/* logs and notifies its own outcome */
+			atomic_store(&d.main_beat_ms, sched_now_ms());
 			continue;
 		}
 		log_info("signal %d: stopping", sig);
@@ -763,6 +917,8 @@ int main(int argc, char **argv)
 	}
 	rc = 0;
 out:
+	notify_send("STOPPING=1\nSTATUS=stopping: writing the last samples");
+	watchdog_stop(&wd);
 	/* No reload may start once the stop begins; one running now finishes first. */
 	pthread_mutex_lock(&d.reload_lock);
 	d.stopping = true;
@@ -774,6 +930,8 @@ out:
 		struct store_stats st;
 		store_stop(d.store);
 		store_get_stats(d.store, &st);
+		/* Since the start, like ozgmon_rrd_updates_total: the stores replaced by reloads too. */
+		store_stats_add_counters(&st, &d.base);
 		log_info("store: %llu updates written, %llu dropped, %llu stale, %llu errors",
 			 (unsigned long long)st.updates, (unsigned long long)st.dropped,
 			 (unsigned long long)st.stale, (unsigned long long)st.errors);
@@ -790,5 +948,6 @@ cleanup:
 	free(d.rrdcached);
 	pthread_mutex_destroy(&d.lock);
 	pthread_mutex_destroy(&d.reload_lock);
+	notify_close();
 	return rc;
 }

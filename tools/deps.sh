@@ -21,7 +21,8 @@ TEST_PKGS="$TEST_PKGS python3-prometheus-client"
 # The man page test (tests/integration/test_man.sh): groff and man.
 TEST_PKGS="$TEST_PKGS groff-base man-db"
 # The Debian package test (make package-test, tests/package/test_deb.sh):
-# building, checking, installing and tracing the package.
+# building (with its unit tests: check, rrdcached above), checking,
+# installing and tracing the package. make deb installs these too.
 PKG_PKGS="debhelper dpkg-dev fakeroot lintian adduser systemd strace util-linux groff-base man-db"
 # make fuzz (libFuzzer, clang's runtime); the hostile-client test's tool runs on python3 (above)
 TEST_PKGS="$TEST_PKGS clang libclang-rt-14-dev"
@@ -32,7 +33,7 @@ command -v node >/dev/null 2>&1 || TEST_PKGS="$TEST_PKGS nodejs npm"
 case "${1:-all}" in
 	build) want="$BUILD_PKGS $RUN_PKGS" ;;
 	test|all) want="$BUILD_PKGS $RUN_PKGS $TEST_PKGS" ;;
-	package) want="$BUILD_PKGS $RUN_PKGS check $PKG_PKGS" ;;
+	package) want="$BUILD_PKGS $RUN_PKGS check rrdcached $PKG_PKGS" ;;
 	*) echo "usage: $0 [build|test|all|package]" >&2; exit 2 ;;
 esac
 

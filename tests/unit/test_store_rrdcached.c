@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* test_store_rrdcached.c - the store writing through a real rrdcached (started by the test). */
 #include <check.h>
+#include <limits.h>
 #include <rrd.h>
 #include <rrd_client.h>
 #include <signal.h>
@@ -48,7 +49,8 @@ static void spawn_rrdcached(const char *listen, const char *pidname)
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		freopen("/dev/null", "w", stderr);
+		if (!freopen("/dev/null", "w", stderr))
+			_exit(126);	/* the parent's check then reports rrdcached missing */
 		execlp("rrdcached", "rrdcached", "-g", "-l", listen, "-p", pidf, "-b", rrd, "-B", "-j",
 		       dir, "-F", (char *)NULL);
 		_exit(127);
@@ -141,7 +143,7 @@ END_TEST
  */
 START_TEST(refusal_is_a_file_error)
 {
-	char err[256], path[256], v[64];
+	char err[256], path[PATH_MAX], v[64];	/* realpath writes up to PATH_MAX */
 	const char *argv[1] = { v };
 	struct store *st = store_new2(&cfg, dir, 64, 64, addr, err, sizeof err);
 	struct store_stats s;
