@@ -1000,10 +1000,11 @@ static void load_global_probe(struct ld *L, const struct ynode *body_limit);
 /* global.rollout: { online_min, fulfilled_min, reliable_availability, unmeasured, weighting } */
 static void load_global_rollout(struct ld *L, const struct ynode *m)
 {
-	enum { R_ONLINE, R_FULFILLED, R_RELIABLE, R_UNMEASURED, R_WEIGHTING, R_N };
+	enum { R_ONLINE, R_FULFILLED, R_RELIABLE, R_UNMEASURED, R_WEIGHTING, R_FEDERAL, R_N };
 	static const struct keydef kd[R_N] = {
 		{ "online_min", false }, { "fulfilled_min", false },
 		{ "reliable_availability", false }, { "unmeasured", false }, { "weighting", false },
+		{ "federal_leistungen", false },
 	};
 	struct cfg_rollout *r = &L->c->global.rollout;
 	const struct ynode *v[R_N];
@@ -1050,6 +1051,15 @@ static void load_global_rollout(struct ld *L, const struct ynode *m)
 			r->weight_availability = false;
 		else
 			err_at(L, v[R_WEIGHTING], "weighting: '%s' is not threshold or availability",
+			       cfg_quote(s, q, sizeof q));
+	}
+	if (v[R_FEDERAL] && (s = want_text(L, v[R_FEDERAL], "federal_leistungen"))) {
+		if (strcmp(s, "count") == 0)
+			r->count_federal = true;
+		else if (strcmp(s, "exclude") == 0)
+			r->count_federal = false;
+		else
+			err_at(L, v[R_FEDERAL], "federal_leistungen: '%s' is not count or exclude",
 			       cfg_quote(s, q, sizeof q));
 	}
 }
@@ -1360,14 +1370,14 @@ static char *resolve_path(const char *cfgpath, const char *p)
 
 static void load_registers(struct ld *L, const struct ynode *m, struct reg_paths *rp)
 {
-	enum { K_LAND, K_KREISE, K_VERBAENDE, K_GEMEINDEN, K_LEISTUNGEN, K_N };
+	enum { K_LAND, K_KREISE, K_VERBAENDE, K_GEMEINDEN, K_LEISTUNGEN, K_LEIKA, K_N };
 	static const struct keydef kd[K_N] = {
 		{ "land", true }, { "kreise", true }, { "verbaende", true },
-		{ "gemeinden", true }, { "leistungen", true },
+		{ "gemeinden", true }, { "leistungen", true }, { "leika", false },
 	};
 	static const struct keydef land_kd[2] = { { "key", true }, { "name", true } };
 	static const int file_of[K_N] = { -1, REG_KREISE, REG_VERBAENDE, REG_GEMEINDEN,
-					  REG_LEISTUNGEN };
+					  REG_LEISTUNGEN, REG_LEIKA };
 	struct registers *r = &L->c->reg;
 	const struct ynode *v[K_N], *lv[2];
 	const char *s;

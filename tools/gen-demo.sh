@@ -7,7 +7,9 @@
 #
 # Reads data/registers/thueringen_kreise_2021-11-30.csv,
 # data/registers/thueringen_gemeindeverbaende_2021-11-30.csv and
-# data/registers/ozg_leistungen.csv and writes:
+# data/registers/ozg_leistungen.csv and data/registers/ozg_leika_zuordnung.csv
+# (to leave the Leistungen the Bund alone carries out, LeiKa-Typ 1 only, out of
+# the shaped rollout, as they do not count for the Land) and writes:
 #
 #   config/demo.yml           one simulated portal per Kreis (22) and per
 #                             Gemeindeverband (192), three Onlinedienste each,
@@ -34,8 +36,9 @@ out_prof=${2:-"$root/config/demo-sim.profile"}
 kreise="$reg/thueringen_kreise_2021-11-30.csv"
 verbaende="$reg/thueringen_gemeindeverbaende_2021-11-30.csv"
 leistungen="$reg/ozg_leistungen.csv"
+leika="$reg/ozg_leika_zuordnung.csv"
 
-for f in "$kreise" "$verbaende" "$leistungen"; do
+for f in "$kreise" "$verbaende" "$leistungen" "$leika"; do
 	if [ ! -r "$f" ]; then
 		echo "gen-demo.sh: cannot read $f" >&2
 		exit 1
@@ -159,6 +162,7 @@ function shape_rollout(    nl, o, k, i, j, n, c, m, kk, others) {
 	nl = 0
 	for (o in leistung) {
 		if (o in used_ozg) continue
+		if ((o in leika_has1) && !(o in leika_other)) continue	# the Bund carries it out: not counted
 		nl++; L[nl] = o; LK[nl] = hash(o "/demo") * 100000 + o
 	}
 	for (i = 2; i <= nl; i++) {
@@ -166,7 +170,7 @@ function shape_rollout(    nl, o, k, i, j, n, c, m, kk, others) {
 		for (j = i - 1; j >= 1 && LK[j] > k; j--) { L[j + 1] = L[j]; LK[j + 1] = LK[j] }
 		L[j + 1] = o; LK[j + 1] = k
 	}
-	if (nl < 214 - 5 + 53) fail("catalogue too small for the demo rollout")
+	if (nl < 209 + 53) fail("catalogue too small for the demo rollout")
 	# Land-wide: one Serviceportal offers 209 Leistungen (with the 5 EfA services: 214).
 	dienst("th-serviceportal", "Serviceportal Thüringen", "http://serviceportal.thueringen.de/antrag", \
 		"Freistaat Thüringen", "true", "16", L[1])
@@ -260,6 +264,23 @@ file == 3 {
 	next
 }
 
+# ---- 4: LeiKa: which Leistungen only the Bund carries out (Typ 1 only) ----------
+# A quoted field may span lines: join them until the quotes balance.
+file == 4 {
+	rec = (pend == "" ? $0 : pend "\n" $0)
+	if (gsub(/"/, "\"", rec) % 2) { pend = rec; next }
+	pend = ""
+	n = csv_split(rec, f)
+	if (n < 4 || f[4] == "") next
+	t = f[3]; gsub(/[ ;]+/, ",", t)
+	m = split(t, tt, ",")
+	for (i = 1; i <= m; i++) {
+		if (tt[i] == "1") leika_has1[f[4]] = 1
+		else if (tt[i] ~ /^([2-6]|2\/3)$/) leika_other[f[4]] = 1
+	}
+	next
+}
+
 END {
 	if (failed) exit 1
 	if (nk != 22 || nv != 192) fail("expected 22 Kreise and 192 Gemeindeverbände, found " nk " and " nv)
@@ -317,6 +338,7 @@ END {
 	print "  verbaende: ../data/registers/thueringen_gemeindeverbaende_2021-11-30.csv" > cfg
 	print "  gemeinden: ../data/registers/thueringen_gemeinden_2021-11-30.csv" > cfg
 	print "  leistungen: ../data/registers/ozg_leistungen.csv" > cfg
+	print "  leika: ../data/registers/ozg_leika_zuordnung.csv   # LeiKa-Typ: relevance and level" > cfg
 	print "" > cfg
 	print "onlinedienste:" > cfg
 	for (i = 1; i <= nd; i++) print D[i] > cfg
@@ -364,7 +386,7 @@ END {
 	fault("efa-unterhalt", "stats_truncated", "")
 	for (i = 1; i <= nf; i++) print F[i] > prof
 }
-' "$leistungen" "$kreise" "$verbaende"
+' "$leistungen" "$kreise" "$verbaende" "$leika"
 
 mv "$tmp_cfg" "$out_cfg"
 mv "$tmp_prof" "$out_prof"

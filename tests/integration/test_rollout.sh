@@ -66,9 +66,38 @@ if command -v python3 >/dev/null 2>&1; then
 fi
 http_get "$D/api/v1/rollout/leistungen.csv" > "$WORK/leistungen.csv"
 if command -v python3 >/dev/null 2>&1; then
-	lrows=$(python3 -c "import csv; print(sum(1 for r in csv.DictReader(open('$WORK/leistungen.csv')) if int(r['gemeinden_online']) > 0))")
-	check "API: the CSV's online Leistungen match the Land's count ($lrows)" \
+	# Relevance recomputed from the catalogue here, independently of the C
+	# code: a Leistung all of whose LeiKa entries are Typ 1 does not count.
+	cat > "$WORK/federal.py" <<'PY'
+import csv, re, sys
+typ = {}
+for r in csv.DictReader(open('data/registers/ozg_leika_zuordnung.csv', encoding='utf-8')):
+    if not r['ozg_id']:
+        continue
+    b = typ.setdefault(r['ozg_id'], set())
+    for t in re.split(r'[, ;]+', r['leika_typ']):
+        if t in ('1', '2', '3', '4', '5', '6'):
+            b.add(t)
+        elif t == '2/3':
+            b |= {'2', '3'}
+federal = {i for i, b in typ.items() if b == {'1'}}
+ids = [r['ozg_id'] for r in csv.DictReader(open('data/registers/ozg_leistungen.csv', encoding='utf-8'))]
+if sys.argv[1] == 'relevant':
+    print(sum(1 for i in ids if i not in federal))
+else:
+    print(sum(1 for r in csv.DictReader(open(sys.argv[2])) if int(r['gemeinden_online']) > 0 and r['ozg_id'] not in federal))
+PY
+	relevant=$(python3 "$WORK/federal.py" relevant)
+	check "relevant Leistungen: the catalogue less those of Typ 1 only ($relevant)" \
+		metric_is ozg_rollout_leistungen_relevant "$D" "$relevant"
+	check "the demo's relevant count is 557 - 78" [ "$relevant" = 479 ]
+	lrows=$(python3 "$WORK/federal.py" online "$WORK/leistungen.csv")
+	check "API: the CSV's online relevant Leistungen match the Land's count ($lrows)" \
 		[ "$lrows" = "$(land ozg_rollout_services_online)" ]
+	check "offered = the Land's online count" \
+		metric_is ozg_rollout_leistungen_offered "$D" "$(land ozg_rollout_services_online)"
+	check "catalogue ratio = online / relevant" awk -v on="$(land ozg_rollout_services_online)" \
+		-v rel="$relevant" -v r="$(land ozg_rollout_catalog_ratio)" 'BEGIN { d = on / rel - r; exit !(d < 1e-6 && d > -1e-6) }'
 fi
 check "API: the CSV has one row per Leistung with an Angebot" \
 	[ "$(tail -n +2 "$WORK/leistungen.csv" | wc -l)" -ge "$(land ozg_rollout_services_online)" ]

@@ -64,6 +64,7 @@ static void leistung(int i, const char *id, int tf)
 	leistungen[i].name = S(id);
 	leistungen[i].themenfeld_id = tf;
 	leistungen[i].themenfeld = S(tf == 1 ? "Familie & Kind" : "Bauen & Wohnen");
+	leistungen[i].leika_typ = 0;
 }
 
 static void angebot(int i, const char *area, enum area_level lvl, const char *ozg, size_t d, int rg)
@@ -177,6 +178,84 @@ START_TEST(counting_rules_per_area)
 	area_is(rollout_find_area(r, "16002001"), 1, 1, 1, 1, 4000, 1);
 	ck_assert_ptr_null(rollout_find_area(r, "99"));
 	rollout_free(r);
+}
+END_TEST
+
+/*
+ * Relevance and levels, counted by hand.  L1 is Typ 1 only (the Bund carries
+ * it out), L2 Typ 2/3 (the Kreis), L3 Typ 1 and 5 (the Gemeinde; one
+ * non-federal entry makes it relevant).
+ *   relevant: L2, L3 (2); offered: both.
+ *   Land:  online L2 (G1-G3), L3 (G3) = 2; flächendeckend none (G4 lacks both);
+ *          fulfilled L2 (G1, G2 at 4) = 1; coverage (0.6 + 0.3) / 2 = 0.45.
+ *   Kreis 16001: online 2, flächendeckend L2 = 1; coverage (1 + 0.5) / 2 = 0.75.
+ *   Kreis 16002: online 0 (L1, online there, no longer counts); coverage 0.
+ *   Per Leistung at its level: L2 flächendeckend in 1 of 2 Kreise; L3 online
+ *   in 1 of 4 Gemeinden; L1 covers the Land (1 of 1) but is not relevant.
+ * With federal_leistungen: count, the figures of the worked example return.
+ */
+START_TEST(relevance_and_levels)
+{
+	struct rollout *r;
+	const struct rollout_area *land;
+
+	leistungen[0].leika_typ = REG_LEIKA_T1;
+	leistungen[1].leika_typ = REG_LEIKA_T2 | REG_LEIKA_T3;
+	leistungen[2].leika_typ = REG_LEIKA_T1 | REG_LEIKA_T5;
+	r = compute(NULL, false);
+	land = rollout_find_area(r, "16");
+	ck_assert_uint_eq(r->relevant, 2);
+	ck_assert_uint_eq(r->offered, 2);
+	area_is(land, 2, 0, 1, 0, 10000, 4);
+	NEAR(land->population_coverage, (0.6 + 0.3) / 2);
+	area_is(rollout_find_area(r, "16001"), 2, 1, 1, 0, 6000, 3);
+	NEAR(rollout_find_area(r, "16001")->population_coverage, (1.0 + 0.5) / 2);
+	area_is(rollout_find_area(r, "16002"), 0, 0, 0, 0, 4000, 1);
+	NEAR(rollout_find_area(r, "16002")->population_coverage, 0.0);
+	ck_assert(!r->services[0].relevant);
+	ck_assert_int_eq(r->services[0].exec, ROLLOUT_EXEC_BUND);
+	ck_assert_uint_eq(r->services[0].units, 1);
+	ck_assert_uint_eq(r->services[0].units_all, 1);
+	ck_assert(r->services[1].relevant);
+	ck_assert_int_eq(r->services[1].exec, ROLLOUT_EXEC_KREIS);
+	ck_assert_uint_eq(r->services[1].units, 2);
+	ck_assert_uint_eq(r->services[1].units_all, 1);
+	ck_assert(r->services[2].relevant);
+	ck_assert_int_eq(r->services[2].exec, ROLLOUT_EXEC_GEMEINDE);
+	ck_assert_uint_eq(r->services[2].units, 4);
+	ck_assert_uint_eq(r->services[2].units_all, 1);
+	/* Themenfeld 1 holds L1 and L2; only L2 counts. */
+	ck_assert_uint_eq(r->themenfelder[0].catalog, 1);
+	ck_assert_uint_eq(r->themenfelder[0].online, 1);
+	rollout_free(r);
+
+	cfg.global.rollout.count_federal = true;
+	r = compute(NULL, false);
+	ck_assert_uint_eq(r->relevant, 3);
+	ck_assert_uint_eq(r->offered, 3);
+	area_is(rollout_find_area(r, "16"), 3, 1, 2, 1, 10000, 4);
+	NEAR(rollout_find_area(r, "16")->population_coverage, (1.0 + 0.6 + 0.3) / 3);
+	rollout_free(r);
+}
+END_TEST
+
+/* The level rule over the LeiKa-Typ combinations the catalogue writes. */
+START_TEST(exec_level_rule)
+{
+	ck_assert_int_eq(rollout_exec_level(0), ROLLOUT_EXEC_GEMEINDE);
+	ck_assert_int_eq(rollout_exec_level(REG_LEIKA_T1), ROLLOUT_EXEC_BUND);
+	ck_assert_int_eq(rollout_exec_level(REG_LEIKA_T1 | REG_LEIKA_T2), ROLLOUT_EXEC_KREIS);
+	ck_assert_int_eq(rollout_exec_level(REG_LEIKA_T2 | REG_LEIKA_T3 | REG_LEIKA_T4),
+			 ROLLOUT_EXEC_KREIS);
+	ck_assert_int_eq(rollout_exec_level(REG_LEIKA_T4), ROLLOUT_EXEC_LAND);
+	ck_assert_int_eq(rollout_exec_level(REG_LEIKA_T6), ROLLOUT_EXEC_LAND);
+	ck_assert_int_eq(rollout_exec_level(REG_LEIKA_T4 | REG_LEIKA_T5), ROLLOUT_EXEC_GEMEINDE);
+	ck_assert_int_eq(rollout_exec_level(REG_LEIKA_T1 | REG_LEIKA_T5), ROLLOUT_EXEC_GEMEINDE);
+	ck_assert(!rollout_leistung_relevant(REG_LEIKA_T1, false));
+	ck_assert(rollout_leistung_relevant(REG_LEIKA_T1, true));
+	ck_assert(rollout_leistung_relevant(0, false));
+	ck_assert(rollout_leistung_relevant(REG_LEIKA_T1 | REG_LEIKA_T4, false));
+	ck_assert_str_eq(rollout_exec_name(ROLLOUT_EXEC_KREIS), "Kreis");
 }
 END_TEST
 
@@ -410,6 +489,8 @@ static Suite *rollout_suite(void)
 	tcase_add_test(tc, invariants);
 	tcase_add_test(tc, shard_facts_aggregate);
 	tcase_add_test(tc, area_contains);
+	tcase_add_test(tc, relevance_and_levels);
+	tcase_add_test(tc, exec_level_rule);
 	suite_add_tcase(s, tc);
 	return s;
 }
