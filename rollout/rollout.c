@@ -492,8 +492,13 @@ struct rollout *rollout_compute(const struct cfg *cfg, const double *availabilit
 			s->units_all = w.nG > 0 && cnt_on[0] == w.nG;
 			break;
 		}
-		if (!s->relevant)
-			continue;	/* not the Land's to put online: in no area's count */
+		if (!s->relevant) {
+			/* not the Land's to put online: in no area's count, nor in the shard facts */
+			for (size_t a = 0; a < r->n_lk; a++)
+				r->lk_any[a * w.nL + l] = r->lk_every[a * w.nL + l] =
+					r->lk_reliable[a * w.nL + l] = -1;
+			continue;
+		}
 		r->relevant++;
 		if (cnt_on[0] > 0)
 			r->offered++;

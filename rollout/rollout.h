@@ -153,7 +153,8 @@ struct rollout {
 	 * [a * n_services + l]: the highest Reifegrad covering at least one
 	 * Gemeinde of the area (lk_any), covering every Gemeinde (lk_every: the
 	 * lowest over the Gemeinden), and covering at least one through
-	 * reliable Dienste (lk_reliable); -1 when none.  What sharded instances
+	 * reliable Dienste (lk_reliable); -1 when none or when the Leistung is
+	 * not relevant.  What sharded instances
 	 * export so that recording rules count distinct Leistungen across
 	 * shards (docs/scaling.md).
 	 */
