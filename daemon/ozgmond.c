@@ -28,6 +28,7 @@
 #include "exporter/http.h"
 #include "exporter/webcfg.h"
 #include "rollout/incidents.h"
+#include "rollout/demo_past.h"
 #include "rollout/report.h"
 #include "rollout/task.h"
 #include "store/history.h"
@@ -560,6 +561,75 @@ static int report_main(int argc, char **argv)
 	return rc == 0 ? 0 : 1;
 }
 
+/*
+ * ozgmond demo-past ...: writes the demo's simulated past (rollout/demo_past.h)
+ * before the daemon starts; exit 0 (written or already there), 1 (refused or
+ * failed) or 2 (usage).
+ */
+static int demo_past_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "data-dir", required_argument, NULL, 'd' },
+		{ "days", required_argument, NULL, 'n' },
+		{ "trend-days", required_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct demo_past_opts o = { .now = time(NULL) };
+	const char *config_path = DEFAULT_CONFIG;
+	struct cfg *cfg;
+	char err[1024];
+	int opt, rc;
+	long v;
+	char *end;
+
+	while ((opt = getopt_long(argc, argv, "c:d:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': config_path = optarg; break;
+		case 'd': o.data_dir = optarg; break;
+		case 'n':
+		case 'T':
+			v = strtol(optarg, &end, 10);
+			if (*end || v < 1 || v > (opt == 'n' ? 93 : 3650)) {
+				fprintf(stderr, "ozgmond demo-past: --%s: '%s' is not a number of days "
+					"(1..%d)\n", opt == 'n' ? "days" : "trend-days", optarg,
+					opt == 'n' ? 93 : 3650);
+				return 2;
+			}
+			if (opt == 'n')
+				o.probe_days = (unsigned)v;
+			else
+				o.trend_days = (unsigned)v;
+			break;
+		case 'h':
+			printf("usage: ozgmond demo-past [--config FILE] [--data-dir DIR] [--days N] "
+			       "[--trend-days N]\n"
+			       "  writes a simulated past (N days of probe history, default 90; a year of\n"
+			       "  rollout steps) for the demo into an empty data directory, marked by\n"
+			       "  DIR/SIMULATED; refuses a configuration that does not route every portal\n"
+			       "  to a local simulator\n");
+			return 0;
+		default:
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "ozgmond demo-past: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	cfg = load_config(config_path);
+	if (!cfg)
+		return 1;
+	if (!o.data_dir)
+		o.data_dir = cfg->global.data_dir;
+	rc = demo_past_write(cfg, &o, err, sizeof err);
+	if (rc != 0)
+		fprintf(stderr, "ozgmond demo-past: %s\n", err);
+	cfg_free(cfg);
+	return rc < 0 ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -588,6 +658,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
 		return report_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "demo-past") == 0)
+		return demo_past_main(argc - 1, argv + 1);
 	while ((opt = getopt_long(argc, argv, "c:t:l:d:Vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': config_path = optarg; break;

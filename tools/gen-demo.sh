@@ -122,9 +122,11 @@ function dienst(id, name, url, provider, efa, area, ozg,    rg, base) {
 		"    url: " url "\n" \
 		"    provider: " yq(provider) "\n" \
 		"    efa: " efa "\n" \
-		"    probe: { expect_status: [200], body_contains: \"Antrag\" }"
+		"    probe: { expect_status: [200], body_contains: \"Antrag\"" \
+		(url ~ /^https:/ ? ", insecure_skip_verify: true" : "") " }"
 	# Usage statistics from the simulator for the EfA services and about one dienst in five.
-	if (efa == "true" || hash(id) % 5 == 0) {
+	# (not for the two HTTPS portals: their certificates are the point there)
+	if ((efa == "true" || hash(id) % 5 == 0) && url !~ /^https:/) {
 		base = url; sub(/^https?:\/\/[^\/]*/, "&\001", base); sub(/\001.*$/, "", base)
 		D[nd] = D[nd] "\n" \
 			"    usage:\n" \
@@ -207,6 +209,7 @@ function shape_rollout(    nl, o, k, i, j, n, c, m, kk, others) {
 
 BEGIN {
 	for (i = 32; i < 127; i++) ord[sprintf("%c", i)] = i
+	tls_soon_key = "16061"; tls_expired_key = "16062"
 }
 
 { sub(/\r$/, "") }
@@ -238,7 +241,13 @@ file == 2 {
 	k = "k" key
 	dienst(k "-kfz", "Kfz-Zulassung", "http://service." host "/kfz/zulassung", provider, "false", key, "10436")
 	dienst(k "-wohngeld", "Wohngeld", "http://service." host "/wohngeld/antrag", provider, "false", key, "10092")
-	dienst(k "-fischerei", "Fischereischein", "http://service." host "/fischereischein", provider, "false", key, "10148")
+	# Two portals answer over HTTPS (bin/ozgmon-sim --tls, certificates made by
+	# tools/run-demo.sh): the certificate of Eichsfeld expires within 14 days,
+	# that of Nordhausen has expired.
+	scheme = "http"
+	if (key == tls_soon_key) { scheme = "https"; tls_soon_host = "service." host }
+	if (key == tls_expired_key) { scheme = "https"; tls_expired_host = "service." host }
+	dienst(k "-fischerei", "Fischereischein", scheme "://service." host "/fischereischein", provider, "false", key, "10148")
 	next
 }
 
@@ -330,7 +339,13 @@ END {
 	print "  log_level: info" > cfg
 	print "  # Route every portal host name to the local simulator (bin/ozgmon-sim on" > cfg
 	print "  # 127.0.0.1:18080), so the demo never contacts a real portal." > cfg
-	print "  connect_to: [ \"::127.0.0.1:18080\" ]" > cfg
+	print "  # Two portals speak HTTPS (ozgmon-sim --tls, started by tools/run-demo.sh): one" > cfg
+	print "  # certificate expires within 14 days, one has expired.  The first matching" > cfg
+	print "  # entry wins, so they come before the catch-all." > cfg
+	print "  connect_to:" > cfg
+	print "    - \"" tls_soon_host ":443:127.0.0.1:18443\"     # certificate expires soon" > cfg
+	print "    - \"" tls_expired_host ":443:127.0.0.1:18444\"  # certificate expired" > cfg
+	print "    - \"::127.0.0.1:18080\"" > cfg
 	print "" > cfg
 	print "registers:                     # paths relative to this file'"'"'s folder" > cfg
 	print "  land: { key: \"16\", name: \"Thüringen\" }" > cfg

@@ -2,6 +2,10 @@
 # SPDX-License-Identifier: EUPL-1.2
 # test_rollout.sh - rollout figures of the full demo, from the running daemon.
 #
+# Gives the demo its simulated past first (refused for a configuration
+# without a local simulator and for measured data) and serves the two HTTPS
+# portals with their certificates (one expiring, one expired).
+#
 # Asserts the invariants that must hold whatever the demo declares: the
 # Land's population is the sum over its Kreise, no coverage exceeds 1, the
 # Land counts at least what any Kreis counts, flächendeckend never exceeds
@@ -13,9 +17,50 @@ BIN_DIR=${BIN_DIR:-bin}
 
 make_work ozgmon-rollout
 daemon_port
-start_sim --profile config/demo-sim.profile
-demo_config "$WORK/demo.yml"
+check "demo certificates are made" tools/demo-certs.sh "$WORK/certs"
+start_sim --profile config/demo-sim.profile \
+	--tls "127.0.0.1:0,$WORK/certs/soon.pem,$WORK/certs/soon.key" \
+	--tls "127.0.0.1:0,$WORK/certs/expired.pem,$WORK/certs/expired.key"
+SOON_PORT=$(sim_tls_port soon)
+EXPIRED_PORT=$(sim_tls_port expired)
+check "the simulator serves both HTTPS listeners ($SOON_PORT, $EXPIRED_PORT)" [ -n "$SOON_PORT" -a -n "$EXPIRED_PORT" ]
+demo_config "$WORK/demo.yml" -e "s/:443:127\.0\.0\.1:18443/:443:127.0.0.1:$SOON_PORT/" \
+	-e "s/:443:127\.0\.0\.1:18444/:443:127.0.0.1:$EXPIRED_PORT/"
+
+echo "== simulated past"
+# Refused for a configuration that probes real portals and for a data
+# directory with measurements; written once into an empty one.
+sed 's/"::127\.0\.0\.1:[0-9]*"/"::192.0.2.1:80"/' "$WORK/demo.yml" > "$WORK/real.yml"
+"$BIN_DIR/ozgmond" demo-past --config "$WORK/real.yml" --data-dir "$WORK/real" 2>"$WORK/real.err"
+rc=$?
+check "refused for a configuration without a local simulator (exit $rc)" [ "$rc" = 1 ]
+check "... saying why" grep -q "not a demo configuration" "$WORK/real.err"
+check "... and writing nothing" [ ! -e "$WORK/real/SIMULATED" -a ! -e "$WORK/real/rrd" ]
+mkdir -p "$WORK/measured/rrd" && : > "$WORK/measured/rrd/k16051-kfz.rrd"
+"$BIN_DIR/ozgmond" demo-past --config "$WORK/demo.yml" --data-dir "$WORK/measured" 2>"$WORK/measured.err"
+rc=$?
+check "refused for a data directory with measurements (exit $rc)" [ "$rc" = 1 ]
+check "... which keeps its files as they were" [ ! -s "$WORK/measured/rrd/k16051-kfz.rrd" -a ! -e "$WORK/measured/SIMULATED" ]
+t0=$(date +%s.%N)
+check "written into an empty data directory" "$BIN_DIR/ozgmond" demo-past --config "$WORK/demo.yml" --data-dir "$WORK/data"
+t1=$(date +%s.%N)
+awk -v a="$t0" -v b="$t1" 'BEGIN { printf "  (the simulated past for 670 Dienste took %.1f s)\n", b - a }'
+check "labelled: SIMULATED says so" python3 -c "import json,sys; d=json.load(open('$WORK/data/SIMULATED')); sys.exit(0 if d['simulated'] is True and d['probe_history_days'] == 90 and d['trend_days'] == 365 else 1)"
+check "a probe history per Dienst: 670 availability files" [ "$(ls "$WORK/data/rrd/" | grep -c '^[a-z0-9_-]*\.rrd$')" = 670 ]
+check "and 670 response-time files" [ "$(ls "$WORK/data/rrd/" | grep -c '\.perf\.rrd$')" = 670 ]
+check "no temporary file left" [ -z "$(ls -A "$WORK/data/rrd/" | grep '\.tmp$')" ]
+check "a trend file for the Land and each Kreis" [ "$(ls "$WORK/data/rollout/" | grep -c '^16[0-9]*\.rrd$')" = 23 ]
+# 90 days back, the history of a Dienst is known (not "unknown" rows)
+known_days=$(rrdtool fetch "$WORK/data/rrd/k16051-kfz.rrd" AVERAGE -s end-89d -e now -r 86400 | awk 'NF == 3 && $2 != "-nan" && $2 != "nan" { n++ } END { print n + 0 }')
+check "a Dienst's file holds 89 known days ($known_days)" [ "$known_days" -ge 88 ]
+first_online=$(rrdtool fetch "$WORK/data/rollout/16.rrd" AVERAGE -s now-360d -e now-350d -r 86400 | awk '$1 ~ /:$/ && $2 !~ /nan/ { print $2 + 0; exit }')
+"$BIN_DIR/ozgmond" demo-past --config "$WORK/demo.yml" --data-dir "$WORK/data" 2>"$WORK/again.err"
+rc=$?
+check "a second run leaves it as it is (exit $rc)" [ "$rc" = 0 ]
+check "... saying so" grep -q "already has a simulated past" "$WORK/again.err"
+
 start_daemon 20 "$WORK/d.log" --config "$WORK/demo.yml" --listen "127.0.0.1:$D_PORT" --data-dir "$WORK/data"
+check "the daemon takes the files as they are (no conversion)" sh -c "! grep -q 'layout' '$WORK/d.log'"
 has_rollout() { http_get "$D/metrics" | grep -q '^ozg_rollout_services_online{area="16",level="land"}'; }
 check "rollout figures are published" wait_for 20 has_rollout
 http_get "$D/metrics" > "$WORK/m.prom"
@@ -114,6 +159,27 @@ check "the Land's trend file exists" [ -f "$WORK/data/rollout/16.rrd" ]
 check "a trend file per Kreis" [ "$(ls "$WORK/data/rollout/" | grep -c '^16[0-9][0-9][0-9]\.rrd$')" = 22 ]
 trend_online=$(rrdtool lastupdate "$WORK/data/rollout/16.rrd" | awk 'NF > 2 { v = $2 } END { print v }')
 check "it holds the Land's online count ($trend_online)" [ "$trend_online" = "$(land ozg_rollout_services_online)" ]
+
+last_online=$(rrdtool lastupdate "$WORK/data/rollout/16.rrd" | awk 'NF > 2 { v = $2 } END { print v }')
+check "a year ago the Land had fewer Leistungen online ($first_online < $last_online)" \
+	awk -v a="$first_online" -v b="$last_online" 'BEGIN { exit !(a > 0 && a < b) }'
+uptime90=$(metric 'ozg_uptime_ratio{dienst="k16051-kfz",window="90d"}' "$D")
+check "the 90-day availability is read from the simulated past ($uptime90)" awk -v u="$uptime90" 'BEGIN { exit !(u != "" && u > 0.9 && u <= 1) }'
+below=$(http_get "$D/metrics" | awk '$1 ~ /^ozg_uptime_ratio\{.*window="90d"/ && $2 < 1 { n++ } END { print n + 0 }')
+check "the simulated outages show in the 90-day figures ($below Dienste below 100 %)" [ "$below" -ge 100 ]
+
+echo "== HTTPS portals and certificate expiry"
+now=$(date +%s)
+expiry() { metric "ozg_probe_ssl_earliest_cert_expiry_timestamp_seconds{dienst=\"$1\"}" "$D"; }
+has_expiry() { [ -n "$(expiry k16061-fischerei)" ] && [ -n "$(expiry k16062-fischerei)" ]; }
+check "both HTTPS portals report their certificate's expiry" wait_for 40 has_expiry
+soon=$(expiry k16061-fischerei)
+gone=$(expiry k16062-fischerei)
+check "Eichsfeld's certificate expires in less than 14 days ($soon)" awk -v e="$soon" -v n="$now" 'BEGIN { d = e - n; exit !(d > 0 && d < 14 * 86400) }'
+check "Nordhausen's has expired ($gone)" awk -v e="$gone" -v n="$now" 'BEGIN { exit !(e - n < 0) }'
+check "the soon-expiring portal still answers" wait_for 40 metric_is 'ozg_probe_success{dienst="k16061-fischerei"}' "$D" 1
+check "the expired one fails" wait_for 40 metric_is 'ozg_probe_success{dienst="k16062-fischerei"}' "$D" 0
+check "and opens an incident for the certificate" wait_for 40 grep -q '"event":"open".*"dienst":"k16062-fischerei".*"reason":"cert_expired"' "$WORK/data/incidents.jsonl"
 
 echo "== incidents"
 incidents_open() { awk -v n="$1" '$1 == "ozg_incidents_open" { exit !($2 >= n) } END { if (NR == 0) exit 1 }' <(http_get "$D/metrics"); }
