@@ -57,9 +57,13 @@ static void usage(FILE *f)
 		"  -V, --version            print the version and exit\n"
 		"  -h, --help               this text\n"
 		"\n"
-		"       ozgmond report --month YYYY-MM (--gemeinde AGS | --dienst ID)\n"
-		"                      [--config FILE] [--data-dir DIR] [--format csv|json]\n"
-		"  a month's availability report (Europe/Berlin months) from the RRD files\n");
+		"       ozgmond report --month YYYY-MM (--gemeinde AGS | --kreis KEY | --dienst ID)\n"
+		"                      [--config FILE] [--data-dir DIR] [--format csv|json|html]\n"
+		"                      [--sla PERCENT]\n"
+		"  a month's availability report (Europe/Berlin months) from the RRD files\n"
+		"  (ozgmond report --help)\n"
+		"       ozgmond demo-past [--config FILE] [--data-dir DIR]\n"
+		"  a simulated past for the demo (ozgmond demo-past --help)\n");
 }
 
 /* Loads path; prints every error to stderr.  NULL when it has errors. */
@@ -507,6 +511,29 @@ fail:
 	return -1;
 }
 
+static void report_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ozgmond report --month YYYY-MM (--gemeinde AGS | --kreis KEY | --dienst ID)\n"
+		"                      [--config FILE] [--data-dir DIR] [--format csv|json|html]\n"
+		"                      [--sla PERCENT]\n"
+		"  A month's availability report (calendar months in Europe/Berlin time) from the\n"
+		"  RRD files and the incident journal: per Onlinedienst serving the Gemeinde or\n"
+		"  Kreis (or the one Dienst), its Leistungen, availability against the SLA target,\n"
+		"  downtime, response times; the month's incidents and their causes (json, html).\n"
+		"  --month YYYY-MM     the month; the running month counts up to now, a month that\n"
+		"                      has not begun is an error\n"
+		"  --gemeinde AGS      a Gemeinde by AGS (8 digits) or ARS (12)\n"
+		"  --kreis KEY         a Kreis or kreisfreie Stadt (5 digits)\n"
+		"  --dienst ID         one Onlinedienst\n"
+		"  --format FORMAT     csv (default), json, or html (German, prints on A4)\n"
+		"  --sla PERCENT       availability target, e.g. 99.5 (default 99)\n"
+		"  --config FILE       configuration (default " DEFAULT_CONFIG ")\n"
+		"  --data-dir DIR      data directory (default: global.data_dir)\n"
+		"  -h, --help          this text\n"
+		"Exit status: 0 written, 1 error, 2 usage.\n");
+}
+
 /* ozgmond report ...: prints a monthly SLA report; exit 0, 1 (error) or 2 (usage). */
 static int report_main(int argc, char **argv)
 {
@@ -514,9 +541,12 @@ static int report_main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "month", required_argument, NULL, 'm' },
 		{ "gemeinde", required_argument, NULL, 'g' },
+		{ "kreis", required_argument, NULL, 'k' },
 		{ "dienst", required_argument, NULL, 'D' },
 		{ "data-dir", required_argument, NULL, 'd' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "sla", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct report_request rq = { .format = REPORT_CSV };
@@ -524,29 +554,44 @@ static int report_main(int argc, char **argv)
 	struct cfg *cfg;
 	char err[512];
 	int opt, rc;
+	double pct;
+	char *end;
 
-	while ((opt = getopt_long(argc, argv, "c:d:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:d:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': config_path = optarg; break;
 		case 'm': rq.month = optarg; break;
 		case 'g': rq.gemeinde = optarg; break;
+		case 'k': rq.kreis = optarg; break;
 		case 'D': rq.dienst = optarg; break;
 		case 'd': rq.data_dir = optarg; break;
+		case 'h': report_usage(stdout); return 0;
+		case 's':
+			pct = strtod(optarg, &end);
+			if (end == optarg || *end || !(pct > 0 && pct <= 100)) {
+				fprintf(stderr, "ozgmond report: --sla: '%s' is not a percentage in (0, 100]\n",
+					optarg);
+				return 2;
+			}
+			rq.sla = pct / 100.0;
+			break;
 		case 'f':
 			if (strcmp(optarg, "csv") == 0) {
 				rq.format = REPORT_CSV;
 			} else if (strcmp(optarg, "json") == 0) {
 				rq.format = REPORT_JSON;
+			} else if (strcmp(optarg, "html") == 0) {
+				rq.format = REPORT_HTML;
 			} else {
-				fprintf(stderr, "ozgmond report: --format is csv or json\n");
+				fprintf(stderr, "ozgmond report: --format is csv, json or html\n");
 				return 2;
 			}
 			break;
-		default: usage(stderr); return 2;
+		default: report_usage(stderr); return 2;
 		}
 	}
 	if (!rq.month || optind != argc) {
-		usage(stderr);
+		report_usage(stderr);
 		return 2;
 	}
 	cfg = load_config(config_path);

@@ -15,6 +15,8 @@ TEST_PKGS="check procps valgrind rrdcached prometheus openssl chromium chromium-
 TEST_PKGS="$TEST_PKGS python3 faketime util-linux"
 # the Prometheus rules test renders its expected alerts with PyYAML
 TEST_PKGS="$TEST_PKGS python3-yaml"
+# tidy: the HTML monthly report is validated with tidy -e (tests/integration/test_rollout.sh)
+TEST_PKGS="$TEST_PKGS tidy"
 
 # The man page test (tests/integration/test_man.sh): groff and man.
 TEST_PKGS="$TEST_PKGS groff-base man-db"

@@ -198,5 +198,63 @@ down_s=$(metric "ozg_downtime_seconds_total{dienst=\"$dienst\"}" "$D")
 check "its downtime is counted ($down_s s)" awk -v d="$down_s" 'BEGIN { exit !(d > 0 && d < 120) }'
 check "ozg_incidents_total counts it" metric_is "ozg_incidents_total{dienst=\"$dienst\"}" "$D" 1
 
+echo "== monthly report"
+R=("$BIN_DIR/ozgmond" report --config "$WORK/demo.yml" --data-dir "$WORK/data")
+"${R[@]}" --help > "$WORK/report-help.txt"
+rc=$?
+check "report --help exits 0 ($rc)" [ "$rc" = 0 ]
+check "... with its usage" grep -q '^usage: ozgmond report --month YYYY-MM' "$WORK/report-help.txt"
+month=$(TZ=Europe/Berlin date +%Y-%m)
+future=$(TZ=Europe/Berlin date -d "$(TZ=Europe/Berlin date +%Y-%m-15) +1 month" +%Y-%m)
+prev=$(TZ=Europe/Berlin date -d "$(TZ=Europe/Berlin date +%Y-%m-15) -1 month" +%Y-%m)
+"${R[@]}" --month "$future" --gemeinde 16055000 > /dev/null 2> "$WORK/future.err"
+rc=$?
+check "a future month ($future) is an error (exit $rc)" [ "$rc" = 1 ]
+check "... saying so" grep -q "has not begun" "$WORK/future.err"
+"${R[@]}" --month "$month" --gemeinde 16055000 --format html > "$WORK/weimar.html"
+check "HTML report for Weimar is written" [ -s "$WORK/weimar.html" ]
+check "it is German" grep -q '<html lang="de">' "$WORK/weimar.html"
+check "it prints on A4" grep -q '@page{size:A4' "$WORK/weimar.html"
+check "it names the Leistungen (Wohnsitzmeldungen, Kraftfahrzeugkennzeichen)" \
+	sh -c "grep -q 'Wohnsitzmeldungen' '$WORK/weimar.html' && grep -q 'Kraftfahrzeugkennzeichen' '$WORK/weimar.html'"
+check "no OZG-ID:Reifegrad cells" sh -c "! grep -Eq '[0-9]{5}:[0-9]' '$WORK/weimar.html'"
+if command -v tidy >/dev/null 2>&1; then
+	tidy -e -q "$WORK/weimar.html" > "$WORK/tidy.txt" 2>&1
+	rc=$?
+	check "tidy finds neither errors nor warnings (exit $rc: $(head -c 300 "$WORK/tidy.txt"))" [ "$rc" = 0 ]
+fi
+cat > "$WORK/strict.py" <<'PY'
+import sys
+from html.parser import HTMLParser
+VOID = {'meta', 'br', 'img', 'input', 'link', 'hr', 'col', 'wbr', 'area', 'base', 'source'}
+class P(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack, self.bad = [], []
+    def handle_starttag(self, tag, attrs):
+        if tag not in VOID:
+            self.stack.append(tag)
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.bad.append('</%s> at %s, open: %s' % (tag, self.getpos(), self.stack[-3:]))
+        else:
+            self.stack.pop()
+p = P()
+p.feed(open(sys.argv[1], encoding='utf-8').read())
+p.close()
+if p.bad or p.stack:
+    print(p.bad[:3], p.stack)
+    sys.exit(1)
+PY
+check "every element is closed in order (python html.parser)" python3 "$WORK/strict.py" "$WORK/weimar.html"
+"${R[@]}" --month "$month" --kreis 16062 --format html > "$WORK/nordhausen.html"
+check "Kreis report names the expired certificate as a cause" grep -q 'TLS-Zertifikat abgelaufen' "$WORK/nordhausen.html"
+"${R[@]}" --month "$prev" --gemeinde 16055000 --format json > "$WORK/prev.json"
+check "last month's report has the simulated availability" python3 -c "
+import json, sys
+d = json.load(open('$WORK/prev.json'))
+r = [x for x in d['dienste'] if x['availability'] is not None and x['measured_seconds'] > 20 * 86400]
+sys.exit(0 if len(r) == len(d['dienste']) and d['dienste'] else 1)"
+
 echo "rollout: $PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]
