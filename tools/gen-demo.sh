@@ -342,10 +342,8 @@ END {
 	print "  # Two portals speak HTTPS (ozgmon-sim --tls, started by tools/run-demo.sh): one" > cfg
 	print "  # certificate expires within 14 days, one has expired.  The first matching" > cfg
 	print "  # entry wins, so they come before the catch-all." > cfg
-	print "  connect_to:" > cfg
-	print "    - \"" tls_soon_host ":443:127.0.0.1:18443\"     # certificate expires soon" > cfg
-	print "    - \"" tls_expired_host ":443:127.0.0.1:18444\"  # certificate expired" > cfg
-	print "    - \"::127.0.0.1:18080\"" > cfg
+	print "  # (One line, so that tools can add entries in front of the catch-all.)" > cfg
+	print "  connect_to: [ \"" tls_soon_host ":443:127.0.0.1:18443\", \"" tls_expired_host ":443:127.0.0.1:18444\", \"::127.0.0.1:18080\" ]" > cfg
 	print "" > cfg
 	print "registers:                     # paths relative to this file'"'"'s folder" > cfg
 	print "  land: { key: \"16\", name: \"Thüringen\" }" > cfg

@@ -106,6 +106,8 @@ if command -v python3 >/dev/null 2>&1; then
 		json_check "abs(d['land']['population_coverage'] * d['land']['population'] - sum(k['population_coverage'] * k['population'] for k in d['kreise'])) < 1e-3"
 	check "API: no coverage exceeds the register's population" \
 		json_check "all(0 <= a['population_coverage'] <= 1 for a in d['kreise'] + [d['land']])"
+	check "API: relevant and offered as the metrics count them" \
+		json_check "d['relevant'] == 479 and d['offered'] == $(land ozg_rollout_services_online) and abs(d['land']['catalog_ratio'] - d['land']['online'] / 479) < 1e-9"
 	check "API: the Land counts what the metrics count" \
 		json_check "d['land']['online'] == $(land ozg_rollout_services_online)"
 fi
