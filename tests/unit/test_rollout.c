@@ -25,6 +25,7 @@
 
 #include <rrd.h>
 
+#include "rollout/demo_past.h"
 #include "rollout/rollout.h"
 #include "rollout/trend.h"
 #include "tests/unit/testutil.h"
@@ -650,6 +651,75 @@ START_TEST(trend_old_layout_converted)
 }
 END_TEST
 
+/* The demo's simulated past: refused unless a demo, written once, labelled, ending at today's figures. */
+START_TEST(demo_past_refuses_and_writes)
+{
+	char *ct[1] = { S("::127.0.0.1:18080") };
+	struct demo_past_opts o = { .data_dir = tdir, .probe_days = 3, .trend_days = 40,
+				    .now = T0 + 1800 };
+	struct trend_change c;
+	struct rollout *r;
+	char err[512], path[1024];
+	struct stat sb;
+
+	for (int i = 0; i < 4; i++)
+		dienste[i].interval_ms = 30000;
+	ck_assert_int_eq(demo_past_write(&cfg, &o, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "not a demo configuration"));
+	snprintf(path, sizeof path, "%s/%s", tdir, DEMO_PAST_MARKER);
+	ck_assert_int_ne(stat(path, &sb), 0);
+
+	cfg.global.connect_to = ct;
+	cfg.global.n_connect_to = 1;
+	ck_assert_msg(demo_past_write(&cfg, &o, err, sizeof err) == 0, "%s", err);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	snprintf(path, sizeof path, "%s/rrd/d2.rrd", tdir);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	NEAR(info_num(path, "step"), 30);
+	NEAR(info_num(path, "last_update"), T0);
+	snprintf(path, sizeof path, "%s/rrd/d2.perf.rrd", tdir);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	/* the trend ends at the figures the configuration gives now, 40 days of them */
+	r = compute(NULL, false);
+	ck_assert_int_eq(trend_change(tdir, "16", T0, &c, err, sizeof err), 0);
+	ck_assert_int_eq(c.at, T0);
+	NEAR(c.now_v[TREND_ONLINE], r->areas[0].online);
+	NEAR(c.now_v[TREND_RELEVANT], r->relevant);
+	ck_assert(c.has_then);
+	ck_assert(c.then_v[TREND_ONLINE] <= c.now_v[TREND_ONLINE]);
+	rollout_free(r);
+	/* a second run leaves it alone */
+	ck_assert_int_eq(demo_past_write(&cfg, &o, err, sizeof err), 1);
+	ck_assert_ptr_nonnull(strstr(err, "already has a simulated past"));
+	cfg.global.connect_to = NULL;
+	cfg.global.n_connect_to = 0;
+}
+END_TEST
+
+/* A data directory with measurements is refused and left as it is. */
+START_TEST(demo_past_refuses_measured)
+{
+	char *ct[1] = { S("::127.0.0.1:18080") };
+	struct demo_past_opts o = { .data_dir = tdir, .now = T0 };
+	char err[512], path[1024];
+	struct stat sb;
+	FILE *f;
+
+	cfg.global.connect_to = ct;
+	cfg.global.n_connect_to = 1;
+	snprintf(path, sizeof path, "%s/incidents.jsonl", tdir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	ck_assert_int_eq(demo_past_write(&cfg, &o, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "holds measurements"));
+	snprintf(path, sizeof path, "%s/%s", tdir, DEMO_PAST_MARKER);
+	ck_assert_int_ne(stat(path, &sb), 0);
+	cfg.global.connect_to = NULL;
+	cfg.global.n_connect_to = 0;
+}
+END_TEST
+
 static Suite *rollout_suite(void)
 {
 	Suite *s = suite_create("rollout");
@@ -671,6 +741,8 @@ static Suite *rollout_suite(void)
 	tcase_add_test(tc, trend_layout_and_views);
 	tcase_add_test(tc, trend_change_last_month);
 	tcase_add_test(tc, trend_old_layout_converted);
+	tcase_add_test(tc, demo_past_refuses_and_writes);
+	tcase_add_test(tc, demo_past_refuses_measured);
 	suite_add_tcase(s, tc);
 	return s;
 }
