@@ -183,6 +183,10 @@ check "the soon-expiring portal still answers" wait_for 40 metric_is 'ozg_probe_
 check "the expired one fails" wait_for 40 metric_is 'ozg_probe_success{dienst="k16062-fischerei"}' "$D" 0
 check "and opens an incident for the certificate" wait_for 40 grep -q '"event":"open".*"dienst":"k16062-fischerei".*"reason":"cert_expired"' "$WORK/data/incidents.jsonl"
 
+page_says() { [ -f "$WORK/data/www/dienst/$1.html" ] && grep -q "$2" "$WORK/data/www/dienst/$1.html"; }
+check "the expired certificate shows on its Dienst page" wait_for 90 page_says k16062-fischerei '✗ abgelaufen'
+check "the expiring one shows as expiring soon" wait_for 90 page_says k16061-fischerei 'läuft bald ab'
+
 echo "== incidents"
 incidents_open() { awk -v n="$1" '$1 == "ozg_incidents_open" { exit !($2 >= n) } END { if (NR == 0) exit 1 }' <(http_get "$D/metrics"); }
 check "the demo's failing portals open incidents" wait_for 40 incidents_open 10
