@@ -54,14 +54,14 @@ char *resolve_path(const char *cfgpath, const char *p)
 
 static void load_registers(struct ld *L, const struct ynode *m, struct reg_paths *rp)
 {
-	enum { K_LAND, K_KREISE, K_VERBAENDE, K_GEMEINDEN, K_LEISTUNGEN, K_N };
+	enum { K_LAND, K_KREISE, K_VERBAENDE, K_GEMEINDEN, K_LEISTUNGEN, K_LEIKA, K_N };
 	static const struct keydef kd[K_N] = {
 		{ "land", true }, { "kreise", true }, { "verbaende", true },
-		{ "gemeinden", true }, { "leistungen", true },
+		{ "gemeinden", true }, { "leistungen", true }, { "leika", false },
 	};
 	static const struct keydef land_kd[2] = { { "key", true }, { "name", true } };
 	static const int file_of[K_N] = { -1, REG_KREISE, REG_VERBAENDE, REG_GEMEINDEN,
-					  REG_LEISTUNGEN };
+					  REG_LEISTUNGEN, REG_LEIKA };
 	struct registers *r = &L->c->reg;
 	const struct ynode *v[K_N], *lv[2];
 	const char *s;

@@ -97,7 +97,16 @@ struct reg_leistung {
 	char *name;
 	int themenfeld_id;
 	char *themenfeld;
+	unsigned leika_typ;	/* LeiKa-Typen of its LeiKa entries (REG_LEIKA_*); 0: unknown */
 };
+
+/* LeiKa-Typ bits (registers.leika): 1 Bund vollzieht, 2/3 and 4 Land or Kommune, 5 Kommune. */
+#define REG_LEIKA_T1 0x01u
+#define REG_LEIKA_T2 0x02u
+#define REG_LEIKA_T3 0x04u
+#define REG_LEIKA_T4 0x08u
+#define REG_LEIKA_T5 0x10u
+#define REG_LEIKA_T6 0x20u
 
 /*
  * The loaded registers.  Every array is sorted by its key (gemeinden by AGS),
@@ -316,6 +325,7 @@ struct cfg_global {
 		unsigned reliable_pct;	/* 7-day availability that counts as reliable; default 95 */
 		bool unknown_is_reliable;	/* unmeasured Onlinedienste count as reliable; false */
 		bool weight_availability;	/* weighting: availability (true) or threshold */
+		bool count_federal;	/* federal_leistungen: count (true) or exclude (default) */
 	} rollout;
 	/* Dashboards (docs/dashboards.md). */
 	char *dashboards_dir;		/* NULL: <data_dir>/www, resolved by the daemon */

@@ -49,10 +49,11 @@ static void load_global_store(struct ld *L, const struct ynode *y)
 /* global.rollout: { online_min, fulfilled_min, reliable_availability, unmeasured, weighting } */
 static void load_global_rollout(struct ld *L, const struct ynode *m)
 {
-	enum { R_ONLINE, R_FULFILLED, R_RELIABLE, R_UNMEASURED, R_WEIGHTING, R_N };
+	enum { R_ONLINE, R_FULFILLED, R_RELIABLE, R_UNMEASURED, R_WEIGHTING, R_FEDERAL, R_N };
 	static const struct keydef kd[R_N] = {
 		{ "online_min", false }, { "fulfilled_min", false },
 		{ "reliable_availability", false }, { "unmeasured", false }, { "weighting", false },
+		{ "federal_leistungen", false },
 	};
 	struct cfg_rollout *r = &L->c->global.rollout;
 	const struct ynode *v[R_N];
@@ -99,6 +100,15 @@ static void load_global_rollout(struct ld *L, const struct ynode *m)
 			r->weight_availability = false;
 		else
 			err_at(L, v[R_WEIGHTING], "weighting: '%s' is not threshold or availability",
+			       cfg_quote(s, q, sizeof q));
+	}
+	if (v[R_FEDERAL] && (s = want_text(L, v[R_FEDERAL], "federal_leistungen"))) {
+		if (strcmp(s, "count") == 0)
+			r->count_federal = true;
+		else if (strcmp(s, "exclude") == 0)
+			r->count_federal = false;
+		else
+			err_at(L, v[R_FEDERAL], "federal_leistungen: '%s' is not count or exclude",
 			       cfg_quote(s, q, sizeof q));
 	}
 }

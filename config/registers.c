@@ -608,6 +608,65 @@ static void cross_check(struct reg_load_state *st, const struct reg_source src[R
 	}
 }
 
+/* ---- LeiKa types (optional) ------------------------------------------------- */
+
+static int key_vs_leistung_row(const void *k, const void *row)
+{
+	return strcmp(k, ((const struct leistung_row *)row)->v.ozg_id);
+}
+
+/*
+ * The LeiKa-Typ column as the catalogue writes it: "1", "2/3", "4", "5",
+ * also "2", "6" and lists such as "1, 2/3".  Returns the REG_LEIKA_* bits of
+ * the tokens it knows; other tokens add nothing.
+ */
+static unsigned leika_bits(const char *s)
+{
+	unsigned bits = 0;
+
+	while (*s) {
+		size_t n = strcspn(s, ", ;");
+		if (n == 1 && *s >= '1' && *s <= '6')
+			bits |= 1u << (*s - '1');
+		else if (n == 3 && strncmp(s, "2/3", 3) == 0)
+			bits |= REG_LEIKA_T2 | REG_LEIKA_T3;
+		s += n;
+		s += strspn(s, ", ;");
+	}
+	return bits;
+}
+
+/*
+ * Reads ozg_leika_zuordnung.csv (leika_typ, ozg_id) into the loaded, sorted
+ * Leistungen' leika_typ.  A row without an OZG-ID (the catalogue leaves some
+ * unassigned) or with one the catalogue does not have is skipped: the file
+ * describes the catalogue, not the configuration.
+ */
+static void load_leika(struct reg_load_state *st, const struct reg_source *src, bool *ok)
+{
+	static const char *const names[] = { "leika_typ", "ozg_id" };
+	struct reg_cols cols = { names, 2, { 0 } };
+	struct reg_file_reader fr;
+
+	if (reg_open(st, src, "LeiKa", &fr, &cols) != 0)
+		return;
+	while (!st->oom && reg_row(st, &fr) == 1) {
+		const struct csv_field *typ = col_field(&fr, &cols, 0);
+		const struct csv_field *key = col_field(&fr, &cols, 1);
+		struct leistung_row *l;
+
+		if (key->len == 0)
+			continue;
+		if (!want_key(st, &fr, key, "ozg_id", 5))
+			continue;
+		l = st->nl ? bsearch(key->s, st->l, st->nl, sizeof *st->l, key_vs_leistung_row) : NULL;
+		if (l)
+			l->v.leika_typ |= leika_bits(typ->s);
+	}
+	*ok = fr.ok;
+	csv_close(&fr.c);
+}
+
 /* Moves the rows into r (an empty register stays NULL); -1 when memory runs out. */
 static int move_out(struct reg_load_state *st, struct registers *r)
 {
@@ -712,6 +771,8 @@ int reg_load(struct registers *r, const struct reg_source src[REG_NFILES],
 		ok[REG_LEISTUNGEN] &= n == st.nl;
 		st.nl = n;
 		cross_check(&st, src, ok);
+		if (!st.oom && src[REG_LEIKA].path)
+			load_leika(&st, &src[REG_LEIKA], &ok[REG_LEIKA]);
 	}
 	if (st.oom || move_out(&st, r) != 0)
 		rc = -1;

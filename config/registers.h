@@ -20,7 +20,7 @@
 /* True when s is exactly n ASCII digits. */
 bool reg_is_digits(const char *s, size_t n);
 
-enum reg_file { REG_KREISE = 0, REG_VERBAENDE, REG_GEMEINDEN, REG_LEISTUNGEN, REG_NFILES };
+enum reg_file { REG_KREISE = 0, REG_VERBAENDE, REG_GEMEINDEN, REG_LEISTUNGEN, REG_LEIKA, REG_NFILES };
 
 /* One register file to load: the resolved path and the YAML value naming it. */
 struct reg_source {

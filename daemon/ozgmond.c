@@ -37,6 +37,7 @@
 #include "exporter/http.h"
 #include "exporter/webcfg.h"
 #include "rollout/incidents.h"
+#include "rollout/demo_past.h"
 #include "rollout/report.h"
 #include "rollout/task.h"
 #include "store/history.h"
@@ -66,9 +67,13 @@ static void usage(FILE *f)
 		"  -V, --version            print the version and exit\n"
 		"  -h, --help               this text\n"
 		"\n"
-		"       ozgmond report --month YYYY-MM (--gemeinde AGS | --dienst ID)\n"
-		"                      [--config FILE] [--data-dir DIR] [--format csv|json]\n"
-		"  a month's availability report (Europe/Berlin months) from the RRD files\n");
+		"       ozgmond report --month YYYY-MM (--gemeinde AGS | --kreis KEY | --dienst ID)\n"
+		"                      [--config FILE] [--data-dir DIR] [--format csv|json|html]\n"
+		"                      [--sla PERCENT]\n"
+		"  a month's availability report (Europe/Berlin months) from the RRD files\n"
+		"  (ozgmond report --help)\n"
+		"       ozgmond demo-past [--config FILE] [--data-dir DIR]\n"
+		"  a simulated past for the demo (ozgmond demo-past --help)\n");
 }
 
 /* Loads path; prints every error to stderr.  NULL when it has errors. */
@@ -651,6 +656,29 @@ fail:
 	return -1;
 }
 
+static void report_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ozgmond report --month YYYY-MM (--gemeinde AGS | --kreis KEY | --dienst ID)\n"
+		"                      [--config FILE] [--data-dir DIR] [--format csv|json|html]\n"
+		"                      [--sla PERCENT]\n"
+		"  A month's availability report (calendar months in Europe/Berlin time) from the\n"
+		"  RRD files and the incident journal: per Onlinedienst serving the Gemeinde or\n"
+		"  Kreis (or the one Dienst), its Leistungen, availability against the SLA target,\n"
+		"  downtime, response times; the month's incidents and their causes (json, html).\n"
+		"  --month YYYY-MM     the month; the running month counts up to now, a month that\n"
+		"                      has not begun is an error\n"
+		"  --gemeinde AGS      a Gemeinde by AGS (8 digits) or ARS (12)\n"
+		"  --kreis KEY         a Kreis or kreisfreie Stadt (5 digits)\n"
+		"  --dienst ID         one Onlinedienst\n"
+		"  --format FORMAT     csv (default), json, or html (German, prints on A4)\n"
+		"  --sla PERCENT       availability target, e.g. 99.5 (default 99)\n"
+		"  --config FILE       configuration (default " DEFAULT_CONFIG ")\n"
+		"  --data-dir DIR      data directory (default: global.data_dir)\n"
+		"  -h, --help          this text\n"
+		"Exit status: 0 written, 1 error, 2 usage.\n");
+}
+
 /* ozgmond report ...: prints a monthly SLA report; exit 0, 1 (error) or 2 (usage). */
 static int report_main(int argc, char **argv)
 {
@@ -658,9 +686,12 @@ static int report_main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "month", required_argument, NULL, 'm' },
 		{ "gemeinde", required_argument, NULL, 'g' },
+		{ "kreis", required_argument, NULL, 'k' },
 		{ "dienst", required_argument, NULL, 'D' },
 		{ "data-dir", required_argument, NULL, 'd' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "sla", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct report_request rq = { .format = REPORT_CSV };
@@ -668,29 +699,44 @@ static int report_main(int argc, char **argv)
 	struct cfg *cfg;
 	char err[512];
 	int opt, rc;
+	double pct;
+	char *end;
 
-	while ((opt = getopt_long(argc, argv, "c:d:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:d:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': config_path = optarg; break;
 		case 'm': rq.month = optarg; break;
 		case 'g': rq.gemeinde = optarg; break;
+		case 'k': rq.kreis = optarg; break;
 		case 'D': rq.dienst = optarg; break;
 		case 'd': rq.data_dir = optarg; break;
+		case 'h': report_usage(stdout); return 0;
+		case 's':
+			pct = strtod(optarg, &end);
+			if (end == optarg || *end || !(pct > 0 && pct <= 100)) {
+				fprintf(stderr, "ozgmond report: --sla: '%s' is not a percentage in (0, 100]\n",
+					optarg);
+				return 2;
+			}
+			rq.sla = pct / 100.0;
+			break;
 		case 'f':
 			if (strcmp(optarg, "csv") == 0) {
 				rq.format = REPORT_CSV;
 			} else if (strcmp(optarg, "json") == 0) {
 				rq.format = REPORT_JSON;
+			} else if (strcmp(optarg, "html") == 0) {
+				rq.format = REPORT_HTML;
 			} else {
-				fprintf(stderr, "ozgmond report: --format is csv or json\n");
+				fprintf(stderr, "ozgmond report: --format is csv, json or html\n");
 				return 2;
 			}
 			break;
-		default: usage(stderr); return 2;
+		default: report_usage(stderr); return 2;
 		}
 	}
 	if (!rq.month || optind != argc) {
-		usage(stderr);
+		report_usage(stderr);
 		return 2;
 	}
 	cfg = load_config(config_path);
@@ -703,6 +749,75 @@ static int report_main(int argc, char **argv)
 		fprintf(stderr, "ozgmond report: %s\n", err);
 	cfg_free(cfg);
 	return rc == 0 ? 0 : 1;
+}
+
+/*
+ * ozgmond demo-past ...: writes the demo's simulated past (rollout/demo_past.h)
+ * before the daemon starts; exit 0 (written or already there), 1 (refused or
+ * failed) or 2 (usage).
+ */
+static int demo_past_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "data-dir", required_argument, NULL, 'd' },
+		{ "days", required_argument, NULL, 'n' },
+		{ "trend-days", required_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct demo_past_opts o = { .now = time(NULL) };
+	const char *config_path = DEFAULT_CONFIG;
+	struct cfg *cfg;
+	char err[1024];
+	int opt, rc;
+	long v;
+	char *end;
+
+	while ((opt = getopt_long(argc, argv, "c:d:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': config_path = optarg; break;
+		case 'd': o.data_dir = optarg; break;
+		case 'n':
+		case 'T':
+			v = strtol(optarg, &end, 10);
+			if (*end || v < 1 || v > (opt == 'n' ? 93 : 3650)) {
+				fprintf(stderr, "ozgmond demo-past: --%s: '%s' is not a number of days "
+					"(1..%d)\n", opt == 'n' ? "days" : "trend-days", optarg,
+					opt == 'n' ? 93 : 3650);
+				return 2;
+			}
+			if (opt == 'n')
+				o.probe_days = (unsigned)v;
+			else
+				o.trend_days = (unsigned)v;
+			break;
+		case 'h':
+			printf("usage: ozgmond demo-past [--config FILE] [--data-dir DIR] [--days N] "
+			       "[--trend-days N]\n"
+			       "  writes a simulated past (N days of probe history, default 90; a year of\n"
+			       "  rollout steps) for the demo into an empty data directory, marked by\n"
+			       "  DIR/SIMULATED; refuses a configuration that does not route every portal\n"
+			       "  to a local simulator\n");
+			return 0;
+		default:
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "ozgmond demo-past: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	cfg = load_config(config_path);
+	if (!cfg)
+		return 1;
+	if (!o.data_dir)
+		o.data_dir = cfg->global.data_dir;
+	rc = demo_past_write(cfg, &o, err, sizeof err);
+	if (rc != 0)
+		fprintf(stderr, "ozgmond demo-past: %s\n", err);
+	cfg_free(cfg);
+	return rc < 0 ? 1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -734,6 +849,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
 		return report_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "demo-past") == 0)
+		return demo_past_main(argc - 1, argv + 1);
 	/*
 	 * A fixed mmap threshold: glibc otherwise raises it to the size of the
 	 * largest block freed (up to 32 MiB), and every reload frees and

@@ -721,7 +721,7 @@ static json_t *rollout_area_json(const struct rollout *r, const struct rollout_a
 	json_object_set_new(o, "reliable", json_integer(a->reliable));
 	json_object_set_new(o, "reliable_flaechendeckend", json_integer(a->reliable_all));
 	json_object_set_new(o, "catalog_ratio",
-			    json_num(r->n_services ? (double)a->online / (double)r->n_services : NAN));
+			    json_num(r->relevant ? (double)a->online / (double)r->relevant : NAN));
 	json_object_set_new(o, "population_coverage", json_num(a->population_coverage));
 	json_object_set_new(o, "population_coverage_reliable",
 			    json_num(a->population_coverage_reliable));
@@ -826,6 +826,7 @@ static unsigned rollout_api(const struct api_req *rq, char seg[3][128], int n, b
 			r->params.online_min, "fulfilled_min", r->params.fulfilled_min,
 			"reliable_availability_min", r->params.reliable_min));
 		json_object_set_new(o, "catalog", json_integer((json_int_t)r->n_services));
+		json_object_set_new(o, "relevant", json_integer(r->relevant));
 		json_object_set_new(o, "offered", json_integer(r->offered));
 		json_object_set_new(o, "land", rollout_area_json(r, &r->areas[0]));
 		for (size_t a = 0; a < r->n_areas; a++)

@@ -80,8 +80,14 @@ void prom_render_rollout(const struct prom_out *o, const struct rollout_ref *ref
 		 "OZG-Leistungen online in at least one Gemeinde through Onlinedienste whose measured "
 		 "availability reaches the reliability threshold.", AF_RELIABLE, 0);
 	per_area(o, r, "ozg_rollout_catalog_ratio",
-		 "Share of the OZG catalogue online in at least one Gemeinde of the area.", AF_CATALOG,
-		 r->n_services);
+		 "Share of the relevant OZG-Leistungen online in at least one Gemeinde of the area.",
+		 AF_CATALOG, r->relevant);
+	prom_scalar(o, "ozg_rollout_leistungen_relevant", "gauge",
+		    "OZG-Leistungen that count for the Land (not carried out by the Bund alone): the denominator.",
+		    (double)r->relevant);
+	prom_scalar(o, "ozg_rollout_leistungen_offered", "gauge",
+		    "Relevant OZG-Leistungen online in at least one Gemeinde of the Land.",
+		    (double)r->offered);
 	per_area(o, r, "ozg_rollout_population_coverage_ratio",
 		 "Mean share of the area's inhabitants who can use a Leistung online, over the "
 		 "Leistungen offered somewhere in the Land.", AF_COVERAGE, 0);

@@ -101,8 +101,9 @@ static void area_leistung(const struct prom_out *o, const struct rollout_ref *re
 		    "Reifegrad from which a Leistung counts as online or OZG-fulfilled (global.rollout).");
 	buf_printf(o->b, "ozg_rollout_threshold_reifegrad{kind=\"online\"} %d\n", r->params.online_min);
 	buf_printf(o->b, "ozg_rollout_threshold_reifegrad{kind=\"fulfilled\"} %d\n", r->params.fulfilled_min);
-	prom_family(o, "ozg_rollout_catalog_leistungen", "gauge", "OZG-Leistungen in the catalogue.");
-	buf_printf(o->b, "ozg_rollout_catalog_leistungen %zu\n", r->n_services);
+	prom_family(o, "ozg_rollout_catalog_leistungen", "gauge",
+		    "Relevant OZG-Leistungen of the catalogue (not carried out by the Bund alone).");
+	buf_printf(o->b, "ozg_rollout_catalog_leistungen %u\n", r->relevant);
 	prom_family(o, "ozg_rollout_area_leistung_reifegrad", "gauge",
 		    "Highest Reifegrad at which this instance's Angebote cover the Leistung in the area: "
 		    "in at least one Gemeinde (scope any), in every Gemeinde (every), in at least one "

@@ -17,6 +17,32 @@ void rollout_params_default(struct rollout_params *p)
 	p->weighting = ROLLOUT_WEIGHT_THRESHOLD;
 }
 
+enum rollout_exec rollout_exec_level(unsigned t)
+{
+	if (t == 0)
+		return ROLLOUT_EXEC_GEMEINDE;
+	if (t == REG_LEIKA_T1)
+		return ROLLOUT_EXEC_BUND;
+	if (t & REG_LEIKA_T5)
+		return ROLLOUT_EXEC_GEMEINDE;
+	if (t & (REG_LEIKA_T2 | REG_LEIKA_T3))
+		return ROLLOUT_EXEC_KREIS;
+	if (t & (REG_LEIKA_T4 | REG_LEIKA_T6))
+		return ROLLOUT_EXEC_LAND;
+	return ROLLOUT_EXEC_BUND;	/* Typ 1 with types we do not know */
+}
+
+const char *rollout_exec_name(enum rollout_exec e)
+{
+	static const char *const names[] = { "Bund", "Land", "Kreis", "Gemeinde" };
+	return (unsigned)e < 4 ? names[e] : "";
+}
+
+bool rollout_leistung_relevant(unsigned leika_typ, bool count_federal)
+{
+	return count_federal || rollout_exec_level(leika_typ) != ROLLOUT_EXEC_BUND;
+}
+
 void rollout_free(struct rollout *r)
 {
 	if (!r)
@@ -241,7 +267,7 @@ static int themenfelder(struct rollout *r, const struct registers *reg, const do
 
 		for (size_t l = 0; l < reg->n_leistungen; l++) {
 			const struct rollout_service *s = &r->services[l];
-			if (reg->leistungen[l].themenfeld_id != tf->id)
+			if (reg->leistungen[l].themenfeld_id != tf->id || !s->relevant)
 				continue;
 			tf->name = reg->leistungen[l].themenfeld;
 			tf->catalog++;
@@ -439,6 +465,9 @@ struct rollout *rollout_compute(const struct cfg *cfg, const double *availabilit
 		}
 		lk_fill(&w, r, l);
 		s->leistung = &reg->leistungen[l];
+		s->exec = rollout_exec_level(reg->leistungen[l].leika_typ);
+		s->relevant = rollout_leistung_relevant(reg->leistungen[l].leika_typ,
+							cfg->global.rollout.count_federal);
 		s->max_reifegrad = maxl[0];
 		s->gemeinden_online = cnt_on[0];
 		s->population_online = pop_on[0];
@@ -449,6 +478,28 @@ struct rollout *rollout_compute(const struct cfg *cfg, const double *availabilit
 		for (size_t k = 0; k < w.nK; k++)
 			if (cnt_on[1 + k] > 0 && cnt_on[1 + k] == r->areas[1 + k].gemeinden)
 				s->kreise_all++;
+		switch (s->exec) {
+		case ROLLOUT_EXEC_KREIS:
+			s->units = (unsigned)w.nK;
+			s->units_all = s->kreise_all;
+			break;
+		case ROLLOUT_EXEC_GEMEINDE:
+			s->units = (unsigned)w.nG;
+			s->units_all = cnt_on[0];
+			break;
+		default:
+			s->units = 1;
+			s->units_all = w.nG > 0 && cnt_on[0] == w.nG;
+			break;
+		}
+		if (!s->relevant) {
+			/* not the Land's to put online: in no area's count, nor in the shard facts */
+			for (size_t a = 0; a < r->n_lk; a++)
+				r->lk_any[a * w.nL + l] = r->lk_every[a * w.nL + l] =
+					r->lk_reliable[a * w.nL + l] = -1;
+			continue;
+		}
+		r->relevant++;
 		if (cnt_on[0] > 0)
 			r->offered++;
 		for (size_t a = 0; a < nA; a++) {

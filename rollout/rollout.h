@@ -19,6 +19,13 @@
  *   Dienst without a measurement counts as reliable only when
  *   unknown_is_reliable is set.
  *
+ * - Relevance and level: a Leistung whose LeiKa entries are all Typ 1 (the
+ *   Bund carries it out) is not counted for the Land unless
+ *   global.rollout.federal_leistungen is "count"; every figure above counts
+ *   relevant Leistungen only.  The level that carries a Leistung out comes
+ *   from its LeiKa-Typen (rollout_exec_level); "flächendeckend" per Leistung
+ *   is judged over the areas of that level (rollout_service.units_all).
+ *
  * rollout_compute() is a pure function of its inputs: it reads the cfg and
  * the availability array and returns a new, immutable result.
  */
@@ -51,7 +58,23 @@ struct rollout_params {
 	enum rollout_weighting weighting;	/* default THRESHOLD */
 };
 
-/* Figures for one area over the whole catalogue. */
+/*
+ * Which level carries a Leistung out, from its LeiKa-Typen (registers.leika):
+ * Typ 1 only: the Bund (not relevant for the Land by default); any Typ 5
+ * (Kommune regelt und vollzieht): the Gemeinde; else any Typ 2 or 3 (Bund
+ * regelt, Land/Kommune vollzieht): the Kreis; else Typ 4 or 6 (Land regelt):
+ * the Land.  Unknown (no LeiKa entry): the Gemeinde, judged everywhere.
+ */
+enum rollout_exec { ROLLOUT_EXEC_BUND = 0, ROLLOUT_EXEC_LAND, ROLLOUT_EXEC_KREIS,
+		    ROLLOUT_EXEC_GEMEINDE };
+
+enum rollout_exec rollout_exec_level(unsigned leika_typ);
+/* "Bund", "Land", "Kreis", "Gemeinde". */
+const char *rollout_exec_name(enum rollout_exec e);
+/* Whether a Leistung of these LeiKa-Typen counts for the Land. */
+bool rollout_leistung_relevant(unsigned leika_typ, bool count_federal);
+
+/* Figures for one area over the relevant Leistungen of the catalogue. */
 struct rollout_area {
 	enum area_level level;
 	const char *key;		/* borrowed from the cfg */
@@ -79,6 +102,14 @@ struct rollout_area {
 /* One Leistung across the Land. */
 struct rollout_service {
 	const struct reg_leistung *leistung;	/* borrowed */
+	bool relevant;			/* counts for the Land (rollout_leistung_relevant) */
+	enum rollout_exec exec;		/* the level that carries it out */
+	/*
+	 * The areas of that level in the Land (1 for Land and Bund, the Kreise,
+	 * the Gemeinden) and how many of them are covered online in every
+	 * Gemeinde: the Leistung is flächendeckend when units_all == units.
+	 */
+	unsigned units, units_all;
 	int max_reifegrad;		/* highest anywhere, -1 when no Angebot */
 	unsigned gemeinden_online;	/* Gemeinden covered online */
 	unsigned kreise_all;		/* Kreise where it is flächendeckend */
@@ -115,13 +146,15 @@ struct rollout {
 	struct rollout_themenfeld *themenfelder;	/* by id */
 	size_t n_dienste;
 	struct rollout_dienst *dienste;	/* indexed like cfg->dienste */
-	unsigned offered;		/* Leistungen offered online somewhere in the Land */
+	unsigned offered;		/* relevant Leistungen offered online somewhere in the Land */
+	unsigned relevant;		/* relevant Leistungen of the catalogue: the denominator */
 	/*
 	 * Per Land or Kreis (areas[0 .. n_lk)) and Leistung (index l), at
 	 * [a * n_services + l]: the highest Reifegrad covering at least one
 	 * Gemeinde of the area (lk_any), covering every Gemeinde (lk_every: the
 	 * lowest over the Gemeinden), and covering at least one through
-	 * reliable Dienste (lk_reliable); -1 when none.  What sharded instances
+	 * reliable Dienste (lk_reliable); -1 when none or when the Leistung is
+	 * not relevant.  What sharded instances
 	 * export so that recording rules count distinct Leistungen across
 	 * shards (docs/scaling.md).
 	 */

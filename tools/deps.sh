@@ -7,7 +7,7 @@
 set -eu
 
 BUILD_PKGS="gcc make pkg-config libcurl4-openssl-dev librrd-dev libmicrohttpd-dev libjansson-dev libyaml-dev zlib1g-dev libcrypt-dev"
-RUN_PKGS="rrdtool curl"
+RUN_PKGS="rrdtool curl openssl"	# openssl: the demo's HTTPS certificates (tools/demo-certs.sh)
 # chromium: the dashboards' browser test (tests/e2e/run.sh), which also needs node and npm
 # (installed below when no node is on the machine); no browser is ever downloaded.
 TEST_PKGS="check procps valgrind rrdcached prometheus openssl chromium chromium-driver"
@@ -17,6 +17,8 @@ TEST_PKGS="$TEST_PKGS python3 faketime util-linux"
 TEST_PKGS="$TEST_PKGS python3-yaml"
 # the exposition test parses /metrics with the Python client's strict OpenMetrics parser
 TEST_PKGS="$TEST_PKGS python3-prometheus-client"
+# tidy: the HTML monthly report is validated with tidy -e (tests/integration/test_rollout.sh)
+TEST_PKGS="$TEST_PKGS tidy"
 
 # The man page test (tests/integration/test_man.sh): groff and man.
 TEST_PKGS="$TEST_PKGS groff-base man-db"

@@ -7,7 +7,9 @@
 #
 # Reads data/registers/thueringen_kreise_2021-11-30.csv,
 # data/registers/thueringen_gemeindeverbaende_2021-11-30.csv and
-# data/registers/ozg_leistungen.csv and writes:
+# data/registers/ozg_leistungen.csv and data/registers/ozg_leika_zuordnung.csv
+# (to leave the Leistungen the Bund alone carries out, LeiKa-Typ 1 only, out of
+# the shaped rollout, as they do not count for the Land) and writes:
 #
 #   config/demo.yml           one simulated portal per Kreis (22) and per
 #                             Gemeindeverband (192), three Onlinedienste each,
@@ -34,8 +36,9 @@ out_prof=${2:-"$root/config/demo-sim.profile"}
 kreise="$reg/thueringen_kreise_2021-11-30.csv"
 verbaende="$reg/thueringen_gemeindeverbaende_2021-11-30.csv"
 leistungen="$reg/ozg_leistungen.csv"
+leika="$reg/ozg_leika_zuordnung.csv"
 
-for f in "$kreise" "$verbaende" "$leistungen"; do
+for f in "$kreise" "$verbaende" "$leistungen" "$leika"; do
 	if [ ! -r "$f" ]; then
 		echo "gen-demo.sh: cannot read $f" >&2
 		exit 1
@@ -119,9 +122,11 @@ function dienst(id, name, url, provider, efa, area, ozg,    rg, base) {
 		"    url: " url "\n" \
 		"    provider: " yq(provider) "\n" \
 		"    efa: " efa "\n" \
-		"    probe: { expect_status: [200], body_contains: \"Antrag\" }"
+		"    probe: { expect_status: [200], body_contains: \"Antrag\"" \
+		(url ~ /^https:/ ? ", insecure_skip_verify: true" : "") " }"
 	# Usage statistics from the simulator for the EfA services and about one dienst in five.
-	if (efa == "true" || hash(id) % 5 == 0) {
+	# (not for the two HTTPS portals: their certificates are the point there)
+	if ((efa == "true" || hash(id) % 5 == 0) && url !~ /^https:/) {
 		base = url; sub(/^https?:\/\/[^\/]*/, "&\001", base); sub(/\001.*$/, "", base)
 		D[nd] = D[nd] "\n" \
 			"    usage:\n" \
@@ -159,6 +164,7 @@ function shape_rollout(    nl, o, k, i, j, n, c, m, kk, others) {
 	nl = 0
 	for (o in leistung) {
 		if (o in used_ozg) continue
+		if ((o in leika_has1) && !(o in leika_other)) continue	# the Bund carries it out: not counted
 		nl++; L[nl] = o; LK[nl] = hash(o "/demo") * 100000 + o
 	}
 	for (i = 2; i <= nl; i++) {
@@ -166,7 +172,7 @@ function shape_rollout(    nl, o, k, i, j, n, c, m, kk, others) {
 		for (j = i - 1; j >= 1 && LK[j] > k; j--) { L[j + 1] = L[j]; LK[j + 1] = LK[j] }
 		L[j + 1] = o; LK[j + 1] = k
 	}
-	if (nl < 214 - 5 + 53) fail("catalogue too small for the demo rollout")
+	if (nl < 209 + 53) fail("catalogue too small for the demo rollout")
 	# Land-wide: one Serviceportal offers 209 Leistungen (with the 5 EfA services: 214).
 	dienst("th-serviceportal", "Serviceportal Thüringen", "http://serviceportal.thueringen.de/antrag", \
 		"Freistaat Thüringen", "true", "16", L[1])
@@ -203,6 +209,7 @@ function shape_rollout(    nl, o, k, i, j, n, c, m, kk, others) {
 
 BEGIN {
 	for (i = 32; i < 127; i++) ord[sprintf("%c", i)] = i
+	tls_soon_key = "16061"; tls_expired_key = "16062"
 }
 
 { sub(/\r$/, "") }
@@ -234,7 +241,13 @@ file == 2 {
 	k = "k" key
 	dienst(k "-kfz", "Kfz-Zulassung", "http://service." host "/kfz/zulassung", provider, "false", key, "10436")
 	dienst(k "-wohngeld", "Wohngeld", "http://service." host "/wohngeld/antrag", provider, "false", key, "10092")
-	dienst(k "-fischerei", "Fischereischein", "http://service." host "/fischereischein", provider, "false", key, "10148")
+	# Two portals answer over HTTPS (bin/ozgmon-sim --tls, certificates made by
+	# tools/run-demo.sh): the certificate of Eichsfeld expires within 14 days,
+	# that of Nordhausen has expired.
+	scheme = "http"
+	if (key == tls_soon_key) { scheme = "https"; tls_soon_host = "service." host }
+	if (key == tls_expired_key) { scheme = "https"; tls_expired_host = "service." host }
+	dienst(k "-fischerei", "Fischereischein", scheme "://service." host "/fischereischein", provider, "false", key, "10148")
 	next
 }
 
@@ -257,6 +270,23 @@ file == 3 {
 	dienst(v "-wohnsitz", "Wohnsitz an-, um- und abmelden", "http://service." host "/meldewesen/wohnsitz", provider, "false", key, "10124")
 	dienst(v "-hund", "Hund anmelden (Hundesteuer)", "http://service." host "/steuern/hundesteuer", provider, "false", key, "10160")
 	dienst(v "-gewerbe", "Gewerbe an- und ummelden", "http://service." host "/gewerbe/anmeldung", provider, "false", key, "10294")
+	next
+}
+
+# ---- 4: LeiKa: which Leistungen only the Bund carries out (Typ 1 only) ----------
+# A quoted field may span lines: join them until the quotes balance.
+file == 4 {
+	rec = (pend == "" ? $0 : pend "\n" $0)
+	if (gsub(/"/, "\"", rec) % 2) { pend = rec; next }
+	pend = ""
+	n = csv_split(rec, f)
+	if (n < 4 || f[4] == "") next
+	t = f[3]; gsub(/[ ;]+/, ",", t)
+	m = split(t, tt, ",")
+	for (i = 1; i <= m; i++) {
+		if (tt[i] == "1") leika_has1[f[4]] = 1
+		else if (tt[i] ~ /^([2-6]|2\/3)$/) leika_other[f[4]] = 1
+	}
 	next
 }
 
@@ -309,7 +339,11 @@ END {
 	print "  log_level: info" > cfg
 	print "  # Route every portal host name to the local simulator (bin/ozgmon-sim on" > cfg
 	print "  # 127.0.0.1:18080), so the demo never contacts a real portal." > cfg
-	print "  connect_to: [ \"::127.0.0.1:18080\" ]" > cfg
+	print "  # Two portals speak HTTPS (ozgmon-sim --tls, started by tools/run-demo.sh): one" > cfg
+	print "  # certificate expires within 14 days, one has expired.  The first matching" > cfg
+	print "  # entry wins, so they come before the catch-all." > cfg
+	print "  # (One line, so that tools can add entries in front of the catch-all.)" > cfg
+	print "  connect_to: [ \"" tls_soon_host ":443:127.0.0.1:18443\", \"" tls_expired_host ":443:127.0.0.1:18444\", \"::127.0.0.1:18080\" ]" > cfg
 	print "" > cfg
 	print "registers:                     # paths relative to this file'"'"'s folder" > cfg
 	print "  land: { key: \"16\", name: \"Thüringen\" }" > cfg
@@ -317,6 +351,7 @@ END {
 	print "  verbaende: ../data/registers/thueringen_gemeindeverbaende_2021-11-30.csv" > cfg
 	print "  gemeinden: ../data/registers/thueringen_gemeinden_2021-11-30.csv" > cfg
 	print "  leistungen: ../data/registers/ozg_leistungen.csv" > cfg
+	print "  leika: ../data/registers/ozg_leika_zuordnung.csv   # LeiKa-Typ: relevance and level" > cfg
 	print "" > cfg
 	print "onlinedienste:" > cfg
 	for (i = 1; i <= nd; i++) print D[i] > cfg
@@ -364,7 +399,7 @@ END {
 	fault("efa-unterhalt", "stats_truncated", "")
 	for (i = 1; i <= nf; i++) print F[i] > prof
 }
-' "$leistungen" "$kreise" "$verbaende"
+' "$leistungen" "$kreise" "$verbaende" "$leika"
 
 mv "$tmp_cfg" "$out_cfg"
 mv "$tmp_prof" "$out_prof"

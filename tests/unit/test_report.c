@@ -129,6 +129,19 @@ static void write_october(void)
 	store_free(st);
 }
 
+/* Reads the report of rq into a string; err gets the reason of a failure. */
+static char *report_rq(const struct report_request *rq, int *rc, char *err, size_t errsz)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	ck_assert_ptr_nonnull(out);
+	*rc = report_write(&cfg, rq, out, err, errsz);
+	fclose(out);
+	return text;
+}
+
 /* Reads the report into a string. */
 static char *report(const char *gemeinde_key, const char *dienst, enum report_format f, int *rc)
 {
@@ -144,6 +157,85 @@ static char *report(const char *gemeinde_key, const char *dienst, enum report_fo
 	return text;
 }
 
+/* The journal of the outage on 10 October, 10:00 to 13:00, with lines around it that do not count. */
+static void write_journal(void)
+{
+	char path[128];
+	FILE *f;
+	long long a = (long long)local(10, 10, 10, 0) * 1000, b = (long long)local(10, 10, 13, 0) * 1000;
+	long long s0 = (long long)local(9, 3, 8, 0) * 1000;
+
+	snprintf(path, sizeof path, "%s/incidents.jsonl", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "{\"event\":\"open\",\"id\":1,\"dienst\":\"weimar-wohnsitz\",\"at_ms\":%lld,\"reason\":\"timeout\",\"http_status\":0}\n", s0);
+	fprintf(f, "{\"event\":\"close\",\"id\":1,\"dienst\":\"weimar-wohnsitz\",\"at_ms\":%lld,\"duration_s\":600}\n", s0 + 600000);
+	fputs("{\"event\":\"open\",\"id\":2,\"dienst\n", f);	/* cut by a crash */
+	fprintf(f, "{\"event\":\"open\",\"id\":3,\"dienst\":\"weimar-wohnsitz\",\"at_ms\":%lld,\"reason\":\"http_status\",\"http_status\":503}\n", a);
+	fprintf(f, "{\"event\":\"open\",\"id\":4,\"dienst\":\"not-configured\",\"at_ms\":%lld,\"reason\":\"dns\",\"http_status\":0}\n", a);
+	fprintf(f, "{\"event\":\"close\",\"id\":3,\"dienst\":\"weimar-wohnsitz\",\"at_ms\":%lld,\"duration_s\":10800}\n", b);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/*
+ * The HTML form: German, for A4, names the Leistung, says whether the target
+ * is met, lists the month's incident with its cause and escapes what the
+ * configuration says.
+ */
+static void html_report(void)
+{
+	struct report_request rq = { .month = "2026-10", .gemeinde = "16055000", .data_dir = dir,
+				     .format = REPORT_HTML };
+	char err[256];
+	char *h;
+	int rc;
+
+	write_journal();
+	h = report_rq(&rq, &rc, err, sizeof err);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_ptr_nonnull(strstr(h, "<html lang=\"de\">"));
+	ck_assert_ptr_nonnull(strstr(h, "@page{size:A4"));
+	ck_assert_ptr_nonnull(strstr(h, "Monatsbericht Onlinedienste – Oktober 2026</h1>"));
+	ck_assert_ptr_nonnull(strstr(h, "Gemeinde Weimar, Stadt (16055000)"));
+	ck_assert_ptr_nonnull(strstr(h, "<li>Wohnsitzmeldungen <small>(10124, Reifegrad 3)</small></li>"));
+	ck_assert_ptr_null(strstr(h, "10124:3"));
+	/* 1 - 3/745 = 99.597 %, against the default target of 99 % */
+	ck_assert_ptr_nonnull(strstr(h, "<td class=\"num\">99,597 %</td><td class=\"ok\">ja</td>"));
+	ck_assert_ptr_nonnull(strstr(h, "3 h 00 min"));
+	ck_assert_ptr_nonnull(strstr(h, "Verfügbarkeitsziel (SLA) 99,00 %"));
+	ck_assert_ptr_nonnull(strstr(h, "=HYPERLINK(&quot;x&quot;)"));
+	ck_assert_ptr_nonnull(strstr(h, "keine Messwerte"));	/* x-other has no file */
+	/* the incident of 10 October and its cause; the one of September is not this month's */
+	ck_assert_ptr_nonnull(strstr(h, "<td>10.10.2026, 10:00 Uhr</td><td>10.10.2026, 13:00 Uhr</td>"));
+	ck_assert_ptr_nonnull(strstr(h, "unerwarteter HTTP-Status (503)"));
+	ck_assert_ptr_null(strstr(h, "03.09.2026"));
+	ck_assert_ptr_null(strstr(h, "not-configured"));
+	ck_assert_ptr_nonnull(strstr(h, "Störungen im Zeitraum: 1."));
+	free(h);
+
+	/* a stricter target is missed */
+	rq.sla = 0.999;
+	h = report_rq(&rq, &rc, err, sizeof err);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_ptr_nonnull(strstr(h, "<td class=\"num\">99,597 %</td><td class=\"miss\">nein</td>"));
+	ck_assert_ptr_nonnull(strstr(h, "Verfügbarkeitsziel (SLA) 99,90 %"));
+	free(h);
+
+	/* the Kreis: both Dienste serve it; the JSON lists the incident */
+	rq.gemeinde = NULL;
+	rq.kreis = "16055";
+	rq.format = REPORT_JSON;
+	rq.sla = 0;
+	h = report_rq(&rq, &rc, err, sizeof err);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_ptr_nonnull(strstr(h, "\"kreis\": \"16055\""));
+	ck_assert_ptr_nonnull(strstr(h, "\"dienst\": \"x-other\""));
+	ck_assert_ptr_nonnull(strstr(h, "\"reason\": \"http_status\""));
+	ck_assert_ptr_nonnull(strstr(h, "\"http_status\": 503"));
+	ck_assert_ptr_null(strstr(h, "\"reason\": \"timeout\""));
+	free(h);
+}
+
 START_TEST(month_matches_samples)
 {
 	int rc;
@@ -156,7 +248,7 @@ START_TEST(month_matches_samples)
 	ck_assert_ptr_nonnull(strstr(csv, "month,subject,dienst,name,provider,leistungen,availability"));
 	line = strstr(csv, "\n2026-10,16055000,\"weimar-wohnsitz\"");
 	ck_assert_msg(line != NULL, "%s", csv);
-	ck_assert_int_eq(sscanf(line + 1, "2026-10,%31[^,],\"%63[^\"]\",\"Wohnsitz\",\"Stadt Weimar\",\"10124:3\",%31[^,],%31[^,],%31[^,],%31[^,],%31[^,],%31[^\n]",
+	ck_assert_int_eq(sscanf(line + 1, "2026-10,%31[^,],\"%63[^\"]\",\"Wohnsitz\",\"Stadt Weimar\",\"Wohnsitzmeldungen (10124, Reifegrad 3)\",%31[^,],%31[^,],%31[^,],%31[^,],%31[^,],%31[^\n]",
 				subject, id, av, hours, down, mean, p95, lhours), 8);
 	/* 3 of 745 hours down; all 745 hours measured; 180 minutes of downtime. */
 	ck_assert_msg(fabs(atof(av) - (1 - 3.0 / 745)) < 2e-5, "availability %s", av);
@@ -167,7 +259,7 @@ START_TEST(month_matches_samples)
 	ck_assert_msg(fabs(atof(mean) - (308 * 0.2 + 28 * 0.5) / 336) < 1e-3, "mean %s", mean);
 	ck_assert_msg(fabs(atof(p95) - 0.5) < 1e-6, "p95 %s", p95);
 	/* The Land-wide Dienst serves Weimar too, has no data, and its provider is defused. */
-	ck_assert_ptr_nonnull(strstr(csv, "\"x-other\",\"Anderswo\",\"'=HYPERLINK(\"\"x\"\")\",\"10124:2\",,0.00,,,,0.00\n"));
+	ck_assert_ptr_nonnull(strstr(csv, "\"x-other\",\"Anderswo\",\"'=HYPERLINK(\"\"x\"\")\",\"Wohnsitzmeldungen (10124, Reifegrad 2)\",,0.00,,,,0.00\n"));
 	free(csv);
 
 	csv = report(NULL, "weimar-wohnsitz", REPORT_JSON, &rc);
@@ -175,7 +267,12 @@ START_TEST(month_matches_samples)
 	ck_assert_ptr_nonnull(strstr(csv, "\"timezone\": \"Europe/Berlin\""));
 	ck_assert_ptr_nonnull(strstr(csv, "\"dienst\": \"weimar-wohnsitz\""));
 	ck_assert_ptr_null(strstr(csv, "x-other"));
+	ck_assert_ptr_nonnull(strstr(csv, "\"name\": \"Wohnsitzmeldungen\""));
+	ck_assert_ptr_nonnull(strstr(csv, "\"sla_met\": true"));
+	ck_assert_ptr_nonnull(strstr(csv, "\"incidents\": []"));
 	free(csv);
+
+	html_report();
 }
 END_TEST
 
@@ -198,6 +295,33 @@ START_TEST(bad_requests)
 	rq.dienst = NULL;
 	ck_assert_int_eq(report_write(&cfg, &rq, stdout, err, sizeof err), -1);
 	ck_assert_ptr_nonnull(strstr(err, "exactly one"));
+	rq.kreis = "16099";
+	ck_assert_int_eq(report_write(&cfg, &rq, stdout, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "no Kreis '16099'"));
+	rq.kreis = "16055";
+	rq.gemeinde = "16055000";
+	ck_assert_int_eq(report_write(&cfg, &rq, stdout, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "exactly one"));
+	rq.gemeinde = NULL;
+	/* a month that has not begun is an error; the running one counts up to now */
+	rq.now = local(10, 15, 12, 0);
+	rq.month = "2026-11";
+	ck_assert_int_eq(report_write(&cfg, &rq, stdout, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "has not begun"));
+	rq.month = "2027-01";
+	ck_assert_int_eq(report_write(&cfg, &rq, stdout, err, sizeof err), -1);
+	rq.month = "2026-10";
+	rq.format = REPORT_HTML;
+	{
+		char *h = report_rq(&rq, &rc, err, sizeof err);
+		ck_assert_int_eq(rc, 0);
+		ck_assert_ptr_nonnull(strstr(h, "(laufender Monat)"));
+		ck_assert_ptr_nonnull(strstr(h, "15.10.2026, 12:00 Uhr"));
+		free(h);
+	}
+	rq.sla = 1.5;
+	ck_assert_int_eq(report_write(&cfg, &rq, stdout, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "SLA"));
 	ck_assert_int_eq(report_month_range("2026-1", &a, &b), -1);
 	ck_assert_int_eq(report_month_range("2026-12x", &a, &b), -1);
 	ck_assert_int_eq(report_month_range("2026-12", &a, &b), 0);
@@ -212,7 +336,7 @@ static Suite *report_suite(void)
 {
 	Suite *s = suite_create("report");
 	TCase *tc = tcase_create("core");
-	tcase_set_timeout(tc, 60);
+	tcase_set_timeout(tc, 300);	/* a month of samples through the store: slow on a busy machine */
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, month_matches_samples);
 	tcase_add_test(tc, bad_requests);

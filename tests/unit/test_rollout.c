@@ -21,8 +21,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include <rrd.h>
+
+#include "rollout/demo_past.h"
 #include "rollout/rollout.h"
+#include "rollout/trend.h"
 #include "tests/unit/testutil.h"
 
 static struct reg_kreis kreise[2];
@@ -64,6 +69,7 @@ static void leistung(int i, const char *id, int tf)
 	leistungen[i].name = S(id);
 	leistungen[i].themenfeld_id = tf;
 	leistungen[i].themenfeld = S(tf == 1 ? "Familie & Kind" : "Bauen & Wohnen");
+	leistungen[i].leika_typ = 0;
 }
 
 static void angebot(int i, const char *area, enum area_level lvl, const char *ozg, size_t d, int rg)
@@ -177,6 +183,88 @@ START_TEST(counting_rules_per_area)
 	area_is(rollout_find_area(r, "16002001"), 1, 1, 1, 1, 4000, 1);
 	ck_assert_ptr_null(rollout_find_area(r, "99"));
 	rollout_free(r);
+}
+END_TEST
+
+/*
+ * Relevance and levels, counted by hand.  L1 is Typ 1 only (the Bund carries
+ * it out), L2 Typ 2/3 (the Kreis), L3 Typ 1 and 5 (the Gemeinde; one
+ * non-federal entry makes it relevant).
+ *   relevant: L2, L3 (2); offered: both.
+ *   Land:  online L2 (G1-G3), L3 (G3) = 2; flächendeckend none (G4 lacks both);
+ *          fulfilled L2 (G1, G2 at 4) = 1; coverage (0.6 + 0.3) / 2 = 0.45.
+ *   Kreis 16001: online 2, flächendeckend L2 = 1; coverage (1 + 0.5) / 2 = 0.75.
+ *   Kreis 16002: online 0 (L1, online there, no longer counts); coverage 0.
+ *   Per Leistung at its level: L2 flächendeckend in 1 of 2 Kreise; L3 online
+ *   in 1 of 4 Gemeinden; L1 covers the Land (1 of 1) but is not relevant.
+ * With federal_leistungen: count, the figures of the worked example return.
+ */
+START_TEST(relevance_and_levels)
+{
+	struct rollout *r;
+	const struct rollout_area *land;
+
+	leistungen[0].leika_typ = REG_LEIKA_T1;
+	leistungen[1].leika_typ = REG_LEIKA_T2 | REG_LEIKA_T3;
+	leistungen[2].leika_typ = REG_LEIKA_T1 | REG_LEIKA_T5;
+	r = compute(NULL, false);
+	land = rollout_find_area(r, "16");
+	ck_assert_uint_eq(r->relevant, 2);
+	ck_assert_uint_eq(r->offered, 2);
+	area_is(land, 2, 0, 1, 0, 10000, 4);
+	NEAR(land->population_coverage, (0.6 + 0.3) / 2);
+	area_is(rollout_find_area(r, "16001"), 2, 1, 1, 0, 6000, 3);
+	NEAR(rollout_find_area(r, "16001")->population_coverage, (1.0 + 0.5) / 2);
+	area_is(rollout_find_area(r, "16002"), 0, 0, 0, 0, 4000, 1);
+	NEAR(rollout_find_area(r, "16002")->population_coverage, 0.0);
+	ck_assert(!r->services[0].relevant);
+	ck_assert_int_eq(r->services[0].exec, ROLLOUT_EXEC_BUND);
+	ck_assert_uint_eq(r->services[0].units, 1);
+	ck_assert_uint_eq(r->services[0].units_all, 1);
+	ck_assert(r->services[1].relevant);
+	ck_assert_int_eq(r->services[1].exec, ROLLOUT_EXEC_KREIS);
+	ck_assert_uint_eq(r->services[1].units, 2);
+	ck_assert_uint_eq(r->services[1].units_all, 1);
+	ck_assert(r->services[2].relevant);
+	ck_assert_int_eq(r->services[2].exec, ROLLOUT_EXEC_GEMEINDE);
+	ck_assert_uint_eq(r->services[2].units, 4);
+	ck_assert_uint_eq(r->services[2].units_all, 1);
+	/* The facts shards export leave L1 out; L2 stays. */
+	ck_assert_int_eq(r->lk_any[0 * r->n_services + 0], -1);
+	ck_assert_int_eq(r->lk_every[0 * r->n_services + 0], -1);
+	ck_assert_int_eq(r->lk_any[0 * r->n_services + 1], 4);
+	/* Themenfeld 1 holds L1 and L2; only L2 counts. */
+	ck_assert_uint_eq(r->themenfelder[0].catalog, 1);
+	ck_assert_uint_eq(r->themenfelder[0].online, 1);
+	rollout_free(r);
+
+	cfg.global.rollout.count_federal = true;
+	r = compute(NULL, false);
+	ck_assert_uint_eq(r->relevant, 3);
+	ck_assert_uint_eq(r->offered, 3);
+	area_is(rollout_find_area(r, "16"), 3, 1, 2, 1, 10000, 4);
+	NEAR(rollout_find_area(r, "16")->population_coverage, (1.0 + 0.6 + 0.3) / 3);
+	rollout_free(r);
+}
+END_TEST
+
+/* The level rule over the LeiKa-Typ combinations the catalogue writes. */
+START_TEST(exec_level_rule)
+{
+	ck_assert_int_eq(rollout_exec_level(0), ROLLOUT_EXEC_GEMEINDE);
+	ck_assert_int_eq(rollout_exec_level(REG_LEIKA_T1), ROLLOUT_EXEC_BUND);
+	ck_assert_int_eq(rollout_exec_level(REG_LEIKA_T1 | REG_LEIKA_T2), ROLLOUT_EXEC_KREIS);
+	ck_assert_int_eq(rollout_exec_level(REG_LEIKA_T2 | REG_LEIKA_T3 | REG_LEIKA_T4),
+			 ROLLOUT_EXEC_KREIS);
+	ck_assert_int_eq(rollout_exec_level(REG_LEIKA_T4), ROLLOUT_EXEC_LAND);
+	ck_assert_int_eq(rollout_exec_level(REG_LEIKA_T6), ROLLOUT_EXEC_LAND);
+	ck_assert_int_eq(rollout_exec_level(REG_LEIKA_T4 | REG_LEIKA_T5), ROLLOUT_EXEC_GEMEINDE);
+	ck_assert_int_eq(rollout_exec_level(REG_LEIKA_T1 | REG_LEIKA_T5), ROLLOUT_EXEC_GEMEINDE);
+	ck_assert(!rollout_leistung_relevant(REG_LEIKA_T1, false));
+	ck_assert(rollout_leistung_relevant(REG_LEIKA_T1, true));
+	ck_assert(rollout_leistung_relevant(0, false));
+	ck_assert(rollout_leistung_relevant(REG_LEIKA_T1 | REG_LEIKA_T4, false));
+	ck_assert_str_eq(rollout_exec_name(ROLLOUT_EXEC_KREIS), "Kreis");
 }
 END_TEST
 
@@ -398,6 +486,240 @@ START_TEST(area_contains)
 }
 END_TEST
 
+/* ---- trend files -------------------------------------------------------- */
+
+#define T0 ((time_t)1790000000 / 3600 * 3600)	/* an hour boundary in 2026 */
+
+static char tdir[512];
+
+static void trend_setup(void)
+{
+	setup();
+	tu_tmpdir(tdir, sizeof tdir, "trend");
+}
+
+static void trend_teardown(void)
+{
+	tu_rm_rf(tdir);
+}
+
+/* The numeric value of rrd_info key `key` of path, or NaN. */
+static double info_num(const char *path, const char *key)
+{
+	rrd_info_t *info = rrd_info_r(path), *i;
+	double v = NAN;
+
+	for (i = info; i; i = i->next)
+		if (strcmp(i->key, key) == 0)
+			v = i->type == RD_I_CNT ? (double)i->value.u_cnt : i->value.u_val;
+	rrd_info_free(info);
+	return v;
+}
+
+/* The row of s that ends at t (rows end at s->start + i * s->step). */
+static const double *row_at(const struct trend_series *ser, time_t t)
+{
+	size_t i = (size_t)((t - ser->start) / ser->step);
+
+	ck_assert_int_eq(ser->start + (time_t)i * ser->step, t);
+	ck_assert_uint_lt(i, ser->n);
+	return &ser->v[i * TREND_NFIELDS];
+}
+
+/* Writes hours 0 .. n-1 after T0: online 200 + day, offered 300 + day / 7. */
+static void write_hours(struct rollout *r, int n)
+{
+	for (int h = 0; h < n; h++) {
+		r->areas[0].online = 200u + (unsigned)(h / 24);
+		r->offered = 300u + (unsigned)(h / (24 * 7));
+		ck_assert_uint_eq(trend_write(tdir, r, T0 + (time_t)h * 3600), 0);
+	}
+}
+
+START_TEST(trend_layout_and_views)
+{
+	struct rollout *r = compute(NULL, false);
+	char path[1024];
+	struct trend_series s;
+	char err[256];
+	static const int want_res[TREND_NVIEWS] = { 3600, 86400, 86400 };
+
+	ck_assert_uint_eq(trend_write(tdir, r, T0), 0);
+	ck_assert_int_eq(trend_path(tdir, "16", path, sizeof path), 0);
+	/* the rows the views read exist: 93 days hourly, 10 years daily */
+	NEAR(info_num(path, "step"), 3600);
+	NEAR(info_num(path, "rra[0].rows"), TREND_HOURLY_ROWS);
+	NEAR(info_num(path, "rra[0].pdp_per_row"), 1);
+	NEAR(info_num(path, "rra[1].rows"), TREND_DAILY_ROWS);
+	NEAR(info_num(path, "rra[1].pdp_per_row"), 24);
+	ck_assert(!isnan(info_num(path, "ds[offered].minimal_heartbeat")));
+	ck_assert(!isnan(info_num(path, "ds[relevant].minimal_heartbeat")));
+	for (int v = 0; v < TREND_NVIEWS; v++) {
+		long span, res;
+		trend_view_span((enum trend_view)v, &span, &res);
+		ck_assert_int_eq(res, want_res[v]);
+		/* the archive of that resolution reaches back over the whole span */
+		ck_assert_int_le(span, (res == 3600 ? TREND_HOURLY_ROWS : TREND_DAILY_ROWS * 24L) * 3600L);
+		ck_assert_msg(trend_fetch(tdir, "16", (enum trend_view)v, T0 + 86400, &s, err,
+					  sizeof err) == 0, "%s", err);
+		ck_assert_int_eq(s.step, res);
+		ck_assert_uint_ge(s.n * (size_t)s.step, (size_t)span);
+		trend_series_free(&s);
+	}
+	/* the first row holds what was written */
+	ck_assert_int_eq(trend_fetch(tdir, "16", TREND_VIEW_90D, T0, &s, err, sizeof err), 0);
+	NEAR(row_at(&s, T0)[TREND_ONLINE], r->areas[0].online);
+	NEAR(row_at(&s, T0)[TREND_OFFERED], 3);
+	NEAR(row_at(&s, T0)[TREND_RELEVANT], 3);
+	ck_assert(isnan(row_at(&s, T0 - 3600)[TREND_ONLINE]));	/* before the file */
+	trend_series_free(&s);
+	ck_assert_int_ne(trend_fetch(tdir, "99", TREND_VIEW_90D, T0, &s, err, sizeof err), 0);
+	rollout_free(r);
+}
+END_TEST
+
+/* 35 days of hourly figures: the change against 30 days before. */
+START_TEST(trend_change_last_month)
+{
+	struct rollout *r = compute(NULL, false);
+	struct trend_change c;
+	char err[256];
+	int n = 35 * 24;
+
+	write_hours(r, n);
+	ck_assert_msg(trend_change(tdir, "16", T0 + (time_t)n * 3600, &c, err, sizeof err) == 0,
+		      "%s", err);
+	ck_assert_int_eq(c.at, T0 + (time_t)(n - 1) * 3600);
+	ck_assert(c.has_then);
+	ck_assert_int_eq(c.then_at, c.at - 30 * 86400);
+	NEAR(c.now_v[TREND_ONLINE], 200 + (n - 1) / 24);	/* day 34 */
+	NEAR(c.then_v[TREND_ONLINE], 200 + (n - 1 - 720) / 24);	/* day 4 */
+	NEAR(c.delta[TREND_ONLINE], 30);
+	NEAR(c.now_v[TREND_OFFERED], 304);
+	NEAR(c.delta[TREND_OFFERED], 304 - 300);
+	rollout_free(r);
+
+	/* a file younger than a month has no figure to compare with */
+	tu_rm_rf(tdir);
+	tu_tmpdir(tdir, sizeof tdir, "trend");
+	r = compute(NULL, false);
+	write_hours(r, 48);
+	ck_assert_int_eq(trend_change(tdir, "16", T0 + 48 * 3600, &c, err, sizeof err), 0);
+	ck_assert(!c.has_then);
+	NEAR(c.now_v[TREND_ONLINE], 201);
+	ck_assert(isnan(c.delta[TREND_ONLINE]));
+	rollout_free(r);
+}
+END_TEST
+
+/* A file of the earlier seven-source layout keeps its rows and gains offered and relevant. */
+START_TEST(trend_old_layout_converted)
+{
+	static const char *old[] = {
+		"DS:online:GAUGE:7200:0:U", "DS:flaechendeckend:GAUGE:7200:0:U",
+		"DS:fulfilled:GAUGE:7200:0:U", "DS:fulfilled_fd:GAUGE:7200:0:U",
+		"DS:reliable:GAUGE:7200:0:U", "DS:coverage:GAUGE:7200:0:1",
+		"DS:coverage_rel:GAUGE:7200:0:1", "RRA:AVERAGE:0.5:1:2232", "RRA:AVERAGE:0.5:24:3660",
+	};
+	struct rollout *r = compute(NULL, false);
+	char path[1024], dir[1024], val[128], err[256];
+	const char *argv[1] = { val };
+	struct trend_series s;
+
+	snprintf(dir, sizeof dir, "%s/rollout", tdir);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	trend_path(tdir, "16", path, sizeof path);
+	ck_assert_int_eq(rrd_create_r(path, 3600, T0 - 3601, 9, old), 0);
+	for (int h = 0; h < 3; h++) {
+		snprintf(val, sizeof val, "%lld:%d:1:1:1:1:0.5:0.25", (long long)(T0 + h * 3600), 150 + h);
+		ck_assert_int_eq(rrd_update_r(path, NULL, 1, argv), 0);
+	}
+	ck_assert(isnan(info_num(path, "ds[offered].minimal_heartbeat")));
+	ck_assert_uint_eq(trend_write(tdir, r, T0 + 3 * 3600), 0);
+	ck_assert(!isnan(info_num(path, "ds[offered].minimal_heartbeat")));
+	ck_assert_int_eq(trend_fetch(tdir, "16", TREND_VIEW_90D, T0 + 3 * 3600, &s, err, sizeof err), 0);
+	for (int h = 0; h < 3; h++) {
+		const double *row = row_at(&s, T0 + h * 3600);
+		NEAR(row[TREND_ONLINE], 150 + h);
+		NEAR(row[TREND_COVERAGE], 0.5);
+		ck_assert(isnan(row[TREND_OFFERED]));
+	}
+	NEAR(row_at(&s, T0 + 3 * 3600)[TREND_ONLINE], r->areas[0].online);
+	NEAR(row_at(&s, T0 + 3 * 3600)[TREND_OFFERED], 3);
+	trend_series_free(&s);
+	rollout_free(r);
+}
+END_TEST
+
+/* The demo's simulated past: refused unless a demo, written once, labelled, ending at today's figures. */
+START_TEST(demo_past_refuses_and_writes)
+{
+	char *ct[1] = { S("::127.0.0.1:18080") };
+	struct demo_past_opts o = { .data_dir = tdir, .probe_days = 3, .trend_days = 40,
+				    .now = T0 + 1800 };
+	struct trend_change c;
+	struct rollout *r;
+	char err[512], path[1024];
+	struct stat sb;
+
+	for (int i = 0; i < 4; i++)
+		dienste[i].interval_ms = 30000;
+	ck_assert_int_eq(demo_past_write(&cfg, &o, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "not a demo configuration"));
+	snprintf(path, sizeof path, "%s/%s", tdir, DEMO_PAST_MARKER);
+	ck_assert_int_ne(stat(path, &sb), 0);
+
+	cfg.global.connect_to = ct;
+	cfg.global.n_connect_to = 1;
+	ck_assert_msg(demo_past_write(&cfg, &o, err, sizeof err) == 0, "%s", err);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	snprintf(path, sizeof path, "%s/rrd/d2.rrd", tdir);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	NEAR(info_num(path, "step"), 30);
+	NEAR(info_num(path, "last_update"), T0);
+	snprintf(path, sizeof path, "%s/rrd/d2.perf.rrd", tdir);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	/* the trend ends at the figures the configuration gives now, 40 days of them */
+	r = compute(NULL, false);
+	ck_assert_int_eq(trend_change(tdir, "16", T0, &c, err, sizeof err), 0);
+	ck_assert_int_eq(c.at, T0);
+	NEAR(c.now_v[TREND_ONLINE], r->areas[0].online);
+	NEAR(c.now_v[TREND_RELEVANT], r->relevant);
+	ck_assert(c.has_then);
+	ck_assert(c.then_v[TREND_ONLINE] <= c.now_v[TREND_ONLINE]);
+	rollout_free(r);
+	/* a second run leaves it alone */
+	ck_assert_int_eq(demo_past_write(&cfg, &o, err, sizeof err), 1);
+	ck_assert_ptr_nonnull(strstr(err, "already has a simulated past"));
+	cfg.global.connect_to = NULL;
+	cfg.global.n_connect_to = 0;
+}
+END_TEST
+
+/* A data directory with measurements is refused and left as it is. */
+START_TEST(demo_past_refuses_measured)
+{
+	char *ct[1] = { S("::127.0.0.1:18080") };
+	struct demo_past_opts o = { .data_dir = tdir, .now = T0 };
+	char err[512], path[1024];
+	struct stat sb;
+	FILE *f;
+
+	cfg.global.connect_to = ct;
+	cfg.global.n_connect_to = 1;
+	snprintf(path, sizeof path, "%s/incidents.jsonl", tdir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	ck_assert_int_eq(demo_past_write(&cfg, &o, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "holds measurements"));
+	snprintf(path, sizeof path, "%s/%s", tdir, DEMO_PAST_MARKER);
+	ck_assert_int_ne(stat(path, &sb), 0);
+	cfg.global.connect_to = NULL;
+	cfg.global.n_connect_to = 0;
+}
+END_TEST
+
 static Suite *rollout_suite(void)
 {
 	Suite *s = suite_create("rollout");
@@ -410,6 +732,17 @@ static Suite *rollout_suite(void)
 	tcase_add_test(tc, invariants);
 	tcase_add_test(tc, shard_facts_aggregate);
 	tcase_add_test(tc, area_contains);
+	tcase_add_test(tc, relevance_and_levels);
+	tcase_add_test(tc, exec_level_rule);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("trend");
+	tcase_add_checked_fixture(tc, trend_setup, trend_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, trend_layout_and_views);
+	tcase_add_test(tc, trend_change_last_month);
+	tcase_add_test(tc, trend_old_layout_converted);
+	tcase_add_test(tc, demo_past_refuses_and_writes);
+	tcase_add_test(tc, demo_past_refuses_measured);
 	suite_add_tcase(s, tc);
 	return s;
 }
