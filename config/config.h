@@ -31,6 +31,7 @@
  *     verbaende: ../data/registers/thueringen_gemeindeverbaende_2021-11-30.csv
  *     gemeinden: ../data/registers/thueringen_gemeinden_2021-11-30.csv
  *     leistungen: ../data/registers/ozg_leistungen.csv
+ *     geo: ../data/geo/thueringen.geo   # optional: boundaries for the maps
  *   onlinedienste:
  *     - id: erfurt-wohnsitz    # [a-z0-9][a-z0-9_-]{0,63}
  *       name: "Wohnsitz anmelden"
@@ -88,6 +89,7 @@ struct reg_leistung {
 	char *name;
 	int themenfeld_id;
 	char *themenfeld;
+	char *lebenslage;	/* the optional column "lebenslage"; NULL without it */
 };
 
 /*
@@ -101,6 +103,7 @@ struct registers {
 	struct reg_verband *verbaende;		size_t n_verbaende;
 	struct reg_gemeinde *gemeinden;		size_t n_gemeinden;
 	struct reg_leistung *leistungen;	size_t n_leistungen;
+	char *geo;		/* registers.geo: the map geometry file, resolved; NULL: no maps */
 };
 
 /* ---- probe targets ------------------------------------------------------ */
