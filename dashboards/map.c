@@ -94,7 +94,7 @@ static int rd_header(struct rd *r, struct geo *g, unsigned line_no)
 
 	switch (line_no) {
 	case 1:
-		return rd_word(r, "ozgmon-geo 1") || rd_end(r);
+		return rd_word(r, "ozgmon-geo 1") || rd_end(r) ? -1 : 0;
 	case 2:
 		if (rd_word(r, "unit ") || rd_num(r, 100000, &a) || rd_end(r))
 			return -1;
