@@ -67,18 +67,17 @@ static bool in_kreis(const struct cfg_angebot *a, const char *key)
 	return a->level == AREA_LAND || strncmp(a->area, key, 5) == 0;
 }
 
-static const struct cfg *g_sort_cfg;	/* qsort context: views_build runs on one thread */
-
-static int cmp_angebot(const void *pa, const void *pb)
+static int cmp_angebot(const void *pa, const void *pb, void *ctx)
 {
-	const struct cfg_angebot *a = &g_sort_cfg->angebote[*(const size_t *)pa];
-	const struct cfg_angebot *b = &g_sort_cfg->angebote[*(const size_t *)pb];
-	int c;
+	const struct cfg *c = ctx;
+	const struct cfg_angebot *a = &c->angebote[*(const size_t *)pa];
+	const struct cfg_angebot *b = &c->angebote[*(const size_t *)pb];
+	int r;
 
 	if (a->level != b->level)
 		return a->level < b->level ? -1 : 1;
-	c = strcmp(a->area, b->area);
-	return c ? c : strcmp(g_sort_cfg->dienste[a->dienst].id, g_sort_cfg->dienste[b->dienst].id);
+	r = strcmp(a->area, b->area);
+	return r ? r : strcmp(c->dienste[a->dienst].id, c->dienste[b->dienst].id);
 }
 
 static int cmp_str(const void *pa, const void *pb)
@@ -183,12 +182,11 @@ struct views *views_build(const struct views_in *in)
 		if (c->angebote[i].reifegrad > l->max_rg)
 			l->max_rg = c->angebote[i].reifegrad;
 	}
-	g_sort_cfg = c;
 	for (size_t li = 0; li < nl; li++) {
 		struct lst *l = &v->l[li];
 		if (!l->n_ang)
 			continue;
-		qsort(l->ang, l->n_ang, sizeof *l->ang, cmp_angebot);
+		qsort_r(l->ang, l->n_ang, sizeof *l->ang, cmp_angebot, (void *)(uintptr_t)c);
 		v->offered[v->n_offered++] = li;
 		fill_grg(v, li);
 		for (size_t i = 0; i < ng; i++)
