@@ -147,6 +147,21 @@ try {
   const body = await badge.text();
   if (badge.status() !== 200 || !badge.headers()['content-type'].startsWith('image/svg+xml') || !/<title id="t">[^<]+<\/title>/.test(body)) fail('badge', 'status badge missing or without title');
   else console.log('  ok   e2e badge');
+  // The pages' own Content-Security-Policy lets the Land page embed its map (the loop above bypasses it for axe).
+  const strict = await chromium.launch({ executablePath, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu',
+    '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'] });
+  try {
+    const page = await strict.newPage();
+    const csp = [];
+    page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) csp.push(m.text()); });
+    await page.goto(`${base}/index.html`, { waitUntil: 'load', timeout: 60000 });
+    const frame = await mapFrame(page, 'map/land.svg');
+    const links = frame ? await frame.locator('a[href*="gemeinde/"]').count() : 0;
+    if (links !== 631 || csp.length) fail('csp', `with the CSP in force the Land map shows ${links} links; ${csp.join('; ')}`);
+    else console.log('  ok   e2e the Land map loads under the pages\' CSP');
+  } finally {
+    await strict.close();
+  }
 } finally {
   await context.close();
 }

@@ -134,7 +134,7 @@ check "another generation runs" wait_for 60 generations_at_least $((${gen_now%.*
 check "an unchanged Leistung map is not rewritten" [ "$(stat -c %Y.%s "$WWW/map/leistung-10124.svg")" = "$m1" ]
 echo "  generation took $(metric ozgmon_dashboards_generate_seconds "$D") s; map/land.svg $(stat -c %s "$WWW/map/land.svg") bytes"
 csp=$(curl -sI --max-time 5 "$D/map/land.svg" | grep -i '^content-security-policy')
-check "an embedded map may be framed by the site's pages" bash -c "grep -q \"object-src 'self'\" <<<\"$csp\" && grep -q \"frame-ancestors 'self'\" <<<\"$csp\""
+check "an embedded map may be framed by the site's pages" bash -c "grep -q \"object-src 'self'; frame-src 'self'; frame-ancestors 'self'\" <<<\"$csp\""
 
 echo "== self-contained"
 # Every generated file (HTML, SVG, CSS, JS) is scanned for a reference to
