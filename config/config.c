@@ -54,14 +54,15 @@ char *resolve_path(const char *cfgpath, const char *p)
 
 static void load_registers(struct ld *L, const struct ynode *m, struct reg_paths *rp)
 {
-	enum { K_LAND, K_KREISE, K_VERBAENDE, K_GEMEINDEN, K_LEISTUNGEN, K_LEIKA, K_N };
+	enum { K_LAND, K_KREISE, K_VERBAENDE, K_GEMEINDEN, K_LEISTUNGEN, K_LEIKA, K_GEO, K_N };
 	static const struct keydef kd[K_N] = {
 		{ "land", true }, { "kreise", true }, { "verbaende", true },
 		{ "gemeinden", true }, { "leistungen", true }, { "leika", false },
+		{ "geo", false },
 	};
 	static const struct keydef land_kd[2] = { { "key", true }, { "name", true } };
 	static const int file_of[K_N] = { -1, REG_KREISE, REG_VERBAENDE, REG_GEMEINDEN,
-					  REG_LEISTUNGEN, REG_LEIKA };
+					  REG_LEISTUNGEN, REG_LEIKA, -1 };
 	struct registers *r = &L->c->reg;
 	const struct ynode *v[K_N], *lv[2];
 	const char *s;
@@ -80,7 +81,10 @@ static void load_registers(struct ld *L, const struct ynode *m, struct reg_paths
 		if (lv[1] && (s = want_name(L, lv[1], "name")))
 			set_str(L, &r->land_name, s);
 	}
-	for (int k = K_KREISE; k < K_N; k++) {
+	/* The map geometry is read by the dashboards (dashboards/map.h), not here. */
+	if (v[K_GEO] && (s = want_text(L, v[K_GEO], "geo")) && !(r->geo = resolve_path(L->file, s)))
+		L->oom = true;
+	for (int k = K_KREISE; k < K_GEO; k++) {
 		int f = file_of[k];
 		if (!v[k] || !(s = want_text(L, v[k], kd[k].name)))
 			continue;

@@ -31,6 +31,7 @@
  *     verbaende: ../data/registers/thueringen_gemeindeverbaende_2021-11-30.csv
  *     gemeinden: ../data/registers/thueringen_gemeinden_2021-11-30.csv
  *     leistungen: ../data/registers/ozg_leistungen.csv
+ *     geo: ../data/geo/thueringen.geo   # optional: boundaries for the maps
  *   onlinedienste:
  *     - id: erfurt-wohnsitz    # [a-z0-9][a-z0-9_-]{0,63}
  *       name: "Wohnsitz anmelden"
@@ -98,6 +99,7 @@ struct reg_leistung {
 	int themenfeld_id;
 	char *themenfeld;
 	unsigned leika_typ;	/* LeiKa-Typen of its LeiKa entries (REG_LEIKA_*); 0: unknown */
+	char *lebenslage;	/* the optional column "lebenslage"; NULL without it */
 };
 
 /* LeiKa-Typ bits (registers.leika): 1 Bund vollzieht, 2/3 and 4 Land or Kommune, 5 Kommune. */
@@ -119,6 +121,7 @@ struct registers {
 	struct reg_verband *verbaende;		size_t n_verbaende;
 	struct reg_gemeinde *gemeinden;		size_t n_gemeinden;
 	struct reg_leistung *leistungen;	size_t n_leistungen;
+	char *geo;		/* registers.geo: the map geometry file, resolved; NULL: no maps */
 };
 
 /* ---- probe targets ------------------------------------------------------ */

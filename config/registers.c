@@ -422,9 +422,11 @@ static void load_leistungen(struct reg_load_state *st, const struct reg_source *
 					     "themenfeld" };
 	struct reg_cols cols = { names, 4, { 0 } };
 	struct reg_file_reader fr;
+	int ll;
 
 	if (reg_open(st, src, "OZG-Leistungen", &fr, &cols) != 0)
 		return;
+	ll = csv_find(&fr.c, "lebenslage");	/* optional: the catalogue's filters */
 	while (!st->oom && reg_row(st, &fr) == 1) {
 		const struct csv_field *key = col_field(&fr, &cols, 0);
 		const struct csv_field *name = col_field(&fr, &cols, 1);
@@ -451,9 +453,11 @@ static void load_leistungen(struct reg_load_state *st, const struct reg_source *
 		}
 		row.v.name = xstrdup(name->s);
 		row.v.themenfeld = xstrdup(tf->s);
-		if (!row.v.name || !row.v.themenfeld) {
+		row.v.lebenslage = ll >= 0 && fr.c.f[ll].s[0] ? xstrdup(fr.c.f[ll].s) : NULL;
+		if (!row.v.name || !row.v.themenfeld || (ll >= 0 && fr.c.f[ll].s[0] && !row.v.lebenslage)) {
 			free(row.v.name);
 			free(row.v.themenfeld);
+			free(row.v.lebenslage);
 			st->oom = true;
 			break;
 		}
@@ -547,6 +551,7 @@ static void leistung_row_free(void *p)
 	struct leistung_row *r = p;
 	free(r->v.name);
 	free(r->v.themenfeld);
+	free(r->v.lebenslage);
 }
 
 static int key_vs_kreis_row(const void *key, const void *el)
@@ -708,6 +713,7 @@ static int move_out(struct reg_load_state *st, struct registers *r)
 			r->leistungen[i] = st->l[i].v;
 			st->l[i].v.name = NULL;
 			st->l[i].v.themenfeld = NULL;
+			st->l[i].v.lebenslage = NULL;
 		}
 		r->n_leistungen = st->nl;
 	}
@@ -794,7 +800,9 @@ void reg_free(struct registers *r)
 	for (size_t i = 0; i < r->n_leistungen; i++) {
 		free(r->leistungen[i].name);
 		free(r->leistungen[i].themenfeld);
+		free(r->leistungen[i].lebenslage);
 	}
+	free(r->geo);
 	free(r->kreise);
 	free(r->verbaende);
 	free(r->gemeinden);

@@ -97,6 +97,36 @@ static const struct dash_lang de = {
 	.shard = "Shard", .shard_of = "von",
 	.shard_note = "Onlinediensten. Diese Seiten zeigen nur die Onlinedienste dieses Shards; "
 	"die Zahlen für das ganze Land stehen in Prometheus.",
+	.nav_leistungen = "Leistungen", .map = "Karte",
+	.map_attribution = "© GeoBasis-DE / BKG 2021 (Daten verändert)",
+	.map_fallback = "Die Karte braucht einen Browser, der SVG-Grafiken zeigt. Dieselben Werte stehen in der Tabelle:",
+	.map_table = "Werte der Karte als Tabelle",
+	.map_land_title = "Karte: Anteil der angebotenen Leistungen, die in der Gemeinde online sind",
+	.map_kreis_title = "Karte der Gemeinden: Anteil der angebotenen Leistungen online",
+	.map_leistung_title = "Karte: Gemeinden, in denen die Leistung angeboten wird, nach Reifegrad",
+	.map_coverage_legend = "Anteil der im Land angebotenen Leistungen, die hier online sind",
+	.map_reifegrad_legend = "Höchster Reifegrad eines Angebots für die Gemeinde",
+	.map_desc = "Jede Gemeinde ist ein Link zu ihrer Seite; ihr Name und Wert stehen im Titel. "
+	"Dieselben Werte stehen in einer Tabelle auf der Seite mit der Karte.",
+	.not_offered = "nicht angeboten", .leistung_title = "Leistung",
+	.catalogue_title = "Katalog der OZG-Leistungen",
+	.catalogue_summary = "Alle Leistungen des OZG-Umsetzungskatalogs mit dem höchsten Reifegrad, "
+	"der im Land angeboten wird, und der Zahl der Gemeinden mit einem Angebot. Die Filter sind eigene Seiten.",
+	.ozg_id = "OZG-ID", .lebenslage = "Lebenslage", .lebenslagen = "Lebenslagen",
+	.max_reifegrad = "Höchster Reifegrad", .gemeinden_offered = "Gemeinden mit Angebot",
+	.population_offered = "Einwohner mit Angebot", .level = "Ebene", .filter = "Filter",
+	.filter_all = "Alle Leistungen", .filter_none = "kein Angebot", .search = "Suche im Katalog",
+	.search_hint = "Name oder OZG-ID", .area_leistungen = "Leistungen für dieses Gebiet",
+	.area_leistungen_summary = "Die Leistungen, die hier angeboten werden, mit dem höchsten Reifegrad "
+	"und der Ebene, die das Angebot macht (Land, Kreis, Gemeindeverband oder Gemeinde).",
+	.efa_adopters = "Nachnutzung (Einer für Alle)",
+	.efa_adopters_summary = "EfA-Onlinedienste für diese Leistung und die Gebiete, die sie nutzen:",
+	.efa_adopters_none = "Kein EfA-Onlinedienst für diese Leistung.",
+	.gemeinden_title = "Alle Gemeinden",
+	.gemeinden_summary = "Je Gemeinde der Anteil der im Land angebotenen Leistungen, die dort online "
+	"sind, und der Anteil durch zuverlässige Dienste: die Werte der Karte als Tabelle.",
+	.by_kreis = "Nach Kreisen",
+	.leistung_not_offered = "Diese Leistung wird im Land nicht angeboten.", .shown = "angezeigt",
 };
 
 static const struct dash_lang en = {
@@ -189,6 +219,36 @@ static const struct dash_lang en = {
 	.shard = "Shard", .shard_of = "of",
 	.shard_note = "online services. These pages show only this shard's online services; "
 	"the figures for the whole state are in Prometheus.",
+	.nav_leistungen = "Services", .map = "Map",
+	.map_attribution = "© GeoBasis-DE / BKG 2021 (Daten verändert)",
+	.map_fallback = "The map needs a browser that shows SVG images. The same values are in the table:",
+	.map_table = "The map's values as a table",
+	.map_land_title = "Map: share of the services offered that are online in the municipality",
+	.map_kreis_title = "Map of the municipalities: share of the services offered online",
+	.map_leistung_title = "Map: municipalities where the service is offered, by maturity",
+	.map_coverage_legend = "Share of the services offered in the state that are online here",
+	.map_reifegrad_legend = "Highest maturity of an offer for the municipality",
+	.map_desc = "Each municipality links to its page; its name and value are in its title. "
+	"The same values are in a table on the page with the map.",
+	.not_offered = "not offered", .leistung_title = "Service",
+	.catalogue_title = "Catalogue of OZG services",
+	.catalogue_summary = "Every service of the OZG catalogue with the highest maturity offered in the "
+	"state and the number of municipalities with an offer. The filters are pages of their own.",
+	.ozg_id = "OZG id", .lebenslage = "Life situation", .lebenslagen = "Life situations",
+	.max_reifegrad = "Highest maturity", .gemeinden_offered = "Municipalities with an offer",
+	.population_offered = "Inhabitants with an offer", .level = "Level", .filter = "Filter",
+	.filter_all = "All services", .filter_none = "no offer", .search = "Search the catalogue",
+	.search_hint = "Name or OZG id", .area_leistungen = "Services for this area",
+	.area_leistungen_summary = "The services offered here, with the highest maturity and the level "
+	"that makes the offer (state, district, association or municipality).",
+	.efa_adopters = "Reuse (one for all)",
+	.efa_adopters_summary = "EfA online services for this service and the areas using them:",
+	.efa_adopters_none = "No EfA online service for this service.",
+	.gemeinden_title = "All municipalities",
+	.gemeinden_summary = "Per municipality the share of the services offered in the state that are "
+	"online there, and the share through reliable services: the map's values as a table.",
+	.by_kreis = "By district",
+	.leistung_not_offered = "This service is not offered in the state.", .shown = "shown",
 };
 
 const struct dash_lang *dash_lang_get(const char *code)

@@ -75,6 +75,15 @@ struct dash_lang {
 	const char *usage_trend, *usage_trend_summary, *usage_per_hour, *usage_24h, *usage_7d;
 	/* sharded instances (global.shard): "Shard", "of", and what the pages leave out */
 	const char *shard, *shard_of, *shard_note;
+	/* maps (map.h) and the pages per Leistung and the catalogue (leistung.h) */
+	const char *nav_leistungen, *map, *map_attribution, *map_fallback, *map_table,
+		*map_land_title, *map_kreis_title, *map_leistung_title, *map_coverage_legend,
+		*map_reifegrad_legend, *map_desc, *not_offered, *leistung_title, *catalogue_title,
+		*catalogue_summary, *ozg_id, *lebenslage, *lebenslagen, *max_reifegrad,
+		*gemeinden_offered, *population_offered, *level, *filter, *filter_all,
+		*filter_none, *search, *search_hint, *area_leistungen, *area_leistungen_summary,
+		*efa_adopters, *efa_adopters_summary, *efa_adopters_none, *gemeinden_title,
+		*gemeinden_summary, *by_kreis, *leistung_not_offered, *shown;
 };
 
 /* The table for "de" or "en"; anything else gets German. */

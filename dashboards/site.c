@@ -14,6 +14,7 @@
 
 #include "common/buf.h"
 #include "dashboards/graph.h"
+#include "dashboards/leistung.h"
 #include "dashboards/status_page.h"
 #include "rollout/trend.h"
 #include "store/history.h"
@@ -50,6 +51,9 @@ struct gen {
 	unsigned char *mark;		/* per Dienst: scratch for "covers this area" */
 	struct buf b;			/* page being rendered */
 	enum dash_band band;
+	struct views *vw;		/* Leistungen and maps (leistung.h); NULL: left out */
+	unsigned char *vw_state;	/* its per-Dienst inputs, owned */
+	double *vw_up7;
 };
 
 /* ---- files ---------------------------------------------------------------- */
@@ -144,6 +148,8 @@ static void page_begin(struct gen *g, const char *root, const char *title)
 	E(L->nav_status);
 	buf_printf(&g->b, "</a></li><li><a href=\"%sdienste.html\">", root);
 	E(L->nav_dienste);
+	buf_printf(&g->b, "</a></li><li><a href=\"%sleistungen.html\">", root);
+	E(L->nav_leistungen);
 	P("</a></li></ul></nav>\n</header>\n<main id=\"main\">\n<h1>");
 	E(title);
 	P("</h1>\n");
@@ -809,6 +815,51 @@ static void covering_section(struct gen *g, const char *root)
 	P("</div>\n");
 }
 
+/* A map of the page with its heading (leistung.h); nothing without geometry. */
+static void map_section(struct gen *g, const char *root, const char *map_rel, const char *title,
+			const char *table_href)
+{
+	if (!g->vw || !g->in->geo)
+		return;
+	h2(g, "karte", g->L->map);
+	views_map_embed(&g->b, g->vw, root, map_rel, title, table_href);
+}
+
+/* The maps, a page per Leistung offered, the catalogue and gemeinden.html (leistung.h). */
+static void views_pages(struct gen *g)
+{
+	const struct dash_lang *L = g->L;
+	unsigned written = 0, kept = 0;
+	char rel[128], title[512], err[1400];
+	const char *root;
+
+	if (!g->vw)
+		return;
+	if (views_write_maps(g->vw, g->dir, &written, &kept, err, sizeof err) != 0)
+		fail(g, "%s", err);
+	g->res->files += written;
+	for (size_t i = 0; i < views_n_offered(g->vw) && !cancelled(g); i++) {
+		views_leistung_title(g->vw, i, title, sizeof title);
+		page_begin(g, "../", title);
+		views_leistung_body(&g->b, g->vw, i);
+		page_end(g, "../", true);
+		snprintf(rel, sizeof rel, "leistung/%s.html", views_offered(g->vw, i)->ozg_id);
+		put_page(g, rel);
+	}
+	for (size_t k = 0; k < views_n_catalogue(g->vw) && !cancelled(g); k++) {
+		views_catalogue_page(g->vw, k, rel, sizeof rel, title, sizeof title, &root);
+		page_begin(g, root, title);
+		views_catalogue_body(&g->b, g->vw, k);
+		page_end(g, root, true);
+		put_page(g, rel);
+	}
+	page_begin(g, "", L->gemeinden_title);
+	views_gemeinden_body(&g->b, g->vw);
+	page_end(g, "", true);
+	put_page(g, "gemeinden.html");
+	write_atomic(g, "katalog.js", views_catalogue_js, strlen(views_catalogue_js));
+}
+
 /* ---- pages ---------------------------------------------------------------- */
 
 static void kreise_table(struct gen *g, const struct rollout *r)
@@ -914,6 +965,7 @@ static void page_index(struct gen *g)
 		E(L->no_data);
 		P("</p>\n");
 	}
+	map_section(g, "", "map/land.svg", L->map_land_title, "gemeinden.html");
 	trend_section(g, c->reg.land_key, "");
 
 	h2(g, "reifegrade", L->reifegrad_dist);
@@ -1052,6 +1104,8 @@ static void page_kreis(struct gen *g, const struct reg_kreis *kr)
 	h2(g, "umsetzung", L->progress);
 	if (a)
 		area_figures(g, a);
+	snprintf(rel, sizeof rel, "map/kreis-%s.svg", kr->key);
+	map_section(g, "../", rel, L->map_kreis_title, "#gemeinden");
 	trend_section(g, kr->key, "../");
 	h2(g, "gemeinden", L->gemeinden);
 	P("<div class=\"scroll\"><table class=\"sortable\">\n<thead><tr>");
@@ -1075,6 +1129,8 @@ static void page_kreis(struct gen *g, const struct reg_kreis *kr)
 		P("</tr>\n");
 	}
 	P("</tbody>\n</table></div>\n");
+	if (g->vw)
+		views_area_leistungen(&g->b, g->vw, AREA_KREIS, kr->key, "../");
 	mark_covering(g, AREA_KREIS, kr->key);
 	covering_section(g, "../");
 	page_end(g, "../", true);
@@ -1112,6 +1168,8 @@ static void page_gemeinde(struct gen *g, const struct reg_gemeinde *gm)
 	h2(g, "umsetzung", L->progress);
 	if (a)
 		area_figures(g, a);
+	if (g->vw)
+		views_area_leistungen(&g->b, g->vw, AREA_GEMEINDE, gm->ags, "../");
 	mark_covering(g, AREA_GEMEINDE, gm->ags);
 	covering_section(g, "../");
 	page_end(g, "../", true);
@@ -1728,6 +1786,9 @@ static const char css[] =
 	".pager ul{list-style:none;display:flex;flex-wrap:wrap;gap:.4rem 1rem;padding:0}\n"
 	"tr.total th,tr.total td{font-weight:bold;border-top:2px solid #1b1b1b}\n"
 	"td.cert{text-align:right;min-width:7.5rem}\n"
+	".map object{max-width:100%;height:auto;display:block}\n"
+	".attribution{font-size:.85rem}\n"
+	".filters{list-style:none;display:flex;flex-wrap:wrap;gap:.3rem 1rem;padding:0;margin:.3rem 0}\n"
 	".graphs{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,30rem),1fr));"
 	"gap:0 1.5rem}\n";
 
@@ -1765,9 +1826,37 @@ static const char sort_js[] =
 
 /* ---- driver --------------------------------------------------------------- */
 
+/* The data step of the Leistung views: per Dienst its state and 7-day availability. */
+static void views_start(struct gen *g)
+{
+	const struct cfg *c = g->in->cfg;
+	size_t n = c->n_dienste ? c->n_dienste : 1;
+	unsigned char *st = calloc(n, 1);
+	double *up7 = calloc(n, sizeof *up7);
+
+	if (st && up7) {
+		for (size_t d = 0; d < c->n_dienste; d++) {
+			st[d] = (unsigned char)dienst_state(g, d);
+			up7[d] = uptime(g, 1, d);
+		}
+		struct views_in vi = { .cfg = c, .L = g->L, .r = g->in->ro ? g->in->ro->r : NULL,
+				       .geo = g->in->geo, .dstate = st, .up7 = up7 };
+		g->vw = views_build(&vi);
+	}
+	if (!g->vw) {
+		free(st);
+		free(up7);
+		fail(g, "Leistungen: out of memory");
+		return;
+	}
+	g->vw_state = st;
+	g->vw_up7 = up7;
+}
+
 int dash_generate(const struct dash_input *in, const char *dir, struct dash_result *res)
 {
-	static const char *const subdirs[] = { "kreis", "gemeinde", "dienst", "badge", "graph" };
+	static const char *const subdirs[] = { "kreis", "gemeinde", "dienst", "badge", "graph",
+					       "leistung", "katalog", "map" };
 	const struct cfg *c = in->cfg;
 	struct gen g = { .in = in, .L = in->L, .dir = dir, .res = res };
 	char err[1200];
@@ -1805,6 +1894,7 @@ int dash_generate(const struct dash_input *in, const char *dir, struct dash_resu
 		snprintf(rel, sizeof rel, "graph/%s-usage.svg", c->dienste[d].id);
 		g.ds[d].graph_usage = file_exists(&g, rel);
 	}
+	views_start(&g);
 	write_atomic(&g, "style.css", css, sizeof css - 1);
 	write_atomic(&g, "sort.js", sort_js, sizeof sort_js - 1);
 	write_atomic(&g, "favicon.svg", favicon, sizeof favicon - 1);
@@ -1816,12 +1906,17 @@ int dash_generate(const struct dash_input *in, const char *dir, struct dash_resu
 		page_kreis(&g, &c->reg.kreise[k]);
 	for (size_t i = 0; i < c->reg.n_gemeinden && !cancelled(&g); i++)
 		page_gemeinde(&g, &c->reg.gemeinden[i]);
+	if (!cancelled(&g))
+		views_pages(&g);
 	if (!cancelled(&g)) {
 		page_dienste(&g);
 		page_status(&g);
 		page_index(&g);	/* last: its presence means a whole site is there */
 	}
 	buf_free(&g.b);
+	views_free(g.vw);
+	free(g.vw_state);
+	free(g.vw_up7);
 	free(g.ds);
 	free(g.mark);
 	return res->errors ? -1 : 0;

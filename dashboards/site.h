@@ -31,6 +31,7 @@
 #include "model/state.h"
 #include "config/config.h"
 #include "dashboards/i18n.h"
+#include "dashboards/map.h"
 #include "rollout/incidents.h"
 #include "rollout/task.h"
 #include "store/store.h"
@@ -48,6 +49,7 @@ struct dash_input {
 	const struct incidents_view *inc;	/* incident totals */
 	const enum probe_result *last_fail;	/* per Dienst: latest failure seen, PROBE_SUCCESS if none */
 	const struct dash_lang *L;
+	const struct geo *geo;			/* boundaries for the maps (map.h); NULL: no maps */
 	time_t now;
 	bool graphs;				/* draw the SVG graphs this time */
 	/*

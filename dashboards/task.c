@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "dashboards/map.h"
 #include "dashboards/site.h"
 
 /* Seconds of graph drawing per run; the rest waits for the next run. */
@@ -39,6 +40,7 @@ struct dash_task {
 	bool stop;
 	atomic_bool cancel;		/* set with stop: a running generation ends early */
 	struct dash_stats stats;
+	struct geo geo;			/* registers.geo, loaded at start; empty without it */
 };
 
 static double wall_s(void)
@@ -71,7 +73,8 @@ static unsigned generate(struct dash_task *t, bool graphs)
 	struct dash_input in = {
 		.cfg = t->cfg, .store = t->store, .data_dir = t->data_dir, .snap = s, .ro = ro,
 		.inc = have_iv ? &iv : NULL, .last_fail = t->last_fail,
-		.L = dash_lang_get(t->cfg->global.language), .now = time(NULL), .graphs = graphs,
+		.L = dash_lang_get(t->cfg->global.language), .geo = t->geo.n ? &t->geo : NULL,
+		.now = time(NULL), .graphs = graphs,
 		.graph_cursor = &t->graph_cursor, .graph_budget_s = DASH_GRAPH_BUDGET_S,
 		.cancel = &t->cancel, .graph_late = t->graph_late,
 	};
@@ -204,6 +207,10 @@ struct dash_task *dash_task_start(const struct cfg *cfg, const struct store *sto
 		snprintf(err, errsz, "out of memory");
 		goto fail;
 	}
+	/* The map geometry, checked against the registers before anything starts. */
+	if (cfg->reg.geo && (geo_load(&t->geo, cfg->reg.geo, err, errsz) != 0 ||
+			     geo_check(&t->geo, &cfg->reg, cfg->reg.geo, err, errsz) != 0))
+		goto fail;
 	pthread_mutex_init(&t->lock, NULL);
 	pthread_cond_init(&t->wake, NULL);
 	if (pthread_create(&t->thread, NULL, run, t) != 0) {
@@ -214,6 +221,7 @@ struct dash_task *dash_task_start(const struct cfg *cfg, const struct store *sto
 	}
 	return t;
 fail:
+	geo_free(&t->geo);
 	free(t->data_dir);
 	free(t->dir);
 	free(t->last_fail);
@@ -245,5 +253,6 @@ void dash_task_stop(struct dash_task *t)
 	free(t->dir);
 	free(t->last_fail);
 	free(t->graph_late);
+	geo_free(&t->geo);
 	free(t);
 }

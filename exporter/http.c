@@ -723,7 +723,7 @@ static bool serve_dashboards(struct MHD_Connection *conn, const char *dir, const
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "Content-Security-Policy",
 				"default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; "
-				"frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+				"object-src 'self'; frame-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'");
 	*ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return true;

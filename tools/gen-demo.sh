@@ -352,6 +352,7 @@ END {
 	print "  gemeinden: ../data/registers/thueringen_gemeinden_2021-11-30.csv" > cfg
 	print "  leistungen: ../data/registers/ozg_leistungen.csv" > cfg
 	print "  leika: ../data/registers/ozg_leika_zuordnung.csv   # LeiKa-Typ: relevance and level" > cfg
+	print "  geo: ../data/geo/thueringen.geo   # BKG VG5000, (c) GeoBasis-DE / BKG 2021 (data/geo/SOURCES.md)" > cfg
 	print "" > cfg
 	print "onlinedienste:" > cfg
 	for (i = 1; i <= nd; i++) print D[i] > cfg

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "config/config.h"
+#include "dashboards/map.h"
 #include "dashboards/site.h"
 #include "rollout/task.h"
 #include "store/store.h"
@@ -67,6 +68,7 @@ int main(int argc, char **argv)
 	struct state_cfg *cref = NULL;
 	struct state_pub pub;
 	struct incidents *inc = NULL;
+	struct geo geo = { 0 };
 	struct incident_event *recent = calloc(200, sizeof *recent);
 	struct incidents_view iv = { 0 };
 	int n_recent = 0;
@@ -110,6 +112,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "incidents: %s\n", err);
 		return 1;
 	}
+	/* The map geometry as the daemon loads it (registers.geo). */
+	if (cfg->reg.geo && geo_load(&geo, cfg->reg.geo, err, sizeof err) != 0) {
+		fprintf(stderr, "geo: %s\n", err);
+		return 1;
+	}
 	for (int i = 0; i < 600 && !(ro = rollout_task_acquire(rt)); i++) {
 		struct timespec ts = { 0, 100000000 };
 		nanosleep(&ts, NULL);
@@ -117,6 +124,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < rounds; i++) {
 		struct dash_input in = { .cfg = cfg, .store = store, .data_dir = argv[2], .ro = ro,
 					 .L = dash_lang_get(cfg->global.language), .now = time(NULL),
+					 .geo = geo.n ? &geo : NULL,
 					 .graphs = true, .graph_budget_s = 0, .inc = &iv };
 		t0 = now_s();
 		c0 = cpu_s();
@@ -142,6 +150,7 @@ int main(int argc, char **argv)
 	       median(full_cpu, rounds), maxof(full_cpu, rounds));
 	printf("pages alone:          median %.3f s, max %.3f s, ratio to cfg_load %.1f\n",
 	       median(pages, rounds), maxof(pages, rounds), median(pages, rounds) / median(load, rounds));
+	geo_free(&geo);
 	rollout_ref_release(ro);
 	rollout_task_stop(rt);
 	incidents_view_free(&iv);

@@ -18,16 +18,30 @@ const germanDate = /\d{2}\.\d{2}\.\d{4}/;
 // Each page type, with text that must be visible (a known Gemeinde's name and an uptime figure
 // the German way) and, for the new sections, their headings and rows.
 const pages = [
-  { name: 'land', path: '/index.html', texts: ['Thüringen: Umsetzungsstand und Verfügbarkeit', 'Erfurt, Stadt'], pattern: germanPct, sort: true },
-  { name: 'kreis', path: '/kreis/16066.html', texts: ['Kreis: Schmalkalden-Meiningen', 'Einhausen', 'Zertifikat', 'Ausfallzeit', 'Letzte Störungen'] },
-  { name: 'gemeinde', path: '/gemeinde/16066017.html', texts: ['Gemeinde: Einhausen', 'Elterngeld', 'Einhausen sicher', 'Zertifikat', 'Letzte Störungen'], pattern: germanPct, pattern2: /\d{2}\.\d{2}\.\d{4} \(\d+ Tage\)/ },
+  { name: 'land', path: '/index.html', texts: ['Thüringen: Umsetzungsstand und Verfügbarkeit', 'Erfurt, Stadt', '© GeoBasis-DE / BKG 2021 (Daten verändert)'], pattern: germanPct, sort: true, map: { links: 631, click: '../gemeinde/16051000.html', lands: '/gemeinde/16051000.html' } },
+  { name: 'kreis', path: '/kreis/16066.html', texts: ['Kreis: Schmalkalden-Meiningen', 'Einhausen', 'Zertifikat', 'Ausfallzeit', 'Letzte Störungen', 'Leistungen für dieses Gebiet'], map: { links: 0 } },
+  { name: 'gemeinde', path: '/gemeinde/16066017.html', texts: ['Gemeinde: Einhausen', 'Elterngeld', 'Einhausen sicher', 'Zertifikat', 'Letzte Störungen', 'Leistungen für dieses Gebiet'], pattern: germanPct, pattern2: /\d{2}\.\d{2}\.\d{4} \(\d+ Tage\)/ },
   { name: 'gemeinde-erfurt', path: '/gemeinde/16051000.html', texts: ['Gemeinde: Erfurt, Stadt'], pattern: germanPct },
   { name: 'dienst', path: '/dienst/k16051-kfz.html', texts: ['Onlinedienst: Kfz-Zulassung', 'Angeschlossene Gebiete', 'Antwortzeit nach Phasen', 'Namensauflösung (DNS)', 'bis zum ersten Byte', 'Nutzung'], pattern: germanPct },
   { name: 'dienst-efa', path: '/dienst/th-elterngeld.html', texts: ['Onlinedienst: Elterngeld', 'Nutzung', 'applications_submitted_total'], pattern: germanPct },
   { name: 'dienste', path: '/dienste.html', texts: ['Alle Onlinedienste', 'Seite 2'] },
   { name: 'dienste-2', path: '/dienste-2.html', texts: ['Alle Onlinedienste (Seite 2/5)'] },
+  { name: 'leistung', path: '/leistung/10000.html', texts: ['Leistung: ', 'Angebote', 'Nach Kreisen', 'Elterngeld', 'Nachnutzung (Einer für Alle)', '© GeoBasis-DE / BKG 2021 (Daten verändert)'], map: { links: 631 } },
+  { name: 'katalog', path: '/leistungen.html', texts: ['Katalog der OZG-Leistungen', 'Themenfelder', 'Lebenslagen', 'Höchster Reifegrad'], search: '10124' },
+  { name: 'katalog-filter', path: '/katalog/reifegrad-4.html', texts: ['Katalog der OZG-Leistungen: Reifegrad 4'] },
   { name: 'status', path: '/status.html', texts: ['Status der Onlinedienste', 'Störungsverlauf', 'Beginn', 'Ende', 'Dauer', 'Ursache', 'Störungen je Onlinedienst'], pattern2: germanDate },
 ];
+
+// The document an <object> embeds, found among the page's frames by its address.
+async function mapFrame(page, data) {
+  const want = new URL(data, page.url()).href;
+  for (let i = 0; i < 100; i++) {
+    const f = page.frames().find((fr) => fr.url() === want);
+    if (f) { await f.waitForLoadState('load').catch(() => {}); return f; }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return null;
+}
 
 const failures = [];
 const fail = (page, what) => { failures.push(`${page}: ${what}`); console.log(`  FAIL e2e ${page}: ${what}`); };
@@ -46,7 +60,9 @@ const context = await chromium.launchPersistentContext(profile, {
     '--disable-features=DnsOverHttps,OptimizationHints,MediaRouter,Translate'],
 });
 try {
-  for (const p of pages) {
+  // E2E_ONLY=land,katalog runs only those page types (while working on them).
+  const only = process.env.E2E_ONLY ? process.env.E2E_ONLY.split(',') : null;
+  for (const p of pages.filter((q) => !only || only.includes(q.name))) {
     const page = await context.newPage();
     const problems = [];
     page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
@@ -59,7 +75,7 @@ try {
     if (!resp || resp.status() !== 200) fail(p.name, `status ${resp && resp.status()}`);
     // Lazy images: scroll through so they load too, then settle.
     await page.evaluate(async () => {
-      for (let y = 0; y < document.body.scrollHeight; y += 800) { window.scrollTo(0, y); await new Promise((r) => setTimeout(r, 20)); }
+      for (let y = 0; y < document.body.scrollHeight; y += 800) { window.scrollTo(0, y); await new Promise((r) => setTimeout(r, 100)); }
       window.scrollTo(0, 0);
     });
     await page.waitForLoadState('networkidle', { timeout: 30000 }).catch(() => {});
@@ -75,6 +91,28 @@ try {
       if (!alt) fail(p.name, `image without alt text: ${await img.getAttribute('src')}`);
     }
     if (await page.locator('html[lang="de"]').count() !== 1) fail(p.name, 'html lang is not "de"');
+    // A map: the embedded SVG loaded, each Gemeinde a link with a title, the attribution beside it.
+    if (p.map) {
+      const obj = page.locator('main object[type="image/svg+xml"]').first();
+      const frame = await mapFrame(page, await obj.getAttribute('data'));
+      if (!frame) fail(p.name, 'the map did not load');
+      else {
+        const links = await frame.locator('a[href*="gemeinde/"]').count();
+        const titled = await frame.locator('a[href*="gemeinde/"] > title').count();
+        if (p.map.links ? links !== p.map.links : links === 0) fail(p.name, `the map links ${links} Gemeinden`);
+        if (titled !== links) fail(p.name, `${links - titled} map areas without a title`);
+        if (!(await frame.locator('svg').first().textContent()).includes('© GeoBasis-DE / BKG 2021')) fail(p.name, 'the map lacks the attribution');
+      }
+      if (!(await obj.getAttribute('aria-label'))) fail(p.name, 'the map object has no aria-label');
+    }
+    // The catalogue's search field (katalog.js) narrows the rows.
+    if (p.search) {
+      const rows = await page.locator('#katalog tbody tr').count();
+      await page.locator('#katalog-suche').fill(p.search);
+      const shown = await page.locator('#katalog tbody tr:not([hidden])').count();
+      if (!(shown >= 1 && shown < rows)) fail(p.name, `searching "${p.search}" shows ${shown} of ${rows} rows`);
+      await page.locator('#katalog-suche').fill('');
+    }
     if (p.sort) {
       const th = page.locator('#kreise ~ div table.sortable thead th').nth(1);
       await th.locator('button').click();
@@ -93,6 +131,13 @@ try {
       if (v.impact === 'serious' || v.impact === 'critical') fail(p.name, line);
       else console.log(`  note e2e ${p.name}: ${line}`);
     }
+    // Following a Gemeinde in the map opens its page in the whole window.
+    if (p.map && p.map.click) {
+      const frame = await mapFrame(page, await page.locator('main object').first().getAttribute('data'));
+      if (frame) await Promise.all([page.waitForURL('**' + p.map.lands, { timeout: 30000 }).catch(() => {}),
+        frame.locator(`a[href="${p.map.click}"] path`).first().click({ timeout: 30000 })]);
+      if (!page.url().endsWith(p.map.lands)) fail(p.name, `clicking the map's Erfurt led to ${page.url()}`);
+    }
     for (const pr of problems) fail(p.name, pr);
     if (!failures.some((f) => f.startsWith(`${p.name}:`))) console.log(`  ok   e2e ${p.name} (${p.path}), axe: ${result.length} minor finding(s)`);
     await page.close();
@@ -102,6 +147,21 @@ try {
   const body = await badge.text();
   if (badge.status() !== 200 || !badge.headers()['content-type'].startsWith('image/svg+xml') || !/<title id="t">[^<]+<\/title>/.test(body)) fail('badge', 'status badge missing or without title');
   else console.log('  ok   e2e badge');
+  // The pages' own Content-Security-Policy lets the Land page embed its map (the loop above bypasses it for axe).
+  const strict = await chromium.launch({ executablePath, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu',
+    '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'] });
+  try {
+    const page = await strict.newPage();
+    const csp = [];
+    page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) csp.push(m.text()); });
+    await page.goto(`${base}/index.html`, { waitUntil: 'load', timeout: 60000 });
+    const frame = await mapFrame(page, 'map/land.svg');
+    const links = frame ? await frame.locator('a[href*="gemeinde/"]').count() : 0;
+    if (links !== 631 || csp.length) fail('csp', `with the CSP in force the Land map shows ${links} links; ${csp.join('; ')}`);
+    else console.log('  ok   e2e the Land map loads under the pages\' CSP');
+  } finally {
+    await strict.close();
+  }
 } finally {
   await context.close();
 }

@@ -31,4 +31,4 @@ rm -f npm.log
 mkdir -p "$ART"
 PROFILE=$(mktemp -d /tmp/ozgmon-e2e-profile.XXXXXX)
 trap 'rm -rf "$PROFILE"' EXIT
-timeout 300 node dashboards.mjs "$BASE" "$ART" "$CHROMIUM" "$PROFILE"
+timeout 600 node dashboards.mjs "$BASE" "$ART" "$CHROMIUM" "$PROFILE"

@@ -231,7 +231,8 @@ demo_config() {
 	local out=$1
 	shift
 	sed -e "s/::127\.0\.0\.1:18080/::127.0.0.1:$SIM_PORT/" \
-		-e "s#\.\./data/registers/#${ROOT:-$PWD}/data/registers/#" "$@" config/demo.yml > "$out"
+		-e "s#\.\./data/registers/#${ROOT:-$PWD}/data/registers/#" \
+		-e "s#\.\./data/geo/#${ROOT:-$PWD}/data/geo/#" "$@" config/demo.yml > "$out"
 }
 
 # start_rrdcached SOCKET BASE_DIR: rrdcached on the unix SOCKET, writing under

@@ -101,13 +101,49 @@ check "the tag check finds a planted tag" [ "$(tagged "$WORK/tagged.svg")" = "$W
 tags=$(find "$WWW/graph" -name '*.svg' -print0 | xargs -0 bash -c "$(declare -f tagged); tagged \"\$@\"" _ | head -3)
 check "graphs carry no RRDtool tag (${tags:-none})" [ -z "$tags" ]
 
+echo "== maps and Leistungen"
+check "the Land page embeds the Land map" grep -q '<object type="image/svg+xml" data="map/land.svg"' "$WWW/index.html"
+check "the Land page carries the BKG attribution, linked" grep -q '<a href="https://www.bkg.bund.de">© GeoBasis-DE / BKG 2021 (Daten verändert)</a>' "$WWW/index.html"
+nlinks=$(grep -oE '<a href="\.\./gemeinde/[0-9]{8}\.html" target="_top"><title>[^<]+</title><path ' "$WWW/map/land.svg" | sort -u | wc -l)
+check "the Land map links each of the 631 Gemeinden with a title ($nlinks)" [ "$nlinks" = 631 ]
+check "the Land map has its legend and the attribution" \
+	bash -c "grep -q '>90 % – 100 %</text>' '$WWW/map/land.svg' && grep -q '>© GeoBasis-DE / BKG 2021 (Daten verändert)</text>' '$WWW/map/land.svg'"
+check "the Land map names Erfurt with its coverage" grep -Eq '<title>Erfurt, Stadt: [0-9]{1,3},[0-9] %</title>' "$WWW/map/land.svg"
+check "the Land map's table: gemeinden.html with 631 rows" \
+	[ "$(grep -c '<tr><th scope="row"><a href="gemeinde/' "$WWW/gemeinden.html")" = 631 ]
+check "a Kreis page embeds its map" grep -q 'data="../map/kreis-16066.svg"' "$WWW/kreis/16066.html"
+nk=$(grep -c 'href="../gemeinde/16066' "$WWW/map/kreis-16066.svg")
+check "the Kreis map links its own Gemeinden only ($nk of $(grep -c '^16066' <(cut -d, -f1 data/registers/thueringen_gemeinden_2021-11-30.csv)))" \
+	bash -c "[ $nk = \$(cut -d, -f1 data/registers/thueringen_gemeinden_2021-11-30.csv | grep -c '^16066') ] && ! grep -q 'href=\"../gemeinde/1605' '$WWW/map/kreis-16066.svg'"
+offered=$(grep -oE 'ozg_id: "[0-9]{5}"' "$WORK/demo.yml" | sort -u | wc -l)
+check "a page per Leistung offered ($offered)" [ "$(ls "$WWW/leistung" | grep -c '\.html$')" = "$offered" ]
+check "a map per Leistung offered" [ "$(ls "$WWW/map" | grep -c '^leistung-.*\.svg$')" = "$offered" ]
+check "a Leistung page names its Angebote, Reifegrad and Dienste" \
+	bash -c "grep -q 'id=\"angebote\"' '$WWW/leistung/10124.html' && grep -q 'href=\"../dienst/einhausen-tls.html\"' '$WWW/leistung/10124.html' && grep -q 'data=\"../map/leistung-10124.svg\"' '$WWW/leistung/10124.html'"
+check "the catalogue lists all 557 Leistungen" [ "$(grep -c '^<tr><td class="num">[0-9]\{5\}</td>' "$WWW/leistungen.html")" = 557 ]
+tf1=$(grep -c '^<tr><td class="num">' "$WWW/katalog/themenfeld-1.html")
+check "a Themenfeld filter page lists fewer ($tf1)" [ "$tf1" -gt 0 -a "$tf1" -lt 557 ]
+rg4=$(grep -c '^<tr><td class="num">' "$WWW/katalog/reifegrad-4.html")
+check "the Reifegrad 4 filter lists only Reifegrad 4 ($rg4)" \
+	bash -c "[ $rg4 -gt 0 ] && [ \$(grep '^<tr><td class=\"num\">' '$WWW/katalog/reifegrad-4.html' | grep -vc 'data-v=\"4\">4</td>') = 0 ]"
+check "a Gemeinde page links its Leistungen" grep -q 'href="../leistung/10124.html"' "$WWW/gemeinde/16066017.html"
+check "a Kreis page links its Leistungen" grep -q 'id="leistungen"' "$WWW/kreis/16051.html"
+m1=$(stat -c %Y.%s "$WWW/map/leistung-10124.svg")
+gen_now=$(metric ozgmon_dashboards_generations_total "$D")
+check "another generation runs" wait_for 60 generations_at_least $((${gen_now%.*} + 2))
+check "an unchanged Leistung map is not rewritten" [ "$(stat -c %Y.%s "$WWW/map/leistung-10124.svg")" = "$m1" ]
+echo "  generation took $(metric ozgmon_dashboards_generate_seconds "$D") s; map/land.svg $(stat -c %s "$WWW/map/land.svg") bytes"
+csp=$(curl -sI --max-time 5 "$D/map/land.svg" | grep -i '^content-security-policy')
+check "an embedded map may be framed by the site's pages" bash -c "grep -q \"object-src 'self'; frame-src 'self'; frame-ancestors 'self'\" <<<\"$csp\""
+
 echo "== self-contained"
 # Every generated file (HTML, SVG, CSS, JS) is scanned for a reference to
 # another host: absolute or protocol-relative URLs anywhere, CSS url() and
 # @import.  Allowed: the SVG namespace names (identifiers, never loaded) and a
-# portal's address shown as text in <code> on its Dienst page.
+# portal's address shown as text in <code> on its Dienst page, and the link of
+# the BKG attribution next to every map (a link, never loaded).
 scan_refs() {
-	perl -ne 's#<code>[^<]*</code>##g; s#xmlns(?::\w+)?="http://www\.w3\.org/[0-9]+/[a-z]+"##g;
+	perl -ne 's#<code>[^<]*</code>##g; s#<a href="https://www\.bkg\.bund\.de">##g; s#xmlns(?::\w+)?="http://www\.w3\.org/[0-9]+/[a-z]+"##g;
 		print "$ARGV: $1\n" while m#((?:[a-z][a-z0-9+.-]*:)?//[^\s"<>)]*|url\(|\@import)#gi' "$@"
 }
 foreign=$(find "$WWW" -type f \( -name '*.html' -o -name '*.svg' -o -name '*.css' -o -name '*.js' \) -print0 |

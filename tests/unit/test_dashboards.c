@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "dashboards/i18n.h"
+#include "dashboards/leistung.h"
+#include "dashboards/map.h"
 #include "dashboards/site.h"
 #include "dashboards/status_page.h"
 #include "dashboards/svgslim.h"
@@ -37,6 +39,7 @@ static struct cfg cfg;
 static char dir[64];
 static struct cfg_usage_metric usage_metrics[2];
 static struct cfg_usage usage_cfg;
+static const struct geo *fixture_geo;	/* the maps' geometry for generate(); NULL: none */
 
 /* ---- formats ---------------------------------------------------------------- */
 
@@ -201,6 +204,7 @@ static void setup(void)
 		leistungen[i].name = S(i == 0 ? "Elterngeld" : "Kfz-Zulassung");
 		leistungen[i].themenfeld_id = 1;
 		leistungen[i].themenfeld = S("Familie & Kind");
+		leistungen[i].lebenslage = i == 0 ? S("Geburt") : NULL;
 	}
 	for (int i = 0; i < 3; i++) {
 		dienste[i].id = S(i == 0 ? "d0" : i == 1 ? "d1" : "d2");
@@ -245,6 +249,7 @@ static void setup(void)
 	cfg.angebote = angebote;
 	cfg.n_angebote = 3;
 	cfg.global.reifegrad_max = 4;
+	fixture_geo = NULL;
 	tu_tmpdir(dir, sizeof dir, "dash-test");
 }
 
@@ -330,6 +335,7 @@ static void generate(const char *lang, bool d1_down, struct dash_result *res)
 	in.snap = s;
 	in.ro = &ref;
 	in.L = dash_lang_get(lang);
+	in.geo = fixture_geo;
 	in.now = now;
 	in.recent = recent;
 	in.n_recent = 2;
@@ -376,8 +382,12 @@ START_TEST(site_german)
 
 	generate("de", true, &res);
 	ck_assert_uint_eq(res.errors, 0);
-	/* index, status, dienste, 2 Kreise, 3 Gemeinden, 3 Dienste */
-	ck_assert_uint_eq(res.pages, 11);
+	/*
+	 * index, status, dienste, 2 Kreise, 3 Gemeinden, 3 Dienste; 2 Leistungen,
+	 * the catalogue and its filters (1 Themenfeld, 1 Lebenslage, Reifegrad
+	 * 0-4 and none), gemeinden.html
+	 */
+	ck_assert_uint_eq(res.pages, 11 + 2 + 1 + 1 + 1 + 6 + 1);
 
 	s = slurp("index.html");
 	HAS(s, "<html lang=\"de\">");
@@ -585,6 +595,292 @@ START_TEST(shard_line)
 }
 END_TEST
 
+
+/* ---- geometry and maps --------------------------------------------------------- */
+
+/* Writes text to dir/name and returns its path in a static buffer. */
+static const char *geo_file(const char *name, const char *text)
+{
+	static char p[512];
+	FILE *f;
+
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	return p;
+}
+
+/* The fixture's areas: K1 left, K2 right; G1 top left, G2 bottom left, G3 = K2. */
+static const char fixture_geo_text[] =
+	"ozgmon-geo 1\nunit 100\norigin 3500000 5700000\nsize 100 100\n"
+	"L 16 0,0 100,0 100,100 0,100\n"
+	"K 16001 0,0 50,0 50,100 0,100\n"
+	"K 16002 50,0 100,0 100,100 50,100\n"
+	"V 160010001 0,0 50,0 50,100 0,100\n"
+	"G 16001001 0,0 50,0 50,50 0,50\n"
+	"G 16001002 0,50 50,50 50,100 0,100 ; 10,60 20,60 20,70\n"
+	"G 16002001 50,0 100,0 100,100 50,100\n";
+
+START_TEST(geo_loads)
+{
+	struct geo g;
+	char err[512];
+	const struct geo_area *a;
+
+	ck_assert_int_eq(geo_load(&g, geo_file("t.geo", fixture_geo_text), err, sizeof err), 0);
+	ck_assert_uint_eq(g.unit, 100);
+	ck_assert_int_eq(g.origin_x, 3500000);
+	ck_assert_int_eq(g.w, 100);
+	ck_assert_uint_eq(g.n, 7);
+	a = geo_find(&g, AREA_GEMEINDE, "16001002");
+	ck_assert_ptr_nonnull(a);
+	ck_assert_uint_eq(a->n_rings, 2);	/* with its hole */
+	ck_assert_int_eq(a->miny, 50);
+	ck_assert_int_eq(a->maxx, 50);
+	ck_assert_ptr_null(geo_find(&g, AREA_KREIS, "16001001"));
+	ck_assert_int_eq(geo_check(&g, &cfg.reg, "t.geo", err, sizeof err), 0);
+	geo_free(&g);
+	ck_assert_uint_eq(g.n, 0);
+}
+END_TEST
+
+/* Each bad input is refused with its place: file:line:column or the key. */
+START_TEST(geo_refuses_bad_input)
+{
+	static const struct { const char *text, *want; } bad[] = {
+		{ "ozgmon-geo 2\n", ":1:1: expected 'ozgmon-geo 1'" },
+		{ "ozgmon-geo 1\nunit 0\n", ":2:7: unit must be at least 1" },
+		{ "ozgmon-geo 1\nunit 100\norigin 1 2\n", ":4:1: the header ends early" },
+		{ "ozgmon-geo 1\nunit 100\norigin 1 2\nsize 10 10\nG 16001001 1,1 2,2\n",
+		  ":5:19: a ring needs at least 3 points, found 2" },
+		{ "ozgmon-geo 1\nunit 100\norigin 1 2\nsize 10 10\nG 16001001 1,1 20,2 3,3\n",
+		  ":5:16: number larger than 10" },
+		{ "ozgmon-geo 1\nunit 100\norigin 1 2\nsize 10 10\nK 1600 1,1 2,2 3,3\n",
+		  ":5:3: key must be 5 digits for level K" },
+		{ "ozgmon-geo 1\nunit 100\norigin 1 2\nsize 10 10\nX 16 1,1 2,2 3,3\n",
+		  ":5:1: expected a level L, K, V or G" },
+		{ "ozgmon-geo 1\nunit 100\norigin 1 2\nsize 10 10\nL 16 1,1 2,2 3,3\nL 16 1,1 2,2 3,3\n",
+		  ":6:3: duplicate feature L 16" },
+		{ "ozgmon-geo 1\nunit 100\norigin 1 2\nsize 10 10\nL 16 1,1 2;2 3,3\n", ":5:11: expected ','" },
+		{ "ozgmon-geo 1\nunit 100\norigin 1 2\nsize 10 10\n", ": no features" },
+	};
+	char err[512], want[600];
+	struct geo g;
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		const char *p = geo_file("bad.geo", bad[i].text);
+		ck_assert_int_eq(geo_load(&g, p, err, sizeof err), -1);
+		snprintf(want, sizeof want, "%s%s", p, bad[i].want);
+		ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "case %zu: got '%s', want '%s'", i, err,
+			      want);
+		ck_assert_ptr_null(g.a);
+	}
+	ck_assert_int_eq(geo_load(&g, "/nonexistent/x.geo", err, sizeof err), -1);
+	HAS(err, "/nonexistent/x.geo: No such file");
+}
+END_TEST
+
+/* A Gemeinde without a feature, or a feature without a register row, names the key. */
+START_TEST(geo_check_names_the_key)
+{
+	struct geo g;
+	char err[512];
+	char *text = strdup(fixture_geo_text), *p;
+
+	ck_assert_ptr_nonnull(text);
+	p = strstr(text, "G 16002001");
+	memcpy(p, "G 16002009", 10);
+	ck_assert_int_eq(geo_load(&g, geo_file("t.geo", text), err, sizeof err), 0);
+	ck_assert_int_eq(geo_check(&g, &cfg.reg, "t.geo", err, sizeof err), -1);
+	ck_assert_str_eq(err, "t.geo: Gemeinde 16002001 has no feature");
+	geo_free(&g);
+	cfg.reg.n_gemeinden = 2;	/* 16002001 leaves the registers, its feature stays */
+	ck_assert_int_eq(geo_load(&g, geo_file("t.geo", fixture_geo_text), err, sizeof err), 0);
+	ck_assert_int_eq(geo_check(&g, &cfg.reg, "t.geo", err, sizeof err), -1);
+	ck_assert_str_eq(err, "t.geo: feature 16002001 is not in the registers");
+	geo_free(&g);
+	free(text);
+}
+END_TEST
+
+static size_t count(const char *s, const char *what)
+{
+	size_t n = 0;
+	for (const char *p = s; (p = strstr(p, what)); p += strlen(what))
+		n++;
+	return n;
+}
+
+/* The Land's 631 Gemeinden from the shipped geometry: links, titles, legend, attribution, size. */
+START_TEST(map_svg_land)
+{
+	static const char *const legend[3] = { "wenig", "mittel", "viel" };
+	struct geo g;
+	struct buf b;
+	struct map_item *items;
+	char err[512], (*href)[40];
+	size_t n = 0;
+	const struct geo_area *land;
+
+	ck_assert_msg(geo_load(&g, "data/geo/thueringen.geo", err, sizeof err) == 0, "%s", err);
+	items = calloc(g.n, sizeof *items);
+	href = calloc(g.n, sizeof *href);
+	ck_assert_ptr_nonnull(items);
+	ck_assert_ptr_nonnull(href);
+	for (size_t i = 0; i < g.n; i++) {
+		if (g.a[i].level != AREA_GEMEINDE)
+			continue;
+		snprintf(href[n], sizeof href[n], "../gemeinde/%s.html", g.a[i].key);
+		items[n] = (struct map_item){ .area = &g.a[i], .cls = (int)(n % 4) - 1, .href = href[n],
+					      .title = n == 0 ? "Erste <&> Gemeinde" : g.a[i].key };
+		n++;
+	}
+	ck_assert_uint_eq(n, 631);
+	land = geo_find(&g, AREA_LAND, "16");
+	ck_assert_ptr_nonnull(land);
+	{
+		const struct geo_area *frames[1] = { land };
+		struct map_spec s = { .title = "Karte", .desc = "Beschreibung", .legend_title = "Anteil",
+				      .legend = legend, .n_classes = 3, .nodata = "keine Daten",
+				      .attribution = "© GeoBasis-DE / BKG 2021 (Daten verändert)",
+				      .frames = frames, .n_frames = 1, .width_px = 640 };
+		int w, h;
+		char want[64];
+
+		buf_init(&b, 8u << 20);
+		map_svg(&b, &g, &s, items, n);
+		ck_assert(!b.overflow);
+		buf_puts(&b, "");
+		ck_assert_uint_eq(count(b.data, "<a href=\"../gemeinde/"), 631);
+		ck_assert_uint_eq(count(b.data, "\" target=\"_top\"><title>"), 631);
+		ck_assert_uint_eq(count(b.data, "<title>"), 631);	/* the map's own has an id */
+		HAS(b.data, "<a href=\"../gemeinde/16052000.html\" target=\"_top\"><title>16052000</title>"
+			    "<path fill=\"");
+		HAS(b.data, "<a href=\"../gemeinde/16051000.html\" target=\"_top\"><title>Erste &lt;&amp;&gt; Gemeinde</title>");
+		/* legend: three classes of viridis and the no-data swatch, each with its label */
+		HAS(b.data, "fill=\"#440154\" stroke=\"#1b1b1b\"/><text x=\"32\" y=\"35\">wenig</text>");
+		HAS(b.data, "fill=\"#21918c\" stroke=\"#1b1b1b\"/><text x=\"32\" y=\"57\">mittel</text>");
+		HAS(b.data, "fill=\"#fde725\" stroke=\"#1b1b1b\"/><text x=\"32\" y=\"79\">viel</text>");
+		HAS(b.data, "fill=\"#d9d9d9\" stroke=\"#1b1b1b\"/><text x=\"32\" y=\"101\">keine Daten</text>");
+		ck_assert_uint_eq(count(b.data, "<path fill=\"#d9d9d9\""), 158);	/* cls -1: every 4th */
+		HAS(b.data, ">© GeoBasis-DE / BKG 2021 (Daten verändert)</text>");
+		HAS(b.data, "<title id=\"map-t\">Karte</title>");
+		map_dims(land, 3, 640, &w, &h, NULL);
+		snprintf(want, sizeof want, "width=\"%d\" height=\"%d\"", w, h);
+		HAS(b.data, want);
+		ck_assert_uint_lt(b.len, 200000);
+		buf_free(&b);
+	}
+	free(items);
+	free(href);
+	geo_free(&g);
+}
+END_TEST
+
+/* The fixture's site with its geometry: maps, Leistung pages, the catalogue and its filters. */
+START_TEST(site_maps_and_leistungen)
+{
+	struct dash_result res;
+	struct geo g;
+	char err[512], *s;
+	struct stat st1, st2;
+
+	ck_assert_int_eq(geo_load(&g, geo_file("t.geo", fixture_geo_text), err, sizeof err), 0);
+	fixture_geo = &g;
+	generate("de", true, &res);
+	ck_assert_uint_eq(res.errors, 0);
+
+	s = slurp("index.html");
+	HAS(s, "<object type=\"image/svg+xml\" data=\"map/land.svg\"");
+	HAS(s, "<a href=\"https://www.bkg.bund.de\">© GeoBasis-DE / BKG 2021 (Daten verändert)</a>");
+	HAS(s, "<a href=\"gemeinden.html\">Werte der Karte als Tabelle</a>");
+	HAS(s, "<a href=\"leistungen.html\">Leistungen</a>");
+	free(s);
+	s = slurp("map/land.svg");
+	ck_assert_uint_eq(count(s, "target=\"_top\"><title>"), 3);
+	HAS(s, "<a href=\"../gemeinde/16001001.html\" target=\"_top\"><title>Gemeinde Eins: ");
+	free(s);
+	s = slurp("map/kreis-16001.svg");
+	ck_assert_uint_eq(count(s, "target=\"_top\"><title>"), 2);
+	HASNT(s, "16002001");
+	free(s);
+	/* 10001: Kreis 16001 at Reifegrad 2, Gemeinde 16002001 at 4 */
+	s = slurp("map/leistung-10001.svg");
+	HAS(s, "<title>Gemeinde Eins: Reifegrad 2</title>");
+	HAS(s, "<title>Gemeinde Zwei: Reifegrad 2</title>");
+	HAS(s, "<title>Gemeinde Drei: Reifegrad 4</title>");
+	free(s);
+	s = slurp("leistung/10001.html");
+	HAS(s, "<h1>Leistung: Kfz-Zulassung</h1>");
+	HAS(s, "data=\"../map/leistung-10001.svg\"");
+	HAS(s, "<a href=\"../kreis/16001.html\">K1</a></th><td>Kreis</td><td class=\"num\" data-v=\"2\">2</td>"
+	       "<td><a href=\"../dienst/d1.html\">Kfz online</a>");
+	HAS(s, "<a href=\"../gemeinde/16002001.html\">Gemeinde Drei</a></th><td>Gemeinde</td>"
+	       "<td class=\"num\" data-v=\"4\">4</td>");
+	HAS(s, "Kein EfA-Onlinedienst für diese Leistung.");
+	HAS(s, "<dd>3 <span class=\"sub\">von 3</span></dd>");	/* Gemeinden with an offer */
+	HAS(s, "<dd>7.000</dd>");				/* their inhabitants */
+	free(s);
+	s = slurp("leistung/10000.html");
+	HAS(s, "<li><a href=\"../dienst/d0.html\">Elterngeld digital</a> (Anbieter): "
+	       "<a href=\"../index.html\">Testland</a></li>");
+	HAS(s, "href=\"../katalog/lebenslage-1.html\">Geburt</a>");
+	free(s);
+	s = slurp("leistungen.html");
+	ck_assert_uint_eq(count(s, "<tr><td class=\"num\">100"), 2);
+	HAS(s, "<script src=\"katalog.js\" defer></script>");
+	HAS(s, "<a href=\"katalog/reifegrad-4.html\">Reifegrad 4</a>");
+	free(s);
+	s = slurp("katalog/reifegrad-4.html");
+	ck_assert_uint_eq(count(s, "<tr><td class=\"num\">100"), 1);
+	HAS(s, "<a href=\"../leistung/10001.html\">Kfz-Zulassung</a>");
+	HAS(s, "<strong aria-current=\"page\">Reifegrad 4</strong>");
+	free(s);
+	s = slurp("katalog/lebenslage-1.html");
+	ck_assert_uint_eq(count(s, "<tr><td class=\"num\">100"), 1);
+	HAS(s, "Elterngeld</a>");
+	free(s);
+	s = slurp("katalog/reifegrad-keiner.html");
+	ck_assert_uint_eq(count(s, "<tr><td class=\"num\">100"), 0);
+	free(s);
+	s = slurp("gemeinde/16002001.html");
+	HAS(s, "<a href=\"../leistung/10001.html\">Kfz-Zulassung</a></th><td class=\"num\" data-v=\"4\">4</td>"
+	       "<td>Gemeinde</td>");
+	HAS(s, "<a href=\"../leistung/10000.html\">Elterngeld</a></th><td class=\"num\" data-v=\"3\">3</td>"
+	       "<td>Land</td>");
+	free(s);
+	s = slurp("kreis/16001.html");
+	HAS(s, "data=\"../map/kreis-16001.svg\"");
+	HAS(s, "<a href=\"../leistung/10001.html\">Kfz-Zulassung</a></th><td class=\"num\" data-v=\"2\">2</td>"
+	       "<td>Kreis</td>");
+	free(s);
+	s = slurp("gemeinden.html");
+	ck_assert_uint_eq(count(s, "<tr><th scope=\"row\"><a href=\"gemeinde/"), 3);
+	free(s);
+
+	/* A second run with the same figures keeps the map files as they are. */
+	{
+		char p[512];
+		snprintf(p, sizeof p, "%s/map/leistung-10001.svg", dir);
+		ck_assert_int_eq(stat(p, &st1), 0);
+		sleep(1);	/* a rewrite would show in st_mtime */
+		generate("de", true, &res);
+		ck_assert_int_eq(stat(p, &st2), 0);
+		ck_assert_int_eq(st1.st_mtime, st2.st_mtime);
+		/* Another language changes every title: rewritten. */
+		generate("en", true, &res);
+		ck_assert_int_eq(stat(p, &st2), 0);
+		ck_assert_int_ne(st1.st_mtime, st2.st_mtime);
+	}
+	s = slurp("map/leistung-10001.svg");
+	HAS(s, "<title>Gemeinde Drei: Maturity 4</title>");
+	free(s);
+	geo_free(&g);
+}
+END_TEST
+
 static Suite *dashboards_suite(void)
 {
 	Suite *s = suite_create("dashboards");
@@ -604,6 +900,11 @@ static Suite *dashboards_suite(void)
 	tcase_add_test(ts, site_self_contained);
 	tcase_add_test(ts, site_unwritable_dir);
 	tcase_add_test(ts, dienste_pages);
+	tcase_add_test(ts, geo_loads);
+	tcase_add_test(ts, geo_refuses_bad_input);
+	tcase_add_test(ts, geo_check_names_the_key);
+	tcase_add_test(ts, map_svg_land);
+	tcase_add_test(ts, site_maps_and_leistungen);
 	suite_add_tcase(s, ts);
 	return s;
 }
