@@ -504,6 +504,10 @@ static void http_metrics(struct buf *b, const struct prom_http *h)
 	prom_scalar(b, "ozgmon_http_slow_clients_dropped_total", "counter",
 		    "HTTP connections cut because their request headers did not arrive in time.",
 		    h->slow_cut);
+	family(b, "ozgmon_http_refused_total", "counter",
+	       "HTTP connections or requests refused, by reason (docs/security.md).");
+	for (size_t i = 0; i < h->n_refused && i < 8; i++)
+		sample1(b, "ozgmon_http_refused_total", "reason", h->refused_names[i], h->refused[i]);
 }
 
 void prom_render(struct buf *b, const struct snapshot *s, const struct prom_self *self)
