@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <pthread.h>
 #include <unistd.h>
@@ -1166,6 +1167,41 @@ int http_listen(const char *addr, char *err, size_t errsz)
 	return fd;
 }
 
+/*
+ * A listening unix socket at path for the scrape listener: a stale socket
+ * file there is replaced (anything else is not), mode 0660, so that only
+ * the daemon's user and group (a reverse proxy in it) can connect.
+ */
+static int unix_listen(const char *path, char *err, size_t errsz)
+{
+	struct sockaddr_un su = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd;
+
+	if (strlen(path) >= sizeof su.sun_path) {
+		snprintf(err, errsz, "scrape_listen: unix socket path too long: %s", path);
+		return -1;
+	}
+	memcpy(su.sun_path, path, strlen(path) + 1);
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, errsz, "scrape_listen: %s exists and is not a socket", path);
+			return -1;
+		}
+		(void)unlink(path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&su, sizeof su) != 0 ||
+	    chmod(path, 0660) != 0 || listen(fd, SOMAXCONN) != 0) {
+		snprintf(err, errsz, "scrape_listen: cannot listen on unix:%s: %s", path,
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* Starts one libmicrohttpd daemon for l; NULL when it refuses. */
 static struct MHD_Daemon *start_mhd(struct listener *l, unsigned flags, const struct sockaddr *sa,
 				    int lfd, const char *prio)
@@ -1220,8 +1256,10 @@ struct http_server *http_start(const char *listen, const struct http_deps *deps,
 
 	int lfd = deps->listen_fd_set ? deps->listen_fd : -1;	/* -1: MHD binds itself */
 
+	bool scrape_unix = w && w->scrape_listen && strncmp(w->scrape_listen, "unix:", 5) == 0;
+
 	if (http_parse_listen(listen, &ss, sizeof ss, &sl, err, errsz) != 0 ||
-	    (w && w->scrape_listen &&
+	    (w && w->scrape_listen && !scrape_unix &&
 	     http_parse_listen(w->scrape_listen, &ss2, sizeof ss2, &sl2, err, errsz) != 0)) {
 		if (lfd >= 0)
 			close(lfd);
@@ -1282,9 +1320,17 @@ struct http_server *http_start(const char *listen, const struct http_deps *deps,
 		return NULL;
 	}
 	if (w && w->scrape_listen) {
+		int ufd = -1;
+		if (scrape_unix && (ufd = unix_listen(w->scrape_listen + 5, err, errsz)) < 0) {
+			http_stop(h);
+			return NULL;
+		}
 		h->scrape.mhd = start_mhd(&h->scrape,
-					  flags | (ss2.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-					  (struct sockaddr *)&ss2, -1, prio);
+					  flags | (!scrape_unix && ss2.ss_family == AF_INET6 ?
+						   MHD_USE_IPv6 : 0),
+					  scrape_unix ? NULL : (struct sockaddr *)&ss2, ufd, prio);
+		if (!h->scrape.mhd && ufd >= 0)
+			close(ufd);
 		if (!h->scrape.mhd) {
 			snprintf(err, errsz, "cannot listen for scrapes on %s (address in use or not "
 				 "available)", w->scrape_listen);

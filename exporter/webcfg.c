@@ -510,8 +510,13 @@ static void load_ozgmon(struct wp *P, yaml_document_t *doc, yaml_node_t *m, stru
 			if (!parse_bool(val, &w->health_open))
 				wp_err(P, v, "health_open: expected true or false");
 		} else if (key && strcmp(key, "scrape_listen") == 0) {
-			if (!val || !*val || strlen(val) > 300 || !strchr(val, ':'))
-				wp_err(P, v, "scrape_listen: expected host:port or [v6addr]:port");
+			if (val && strncmp(val, "unix:", 5) == 0 &&
+			    (val[5] != '/' || strlen(val + 5) >= 108))
+				wp_err(P, v, "scrape_listen: a unix socket needs an absolute path of "
+				       "at most 107 bytes (unix:/run/ozgmon/scrape.sock)");
+			else if (!val || !*val || strlen(val) > 300 || !strchr(val, ':'))
+				wp_err(P, v, "scrape_listen: expected host:port, [v6addr]:port or "
+				       "unix:/path");
 			else if (!(w->scrape_listen = strdup(val)))
 				wp_err(P, v, "out of memory");
 		} else

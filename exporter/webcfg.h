@@ -21,7 +21,7 @@
  *     prometheus: $2y$10$...           # bcrypt hashes ($2a$, $2b$, $2y$)
  *   ozgmon:
  *     health_open: true                 # /-/healthy and /-/ready without auth
- *     scrape_listen: 127.0.0.1:9103     # a listener of its own for scrapes
+ *     scrape_listen: 127.0.0.1:9103     # a listener of its own for scrapes (or unix:/path)
  *
  * The file is named with `ozgmond --web-config FILE`.  It is read at start
  * only: a reload of the main configuration does not change it.
@@ -64,7 +64,7 @@ struct webcfg {
 	bool http2;		/* asked for; not supported (logged at start) */
 	struct webcfg_user *users;	size_t n_users;	/* none: no auth */
 	bool health_open;
-	char *scrape_listen;	/* ozgmon.scrape_listen; NULL: none */
+	char *scrape_listen;	/* ozgmon.scrape_listen: host:port or unix:/path; NULL: none */
 	struct webcfg_cache *cache;	/* owned; internally locked */
 };
 

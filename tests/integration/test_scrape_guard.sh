@@ -130,6 +130,22 @@ check "main listener answers again after the attack" [ "$(code "${AUTH[@]}" "$D/
 
 stop_daemon TERM
 check "clean stop (exit $RC)" [ "$RC" = 0 ]
+
+echo "== the scrape listener on a unix socket"
+printf 'basic_auth_users:\n  prometheus: %s\nozgmon:\n  scrape_listen: unix:%s\n' \
+	"'$hash'" "$WORK/scrape.sock" > "$WORK/web_unix.yml"
+: > "$WORK/scrape.sock.not"	# a regular file in the way is refused, not replaced
+printf 'ozgmon:\n  scrape_listen: unix:%s\n' "$WORK/scrape.sock.not" > "$WORK/web_bad.yml"
+"$BIN_DIR/ozgmond" --config "$WORK/d.yml" --web-config "$WORK/web_bad.yml" >"$WORK/bad.log" 2>&1
+check "a regular file at the socket path stops the start" grep -q "exists and is not a socket" "$WORK/bad.log"
+check "daemon answers" start_daemon 20 "$WORK/d2.log" --config "$WORK/d.yml" --web-config "$WORK/web_unix.yml"
+ucode() { code --unix-socket "$WORK/scrape.sock" "$@"; }
+check "the socket is mode 0660" [ "$(stat -c %a "$WORK/scrape.sock")" = 660 ]
+check "unix socket: /metrics with auth: 200" [ "$(ucode "${AUTH[@]}" http://ozgmon/metrics)" = 200 ]
+check "unix socket: /metrics without auth: 401" [ "$(ucode http://ozgmon/metrics)" = 401 ]
+check "unix socket: the API is not served (404)" [ "$(ucode "${AUTH[@]}" http://ozgmon/api/v1/targets)" = 404 ]
+stop_daemon TERM
+check "clean stop (exit $RC)" [ "$RC" = 0 ]
 [ "$FAIL" -ne 0 ] && { echo "--- daemon log (last 20 lines)"; tail -20 "$WORK/d.log"; }
 echo "scrape_guard: $PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]

@@ -778,6 +778,8 @@ static const struct {
 	{ "http_server_config:\n  http3: true\n", ":2:3: http_server_config: unknown key 'http3'" },
 	{ "ozgmon:\n  scrape_listen: 9103\n", ":2:18: scrape_listen: expected host:port" },
 	{ "ozgmon:\n  health: true\n", ":2:3: ozgmon: unknown key 'health'" },
+	{ "ozgmon:\n  scrape_listen: unix:scrape.sock\n",
+	  ":2:18: scrape_listen: a unix socket needs an absolute path" },
 };
 
 /* A self-signed certificate and key for the TLS cases, in dir (openssl CLI); false without it. */
