@@ -11,8 +11,9 @@
 # response; http2 is logged as ignored; a real Prometheus scraping with
 # tls_config cert_file/key_file has the target up, one without a client
 # certificate has it down.  Then RequireAnyClientCert, VerifyClientCertIfGiven
-# and RequestClientCert each with the three clients, and cipher_suites with
-# max_version TLS12 against a client offering another suite.
+# and RequestClientCert each with the three clients, the scrape listener
+# (ozgmon.scrape_listen) under RequireAndVerifyClientCert, and cipher_suites
+# with max_version TLS12 against a client offering another suite.
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -145,6 +146,27 @@ mode() {
 mode RequireAnyClientCert noca 000 200 200
 mode VerifyClientCertIfGiven ca 200 000 200
 mode RequestClientCert noca 200 200 200
+
+echo "== the scrape listener under the same client certificate policy"
+S_PORT=$(free_port_low) || { echo "no free port"; exit 1; }
+cat > "$WORK/web_scrape.yml" <<YAML
+tls_server_config:
+  cert_file: $C/valid.pem
+  key_file: $C/valid.key
+  client_auth_type: RequireAndVerifyClientCert
+  client_ca_file: $C/ca.pem
+ozgmon:
+  scrape_listen: 127.0.0.1:$S_PORT
+YAML
+if start_tls "$WORK/web_scrape.yml"; then
+	sc() { code --cacert "$C/ca.pem" --resolve "$HOST:$S_PORT:127.0.0.1" "$@"; }
+	check "scrape listener: no client certificate: refused" [ "$(sc "https://$HOST:$S_PORT/metrics")" = 000 ]
+	check "scrape listener: a foreign certificate: refused" [ "$(sc "${SELF[@]}" "https://$HOST:$S_PORT/metrics")" = 000 ]
+	check "scrape listener: a CA-signed certificate: 200" [ "$(sc "${VALID[@]}" "https://$HOST:$S_PORT/metrics")" = 200 ]
+	stop_daemon TERM
+else
+	bad "scrape listener: daemon started"; tail -5 "$WORK/d.log"
+fi
 
 echo "== cipher_suites and max_version (Go names, GnuTLS priorities)"
 cat > "$WORK/web_ciphers.yml" <<YAML
