@@ -291,6 +291,8 @@ static bool addr16(const struct sockaddr *sa, unsigned char out[16])
 	return false;
 }
 
+static _Thread_local bool main_thread_niced;	/* on_accept: this thread's priority lowered */
+
 /* A request on the connection authenticated: its next headers get the longer deadline. */
 static void conn_trust(struct http_server *h, struct MHD_Connection *conn)
 {
@@ -315,6 +317,18 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen
 	unsigned n = 0;
 
 	(void)addrlen;
+	if (!main_thread_niced) {
+		/*
+		 * The main listener's threads run five steps nicer than the
+		 * scrape listener's (Linux: per thread), so that under a flood
+		 * the CPU goes to the scrapes first.
+		 */
+		errno = 0;
+		int prio = getpriority(PRIO_PROCESS, (id_t)gettid());
+		if (errno == 0)
+			(void)setpriority(PRIO_PROCESS, (id_t)gettid(), prio + 5 > 19 ? 19 : prio + 5);
+		main_thread_niced = true;
+	}
 	if (atomic_load(&h->conns_open) >= HTTP_CONN_LIMIT) {
 		atomic_fetch_add(&h->refused[HTTP_REFUSED_TOTAL], 1);
 		return MHD_NO;
@@ -335,8 +349,11 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen
 	return MHD_YES;
 }
 
-/* Counts a connection of the main listener against its client address; the slot or -1. */
-static int addr_take(struct http_server *h, struct MHD_Connection *conn)
+/*
+ * Counts a connection of the main listener against its client address; the
+ * slot or -1, and in *n the address's connections with this one.
+ */
+static int addr_take(struct http_server *h, struct MHD_Connection *conn, unsigned *n)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -357,7 +374,7 @@ static int addr_take(struct http_server *h, struct MHD_Connection *conn)
 		memcpy(h->addrs[slot].a, a, 16);
 	}
 	if (slot >= 0)
-		h->addrs[slot].n++;
+		*n = ++h->addrs[slot].n;
 	pthread_mutex_unlock(&h->addr_lock);
 	return slot;
 }
@@ -384,7 +401,18 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		w->since_ms = mono_ms();
 		w->waiting = true;
 		w->web = h->deps.web;
-		w->addr_slot = l->scrape_only ? -1 : addr_take(h, conn);
+		unsigned n = 0;
+		w->addr_slot = l->scrape_only ? -1 : addr_take(h, conn, &n);
+		if (n > HTTP_PER_IP_LIMIT) {
+			/*
+			 * on_accept reads the count before this connection is
+			 * counted: two threads accepting at once can both pass.
+			 * The later one is shut down here, at once.
+			 */
+			(void)shutdown(w->fd, SHUT_RDWR);
+			w->cut = true;
+			atomic_fetch_add(&h->refused[HTTP_REFUSED_PER_ADDRESS], 1);
+		}
 		pthread_mutex_lock(&h->watch_lock);
 		w->next = h->watch;
 		if (h->watch)
