@@ -14,12 +14,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <pthread.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <gnutls/gnutls.h>
 
 #include "common/buf.h"
 #include "common/log.h"
@@ -29,6 +32,7 @@
 
 #define HTTP_RENDER_LIMIT (512u * 1024u * 1024u)
 #define HTTP_THREADS 2
+#define HTTP_ADDR_SLOTS (2u * HTTP_CONN_LIMIT)	/* client addresses tracked for the per-address limit */
 
 #define CSP_HTML "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; " \
 	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
@@ -49,11 +53,29 @@ struct conn_watch {
 	int64_t since_ms;		/* monotonic: when the current headers began */
 	bool waiting;			/* the current request's headers are incomplete */
 	bool cut;			/* shut down by the watchdog */
+	bool trusted;			/* a request on it was authenticated: the longer deadline */
+	int cert;			/* client certificate verdict: 0 unknown, 1 accepted, -1 refused */
+	int addr_slot;			/* its entry in http_server.addrs, or -1 */
+	const struct webcfg *web;	/* for the configured response headers */
 	struct conn_watch *prev, *next;
 };
 
-struct http_server {
+/* A listener: the main one, or the one for scrapes only (ozgmon.scrape_listen). */
+struct listener {
+	struct http_server *h;
 	struct MHD_Daemon *mhd;
+	bool scrape_only;		/* /metrics, /-/healthy and /-/ready only */
+};
+
+/* A password check waiting for the bcrypt thread; its connection is suspended. */
+struct bc_job {
+	struct MHD_Connection *conn;
+	struct req *r;
+	char user[256], password[256];
+};
+
+struct http_server {
+	struct listener main, scrape;	/* scrape.mhd NULL: no scrape listener */
 	struct http_deps deps;
 	atomic_size_t metrics_hint;	/* size of the last /metrics body, for preallocation */
 	struct prom_cache *cache;	/* the configuration's families; owned; NULL: none */
@@ -65,14 +87,33 @@ struct http_server {
 	atomic_ullong conns_total;	/* connections accepted */
 	atomic_ullong conns_open;
 	atomic_ullong slow_cut;		/* connections cut by the header deadline */
+	atomic_ullong refused[HTTP_REFUSED_COUNT];	/* by reason (enum http_refused) */
+	/* Open connections per client address (16 bytes, IPv4 as v4-mapped), under addr_lock. */
+	pthread_mutex_t addr_lock;
+	struct { unsigned char a[16]; unsigned n; } addrs[HTTP_ADDR_SLOTS];
+	/* Password checks off the server threads: one bcrypt thread, a bounded queue. */
+	pthread_mutex_t bc_lock;
+	pthread_cond_t bc_cond;
+	struct bc_job bc_q[HTTP_BCRYPT_QUEUE];
+	size_t bc_head, bc_len;
+	bool bc_stopping;
+	pthread_t bc_thread;
+	bool bc_running;
 };
 
 /* Per request: the verdict on its raw path and the canonical path. */
+enum { AUTH_UNKNOWN = 0, AUTH_PENDING, AUTH_OK, AUTH_FAILED };
+
 struct req {
 	unsigned refuse;		/* 0, or the status to refuse the path with */
+	atomic_int auth;		/* AUTH_*: the basic auth verdict of this request */
 	size_t body;			/* request body bytes seen */
 	bool headers_done;
 	char path[HTTP_URI_MAX + 1];
+};
+
+const char *const http_refused_names[HTTP_REFUSED_COUNT] = {
+	"total", "per_address", "client_cert", "auth_busy",
 };
 
 int http_parse_listen(const char *listen, void *sa_out, size_t sa_size, unsigned *sa_len,
@@ -233,11 +274,117 @@ static void conn_watch_set(struct http_server *h, struct MHD_Connection *conn, b
 	pthread_mutex_unlock(&h->watch_lock);
 }
 
+/* The client address as 16 bytes (IPv4 v4-mapped); false for other families. */
+static bool addr16(const struct sockaddr *sa, unsigned char out[16])
+{
+	if (sa && sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+		memset(out, 0, 10);
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, &in->sin_addr, 4);
+		return true;
+	}
+	if (sa && sa->sa_family == AF_INET6) {
+		memcpy(out, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+		return true;
+	}
+	return false;
+}
+
+static _Thread_local bool main_thread_niced;	/* on_accept: this thread's priority lowered */
+
+/* A request on the connection authenticated: its next headers get the longer deadline. */
+static void conn_trust(struct http_server *h, struct MHD_Connection *conn)
+{
+	struct conn_watch *w = conn_watch_of(conn);
+
+	if (!w)
+		return;
+	pthread_mutex_lock(&h->watch_lock);
+	w->trusted = true;
+	pthread_mutex_unlock(&h->watch_lock);
+}
+
+/*
+ * The accept policy callback of the main listener: the connection and
+ * per-address limits, counted when they refuse (libmicrohttpd's own limits
+ * refuse silently).
+ */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct http_server *h = cls;
+	unsigned char a[16];
+	unsigned n = 0;
+
+	(void)addrlen;
+	if (!main_thread_niced) {
+		/*
+		 * The main listener's threads run five steps nicer than the
+		 * scrape listener's (Linux: per thread), so that under a flood
+		 * the CPU goes to the scrapes first.
+		 */
+		errno = 0;
+		int prio = getpriority(PRIO_PROCESS, (id_t)gettid());
+		if (errno == 0)
+			(void)setpriority(PRIO_PROCESS, (id_t)gettid(), prio + 5 > 19 ? 19 : prio + 5);
+		main_thread_niced = true;
+	}
+	if (atomic_load(&h->conns_open) >= HTTP_CONN_LIMIT) {
+		atomic_fetch_add(&h->refused[HTTP_REFUSED_TOTAL], 1);
+		return MHD_NO;
+	}
+	if (!addr16(addr, a))
+		return MHD_YES;
+	pthread_mutex_lock(&h->addr_lock);
+	for (size_t i = 0; i < HTTP_ADDR_SLOTS; i++)
+		if (h->addrs[i].n && memcmp(h->addrs[i].a, a, 16) == 0) {
+			n = h->addrs[i].n;
+			break;
+		}
+	pthread_mutex_unlock(&h->addr_lock);
+	if (n >= HTTP_PER_IP_LIMIT) {
+		atomic_fetch_add(&h->refused[HTTP_REFUSED_PER_ADDRESS], 1);
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+/*
+ * Counts a connection of the main listener against its client address; the
+ * slot or -1, and in *n the address's connections with this one.
+ */
+static int addr_take(struct http_server *h, struct MHD_Connection *conn, unsigned *n)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	unsigned char a[16];
+	int slot = -1, free_slot = -1;
+
+	if (!ci || !addr16(ci->client_addr, a))
+		return -1;
+	pthread_mutex_lock(&h->addr_lock);
+	for (size_t i = 0; i < HTTP_ADDR_SLOTS && slot < 0; i++) {
+		if (h->addrs[i].n && memcmp(h->addrs[i].a, a, 16) == 0)
+			slot = (int)i;
+		else if (!h->addrs[i].n && free_slot < 0)
+			free_slot = (int)i;
+	}
+	if (slot < 0 && free_slot >= 0) {
+		slot = free_slot;
+		memcpy(h->addrs[slot].a, a, 16);
+	}
+	if (slot >= 0)
+		*n = ++h->addrs[slot].n;
+	pthread_mutex_unlock(&h->addr_lock);
+	return slot;
+}
+
 /* MHD_OPTION_NOTIFY_CONNECTION: links a new connection in, unlinks a closed one. */
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 			  enum MHD_ConnectionNotificationCode toe)
 {
-	struct http_server *h = cls;
+	struct listener *l = cls;
+	struct http_server *h = l->h;
 	struct conn_watch *w = *socket_context;
 
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
@@ -253,6 +400,19 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		w->fd = ci->connect_fd;
 		w->since_ms = mono_ms();
 		w->waiting = true;
+		w->web = h->deps.web;
+		unsigned n = 0;
+		w->addr_slot = l->scrape_only ? -1 : addr_take(h, conn, &n);
+		if (n > HTTP_PER_IP_LIMIT) {
+			/*
+			 * on_accept reads the count before this connection is
+			 * counted: two threads accepting at once can both pass.
+			 * The later one is shut down here, at once.
+			 */
+			(void)shutdown(w->fd, SHUT_RDWR);
+			w->cut = true;
+			atomic_fetch_add(&h->refused[HTTP_REFUSED_PER_ADDRESS], 1);
+		}
 		pthread_mutex_lock(&h->watch_lock);
 		w->next = h->watch;
 		if (h->watch)
@@ -265,6 +425,11 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	atomic_fetch_sub(&h->conns_open, 1);
 	if (!w)
 		return;
+	if (w->addr_slot >= 0) {
+		pthread_mutex_lock(&h->addr_lock);
+		h->addrs[w->addr_slot].n--;
+		pthread_mutex_unlock(&h->addr_lock);
+	}
 	pthread_mutex_lock(&h->watch_lock);
 	if (w->prev)
 		w->prev->next = w->next;
@@ -287,7 +452,9 @@ static void *watchdog_main(void *arg)
 		int64_t now = mono_ms();
 		pthread_mutex_lock(&h->watch_lock);
 		for (struct conn_watch *w = h->watch; w; w = w->next) {
-			if (!w->waiting || w->cut || now - w->since_ms < HTTP_HEADER_DEADLINE_S * 1000)
+			int64_t limit_ms = (w->trusted ? HTTP_HEADER_DEADLINE_S
+						       : HTTP_FIRST_HEADER_DEADLINE_S) * 1000;
+			if (!w->waiting || w->cut || now - w->since_ms < limit_ms)
 				continue;
 			(void)shutdown(w->fd, SHUT_RDWR);
 			w->cut = true;
@@ -309,6 +476,21 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 }
 
 /* ---- responses ---------------------------------------------------------- */
+
+/* http_server_config.headers first; the defaults only where they set none. */
+static void add_headers(struct MHD_Connection *conn, struct MHD_Response *r)
+{
+	const struct conn_watch *w = conn_watch_of(conn);
+
+	for (size_t i = 0; w && w->web && i < w->web->n_headers; i++)
+		MHD_add_response_header(r, w->web->headers[i].name, w->web->headers[i].value);
+}
+
+static void add_default(struct MHD_Response *r, const char *name, const char *value)
+{
+	if (!MHD_get_response_header(r, name))
+		MHD_add_response_header(r, name, value);
+}
 
 static enum MHD_Result send_buf(struct MHD_Connection *conn, unsigned status, const char *ctype,
 				struct buf *body, const char *allow, const char *encoding)
@@ -334,13 +516,14 @@ static enum MHD_Result send_buf(struct MHD_Connection *conn, unsigned status, co
 		free(data);
 		return MHD_NO;
 	}
+	add_headers(conn, r);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	add_default(r, "X-Content-Type-Options", "nosniff");
 	if (strncmp(ctype, "text/html", 9) == 0) {
-		MHD_add_response_header(r, "Content-Security-Policy", CSP_HTML);
+		add_default(r, "Content-Security-Policy", CSP_HTML);
 		MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-		MHD_add_response_header(r, "X-Frame-Options", "DENY");
+		add_default(r, "X-Frame-Options", "DENY");
 	}
 	if (allow)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
@@ -351,6 +534,8 @@ static enum MHD_Result send_buf(struct MHD_Connection *conn, unsigned status, co
 	if (status == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 					"Basic realm=\"ozgmon\", charset=\"UTF-8\"");
+	if (status == MHD_HTTP_TOO_MANY_REQUESTS)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
 	ret = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -451,6 +636,10 @@ static enum MHD_Result serve_metrics(struct http_server *h, struct MHD_Connectio
 	hs.per_ip_limit = HTTP_PER_IP_LIMIT;
 	hs.total = (double)atomic_load(&h->conns_total);
 	hs.slow_cut = (double)atomic_load(&h->slow_cut);
+	for (int i = 0; i < HTTP_REFUSED_COUNT; i++)
+		hs.refused[i] = (double)atomic_load(&h->refused[i]);
+	hs.refused_names = http_refused_names;
+	hs.n_refused = HTTP_REFUSED_COUNT;
 	self.http = &hs;
 	self.cache = h->cache;
 
@@ -541,23 +730,160 @@ static int b64decode(const char *in, char *out, size_t outsz)
 	return memchr(out, '\0', n) ? -1 : 0;
 }
 
-static bool authorised(const struct webcfg *w, struct MHD_Connection *conn)
+/* The user and password of a Basic Authorization header; false when there is none or it is bad. */
+static bool credentials(struct MHD_Connection *conn, char *dec, size_t decsz, char **password)
 {
 	const char *a = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-	char dec[512], *colon;
+	char *colon;
 
 	if (!a || strncasecmp(a, "Basic ", 6) != 0)
 		return false;
 	a += 6;
 	while (*a == ' ')
 		a++;
-	if (b64decode(a, dec, sizeof dec) != 0)
+	if (b64decode(a, dec, decsz) != 0)
 		return false;
 	colon = strchr(dec, ':');
 	if (!colon)
 		return false;
 	*colon = '\0';
-	return webcfg_check(w, dec, colon + 1);
+	*password = colon + 1;
+	return true;
+}
+
+/*
+ * The bcrypt thread: takes password checks from the queue, runs them, and
+ * resumes their connections.  At the stop, the checks still queued are
+ * answered as failed without bcrypt, so no connection stays suspended.
+ */
+static void *bcrypt_main(void *arg)
+{
+	struct http_server *h = arg;
+
+	/*
+	 * Ten steps nicer than the rest of the process (Linux: per thread):
+	 * under load the CPU goes to the threads that answer scrapes first.
+	 */
+	errno = 0;
+	int prio = getpriority(PRIO_PROCESS, (id_t)gettid());
+	if (errno == 0)
+		(void)setpriority(PRIO_PROCESS, (id_t)gettid(), prio + 10 > 19 ? 19 : prio + 10);
+	pthread_mutex_lock(&h->bc_lock);
+	for (;;) {
+		struct bc_job j;
+		bool ok;
+
+		while (!h->bc_len && !h->bc_stopping)
+			pthread_cond_wait(&h->bc_cond, &h->bc_lock);
+		if (!h->bc_len)
+			break;	/* stopping, queue empty */
+		j = h->bc_q[h->bc_head];
+		explicit_bzero(&h->bc_q[h->bc_head], sizeof h->bc_q[h->bc_head]);
+		h->bc_head = (h->bc_head + 1) % HTTP_BCRYPT_QUEUE;
+		h->bc_len--;
+		if (h->bc_stopping) {
+			atomic_store(&j.r->auth, AUTH_FAILED);
+			MHD_resume_connection(j.conn);
+			continue;
+		}
+		pthread_mutex_unlock(&h->bc_lock);
+		ok = webcfg_check(h->deps.web, j.user, j.password);
+		explicit_bzero(j.user, sizeof j.user);
+		explicit_bzero(j.password, sizeof j.password);
+		atomic_store(&j.r->auth, ok ? AUTH_OK : AUTH_FAILED);
+		MHD_resume_connection(j.conn);	/* r may be gone after this: not touched again */
+		pthread_mutex_lock(&h->bc_lock);
+	}
+	pthread_mutex_unlock(&h->bc_lock);
+	return NULL;
+}
+
+/*
+ * Basic auth for a request: AUTH_OK, AUTH_FAILED, or AUTH_PENDING when the
+ * connection was suspended for the bcrypt thread (it comes back with the
+ * verdict in r->auth), or -1 when the queue is full (429).
+ */
+static int check_auth(struct http_server *h, struct MHD_Connection *conn, struct req *r)
+{
+	char dec[512], *password;
+	int verdict = atomic_load(&r->auth);
+
+	if (verdict == AUTH_OK || verdict == AUTH_FAILED)
+		return verdict;
+	if (!credentials(conn, dec, sizeof dec, &password))
+		return AUTH_FAILED;
+	if (strlen(dec) >= sizeof ((struct bc_job *)0)->user ||
+	    strlen(password) >= sizeof ((struct bc_job *)0)->password) {
+		explicit_bzero(dec, sizeof dec);
+		return AUTH_FAILED;
+	}
+	if (webcfg_check_cached(h->deps.web, dec, password)) {
+		explicit_bzero(dec, sizeof dec);
+		return AUTH_OK;
+	}
+	pthread_mutex_lock(&h->bc_lock);
+	if (h->bc_stopping || !h->bc_running || h->bc_len == HTTP_BCRYPT_QUEUE) {
+		pthread_mutex_unlock(&h->bc_lock);
+		explicit_bzero(dec, sizeof dec);
+		return -1;
+	}
+	{
+		struct bc_job *j = &h->bc_q[(h->bc_head + h->bc_len) % HTTP_BCRYPT_QUEUE];
+		j->conn = conn;
+		j->r = r;
+		snprintf(j->user, sizeof j->user, "%s", dec);
+		snprintf(j->password, sizeof j->password, "%s", password);
+		h->bc_len++;
+	}
+	atomic_store(&r->auth, AUTH_PENDING);
+	/* Suspended before the bcrypt thread can see the job: it waits for this lock. */
+	MHD_suspend_connection(conn);
+	pthread_cond_signal(&h->bc_cond);
+	pthread_mutex_unlock(&h->bc_lock);
+	explicit_bzero(dec, sizeof dec);
+	return AUTH_PENDING;
+}
+
+/*
+ * The client certificate verdict under client_auth_type, once per
+ * connection: true when the connection may go on.
+ */
+static bool client_cert_ok(const struct webcfg *web, struct MHD_Connection *conn, bool *verified)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct conn_watch *w = conn_watch_of(conn);
+	gnutls_session_t sess;
+	unsigned n = 0, status = 0;
+	bool ok;
+
+	if (!web || !web->cert_pem || web->client_auth == WEBCFG_NO_CLIENT_CERT)
+		return true;
+	*verified = false;
+	if (w && w->cert)
+		return w->cert > 0;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	sess = ci ? (gnutls_session_t)ci->tls_session : NULL;
+	if (!sess)
+		return false;
+	bool given = gnutls_certificate_get_peers(sess, &n) != NULL && n > 0;
+	switch (web->client_auth) {
+	case WEBCFG_REQUEST_CLIENT_CERT:
+		ok = true;
+		break;
+	case WEBCFG_REQUIRE_ANY_CLIENT_CERT:
+		ok = given;
+		break;
+	case WEBCFG_VERIFY_CLIENT_CERT_IF_GIVEN:
+		ok = !given || (gnutls_certificate_verify_peers2(sess, &status) == 0 && status == 0);
+		break;
+	default:
+		ok = given && gnutls_certificate_verify_peers2(sess, &status) == 0 && status == 0;
+		break;
+	}
+	*verified = ok && given && web->client_auth >= WEBCFG_VERIFY_CLIENT_CERT_IF_GIVEN;
+	if (w)
+		w->cert = ok ? 1 : -1;
+	return ok;
 }
 
 /* ---- routing ------------------------------------------------------------- */
@@ -718,10 +1044,11 @@ static bool serve_dashboards(struct MHD_Connection *conn, const char *dir, const
 		close(fd);
 		return false;
 	}
+	add_headers(conn, r);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "public, max-age=30");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "Content-Security-Policy",
+	add_default(r, "X-Content-Type-Options", "nosniff");
+	add_default(r, "Content-Security-Policy",
 				"default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; "
 				"object-src 'self'; frame-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'");
 	*ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
@@ -733,7 +1060,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **req_cls)
 {
-	struct http_server *h = cls;
+	struct listener *l = cls;
+	struct http_server *h = l->h;
 	struct req *r = *req_cls;
 	bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
 		   strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
@@ -750,8 +1078,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_NO;	/* out of memory in on_uri */
 	if (!r->headers_done) {
 		/* First call: headers only.  Refuse early what needs no body. */
+		bool verified = false;
 		r->headers_done = true;
 		conn_watch_set(h, conn, false);
+		if (!client_cert_ok(h->deps.web, conn, &verified)) {
+			/* As a TLS server refusing the handshake would: no answer. */
+			atomic_fetch_add(&h->refused[HTTP_REFUSED_CLIENT_CERT], 1);
+			return MHD_NO;
+		}
+		if (verified)
+			conn_trust(h, conn);
 		return MHD_YES;
 	}
 	if (*upload_data_size != 0) {
@@ -773,13 +1109,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return plain(conn, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large\n", NULL);
 	path = r->path;
 
-	if (h->deps.web && h->deps.web->n_users &&
-	    !(h->deps.web->health_open && (strcmp(path, "/-/healthy") == 0 ||
-					   strcmp(path, "/-/ready") == 0)) &&
-	    !authorised(h->deps.web, conn))
-		return plain(conn, MHD_HTTP_UNAUTHORIZED, "unauthorized\n", NULL);
-
 	route = http_route(path);
+	if (l->scrape_only && route != HTTP_ROUTE_METRICS && route != HTTP_ROUTE_HEALTHY &&
+	    route != HTTP_ROUTE_READY)
+		return plain(conn, MHD_HTTP_NOT_FOUND,
+			     "not found (this listener serves /metrics, /-/healthy and /-/ready)\n", NULL);
+	if (h->deps.web && h->deps.web->n_users &&
+	    !(h->deps.web->health_open && (route == HTTP_ROUTE_HEALTHY || route == HTTP_ROUTE_READY))) {
+		int a = check_auth(h, conn, r);
+		if (a == AUTH_PENDING)
+			return MHD_YES;	/* resumed by the bcrypt thread */
+		if (a < 0) {
+			atomic_fetch_add(&h->refused[HTTP_REFUSED_AUTH_BUSY], 1);
+			return plain(conn, MHD_HTTP_TOO_MANY_REQUESTS,
+				     "too many password checks at once; retry\n", NULL);
+		}
+		if (a != AUTH_OK)
+			return plain(conn, MHD_HTTP_UNAUTHORIZED, "unauthorized\n", NULL);
+		conn_trust(h, conn);
+	}
+
 	if (route == HTTP_ROUTE_RELOAD) {
 		if (!post || !h->deps.reload)
 			return plain(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n",
@@ -846,19 +1195,100 @@ int http_listen(const char *addr, char *err, size_t errsz)
 	return fd;
 }
 
+/*
+ * A listening unix socket at path for the scrape listener: a stale socket
+ * file there is replaced (anything else is not), mode 0660, so that only
+ * the daemon's user and group (a reverse proxy in it) can connect.
+ */
+static int unix_listen(const char *path, char *err, size_t errsz)
+{
+	struct sockaddr_un su = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd;
+
+	if (strlen(path) >= sizeof su.sun_path) {
+		snprintf(err, errsz, "scrape_listen: unix socket path too long: %s", path);
+		return -1;
+	}
+	memcpy(su.sun_path, path, strlen(path) + 1);
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, errsz, "scrape_listen: %s exists and is not a socket", path);
+			return -1;
+		}
+		(void)unlink(path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&su, sizeof su) != 0 ||
+	    chmod(path, 0660) != 0 || listen(fd, SOMAXCONN) != 0) {
+		snprintf(err, errsz, "scrape_listen: cannot listen on unix:%s: %s", path,
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Starts one libmicrohttpd daemon for l; NULL when it refuses. */
+static struct MHD_Daemon *start_mhd(struct listener *l, unsigned flags, const struct sockaddr *sa,
+				    int lfd, const char *prio)
+{
+	struct http_server *h = l->h;
+	const struct webcfg *w = h->deps.web;
+	const char *trust = NULL;
+
+	if (prio && w->client_auth != WEBCFG_NO_CLIENT_CERT) {
+		/*
+		 * libmicrohttpd asks TLS clients for a certificate only with a
+		 * trust list; without client_ca_file (RequestClientCert,
+		 * RequireAnyClientCert) the server's own certificate stands in:
+		 * the certificate is asked for, never verified in those modes.
+		 */
+		trust = w->client_ca_pem ? w->client_ca_pem : w->cert_pem;
+	}
+	/* The TLS options, or none: the rest of the options is the same either way. */
+	struct MHD_OptionItem tls[] = {
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, prio ? w->key_pem : NULL },
+		{ MHD_OPTION_HTTPS_MEM_CERT, 0, prio ? w->cert_pem : NULL },
+		{ MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)(uintptr_t)prio },
+		{ trust ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, 0, (void *)(uintptr_t)trust },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+	return MHD_start_daemon(flags, 0, l->scrape_only ? NULL : on_accept, h, on_request, l,
+				MHD_OPTION_SOCK_ADDR, sa,
+				MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd,
+				MHD_OPTION_THREAD_POOL_SIZE, l->scrape_only ? 1u : (unsigned)HTTP_THREADS,
+				MHD_OPTION_CONNECTION_LIMIT,
+				l->scrape_only ? HTTP_SCRAPE_CONN_LIMIT : HTTP_CONN_LIMIT + 16u,
+				MHD_OPTION_CONNECTION_TIMEOUT, HTTP_CONN_TIMEOUT_S,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
+				MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)h,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)h,
+				MHD_OPTION_NOTIFY_CONNECTION, on_connection, (void *)l,
+				MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
+				MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
+				MHD_OPTION_ARRAY, prio ? tls : tls + 4,
+				MHD_OPTION_END);
+}
+
 struct http_server *http_start(const char *listen, const struct http_deps *deps, char *err,
 			       size_t errsz)
 {
-	struct sockaddr_storage ss;
-	unsigned sl;
+	struct sockaddr_storage ss, ss2;
+	unsigned sl, sl2;
 	struct http_server *h;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME;
 	const struct webcfg *w = deps->web;
 	const char *prio = NULL;
 
 	int lfd = deps->listen_fd_set ? deps->listen_fd : -1;	/* -1: MHD binds itself */
 
-	if (http_parse_listen(listen, &ss, sizeof ss, &sl, err, errsz) != 0) {
+	bool scrape_unix = w && w->scrape_listen && strncmp(w->scrape_listen, "unix:", 5) == 0;
+
+	if (http_parse_listen(listen, &ss, sizeof ss, &sl, err, errsz) != 0 ||
+	    (w && w->scrape_listen && !scrape_unix &&
+	     http_parse_listen(w->scrape_listen, &ss2, sizeof ss2, &sl2, err, errsz) != 0)) {
 		if (lfd >= 0)
 			close(lfd);
 		return NULL;
@@ -871,8 +1301,7 @@ struct http_server *http_start(const char *listen, const struct http_deps *deps,
 			return NULL;
 		}
 		flags |= MHD_USE_TLS;
-		prio = w->min_tls >= 13 ? "NORMAL:-VERS-ALL:+VERS-TLS1.3"
-					: "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2";
+		prio = w->priorities ? w->priorities : "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2";
 	}
 	h = calloc(1, sizeof *h);
 	if (!h) {
@@ -882,46 +1311,60 @@ struct http_server *http_start(const char *listen, const struct http_deps *deps,
 		return NULL;
 	}
 	h->deps = *deps;
+	if (w && w->http2)
+		log_info("http: http_server_config.http2 is set, but ozgmond serves HTTP/1.1 only: "
+			 "ignored");
+	h->main.h = h;
+	h->scrape.h = h;
+	h->scrape.scrape_only = true;
 	h->cache = prom_cache_new();	/* without it every scrape renders them anew */
 	atomic_init(&h->metrics_hint, 0);
 	atomic_init(&h->stopping, false);
 	atomic_init(&h->conns_total, 0);
 	atomic_init(&h->conns_open, 0);
 	atomic_init(&h->slow_cut, 0);
+	for (int i = 0; i < HTTP_REFUSED_COUNT; i++)
+		atomic_init(&h->refused[i], 0);
 	pthread_mutex_init(&h->watch_lock, NULL);
-	if (ss.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	{
-		/* The TLS options, or none: the rest of the options is the same either way. */
-		struct MHD_OptionItem tls[] = {
-			{ MHD_OPTION_HTTPS_MEM_KEY, 0, prio ? w->key_pem : NULL },
-			{ MHD_OPTION_HTTPS_MEM_CERT, 0, prio ? w->cert_pem : NULL },
-			{ MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)(uintptr_t)prio },
-			{ MHD_OPTION_END, 0, NULL },
-		};
-		h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
-					  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-					  MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd,
-					  MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
-					  MHD_OPTION_CONNECTION_LIMIT, HTTP_CONN_LIMIT,
-					  MHD_OPTION_PER_IP_CONNECTION_LIMIT, HTTP_PER_IP_LIMIT,
-					  MHD_OPTION_CONNECTION_TIMEOUT, HTTP_CONN_TIMEOUT_S,
-					  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
-					  MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)h,
-					  MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)h,
-					  MHD_OPTION_NOTIFY_CONNECTION, on_connection, (void *)h,
-					  MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
-					  MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
-					  MHD_OPTION_ARRAY, prio ? tls : tls + 3,
-					  MHD_OPTION_END);
+	pthread_mutex_init(&h->addr_lock, NULL);
+	pthread_mutex_init(&h->bc_lock, NULL);
+	pthread_cond_init(&h->bc_cond, NULL);
+	if (w && w->n_users) {
+		h->bc_running = pthread_create(&h->bc_thread, NULL, bcrypt_main, h) == 0;
+		if (!h->bc_running) {
+			snprintf(err, errsz, "cannot start the password check thread");
+			if (lfd >= 0)
+				close(lfd);
+			http_stop(h);
+			return NULL;
+		}
 	}
-	if (!h->mhd) {
+	h->main.mhd = start_mhd(&h->main, flags | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+				(struct sockaddr *)&ss, lfd, prio);
+	if (!h->main.mhd) {
 		snprintf(err, errsz, "cannot listen on %s (address in use or not available%s)",
 			 listen, prio ? ", or the TLS key and certificate were refused" : "");
-		pthread_mutex_destroy(&h->watch_lock);
-		prom_cache_free(h->cache);
-		free(h);	/* a given socket: libmicrohttpd may have closed it; not touched */
+		http_stop(h);	/* a given socket: libmicrohttpd may have closed it; not touched */
 		return NULL;
+	}
+	if (w && w->scrape_listen) {
+		int ufd = -1;
+		if (scrape_unix && (ufd = unix_listen(w->scrape_listen + 5, err, errsz)) < 0) {
+			http_stop(h);
+			return NULL;
+		}
+		h->scrape.mhd = start_mhd(&h->scrape,
+					  flags | (!scrape_unix && ss2.ss_family == AF_INET6 ?
+						   MHD_USE_IPv6 : 0),
+					  scrape_unix ? NULL : (struct sockaddr *)&ss2, ufd, prio);
+		if (!h->scrape.mhd && ufd >= 0)
+			close(ufd);
+		if (!h->scrape.mhd) {
+			snprintf(err, errsz, "cannot listen for scrapes on %s (address in use or not "
+				 "available)", w->scrape_listen);
+			http_stop(h);
+			return NULL;
+		}
 	}
 	h->watchdog_running = pthread_create(&h->watchdog, NULL, watchdog_main, h) == 0;
 	if (!h->watchdog_running) {
@@ -939,7 +1382,20 @@ void http_stop(struct http_server *h)
 	atomic_store(&h->stopping, true);
 	if (h->watchdog_running)
 		pthread_join(h->watchdog, NULL);
-	MHD_stop_daemon(h->mhd);
+	/* No connection may stay suspended when libmicrohttpd stops (microhttpd.h). */
+	pthread_mutex_lock(&h->bc_lock);
+	h->bc_stopping = true;
+	pthread_cond_broadcast(&h->bc_cond);
+	pthread_mutex_unlock(&h->bc_lock);
+	if (h->bc_running)
+		pthread_join(h->bc_thread, NULL);
+	if (h->scrape.mhd)
+		MHD_stop_daemon(h->scrape.mhd);
+	if (h->main.mhd)
+		MHD_stop_daemon(h->main.mhd);
+	pthread_cond_destroy(&h->bc_cond);
+	pthread_mutex_destroy(&h->bc_lock);
+	pthread_mutex_destroy(&h->addr_lock);
 	pthread_mutex_destroy(&h->watch_lock);
 	prom_cache_free(h->cache);
 	free(h);

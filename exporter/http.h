@@ -18,7 +18,12 @@
  * percent-escapes and over-long URIs are refused with 400 (414 for length),
  * empty segments ("//") find nothing (404).  Connections (in total and per
  * client address), request memory (headers and URI) and idle time are
- * bounded; a client that stalls longer than the idle timeout is dropped.
+ * bounded; a client that stalls longer than the idle timeout is dropped,
+ * one that sends its headers too slowly is cut (HTTP_FIRST_HEADER_DEADLINE_S).
+ * With ozgmon.scrape_listen in the web config a second listener with
+ * connection slots and a thread of its own serves /metrics, /-/healthy and
+ * /-/ready only.  Password checks run on a bcrypt thread of their own
+ * behind a short queue; a check that passed is remembered (webcfg.h).
  * Handlers render from a snapshot reference (state.h) and hold no lock while
  * rendering.  With a web config (webcfg.h): TLS and basic auth.
  */
@@ -39,10 +44,25 @@
 #define HTTP_CONN_LIMIT 512u		/* connections in total */
 #define HTTP_PER_IP_LIMIT 32u		/* connections per client address */
 #define HTTP_CONN_TIMEOUT_S 10u		/* idle time before a connection is dropped */
-#define HTTP_HEADER_DEADLINE_S 10u	/* request line and headers, however slowly sent */
+#define HTTP_HEADER_DEADLINE_S 10u	/* request line and headers on a connection that has
+					   authenticated (basic auth or a verified client
+					   certificate), however slowly sent */
+#define HTTP_FIRST_HEADER_DEADLINE_S 3u	/* the same on any other connection */
+#define HTTP_SCRAPE_CONN_LIMIT 64u	/* connections on the scrape listener */
+#define HTTP_BCRYPT_QUEUE 4u		/* password checks waiting for bcrypt; more: 429 */
 #define HTTP_CONN_MEMORY (32u * 1024u)	/* request line + headers per connection */
 #define HTTP_BODY_MAX 4096u		/* request bodies (POST /-/reload): larger: 413 */
 #define HTTP_BODY_DRAIN_MAX (1024u * 1024u)	/* larger bodies: connection closed */
+
+/* Why a connection or request was refused (ozgmon_http_refused_total{reason}). */
+enum http_refused {
+	HTTP_REFUSED_TOTAL = 0,		/* the connection limit */
+	HTTP_REFUSED_PER_ADDRESS,	/* the per-address limit */
+	HTTP_REFUSED_CLIENT_CERT,	/* no or an unverified client certificate */
+	HTTP_REFUSED_AUTH_BUSY,		/* the password check queue was full: 429 */
+	HTTP_REFUSED_COUNT
+};
+extern const char *const http_refused_names[HTTP_REFUSED_COUNT];
 
 /* What the server needs from the daemon; every callback may be NULL. */
 struct http_deps {

@@ -115,6 +115,10 @@ void prom_render_http(const struct prom_out *o, const struct prom_http *h)
 	prom_scalar(o, "ozgmon_http_slow_clients_dropped_total", "counter",
 		    "HTTP connections cut because their request headers did not arrive in time.",
 		    h->slow_cut);
+	prom_family(o, "ozgmon_http_refused_total", "counter",
+		    "HTTP connections or requests refused, by reason (docs/security.md).");
+	for (size_t i = 0; i < h->n_refused && i < 8; i++)
+		prom_sample(o, "ozgmon_http_refused_total", "reason", h->refused_names[i], h->refused[i]);
 }
 
 /* ---- process figures ---------------------------------------------------- */

@@ -29,6 +29,9 @@ struct prom_http {
 	double per_ip_limit;		/* connections per client address at most */
 	double total;			/* connections accepted since start */
 	double slow_cut;		/* cut because their headers missed the deadline */
+	double refused[8];		/* refused connections and requests by reason */
+	const char *const *refused_names;	/* n_refused names for refused[] */
+	size_t n_refused;
 };
 
 /* ozgmon_build_info, ozgmon_config_last_reload_*, ozgmon_ready. */

@@ -4,15 +4,31 @@
 #include "common/secfile.h"
 
 #include <crypt.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <yaml.h>
 
 #define WEBCFG_FILE_MAX (64u * 1024u)
 #define WEBCFG_PEM_MAX (1024u * 1024u)
 #define WEBCFG_USERS_MAX 1024u
+#define WEBCFG_HEADERS_MAX 32u
+#define WEBCFG_PRIO_MAX 2048u
+
+/* Successful password checks: HMAC-SHA-256(key, user NUL password) and when. */
+struct webcfg_cache {
+	pthread_mutex_t lock;
+	unsigned char key[32];
+	struct {
+		unsigned char mac[32];
+		long long until;	/* monotonic seconds; 0: empty */
+	} e[WEBCFG_CACHE_SIZE];
+};
 
 /* A dummy bcrypt hash: unknown users cost the same as known ones. */
 static const char dummy_hash[] = "$2b$10$abcdefghijklmnopqrstuu7qXJZb5tKk6Vx7bq3kYh9V3a2l2DRXK";
@@ -23,6 +39,19 @@ void webcfg_free(struct webcfg *w)
 		return;
 	free(w->cert_pem);
 	free(w->key_pem);
+	free(w->client_ca_pem);
+	free(w->priorities);
+	free(w->scrape_listen);
+	for (size_t i = 0; i < w->n_headers; i++) {
+		free(w->headers[i].name);
+		free(w->headers[i].value);
+	}
+	free(w->headers);
+	if (w->cache) {
+		pthread_mutex_destroy(&w->cache->lock);
+		explicit_bzero(w->cache, sizeof *w->cache);
+		free(w->cache);
+	}
 	for (size_t i = 0; i < w->n_users; i++) {
 		free(w->users[i].name);
 		free(w->users[i].hash);
@@ -132,13 +161,197 @@ static void load_pem(struct wp *P, yaml_node_t *v, char **dst, bool secret)
 	free(full);
 }
 
+/* Go's TLS version names. */
+static int tls_version(const char *v)
+{
+	static const struct { const char *name; int v; } vs[] = {
+		{ "TLS10", 10 }, { "TLS11", 11 }, { "TLS12", 12 }, { "TLS13", 13 },
+	};
+	for (size_t i = 0; v && i < sizeof vs / sizeof vs[0]; i++)
+		if (strcmp(v, vs[i].name) == 0)
+			return vs[i].v;
+	return 0;
+}
+
+/*
+ * Go's cipher suite names (crypto/tls) as the GnuTLS key exchange, cipher
+ * and MAC they consist of.  The TLS 1.3 suites are not configurable in Go
+ * either: accepted and without effect (kx NULL).
+ */
+static const struct suite {
+	const char *go, *kx, *cipher, *mac;
+} suites[] = {
+	{ "TLS_RSA_WITH_3DES_EDE_CBC_SHA", "RSA", "3DES-CBC", "SHA1" },
+	{ "TLS_RSA_WITH_AES_128_CBC_SHA", "RSA", "AES-128-CBC", "SHA1" },
+	{ "TLS_RSA_WITH_AES_256_CBC_SHA", "RSA", "AES-256-CBC", "SHA1" },
+	{ "TLS_RSA_WITH_AES_128_CBC_SHA256", "RSA", "AES-128-CBC", "SHA256" },
+	{ "TLS_RSA_WITH_AES_128_GCM_SHA256", "RSA", "AES-128-GCM", "AEAD" },
+	{ "TLS_RSA_WITH_AES_256_GCM_SHA384", "RSA", "AES-256-GCM", "AEAD" },
+	{ "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "ECDHE-ECDSA", "AES-128-CBC", "SHA1" },
+	{ "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", "ECDHE-ECDSA", "AES-256-CBC", "SHA1" },
+	{ "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA", "ECDHE-RSA", "3DES-CBC", "SHA1" },
+	{ "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "ECDHE-RSA", "AES-128-CBC", "SHA1" },
+	{ "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", "ECDHE-RSA", "AES-256-CBC", "SHA1" },
+	{ "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "ECDHE-ECDSA", "AES-128-CBC", "SHA256" },
+	{ "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", "ECDHE-RSA", "AES-128-CBC", "SHA256" },
+	{ "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "ECDHE-RSA", "AES-128-GCM", "AEAD" },
+	{ "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDHE-ECDSA", "AES-128-GCM", "AEAD" },
+	{ "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "ECDHE-RSA", "AES-256-GCM", "AEAD" },
+	{ "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "ECDHE-ECDSA", "AES-256-GCM", "AEAD" },
+	{ "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305", "ECDHE-RSA", "CHACHA20-POLY1305", "AEAD" },
+	{ "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-RSA", "CHACHA20-POLY1305", "AEAD" },
+	{ "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305", "ECDHE-ECDSA", "CHACHA20-POLY1305", "AEAD" },
+	{ "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-ECDSA", "CHACHA20-POLY1305", "AEAD" },
+	{ "TLS_AES_128_GCM_SHA256", NULL, NULL, NULL },
+	{ "TLS_AES_256_GCM_SHA384", NULL, NULL, NULL },
+	{ "TLS_CHACHA20_POLY1305_SHA256", NULL, NULL, NULL },
+};
+
+/* Go's curve names (tls.CurveID) as GnuTLS groups. */
+static const struct { const char *go, *group; } curves[] = {
+	{ "CurveP256", "SECP256R1" }, { "CurveP384", "SECP384R1" },
+	{ "CurveP521", "SECP521R1" }, { "X25519", "X25519" },
+};
+
+/* Appends ":+item" to the priority string unless it is there already. */
+static void prio_add(char *prio, size_t sz, const char *pfx, const char *item)
+{
+	char tok[64];
+	size_t l = strlen(prio);
+
+	snprintf(tok, sizeof tok, ":+%s%s", pfx, item);
+	if (!strstr(prio, tok))
+		snprintf(prio + l, sz - l, "%s", tok);
+}
+
+/* The TLS keys gathered while reading, for the priority string. */
+struct tlsin {
+	yaml_node_t *suites, *curves, *prefer, *at;
+	bool prefer_server;
+	const char *auth_name;
+	yaml_node_t *auth_node, *ca_node;
+};
+
+static void build_priorities(struct wp *P, yaml_document_t *doc, struct tlsin *t, struct webcfg *w)
+{
+	char prio[WEBCFG_PRIO_MAX];
+	const char *errpos = NULL;
+	gnutls_priority_t pc;
+	int rc;
+
+	snprintf(prio, sizeof prio, "NORMAL%s:-VERS-ALL", t->prefer_server ? ":%SERVER_PRECEDENCE" : "");
+	for (int v = w->min_tls; v <= w->max_tls; v++) {
+		char ver[16];
+		snprintf(ver, sizeof ver, "1.%d", v - 10);
+		prio_add(prio, sizeof prio, "VERS-TLS", ver);
+	}
+	if (t->suites) {
+		bool any = false;
+		if (t->suites->type != YAML_SEQUENCE_NODE) {
+			wp_err(P, t->suites, "cipher_suites: expected a list of cipher suite names");
+			return;
+		}
+		strncat(prio, ":-KX-ALL:-CIPHER-ALL:-MAC-ALL", sizeof prio - strlen(prio) - 1);
+		for (yaml_node_item_t *it = t->suites->data.sequence.items.start;
+		     it < t->suites->data.sequence.items.top; it++) {
+			yaml_node_t *n = yaml_document_get_node(doc, *it);
+			const char *name = scalar(n);
+			const struct suite *s = NULL;
+
+			for (size_t i = 0; name && i < sizeof suites / sizeof suites[0]; i++)
+				if (strcmp(name, suites[i].go) == 0)
+					s = &suites[i];
+			if (!s) {
+				wp_err(P, n, "cipher_suites: unknown or unsupported cipher suite '%s' "
+				       "(Go's names, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256; RC4 is "
+				       "not offered)", name ? name : "?");
+				return;
+			}
+			if (!s->kx)
+				continue;	/* TLS 1.3: not configurable */
+			prio_add(prio, sizeof prio, "", s->kx);
+			prio_add(prio, sizeof prio, "", s->cipher);
+			prio_add(prio, sizeof prio, "", s->mac);
+			any = true;
+		}
+		if (w->max_tls >= 13) {
+			/* TLS 1.3's suites stay as Go keeps them. */
+			prio_add(prio, sizeof prio, "", "AES-128-GCM");
+			prio_add(prio, sizeof prio, "", "AES-256-GCM");
+			prio_add(prio, sizeof prio, "", "CHACHA20-POLY1305");
+			prio_add(prio, sizeof prio, "", "AEAD");
+		} else if (!any) {
+			wp_err(P, t->suites, "cipher_suites: no suite for TLS 1.2 or older is listed");
+			return;
+		}
+	}
+	if (t->curves) {
+		if (t->curves->type != YAML_SEQUENCE_NODE) {
+			wp_err(P, t->curves, "curve_preferences: expected a list of curve names");
+			return;
+		}
+		strncat(prio, ":-GROUP-ALL", sizeof prio - strlen(prio) - 1);
+		for (yaml_node_item_t *it = t->curves->data.sequence.items.start;
+		     it < t->curves->data.sequence.items.top; it++) {
+			yaml_node_t *n = yaml_document_get_node(doc, *it);
+			const char *name = scalar(n), *g = NULL;
+
+			for (size_t i = 0; name && i < sizeof curves / sizeof curves[0]; i++)
+				if (strcmp(name, curves[i].go) == 0)
+					g = curves[i].group;
+			if (!g) {
+				wp_err(P, n, "curve_preferences: unknown curve '%s' (known: CurveP256, "
+				       "CurveP384, CurveP521, X25519)", name ? name : "?");
+				return;
+			}
+			prio_add(prio, sizeof prio, "GROUP-", g);
+		}
+	}
+	if (strlen(prio) + 1 >= sizeof prio) {
+		wp_err(P, t->at, "the TLS settings make too long a priority string");
+		return;
+	}
+	rc = gnutls_priority_init(&pc, prio, &errpos);
+	if (rc != GNUTLS_E_SUCCESS) {
+		wp_err(P, t->at, "GnuTLS refuses the TLS settings (priority \"%s\" at \"%s\"): %s",
+		       prio, errpos ? errpos : "?", gnutls_strerror(rc));
+		return;
+	}
+	gnutls_priority_deinit(pc);
+	w->priorities = strdup(prio);
+	if (!w->priorities)
+		wp_err(P, t->at, "out of memory");
+}
+
+static const char *const auth_names[] = {
+	"NoClientCert", "RequestClientCert", "RequireAnyClientCert",
+	"VerifyClientCertIfGiven", "RequireAndVerifyClientCert",
+};
+
+const char *webcfg_client_auth_name(enum webcfg_client_auth a)
+{
+	return (unsigned)a < sizeof auth_names / sizeof auth_names[0] ? auth_names[a] : "?";
+}
+
+static bool parse_bool(const char *v, bool *out)
+{
+	if (v && (strcmp(v, "true") == 0 || strcmp(v, "false") == 0)) {
+		*out = v[0] == 't';
+		return true;
+	}
+	return false;
+}
+
 static void load_tls(struct wp *P, yaml_document_t *doc, yaml_node_t *m, struct webcfg *w)
 {
+	struct tlsin t = { .at = m, .prefer_server = true };
+
 	if (m->type != YAML_MAPPING_NODE) {
 		wp_err(P, m, "tls_server_config: expected a mapping");
 		return;
 	}
-	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+	for (yaml_node_pair_t *p = m->data.mapping.pairs.start;
+	     p < m->data.mapping.pairs.top && !P->failed; p++) {
 		yaml_node_t *k = yaml_document_get_node(doc, p->key);
 		yaml_node_t *v = yaml_document_get_node(doc, p->value);
 		const char *key = scalar(k), *val = scalar(v);
@@ -149,19 +362,167 @@ static void load_tls(struct wp *P, yaml_document_t *doc, yaml_node_t *m, struct 
 			load_pem(P, v, &w->cert_pem, false);
 		else if (strcmp(key, "key_file") == 0)
 			load_pem(P, v, &w->key_pem, true);
-		else if (strcmp(key, "min_version") == 0) {
-			if (val && strcmp(val, "TLS12") == 0)
-				w->min_tls = 12;
-			else if (val && strcmp(val, "TLS13") == 0)
-				w->min_tls = 13;
+		else if (strcmp(key, "client_ca_file") == 0) {
+			load_pem(P, v, &w->client_ca_pem, false);
+			t.ca_node = v;
+		} else if (strcmp(key, "client_auth_type") == 0) {
+			size_t i;
+			for (i = 0; val && i < sizeof auth_names / sizeof auth_names[0]; i++)
+				if (strcmp(val, auth_names[i]) == 0)
+					break;
+			if (!val || i == sizeof auth_names / sizeof auth_names[0])
+				wp_err(P, v, "client_auth_type: expected NoClientCert, RequestClientCert, "
+				       "RequireAnyClientCert, VerifyClientCertIfGiven or "
+				       "RequireAndVerifyClientCert");
 			else
-				wp_err(P, v, "min_version: expected TLS12 or TLS13");
+				w->client_auth = (enum webcfg_client_auth)i;
+			t.auth_node = v;
+		} else if (strcmp(key, "min_version") == 0 || strcmp(key, "max_version") == 0) {
+			int ver = tls_version(val);
+			if (!ver)
+				wp_err(P, v, "%s: expected TLS10, TLS11, TLS12 or TLS13", key);
+			else if (key[1] == 'i')
+				w->min_tls = ver;
+			else
+				w->max_tls = ver;
+		} else if (strcmp(key, "cipher_suites") == 0)
+			t.suites = v;
+		else if (strcmp(key, "curve_preferences") == 0)
+			t.curves = v;
+		else if (strcmp(key, "prefer_server_cipher_suites") == 0) {
+			if (!parse_bool(val, &t.prefer_server))
+				wp_err(P, v, "prefer_server_cipher_suites: expected true or false");
 		} else
-			wp_err(P, k, "tls_server_config: unknown key '%s' (known: cert_file, "
-			       "key_file, min_version)", key);
+			wp_err(P, k, "tls_server_config: unknown key '%s' (known: cert_file, key_file, "
+			       "client_auth_type, client_ca_file, min_version, max_version, "
+			       "cipher_suites, curve_preferences, prefer_server_cipher_suites)", key);
 	}
-	if (!P->failed && (!w->cert_pem || !w->key_pem))
+	if (P->failed)
+		return;
+	if (!w->cert_pem || !w->key_pem) {
 		wp_err(P, m, "tls_server_config needs both cert_file and key_file");
+		return;
+	}
+	if (w->min_tls > w->max_tls) {
+		wp_err(P, m, "tls_server_config: min_version is above max_version");
+		return;
+	}
+	if (w->client_ca_pem && w->client_auth == WEBCFG_NO_CLIENT_CERT) {
+		wp_err(P, t.ca_node, "client_ca_file is set but client_auth_type is NoClientCert "
+		       "(set client_auth_type, e.g. RequireAndVerifyClientCert)");
+		return;
+	}
+	if (!w->client_ca_pem && (w->client_auth == WEBCFG_VERIFY_CLIENT_CERT_IF_GIVEN ||
+				  w->client_auth == WEBCFG_REQUIRE_AND_VERIFY_CLIENT_CERT)) {
+		wp_err(P, t.auth_node, "client_auth_type %s needs client_ca_file",
+		       webcfg_client_auth_name(w->client_auth));
+		return;
+	}
+	build_priorities(P, doc, &t, w);
+}
+
+/* The response headers exporter-toolkit allows in http_server_config.headers. */
+static const char *const header_names[] = {
+	"Strict-Transport-Security", "X-Content-Type-Options", "X-Frame-Options",
+	"X-XSS-Protection", "Content-Security-Policy",
+};
+
+static void load_http(struct wp *P, yaml_document_t *doc, yaml_node_t *m, struct webcfg *w)
+{
+	if (m->type != YAML_MAPPING_NODE) {
+		wp_err(P, m, "http_server_config: expected a mapping");
+		return;
+	}
+	for (yaml_node_pair_t *p = m->data.mapping.pairs.start;
+	     p < m->data.mapping.pairs.top && !P->failed; p++) {
+		yaml_node_t *k = yaml_document_get_node(doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(doc, p->value);
+		const char *key = scalar(k);
+
+		if (key && strcmp(key, "http2") == 0) {
+			if (!parse_bool(scalar(v), &w->http2))
+				wp_err(P, v, "http2: expected true or false");
+		} else if (key && strcmp(key, "headers") == 0) {
+			size_t n;
+			if (v->type != YAML_MAPPING_NODE) {
+				wp_err(P, v, "headers: expected a mapping of header names to values");
+				return;
+			}
+			n = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
+			if (n > WEBCFG_HEADERS_MAX) {
+				wp_err(P, v, "headers: more than %u headers", WEBCFG_HEADERS_MAX);
+				return;
+			}
+			w->headers = calloc(n ? n : 1, sizeof *w->headers);
+			if (!w->headers) {
+				wp_err(P, v, "out of memory");
+				return;
+			}
+			for (yaml_node_pair_t *q = v->data.mapping.pairs.start;
+			     q < v->data.mapping.pairs.top; q++) {
+				yaml_node_t *hk = yaml_document_get_node(doc, q->key);
+				yaml_node_t *hv = yaml_document_get_node(doc, q->value);
+				const char *name = scalar(hk), *val = scalar(hv);
+				const char *canon = NULL;
+
+				for (size_t i = 0; name && i < sizeof header_names / sizeof header_names[0]; i++)
+					if (strcasecmp(name, header_names[i]) == 0)
+						canon = header_names[i];
+				if (!canon) {
+					wp_err(P, hk, "headers: '%s' cannot be set (allowed: "
+					       "Strict-Transport-Security, X-Content-Type-Options, "
+					       "X-Frame-Options, X-XSS-Protection, Content-Security-Policy)",
+					       name ? name : "?");
+					return;
+				}
+				if (!val || strlen(val) > 1024 || strpbrk(val, "\r\n")) {
+					wp_err(P, hv, "headers: the value of %s must be one line of at "
+					       "most 1024 bytes", canon);
+					return;
+				}
+				w->headers[w->n_headers].name = strdup(canon);
+				w->headers[w->n_headers].value = strdup(val);
+				w->n_headers++;
+				if (!w->headers[w->n_headers - 1].name || !w->headers[w->n_headers - 1].value) {
+					wp_err(P, hv, "out of memory");
+					return;
+				}
+			}
+		} else
+			wp_err(P, k, "http_server_config: unknown key '%s' (known: headers, http2)",
+			       key ? key : "?");
+	}
+}
+
+static void load_ozgmon(struct wp *P, yaml_document_t *doc, yaml_node_t *m, struct webcfg *w)
+{
+	if (m->type != YAML_MAPPING_NODE) {
+		wp_err(P, m, "ozgmon: expected a mapping");
+		return;
+	}
+	for (yaml_node_pair_t *p = m->data.mapping.pairs.start;
+	     p < m->data.mapping.pairs.top && !P->failed; p++) {
+		yaml_node_t *k = yaml_document_get_node(doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(doc, p->value);
+		const char *key = scalar(k), *val = scalar(v);
+
+		if (key && strcmp(key, "health_open") == 0) {
+			if (!parse_bool(val, &w->health_open))
+				wp_err(P, v, "health_open: expected true or false");
+		} else if (key && strcmp(key, "scrape_listen") == 0) {
+			if (val && strncmp(val, "unix:", 5) == 0 &&
+			    (val[5] != '/' || strlen(val + 5) >= 108))
+				wp_err(P, v, "scrape_listen: a unix socket needs an absolute path of "
+				       "at most 107 bytes (unix:/run/ozgmon/scrape.sock)");
+			else if (!val || !*val || strlen(val) > 300 || !strchr(val, ':'))
+				wp_err(P, v, "scrape_listen: expected host:port, [v6addr]:port or "
+				       "unix:/path");
+			else if (!(w->scrape_listen = strdup(val)))
+				wp_err(P, v, "out of memory");
+		} else
+			wp_err(P, k, "ozgmon: unknown key '%s' (known: health_open, scrape_listen)",
+			       key ? key : "?");
+	}
 }
 
 static bool bcrypt_hash(const char *h)
@@ -231,17 +592,26 @@ struct webcfg *webcfg_load(const char *path, char *err, size_t errsz)
 		return NULL;
 	}
 	w->min_tls = 12;
+	w->max_tls = 13;
 	w->health_open = true;
+	w->cache = calloc(1, sizeof *w->cache);
+	if (!w->cache || gnutls_rnd(GNUTLS_RND_KEY, w->cache->key, sizeof w->cache->key) != 0) {
+		snprintf(err, errsz, "out of memory or no random numbers for the password cache");
+		free(w->cache);
+		free(w);
+		return NULL;
+	}
+	pthread_mutex_init(&w->cache->lock, NULL);
 	text = read_file(path, WEBCFG_FILE_MAX, why, sizeof why);
 	if (!text) {
 		snprintf(err, errsz, "%s", why);
-		free(w);
+		webcfg_free(w);
 		return NULL;
 	}
 	if (!yaml_parser_initialize(&parser)) {
 		snprintf(err, errsz, "out of memory");
 		free(text);
-		free(w);
+		webcfg_free(w);
 		return NULL;
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
@@ -250,7 +620,7 @@ struct webcfg *webcfg_load(const char *path, char *err, size_t errsz)
 			 parser.problem_mark.column + 1, parser.problem ? parser.problem : "bad YAML");
 		yaml_parser_delete(&parser);
 		free(text);
-		free(w);
+		webcfg_free(w);
 		return NULL;
 	}
 	root = yaml_document_get_root_node(&doc);
@@ -263,18 +633,19 @@ struct webcfg *webcfg_load(const char *path, char *err, size_t errsz)
 
 			if (key && strcmp(key, "tls_server_config") == 0)
 				load_tls(&P, &doc, v, w);
+			else if (key && strcmp(key, "http_server_config") == 0)
+				load_http(&P, &doc, v, w);
+			else if (key && strcmp(key, "ozgmon") == 0)
+				load_ozgmon(&P, &doc, v, w);
 			else if (key && strcmp(key, "basic_auth_users") == 0)
 				load_users(&P, &doc, v, w);
 			else if (key && strcmp(key, "health_open") == 0) {
-				if (val && strcmp(val, "true") == 0)
-					w->health_open = true;
-				else if (val && strcmp(val, "false") == 0)
-					w->health_open = false;
-				else
+				/* Older files: the same as ozgmon.health_open. */
+				if (!parse_bool(val, &w->health_open))
 					wp_err(&P, v, "health_open: expected true or false");
 			} else
 				wp_err(&P, k, "unknown key '%s' (known: tls_server_config, "
-				       "basic_auth_users, health_open)", key ? key : "?");
+				       "http_server_config, basic_auth_users, ozgmon)", key ? key : "?");
 		}
 	} else if (root && !(root->type == YAML_SCALAR_NODE && !*scalar(root))) {
 		wp_err(&P, root, "expected a mapping");
@@ -287,6 +658,73 @@ struct webcfg *webcfg_load(const char *path, char *err, size_t errsz)
 		return NULL;
 	}
 	return w;
+}
+
+static long long mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec + 1;	/* never 0: 0 marks an empty entry */
+}
+
+/* HMAC-SHA-256 under the cache key of "user NUL password"; false when it cannot be made. */
+static bool cache_mac(const struct webcfg_cache *c, const char *user, const char *password,
+		      unsigned char mac[32])
+{
+	size_t ul = strlen(user), pl = strlen(password);
+	char msg[1024];
+	int rc;
+
+	if (ul + pl + 1 > sizeof msg)
+		return false;
+	memcpy(msg, user, ul + 1);
+	memcpy(msg + ul + 1, password, pl);
+	rc = gnutls_hmac_fast(GNUTLS_MAC_SHA256, c->key, sizeof c->key, msg, ul + 1 + pl, mac);
+	explicit_bzero(msg, sizeof msg);
+	return rc == 0;
+}
+
+bool webcfg_check_cached(const struct webcfg *w, const char *user, const char *password)
+{
+	struct webcfg_cache *c = w->cache;
+	unsigned char mac[32];
+	long long now = mono_s();
+	bool hit = false;
+
+	if (!c || !cache_mac(c, user, password, mac))
+		return false;
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < WEBCFG_CACHE_SIZE; i++) {
+		unsigned char d = 0;
+		for (size_t j = 0; j < sizeof mac; j++)
+			d |= (unsigned char)(c->e[i].mac[j] ^ mac[j]);
+		if (d == 0 && c->e[i].until > now)
+			hit = true;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return hit;
+}
+
+/* Remembers a successful check; a full cache gives up the entry that expires first. */
+static void cache_put(struct webcfg_cache *c, const char *user, const char *password)
+{
+	unsigned char mac[32];
+	size_t victim = 0;
+
+	if (!c || !cache_mac(c, user, password, mac))
+		return;
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < WEBCFG_CACHE_SIZE; i++) {
+		if (memcmp(c->e[i].mac, mac, sizeof mac) == 0) {
+			victim = i;
+			break;
+		}
+		if (c->e[i].until < c->e[victim].until)
+			victim = i;
+	}
+	memcpy(c->e[victim].mac, mac, sizeof mac);
+	c->e[victim].until = mono_s() + WEBCFG_CACHE_TTL_S;
+	pthread_mutex_unlock(&c->lock);
 }
 
 /* Compares two strings in time that depends only on their lengths. */
@@ -319,5 +757,7 @@ bool webcfg_check(const struct webcfg *w, const char *user, const char *password
 	out = crypt_r(password, hash, cd);
 	ok = known && out && out[0] == '$' && same(out, hash);
 	free(cd);
+	if (ok)
+		cache_put(w->cache, user, password);
 	return ok;
 }

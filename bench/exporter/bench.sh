@@ -24,7 +24,7 @@ chmod 755 "$W"
 make -s build/libozgmon.a >/dev/null || exit 1
 cc -std=c11 -O2 -D_GNU_SOURCE -DOZGMON_VERSION="\"$(cat VERSION)\"" -I. -Wall -Wextra -Werror -pthread \
 	bench/exporter/scrape_bench.c build/libozgmon.a \
-	$(pkg-config --libs libcurl librrd libmicrohttpd jansson yaml-0.1 zlib libcrypt) -lm \
+	$(pkg-config --libs libcurl librrd libmicrohttpd jansson yaml-0.1 zlib libcrypt gnutls) -lm \
 	-o "$W/scrape_bench" || exit 1
 
 # nginx-light serving $W/www as plain files (a few ports are tried: others share the machine).

@@ -96,14 +96,14 @@ check "HTML: X-Frame-Options DENY" [ "$(header x-frame-options "$D/")" = DENY ]
 check "HTML: Referrer-Policy" [ "$(header referrer-policy "$D/")" = no-referrer ]
 check "nosniff everywhere" [ "$(header x-content-type-options "$D/metrics")" = nosniff ]
 check "Cache-Control no-store" [ "$(header cache-control "$D/api/v1/targets")" = no-store ]
-# A client that stops sending mid-request is dropped by the idle timeout (10 s).
+# A client that stops sending mid-request is dropped by the header deadline (3 s) or the idle timeout (10 s).
 exec 5<>"/dev/tcp/127.0.0.1/$D_PORT"
 printf 'GET /metrics HTTP/1.1\r\nHost: x\r\n' >&5
 t0=$SECONDS
 timeout 30 cat <&5 >/dev/null
 t=$((SECONDS - t0))
 exec 5<&- 5>&-
-check "a stalled client is dropped within the timeout ($t s)" [ "$t" -ge 5 -a "$t" -le 25 ]
+check "a stalled client is dropped within the timeout ($t s)" [ "$t" -ge 2 -a "$t" -le 25 ]
 
 echo "== API"
 api=$(http_get "$D/api/v1/targets")

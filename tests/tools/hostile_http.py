@@ -12,6 +12,14 @@ Used by tests/integration/test_hostile_http.sh.  Two parts:
            did to the attackers.
   scrapes  a normal client on 127.0.0.1 scraping /metrics (run it in another
            process while the attack lasts); prints p50/p99/max latency.
+  burst    --burst short connections at --parallel from 127.0.0.1, each one
+           request (or refused), for at most --seconds; prints the counts.
+  wrongpw  --wrong requests with a wrong password in parallel while --scrapes
+           scrapes with the right one (--user, --password) are timed.
+
+attack with --src 127.0.0.1 opens every socket from that one address (the
+scraper's own) and, with --reconnect, opens a new one for each the server
+drops, so the number of attacking sockets stays the same.
 
 Every loop is bounded in count and time; every socket has a timeout.
 """
@@ -175,9 +183,10 @@ def checks(args):
 class Attack:
     """Idle and slowloris connections from several source addresses, kept up by a thread."""
 
-    def __init__(self, port, addrs, idle, slow, seconds):
+    def __init__(self, port, addrs, idle, slow, seconds, src=None, reconnect=False):
         self.port, self.addrs, self.idle_n, self.slow_n = port, addrs, idle, slow
-        self.seconds = seconds
+        self.seconds, self.src, self.reconnect = seconds, src, reconnect
+        self.reopened = 0
         self.socks = []          # (sock, kind, src, opened_at)
         self.opened = 0
         self.refused = 0         # connect failed or closed by the server at once
@@ -187,7 +196,7 @@ class Attack:
         self.errors = {}
 
     def open_one(self, i, kind):
-        src = "127.0.0.%d" % (2 + i % self.addrs)
+        src = self.src or "127.0.0.%d" % (2 + i % self.addrs)
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.setblocking(False)
         try:
@@ -243,7 +252,7 @@ class Attack:
                         pass
                     except OSError:
                         gone.add(fd)
-                alive = []
+                alive, lost = [], []
                 for e in self.socks:
                     if e[0].fileno() in gone:
                         if time.monotonic() - e[3] < 1.0:
@@ -251,9 +260,14 @@ class Attack:
                         else:
                             self.dropped += 1
                         e[0].close()
+                        lost.append(e[1])
                     else:
                         alive.append(e)
                 self.socks = alive
+                if self.reconnect:
+                    for i, kind in enumerate(lost):
+                        self.open_one(i, kind)
+                        self.reopened += 1
             self.stop.wait(1.0)
 
     def held(self):
@@ -272,30 +286,41 @@ class Attack:
             self.socks = []
 
 
-def scrape(port):
+def auth_header(user, password):
+    if user is None:
+        return b""
+    import base64
+    return b"Authorization: Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()) + b"\r\n"
+
+
+def scrape(port, user=None, password=None, path=b"/metrics"):
     t0 = time.monotonic()
-    st, _, body, _ = request(port, b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                             b"Connection: close\r\n\r\n", timeout=5)
-    return time.monotonic() - t0, st == 200 and b"ozgmon_build_info" in body
+    st, _, body, _ = request(port, b"GET " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+                             auth_header(user, password) + b"Connection: close\r\n\r\n", timeout=5)
+    ok = st == 200 and (path != b"/metrics" or b"ozgmon_build_info" in body)
+    return time.monotonic() - t0, ok, st
 
 
 def attack(args):
     """Holds the attack for args.seconds, then reports what the server did."""
     r = Report()
-    a = Attack(args.port, args.addrs, args.idle, args.slow, args.seconds)
+    a = Attack(args.port, args.addrs, args.idle, args.slow, args.seconds,
+               src=args.src, reconnect=args.reconnect)
     a.start()
     time.sleep(args.settle)
     held, per = a.held()
     print("  attack: %d connections opened from %d addresses; %d held after %.0f s, "
           "%d refused at once" % (a.opened, args.addrs, held, args.settle, a.refused), flush=True)
-    r.check("per-address limit: at most %d held per address (max %d)" % (args.per_ip, max(per.values() or [0])),
-            max(per.values() or [0]) <= args.per_ip)
+    if args.per_ip > 0:
+        r.check("per-address limit: at most %d held per address (max %d)" % (args.per_ip, max(per.values() or [0])),
+                max(per.values() or [0]) <= args.per_ip)
     a.t.join(args.seconds + 30)
     held2, _ = a.held()
     a.finish()
     print("  attackers: %d still held at the end, %d dropped by the server after being held, "
           "%d refused at once" % (held2, a.dropped, a.refused), flush=True)
-    print("FIGURES opened=%d refused=%d dropped=%d" % (a.opened, a.refused, a.dropped), flush=True)
+    print("FIGURES opened=%d refused=%d dropped=%d reopened=%d" %
+          (a.opened, a.refused, a.dropped, a.reopened), flush=True)
     if args.expect_dropped:
         r.check("slow and idle attackers were dropped by the server (%d)" % a.dropped, a.dropped > 0)
     return r.failed
@@ -309,7 +334,7 @@ def scrapes(args):
     for _ in range(args.scrapes):
         if time.monotonic() > end:
             break
-        dt, ok = scrape(args.port)
+        dt, ok, _ = scrape(args.port, args.user, args.password)
         times.append(dt)
         good += ok
         time.sleep(args.gap)
@@ -332,9 +357,99 @@ def scrapes(args):
     return r.failed
 
 
+def burst(args):
+    """args.burst short connections from 127.0.0.1 at args.parallel, bounded by args.seconds."""
+    end = time.monotonic() + args.seconds
+    lock = threading.Lock()
+    counts = {"started": 0, "answered": 0, "refused": 0}
+    req = b"GET /-/healthy HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+
+    def worker():
+        while time.monotonic() < end:
+            with lock:
+                if counts["started"] >= args.burst:
+                    return
+                counts["started"] += 1
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            # RST on close: 20,000 closes leave no TIME_WAIT ports behind on this host.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            s.settimeout(5)
+            answered = False
+            try:
+                s.connect((HOST, args.port))
+                s.sendall(req)
+                answered = s.recv(64).startswith(b"HTTP/1.1 ")
+            except OSError:
+                pass
+            finally:
+                s.close()
+            with lock:
+                counts["answered" if answered else "refused"] += 1
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(args.parallel)]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(max(0.1, end - time.monotonic() + 5))
+    print("  burst: %d connections in %.1f s at parallelism %d: %d answered, %d refused or cut" %
+          (counts["started"], time.monotonic() - t0, args.parallel, counts["answered"], counts["refused"]),
+          flush=True)
+    print("FIGURES burst=%d answered=%d refused=%d" % (counts["started"], counts["answered"], counts["refused"]),
+          flush=True)
+    return 0 if counts["started"] >= args.burst else 1
+
+
+def wrongpw(args):
+    """args.wrong wrong-password requests in parallel; args.scrapes right ones timed meanwhile."""
+    r = Report()
+    codes = {}
+    lock = threading.Lock()
+    go = threading.Event()
+
+    def wrong(i):
+        go.wait(10)
+        # From 127.0.0.2-9: this measures the password checks, not the per-address limit.
+        st, _, _, _ = request(args.port, b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+                              auth_header(args.user, "wrong-" + args.password) +
+                              b"Connection: close\r\n\r\n", timeout=10, src="127.0.0.%d" % (2 + i % 8))
+        with lock:
+            codes[st] = codes.get(st, 0) + 1
+
+    threads = [threading.Thread(target=wrong, args=(i,), daemon=True) for i in range(args.wrong)]
+    for t in threads:
+        t.start()
+    go.set()
+    time.sleep(0.02)
+    times, good = [], 0
+    for _ in range(args.scrapes):
+        dt, ok, _ = scrape(args.scrape_port or args.port, args.user, args.password)
+        times.append(dt)
+        good += ok
+        time.sleep(args.gap)
+    for t in threads:
+        t.join(30)
+    print("  wrong passwords: %d sent, answers %s" % (args.wrong, dict(sorted(codes.items(), key=str))), flush=True)
+    print("  right password meanwhile: %d scrapes, %d good, max %.1f ms" %
+          (len(times), good, max(times) * 1000), flush=True)
+    print("FIGURES wrong=%d max_ms=%.1f" % (args.wrong, max(times) * 1000), flush=True)
+    r.check("no wrong password let in", codes.get(200, 0) == 0)
+    r.check("every wrong password answered 401 or 429 (%s)" % codes,
+            codes.get(401, 0) + codes.get(429, 0) == args.wrong)
+    r.check("%d of %d right-password scrapes answered 200" % (good, len(times)), good == len(times))
+    limit = args.p99_ms
+    if args.baseline_p99_ms > args.p99_ms / 2:
+        limit = args.baseline_p99_ms + args.p99_ms
+        print("  note: p99 without attack already %.1f ms (a busy machine): bound %.1f ms" %
+              (args.baseline_p99_ms, limit), flush=True)
+    r.check("right-password scrape max %.1f ms < %.0f ms" % (max(times) * 1000, limit),
+            max(times) * 1000 < limit)
+    return r.failed
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("part", choices=["checks", "attack", "scrapes"])
+    ap.add_argument("part", choices=["checks", "attack", "scrapes", "burst", "wrongpw"])
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--secret", default="OZGMON-SECRET-MARKER")
     ap.add_argument("--addrs", type=int, default=8)
@@ -348,8 +463,17 @@ def main():
     ap.add_argument("--p99-ms", type=float, default=100.0, help="0: no latency check")
     ap.add_argument("--baseline-p99-ms", type=float, default=0.0)
     ap.add_argument("--expect-dropped", action="store_true")
+    ap.add_argument("--src", default=None, help="attack: every socket from this address")
+    ap.add_argument("--reconnect", action="store_true", help="attack: replace dropped sockets")
+    ap.add_argument("--user", default=None)
+    ap.add_argument("--password", default="")
+    ap.add_argument("--burst", type=int, default=20000)
+    ap.add_argument("--parallel", type=int, default=200)
+    ap.add_argument("--wrong", type=int, default=100)
+    ap.add_argument("--scrape-port", type=int, default=0, help="wrongpw: scrape here (default --port)")
     args = ap.parse_args()
-    failed = {"checks": checks, "attack": attack, "scrapes": scrapes}[args.part](args)
+    failed = {"checks": checks, "attack": attack, "scrapes": scrapes, "burst": burst,
+              "wrongpw": wrongpw}[args.part](args)
     sys.exit(1 if failed else 0)
 
 

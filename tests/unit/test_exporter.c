@@ -782,9 +782,150 @@ static const struct {
 	  ":2:15: basic_auth_users: 'prometheus' needs a bcrypt hash" },
 	{ "tls_server_config:\n  cert_file: /nonexistent.crt\n  key_file: x\n",
 	  ":2:14: cannot open /nonexistent.crt" },
-	{ "tls_server_config:\n  min_version: TLS11\n", "min_version: expected TLS12 or TLS13" },
+	{ "tls_server_config:\n  min_version: TLS09\n",
+	  ":2:16: min_version: expected TLS10, TLS11, TLS12 or TLS13" },
 	{ "basic_auth: {}\n", ":1:1: unknown key 'basic_auth'" },
+	{ "tls_server_config:\n  client_auth_type: RequireClientCert\n",
+	  ":2:21: client_auth_type: expected NoClientCert" },
+	{ "tls_server_config:\n  cert_file: C\n  key_file: K\n  client_auth_type: "
+	  "RequireAndVerifyClientCert\n", ":4:21: client_auth_type RequireAndVerifyClientCert "
+	  "needs client_ca_file" },
+	{ "tls_server_config:\n  cert_file: C\n  key_file: K\n  client_ca_file: C\n",
+	  ":4:19: client_ca_file is set but client_auth_type is NoClientCert" },
+	{ "tls_server_config:\n  cert_file: C\n  key_file: K\n  cipher_suites: [TLS_RSA_WITH_RC4_128_SHA]\n",
+	  ":4:19: cipher_suites: unknown or unsupported cipher suite 'TLS_RSA_WITH_RC4_128_SHA'" },
+	{ "tls_server_config:\n  cert_file: C\n  key_file: K\n  curve_preferences: [P256]\n",
+	  ":4:23: curve_preferences: unknown curve 'P256'" },
+	{ "tls_server_config:\n  cert_file: C\n  key_file: K\n  min_version: TLS13\n  max_version: TLS12\n",
+	  ":2:3: tls_server_config: min_version is above max_version" },
+	{ "tls_server_config:\n  cert_file: C\n  key_file: K\n  max_version: TLS12\n"
+	  "  cipher_suites: [TLS_AES_128_GCM_SHA256]\n",
+	  ":5:18: cipher_suites: no suite for TLS 1.2 or older is listed" },
+	{ "tls_server_config:\n  client_cert: x\n", ":2:3: tls_server_config: unknown key 'client_cert'" },
+	{ "http_server_config:\n  headers:\n    Server: x\n", ":3:5: headers: 'Server' cannot be set" },
+	{ "http_server_config:\n  headers:\n    X-Frame-Options: \"a\\r\\nb\"\n",
+	  ":3:22: headers: the value of X-Frame-Options must be one line" },
+	{ "http_server_config:\n  http3: true\n", ":2:3: http_server_config: unknown key 'http3'" },
+	{ "ozgmon:\n  scrape_listen: 9103\n", ":2:18: scrape_listen: expected host:port" },
+	{ "ozgmon:\n  health: true\n", ":2:3: ozgmon: unknown key 'health'" },
+	{ "ozgmon:\n  scrape_listen: unix:scrape.sock\n",
+	  ":2:18: scrape_listen: a unix socket needs an absolute path" },
 };
+
+/* A self-signed certificate and key for the TLS cases, in dir (openssl CLI); false without it. */
+static bool test_cert(const char *dir)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof cmd, "cd %s && openssl req -x509 -newkey ec -pkeyopt "
+		 "ec_paramgen_curve:prime256v1 -nodes -keyout K -out C -days 2 -subj /CN=t "
+		 ">/dev/null 2>&1 && chmod 600 K", dir);
+	return system(cmd) == 0;
+}
+
+/* The whole exporter-toolkit schema as node_exporter reads it, and the GnuTLS priorities it makes. */
+START_TEST(web_config_toolkit)
+{
+	char dir[] = "/tmp/ozgmon-webtls.XXXXXX", path[256], err[512], cmd[300];
+	struct webcfg *w;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	if (!test_cert(dir)) {
+		fprintf(stderr, "openssl missing: web_config_toolkit skipped\n");
+		return;
+	}
+	snprintf(path, sizeof path, "%s/web.yml", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("tls_server_config:\n  cert_file: C\n  key_file: K\n"
+	      "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: C\n"
+	      "  min_version: TLS12\n  max_version: TLS13\n"
+	      "  cipher_suites: [TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "
+	      "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, TLS_AES_128_GCM_SHA256]\n"
+	      "  curve_preferences: [X25519, CurveP256]\n  prefer_server_cipher_suites: false\n"
+	      "http_server_config:\n  http2: true\n  headers:\n"
+	      "    strict-transport-security: max-age=31536000\n    X-Frame-Options: SAMEORIGIN\n"
+	      "ozgmon:\n  health_open: false\n  scrape_listen: 127.0.0.1:9103\n", f);
+	fclose(f);
+	w = webcfg_load(path, err, sizeof err);
+	ck_assert_msg(w != NULL, "%s", err);
+	ck_assert_int_eq(w->client_auth, WEBCFG_REQUIRE_AND_VERIFY_CLIENT_CERT);
+	ck_assert_str_eq(webcfg_client_auth_name(w->client_auth), "RequireAndVerifyClientCert");
+	ck_assert_ptr_nonnull(w->client_ca_pem);
+	ck_assert_int_eq(w->min_tls, 12);
+	ck_assert_int_eq(w->max_tls, 13);
+	ck_assert_str_eq(w->priorities, "NORMAL:-VERS-ALL:+VERS-TLS1.2:+VERS-TLS1.3"
+			 ":-KX-ALL:-CIPHER-ALL:-MAC-ALL:+ECDHE-ECDSA:+AES-128-GCM:+AEAD:+ECDHE-RSA"
+			 ":+CHACHA20-POLY1305:+AES-256-GCM:-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1");
+	ck_assert(w->http2);
+	ck_assert_uint_eq(w->n_headers, 2);
+	ck_assert_str_eq(w->headers[0].name, "Strict-Transport-Security");
+	ck_assert_str_eq(w->headers[0].value, "max-age=31536000");
+	ck_assert_str_eq(w->headers[1].name, "X-Frame-Options");
+	ck_assert(!w->health_open);
+	ck_assert_str_eq(w->scrape_listen, "127.0.0.1:9103");
+	webcfg_free(w);
+
+	/* Defaults: TLS 1.2 and 1.3, the server's preference, no client certificate. */
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("tls_server_config:\n  cert_file: C\n  key_file: K\n", f);
+	fclose(f);
+	w = webcfg_load(path, err, sizeof err);
+	ck_assert_msg(w != NULL, "%s", err);
+	ck_assert_int_eq(w->client_auth, WEBCFG_NO_CLIENT_CERT);
+	ck_assert_str_eq(w->priorities, "NORMAL:%SERVER_PRECEDENCE:-VERS-ALL:+VERS-TLS1.2:+VERS-TLS1.3");
+	ck_assert(w->health_open);
+	webcfg_free(w);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+/* A successful check is remembered; a failed one is not, and neither is another password. */
+START_TEST(web_config_cache)
+{
+	char salt[64], *text, err[512], *path, name[32];
+	struct crypt_data *cd = calloc(1, sizeof *cd);
+	struct webcfg *w;
+	const char *hash;
+	size_t off = 0, cap = 16384;
+
+	ck_assert_ptr_nonnull(cd);
+	text = malloc(cap);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(crypt_gensalt_rn("$2b$", 4, NULL, 0, salt, sizeof salt));
+	hash = crypt_r("geheim", salt, cd);
+	ck_assert_ptr_nonnull(hash);
+	off += (size_t)snprintf(text + off, cap - off, "basic_auth_users:\n");
+	for (unsigned i = 0; i < WEBCFG_CACHE_SIZE + 6; i++)
+		off += (size_t)snprintf(text + off, cap - off, "  u%u: '%s'\n", i, hash);
+	ck_assert_uint_lt(off, cap);
+	path = write_tmp(text);
+	w = webcfg_load(path, err, sizeof err);
+	unlink(path);
+	ck_assert_msg(w != NULL, "%s", err);
+	ck_assert(!webcfg_check_cached(w, "u0", "geheim"));
+	ck_assert(!webcfg_check(w, "u0", "falsch"));
+	ck_assert(!webcfg_check_cached(w, "u0", "falsch"));	/* failures are not remembered */
+	ck_assert(webcfg_check(w, "u0", "geheim"));
+	ck_assert(webcfg_check_cached(w, "u0", "geheim"));
+	ck_assert(!webcfg_check_cached(w, "u0", "geheim "));
+	ck_assert(!webcfg_check_cached(w, "u1", "geheim"));	/* keyed by user and password */
+	ck_assert(webcfg_check(w, "u0", "geheim"));		/* the same entry again */
+	/* Bounded: more credentials than entries push out the first one. */
+	for (unsigned i = 1; i < WEBCFG_CACHE_SIZE + 6; i++) {
+		snprintf(name, sizeof name, "u%u", i);
+		ck_assert(webcfg_check(w, name, "geheim"));
+		ck_assert(webcfg_check_cached(w, name, "geheim"));
+	}
+	ck_assert(!webcfg_check_cached(w, "u0", "geheim"));
+	webcfg_free(w);
+	free(text);
+	free(cd);
+}
+END_TEST
 
 START_TEST(web_config)
 {
@@ -812,13 +953,26 @@ START_TEST(web_config)
 	ck_assert(!webcfg_check(w, "grafana", "geheim"));
 	webcfg_free(w);
 
+	/* The bad cases next to a certificate C and key K, which some of them name. */
+	char dir[] = "/tmp/ozgmon-webbad.XXXXXX", cpath[300], cmd[300];
+	bool certs;
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	certs = test_cert(dir);
+	snprintf(cpath, sizeof cpath, "%s/web.yml", dir);
 	for (size_t i = 0; i < sizeof webcfg_bad / sizeof webcfg_bad[0]; i++) {
-		path = write_tmp(webcfg_bad[i].text);
-		w = webcfg_load(path, err, sizeof err);
-		unlink(path);
+		FILE *f;
+		if (!certs && strstr(webcfg_bad[i].text, "cert_file: C"))
+			continue;	/* no openssl */
+		f = fopen(cpath, "w");
+		ck_assert_ptr_nonnull(f);
+		fputs(webcfg_bad[i].text, f);
+		fclose(f);
+		w = webcfg_load(cpath, err, sizeof err);
 		ck_assert_ptr_null(w);
 		ck_assert_msg(strstr(err, webcfg_bad[i].err), "case %zu: %s", i, err);
 	}
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
 	free(cd);
 }
 END_TEST
@@ -947,6 +1101,8 @@ static Suite *exporter_suite(void)
 	tcase_add_test(tc, api_history_params);
 	tcase_add_test(tc, api_areas);
 	tcase_add_test(tc, web_config);
+	tcase_add_test(tc, web_config_toolkit);
+	tcase_add_test(tc, web_config_cache);
 	tcase_add_test(tc, cfg_outlives_snapshots);
 	tcase_add_test(tc, adopt_unchanged_targets);
 	tcase_set_timeout(tc, 30);
