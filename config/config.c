@@ -12,6 +12,7 @@
  * against the schema.  Every problem becomes one entry in struct cfg_errors;
  * the walk goes on after an error, so a single run reports all of them.
  */
+#include "common/clock.h"
 #include "config/config.h"
 #include "config/csv.h"
 #include "config/load.h"
@@ -268,6 +269,7 @@ static struct cfg *cfg_new(const char *path)
 	c->global.data_dir = cfg_strdup("/var/lib/ozgmon");
 	c->global.language = cfg_strdup("de");
 	c->global.log_level = cfg_strdup("info");
+	c->global.timezone = cfg_strdup(CLOCK_ZONE_DEFAULT);
 	c->global.interval_ms = 60000;
 	c->global.timeout_ms = 10000;
 	c->global.max_concurrency = 512;
@@ -396,6 +398,7 @@ void cfg_free(struct cfg *c)
 	free(c->global.dashboards_dir);
 	free(c->global.user);
 	free(c->global.group);
+	free(c->global.timezone);
 	for (size_t i = 0; i < c->global.n_connect_to; i++)
 		free(c->global.connect_to[i]);
 	free(c->global.connect_to);

@@ -349,6 +349,11 @@ struct cfg_global {
 	 */
 	char *user;
 	char *group;			/* NULL: the user's primary group */
+	/*
+	 * The civil time of maintenance windows, reports and pages: a zone of
+	 * the tz database (common/clock.h); default "Europe/Berlin".
+	 */
+	char *timezone;
 };
 
 struct cfg {

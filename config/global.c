@@ -2,6 +2,7 @@
 /*
  * global.c - the global: section.
  */
+#include "common/clock.h"
 #include "config/load.h"
 
 #include <ctype.h>
@@ -279,7 +280,7 @@ void load_global(struct ld *L, const struct ynode *m)
 {
 	enum { K_LISTEN, K_DATA_DIR, K_INTERVAL, K_TIMEOUT, K_MAXC, K_MAXH, K_LANG, K_LOG,
 	       K_CONNECT_TO, K_RESOLVE, K_REIFEGRAD, K_RRDCACHED, K_BODY_LIMIT, K_MAINT, K_ROLLOUT,
-	       K_DASH_DIR, K_DASH_EVERY, K_SHARD, K_USER, K_GROUP, K_N };
+	       K_DASH_DIR, K_DASH_EVERY, K_SHARD, K_USER, K_GROUP, K_TZ, K_N };
 	static const struct keydef kd[K_N] = {
 		{ "listen", false }, { "data_dir", false }, { "interval", false },
 		{ "timeout", false }, { "max_concurrency", false }, { "max_per_host", false },
@@ -287,7 +288,7 @@ void load_global(struct ld *L, const struct ynode *m)
 		{ "resolve", false }, { "reifegrad_max", false }, { "rrdcached", false },
 		{ "body_limit", false }, { "maintenance", false }, { "rollout", false },
 		{ "dashboards_dir", false }, { "dashboards_every", false },
-		{ "shard", false }, { "user", false }, { "group", false },
+		{ "shard", false }, { "user", false }, { "group", false }, { "timezone", false },
 	};
 	struct cfg_global *g = &L->c->global;
 	const struct ynode *v[K_N];
@@ -332,6 +333,13 @@ void load_global(struct ld *L, const struct ynode *m)
 		g->max_concurrency = (unsigned)n;
 	if (v[K_MAXH] && want_int(L, v[K_MAXH], "max_per_host", 1, 1024, &n))
 		g->max_per_host = (unsigned)n;
+	if (v[K_TZ] && (s = want_text(L, v[K_TZ], "timezone"))) {
+		char why[256];
+		if (!clock_zone_valid(s, why, sizeof why))
+			err_at(L, v[K_TZ], "timezone: '%s': %s", cfg_quote(s, a, sizeof a), why);
+		else
+			set_str(L, &g->timezone, s);
+	}
 	if (v[K_LANG] && (s = want_text(L, v[K_LANG], "language"))) {
 		if (strcmp(s, "de") != 0 && strcmp(s, "en") != 0)
 			err_at(L, v[K_LANG], "language: '%s' is not supported (expected de or en)",

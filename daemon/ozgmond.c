@@ -32,6 +32,7 @@
 #include "collector/sched.h"
 #include "common/notify.h"
 #include "model/state.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "config/config.h"
 #include "exporter/http.h"
@@ -81,6 +82,7 @@ static struct cfg *load_config(const char *path)
 {
 	struct cfg_errors errs = { 0 };
 	struct cfg *c = cfg_load(path, &errs);
+	char line_err[256];
 
 	for (size_t i = 0; i < errs.n; i++) {
 		char line[1024];
@@ -90,6 +92,12 @@ static struct cfg *load_config(const char *path)
 	if (!c)
 		fprintf(stderr, "%s: %zu error%s\n", path, errs.n, errs.n == 1 ? "" : "s");
 	cfg_errors_free(&errs);
+	/* Every command runs in the configured zone; set before any thread starts. */
+	if (c && clock_use_zone(c->global.timezone, line_err, sizeof line_err) != 0) {
+		fprintf(stderr, "%s: global.timezone: %s\n", path, line_err);
+		cfg_free(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -308,6 +316,9 @@ static int d_reload(void *ctx, char *err, size_t errsz)
 	    (d->rrdcached && strcmp(nc->global.rrdcached, d->rrdcached) != 0))
 		log_warn("reload: global.listen, global.data_dir and global.rrdcached take effect "
 			 "at the next start");
+	if (strcmp(nc->global.timezone, clock_zone()) != 0)
+		log_warn("reload: global.timezone %s takes effect at the next start; times stay in %s",
+			 nc->global.timezone, clock_zone());
 	ns = store_new2(nc, d->data_dir, STORE_QUEUE, STORE_SPILL, d->rrdcached, why, sizeof why);
 	if (!ns) {
 		snprintf(err, errsz, "store: %s", why);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* i18n.c - see i18n.h. */
 #include "dashboards/i18n.h"
+#include "common/clock.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -313,7 +314,7 @@ char *dash_fmt_date(char *out, size_t outsz, time_t t, const struct dash_lang *L
 {
 	struct tm tm;
 
-	if (!localtime_r(&t, &tm)) {
+	if (!clock_local(t, &tm)) {
 		snprintf(out, outsz, "–");
 		return out;
 	}
@@ -329,15 +330,18 @@ char *dash_fmt_datetime(char *out, size_t outsz, time_t t, const struct dash_lan
 	struct tm tm;
 	char d[32];
 
-	if (!localtime_r(&t, &tm)) {
+	if (!clock_local(t, &tm)) {
 		snprintf(out, outsz, "–");
 		return out;
 	}
 	dash_fmt_date(d, sizeof d, t, L);
-	if (L->decimal == ',')
-		snprintf(out, outsz, "%s, %02d:%02d Uhr", d, tm.tm_hour, tm.tm_min);
+	/* Labelled with the zone (global.timezone): "00:21 Uhr MEZ", not a bare server time. */
+	if (strcmp(L->code, "de") == 0)
+		snprintf(out, outsz, "%s, %02d:%02d Uhr %s", d, tm.tm_hour, tm.tm_min,
+			 clock_abbrev(&tm, true));
 	else
-		snprintf(out, outsz, "%s %02d:%02d", d, tm.tm_hour, tm.tm_min);
+		snprintf(out, outsz, "%s %02d:%02d %s", d, tm.tm_hour, tm.tm_min,
+			 clock_abbrev(&tm, false));
 	return out;
 }
 

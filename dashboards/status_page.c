@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* status_page.c - see status_page.h. */
 #include "dashboards/status_page.h"
+#include "common/clock.h"
 #include "dashboards/i18n.h"
 
 #include <stdio.h>
@@ -179,11 +180,14 @@ void status_page_render(struct buf *b, const struct snapshot *s, const char *lan
 			if (t->probed) {
 				time_t secs = (time_t)(t->last_ms / 1000);
 				struct tm tm;
-				char when[32];
-				gmtime_r(&secs, &tm);
-				strftime(when, sizeof when,
-					 L == &de ? "%d.%m.%Y %H:%M:%S" : "%Y-%m-%d %H:%M:%S", &tm);
-				buf_puts(b, when);
+				char when[48];
+				if (clock_local(secs, &tm)) {
+					size_t k = strftime(when, sizeof when,
+							    L == &de ? "%d.%m.%Y %H:%M:%S " : "%Y-%m-%d %H:%M:%S ",
+							    &tm);
+					snprintf(when + k, sizeof when - k, "%s", clock_abbrev(&tm, L == &de));
+					buf_puts(b, when);
+				}
 			}
 			buf_puts(b, "</td></tr>\n");
 		}

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "common/buf.h"
+#include "common/clock.h"
 #include "rollout/rollout.h"
 #include "store/history.h"
 
@@ -24,8 +25,6 @@ int report_month_range(const char *month, time_t *start, time_t *end)
 	if (sscanf(month, "%4d-%2d%c", &y, &m, &tail) != 2 || strlen(month) != 7 || y < 1970 ||
 	    y > 9999 || m < 1 || m > 12)
 		return -1;
-	setenv("TZ", "Europe/Berlin", 1);
-	tzset();
 	a.tm_year = y - 1900;
 	a.tm_mon = m - 1;
 	a.tm_mday = 1;
@@ -401,15 +400,25 @@ static void de_duration(FILE *out, double s)
 		fprintf(out, "%ld d %ld h", sec / 86400, sec % 86400 / 3600);
 }
 
-/* Local (Europe/Berlin) date and time: "10.10.2026, 10:00 Uhr". */
+/* Date and time in the configured zone, labelled: "10.10.2026, 10:00 Uhr MESZ". */
+static void de_stamp(char *b, size_t n, time_t t)
+{
+	struct tm tm;
+	size_t k;
+
+	if (!clock_local(t, &tm)) {
+		snprintf(b, n, "–");
+		return;
+	}
+	k = strftime(b, n, "%d.%m.%Y, %H:%M Uhr ", &tm);
+	snprintf(b + k, n - k, "%s", clock_abbrev(&tm, true));
+}
+
 static void de_time(FILE *out, int64_t ms)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
 	char b[64];
 
-	localtime_r(&t, &tm);
-	strftime(b, sizeof b, "%d.%m.%Y, %H:%M Uhr", &tm);
+	de_stamp(b, sizeof b, (time_t)(ms / 1000));
 	fputs(b, out);
 }
 
@@ -447,11 +456,9 @@ static int write_html(FILE *out, const struct report_request *rq, const char *ki
 	unsigned met = 0, measured = 0;
 	char made[64];
 	time_t now = rq->now ? rq->now : time(NULL);
-	struct tm tm;
 
 	sscanf(rq->month, "%4d-%2d", &y, &m);
-	localtime_r(&now, &tm);
-	strftime(made, sizeof made, "%d.%m.%Y, %H:%M Uhr", &tm);
+	de_stamp(made, sizeof made, now);
 	for (size_t i = 0; i < n; i++)
 		if (!isnan(rows[i].uptime)) {
 			measured++;

@@ -26,7 +26,10 @@ demo_config "$WORK/demo.yml" -e "s#\"::127\.0\.0\.1:$SIM_PORT\"#\"valid.portal.t
      s#^  language: de#  language: de\n  dashboards_every: 5s#;
      s#^onlinedienste:#onlinedienste:\n  - id: einhausen-tls\n    name: \"Einhausen sicher\"\n    url: https://valid.portal.test/antrag\n    provider: \"Gemeinde Einhausen\"\n    probe: { expect_status: [200], body_contains: \"Antrag\", ca_file: $WORK/certs/ca.pem }#;
      s#^angebote:#angebote:\n  - { area: \"16066017\", ozg_id: \"10124\", dienst: einhausen-tls, reifegrad: 3 }#"
+# A host in UTC: pages still speak global.timezone (Europe/Berlin by default), labelled.
+D_WRAP=(env TZ=UTC)
 start_daemon 20 "$WORK/d.log" --config "$WORK/demo.yml" --listen "127.0.0.1:$D_PORT" --data-dir "$WORK/data"
+D_WRAP=()
 
 echo "== generation"
 generations_at_least() { awk -v n="$1" '$1 == "ozgmon_dashboards_generations_total" { exit !($2 >= n) } END { if (NR == 0) exit 1 }' <(http_get "$D/metrics"); }
@@ -37,6 +40,10 @@ measured() { grep -Eq '>[0-9]{1,3},[0-9]{2} %</td>' "$WWW/gemeinde/16051000.html
 check "a Gemeinde page shows an uptime figure the German way" wait_for 90 measured
 check "the generation is timed" awk -v s="$(metric ozgmon_dashboards_generate_seconds "$D")" 'BEGIN { exit !(s > 0 && s < 60) }'
 check "no generation failed" metric_is ozgmon_dashboards_failed_generations_total "$D" 0
+# The page's stamp is the German wall clock, labelled MEZ or MESZ, on a UTC host.
+berlin_now=$(TZ=Europe/Berlin date +%d.%m.%Y)
+check "pages stamp times in Europe/Berlin, labelled ($berlin_now)" \
+	grep -Eq "$berlin_now, [0-9]{2}:[0-9]{2} Uhr MES?Z" "$WWW/index.html"
 
 echo "== page types"
 for f in index.html status.html dienste.html dienste-2.html dienste-5.html style.css sort.js favicon.svg kreis/16051.html kreis/16066.html \

@@ -36,7 +36,7 @@ tags() {
 
 echo "== every configuration key in ozgmon.yml(5)"
 # Every key table of the parser: { "name", true|false } entries.
-keys=$(grep -o '{ "[a-z_][a-z0-9_]*", \(true\|false\) }' config/config.c | cut -d'"' -f2 | sort -u)
+keys=$(grep -ho '{ "[a-z_][a-z0-9_]*", \(true\|false\) }' config/*.c | cut -d'"' -f2 | sort -u)
 check "the parser's key tables were found ($(wc -w <<<"$keys") keys)" [ "$(wc -w <<<"$keys")" -ge 60 ]
 have=$(tags docs/man/ozgmon.yml.5)
 missing=""

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "dashboards/i18n.h"
 #include "dashboards/leistung.h"
 #include "dashboards/map.h"
@@ -79,14 +80,24 @@ START_TEST(dates)
 {
 	char o[64];
 
+	char err[256];
+
+	/* A host in UTC; the pages speak the configured zone, labelled. */
 	setenv("TZ", "UTC", 1);
 	tzset();
+	ck_assert_int_eq(clock_use_zone("Europe/Berlin", err, sizeof err), 0);
 	ck_assert_str_eq(dash_fmt_date(o, sizeof o, 1795770300, dash_lang_get("de")), "27.11.2026");
 	ck_assert_str_eq(dash_fmt_date(o, sizeof o, 1795770300, dash_lang_get("en")), "2026-11-27");
 	ck_assert_str_eq(dash_fmt_datetime(o, sizeof o, 1795770300, dash_lang_get("de")),
-			 "27.11.2026, 09:05 Uhr");
+			 "27.11.2026, 10:05 Uhr MEZ");
 	ck_assert_str_eq(dash_fmt_datetime(o, sizeof o, 1795770300, dash_lang_get("en")),
-			 "2026-11-27 09:05");
+			 "2026-11-27 10:05 CET");
+	/* 23:21 UTC is already the next day in Germany. */
+	ck_assert_str_eq(dash_fmt_datetime(o, sizeof o, 1795821660, dash_lang_get("de")),
+			 "28.11.2026, 00:21 Uhr MEZ");
+	ck_assert_str_eq(dash_fmt_datetime(o, sizeof o, 1782904800, dash_lang_get("de")),
+			 "01.07.2026, 13:20 Uhr MESZ");
+	ck_assert_int_eq(clock_use_zone("UTC", err, sizeof err), 0);
 	ck_assert_str_eq(dash_fmt_span(o, sizeof o, 42, dash_lang_get("de")), "42 s");
 	ck_assert_str_eq(dash_fmt_span(o, sizeof o, 3 * 3600 + 5 * 60, dash_lang_get("de")), "3 h 05 min");
 	ck_assert_str_eq(dash_fmt_span(o, sizeof o, NAN, dash_lang_get("de")), "–");
@@ -422,7 +433,7 @@ START_TEST(site_german)
 	HAS(s, ">27.11.2027 (365 Tage)</td>");
 	/* The latest incidents of the Dienste covering it: d0's, not d1's. */
 	HAS(s, "<h2 id=\"stoerungsverlauf\">Letzte Störungen</h2>");
-	HAS(s, "26.11.2026, 08:05 Uhr</td><td>26.11.2026, 09:05 Uhr</td>");
+	HAS(s, "26.11.2026, 08:05 Uhr UTC</td><td>26.11.2026, 09:05 Uhr UTC</td>");
 	HAS(s, ">1 h 00 min</td><td>unbekannt</td>");
 	HASNT(s, "andauernd");
 	free(s);
@@ -450,7 +461,7 @@ START_TEST(site_german)
 	s = slurp("dienst/d0.html");
 	/* Usage: every value, labels escaped, a bar per value of a labelled metric. */
 	HAS(s, "<h2 id=\"nutzung\">Nutzung</h2>");
-	HAS(s, "abgerufen 27.11.2026, 09:03 Uhr.");
+	HAS(s, "abgerufen 27.11.2026, 09:03 Uhr UTC.");
 	HAS(s, "<code>applications_submitted_total</code></th><td>–</td><td class=\"num\" data-v=\"1234\">1.234");
 	HAS(s, "<td>&lt;kfz&gt;</td><td class=\"num\" data-v=\"80\">80 <svg class=\"bar\" aria-hidden=\"true\"");
 	HAS(s, "<rect width=\"60\" height=\"10\"");	/* 40 of 80 */
@@ -464,7 +475,7 @@ START_TEST(site_german)
 	HAS(s, "<th scope=\"col\">Beginn</th><th scope=\"col\">Ende</th>");
 	ck_assert_ptr_nonnull(strstr(s, "dienst/d1.html"));
 	ck_assert(strstr(strstr(s, "Beginn"), "dienst/d1.html") < strstr(strstr(s, "Beginn"), "dienst/d0.html"));
-	HAS(s, "27.11.2026, 08:05 Uhr</td><td><strong>andauernd</strong></td>");
+	HAS(s, "27.11.2026, 08:05 Uhr UTC</td><td><strong>andauernd</strong></td>");
 	free(s);
 
 	s = slurp("dienst/d0.html");

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* test_maint.c - maintenance windows in Europe/Berlin time, table-driven. */
+/* test_maint.c - maintenance windows in the configured zone (here Europe/Berlin), table-driven. */
 #include <check.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "collector/maint.h"
+#include "common/clock.h"
 #include "tests/unit/testutil.h"
 
 /* UTC seconds of a UTC date and time. */
@@ -33,7 +34,7 @@ static const struct {
 START_TEST(test_offset)
 {
 	int64_t t = utc(offsets[_i].y, offsets[_i].mo, offsets[_i].d, offsets[_i].h, offsets[_i].mi);
-	ck_assert_int_eq(maint_berlin_offset_s(t), offsets[_i].offset);
+	ck_assert_int_eq(clock_utc_offset_s(t), offsets[_i].offset);
 }
 END_TEST
 
@@ -90,10 +91,37 @@ START_TEST(test_whole_day_and_none)
 }
 END_TEST
 
+/* The same Monday 22:00 window read in another zone moves with that zone's clock. */
+START_TEST(test_other_zone)
+{
+	struct cfg_maint mon = { .kind = CFG_MAINT_WEEKLY, .days = 1u << 0, .from_min = 22 * 60,
+				 .to_min = 23 * 60 };
+	char err[256];
+
+	ck_assert_int_eq(clock_use_zone("UTC", err, sizeof err), 0);
+	ck_assert(maint_active(&mon, 1, utc(2026, 11, 30, 22, 30)));	/* 22:30 UTC */
+	ck_assert(!maint_active(&mon, 1, utc(2026, 11, 30, 21, 30)));	/* 22:30 in Berlin */
+	ck_assert_int_eq(clock_use_zone("Europe/Berlin", err, sizeof err), 0);
+	ck_assert(maint_active(&mon, 1, utc(2026, 11, 30, 21, 30)));
+}
+END_TEST
+
+/* Every test runs in Europe/Berlin, whatever the host's zone is. */
+static void berlin(void)
+{
+	char err[256];
+
+	if (clock_use_zone("Europe/Berlin", err, sizeof err) != 0)
+		ck_abort_msg("%s", err);
+}
+
 static Suite *maint_suite(void)
 {
 	Suite *s = suite_create("maint");
 	TCase *tc = tcase_create("berlin");
+
+	tcase_add_checked_fixture(tc, berlin, NULL);
+	tcase_add_test(tc, test_other_zone);
 
 	tcase_add_loop_test(tc, test_offset, 0, (int)(sizeof offsets / sizeof offsets[0]));
 	tcase_add_loop_test(tc, test_windows, 0, (int)(sizeof cases / sizeof cases[0]));
