@@ -20,7 +20,7 @@
 
 #include "model/state.h"
 #include "common/buf.h"
-#include "dashboards/task.h"
+#include "model/dash_stats.h"
 #include "rollout/incidents.h"
 #include "rollout/task.h"
 #include "store/store.h"

@@ -11,13 +11,13 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "store/store.h"
 
 #define TREND_STEP 3600
 
 int trend_path(const char *data_dir, const char *area_key, char *out, size_t outsz)
 {
-	int n = snprintf(out, outsz, "%s/rollout/%s.rrd", data_dir, area_key);
-	return n > 0 && (size_t)n < outsz ? 0 : -1;
+	return store_file_path(data_dir, area_key, STORE_TREND, out, outsz) > 0 ? 0 : -1;
 }
 
 static int trend_create(const char *path, time_t start)
