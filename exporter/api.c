@@ -297,6 +297,11 @@ static json_t *target_json(const struct snapshot *s, size_t i, time_t now)
 	for (int w = 0; up && w < MODEL_WINDOWS; w++)
 		json_object_set_new(up, model_window_name[w], json_num(u[w]));
 	json_object_set_new(o, "uptime", up ? up : json_null());
+	{
+		int64_t first = model_first_success(model_of(s), i);
+		json_object_set_new(o, "first_success_at", first > 0 ? json_time((time_t)first)
+									: json_null());
+	}
 	return o;
 }
 

@@ -41,6 +41,7 @@ onlinedienste:
 angebote:
   - { area: "16051000", ozg_id: "10124", dienst: flip, reifegrad: 3 }
 YAML
+t_start=$(date +%s)
 check "daemon healthy" start_daemon 10 "$WORK/d.log" --config "$WORK/m.yml"
 
 # api_up ID [WINDOW]: the API's uptime of target ID ("null" when not measured).
@@ -127,6 +128,7 @@ echo "== restart: seeded from the RRD files"
 stop_daemon TERM
 check "clean stop" [ "$RC" = 0 ]
 rrd_before=$(rrd_up flip)
+t_restart=$(date +%s)
 check "daemon healthy again" start_daemon 10 "$WORK/d2.log" --config "$WORK/m.yml"
 known() { [ "$(api_up flip)" != null ]; }
 check "flip's uptime is known right after the restart" wait_for 3 known
@@ -134,6 +136,14 @@ check "the log tells the seeding from 3 files" wait_for 5 grep -q "availability 
 after=$(api_up flip)
 check "the seeded uptime equals the RRD's before the restart ($after vs $rrd_before)" \
 	awk -v a="$after" -v r="$rrd_before" 'BEGIN { split(r, x, " "); exit !(x[2] > 0 && (a - x[1] < 0 ? x[1] - a : a - x[1]) <= 3 * x[3] / x[2] + 1e-9) }'
+first_ok() {
+	http_get "$D/api/v1/targets/up" | python3 -c "
+import json,sys,calendar,time
+v=json.load(sys.stdin)['first_success_at']
+t=calendar.timegm(time.strptime(v, '%Y-%m-%dT%H:%M:%SZ')) if v else 0
+sys.exit(0 if $t_start - 5 <= t < $t_restart else 1)"
+}
+check "up's first success is the one before the restart (from its file)" first_ok
 check "flip: model and RRD still agree" wait_for 5 same flip
 check "up: model and RRD still agree" wait_for 5 same up
 check "rollout: within seconds after the restart, flip's ozg_uptime_ratio is the RRD's" wait_for 10 ro_same
