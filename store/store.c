@@ -978,7 +978,6 @@ struct store *store_new2(const struct cfg *cfg, const char *data_dir, size_t que
 			free(st->base);
 			st->base = b;
 			free(st->dir);
-	free(st->base);
 			st->dir = malloc(strlen(b) + sizeof "/rrd");
 			if (!st->dir) {
 				snprintf(err, errsz, "out of memory");
