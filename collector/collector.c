@@ -59,6 +59,7 @@ struct collector {
 	const struct cfg *cfg;
 	struct store *store;
 	struct state_pub *pub;
+	struct model *model;	/* availability windows fed per finished probe; may be NULL */
 
 	CURLM *multi;
 	struct curl_slist *connect_to;
@@ -957,6 +958,7 @@ static void probe_finish(struct collector *c, CURL *e, CURLcode code)
 	}
 	s.cert_expiry_s = (double)ts->cert_expiry_s;
 	store_submit(c->store, &s);
+	model_sample(c->model, p->target, s.ts_ms, s.up, s.maint);	/* a few word copies */
 	job_done(c, p);
 }
 
@@ -1104,6 +1106,7 @@ static void *collector_thread(void *arg)
 	bool stop = false;
 	int running;
 
+	pthread_setname_np(pthread_self(), "collector");
 	arm_schedule(c, sched_now_ms());
 	while (!stop) {
 		int n = epoll_wait(c->epfd, evs, MAX_EVENTS, BEAT_EVERY_MS);
@@ -1496,6 +1499,12 @@ void collector_free(struct collector *c)
 	free(c->state);
 	free(c->offset);
 	free(c);
+}
+
+void collector_set_model(struct collector *c, struct model *m)
+{
+	if (c && !c->running)
+		c->model = m;
 }
 
 void collector_adopt(struct collector *c, const struct snapshot *old)

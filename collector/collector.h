@@ -59,6 +59,11 @@ uint64_t collector_beat_ms(struct collector *c);
  * between collector_new() and collector_start().
  */
 void collector_adopt(struct collector *c, const struct snapshot *old);
+/*
+ * Every finished probe is also counted into m (borrowed, for c's cfg; NULL:
+ * none), from the probe thread (model/avail.h).  Call before collector_start().
+ */
+void collector_set_model(struct collector *c, struct model *m);
 
 /*
  * The result of one transfer, from curl's code, the HTTP status (0 if none),

@@ -31,6 +31,7 @@
 #include "collector/collector.h"
 #include "collector/sched.h"
 #include "common/notify.h"
+#include "model/seed.h"
 #include "model/state.h"
 #include "common/clock.h"
 #include "common/log.h"
@@ -42,6 +43,7 @@
 #include "rollout/report.h"
 #include "rollout/task.h"
 #include "store/history.h"
+#include "dashboards/status_page.h"
 #include "dashboards/task.h"
 #include "store/store.h"
 
@@ -114,7 +116,8 @@ static struct cfg *load_config(const char *path)
  * configuration and store, stopped together (analytics_start/_stop).
  */
 struct analytics {
-	struct rollout_task *rollout;	/* rollout figures of cfg, from store's files */
+	struct model_seeder *seed;	/* fills cfg's availability model from the RRD files once */
+	struct rollout_task *rollout;	/* rollout figures of cfg, from its availability model */
 	struct incidents *incidents;	/* incident journal of cfg's targets */
 	struct dash_task *dashboards;	/* static pages of all of these */
 };
@@ -210,6 +213,7 @@ static void analytics_stop(struct analytics *a)
 	dash_task_stop(a->dashboards);
 	incidents_stop(a->incidents);	/* after the collector: sees its last snapshot */
 	rollout_task_stop(a->rollout);
+	model_seed_stop(a->seed);
 	*a = (struct analytics){ 0 };
 }
 
@@ -225,9 +229,16 @@ static int analytics_start(struct daemon *d, struct state_cfg *cref, struct stor
 	char why[512];
 
 	*a = (struct analytics){ 0 };
-	a->rollout = rollout_task_start(cref, store, d->data_dir, ROLLOUT_EVERY_S, why, sizeof why);
+	/* Targets the model does not know yet (all at start) get their history once. */
+	a->seed = model_seed_start(cref->model, d->data_dir, why, sizeof why);
+	if (!a->seed) {
+		snprintf(err, errsz, "model: %s", why);
+		return -1;
+	}
+	a->rollout = rollout_task_start(cref, d->data_dir, ROLLOUT_EVERY_S, why, sizeof why);
 	if (!a->rollout) {
 		snprintf(err, errsz, "rollout: %s", why);
+		analytics_stop(a);
 		return -1;
 	}
 	a->incidents = incidents_start(cref, &d->pub, d->data_dir, why, sizeof why);
@@ -345,6 +356,9 @@ static int d_reload(void *ctx, char *err, size_t errsz)
 	last = state_acquire(&d->pub);
 	collector_adopt(ncoll, last);
 	snapshot_release(last);
+	/* No writer is left on the old model: its windows continue in the new one. */
+	model_adopt(nref->model, oref->model);
+	collector_set_model(ncoll, nref->model);
 	state_pub_set_cfg(&d->pub, nref);
 	if (store_start(ns, why, sizeof why) != 0)
 		log_error("reload: store: %s", why);
@@ -976,6 +990,7 @@ int main(int argc, char **argv)
 		log_error("collector: %s", err);
 		goto out;
 	}
+	collector_set_model(d.coll, d.cfg->model);
 	/* Dashboards: static pages on a thread of their own (docs/dashboards.md). */
 	if (cfg->global.dashboards_dir)
 		snprintf(d.dash_dir, sizeof d.dash_dir, "%s", cfg->global.dashboards_dir);
@@ -999,6 +1014,7 @@ int main(int argc, char **argv)
 	deps.rollout = d_rollout;
 	deps.incidents = d_incidents;
 	deps.dash_stats = d_dash_stats;
+	deps.status_page = status_page_render;
 	deps.dashboards_dir = d.dash_dir;
 	http = http_start(listen, &deps, err, sizeof err);
 	if (!http) {

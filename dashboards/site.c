@@ -37,7 +37,7 @@ struct dstat {
 	double lat_avg, lat_max, lat_last;	/* seconds over 24 h; NaN unknown */
 	double phase_avg[PROBE_PHASE_COUNT];	/* mean seconds per phase over 24 h; NaN unknown */
 	double day_up[7];			/* daily availability, oldest first; NaN unknown */
-	time_t day_end[7];			/* end of each day's row */
+	time_t day_end[7];			/* a time within each row's UTC day (noon) */
 	bool graph_latency, graph_avail;	/* a graph file exists for it */
 	bool graph_usage;			/* likewise, usage counters over time */
 };
@@ -315,7 +315,31 @@ static const char *reason_text(const struct dash_lang *L, enum probe_result r)
 	return (unsigned)r < PROBE_RESULT_COUNT ? L->reason[r] : L->reason_unknown;
 }
 
-/* Reads one Dienst's latency and daily availability (history.h). */
+/* The availability windows in memory (model/avail.h) for the generation's configuration. */
+static const struct model *model_of(const struct gen *g)
+{
+	const struct snapshot *sn = g->in->snap;
+	const struct rollout_ref *ro = g->in->ro;
+
+	if (sn && sn->cfg == g->in->cfg && sn->cfgref)
+		return sn->cfgref->model;
+	if (ro && ro->cfg == g->in->cfg && ro->cfgref)
+		return ro->cfgref->model;
+	return NULL;
+}
+
+/* Dienst d's availability per UTC day, the last 7 days up to today, from memory. */
+static void read_days(struct gen *g, size_t d)
+{
+	struct dstat *s = &g->ds[d];
+	time_t today = g->in->now - g->in->now % 86400;
+
+	model_days(model_of(g), d, g->in->now, 7, s->day_up);
+	for (int i = 0; i < 7; i++)	/* noon UTC: the day's date in every European zone */
+		s->day_end[i] = today - (time_t)(6 - i) * 86400 + 43200;
+}
+
+/* Reads one Dienst's latency (history.h) and daily availability (model/avail.h). */
 static void read_series(struct gen *g, size_t d)
 {
 	struct dstat *s = &g->ds[d];
@@ -327,10 +351,7 @@ static void read_series(struct gen *g, size_t d)
 	s->lat_avg = s->lat_max = s->lat_last = NAN;
 	for (int i = 0; i < PROBE_PHASE_COUNT; i++)
 		s->phase_avg[i] = NAN;
-	for (int i = 0; i < 7; i++) {
-		s->day_up[i] = NAN;
-		s->day_end[i] = now - (time_t)(6 - i) * 86400;
-	}
+	read_days(g, d);
 	if (!g->in->store)
 		return;
 	/* Response times live in the performance file (store.h). */
@@ -375,14 +396,6 @@ static void read_series(struct gen *g, size_t d)
 				s->lat_max = v;
 		}
 		history_free(&h);
-	}
-	/* Availability lives in the series file (`up`, `maint`), not in the performance file. */
-	path = store_path(g->in->store, d);
-	for (int i = 0; i < 7; i++) {
-		double ratio = NAN;
-		time_t end = now - (time_t)(6 - i) * 86400;
-		if (history_uptime(path, end - 86400, end, &ratio, NULL, err, sizeof err) == 0)
-			s->day_up[i] = ratio;
 	}
 }
 

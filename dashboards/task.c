@@ -126,6 +126,7 @@ static void *run(void *arg)
 	double last_round = -1e18;	/* when the graph cursor last started a round */
 	struct rollout_ref *first = NULL;
 
+	pthread_setname_np(pthread_self(), "dashboards");
 	/*
 	 * Generating is background work: a lower priority for this thread (Linux
 	 * nice values are per thread) keeps it from competing with the probe loop

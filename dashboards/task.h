@@ -17,22 +17,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/dash_stats.h"
 #include "model/state.h"
 #include "rollout/incidents.h"
 #include "rollout/task.h"
 #include "store/store.h"
-
-/* Self-metrics of the generator, read at any time from any thread. */
-struct dash_stats {
-	uint64_t runs;			/* generations finished */
-	uint64_t failed_runs;		/* of which had at least one error */
-	uint64_t file_errors;		/* files or graphs that failed, summed over runs */
-	double last_s;			/* wall clock of the last finished generation; 0 before */
-	double took_s;			/* how long it took */
-	unsigned pages;			/* pages it wrote */
-	unsigned graphs;		/* graphs it drew */
-	size_t largest;			/* bytes of its largest page */
-};
 
 struct dash_task;
 

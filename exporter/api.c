@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "store/history.h"
+#include "store/store.h"
 
 #define CT_JSON "application/json"
 #define CT_CSV "text/csv; charset=utf-8; header=present"
@@ -153,21 +154,10 @@ static int parse_secs(const char *s, long *out)
 	return 0;
 }
 
-static void rrd_path(const struct api_req *rq, const char *id, char *out, size_t outsz)
+/* The availability windows of the snapshot's configuration (model/avail.h); NULL: none. */
+static const struct model *model_of(const struct snapshot *s)
 {
-	snprintf(out, outsz, "%s/rrd/%s.rrd", rq->data_dir ? rq->data_dir : ".", id);
-}
-
-/* Uptime of dienst i over the last `secs`; NaN when unknown. */
-static double uptime(const struct api_req *rq, size_t i, long secs)
-{
-	char path[4096], err[256];
-	double r = NAN;
-
-	rrd_path(rq, rq->s->cfg->dienste[i].id, path, sizeof path);
-	if (history_uptime(path, rq->now - secs, rq->now, &r, NULL, err, sizeof err) != 0)
-		return NAN;
-	return r;
+	return s && s->cfgref ? s->cfgref->model : NULL;
 }
 
 /* Uptimes of every dienst over 1 and 7 days, computed once per request. */
@@ -186,9 +176,12 @@ static int avail_load(const struct api_req *rq, struct avail *a)
 		free(a->d7);
 		return -1;
 	}
+	/* From memory: no RRD file is read for a request but the history. */
 	for (size_t i = 0; i < n; i++) {
-		a->d1[i] = uptime(rq, i, DAY_S);
-		a->d7[i] = uptime(rq, i, 7 * DAY_S);
+		double u[MODEL_WINDOWS];
+		model_uptimes(model_of(rq->s), i, rq->now, u, NULL);
+		a->d1[i] = u[0];
+		a->d7[i] = u[1];
 	}
 	return 0;
 }
@@ -281,12 +274,13 @@ static void url_host(const char *url, char *out, size_t outsz)
 	out[n] = '\0';
 }
 
-static json_t *target_json(const struct snapshot *s, size_t i)
+static json_t *target_json(const struct snapshot *s, size_t i, time_t now)
 {
 	const struct cfg_dienst *d = &s->cfg->dienste[i];
 	const struct target_state *t = &s->t[i];
 	char host[256];
-	json_t *o;
+	double u[MODEL_WINDOWS];
+	json_t *o, *up;
 
 	url_host(d->url, host, sizeof host);
 	o = json_pack("{s:s,s:s,s:s,s:s,s:b,s:f,s:s}", "id", d->id, "name", d->name, "provider",
@@ -298,6 +292,16 @@ static json_t *target_json(const struct snapshot *s, size_t i)
 		json_object_set_new(o, tfields[k].name, tfield_json(&tfields[k], t));
 	json_object_set_new(o, "failure_reason", t->probed && !t->success
 				 ? json_string(probe_result_name(t->result)) : json_null());
+	model_uptimes(model_of(s), i, now, u, NULL);
+	up = json_object();
+	for (int w = 0; up && w < MODEL_WINDOWS; w++)
+		json_object_set_new(up, model_window_name[w], json_num(u[w]));
+	json_object_set_new(o, "uptime", up ? up : json_null());
+	{
+		int64_t first = model_first_success(model_of(s), i);
+		json_object_set_new(o, "first_success_at", first > 0 ? json_time((time_t)first)
+									: json_null());
+	}
 	return o;
 }
 
@@ -337,7 +341,7 @@ static unsigned targets(const struct api_req *rq, struct buf *out, const char **
 	{
 		json_t *arr = json_array();
 		for (size_t i = 0; arr && i < s->n; i++)
-			json_array_append_new(arr, target_json(s, i));
+			json_array_append_new(arr, target_json(s, i, rq->now));
 		return send_json(out, ctype, 200,
 				 json_pack("{s:o,s:o}", "generated_at", json_time(s->made_ms / 1000),
 					   "targets", arr));
@@ -383,12 +387,10 @@ static unsigned history(const struct api_req *rq, size_t i, struct buf *out, con
 	}
 	if (a_series && strcmp(a_series, "availability") != 0 && strcmp(a_series, "performance") != 0)
 		return error(out, ctype, 400, "series: expected availability or performance");
-	rrd_path(rq, id, path, sizeof path);
-	if (a_series && strcmp(a_series, "performance") == 0) {
-		size_t n = strlen(path);	/* <id>.rrd -> <id>.perf.rrd (store.h) */
-		if (n > 4 && n + 5 < sizeof path)
-			memcpy(path + n - 4, ".perf.rrd", 10);
-	}
+	if (store_file_path(rq->data_dir ? rq->data_dir : ".", id,
+			    a_series && strcmp(a_series, "performance") == 0 ? STORE_PERF : STORE_MAIN,
+			    path, sizeof path) < 0)
+		return error(out, ctype, 404, "no history for '%s' yet", id);
 	if (history_fetch(path, cf, from, to, (unsigned long)res, &h, err, sizeof err) != 0) {
 		if (strstr(err, "too many rows") || strstr(err, "range too long"))
 			return error(out, ctype, 400, "%s", err);
@@ -1073,7 +1075,7 @@ unsigned api_handle(const struct api_req *rq, struct buf *out, const char **ctyp
 			return error(out, ctype, 404, "unknown target '%s'", seg[1]);
 		if (n == 2 && !csv)
 			return send_json(out, ctype, 200,
-					 target_json(rq->s, (size_t)(d - rq->s->cfg->dienste)));
+					 target_json(rq->s, (size_t)(d - rq->s->cfg->dienste), rq->now));
 		if (n == 3 && strcmp(seg[2], "history") == 0)
 			return history(rq, (size_t)(d - rq->s->cfg->dienste), out, ctype, csv);
 	} else if (strcmp(seg[0], "areas") == 0) {

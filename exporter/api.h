@@ -2,9 +2,10 @@
 /*
  * api.h - the JSON and CSV API under /api/v1/ (see docs/api.md).
  *
- * Answers from one snapshot (targets, areas, services) and from RRD files
- * (history, availability) through store/history.h.  Never called from the
- * probe loop.  Errors are JSON objects {"error": {"status": N, "message": ...}}.
+ * Answers from one snapshot (targets, areas, services) and the availability
+ * model it names (model/avail.h: uptimes, in memory); only the history of a
+ * target reads its RRD file (store/history.h).  Never called from the probe
+ * loop.  Errors are JSON objects {"error": {"status": N, "message": ...}}.
  */
 #ifndef OZG_API_H
 #define OZG_API_H

@@ -26,7 +26,6 @@
 
 #include "common/buf.h"
 #include "common/log.h"
-#include "dashboards/status_page.h"
 #include "exporter/api.h"
 #include "exporter/prom.h"
 
@@ -448,6 +447,7 @@ static void *watchdog_main(void *arg)
 	struct http_server *h = arg;
 	const struct timespec tick = { 0, 250 * 1000000L };
 
+	pthread_setname_np(pthread_self(), "http-watchdog");
 	while (!atomic_load(&h->stopping)) {
 		int64_t now = mono_ms();
 		pthread_mutex_lock(&h->watch_lock);
@@ -1160,9 +1160,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 		/* fall through */
 	case HTTP_ROUTE_STATUS_PAGE:
+		if (!h->deps.status_page)
+			break;
 		buf_init(&b, HTTP_RENDER_LIMIT);
 		s = state_acquire(h->deps.pub);
-		status_page_render(&b, s, s ? s->cfg->global.language : "de");
+		h->deps.status_page(&b, s, s ? s->cfg->global.language : "de");
 		snapshot_release(s);
 		return send_buf(conn, MHD_HTTP_OK, "text/html; charset=utf-8", &b, NULL, NULL);
 	case HTTP_ROUTE_RELOAD:

@@ -9,7 +9,7 @@
  *                      probed once, 503 before
  *   POST /-/reload     reloads the configuration (deps.reload); 200 or 500
  *   GET  /api/v1/...   JSON and CSV (exporter/api.h, docs/api.md)
- *   GET  /             the status page (dashboards/status_page.h)
+ *   GET  /             the status page (http_deps.status_page)
  *   GET  /<file>       a generated dashboards file (docs/dashboards.md)
  *
  * GET and HEAD only elsewhere (405 with Allow), 404 for unknown paths.
@@ -33,9 +33,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/buf.h"
+#include "model/dash_stats.h"
 #include "model/state.h"
 #include "exporter/webcfg.h"
-#include "dashboards/task.h"
 #include "rollout/incidents.h"
 #include "rollout/task.h"
 #include "store/store.h"
@@ -84,6 +85,12 @@ struct http_deps {
 	const char *dashboards_dir;	/* generated pages (dashboards/site.h); borrowed; NULL: none */
 	/* The dashboards generator's self-metrics; false when it does not run. */
 	bool (*dash_stats)(void *ctx, struct dash_stats *out);
+	/*
+	 * Renders the live status page of snapshot s (NULL: nothing probed yet)
+	 * in lang into b; the daemon passes the dashboards' renderer.  NULL: "/"
+	 * answers 404.
+	 */
+	void (*status_page)(struct buf *b, const struct snapshot *s, const char *lang);
 	/*
 	 * A listening socket from http_listen() to serve on (listen_fd_set):
 	 * opened before the daemon drops its privileges.  http_start() takes

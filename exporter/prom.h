@@ -20,11 +20,11 @@
 #include <stdbool.h>
 
 #include "common/buf.h"
-#include "dashboards/task.h"
 #include "exporter/prom_cache.h"
 #include "exporter/prom_format.h"
 #include "exporter/prom_self.h"
 #include "model/state.h"
+#include "model/dash_stats.h"
 #include "rollout/incidents.h"
 #include "rollout/task.h"
 #include "store/store.h"

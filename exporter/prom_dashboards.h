@@ -6,7 +6,7 @@
 #define OZG_PROM_DASHBOARDS_H
 
 #include "exporter/prom_format.h"
-#include "dashboards/task.h"
+#include "model/dash_stats.h"
 
 /* Appends the ozgmon_dashboards_* families; nothing when st is NULL. */
 void prom_render_dashboards(const struct prom_out *o, const struct dash_stats *st);

@@ -135,7 +135,7 @@ void prom_render_rollout(const struct prom_out *o, const struct rollout_ref *ref
 		buf_printf(o->b, "ozg_efa_population{dienst=\"%s\"} %ld\n", cfg->dienste[d].id,
 			   r->dienste[d].population);
 	prom_family(o, "ozg_uptime_ratio", "gauge",
-		    "Share of the window's probes that succeeded, maintenance excluded (from the RRD files).");
+		    "Share of the window's probes that succeeded, maintenance excluded (kept in memory).");
 	for (size_t d = 0; d < r->n_dienste; d++) {
 		for (int w = 0; w < ROLLOUT_WINDOWS; w++) {
 			if (isnan(ref->uptime[w][d]))

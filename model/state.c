@@ -156,6 +156,11 @@ struct state_cfg *state_cfg_new(struct cfg *cfg)
 
 	if (!r)
 		return NULL;
+	r->model = model_new(cfg);
+	if (!r->model) {
+		free(r);
+		return NULL;
+	}
 	r->cfg = cfg;
 	atomic_init(&r->refs, 1);
 	return r;
@@ -171,6 +176,7 @@ struct state_cfg *state_cfg_ref(struct state_cfg *r)
 void state_cfg_release(struct state_cfg *r)
 {
 	if (r && atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) == 1) {
+		model_free(r->model);
 		cfg_free(r->cfg);
 		free(r);
 	}

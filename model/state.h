@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "model/avail.h"
 
 struct state_cfg;
 
@@ -176,9 +177,13 @@ struct snapshot *state_acquire(struct state_pub *p);
 struct state_cfg {
 	atomic_uint refs;
 	struct cfg *cfg;		/* owned */
+	struct model *model;		/* owned: the availability windows of cfg's targets (avail.h) */
 };
 
-/* Wraps cfg (taking ownership) with one reference; NULL when out of memory (cfg untouched). */
+/*
+ * Wraps cfg (taking ownership) with one reference and a new, unseeded
+ * availability model of its targets; NULL when out of memory (cfg untouched).
+ */
 struct state_cfg *state_cfg_new(struct cfg *cfg);
 struct state_cfg *state_cfg_ref(struct state_cfg *r);	/* returns r */
 void state_cfg_release(struct state_cfg *r);		/* NULL-safe */

@@ -302,6 +302,7 @@ static void *watcher(void *arg)
 {
 	struct incidents *in = arg;
 
+	pthread_setname_np(pthread_self(), "incidents");
 	for (;;) {
 		struct timespec until;
 		bool stop;

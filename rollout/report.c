@@ -15,6 +15,7 @@
 #include "common/clock.h"
 #include "rollout/rollout.h"
 #include "store/history.h"
+#include "store/store.h"
 
 int report_month_range(const char *month, time_t *start, time_t *end)
 {
@@ -696,12 +697,12 @@ int report_write(const struct cfg *cfg, const struct report_request *rq, FILE *o
 			continue;	/* does not serve this Gemeinde or Kreis */
 		r->d = dn;
 		r->index = d;
-		snprintf(path, sizeof path, "%s/rrd/%s.rrd", rq->data_dir, dn->id);
+		store_file_path(rq->data_dir, dn->id, STORE_MAIN, path, sizeof path);
 		if (history_uptime(path, start, end, &r->uptime, &r->known_s, e2, sizeof e2) != 0) {
 			r->uptime = NAN;
 			r->known_s = 0;
 		}
-		snprintf(path, sizeof path, "%s/rrd/%s.perf.rrd", rq->data_dir, dn->id);
+		store_file_path(rq->data_dir, dn->id, STORE_PERF, path, sizeof path);
 		latency(path, start, end, &r->mean_s, &r->p95_s, &r->latency_s);
 		n++;
 	}

@@ -12,15 +12,17 @@
 
 #include "common/log.h"
 #include "rollout/trend.h"
-#include "store/history.h"
 
+#define ROLLOUT_SEEDING_S 5	/* recompute period while targets are not seeded yet */
+
+_Static_assert(ROLLOUT_WINDOWS == MODEL_WINDOWS, "the rollout shows the model's windows");
 const unsigned rollout_window_s[ROLLOUT_WINDOWS] = { 86400, 7 * 86400, 30 * 86400, 90 * 86400 };
 const char *const rollout_window_name[ROLLOUT_WINDOWS] = { "1d", "7d", "30d", "90d" };
 
 struct rollout_task {
 	struct state_cfg *cref;		/* owned reference */
 	const struct cfg *cfg;		/* == cref->cfg */
-	const struct store *store;
+	const struct model *model;	/* == cref->model */
 	char *data_dir;		/* for the trend files; owned */
 	unsigned every_s;
 	pthread_t thread;
@@ -28,6 +30,7 @@ struct rollout_task {
 	pthread_cond_t cond;
 	struct rollout_ref *cur;
 	bool stop;
+	size_t unseeded;	/* task thread only: targets whose history was not read yet */
 };
 
 void rollout_ref_release(struct rollout_ref *ref)
@@ -72,17 +75,14 @@ static struct rollout_ref *compute(struct rollout_task *t)
 		}
 	}
 	ref->availability = ref->uptime[ROLLOUT_AVAILABILITY_WINDOW];
+	/* From memory (model/avail.h): no file is read here. */
 	for (size_t d = 0; d < n; d++) {
-		for (int w = 0; w < ROLLOUT_WINDOWS; w++) {
-			char err[256];
-			double ratio = NAN;
-			if (history_uptime(store_path(t->store, d), now - (time_t)rollout_window_s[w], now,
-					   &ratio, NULL, err, sizeof err) != 0) {
-				ratio = NAN;	/* no file yet: not measured */
-				missing += w == 0;
-			}
-			ref->uptime[w][d] = ratio;
-		}
+		double u[MODEL_WINDOWS];
+		model_uptimes(t->model, d, now, u, NULL);
+		for (int w = 0; w < ROLLOUT_WINDOWS; w++)
+			ref->uptime[w][d] = u[w];
+		missing += isnan(u[0]);
+		t->unseeded += !model_seeded(t->model, d);
 	}
 	rollout_params_default(&p);
 	p.online_min = t->cfg->global.rollout.online_min;
@@ -118,10 +118,14 @@ static void *task_thread(void *arg)
 {
 	struct rollout_task *t = arg;
 
+	pthread_setname_np(pthread_self(), "rollout");
 	for (;;) {
 		struct timespec until;
 		bool stop;
-		struct rollout_ref *ref = compute(t);
+		struct rollout_ref *ref;
+
+		t->unseeded = 0;
+		ref = compute(t);
 
 		if (ref) {
 			trend_write(t->data_dir, ref->r, (time_t)ref->made_s);
@@ -130,7 +134,9 @@ static void *task_thread(void *arg)
 		else
 			log_error("rollout: out of memory; keeping the previous figures");
 		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += t->every_s;
+		/* While the model is still being seeded from the files, look again soon. */
+		until.tv_sec += t->unseeded && t->every_s > ROLLOUT_SEEDING_S ? ROLLOUT_SEEDING_S
+									 : t->every_s;
 		pthread_mutex_lock(&t->lock);
 		while (!t->stop) {
 			if (pthread_cond_timedwait(&t->cond, &t->lock, &until) == ETIMEDOUT)
@@ -144,8 +150,8 @@ static void *task_thread(void *arg)
 	return NULL;
 }
 
-struct rollout_task *rollout_task_start(struct state_cfg *cref, const struct store *store,
-					const char *data_dir, unsigned every_s, char *err, size_t errsz)
+struct rollout_task *rollout_task_start(struct state_cfg *cref, const char *data_dir,
+					unsigned every_s, char *err, size_t errsz)
 {
 	struct rollout_task *t = calloc(1, sizeof *t);
 	int rc;
@@ -156,7 +162,7 @@ struct rollout_task *rollout_task_start(struct state_cfg *cref, const struct sto
 	}
 	t->cref = state_cfg_ref(cref);
 	t->cfg = cref->cfg;
-	t->store = store;
+	t->model = cref->model;
 	t->data_dir = strdup(data_dir);
 	if (!t->data_dir) {
 		snprintf(err, errsz, "out of memory");

@@ -2,9 +2,11 @@
 /*
  * task.h - keeps the rollout model current in the running daemon.
  *
- * A thread recomputes the model every `every_s` seconds: it reads each
- * Onlinedienst's uptime over 1, 7, 30 and 90 days from its RRD file
- * (store/history.h; maintenance excluded), runs rollout_compute() with the
+ * A thread recomputes the model every `every_s` seconds: it takes each
+ * Onlinedienst's uptime over 1, 7, 30 and 90 days from the availability
+ * model in memory (model/avail.h: windows aligned to hours and UTC days;
+ * maintenance excluded; no RRD file is read; every 5 s while the model is
+ * still being seeded), runs rollout_compute() with the
  * 7-day figure as availability, writes the Land's and Kreise's figures to
  * their trend files (trend.h), and
  * publishes the result as a reference-counted, immutable value.  Readers
@@ -19,7 +21,6 @@
 
 #include "model/state.h"
 #include "rollout/rollout.h"
-#include "store/store.h"
 
 /* Windows of the uptime figures, in seconds and as label values. */
 #define ROLLOUT_WINDOWS 4
@@ -46,12 +47,12 @@ struct rollout_task;
 
 /*
  * Takes a reference to cref (released at stop; every published result holds
- * one more, so a reader's result outlives a configuration reload).  store is
- * borrowed and must outlive the task.  The first result is computed at once.
+ * one more, so a reader's result outlives a configuration reload); the
+ * uptimes come from cref->model.  The first result is computed at once.
  * NULL with a reason in err on failure.
  */
-struct rollout_task *rollout_task_start(struct state_cfg *cref, const struct store *store,
-					const char *data_dir, unsigned every_s, char *err, size_t errsz);
+struct rollout_task *rollout_task_start(struct state_cfg *cref, const char *data_dir,
+					unsigned every_s, char *err, size_t errsz);
 /* The latest result with a new reference, or NULL before the first. */
 struct rollout_ref *rollout_task_acquire(struct rollout_task *t);
 void rollout_task_stop(struct rollout_task *t);	/* NULL-safe; joins and frees */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "store/store.h"
 
 static const char *const field_names[TREND_NFIELDS] = {
 	"online", "flaechendeckend", "fulfilled", "fulfilled_fd", "reliable",
@@ -25,8 +26,7 @@ const char *trend_field_name(enum trend_field f)
 
 int trend_path(const char *data_dir, const char *area_key, char *out, size_t outsz)
 {
-	int n = snprintf(out, outsz, "%s/rollout/%s.rrd", data_dir, area_key);
-	return n > 0 && (size_t)n < outsz ? 0 : -1;
+	return store_file_path(data_dir, area_key, STORE_TREND, out, outsz) > 0 ? 0 : -1;
 }
 
 static const char *layout[] = {

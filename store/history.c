@@ -139,12 +139,12 @@ fail:
 }
 
 /* Calls fn for every row of [start, end] that one fetch (one archive) returns. */
-static int rows_part(const char *path, time_t start, time_t end, history_row_fn fn, void *ctx,
-		     char *err, size_t errsz)
+static int rows_part(const char *path, time_t start, time_t end, unsigned long res,
+		     history_row_fn fn, void *ctx, char *err, size_t errsz)
 {
 	struct history h;
 
-	if (history_fetch(path, "AVERAGE", start, end, 0, &h, err, errsz) != 0)
+	if (history_fetch(path, "AVERAGE", start, end, res, &h, err, errsz) != 0)
 		return -1;
 	for (size_t r = 0; r < h.rows; r++) {
 		time_t row_end = h.start + (time_t)((r + 1) * h.step);
@@ -156,8 +156,9 @@ static int rows_part(const char *path, time_t start, time_t end, history_row_fn 
 	return 0;
 }
 
-int history_rows(const char *path, time_t start, time_t end, history_row_fn fn, void *ctx,
-		 char *err, size_t errsz)
+int history_rows_split(const char *path, time_t start, time_t fine_start, time_t end,
+		       unsigned long coarse_res, history_row_fn fn, void *ctx, char *err,
+		       size_t errsz)
 {
 	time_t fine_from;
 
@@ -174,11 +175,20 @@ int history_rows(const char *path, time_t start, time_t end, history_row_fn fn, 
 		rrd_clear_error();
 		return -1;
 	}
+	if (fine_from < fine_start)
+		fine_from = fine_start;
 	if (fine_from < start)
 		fine_from = start;
-	if (start < fine_from && rows_part(path, start, fine_from, fn, ctx, err, errsz) != 0)
+	if (start < fine_from &&
+	    rows_part(path, start, fine_from, coarse_res, fn, ctx, err, errsz) != 0)
 		return -1;
-	return fine_from < end ? rows_part(path, fine_from, end, fn, ctx, err, errsz) : 0;
+	return fine_from < end ? rows_part(path, fine_from, end, 0, fn, ctx, err, errsz) : 0;
+}
+
+int history_rows(const char *path, time_t start, time_t end, history_row_fn fn, void *ctx,
+		 char *err, size_t errsz)
+{
+	return history_rows_split(path, start, start, end, 0, fn, ctx, err, errsz);
 }
 
 struct uptime_acc {

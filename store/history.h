@@ -50,6 +50,15 @@ int history_rows(const char *path, time_t start, time_t end, history_row_fn fn, 
 		 char *err, size_t errsz);
 
 /*
+ * history_rows with the finest archive read only from fine_start on (at the
+ * earliest where it begins) and the older part at resolution coarse_res
+ * (0: the finest archive that covers it).
+ */
+int history_rows_split(const char *path, time_t start, time_t fine_start, time_t end,
+		       unsigned long coarse_res, history_row_fn fn, void *ctx, char *err,
+		       size_t errsz);
+
+/*
  * Uptime over [start, end]: the mean of `up`, weighted by row length, over the
  * rows (history_rows) where it is known and, when the file has a `maint`
  * source, where maint is not 1.

@@ -79,6 +79,7 @@ struct store_target {
 struct store {
 	const struct cfg *cfg;
 	char *dir;		/* <data_dir>/rrd, absolute when possible */
+	char *base;		/* data_dir, absolute when possible (store_file_path) */
 	struct store_target *t;
 	size_t n;
 	enum mode mode;
@@ -108,7 +109,18 @@ struct store {
 	atomic_bool daemon_up;
 };
 
-static const char *const file_suffix[3] = { ".rrd", ".perf.rrd", ".usage.rrd" };
+int store_file_path(const char *data_dir, const char *name, enum store_file_kind kind, char *out,
+		    size_t outsz)
+{
+	static const char *const folder[] = { "rrd", "rrd", "rrd", "rollout" };
+	static const char *const suffix[] = { ".rrd", ".perf.rrd", ".usage.rrd", ".rrd" };
+	int n;
+
+	if ((unsigned)kind >= sizeof suffix / sizeof *suffix)
+		return -1;
+	n = snprintf(out, outsz, "%s/%s/%s%s", data_dir, folder[kind], name, suffix[kind]);
+	return n < 0 || (outsz && (size_t)n >= outsz) ? -1 : n;
+}
 
 static int64_t mono_ms(void)
 {
@@ -228,6 +240,8 @@ int store_layout(enum store_file_kind kind, unsigned long step, const char *cons
 		ADD("RRA:AVERAGE:0.5:%lu:%lu", p1h, rra_rows(93 * 86400, step, p1h));
 		ADD("RRA:AVERAGE:0.5:%lu:%lu", p1d, rra_rows(730 * 86400, step, p1d));
 		break;
+	case STORE_TREND:
+		return -1;	/* trend files are the rollout's (rollout/trend.c) */
 	}
 #undef ADD
 	return (int)n;
@@ -852,6 +866,7 @@ static void *store_thread(void *arg)
 	struct store_item *batch = malloc(STORE_BATCH * sizeof *batch);
 	bool give_up = false;
 
+	pthread_setname_np(pthread_self(), "store");
 	if (!batch) {
 		log_error("store: out of memory: writer not running");
 		return NULL;
@@ -941,6 +956,11 @@ struct store *store_new2(const struct cfg *cfg, const char *data_dir, size_t que
 	snprintf(st->dir, dl, "%s/rrd", data_dir);
 	if (mkdir_p(st->dir, err, errsz) != 0)
 		goto fail;
+	st->base = strdup(data_dir);
+	if (!st->base) {
+		snprintf(err, errsz, "out of memory");
+		goto fail;
+	}
 	if (rrdcached && *rrdcached) {
 		st->daemon = strdup(rrdcached);
 		if (!st->daemon) {
@@ -949,27 +969,35 @@ struct store *store_new2(const struct cfg *cfg, const char *data_dir, size_t que
 		}
 		st->mode = store_rrdcached_is_unix(rrdcached) ? MODE_UNIX : MODE_TCP;
 		/* rrdcached resolves relative names against its own folder: send absolute ones. */
-		if (st->mode == MODE_UNIX && realpath(st->dir, real)) {
-			char *d = strdup(real);
-			if (!d) {
+		if (st->mode == MODE_UNIX && realpath(data_dir, real)) {
+			char *b = strdup(real);
+			if (!b) {
 				snprintf(err, errsz, "out of memory");
 				goto fail;
 			}
+			free(st->base);
+			st->base = b;
 			free(st->dir);
-			st->dir = d;
+			st->dir = malloc(strlen(b) + sizeof "/rrd");
+			if (!st->dir) {
+				snprintf(err, errsz, "out of memory");
+				goto fail;
+			}
+			snprintf(st->dir, strlen(b) + sizeof "/rrd", "%s/rrd", b);
 		}
 	}
 	for (size_t i = 0; i < st->n; i++) {
 		const struct cfg_dienst *d = &cfg->dienste[i];
 		struct store_target *t = &st->t[i];
 		for (int k = 0; k < 3; k++) {
-			size_t pl = strlen(st->dir) + strlen(d->id) + strlen(file_suffix[k]) + 2;
-			t->f[k].path = malloc(pl);
+			int pl = store_file_path(st->base, d->id, (enum store_file_kind)k, NULL, 0);
+			t->f[k].path = pl > 0 ? malloc((size_t)pl + 1) : NULL;
 			if (!t->f[k].path) {
 				snprintf(err, errsz, "out of memory");
 				goto fail;
 			}
-			snprintf(t->f[k].path, pl, "%s/%s%s", st->dir, d->id, file_suffix[k]);
+			store_file_path(st->base, d->id, (enum store_file_kind)k, t->f[k].path,
+					(size_t)pl + 1);
 			/* Over TCP the daemon's base directory is <data_dir>/rrd. */
 			t->f[k].rpath = st->mode == MODE_TCP ? t->f[k].path + strlen(st->dir) + 1
 							     : t->f[k].path;
@@ -1129,6 +1157,7 @@ void store_free(struct store *st)
 	free(st->ring);
 	free(st->spill);
 	free(st->dir);
+	free(st->base);
 	free(st->daemon);
 	pthread_cond_destroy(&st->cond);
 	pthread_mutex_destroy(&st->lock);

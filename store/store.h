@@ -155,8 +155,19 @@ bool store_rrdcached_refused(const char *rrd_error);
 /* The data source name a usage counter name has in <id>.usage.rrd: [A-Za-z0-9_], at most 19. */
 void store_usage_ds_name(const char *in, char out[STORE_DS_NAME_SIZE]);
 
-/* Which file of a target a layout describes. */
-enum store_file_kind { STORE_MAIN, STORE_PERF, STORE_USAGE };
+/* Which file of a target a layout describes; STORE_TREND: an area's rollout trend file. */
+enum store_file_kind { STORE_MAIN, STORE_PERF, STORE_USAGE, STORE_TREND };
+
+/*
+ * The one place that names RRD files: writes the path of file `kind` of
+ * `name` (a Dienst id, or an area key for STORE_TREND) under data_dir into
+ * out (snprintf rules; out may be NULL when outsz is 0):
+ *   STORE_MAIN  <data_dir>/rrd/<name>.rrd        STORE_PERF  <data_dir>/rrd/<name>.perf.rrd
+ *   STORE_USAGE <data_dir>/rrd/<name>.usage.rrd  STORE_TREND <data_dir>/rollout/<name>.rrd
+ * Returns the length of the full path, or -1 when it did not fit into out.
+ */
+int store_file_path(const char *data_dir, const char *name, enum store_file_kind kind, char *out,
+		    size_t outsz);
 
 /*
  * The creation arguments ("DS:...", "RRA:...") of a file of the default
