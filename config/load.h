@@ -46,6 +46,7 @@ enum ykind { Y_SCALAR = 0, Y_SEQ, Y_MAP };
 struct ynode {
 	enum ykind kind;
 	bool plain;		/* scalar written without quotes (may be null/bool/int) */
+	bool borrowed;		/* kid[] points into another tree: only the array is owned */
 	unsigned line, col;	/* 1-based start */
 	const char *file;	/* the file it was read from (owned by the cfg) */
 	char *s;		/* scalar text, NUL-terminated; owned */

@@ -338,7 +338,7 @@ static bool add_kid(struct ld *L, struct ynode *parent, struct ynode *kid)
 	return true;
 }
 
-/* A deep copy of y (a probe profile) keeping its places. */
+/* A deep copy of y keeping its places. */
 static struct ynode *copy_tree(struct ld *L, const struct ynode *y)
 {
 	struct ynode *c = y->kind == Y_SCALAR
@@ -356,6 +356,29 @@ static struct ynode *copy_tree(struct ld *L, const struct ynode *y)
 	return c;
 }
 
+/*
+ * The profile p as a row's value: a mapping borrowing p's entries (the main
+ * file's tree outlives every row), so 100,000 rows do not copy it 100,000 times.
+ */
+static struct ynode *share_tree(struct ld *L, const struct ynode *p)
+{
+	struct ynode *c;
+
+	if (p->kind == Y_SCALAR || p->n == 0)
+		return copy_tree(L, p);
+	if (!(c = mk_node(L, p->kind, p->file, p->line, p->col)))
+		return NULL;
+	if (!(c->kid = malloc(p->n * sizeof *c->kid))) {
+		free(c);
+		L->oom = true;
+		return NULL;
+	}
+	memcpy(c->kid, p->kid, p->n * sizeof *c->kid);
+	c->n = c->cap = p->n;
+	c->borrowed = true;
+	return c;
+}
+
 static const struct ynode *find_profile(const struct ynode *profiles, const char *name)
 {
 	if (!profiles || profiles->kind != Y_MAP)
@@ -366,18 +389,32 @@ static const struct ynode *find_profile(const struct ynode *profiles, const char
 	return NULL;
 }
 
-/* One CSV row into a mapping of the same shape as a YAML entry; NULL after an error. */
+/*
+ * One CSV row into a mapping of the same shape as a YAML entry; NULL after an
+ * error.  The mapping owns only its kid array: its keys are the file's column
+ * nodes and its values go to vals, which owns them (half the nodes of a copy).
+ */
 static struct ynode *csv_row(struct ld *L, const struct csv *c, const char *fpath,
-			     const struct col *cols, const int *colof, size_t ncol, bool dienste)
+			     const struct col *cols, const int *colof, size_t ncol, bool dienste,
+			     struct ynode *const *keys, struct ynode *vals)
 {
-	struct ynode *m = mk_node(L, Y_MAP, fpath, c->rec_line, 1);
+	struct ynode *m;
+	size_t used = 0;
 	char q[64];
 
-	if (!m)
+	for (size_t i = 0; i < ncol; i++)
+		used += c->f[i].len > 0;
+	if (!(m = mk_node(L, Y_MAP, fpath, c->rec_line, 1)))
 		return NULL;
+	m->borrowed = true;
+	if (used && !(m->kid = malloc(2 * used * sizeof *m->kid))) {
+		free(m);
+		L->oom = true;
+		return NULL;
+	}
+	m->cap = 2 * used;
 	for (size_t i = 0; i < ncol && !L->oom; i++) {
 		const struct csv_field *f = &c->f[i];
-		const struct col *cd = &cols[colof[i]];
 		struct ynode *val;
 
 		if (f->len == 0)
@@ -391,17 +428,14 @@ static struct ynode *csv_row(struct ld *L, const struct csv *c, const char *fpat
 				ynode_free(m);
 				return NULL;
 			}
-			val = copy_tree(L, p);
+			val = share_tree(L, p);
 		} else {
-			val = mk_scalar(L, fpath, f->line, f->col, f->s, f->len, cd->plain);
+			val = mk_scalar(L, fpath, f->line, f->col, f->s, f->len, cols[colof[i]].plain);
 		}
-		if (!add_kid(L, m, mk_scalar(L, fpath, f->line, f->col, cd->name,
-					     strlen(cd->name), false)) ||
-		    !add_kid(L, m, val)) {
-			if (m->n % 2)
-				ynode_free(val);
+		if (!add_kid(L, vals, val))
 			break;
-		}
+		m->kid[m->n++] = keys[colof[i]];
+		m->kid[m->n++] = val;
 	}
 	if (L->oom) {
 		ynode_free(m);
@@ -419,7 +453,7 @@ static void csv_file(struct ld *L, const struct ynode *at, const char *path, con
 			       : sizeof angebot_cols / sizeof *angebot_cols;
 	struct ld_src *S = L->src;
 	struct csv c;
-	struct ynode *holder;
+	struct ynode *holder, *vals, *keys[16];
 	const char *fpath;
 	int colof[CSV_MAX_FIELDS], seen[16];
 	size_t ncol;
@@ -439,6 +473,11 @@ static void csv_file(struct ld *L, const struct ynode *at, const char *path, con
 		return;
 	}
 	keep_root(L, holder);
+	if (L->oom || !(vals = mk_node(L, Y_SEQ, fpath, 1, 1))) {
+		csv_close(&c);
+		return;
+	}
+	keep_root(L, vals);	/* after holder, so freed after the rows that borrow from it */
 	csv_detect_sep(&c);
 	rc = csv_next(&c);
 	if (rc <= 0) {
@@ -472,6 +511,16 @@ static void csv_file(struct ld *L, const struct ynode *at, const char *path, con
 			colof[i] = (int)k;
 		}
 	}
+	/* One key node per column, at the header's place, shared by every row. */
+	for (size_t k = 0; k < ncols && ok; k++) {
+		keys[k] = NULL;
+		if (seen[k] < 0)
+			continue;
+		keys[k] = mk_scalar(L, fpath, c.f[seen[k]].line, c.f[seen[k]].col, cols[k].name,
+				    strlen(cols[k].name), false);
+		if (!add_kid(L, vals, keys[k]))
+			ok = false;
+	}
 	for (size_t k = 0; k < ncols; k++)
 		if (cols[k].required && seen[k] < 0) {
 			err_file(L, fpath, c.rec_line, 1, "the header has no column '%s'",
@@ -490,7 +539,7 @@ static void csv_file(struct ld *L, const struct ynode *at, const char *path, con
 				 c.nf, ncol);
 			continue;
 		}
-		if (!(m = csv_row(L, &c, fpath, cols, colof, ncol, dienste)))
+		if (!(m = csv_row(L, &c, fpath, cols, colof, ncol, dienste, keys, vals)))
 			continue;
 		if (!add_kid(L, holder, m))
 			break;

@@ -28,7 +28,7 @@ void ynode_free(struct ynode *y)
 	if (!y)
 		return;
 	/* Recursion depth is bounded by CFG_MAX_DEPTH. */
-	for (size_t i = 0; i < y->n; i++)
+	for (size_t i = 0; i < y->n && !y->borrowed; i++)
 		ynode_free(y->kid[i]);
 	free(y->kid);
 	free(y->s);

@@ -355,7 +355,8 @@ START_TEST(test_csv_good)
 		 "\xEF\xBB\xBFid;url;name;provider;efa;interval;timeout;retries;probe\r\n"
 		 "bauantrag;https://bau.example/antrag;\"Bauantrag; digital\";Land;true;30s;5s;2;portal\r\n"
 		 "\r\n"
-		 "melde;https://melde.example/;;;;;;;\r\n");
+		 "melde;https://melde.example/;;;;;;;\r\n"
+		 "third;https://third.example/;;;;;;;portal\r\n");
 	put_text("conf/angebote.csv",
 		 "area,ozg_id,dienst,reifegrad\n"
 		 "16051,10000,bauantrag,3\n"
@@ -368,7 +369,10 @@ START_TEST(test_csv_good)
 		  "onlinedienste_csv: [ dienste.csv ]\n"
 		  "angebote_csv: [ angebote.csv ]\n");
 	expect_ok();
-	ck_assert_uint_eq(cfg->n_dienste, 2);
+	ck_assert_uint_eq(cfg->n_dienste, 3);
+	/* two rows share one profile */
+	ck_assert_str_eq(dienst("third")->probe.body_contains, "Antrag");
+	ck_assert_uint_eq(dienst("third")->probe.n_expect_status, 2);
 	{
 		const struct cfg_dienst *d = dienst("bauantrag");
 		ck_assert_str_eq(d->name, "Bauantrag; digital");
