@@ -29,6 +29,15 @@
 #include <strings.h>
 #include <time.h>
 
+size_t cfg_max_file = CFG_MAX_SIZE_DEFAULT;
+unsigned cfg_max_nodes = CFG_MAX_NODES;
+
+void cfg_set_limits(size_t max_file, unsigned max_nodes)
+{
+	cfg_max_file = max_file ? max_file : CFG_MAX_SIZE_DEFAULT;
+	cfg_max_nodes = max_nodes ? max_nodes : CFG_MAX_NODES;
+}
+
 /* Paths of the register files, resolved against the config file's folder. */
 struct reg_paths {
 	char *path[REG_NFILES];		/* owned; NULL when absent or bad */
@@ -113,7 +122,7 @@ static void load_angebot(struct ld *L, const struct ynode *m, struct cfg_angebot
 	char q[64];
 	long n;
 
-	a->mark.file = L->file;
+	a->mark.file = m->file;
 	a->mark.line = m->line;
 	a->mark.col = m->col;
 	src->item = m;
@@ -159,7 +168,7 @@ static int asrc_cmp(const void *a, const void *b)
 	if (r == 0)
 		r = strcmp(x->dienst->s, y->dienst->s);
 	if (r == 0)
-		r = (x->item->line > y->item->line) - (x->item->line < y->item->line);
+		r = (x->idx > y->idx) - (x->idx < y->idx);
 	return r;
 }
 
@@ -192,25 +201,25 @@ static void check_area(struct ld *L, const struct angebot_src *s, const struct c
 	}
 }
 
-/* Syntax pass over angebote; fills c->angebote and *srcp (owned by the caller). */
-static void load_angebote(struct ld *L, const struct ynode *lst, struct angebot_src **srcp)
+/* Syntax pass over the angebote of every file; fills c->angebote and *srcp (owned by the caller). */
+static void load_angebote(struct ld *L, const struct ynode *const *item, size_t n,
+			  struct angebot_src **srcp)
 {
 	struct cfg *c = L->c;
-	bool empty;
 
 	*srcp = NULL;
-	if (!want_seq(L, lst, "angebote", &empty) || empty || lst->n == 0)
+	if (n == 0)
 		return;
-	c->angebote = calloc(lst->n, sizeof *c->angebote);
-	*srcp = calloc(lst->n, sizeof **srcp);
+	c->angebote = calloc(n, sizeof *c->angebote);
+	*srcp = calloc(n, sizeof **srcp);
 	if (!c->angebote || !*srcp) {
 		L->oom = true;
 		return;
 	}
-	c->n_angebote = lst->n;
-	for (size_t i = 0; i < lst->n && !L->oom; i++) {
+	c->n_angebote = n;
+	for (size_t i = 0; i < n && !L->oom; i++) {
 		(*srcp)[i].idx = i;
-		load_angebot(L, lst->kid[i], &c->angebote[i], &(*srcp)[i]);
+		load_angebot(L, item[i], &c->angebote[i], &(*srcp)[i]);
 	}
 }
 
@@ -250,9 +259,15 @@ static void check_angebote(struct ld *L, struct angebot_src *src, const bool ok[
 			first = i;
 			continue;
 		}
-		err_at(L, x->item, "duplicate angebot: area %s, ozg_id %s, dienst '%s' "
-		       "(first at line %u)", x->area->s, x->ozg_id->s,
-		       cfg_quote(x->dienst->s, q, sizeof q), f->item->line);
+		if (x->item->file == f->item->file)
+			err_at(L, x->item, "duplicate angebot: area %s, ozg_id %s, dienst '%s' "
+			       "(first at line %u)", x->area->s, x->ozg_id->s,
+			       cfg_quote(x->dienst->s, q, sizeof q), f->item->line);
+		else
+			err_at(L, x->item, "duplicate angebot: area %s, ozg_id %s, dienst '%s' "
+			       "(first at %s:%u:%u)", x->area->s, x->ozg_id->s,
+			       cfg_quote(x->dienst->s, q, sizeof q), f->item->file, f->item->line,
+			       f->item->col);
 	}
 }
 
@@ -276,6 +291,7 @@ static struct cfg *cfg_new(const char *path)
 	c->global.max_per_host = 4;
 	c->global.reifegrad_max = 4;
 	c->global.body_limit = CFG_BODY_LIMIT_DEFAULT;
+	c->global.config_max_size = cfg_max_file;
 	c->global.rollout.online_min = 2;
 	c->global.rollout.fulfilled_min = 3;
 	c->global.rollout.reliable_pct = 95;
@@ -288,18 +304,43 @@ static struct cfg *cfg_new(const char *path)
 	return c;
 }
 
-/* Walks the document; loads the registers it names. */
+/* Loads the Onlinedienste of every file as one list. */
+static void load_all_dienste(struct ld *L, const struct ynode *at)
+{
+	struct ld_src *S = L->src;
+	struct ynode seq;
+
+	src_dedupe_dienste(L);
+	if (L->oom || S->n_dienste == 0)
+		return;
+	/* A list borrowing the entries of every file, in file order. */
+	memset(&seq, 0, sizeof seq);
+	seq.kind = Y_SEQ;
+	seq.file = L->file;
+	seq.line = at ? at->line : 1;
+	seq.col = at ? at->col : 1;
+	/* Borrowed, never written through: kid has no const only for the owned case. */
+	memcpy(&seq.kid, &S->dienste, sizeof seq.kid);
+	seq.n = seq.cap = S->n_dienste;
+	load_dienste(L, &seq);
+	src_fix_marks(L);
+}
+
+/* Walks the document and the files it includes; loads the registers it names. */
 static void load_document(struct ld *L, const struct ynode *root)
 {
-	enum { K_GLOBAL, K_REGISTERS, K_DIENSTE, K_ANGEBOTE, K_N };
+	enum { K_GLOBAL, K_REGISTERS, K_DIENSTE, K_ANGEBOTE, K_INCLUDE, K_DCSV, K_ACSV,
+	       K_PROFILES, K_N };
 	static const struct keydef kd[K_N] = {
 		{ "global", false }, { "registers", true }, { "onlinedienste", false },
-		{ "angebote", false },
+		{ "angebote", false }, { "include", false }, { "onlinedienste_csv", false },
+		{ "angebote_csv", false }, { "probe_profiles", false },
 	};
 	const struct ynode *v[K_N];
 	struct reg_paths rp;
 	struct reg_source rs[REG_NFILES];
 	struct angebot_src *asrc = NULL;
+	struct ld_src S;
 	bool ok[REG_NFILES] = { false, false, false, false };
 	char d[96];
 
@@ -315,12 +356,18 @@ static void load_document(struct ld *L, const struct ynode *root)
 		load_global(L, v[K_GLOBAL]);
 	if (v[K_REGISTERS] && want_map(L, v[K_REGISTERS], "registers"))
 		load_registers(L, v[K_REGISTERS], &rp);
-	if (v[K_DIENSTE] && !L->oom)
-		load_dienste(L, v[K_DIENSTE]);
+	if (v[K_PROFILES] && !is_null(v[K_PROFILES]) && want_map(L, v[K_PROFILES], "probe_profiles"))
+		src_begin(L, &S, v[K_PROFILES]);
+	else
+		src_begin(L, &S, NULL);
+	if (!L->oom)
+		src_collect(L, v[K_DIENSTE], v[K_ANGEBOTE], v[K_INCLUDE], v[K_DCSV], v[K_ACSV]);
+	if (!L->oom)
+		load_all_dienste(L, v[K_DIENSTE]);
 	if (!L->oom)
 		load_host_maint(L, L->global_maint);
-	if (v[K_ANGEBOTE] && !L->oom)
-		load_angebote(L, v[K_ANGEBOTE], &asrc);
+	if (!L->oom)
+		load_angebote(L, S.angebote, S.n_angebote, &asrc);
 	if (!L->oom) {
 		for (int i = 0; i < REG_NFILES; i++) {
 			rs[i].path = rp.path[i];
@@ -334,6 +381,8 @@ static void load_document(struct ld *L, const struct ynode *root)
 	if (asrc && !L->oom)
 		check_angebote(L, asrc, ok);
 	free(asrc);
+	src_free(&S);
+	L->src = NULL;
 	for (int i = 0; i < REG_NFILES; i++)
 		free(rp.path[i]);
 }
@@ -358,7 +407,7 @@ struct cfg *cfg_load(const char *path, struct cfg_errors *errs)
 		return NULL;
 	}
 	L.file = L.c->path;
-	if (csv_read_file(path, CFG_MAX_FILE, &buf, &len, why, sizeof why) != 0) {
+	if (csv_read_file(path, cfg_max_file, &buf, &len, why, sizeof why) != 0) {
 		err_pos(&L, 0, 0, "cannot read the configuration: %s", why);
 		cfg_free(L.c);
 		return NULL;
@@ -420,6 +469,9 @@ void cfg_free(struct cfg *c)
 	}
 	free(c->dienste);
 	free(c->angebote);
+	for (size_t i = 0; i < c->n_files; i++)
+		free(c->files[i]);
+	free(c->files);
 	free(c);
 }
 

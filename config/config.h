@@ -160,6 +160,9 @@ const char *cfg_method_name(enum cfg_method m);
 #define CFG_MAX_REQUEST_BODY CFG_MAX_STRING	/* bytes of probe.body */
 
 #define CFG_BODY_LIMIT_DEFAULT (1024u * 1024u)	/* bytes after decompression */
+/* Bytes of one configuration file (YAML or CSV); global.config_max_size. */
+#define CFG_MAX_SIZE_DEFAULT ((size_t)256 << 20)
+#define CFG_MAX_SIZE_MAX ((size_t)4 << 30)
 #define CFG_BODY_LIMIT_MAX (64u * 1024u * 1024u)
 #define CFG_MAX_REDIRECTS_DEFAULT 10u
 
@@ -321,6 +324,7 @@ struct cfg_global {
 	 */
 	char *rrdcached;
 	size_t body_limit;		/* default probe.body_limit; CFG_BODY_LIMIT_DEFAULT */
+	size_t config_max_size;		/* bytes of an included YAML or CSV file */
 	/* global.rollout: how the rollout figures count (docs/rollout.md). */
 	struct cfg_rollout {
 		int online_min;		/* Reifegrad that counts as online; default 2 */
@@ -365,6 +369,8 @@ struct cfg {
 	/* Before the shard filter: every Onlinedienst and Angebot of the file. */
 	size_t n_dienste_file;
 	size_t n_angebote_file;
+	/* Paths of the included YAML and CSV files (marks point into them). */
+	char **files;			size_t n_files;
 };
 
 /* ---- errors ------------------------------------------------------------- */
@@ -395,8 +401,10 @@ void cfg_error_format(const struct cfg_error *err, char *out, size_t outsz);
  * error was found, else NULL with every error appended to `errs` (which the
  * caller initialises to {0} and frees with cfg_errors_free).
  *
- * Limits on hostile input: the YAML file at most 4 MiB, 64 levels of nesting,
- * 1,000,000 nodes, one document; anchors, aliases and tags are refused; a
+ * Limits on hostile input: the YAML file at most CFG_MAX_SIZE_DEFAULT (256 MiB;
+ * included YAML and CSV files at most global.config_max_size), 64 levels of
+ * nesting, 8,000,000 nodes per file, one document per file, include: at most
+ * 8 levels deep and 4096 files; anchors, aliases and tags are refused; a
  * UTF-8 byte order mark is skipped.  Register CSV files at most 64 MiB, 4 KiB
  * per field.  A null value for global, onlinedienste, angebote, connect_to,
  * resolve or expect_status counts as empty.  Out of memory is reported as an
@@ -404,6 +412,12 @@ void cfg_error_format(const struct cfg_error *err, char *out, size_t outsz);
  * and NULL is returned).
  */
 struct cfg *cfg_load(const char *path, struct cfg_errors *errs);
+/*
+ * Process-wide bounds of later cfg_load() calls: bytes of the main file and
+ * the default of global.config_max_size (0: CFG_MAX_SIZE_DEFAULT), YAML
+ * nodes per file (0: 8,000,000).  Call before loading, from one thread.
+ */
+void cfg_set_limits(size_t max_file, unsigned max_nodes);
 void cfg_free(struct cfg *c);	/* NULL-safe */
 
 /* Parses "500ms", "10s", "5m", "1h" into milliseconds; -1 on bad syntax or overflow. */

@@ -23,6 +23,7 @@ static void csv_init(struct csv *c, char *buf, size_t len, size_t max_field)
 	c->len = len;
 	c->line = 1;
 	c->max_field = max_field;
+	c->sep = ',';
 	/* A UTF-8 byte order mark is not part of the first field. */
 	if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
 		c->pos = 3;
@@ -65,6 +66,25 @@ void csv_close(struct csv *c)
 	free(c->buf);
 	free(c->f);
 	memset(c, 0, sizeof *c);
+}
+
+void csv_detect_sep(struct csv *c)
+{
+	size_t commas = 0, semis = 0;
+	bool quoted = false;
+
+	for (size_t i = c->pos; i < c->len; i++) {
+		char ch = c->buf[i];
+		if (ch == '"')
+			quoted = !quoted;
+		else if (!quoted && ch == '\n')
+			break;
+		else if (!quoted && ch == ',')
+			commas++;
+		else if (!quoted && ch == ';')
+			semis++;
+	}
+	c->sep = semis > commas ? ';' : ',';
 }
 
 int csv_find(const struct csv *c, const char *name)
@@ -217,13 +237,13 @@ static int csv_field(struct csv *c, int *delim)
 		d = c->pos < c->len ? c->buf[c->pos] : '\0';
 		if (d == '\r' && c->pos + 1 < c->len && c->buf[c->pos + 1] == '\n')
 			d = '\n';
-		else if (d != ',' && d != '\n' && c->pos < c->len)
+		else if (d != c->sep && d != '\n' && c->pos < c->len)
 			return csv_fail(c, c->line, csv_col(c, c->pos),
 					"unexpected character after closing quote");
 	} else {
 		for (;;) {
 			char ch = c->pos < c->len ? c->buf[c->pos] : '\0';
-			if (c->pos >= c->len || ch == ',' || ch == '\n')
+			if (c->pos >= c->len || ch == c->sep || ch == '\n')
 				break;
 			if (ch == '\r') {
 				if (c->pos + 1 < c->len && c->buf[c->pos + 1] == '\n')
@@ -257,7 +277,7 @@ static int csv_field(struct csv *c, int *delim)
 	if (csv_push(c, c->buf + start, w - start, fline, fcol) != 0)
 		return csv_fail(c, fline, fcol, "out of memory");
 	/* Consume the terminator, then end the field text (w <= its offset). */
-	if (d == ',') {
+	if (d == c->sep) {
 		c->pos++;
 	} else if (d == '\n') {
 		c->pos += c->buf[c->pos] == '\r' ? 2 : 1;
@@ -292,7 +312,7 @@ int csv_next(struct csv *c)
 			csv_skip_line(c);
 			return -1;
 		}
-		if (d != ',')
+		if (d != c->sep)
 			return 1;
 	}
 }

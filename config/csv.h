@@ -7,7 +7,7 @@
  * NUL-terminated string pointing into that buffer.  Field pointers stay valid
  * until the next csv_next() or csv_close().
  *
- * Accepted: comma separators, LF or CRLF line ends, quoted fields containing
+ * Accepted: comma separators (or ';' after csv_detect_sep()), LF or CRLF line ends, quoted fields containing
  * commas, quotes ("") and line breaks, a UTF-8 byte order mark at the start,
  * empty lines (skipped).  Refused with an error: an unterminated quote,
  * anything but a separator after a closing quote, a quote inside an unquoted
@@ -39,6 +39,7 @@ struct csv {
 	size_t line_start;	/* offset of the first byte of the current line */
 	unsigned line;		/* current line, 1-based */
 	size_t max_field;	/* longest field accepted, in bytes */
+	char sep;		/* field separator: ',' unless csv_detect_sep() chose ';' */
 	struct csv_field *f;	/* fields of the current record; owned */
 	size_t nf, capf;
 	unsigned rec_line;	/* line where the current record starts */
@@ -70,6 +71,13 @@ int csv_open_mem(struct csv *c, const char *data, size_t len, size_t max_field);
  * record is dropped).  Blank lines are skipped.
  */
 int csv_next(struct csv *c);
+
+/*
+ * Chooses the separator from the first line (the header): ';' when it holds
+ * more semicolons than commas outside quotes, else ','.  Call once after
+ * opening, before the first csv_next().
+ */
+void csv_detect_sep(struct csv *c);
 
 /* Index of the field of the current record whose text equals name; -1 if none. */
 int csv_find(const struct csv *c, const char *name);

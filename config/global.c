@@ -276,11 +276,47 @@ static void load_global_privileges(struct ld *L, const struct ynode *user,
 		err_at(L, group, "group: needs global.user as well");
 }
 
+/* global.config_max_size: "268435456", "512MiB", "1GiB" -> bytes, 1 MiB .. 4 GiB. */
+static void load_global_max_size(struct ld *L, const struct ynode *y)
+{
+	char *end, q[64];
+	unsigned long long v, mul = 1;
+	const char *s;
+
+	if (!y)
+		return;
+	s = y->kind == Y_SCALAR ? y->s : "";
+	errno = 0;
+	v = (*s >= '0' && *s <= '9') ? strtoull(s, &end, 10) : 0;
+	if (v == 0 || errno != 0) {
+		err_at(L, y, "config_max_size: '%s' is not a size (bytes, or a number with KiB, "
+		       "MiB or GiB)", cfg_quote(s, q, sizeof q));
+		return;
+	}
+	if (strcmp(end, "KiB") == 0)
+		mul = 1024;
+	else if (strcmp(end, "MiB") == 0)
+		mul = 1024 * 1024;
+	else if (strcmp(end, "GiB") == 0)
+		mul = 1024 * 1024 * 1024;
+	else if (*end != '\0') {
+		err_at(L, y, "config_max_size: '%s' has an unknown unit (expected KiB, MiB or GiB)",
+		       cfg_quote(s, q, sizeof q));
+		return;
+	}
+	if (v > CFG_MAX_SIZE_MAX / mul || v * mul < ((size_t)1 << 20)) {
+		err_at(L, y, "config_max_size: %s is out of range 1MiB..4GiB",
+		       cfg_quote(s, q, sizeof q));
+		return;
+	}
+	L->c->global.config_max_size = (size_t)(v * mul);
+}
+
 void load_global(struct ld *L, const struct ynode *m)
 {
 	enum { K_LISTEN, K_DATA_DIR, K_INTERVAL, K_TIMEOUT, K_MAXC, K_MAXH, K_LANG, K_LOG,
 	       K_CONNECT_TO, K_RESOLVE, K_REIFEGRAD, K_RRDCACHED, K_BODY_LIMIT, K_MAINT, K_ROLLOUT,
-	       K_DASH_DIR, K_DASH_EVERY, K_SHARD, K_USER, K_GROUP, K_TZ, K_N };
+	       K_DASH_DIR, K_DASH_EVERY, K_SHARD, K_USER, K_GROUP, K_TZ, K_MAX_SIZE, K_N };
 	static const struct keydef kd[K_N] = {
 		{ "listen", false }, { "data_dir", false }, { "interval", false },
 		{ "timeout", false }, { "max_concurrency", false }, { "max_per_host", false },
@@ -289,6 +325,7 @@ void load_global(struct ld *L, const struct ynode *m)
 		{ "body_limit", false }, { "maintenance", false }, { "rollout", false },
 		{ "dashboards_dir", false }, { "dashboards_every", false },
 		{ "shard", false }, { "user", false }, { "group", false }, { "timezone", false },
+		{ "config_max_size", false },
 	};
 	struct cfg_global *g = &L->c->global;
 	const struct ynode *v[K_N];
@@ -304,6 +341,7 @@ void load_global(struct ld *L, const struct ynode *m)
 	load_global_dashboards(L, v[K_DASH_DIR], v[K_DASH_EVERY]);
 	load_global_shard(L, v[K_SHARD]);
 	load_global_privileges(L, v[K_USER], v[K_GROUP]);
+	load_global_max_size(L, v[K_MAX_SIZE]);
 	if (v[K_LISTEN] && (s = want_text(L, v[K_LISTEN], "listen"))) {
 		const char *why = check_hostport(s, strlen(s), true);
 		if (why)

@@ -10,6 +10,7 @@
  *   dienst.c        an Onlinedienst and its probe: checks, TLS, credentials
  *   usage_schema.c  usage: metrics read from a statistics document
  *   maint_schema.c  maintenance windows
+ *   sources.c       include: of further YAML files, Onlinedienste/Angebote from CSV
  *   config.c        the loader: document, registers, Angebote, lookups
  *
  * Only the config module includes it.
@@ -23,9 +24,13 @@
 #include "config/config.h"
 #include "config/errors.h"
 
-#define CFG_MAX_FILE (4u << 20)		/* bytes of YAML */
 #define CFG_MAX_DEPTH 64		/* nested lists/mappings */
-#define CFG_MAX_NODES 1000000u		/* YAML nodes of one file */
+#define CFG_MAX_NODES 8000000u		/* YAML nodes of one file, by default */
+/* The bounds in force (cfg_set_limits). */
+extern size_t cfg_max_file;
+extern unsigned cfg_max_nodes;
+#define CFG_MAX_INCLUDE_DEPTH 8		/* include: chain, the main file being depth 0 */
+#define CFG_MAX_INCLUDE_FILES 4096u	/* YAML and CSV files read besides the main file */
 #define CFG_MAX_URL 2048u		/* bytes of one URL */
 #define CFG_MAX_BODY_MATCH 4096u	/* bytes of probe.body_contains */
 #define CFG_MAX_ID 64u
@@ -41,7 +46,9 @@ enum ykind { Y_SCALAR = 0, Y_SEQ, Y_MAP };
 struct ynode {
 	enum ykind kind;
 	bool plain;		/* scalar written without quotes (may be null/bool/int) */
+	bool borrowed;		/* kid[] points into another tree: only the array is owned */
 	unsigned line, col;	/* 1-based start */
+	const char *file;	/* the file it was read from (owned by the cfg) */
 	char *s;		/* scalar text, NUL-terminated; owned */
 	size_t len;
 	struct ynode **kid;	/* Y_SEQ: items; Y_MAP: key, value, key, value, ...; owned */
@@ -55,10 +62,11 @@ struct ld {
 	struct cfg *c;
 	bool oom;
 	const struct ynode *global_maint;	/* global.maintenance, applied after the dienste */
+	struct ld_src *src;	/* include: and CSV state (sources.c) */
 };
 
-/* Reports an error at a node's place. */
-#define err_at(L, node, ...) err_pos((L), (node)->line, (node)->col, __VA_ARGS__)
+/* Reports an error at a node's place, in the file the node was read from. */
+#define err_at(L, node, ...) err_file((L), (node)->file, (node)->line, (node)->col, __VA_ARGS__)
 
 struct keydef {
 	const char *name;
@@ -78,6 +86,9 @@ void ynode_free(struct ynode *y);
 /* Appends an error at line:col of the config file; sets L->oom when memory ran out. */
 __attribute__((format(printf, 4, 5)))
 void err_pos(struct ld *L, unsigned line, unsigned col, const char *fmt, ...);
+/* err_pos in another file (NULL: L->file). */
+__attribute__((format(printf, 5, 6)))
+void err_file(struct ld *L, const char *file, unsigned line, unsigned col, const char *fmt, ...);
 /*
  * Reads buf[0..len) into a tree; reports syntax errors and refused
  * constructs.  NULL with *bad set when the tree must not be walked.
@@ -129,6 +140,37 @@ void free_usage(struct cfg_usage *u);
 /* maint_schema.c */
 void load_maint(struct ld *L, const struct ynode *lst, struct cfg_dienst *d);
 void load_host_maint(struct ld *L, const struct ynode *lst);
+
+/* sources.c: include: of YAML files, Onlinedienste and Angebote from CSV. */
+struct src_idref {
+	const struct ynode *id;	/* the id value of an onlinedienste entry */
+	size_t idx;		/* its place in ld_src.dienste before dropping */
+};
+struct ld_src {
+	struct ynode **roots;		size_t n_roots, cap_roots;	/* owned trees */
+	const struct ynode **dienste;	size_t n_dienste, cap_dienste;	/* entries, borrowed */
+	const struct ynode **angebote;	size_t n_angebote, cap_angebote;
+	const struct ynode *profiles;	/* probe_profiles: of the main file */
+	char **real;			size_t n_real, cap_real;	/* realpath of each file */
+	bool *open;			size_t cap_open;	/* being read (cycle check) */
+	struct src_idref *ids;		size_t n_ids;	/* sorted by id, then order */
+	unsigned depth;
+	size_t files;
+};
+/* Starts collecting for the main file L->file. */
+void src_begin(struct ld *L, struct ld_src *S, const struct ynode *profiles);
+/*
+ * Collects the entries of one file's onlinedienste: and angebote: values,
+ * then reads its onlinedienste_csv:, angebote_csv: and include: (any may be
+ * NULL), recursively, so entries come in file order, the main file first.
+ */
+void src_collect(struct ld *L, const struct ynode *dienste, const struct ynode *angebote,
+		 const struct ynode *include, const struct ynode *dcsv, const struct ynode *acsv);
+/* Reports ids defined in two files and drops the later entries. */
+void src_dedupe_dienste(struct ld *L);
+/* Sets each loaded dienst's mark.file to the file its entry came from. */
+void src_fix_marks(struct ld *L);
+void src_free(struct ld_src *S);
 
 /* config.c: p resolved against the folder of cfgpath (NULL: out of memory). */
 char *resolve_path(const char *cfgpath, const char *p);

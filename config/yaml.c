@@ -28,11 +28,22 @@ void ynode_free(struct ynode *y)
 	if (!y)
 		return;
 	/* Recursion depth is bounded by CFG_MAX_DEPTH. */
-	for (size_t i = 0; i < y->n; i++)
+	for (size_t i = 0; i < y->n && !y->borrowed; i++)
 		ynode_free(y->kid[i]);
 	free(y->kid);
 	free(y->s);
 	free(y);
+}
+
+__attribute__((format(printf, 5, 6)))
+void err_file(struct ld *L, const char *file, unsigned line, unsigned col, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (cfg_verrf(L->e, file ? file : L->file, line, col, fmt, ap) != 0)
+		L->oom = true;
+	va_end(ap);
 }
 
 __attribute__((format(printf, 4, 5)))
@@ -88,9 +99,9 @@ static struct ynode *yb_new(struct ybuild *b, enum ykind kind, const yaml_mark_t
 {
 	struct ynode *y;
 
-	if (++b->nodes > CFG_MAX_NODES) {
+	if (++b->nodes > cfg_max_nodes) {
 		err_pos(b->L, (unsigned)m->line + 1, (unsigned)m->column + 1,
-			"more than %u YAML nodes", CFG_MAX_NODES);
+			"more than %u YAML nodes", cfg_max_nodes);
 		b->stop = true;
 		return NULL;
 	}
@@ -101,6 +112,7 @@ static struct ynode *yb_new(struct ybuild *b, enum ykind kind, const yaml_mark_t
 		return NULL;
 	}
 	y->kind = kind;
+	y->file = b->L->file;
 	y->line = (unsigned)m->line + 1;
 	y->col = (unsigned)m->column + 1;
 	return y;

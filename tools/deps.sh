@@ -29,6 +29,9 @@ PKG_PKGS="debhelper dpkg-dev fakeroot lintian adduser systemd strace util-linux 
 # make fuzz (libFuzzer, clang's runtime); the hostile-client test's tool runs on python3 (above)
 TEST_PKGS="$TEST_PKGS clang libclang-rt-14-dev"
 
+# The benchmarks (bench/collector, bench/daemon): a loopback nginx, blackbox_exporter beside ozgmond, wrk
+TEST_PKGS="$TEST_PKGS nginx prometheus-blackbox-exporter wrk"
+
 # The browser test runs on node: Debian's when the machine has none of its own.
 command -v node >/dev/null 2>&1 || TEST_PKGS="$TEST_PKGS nodejs npm"
 

@@ -902,6 +902,7 @@ START_TEST(test_size_cap)
 	size_t n = (4u << 20) + 1;
 	char *big = malloc(n);
 
+	cfg_set_limits(4u << 20, 0);
 	ck_assert_ptr_nonnull(big);
 	memset(big, '#', n);
 	put_file("conf/ozgmon.yaml", big, n);
@@ -910,6 +911,7 @@ START_TEST(test_size_cap)
 	ck_assert_ptr_null(cfg);
 	ck_assert_uint_eq(errs.n, 1);
 	expect_error("conf/ozgmon.yaml", 0, 0, "larger than 4194304 bytes");
+	cfg_set_limits(0, 0);
 }
 END_TEST
 
@@ -937,6 +939,7 @@ START_TEST(test_node_cap)
 	size_t items = 1100000, n = 0;
 	char *yaml = malloc(items * 2 + 32);
 
+	cfg_set_limits(0, 1000000u);
 	ck_assert_ptr_nonnull(yaml);
 	n += (size_t)snprintf(yaml, 32, "x: [");
 	for (size_t i = 0; i < items; i++) {
@@ -950,6 +953,7 @@ START_TEST(test_node_cap)
 	ck_assert_uint_eq(errs.n, 1);
 	/* nodes: the mapping, "x", the list, then items from column 5 on, two bytes each */
 	expect_error("conf/ozgmon.yaml", 1, 5 + 2 * (1000000 - 3), "more than 1000000 YAML nodes");
+	cfg_set_limits(0, 0);
 }
 END_TEST
 
