@@ -134,14 +134,10 @@ static bool status_expected(const struct cfg_probe *p, long status)
 	return false;
 }
 
-/* Whether rx matches body[0..len) (embedded NULs allowed: REG_STARTEND). */
-static bool regex_hit(const struct cfg_regex *rx, const char *body, size_t len)
+/* Whether rx matches body[0..len): 1, 0, or -1 undecided (cfg_regex_match). */
+static int regex_hit(const struct cfg_regex *rx, const char *body, size_t len)
 {
-	regmatch_t m[1];
-
-	m[0].rm_so = 0;
-	m[0].rm_eo = (regoff_t)len;
-	return regexec(&rx->re, body ? body : "", 1, m, REG_STARTEND) == 0;
+	return cfg_regex_match(rx, body, len);
 }
 
 static enum probe_result transport_result(const struct probe_outcome *o)
@@ -226,6 +222,7 @@ enum probe_result probe_evaluate(const struct probe_outcome *o, const struct cfg
 	const char *body = o->body ? o->body : "";
 	size_t blen = o->body ? o->body_len : 0;
 	enum probe_result r;
+	int m;
 
 	if (!why) {
 		why = tmp;
@@ -265,7 +262,13 @@ enum probe_result probe_evaluate(const struct probe_outcome *o, const struct cfg
 			snprintf(why, whysz, "header %s is missing", hc->name);
 			return PROBE_CONTENT;
 		}
-		if (regex_hit(&hc->rx, v, strlen(v)) == hc->negate) {
+		m = regex_hit(&hc->rx, v, strlen(v));
+		if (m < 0) {
+			snprintf(why, whysz, "header %s: /%s/ undecided within the match limit",
+				 hc->name, hc->rx.src);
+			return PROBE_CONTENT;
+		}
+		if ((m == 1) == hc->negate) {
 			snprintf(why, whysz, "header %s %s /%s/", hc->name,
 				 hc->negate ? "matches" : "does not match", hc->rx.src);
 			return PROBE_CONTENT;
@@ -280,16 +283,22 @@ enum probe_result probe_evaluate(const struct probe_outcome *o, const struct cfg
 		snprintf(why, whysz, "body contains \"%s\"", p->body_not_contains);
 		return PROBE_CONTENT;
 	}
-	for (size_t i = 0; i < p->n_body_matches; i++)
-		if (!regex_hit(&p->body_matches[i], body, blen)) {
-			snprintf(why, whysz, "body does not match /%s/", p->body_matches[i].src);
+	for (size_t i = 0; i < p->n_body_matches + p->n_body_not_matches; i++) {
+		bool neg = i >= p->n_body_matches;
+		const struct cfg_regex *rx = neg ? &p->body_not_matches[i - p->n_body_matches]
+						 : &p->body_matches[i];
+		/* An undecided match (a hostile body) fails either kind of check. */
+		m = regex_hit(rx, body, blen);
+		if (m < 0) {
+			snprintf(why, whysz, "body: /%s/ undecided within the match limit", rx->src);
 			return PROBE_CONTENT;
 		}
-	for (size_t i = 0; i < p->n_body_not_matches; i++)
-		if (regex_hit(&p->body_not_matches[i], body, blen)) {
-			snprintf(why, whysz, "body matches /%s/", p->body_not_matches[i].src);
+		if ((m == 1) == neg) {
+			snprintf(why, whysz, "body %s /%s/", neg ? "matches" : "does not match",
+				 rx->src);
 			return PROBE_CONTENT;
 		}
+	}
 	if (p->slower_than_ms && o->total_s * 1000.0 > (double)p->slower_than_ms) {
 		snprintf(why, whysz, "answered in %.3f s, slower than %.3f s", o->total_s,
 			 (double)p->slower_than_ms / 1000.0);

@@ -49,7 +49,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <regex.h>
 
 /* Where something was written: file (borrowed from the cfg), 1-based line and column. */
 /*
@@ -118,11 +117,26 @@ struct cfg_status_range {
 	uint16_t lo, hi;	/* inclusive; a single code has lo == hi */
 };
 
-/* A POSIX extended regular expression, compiled at load (REG_EXTENDED|REG_NOSUB). */
+/*
+ * A regular expression in PCRE2's syntax (what blackbox_exporter's RE2 users
+ * write: \d, (?i), \b, ...), compiled once at load, UTF-8, unanchored;
+ * `.` does not match a newline and `$` matches only at the end, as in RE2
+ * (docs/configuration.md, "Regular expressions").
+ */
 struct cfg_regex {
 	char *src;		/* the expression as written; owned */
-	regex_t re;		/* compiled; freed by cfg_free */
+	void *code;		/* the compiled pcre2_code; freed by cfg_regex_free */
 };
+
+/* Compiles src into *rx: 0, or -1 with PCRE2's message and offset in why. */
+int cfg_regex_compile(struct cfg_regex *rx, const char *src, char *why, size_t whysz);
+void cfg_regex_free(struct cfg_regex *rx);	/* NULL-safe members; rx stays usable */
+/*
+ * Whether rx matches s[0..len) (NULs allowed, invalid UTF-8 never matched):
+ * 1 it does, 0 it does not, -1 undecided (the match, depth or heap limit that
+ * bounds the work on a hostile input was reached, or out of memory).
+ */
+int cfg_regex_match(const struct cfg_regex *rx, const char *s, size_t len);
 
 /*
  * One response header check: the (last) header `name` of the final response

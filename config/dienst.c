@@ -26,12 +26,11 @@
 #define CFG_MAX_HEADERS 32u		/* request headers of one probe */
 #define CFG_MAX_CHECKS 32u		/* body or header checks of one kind */
 
-/* Compiles s into *rx as an ERE; reports a bad expression at node y. */
+/* Compiles s into *rx (PCRE2); reports a bad expression at node y with PCRE2's offset. */
 static bool compile_regex(struct ld *L, const struct ynode *y, const char *key, const char *s,
 			  struct cfg_regex *rx)
 {
 	char why[256], q[64];
-	int rc;
 
 	if (*s == '\0') {
 		err_at(L, y, "%s: must not be empty", key);
@@ -41,16 +40,12 @@ static bool compile_regex(struct ld *L, const struct ynode *y, const char *key, 
 		err_at(L, y, "%s: longer than %u bytes", key, CFG_MAX_BODY_MATCH);
 		return false;
 	}
-	rc = regcomp(&rx->re, s, REG_EXTENDED | REG_NOSUB);
-	if (rc != 0) {
-		regerror(rc, &rx->re, why, sizeof why);
-		err_at(L, y, "%s: bad regular expression '%s': %s", key, cfg_quote(s, q, sizeof q), why);
-		return false;
-	}
-	rx->src = cfg_strdup(s);
-	if (!rx->src) {
-		regfree(&rx->re);
-		L->oom = true;
+	if (cfg_regex_compile(rx, s, why, sizeof why) != 0) {
+		if (strcmp(why, "out of memory") == 0)
+			L->oom = true;
+		else
+			err_at(L, y, "%s: bad regular expression '%s': %s", key,
+			       cfg_quote(s, q, sizeof q), why);
 		return false;
 	}
 	return true;
@@ -58,11 +53,7 @@ static bool compile_regex(struct ld *L, const struct ynode *y, const char *key, 
 
 static void free_regex(struct cfg_regex *rx)
 {
-	if (!rx->src)
-		return;
-	regfree(&rx->re);
-	free(rx->src);
-	rx->src = NULL;
+	cfg_regex_free(rx);
 }
 
 /* A list of regular expressions (a single string counts as a list of one). */

@@ -291,6 +291,30 @@ static enum MHD_Result sim_portal_echo(struct MHD_Connection *c, const struct si
 	return ret;
 }
 
+/*
+ * /vorgang: 200 text/plain, a receipt with a file number and a status in
+ * capitals, for probes' regular expressions ("\\d", "(?i)").  /backtrack:
+ * 200 text/plain, 4096 'a' and a '!', a body on which a pattern such as
+ * "^(a+)+$" backtracks for ever without a match limit.
+ */
+static enum MHD_Result sim_portal_text(struct MHD_Connection *c, const char *url)
+{
+	struct buf b;
+	enum MHD_Result ret;
+
+	buf_init(&b, 4200);
+	if (strcmp(url, "/vorgang") == 0) {
+		buf_puts(&b, "Ihr Vorgang: AZ 2026/04711\nSTATUS: EINGEGANGEN\n");
+	} else {
+		for (int i = 0; i < 4096; i++)
+			buf_append(&b, "a", 1);
+		buf_puts(&b, "!");
+	}
+	ret = sim_reply(c, MHD_HTTP_OK, "text/plain; charset=utf-8", &b, NULL);
+	buf_free(&b);
+	return ret;
+}
+
 static enum MHD_Result sim_portal_content(struct sim_server *s, struct MHD_Connection *c,
 					  const struct sim_req *r, const char *url,
 					  const char *method)
@@ -302,6 +326,8 @@ static enum MHD_Result sim_portal_content(struct sim_server *s, struct MHD_Conne
 					     "Diese Methode wird hier nicht unterstützt.", "GET, HEAD");
 	if (strcmp(url, "/api/stats.json") == 0)
 		return sim_portal_stats(s, c, r);
+	if (strcmp(url, "/vorgang") == 0 || strcmp(url, "/backtrack") == 0)
+		return sim_portal_text(c, url);
 	return sim_portal_page(c, r, url);
 }
 
