@@ -88,6 +88,7 @@ struct collector {
 	size_t probed;		/* targets with at least one result */
 
 	struct curl_slist **req_headers;	/* per target: probe.headers as a curl list, or NULL */
+	struct sni *sni;		/* per target: probe.server_name's request, or all NULL */
 	/*
 	 * Jobs: 0 .. n_dienste-1 probe the targets; n_dienste .. n_jobs-1 fetch
 	 * usage statistics, job n_dienste + k for target usage_of[k].  Every
@@ -117,6 +118,18 @@ struct collector {
 
 	atomic_bool draining;		/* collector_drain: start no more probes */
 	atomic_uint in_flight_pub;	/* transfers running, published while draining */
+};
+
+/*
+ * probe.server_name: the probe's URL names server_name, so that curl sends it
+ * as SNI and checks the certificate against it; CONNECT_TO takes the
+ * connection to where the configured URL leads (its host and port, or where
+ * global.connect_to sends those), and the Host header keeps the URL's host.
+ */
+struct sni {
+	char *url;			/* the URL with server_name as its host; curl_free */
+	struct curl_slist *connect_to;	/* "server_name:port:host:port", then global.connect_to */
+	struct curl_slist *headers;	/* probe.headers and Host; or NULL */
 };
 
 static void dispatch(struct collector *c, uint32_t t, uint64_t due_ms, uint64_t now);
@@ -489,7 +502,10 @@ static uint32_t job_target(const struct collector *c, uint32_t j)
 static const char *job_url(const struct collector *c, uint32_t j)
 {
 	const struct cfg_dienst *d = &c->cfg->dienste[job_target(c, j)];
-	return is_usage(c, j) ? d->usage->url : d->url;
+
+	if (is_usage(c, j))
+		return d->usage->url;
+	return c->sni[j].url ? c->sni[j].url : d->url;
 }
 
 static unsigned job_interval(const struct collector *c, uint32_t j)
@@ -519,9 +535,25 @@ static void probe_options(struct collector *c, struct probe *p, const struct cfg
 			curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
 			curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
 		}
+		if (q->cert_file) {
+			curl_easy_setopt(e, CURLOPT_SSLCERT, q->cert_file);
+			curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
+			curl_easy_setopt(e, CURLOPT_SSLKEY, q->key_file);
+			curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
+		}
+		if (q->min_tls_version == CFG_TLS_1_2)
+			curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+		else if (q->min_tls_version == CFG_TLS_1_3)
+			curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_3);
 	}
-	if (c->req_headers[job_target(c, p->target)])
+	if (p->tls && c->sni[p->target].url) {
+		/* A probe job: p->tls is never set for a usage fetch. */
+		curl_easy_setopt(e, CURLOPT_CONNECT_TO, c->sni[p->target].connect_to);
+		if (c->sni[p->target].headers)
+			curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->sni[p->target].headers);
+	} else if (c->req_headers[job_target(c, p->target)]) {
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->req_headers[job_target(c, p->target)]);
+	}
 	if (q->proxy)
 		curl_easy_setopt(e, CURLOPT_PROXY, q->proxy);
 	if (q->auth == CFG_AUTH_BASIC) {
@@ -607,7 +639,7 @@ static int probe_start(struct collector *c, uint32_t t, uint64_t due_ms, uint64_
 		curl_easy_setopt(e, CURLOPT_CONNECT_TO, c->connect_to);
 	if (c->resolve)
 		curl_easy_setopt(e, CURLOPT_RESOLVE, c->resolve);
-	probe_options(c, p, d);
+	probe_options(c, p, d);	/* after CONNECT_TO: server_name replaces it */
 	if (!usage)
 		probe_request(e, &d->probe);
 
@@ -1258,6 +1290,105 @@ static size_t max_body_limit(const struct cfg *cfg)
 	return m;
 }
 
+/*
+ * One CONNECT_TO field of s (up to ':' outside brackets) into out; returns the
+ * text after the ':' or NULL when there is none (the last field).
+ */
+static const char *ct_field(const char *s, char *out, size_t outsz)
+{
+	size_t n = 0;
+	bool br = false;
+
+	for (; *s && (br || *s != ':'); s++) {
+		br = *s == '[' ? true : *s == ']' ? false : br;
+		if (n + 1 < outsz)
+			out[n++] = *s;
+	}
+	out[n] = '\0';
+	return *s == ':' ? s + 1 : NULL;
+}
+
+/* See struct sni.  0, or -1 with a reason in err. */
+static int sni_setup(struct collector *c, size_t i, char *err, size_t errsz)
+{
+	const struct cfg_dienst *d = &c->cfg->dienste[i];
+	struct sni *z = &c->sni[i];
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL, *given_port = NULL, line[2400];
+	char th[300], tp[16];
+	bool own_host = false;
+	int rc = -1;
+
+	if (!u)
+		goto oom;
+	if (curl_url_set(u, CURLUPART_URL, d->url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
+		snprintf(err, errsz, "%s: cannot take the URL %s apart", d->id, d->url);
+		goto out;
+	}
+	(void)curl_url_get(u, CURLUPART_PORT, &given_port, 0);
+	/* Where the URL's own host and port lead: the first matching global.connect_to entry. */
+	snprintf(th, sizeof th, "%s", host);
+	snprintf(tp, sizeof tp, "%s", port);
+	for (struct curl_slist *l = c->connect_to; l; l = l->next) {
+		char h[300], pt[16], h2[300], p2[16];
+		const char *s = ct_field(l->data, h, sizeof h);
+		if (!s || !(s = ct_field(s, pt, sizeof pt)) || !(s = ct_field(s, h2, sizeof h2)))
+			continue;
+		(void)ct_field(s, p2, sizeof p2);
+		if ((h[0] && strcasecmp(h, host) != 0) || (pt[0] && strcmp(pt, port) != 0))
+			continue;
+		if (h2[0])
+			snprintf(th, sizeof th, "%s", h2);
+		if (p2[0])
+			snprintf(tp, sizeof tp, "%s", p2);
+		break;
+	}
+	if (curl_url_set(u, CURLUPART_HOST, d->probe.server_name, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_URL, &z->url, 0) != CURLUE_OK) {
+		snprintf(err, errsz, "%s: cannot put server_name %s into %s", d->id,
+			 d->probe.server_name, d->url);
+		goto out;
+	}
+	snprintf(line, sizeof line, "%s:%s:%s:%s", d->probe.server_name, port, th, tp);
+	if (!(z->connect_to = curl_slist_append(NULL, line)))
+		goto oom;
+	for (struct curl_slist *l = c->connect_to; l; l = l->next) {
+		struct curl_slist *m = curl_slist_append(z->connect_to, l->data);
+		if (!m)
+			goto oom;
+		z->connect_to = m;
+	}
+	for (size_t k = 0; k <= d->probe.n_headers; k++) {
+		struct curl_slist *m;
+		const char *h = line;
+		if (k < d->probe.n_headers) {
+			h = d->probe.headers[k];
+			if (strncasecmp(h, "Host:", 5) == 0)
+				own_host = true;
+		} else if (own_host) {
+			break;
+		} else {
+			snprintf(line, sizeof line, "Host: %s%s%s", host, given_port ? ":" : "",
+				 given_port ? given_port : "");
+		}
+		if (!(m = curl_slist_append(z->headers, h)))
+			goto oom;
+		z->headers = m;
+	}
+	rc = 0;
+	goto out;
+oom:
+	snprintf(err, errsz, "out of memory");
+out:
+	curl_free(host);
+	curl_free(port);
+	curl_free(given_port);
+	curl_url_cleanup(u);
+	return rc;
+}
+
 static int epoll_add_fd(int epfd, int fd)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
@@ -1300,6 +1431,7 @@ struct collector *collector_new(const struct cfg *cfg, struct store *store,
 	c->wait_due = calloc(nn, sizeof *c->wait_due);
 	c->slots = calloc(c->n_slots, sizeof *c->slots);
 	c->req_headers = calloc(n ? n : 1, sizeof *c->req_headers);
+	c->sni = calloc(n ? n : 1, sizeof *c->sni);
 	/*
 	 * A snapshot copies every target's state: past 10,000 targets it is
 	 * published less often (1 ms more per 100 targets) so that copying
@@ -1307,7 +1439,7 @@ struct collector *collector_new(const struct cfg *cfg, struct store *store,
 	 */
 	c->publish_every_ms = PUBLISH_EVERY_MS + (n > 10000 ? (unsigned)((n - 10000) / 100) : 0);
 	tls_version_init();
-	if (!c->usage_of || !c->usage_prev || !c->req_headers || !c->offset || !c->state || !c->active || !c->waiting || !c->waitq || !c->wait_due || !c->slots ||
+	if (!c->usage_of || !c->usage_prev || !c->req_headers || !c->sni || !c->offset || !c->state || !c->active || !c->waiting || !c->waitq || !c->wait_due || !c->slots ||
 	    !c->host_of || !c->host_next) {
 		snprintf(err, errsz, "out of memory");
 		goto fail;
@@ -1375,6 +1507,10 @@ struct collector *collector_new(const struct cfg *cfg, struct store *store,
 		snprintf(err, errsz, "out of memory");
 		goto fail;
 	}
+
+	for (size_t i = 0; i < n; i++)
+		if (cfg->dienste[i].probe.server_name && sni_setup(c, i, err, errsz) != 0)
+			goto fail;
 
 	c->epfd = epoll_create1(EPOLL_CLOEXEC);
 	c->tfd_curl = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -1475,6 +1611,13 @@ void collector_free(struct collector *c)
 	if (c->req_headers)
 		for (size_t i = 0; i < c->cfg->n_dienste; i++)
 			curl_slist_free_all(c->req_headers[i]);
+	if (c->sni)
+		for (size_t i = 0; i < c->cfg->n_dienste; i++) {
+			curl_free(c->sni[i].url);
+			curl_slist_free_all(c->sni[i].connect_to);
+			curl_slist_free_all(c->sni[i].headers);
+		}
+	free(c->sni);
 	if (c->state)
 		for (size_t i = 0; i < c->cfg->n_dienste; i++)
 			usage_result_release(c->state[i].usage);

@@ -153,6 +153,8 @@ struct cfg_header_check {
 
 enum cfg_ip_protocol { CFG_IP_ANY = 0, CFG_IP_V4, CFG_IP_V6 };
 enum cfg_auth { CFG_AUTH_NONE = 0, CFG_AUTH_BASIC, CFG_AUTH_BEARER };
+/* probe.min_tls_version: the lowest TLS version a probe accepts. */
+enum cfg_tls_version { CFG_TLS_ANY = 0, CFG_TLS_1_2, CFG_TLS_1_3 };
 /* The request method of a probe (usage fetches always GET). */
 enum cfg_method { CFG_GET = 0, CFG_HEAD, CFG_POST, CFG_PUT, CFG_PATCH, CFG_DELETE, CFG_OPTIONS };
 
@@ -160,6 +162,7 @@ enum cfg_method { CFG_GET = 0, CFG_HEAD, CFG_POST, CFG_PUT, CFG_PATCH, CFG_DELET
 const char *cfg_method_name(enum cfg_method m);
 
 #define CFG_MAX_REQUEST_BODY CFG_MAX_STRING	/* bytes of probe.body */
+#define CFG_MAX_BODY_FILE (1024u * 1024u)	/* bytes of probe.body_file */
 
 #define CFG_BODY_LIMIT_DEFAULT (1024u * 1024u)	/* bytes after decompression */
 #define CFG_BODY_LIMIT_MAX (64u * 1024u * 1024u)
@@ -198,6 +201,13 @@ struct cfg_probe {
 	size_t body_len;
 	unsigned slower_than_ms;		/* fail_if_slower_than: a probe that took longer is
 						   the result too_slow; 0 not set; <= timeout */
+	/* ---- TLS of an https probe (see docs/configuration.md, "TLS") ---- */
+	char *cert_file;			/* client certificate (PEM, resolved path) or NULL */
+	char *key_file;				/* its private key (PEM, resolved path); set together */
+	enum cfg_tls_version min_tls_version;	/* default any (curl's default) */
+	char *server_name;			/* SNI and certificate name instead of the URL's
+						   host, which still names the server to connect
+						   to and goes in the Host header; or NULL */
 };
 
 /* ---- usage statistics (see docs/configuration.md, "Usage metrics") ---- */

@@ -3,7 +3,7 @@
  * main.c - ozgmon-sim: command line, signals, start and clean stop.
  *
  *   ozgmon-sim [--listen 127.0.0.1:18080] [--profile FILE] [--seed N]
- *              [--tls ADDR:PORT,CERT,KEY]... [--log-level L] [--help] [--version]
+ *              [--tls ADDR:PORT,CERT,KEY[,OPT]...]... [--log-level L] [--help] [--version]
  *
  * The simulator only ever listens on a loopback address.  SIGINT and SIGTERM
  * stop it cleanly (exit 0): parked connections are released, the HTTP
@@ -41,7 +41,9 @@
 struct sim_tls {
 	const char *listen;	/* points into argv (the comma-separated spec is cut) */
 	const char *cert, *key;	/* file names */
-	char *cert_pem, *key_pem;	/* read at start; owned */
+	const char *client_ca;	/* client_ca=FILE: require a client certificate, or NULL */
+	bool tls12_max;		/* max=1.2: no TLS 1.3 */
+	char *cert_pem, *key_pem, *ca_pem;	/* read at start; owned */
 };
 
 struct sim_args {
@@ -66,9 +68,12 @@ static void sim_usage(void)
 	      "                      127.0.0.0/8 or [::1] only; port 0 picks a free port)\n"
 	      "  --profile FILE      per-host modes: lines \"HOST MODE [ARG]\", HOST * = default\n"
 	      "  --seed N            seed for flaky outcomes and usage figures (default 1)\n"
-	      "  --tls ADDR:PORT,CERT,KEY  also serve HTTPS there with the PEM certificate\n"
+	      "  --tls ADDR:PORT,CERT,KEY[,client_ca=FILE][,max=1.2]\n"
+	      "                      also serve HTTPS there with the PEM certificate\n"
 	      "                      (chain) CERT and key KEY; repeatable (up to 8), one\n"
-	      "                      listener per certificate\n"
+	      "                      listener per certificate; client_ca: answer 403 unless\n"
+	      "                      the client shows a certificate of that CA; max=1.2:\n"
+	      "                      offer TLS 1.2 at most\n"
 	      "  --log-level L       debug, info (default), warn or error\n"
 	      "\n"
 	      "Modes: ok, down, error [STATUS=503], slow [MS=3000], hang [MS=120000],\n"
@@ -208,15 +213,33 @@ static int sim_parse_args(int argc, char **argv, struct sim_args *a)
 		case OPT_TLS: {
 			struct sim_tls *t = &a->tls[a->n_tls];
 			char *c1 = strchr(optarg, ','), *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
-			if (a->n_tls == SIM_TLS_MAX || !c2 || strchr(c2 + 1, ',')) {
-				fprintf(stderr, "ozgmon-sim: --tls: expected ADDR:PORT,CERT,KEY "
-					"(at most %d)\n", SIM_TLS_MAX);
+			char *more = c2 ? strchr(c2 + 1, ',') : NULL;
+			if (a->n_tls == SIM_TLS_MAX || !c2) {
+				fprintf(stderr, "ozgmon-sim: --tls: expected ADDR:PORT,CERT,KEY"
+					"[,client_ca=FILE][,max=1.2] (at most %d)\n", SIM_TLS_MAX);
 				return 2;
 			}
 			*c1 = *c2 = '\0';
 			t->listen = optarg;
 			t->cert = c1 + 1;
 			t->key = c2 + 1;
+			if (more)
+				*more++ = '\0';	/* the key's name ends here */
+			while (more) {
+				char *opt = more;
+				more = strchr(opt, ',');
+				if (more)
+					*more++ = '\0';
+				if (strncmp(opt, "client_ca=", 10) == 0 && opt[10]) {
+					t->client_ca = opt + 10;
+				} else if (strcmp(opt, "max=1.2") == 0) {
+					t->tls12_max = true;
+				} else {
+					fprintf(stderr, "ozgmon-sim: --tls: unknown option \"%s\" "
+						"(client_ca=FILE or max=1.2)\n", opt);
+					return 2;
+				}
+			}
 			a->n_tls++;
 			break;
 		}
@@ -347,11 +370,15 @@ static int sim_start_tls(struct sim_args *a, struct sim_hosts *hosts,
 		}
 		if (!(t->cert_pem = sim_read_pem(t->cert)) || !(t->key_pem = sim_read_pem(t->key)))
 			return -1;
+		if (t->client_ca && !(t->ca_pem = sim_read_pem(t->client_ca)))
+			return -1;
 		o.addr = (const struct sockaddr *)&ss;
 		o.addrlen = (unsigned)len;
 		o.hosts = hosts;
 		o.tls_cert_pem = t->cert_pem;
 		o.tls_key_pem = t->key_pem;
+		o.tls_client_ca_pem = t->ca_pem;
+		o.tls12_max = t->tls12_max;
 		srv[i] = sim_server_start(&o, err, sizeof err);
 		if (!srv[i]) {
 			log_error("--tls %s (%s): %s", t->listen, t->cert, err);
@@ -368,6 +395,7 @@ static void sim_stop_tls(struct sim_args *a, struct sim_server **srv)
 		sim_server_stop(srv[i]);
 		free(a->tls[i].cert_pem);
 		free(a->tls[i].key_pem);
+		free(a->tls[i].ca_pem);
 	}
 }
 

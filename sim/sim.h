@@ -215,6 +215,9 @@ struct sim_server_opts {
 	struct sim_hosts *hosts;	/* borrowed; must outlive the server */
 	const char *tls_cert_pem;	/* PEM certificate (chain) for HTTPS, or NULL for HTTP */
 	const char *tls_key_pem;	/* its PEM private key; both borrowed until start returns */
+	const char *tls_client_ca_pem;	/* PEM CA: a request without a client certificate
+					   of it is answered 403; NULL: none asked for */
+	bool tls12_max;			/* offer TLS 1.2 at most */
 };
 
 struct sim_server;

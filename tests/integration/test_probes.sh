@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: EUPL-1.2
 # test_probes.sh - the probe options blackbox_exporter and Gatus users expect,
 # against the simulator: PCRE2 regular expressions (\d, (?i), a body that
-# would backtrack for ever), each asserted by its result class and reason.
+# would backtrack for ever), client certificates, min_tls_version,
+# server_name, body_file; each asserted by its result class and reason.
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -12,7 +13,22 @@ BIN_DIR=${BIN_DIR:-bin}
 make_work ozgmon-probes
 daemon_port
 
-check "simulator started" start_sim
+sim_certs "TLS option"
+if [ $have_tls = 1 ]; then
+	# A client certificate of the test CA, and one the simulator's client CA did not sign.
+	(
+		cd "$C" &&
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout client.key \
+			-out client.csr -subj "/CN=ozgmon probe" &&
+		openssl ca -batch -notext -config ca.cnf -in client.csr -out client.pem -days 30
+	) >/dev/null 2>&1 || { echo "cannot make a client certificate"; exit 1; }
+	chmod 600 "$C/client.key" "$C/self.key"
+	cp "$C/valid.pem" "$C/mtls.pem" && cp "$C/valid.pem" "$C/tls12.pem"
+	SIM_TLS+=(--tls "127.0.0.1:0,$C/mtls.pem,$C/valid.key,client_ca=$C/ca.pem"
+		--tls "127.0.0.1:0,$C/tls12.pem,$C/valid.key,max=1.2")
+fi
+printf 'vorgang=4711&art=kfz' > "$WORK/body.txt"
+check "simulator started" start_sim "${SIM_TLS[@]}"
 check "simulator answers on $SIM_PORT" sim_answers
 
 {
@@ -22,7 +38,18 @@ global:
   data_dir: $WORK/data
   interval: 2s
   timeout: 1500ms
-  connect_to: [ "portal.test:80:127.0.0.1:$SIM_PORT" ]
+YAML
+	echo "  connect_to: [ \"portal.test:80:127.0.0.1:$SIM_PORT\""
+	if [ $have_tls = 1 ]; then
+		VALID_PORT=$(sim_tls_port valid) MTLS_PORT=$(sim_tls_port mtls) T12_PORT=$(sim_tls_port tls12)
+		echo "    , \"other.portal.test:443:127.0.0.1:$VALID_PORT\""
+		echo "    , \"valid.portal.test:443:127.0.0.1:$VALID_PORT\""
+		echo "    , \"mtls.portal.test:443:127.0.0.1:$MTLS_PORT\""
+		echo "    , \"tls12.portal.test:443:127.0.0.1:$T12_PORT\" ]"
+	else
+		echo "    ]"
+	fi
+	cat <<YAML
 $(registers_yaml)
 onlinedienste:
   - { id: re-digit, url: "http://portal.test/vorgang", probe: { body_matches: 'AZ \d{4}/\d{5}\n' } }
@@ -33,7 +60,22 @@ onlinedienste:
   - { id: re-header, url: "http://portal.test/vorgang", probe: { header_matches: [ { header: Content-Type, regexp: '(?i)^TEXT/PLAIN;\s*charset=utf-8$' } ] } }
   - { id: re-backtrack, url: "http://portal.test/backtrack", probe: { body_not_matches: '^(a+)+$' } }
   - { id: re-plain, url: "http://portal.test/backtrack", probe: { body_matches: '^a{4096}!$' } }
+  - { id: body-file, url: "http://portal.test/echo", probe: { method: POST, body_file: $WORK/body.txt, body_contains: "Methode: POST, Body: vorgang=4711&art=kfz" } }
 YAML
+	if [ $have_tls = 1 ]; then
+		# The mTLS and TLS 1.2 listeners present valid.portal.test's certificate.
+		cat <<YAML
+  - { id: mtls-cert, url: "https://mtls.portal.test/", probe: { ca_file: $C/ca.pem, server_name: valid.portal.test, cert_file: $C/client.pem, key_file: $C/client.key } }
+  - { id: mtls-none, url: "https://mtls.portal.test/", probe: { ca_file: $C/ca.pem, server_name: valid.portal.test } }
+  - { id: mtls-foreign, url: "https://mtls.portal.test/", probe: { ca_file: $C/ca.pem, server_name: valid.portal.test, cert_file: $C/self.pem, key_file: $C/self.key } }
+  - { id: min13-on-12, url: "https://tls12.portal.test/", probe: { ca_file: $C/ca.pem, server_name: valid.portal.test, min_tls_version: TLS1.3 } }
+  - { id: min12-on-12, url: "https://tls12.portal.test/", probe: { ca_file: $C/ca.pem, server_name: valid.portal.test, min_tls_version: TLS12 } }
+  - { id: min13, url: "https://valid.portal.test/", probe: { ca_file: $C/ca.pem, min_tls_version: TLS1.3 } }
+  - { id: sni, url: "https://other.portal.test/antrag", probe: { ca_file: $C/ca.pem, server_name: valid.portal.test, body_contains: "other.portal.test" } }
+  - { id: sni-none, url: "https://other.portal.test/antrag", probe: { ca_file: $C/ca.pem } }
+  - { id: sni-ip, url: "https://127.0.0.1:$VALID_PORT/", probe: { ca_file: $C/ca.pem, server_name: valid.portal.test } }
+YAML
+	fi
 	echo "angebote: []"
 } > "$WORK/c.yml"
 
@@ -62,7 +104,29 @@ re-not success
 re-header success
 re-backtrack content
 re-plain success
+body-file success
 RES
+if [ $have_tls = 1 ]; then
+	echo "== TLS options"
+	while read -r id want; do
+		check "$id: result $want" wait_for 10 result_is "$id" "$want"
+	done <<RES
+mtls-cert success
+mtls-none http_status
+mtls-foreign http_status
+min13-on-12 tls
+min12-on-12 success
+min13 success
+sni success
+sni-none tls
+sni-ip success
+RES
+	M=$(http_get "$D/metrics")
+	check "min12-on-12: TLS 1.2 spoken" grep -q 'ozg_probe_tls_version_info{dienst="min12-on-12",version="TLSv1.2"} 1' <<<"$M"
+	check "min13: TLS 1.3 spoken" grep -q 'ozg_probe_tls_version_info{dienst="min13",version="TLSv1.3"} 1' <<<"$M"
+	check "mtls-none: status 403" grep -q 'ozg_probe_http_status_code{dienst="mtls-none"} 403' <<<"$M"
+	check "sni: certificate expiry read" grep -Eq 'ozg_probe_ssl_earliest_cert_expiry_timestamp_seconds\{dienst="sni"\} [1-9]' <<<"$M"
+fi
 check "backtracking body: reason names the match limit" \
 	grep -q "probe re-backtrack: content: body: /^(a+)+\$/ undecided within the match limit" "$WORK/d.log"
 check "case: reason names the pattern" grep -q "probe re-case: content: body does not match /status: eingegangen/" "$WORK/d.log"

@@ -266,6 +266,109 @@ START_TEST(test_regex_config_errors)
 }
 END_TEST
 
+/* ---- TLS options and body_file ------------------------------------------ */
+
+static const char CERT_PEM[] = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+static const char KEY_PEM[] = "-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n";
+
+START_TEST(test_tls_options)
+{
+	const struct cfg_probe *p;
+	char want[PATH_MAX];
+
+	put_file("conf/client.pem", CERT_PEM, sizeof CERT_PEM - 1, 0644);
+	put_file("conf/client.key", KEY_PEM, sizeof KEY_PEM - 1, 0600);
+	ck_assert_ptr_nonnull(load_probe("{ cert_file: client.pem, key_file: client.key, "
+					 "min_tls_version: TLS1.3, server_name: portal.intern }"));
+	p = &cfg->dienste[0].probe;
+	snprintf(want, sizeof want, "%s/conf/client.pem", tdir);
+	ck_assert_str_eq(p->cert_file, want);
+	snprintf(want, sizeof want, "%s/conf/client.key", tdir);
+	ck_assert_str_eq(p->key_file, want);
+	ck_assert_int_eq(p->min_tls_version, CFG_TLS_1_3);
+	ck_assert_str_eq(p->server_name, "portal.intern");
+	/* blackbox's spelling of the version. */
+	ck_assert_ptr_nonnull(load_probe("{ min_tls_version: TLS12 }"));
+	ck_assert_int_eq(cfg->dienste[0].probe.min_tls_version, CFG_TLS_1_2);
+	ck_assert_ptr_nonnull(load_probe("{ }"));
+	ck_assert_int_eq(cfg->dienste[0].probe.min_tls_version, CFG_TLS_ANY);
+	ck_assert_ptr_null(cfg->dienste[0].probe.server_name);
+}
+END_TEST
+
+START_TEST(test_tls_option_errors)
+{
+	put_file("conf/client.pem", CERT_PEM, sizeof CERT_PEM - 1, 0644);
+	put_file("conf/open.key", KEY_PEM, sizeof KEY_PEM - 1, 0644);
+	put_file("conf/cert-as.key", CERT_PEM, sizeof CERT_PEM - 1, 0600);
+	put_file("conf/key-as.pem", KEY_PEM, sizeof KEY_PEM - 1, 0600);
+	ck_assert_ptr_null(load_probe("{ cert_file: client.pem }"));
+	expect_error(4, 25, "cert_file: cert_file and key_file go together");
+	ck_assert_ptr_null(load_probe("{ cert_file: client.pem, key_file: open.key }"));
+	expect_error(4, 47, "key_file: refusing the key in");
+	ck_assert_ptr_null(load_probe("{ cert_file: client.pem, key_file: cert-as.key }"));
+	expect_error(4, 47, "holds no PEM private key");
+	ck_assert_ptr_null(load_probe("{ cert_file: key-as.pem, key_file: cert-as.key }"));
+	expect_error(4, 25, "holds no PEM certificate");
+	ck_assert_ptr_null(load_probe("{ cert_file: missing.pem, key_file: cert-as.key }"));
+	expect_error(4, 25, "cert_file: cannot read");
+	ck_assert_ptr_null(load_probe("{ min_tls_version: TLS1.1 }"));
+	expect_error(4, 31, "min_tls_version: 'TLS1.1' is not TLS1.2 or TLS1.3");
+	ck_assert_ptr_null(load_probe("{ server_name: \"portal.intern:443\" }"));
+	expect_error(4, 27, "server_name: 'portal.intern:443' is not a host name");
+	ck_assert_ptr_null(load_probe("{ server_name: \"bad name\" }"));
+	expect_error(4, 27, "server_name: 'bad name'");
+}
+END_TEST
+
+START_TEST(test_tls_http_url)
+{
+	char yaml[1024];
+
+	snprintf(yaml, sizeof yaml,
+		 "onlinedienste:\n"
+		 "  - { id: a, url: \"http://portal.example.de/\", probe: { server_name: x.de } }\n%s",
+		 REGS_YAML);
+	put_file("conf/ozgmon.yaml", yaml, strlen(yaml), 0600);
+	cfg = cfg_load(cfgpath, &errs);
+	ck_assert_ptr_null(cfg);
+	expect_error(2, 70, "server_name: only for an https url");
+}
+END_TEST
+
+START_TEST(test_body_file)
+{
+	const struct cfg_probe *p;
+	static const char body[] = "{\"antrag\":\"kfz\",\n\"n\":1}\0tail";
+	char *big;
+
+	put_file("conf/body.json", body, sizeof body - 1, 0644);
+	ck_assert_ptr_nonnull(load_probe("{ method: POST, body_file: body.json }"));
+	p = &cfg->dienste[0].probe;
+	ck_assert_uint_eq(p->body_len, sizeof body - 1);
+	ck_assert_mem_eq(p->body, body, sizeof body - 1);
+	put_file("conf/empty", "", 0, 0644);
+	ck_assert_ptr_nonnull(load_probe("{ method: PUT, body_file: empty }"));
+	ck_assert_uint_eq(cfg->dienste[0].probe.body_len, 0);
+	ck_assert_ptr_nonnull(cfg->dienste[0].probe.body);
+
+	ck_assert_ptr_null(load_probe("{ body_file: body.json }"));
+	expect_error(4, 25, "body_file: a GET request has no body");
+	ck_assert_ptr_null(load_probe("{ method: POST, body: x, body_file: body.json }"));
+	expect_error(4, 48, "body_file: body and body_file exclude each other");
+	ck_assert_ptr_null(load_probe("{ method: POST, body_file: nothing.json }"));
+	expect_error(4, 39, "body_file: cannot read");
+	/* Bounded: one byte over 1 MiB is refused. */
+	big = malloc(CFG_MAX_BODY_FILE + 1);
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'x', CFG_MAX_BODY_FILE + 1);
+	put_file("conf/big", big, CFG_MAX_BODY_FILE + 1, 0644);
+	free(big);
+	ck_assert_ptr_null(load_probe("{ method: POST, body_file: big }"));
+	expect_error(4, 39, "body_file: cannot read");
+}
+END_TEST
+
 static Suite *probes_suite(void)
 {
 	Suite *s = suite_create("probes");
@@ -278,6 +381,13 @@ static Suite *probes_suite(void)
 	tcase_add_test(tc, test_regex_evaluate);
 	tcase_add_test(tc, test_regex_config);
 	tcase_add_test(tc, test_regex_config_errors);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("tls");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_tls_options);
+	tcase_add_test(tc, test_tls_option_errors);
+	tcase_add_test(tc, test_tls_http_url);
+	tcase_add_test(tc, test_body_file);
 	suite_add_tcase(s, tc);
 	return s;
 }
