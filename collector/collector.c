@@ -90,6 +90,12 @@ struct collector {
 	struct curl_slist **req_headers;	/* per target: probe.headers as a curl list, or NULL */
 	struct sni *sni;		/* per target: probe.server_name's request, or all NULL */
 	/*
+	 * per target: for a tcp://host:port target, the URL curl connects to
+	 * (http://host:port, https:// with probe.tls) with CURLOPT_CONNECT_ONLY;
+	 * else NULL.  Owned.
+	 */
+	char **tcp_url;
+	/*
 	 * Jobs: 0 .. n_dienste-1 probe the targets; n_dienste .. n_jobs-1 fetch
 	 * usage statistics, job n_dienste + k for target usage_of[k].  Every
 	 * per-job array below (offset, active, waiting, waitq, host_of, ...)
@@ -261,6 +267,8 @@ enum probe_result probe_evaluate(const struct probe_outcome *o, const struct cfg
 			 (long long)o->cert_expiry_s);
 		return PROBE_CERT_EXPIRED;
 	}
+	if (o->tcp)
+		goto timing;
 	if (!status_expected(p, o->http_status)) {
 		snprintf(why, whysz, "status %ld is not expected", o->http_status);
 		return PROBE_HTTP_STATUS;
@@ -312,6 +320,7 @@ enum probe_result probe_evaluate(const struct probe_outcome *o, const struct cfg
 			return PROBE_CONTENT;
 		}
 	}
+timing:
 	if (p->slower_than_ms && o->total_s * 1000.0 > (double)p->slower_than_ms) {
 		snprintf(why, whysz, "answered in %.3f s, slower than %.3f s", o->total_s,
 			 (double)p->slower_than_ms / 1000.0);
@@ -445,20 +454,40 @@ static void tls_version_init(void)
 		memcpy(&ssl_version, &sym, sizeof ssl_version);
 }
 
-/* Header lines: at each status line, note the TLS version of the connection. */
-static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userp)
+/* Notes the TLS version of the probe's connection (OpenSSL backend only). */
+static void note_tls_version(struct probe *p)
 {
-	struct probe *p = userp;
-	size_t n = size * nmemb;
 	struct curl_tlssessioninfo *info = NULL;
 
-	if (n < 5 || memcmp(ptr, "HTTP/", 5) != 0 || !ssl_version)
-		return n;
+	if (!ssl_version)
+		return;
 	if (curl_easy_getinfo(p->easy, CURLINFO_TLS_SSL_PTR, &info) == CURLE_OK && info &&
 	    info->backend == CURLSSLBACKEND_OPENSSL && info->internals) {
 		const char *v = ssl_version(info->internals);
 		snprintf(p->tls_version, sizeof p->tls_version, "%s", v ? v : "");
 	}
+}
+
+/*
+ * Progress of a tcp probe with TLS: no response comes, so the TLS version is
+ * noted while curl still holds the connection (the last call follows the
+ * handshake).
+ */
+static int on_progress(void *userp, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	(void)dt, (void)dn, (void)ut, (void)un;
+	note_tls_version(userp);
+	return 0;
+}
+
+/* Header lines: at each status line, note the TLS version of the connection. */
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userp)
+{
+	struct probe *p = userp;
+	size_t n = size * nmemb;
+
+	if (n >= 5 && memcmp(ptr, "HTTP/", 5) == 0)
+		note_tls_version(p);
 	return n;
 }
 
@@ -505,7 +534,9 @@ static const char *job_url(const struct collector *c, uint32_t j)
 
 	if (is_usage(c, j))
 		return d->usage->url;
-	return c->sni[j].url ? c->sni[j].url : d->url;
+	if (c->sni[j].url)
+		return c->sni[j].url;
+	return c->tcp_url[j] ? c->tcp_url[j] : d->url;
 }
 
 static unsigned job_interval(const struct collector *c, uint32_t j)
@@ -612,7 +643,7 @@ static int probe_start(struct collector *c, uint32_t t, uint64_t due_ms, uint64_
 	p->body_limit = d->probe.body_limit ? d->probe.body_limit : COLLECTOR_BODY_LIMIT;
 	p->keep_body = usage || d->probe.body_contains || d->probe.body_not_contains ||
 		       d->probe.n_body_matches || d->probe.n_body_not_matches;
-	p->tls = !usage && strncasecmp(d->url, "https:", 6) == 0;
+	p->tls = !usage && (strncasecmp(d->url, "https:", 6) == 0 || d->probe.tls);
 	p->fell_back = false;
 	p->tls_version[0] = '\0';
 	p->errbuf[0] = '\0';
@@ -640,7 +671,16 @@ static int probe_start(struct collector *c, uint32_t t, uint64_t due_ms, uint64_
 	if (c->resolve)
 		curl_easy_setopt(e, CURLOPT_RESOLVE, c->resolve);
 	probe_options(c, p, d);	/* after CONNECT_TO: server_name replaces it */
-	if (!usage)
+	if (!usage && d->probe.tcp) {
+		/* Connect, and shake hands with tls: true; no request is sent. */
+		curl_easy_setopt(e, CURLOPT_CONNECT_ONLY, 1L);
+		if (p->tls) {
+			curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+			curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+			curl_easy_setopt(e, CURLOPT_XFERINFODATA, p);
+		}
+	}
+	else if (!usage)
 		probe_request(e, &d->probe);
 
 	mrc = curl_multi_add_handle(c->multi, e);
@@ -939,6 +979,9 @@ static void probe_finish(struct collector *c, CURL *e, CURLcode code)
 	o.header_ctx = e;
 	o.redirects = redirects;
 	o.total_s = (double)total_us / 1e6;
+	o.tcp = d->probe.tcp;
+	if (o.tcp && code != CURLE_OK)
+		p->tls_version[0] = '\0';	/* noted during a handshake that then failed */
 	if (code == CURLE_UNSUPPORTED_PROTOCOL) {
 		char *last = NULL;
 		curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &last);
@@ -981,7 +1024,7 @@ static void probe_finish(struct collector *c, CURL *e, CURLcode code)
 	s.target = p->target;
 	s.ts_ms = ts->last_ms;
 	s.up = ts->success;
-	s.answered = status > 0;
+	s.answered = status > 0 || (d->probe.tcp && code == CURLE_OK);
 	s.duration_s = ts->duration_s;
 	s.http_status = (int)status;
 	ts->maint = maint_active(d->maint, d->n_maint, ts->last_ms / 1000);
@@ -1321,7 +1364,7 @@ static int sni_setup(struct collector *c, size_t i, char *err, size_t errsz)
 
 	if (!u)
 		goto oom;
-	if (curl_url_set(u, CURLUPART_URL, d->url, 0) != CURLUE_OK ||
+	if (curl_url_set(u, CURLUPART_URL, job_url(c, (uint32_t)i), 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
 		snprintf(err, errsz, "%s: cannot take the URL %s apart", d->id, d->url);
@@ -1432,6 +1475,7 @@ struct collector *collector_new(const struct cfg *cfg, struct store *store,
 	c->slots = calloc(c->n_slots, sizeof *c->slots);
 	c->req_headers = calloc(n ? n : 1, sizeof *c->req_headers);
 	c->sni = calloc(n ? n : 1, sizeof *c->sni);
+	c->tcp_url = calloc(n ? n : 1, sizeof *c->tcp_url);
 	/*
 	 * A snapshot copies every target's state: past 10,000 targets it is
 	 * published less often (1 ms more per 100 targets) so that copying
@@ -1439,7 +1483,7 @@ struct collector *collector_new(const struct cfg *cfg, struct store *store,
 	 */
 	c->publish_every_ms = PUBLISH_EVERY_MS + (n > 10000 ? (unsigned)((n - 10000) / 100) : 0);
 	tls_version_init();
-	if (!c->usage_of || !c->usage_prev || !c->req_headers || !c->sni || !c->offset || !c->state || !c->active || !c->waiting || !c->waitq || !c->wait_due || !c->slots ||
+	if (!c->usage_of || !c->usage_prev || !c->req_headers || !c->sni || !c->tcp_url || !c->offset || !c->state || !c->active || !c->waiting || !c->waitq || !c->wait_due || !c->slots ||
 	    !c->host_of || !c->host_next) {
 		snprintf(err, errsz, "out of memory");
 		goto fail;
@@ -1453,6 +1497,19 @@ struct collector *collector_new(const struct cfg *cfg, struct store *store,
 	for (size_t i = 0, k = 0; i < n; i++)
 		if (cfg->dienste[i].usage)
 			c->usage_of[k++] = (uint32_t)i;
+	for (size_t i = 0; i < n; i++) {
+		const struct cfg_dienst *d = &cfg->dienste[i];
+		size_t len;
+		if (!d->probe.tcp)
+			continue;
+		len = strlen(d->url) + 8;
+		c->tcp_url[i] = malloc(len);
+		if (!c->tcp_url[i]) {
+			snprintf(err, errsz, "out of memory");
+			goto fail;
+		}
+		snprintf(c->tcp_url[i], len, "%s://%s", d->probe.tls ? "https" : "http", d->url + 6);
+	}
 	if (build_hosts(c, err, errsz) != 0)
 		goto fail;
 	for (size_t k = 0; k < n_usage; k++) {
@@ -1618,6 +1675,10 @@ void collector_free(struct collector *c)
 			curl_slist_free_all(c->sni[i].headers);
 		}
 	free(c->sni);
+	if (c->tcp_url)
+		for (size_t i = 0; i < c->cfg->n_dienste; i++)
+			free(c->tcp_url[i]);
+	free(c->tcp_url);
 	if (c->state)
 		for (size_t i = 0; i < c->cfg->n_dienste; i++)
 			usage_result_release(c->state[i].usage);

@@ -208,6 +208,9 @@ struct cfg_probe {
 	char *server_name;			/* SNI and certificate name instead of the URL's
 						   host, which still names the server to connect
 						   to and goes in the Host header; or NULL */
+	/* ---- a tcp:// target: connect (and TLS handshake) only ---- */
+	bool tcp;				/* the url is tcp://host:port */
+	bool tls;				/* tcp: TLS after the connect (probe.tls) */
 };
 
 /* ---- usage statistics (see docs/configuration.md, "Usage metrics") ---- */

@@ -499,6 +499,7 @@ static char *load_pem(struct ld *L, const struct ynode *y, const char *key, bool
 static void load_tls(struct ld *L, const struct ynode *const *v, struct cfg_probe *p,
 		     const char *url)
 {
+	bool tls_ok = !url || strncmp(url, "https://", 8) == 0 || (p->tcp && p->tls);
 	enum { T_CERT, T_KEY, T_MIN, T_NAME };
 	static const char *const names[] = { "cert_file", "key_file", "min_tls_version",
 					     "server_name" };
@@ -506,8 +507,9 @@ static void load_tls(struct ld *L, const struct ynode *const *v, struct cfg_prob
 	char q[64];
 
 	for (int i = T_CERT; i <= T_NAME; i++)
-		if (v[i] && url && strncmp(url, "https://", 8) != 0) {
-			err_at(L, v[i], "%s: only for an https url", names[i]);
+		if (v[i] && !tls_ok) {
+			err_at(L, v[i], "%s: only for an https url or a tcp url with tls: true",
+			       names[i]);
 			return;
 		}
 	if (!v[T_CERT] != !v[T_KEY]) {
@@ -616,7 +618,7 @@ static void load_probe(struct ld *L, const struct ynode *m, struct cfg_probe *p,
 		       unsigned timeout_ms, const char *url)
 {
 	enum { K_STATUS, K_BODY, K_DEPTH, K_METHOD = K_DEPTH + PD_N, K_REQ_BODY, K_SLOWER,
-	       K_TLS, K_BODY_FILE = K_TLS + 4, K_N };
+	       K_TLS, K_BODY_FILE = K_TLS + 4, K_TCP_TLS, K_N };
 	static const struct keydef kd[K_N] = { { "expect_status", false },
 					       { "body_contains", false },
 		/* load_probe_depth(), in the order of its PD_ indexes */
@@ -631,7 +633,8 @@ static void load_probe(struct ld *L, const struct ynode *m, struct cfg_probe *p,
 		/* load_tls() */
 		{ "cert_file", false }, { "key_file", false }, { "min_tls_version", false },
 		{ "server_name", false },
-		{ "body_file", false } };
+		{ "body_file", false },
+		{ "tls", false } };
 	const struct ynode *v[K_N];
 	const char *s;
 	bool empty;
@@ -639,6 +642,29 @@ static void load_probe(struct ld *L, const struct ynode *m, struct cfg_probe *p,
 	if (!want_map(L, m, "probe"))
 		return;
 	map_fields(L, m, "probe", kd, K_N, v);
+	if (v[K_TCP_TLS]) {
+		if (!p->tcp)
+			err_at(L, v[K_TCP_TLS], "tls: only for a tcp:// url (an https url speaks TLS)");
+		else
+			(void)want_bool(L, v[K_TCP_TLS], "tls", &p->tls);
+	}
+	if (p->tcp) {
+		/* A tcp target connects (with TLS) and no more: the HTTP keys mean nothing. */
+		static const int http_only[] = { K_STATUS, K_BODY, K_DEPTH + PD_BODY_NOT,
+			K_DEPTH + PD_MATCH, K_DEPTH + PD_NOT_MATCH, K_DEPTH + PD_HDR,
+			K_DEPTH + PD_HDR_NOT, K_DEPTH + PD_FOLLOW, K_DEPTH + PD_MAXREDIR,
+			K_DEPTH + PD_HEADERS, K_DEPTH + PD_PROXY, K_DEPTH + PD_AUTH,
+			K_DEPTH + PD_LIMIT, K_METHOD, K_REQ_BODY, K_BODY_FILE };
+		bool bad = false;
+		for (size_t i = 0; i < sizeof http_only / sizeof http_only[0]; i++)
+			if (v[http_only[i]]) {
+				err_at(L, v[http_only[i]], "%s: only for an http or https url, not tcp://",
+				       kd[http_only[i]].name);
+				bad = true;
+			}
+		if (bad)
+			return;
+	}
 	load_probe_depth(L, v + K_DEPTH, p);
 	load_request(L, v[K_METHOD], v[K_REQ_BODY], v[K_SLOWER], p, timeout_ms);
 	load_tls(L, v + K_TLS, p, url);
@@ -747,7 +773,16 @@ static void load_dienst(struct ld *L, const struct ynode *m, struct cfg_dienst *
 	if (v[K_NAME] && (s = want_name(L, v[K_NAME], "name")))
 		set_str(L, &d->name, s);
 	if (v[K_URL] && (s = want_str(L, v[K_URL], "url"))) {
-		const char *why = check_url(s);
+		const char *why;
+		if (strncmp(s, "tcp://", 6) == 0) {
+			/* tcp://host:port: a plain TCP (optionally TLS) check, no path. */
+			why = strlen(s) > CFG_MAX_URL ? "is longer than 2048 bytes"
+				: strpbrk(s + 6, "/?#@ \t") ? "must be tcp://host:port, nothing more"
+				: check_hostport(s + 6, strlen(s + 6), true);
+			d->probe.tcp = true;
+		} else {
+			why = check_url(s);
+		}
 		if (why)
 			err_at(L, v[K_URL], "url: '%s' %s", cfg_quote(s, q, sizeof q), why);
 		else

@@ -12,6 +12,8 @@ BIN_DIR=${BIN_DIR:-bin}
 
 make_work ozgmon-probes
 daemon_port
+REFUSED_PORT=$(free_port_low) || { echo "no free port"; exit 1; }
+while [ "$REFUSED_PORT" = "$D_PORT" ]; do REFUSED_PORT=$(free_port_low); done
 
 sim_certs "TLS option"
 if [ $have_tls = 1 ]; then
@@ -42,6 +44,9 @@ YAML
 	echo "  connect_to: [ \"portal.test:80:127.0.0.1:$SIM_PORT\""
 	if [ $have_tls = 1 ]; then
 		VALID_PORT=$(sim_tls_port valid) MTLS_PORT=$(sim_tls_port mtls) T12_PORT=$(sim_tls_port tls12)
+		EXP_PORT=$(sim_tls_port expired) SELF_PORT=$(sim_tls_port self)
+		echo "    , \"expired.portal.test:443:127.0.0.1:$EXP_PORT\""
+		echo "    , \"self.portal.test:443:127.0.0.1:$SELF_PORT\""
 		echo "    , \"other.portal.test:443:127.0.0.1:$VALID_PORT\""
 		echo "    , \"valid.portal.test:443:127.0.0.1:$VALID_PORT\""
 		echo "    , \"mtls.portal.test:443:127.0.0.1:$MTLS_PORT\""
@@ -60,6 +65,8 @@ onlinedienste:
   - { id: re-header, url: "http://portal.test/vorgang", probe: { header_matches: [ { header: Content-Type, regexp: '(?i)^TEXT/PLAIN;\s*charset=utf-8$' } ] } }
   - { id: re-backtrack, url: "http://portal.test/backtrack", probe: { body_not_matches: '^(a+)+$' } }
   - { id: re-plain, url: "http://portal.test/backtrack", probe: { body_matches: '^a{4096}!$' } }
+  - { id: tcp-open, url: "tcp://127.0.0.1:$SIM_PORT" }
+  - { id: tcp-refused, url: "tcp://127.0.0.1:$REFUSED_PORT" }
   - { id: body-file, url: "http://portal.test/echo", probe: { method: POST, body_file: $WORK/body.txt, body_contains: "Methode: POST, Body: vorgang=4711&art=kfz" } }
 YAML
 	if [ $have_tls = 1 ]; then
@@ -73,6 +80,12 @@ YAML
   - { id: min13, url: "https://valid.portal.test/", probe: { ca_file: $C/ca.pem, min_tls_version: TLS1.3 } }
   - { id: sni, url: "https://other.portal.test/antrag", probe: { ca_file: $C/ca.pem, server_name: valid.portal.test, body_contains: "other.portal.test" } }
   - { id: sni-none, url: "https://other.portal.test/antrag", probe: { ca_file: $C/ca.pem } }
+  - { id: tcp-tls, url: "tcp://valid.portal.test:443", probe: { tls: true, ca_file: $C/ca.pem } }
+  - { id: tcp-tls-expired, url: "tcp://expired.portal.test:443", probe: { tls: true, ca_file: $C/ca.pem } }
+  - { id: tcp-tls-self, url: "tcp://self.portal.test:443", probe: { tls: true, ca_file: $C/ca.pem } }
+  - { id: tcp-tls-plain, url: "tcp://127.0.0.1:$SIM_PORT", probe: { tls: true, ca_file: $C/ca.pem } }
+  - { id: tcp-tls-sni, url: "tcp://127.0.0.1:$VALID_PORT", probe: { tls: true, ca_file: $C/ca.pem, server_name: valid.portal.test, min_tls_version: TLS1.3 } }
+  - { id: tcp-mtls, url: "tcp://mtls.portal.test:443", probe: { tls: true, ca_file: $C/ca.pem, server_name: valid.portal.test, cert_file: $C/client.pem, key_file: $C/client.key } }
   - { id: sni-ip, url: "https://127.0.0.1:$VALID_PORT/", probe: { ca_file: $C/ca.pem, server_name: valid.portal.test } }
 YAML
 	fi
@@ -105,7 +118,12 @@ re-header success
 re-backtrack content
 re-plain success
 body-file success
+tcp-open success
+tcp-refused connect
 RES
+M=$(http_get "$D/metrics")
+check "tcp-open: connect phase measured" grep -Eq '^ozg_probe_http_duration_seconds\{dienst="tcp-open",phase="connect"\} [0-9.e-]+$' <<<"$M"
+check "tcp-open: no status" grep -q '^ozg_probe_http_status_code{dienst="tcp-open"} 0$' <<<"$M"
 if [ $have_tls = 1 ]; then
 	echo "== TLS options"
 	while read -r id want; do
@@ -120,16 +138,31 @@ min13 success
 sni success
 sni-none tls
 sni-ip success
+tcp-tls success
+tcp-tls-expired cert_expired
+tcp-tls-self tls
+tcp-tls-plain tls
+tcp-tls-sni success
+tcp-mtls success
 RES
 	M=$(http_get "$D/metrics")
 	check "min12-on-12: TLS 1.2 spoken" grep -q 'ozg_probe_tls_version_info{dienst="min12-on-12",version="TLSv1.2"} 1' <<<"$M"
 	check "min13: TLS 1.3 spoken" grep -q 'ozg_probe_tls_version_info{dienst="min13",version="TLSv1.3"} 1' <<<"$M"
 	check "mtls-none: status 403" grep -q 'ozg_probe_http_status_code{dienst="mtls-none"} 403' <<<"$M"
+	check "tcp-tls: certificate expiry read" grep -Eq 'ozg_probe_ssl_earliest_cert_expiry_timestamp_seconds\{dienst="tcp-tls"\} [1-9]' <<<"$M"
+	check "tcp-tls-sni: TLS 1.3 spoken" grep -q 'ozg_probe_tls_version_info{dienst="tcp-tls-sni",version="TLSv1.3"} 1' <<<"$M"
 	check "sni: certificate expiry read" grep -Eq 'ozg_probe_ssl_earliest_cert_expiry_timestamp_seconds\{dienst="sni"\} [1-9]' <<<"$M"
 fi
 check "backtracking body: reason names the match limit" \
 	grep -q "probe re-backtrack: content: body: /^(a+)+\$/ undecided within the match limit" "$WORK/d.log"
 check "case: reason names the pattern" grep -q "probe re-case: content: body does not match /status: eingegangen/" "$WORK/d.log"
+
+# CONNECT_ONLY connections are closed with their probe: the descriptors stay put over rounds.
+fd0=$(ls /proc/$D_PID/fd | wc -l)
+s0=$(num ozgmon_probes_finished_total)
+check "more rounds of probes" wait_for 20 at_least ozgmon_probes_finished_total $((s0 + 60))
+fd1=$(ls /proc/$D_PID/fd | wc -l)
+check "no descriptor leak ($fd0 -> $fd1)" [ "$fd1" -le $((fd0 + 8)) ]
 
 stop_daemon TERM
 check "SIGTERM: exit 0" [ "$RC" = 0 ]

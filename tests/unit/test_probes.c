@@ -7,6 +7,7 @@
  * Each test writes DIR/conf/ozgmon.yaml and small registers in DIR/reg/.
  */
 #include <check.h>
+#include <curl/curl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -369,6 +370,100 @@ START_TEST(test_body_file)
 }
 END_TEST
 
+/* ---- tcp:// targets ------------------------------------------------------ */
+
+/* One dienst with the given url and probe, at line 2; NULL when it does not load. */
+static struct cfg *load_url(const char *url, const char *probe)
+{
+	char yaml[2048];
+
+	snprintf(yaml, sizeof yaml, "onlinedienste:\n  - { id: a, url: \"%s\", probe: %s }\n%s", url,
+		 probe, REGS_YAML);
+	put_file("conf/ozgmon.yaml", yaml, strlen(yaml), 0600);
+	cfg_free(cfg);
+	cfg_errors_free(&errs);
+	cfg = cfg_load(cfgpath, &errs);
+	return cfg;
+}
+
+START_TEST(test_tcp_config)
+{
+	const struct cfg_probe *p;
+
+	put_file("conf/client.pem", CERT_PEM, sizeof CERT_PEM - 1, 0644);
+	put_file("conf/client.key", KEY_PEM, sizeof KEY_PEM - 1, 0600);
+	ck_assert_ptr_nonnull(load_url("tcp://ldap.intern:636", "{ tls: true, server_name: ldap.example.de, "
+				       "cert_file: client.pem, key_file: client.key, min_tls_version: TLS1.2, "
+				       "ip_protocol: ipv4, fail_if_slower_than: 500ms }"));
+	p = &cfg->dienste[0].probe;
+	ck_assert(p->tcp);
+	ck_assert(p->tls);
+	ck_assert_str_eq(p->server_name, "ldap.example.de");
+	ck_assert_uint_eq(p->slower_than_ms, 500);
+	ck_assert_ptr_nonnull(load_url("tcp://[::1]:25", "{ }"));
+	ck_assert(cfg->dienste[0].probe.tcp);
+	ck_assert(!cfg->dienste[0].probe.tls);
+	ck_assert_ptr_nonnull(load_url("https://portal.example.de/", "{ }"));
+	ck_assert(!cfg->dienste[0].probe.tcp);
+}
+END_TEST
+
+START_TEST(test_tcp_config_errors)
+{
+	ck_assert_ptr_null(load_url("tcp://host.example.de", "{ }"));
+	expect_error(2, 19, "url: 'tcp://host.example.de' has no port");
+	ck_assert_ptr_null(load_url("tcp://host.example.de:25/x", "{ }"));
+	expect_error(2, 19, "must be tcp://host:port, nothing more");
+	ck_assert_ptr_null(load_url("tcp://host.example.de:99999", "{ }"));
+	expect_error(2, 19, "has a bad port");
+	/* HTTP keys mean nothing to a tcp target. */
+	ck_assert_ptr_null(load_url("tcp://h.example.de:25", "{ body_contains: x, method: POST }"));
+	expect_error(2, 68, "body_contains: only for an http or https url, not tcp://");
+	expect_error(2, 79, "method: only for an http or https url, not tcp://");
+	/* TLS keys need tls: true; tls needs a tcp url. */
+	ck_assert_ptr_null(load_url("tcp://h.example.de:25", "{ server_name: x.de }"));
+	expect_error(2, 66, "server_name: only for an https url or a tcp url with tls: true");
+	ck_assert_ptr_null(load_url("https://h.example.de/", "{ tls: true }"));
+	expect_error(2, 58, "tls: only for a tcp:// url");
+	ck_assert_ptr_null(load_url("tcp://h.example.de:25", "{ tls: ja }"));
+	expect_error(2, 58, "tls: expected a boolean");
+}
+END_TEST
+
+START_TEST(test_tcp_evaluate)
+{
+	struct cfg_probe p;
+	struct probe_outcome o = { 0 };
+	char why[256];
+	static struct cfg_status_range only_201[] = { { 201, 201 } };
+
+	memset(&p, 0, sizeof p);
+	p.tcp = true;
+	p.expect_status = only_201;	/* never consulted for tcp */
+	p.n_expect_status = 1;
+	o.tcp = true;
+	o.total_s = 0.2;
+	ck_assert_int_eq(probe_evaluate(&o, &p, why, sizeof why), PROBE_SUCCESS);
+	ck_assert_str_eq(why, "");
+	o.curl_code = CURLE_COULDNT_CONNECT;
+	ck_assert_int_eq(probe_evaluate(&o, &p, why, sizeof why), PROBE_CONNECT);
+	o.curl_code = CURLE_OPERATION_TIMEDOUT;
+	ck_assert_int_eq(probe_evaluate(&o, &p, why, sizeof why), PROBE_TIMEOUT);
+	o.curl_code = CURLE_SSL_CONNECT_ERROR;
+	ck_assert_int_eq(probe_evaluate(&o, &p, why, sizeof why), PROBE_TLS);
+	o.curl_code = CURLE_OK;
+	o.cert_expiry_s = 1000;
+	o.now_s = 2000;
+	ck_assert_int_eq(probe_evaluate(&o, &p, why, sizeof why), PROBE_CERT_EXPIRED);
+	o.cert_expiry_s = 3000;
+	p.slower_than_ms = 100;
+	ck_assert_int_eq(probe_evaluate(&o, &p, why, sizeof why), PROBE_TOO_SLOW);
+	ck_assert_str_eq(why, "answered in 0.200 s, slower than 0.100 s");
+	p.slower_than_ms = 300;
+	ck_assert_int_eq(probe_evaluate(&o, &p, why, sizeof why), PROBE_SUCCESS);
+}
+END_TEST
+
 static Suite *probes_suite(void)
 {
 	Suite *s = suite_create("probes");
@@ -388,6 +483,12 @@ static Suite *probes_suite(void)
 	tcase_add_test(tc, test_tls_option_errors);
 	tcase_add_test(tc, test_tls_http_url);
 	tcase_add_test(tc, test_body_file);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("tcp");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_tcp_config);
+	tcase_add_test(tc, test_tcp_config_errors);
+	tcase_add_test(tc, test_tcp_evaluate);
 	suite_add_tcase(s, tc);
 	return s;
 }
