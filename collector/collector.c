@@ -9,6 +9,7 @@
 #include <malloc.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -52,7 +53,30 @@ struct probe {
 	char tls_version[16];	/* of the latest response's connection */
 	char errbuf[CURL_ERROR_SIZE];
 	struct probe *next_free;
+	/*
+	 * A tcp probe's send/expect exchange on the connection curl made
+	 * (CONNECT_ONLY): the handle stays in the multi, its socket is polled
+	 * by the collector (tagged TCP_TAG in epoll) until the exchange ends.
+	 */
+	bool session;		/* the exchange runs */
+	bool session_done;	/* it ended: tcp_result and tcp_why hold its outcome */
+	int fd;
+	size_t sent;
+	uint64_t start_us;	/* when the probe started (CLOCK_MONOTONIC) */
+	uint64_t deadline_us;	/* start + timeout */
+	int tcp_result;
+	char tcp_why[TARGET_REASON_MAX];
 };
+
+#define TCP_TAG 0x7cb0u		/* epoll data.u64 >> 32 of a tcp exchange's socket */
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
 
 struct collector {
 	const struct cfg *cfg;
@@ -63,6 +87,7 @@ struct collector {
 	struct curl_slist *connect_to;
 	struct curl_slist *resolve;
 	int epfd, tfd_curl, tfd_sched, evfd_stop;
+	int tfd_tcp;		/* the earliest deadline of the tcp exchanges */
 
 	struct sched_heap heap;
 	uint64_t *offset;	/* per target: phase within its interval */
@@ -266,6 +291,10 @@ enum probe_result probe_evaluate(const struct probe_outcome *o, const struct cfg
 		snprintf(why, whysz, "certificate expired at %lld (seconds since the epoch)",
 			 (long long)o->cert_expiry_s);
 		return PROBE_CERT_EXPIRED;
+	}
+	if (o->tcp && o->tcp_result != PROBE_SUCCESS) {
+		snprintf(why, whysz, "%s", o->tcp_why ? o->tcp_why : "");
+		return (enum probe_result)o->tcp_result;
 	}
 	if (o->tcp)
 		goto timing;
@@ -641,10 +670,17 @@ static int probe_start(struct collector *c, uint32_t t, uint64_t due_ms, uint64_
 	p->body_seen = 0;
 	p->too_large = false;
 	p->body_limit = d->probe.body_limit ? d->probe.body_limit : COLLECTOR_BODY_LIMIT;
-	p->keep_body = usage || d->probe.body_contains || d->probe.body_not_contains ||
+	p->keep_body = usage || d->probe.expect.src || d->probe.body_contains || d->probe.body_not_contains ||
 		       d->probe.n_body_matches || d->probe.n_body_not_matches;
 	p->tls = !usage && (strncasecmp(d->url, "https:", 6) == 0 || d->probe.tls);
 	p->fell_back = false;
+	p->session = p->session_done = false;
+	p->fd = -1;
+	p->sent = 0;
+	p->start_us = mono_us();
+	p->deadline_us = p->start_us + (uint64_t)timeout_ms * 1000u;
+	p->tcp_result = PROBE_SUCCESS;
+	p->tcp_why[0] = '\0';
 	p->tls_version[0] = '\0';
 	p->errbuf[0] = '\0';
 
@@ -664,7 +700,13 @@ static int probe_start(struct collector *c, uint32_t t, uint64_t due_ms, uint64_
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	/* Every probe measures the whole path: name lookup, connect, TLS. */
 	curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
-	curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+	/*
+	 * A tcp exchange needs the connection after curl's CONNECT_ONLY transfer
+	 * is done: curl closes such a connection when its handle leaves the
+	 * multi, and never reuses it.
+	 */
+	if (usage || !d->probe.tcp)
+		curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
 	curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
 	if (c->connect_to)
 		curl_easy_setopt(e, CURLOPT_CONNECT_TO, c->connect_to);
@@ -938,6 +980,161 @@ static void usage_finish(struct collector *c, struct probe *p, CURL *e, CURLcode
 	}
 }
 
+/* ---- tcp send/expect ---------------------------------------------------- */
+
+static void probe_finish(struct collector *c, CURL *e, CURLcode code);
+
+/* Arms tfd_tcp for the earliest deadline of the running exchanges (none: disarmed). */
+static void tcp_arm(struct collector *c)
+{
+	uint64_t min = UINT64_MAX, now = mono_us();
+
+	for (size_t i = 0; i < c->n_slots; i++)
+		if (c->slots[i].session && c->slots[i].deadline_us < min)
+			min = c->slots[i].deadline_us;
+	timer_arm(c->tfd_tcp, min == UINT64_MAX ? UINT64_MAX
+						: min > now ? (min - now + 999) / 1000 : 0);
+}
+
+/* Ends p's exchange with result r and a reason, and finishes the probe. */
+__attribute__((format(printf, 4, 5)))
+static void tcp_end(struct collector *c, struct probe *p, enum probe_result r, const char *fmt, ...)
+{
+	va_list ap;
+
+	epoll_ctl(c->epfd, EPOLL_CTL_DEL, p->fd, NULL);
+	p->session = false;
+	p->session_done = true;
+	p->tcp_result = r;
+	va_start(ap, fmt);
+	vsnprintf(p->tcp_why, sizeof p->tcp_why, fmt, ap);
+	va_end(ap);
+	probe_finish(c, p->easy, CURLE_OK);
+	tcp_arm(c);
+}
+
+/* The pattern for a reason, cut, without control characters. */
+static const char *tcp_pat(const struct cfg_probe *q, char *out, size_t outsz)
+{
+	size_t i = 0;
+
+	for (; q->expect.src[i] && i + 1 < outsz; i++)
+		out[i] = (unsigned char)q->expect.src[i] < 0x20 ? '?' : q->expect.src[i];
+	out[i] = '\0';
+	return out;
+}
+
+/*
+ * Moves p's exchange on as far as the socket allows without blocking: sends
+ * what is left of probe.send, reads what the peer sent and matches it
+ * against probe.expect.  Ends the exchange when it is decided.
+ */
+static void tcp_io(struct collector *c, struct probe *p)
+{
+	const struct cfg_probe *q = &c->cfg->dienste[job_target(c, p->target)].probe;
+	struct epoll_event ev = { 0 };
+	char tmp[4096], pat[64];
+	size_t n;
+	CURLcode rc;
+	int m;
+
+	while (q->send && p->sent < q->send_len) {
+		rc = curl_easy_send(p->easy, q->send + p->sent, q->send_len - p->sent, &n);
+		if (rc == CURLE_AGAIN)
+			break;
+		if (rc != CURLE_OK) {
+			tcp_end(c, p, PROBE_CONNECT, "send: %s", curl_easy_strerror(rc));
+			return;
+		}
+		p->sent += n;
+	}
+	if (!q->expect.src) {
+		if (p->sent == q->send_len) {
+			tcp_end(c, p, PROBE_SUCCESS, "%s", "");
+			return;
+		}
+	} else {
+		for (;;) {
+			size_t room = CFG_TCP_READ_MAX - p->body.len;
+			rc = curl_easy_recv(p->easy, tmp, room < sizeof tmp ? room : sizeof tmp, &n);
+			if (rc == CURLE_AGAIN)
+				break;
+			if (rc != CURLE_OK) {
+				tcp_end(c, p, PROBE_CONNECT, "receive: %s", curl_easy_strerror(rc));
+				return;
+			}
+			if (n == 0) {
+				tcp_end(c, p, PROBE_CONTENT, "connection closed before /%s/ matched "
+					"(%zu bytes read)", tcp_pat(q, pat, sizeof pat), p->body.len);
+				return;
+			}
+			buf_append(&p->body, tmp, n);
+			m = cfg_regex_match(&q->expect, p->body.data, p->body.len);
+			if (m == 1) {
+				tcp_end(c, p, PROBE_SUCCESS, "%s", "");
+				return;
+			}
+			if (m < 0 || p->body.len >= CFG_TCP_READ_MAX) {
+				tcp_end(c, p, PROBE_CONTENT, m < 0 ? "/%s/ undecided within the match "
+					"limit (%zu bytes read)" : "/%s/ not matched in the first %zu "
+					"bytes", tcp_pat(q, pat, sizeof pat), p->body.len);
+				return;
+			}
+		}
+	}
+	/* Undecided: wait for the socket (data, or room to send). */
+	ev.events = (q->expect.src ? EPOLLIN : 0) | (p->sent < q->send_len ? EPOLLOUT : 0);
+	ev.data.u64 = ((uint64_t)TCP_TAG << 32) | (uint64_t)(p - c->slots);
+	if (epoll_ctl(c->epfd, EPOLL_CTL_MOD, p->fd, &ev) != 0 &&
+	    epoll_ctl(c->epfd, EPOLL_CTL_ADD, p->fd, &ev) != 0)
+		tcp_end(c, p, PROBE_CONNECT, "cannot poll the connection: %s", strerror(errno));
+}
+
+/*
+ * A tcp probe connected (curl's CONNECT_ONLY transfer is done, the handle
+ * still in the multi): starts its exchange.  0, or -1 when it could not
+ * start (then session_done holds why).
+ */
+static int tcp_begin(struct collector *c, struct probe *p)
+{
+	curl_socket_t sock = CURL_SOCKET_BAD;
+
+	if (curl_easy_getinfo(p->easy, CURLINFO_ACTIVESOCKET, &sock) != CURLE_OK ||
+	    sock == CURL_SOCKET_BAD) {
+		p->session_done = true;
+		p->tcp_result = PROBE_CONNECT;
+		snprintf(p->tcp_why, sizeof p->tcp_why, "the connection was gone after the connect");
+		return -1;
+	}
+	p->fd = (int)sock;
+	p->session = true;
+	tcp_arm(c);
+	tcp_io(c, p);
+	return 0;
+}
+
+/* Ends every exchange past its deadline as a timeout. */
+static void tcp_expire(struct collector *c)
+{
+	uint64_t now = mono_us();
+	char pat[64];
+
+	for (size_t i = 0; i < c->n_slots; i++) {
+		struct probe *p = &c->slots[i];
+		const struct cfg_probe *q;
+		if (!p->session || p->deadline_us > now)
+			continue;
+		q = &c->cfg->dienste[job_target(c, p->target)].probe;
+		if (p->sent < q->send_len)
+			tcp_end(c, p, PROBE_TIMEOUT, "sent %zu of %zu bytes within the timeout",
+				p->sent, q->send_len);
+		else
+			tcp_end(c, p, PROBE_TIMEOUT, "no match for /%s/ within the timeout (%zu bytes "
+				"read)", tcp_pat(q, pat, sizeof pat), p->body.len);
+	}
+	tcp_arm(c);
+}
+
 static void probe_finish(struct collector *c, CURL *e, CURLcode code)
 {
 	struct probe *p = NULL;
@@ -951,6 +1148,11 @@ static void probe_finish(struct collector *c, CURL *e, CURLcode code)
 	bool was_probed;
 
 	curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&p);
+	if (p && !p->session_done && code == CURLE_OK && !is_usage(c, p->target)) {
+		const struct cfg_probe *q = &c->cfg->dienste[p->target].probe;
+		if (q->tcp && (q->send || q->expect.src) && tcp_begin(c, p) == 0)
+			return;	/* tcp_end() finishes it */
+	}
 	curl_multi_remove_handle(c->multi, e);
 	if (!p)
 		return;
@@ -980,6 +1182,13 @@ static void probe_finish(struct collector *c, CURL *e, CURLcode code)
 	o.redirects = redirects;
 	o.total_s = (double)total_us / 1e6;
 	o.tcp = d->probe.tcp;
+	o.tcp_result = p->session_done ? p->tcp_result : PROBE_SUCCESS;
+	o.tcp_why = p->tcp_why;
+	if (p->session_done) {
+		/* The whole exchange, not just curl's connect. */
+		total_us = (curl_off_t)(mono_us() - p->start_us);
+		o.total_s = (double)total_us / 1e6;
+	}
 	if (o.tcp && code != CURLE_OK)
 		p->tls_version[0] = '\0';	/* noted during a handshake that then failed */
 	if (code == CURLE_UNSUPPORTED_PROTOCOL) {
@@ -1199,7 +1408,15 @@ static void *collector_thread(void *arg)
 		}
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
-			if (fd == c->evfd_stop) {
+			/* First: a tagged socket's data.fd is a slot index, not a descriptor. */
+			if ((evs[i].data.u64 >> 32) == TCP_TAG) {
+				struct probe *p = &c->slots[(uint32_t)evs[i].data.u64];
+				if (p->session)
+					tcp_io(c, p);
+			} else if (fd == c->tfd_tcp) {
+				drain_fd(fd);
+				tcp_expire(c);
+			} else if (fd == c->evfd_stop) {
 				stop = true;
 			} else if (fd == c->tfd_curl) {
 				drain_fd(fd);
@@ -1456,7 +1673,7 @@ struct collector *collector_new(const struct cfg *cfg, struct store *store,
 	c->cfg = cfg;
 	c->store = store;
 	c->pub = pub;
-	c->epfd = c->tfd_curl = c->tfd_sched = c->evfd_stop = -1;
+	c->epfd = c->tfd_curl = c->tfd_sched = c->evfd_stop = c->tfd_tcp = -1;
 	c->log_tokens = LOG_BURST;
 	c->log_refill_ms = now;
 	sched_heap_init(&c->heap);
@@ -1573,9 +1790,11 @@ struct collector *collector_new(const struct cfg *cfg, struct store *store,
 	c->tfd_curl = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	c->tfd_sched = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	c->evfd_stop = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	c->tfd_tcp = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (c->epfd < 0 || c->tfd_curl < 0 || c->tfd_sched < 0 || c->evfd_stop < 0 ||
+	    c->tfd_tcp < 0 ||
 	    epoll_add_fd(c->epfd, c->tfd_curl) != 0 || epoll_add_fd(c->epfd, c->tfd_sched) != 0 ||
-	    epoll_add_fd(c->epfd, c->evfd_stop) != 0) {
+	    epoll_add_fd(c->epfd, c->evfd_stop) != 0 || epoll_add_fd(c->epfd, c->tfd_tcp) != 0) {
 		snprintf(err, errsz, "cannot set up the event loop: %s", strerror(errno));
 		goto fail;
 	}
@@ -1658,6 +1877,7 @@ void collector_free(struct collector *c)
 	close_fd(c->epfd);
 	close_fd(c->tfd_curl);
 	close_fd(c->tfd_sched);
+	close_fd(c->tfd_tcp);
 	close_fd(c->evfd_stop);
 	sched_heap_free(&c->heap);
 	free(c->slots);

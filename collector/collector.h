@@ -81,7 +81,10 @@ struct probe_outcome {
 	double total_s;			/* the transfer's whole time */
 	const char *last_url;		/* the URL curl went to last (a refused redirect's
 					   target), or NULL */
-	bool tcp;			/* a tcp:// target: connected (and TLS) is all */
+	bool tcp;			/* a tcp:// target: no status, headers or body */
+	int tcp_result;			/* tcp: the send/expect exchange's result
+					   (PROBE_SUCCESS when it passed or there was none) */
+	const char *tcp_why;		/* its reason, or NULL */
 };
 
 /*

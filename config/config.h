@@ -211,7 +211,13 @@ struct cfg_probe {
 	/* ---- a tcp:// target: connect (and TLS handshake) only ---- */
 	bool tcp;				/* the url is tcp://host:port */
 	bool tls;				/* tcp: TLS after the connect (probe.tls) */
+	char *send;				/* tcp: bytes sent once connected, or NULL; owned */
+	size_t send_len;
+	struct cfg_regex expect;		/* tcp: must match what the peer sends (read up
+						   to CFG_TCP_READ_MAX bytes); src NULL: none */
 };
+
+#define CFG_TCP_READ_MAX (64u * 1024u)	/* bytes a tcp probe reads for `expect` */
 
 /* ---- usage statistics (see docs/configuration.md, "Usage metrics") ---- */
 

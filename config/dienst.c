@@ -443,6 +443,8 @@ void free_probe_depth(struct cfg_probe *p)
 	free(p->cert_file);
 	free(p->key_file);
 	free(p->server_name);
+	free(p->send);
+	free_regex(&p->expect);
 	free(p->auth_user);
 	if (p->auth_secret) {
 		memset(p->auth_secret, 0, strlen(p->auth_secret));
@@ -618,7 +620,7 @@ static void load_probe(struct ld *L, const struct ynode *m, struct cfg_probe *p,
 		       unsigned timeout_ms, const char *url)
 {
 	enum { K_STATUS, K_BODY, K_DEPTH, K_METHOD = K_DEPTH + PD_N, K_REQ_BODY, K_SLOWER,
-	       K_TLS, K_BODY_FILE = K_TLS + 4, K_TCP_TLS, K_N };
+	       K_TLS, K_BODY_FILE = K_TLS + 4, K_TCP_TLS, K_SEND, K_EXPECT, K_N };
 	static const struct keydef kd[K_N] = { { "expect_status", false },
 					       { "body_contains", false },
 		/* load_probe_depth(), in the order of its PD_ indexes */
@@ -634,7 +636,7 @@ static void load_probe(struct ld *L, const struct ynode *m, struct cfg_probe *p,
 		{ "cert_file", false }, { "key_file", false }, { "min_tls_version", false },
 		{ "server_name", false },
 		{ "body_file", false },
-		{ "tls", false } };
+		{ "tls", false }, { "send", false }, { "expect", false } };
 	const struct ynode *v[K_N];
 	const char *s;
 	bool empty;
@@ -648,6 +650,21 @@ static void load_probe(struct ld *L, const struct ynode *m, struct cfg_probe *p,
 		else
 			(void)want_bool(L, v[K_TCP_TLS], "tls", &p->tls);
 	}
+	for (int k = K_SEND; k <= K_EXPECT; k++)
+		if (v[k] && !p->tcp)
+			err_at(L, v[k], "%s: only for a tcp:// url", kd[k].name);
+	if (p->tcp && v[K_SEND] && (s = want_str(L, v[K_SEND], "send"))) {
+		if (v[K_SEND]->len == 0 || v[K_SEND]->len > CFG_MAX_REQUEST_BODY)
+			err_at(L, v[K_SEND], "send: must hold 1 to %u bytes", CFG_MAX_REQUEST_BODY);
+		else if ((p->send = malloc(v[K_SEND]->len + 1))) {
+			memcpy(p->send, s, v[K_SEND]->len + 1);
+			p->send_len = v[K_SEND]->len;
+		} else {
+			L->oom = true;
+		}
+	}
+	if (p->tcp && v[K_EXPECT] && (s = want_str(L, v[K_EXPECT], "expect")))
+		(void)compile_regex(L, v[K_EXPECT], "expect", s, &p->expect);
 	if (p->tcp) {
 		/* A tcp target connects (with TLS) and no more: the HTTP keys mean nothing. */
 		static const int http_only[] = { K_STATUS, K_BODY, K_DEPTH + PD_BODY_NOT,

@@ -3,7 +3,8 @@
  * main.c - ozgmon-sim: command line, signals, start and clean stop.
  *
  *   ozgmon-sim [--listen 127.0.0.1:18080] [--profile FILE] [--seed N]
- *              [--tls ADDR:PORT,CERT,KEY[,OPT]...]... [--log-level L] [--help] [--version]
+ *              [--tls ADDR:PORT,CERT,KEY[,OPT]...]... [--tcp ADDR:PORT]
+ *              [--log-level L] [--help] [--version]
  *
  * The simulator only ever listens on a loopback address.  SIGINT and SIGTERM
  * stop it cleanly (exit 0): parked connections are released, the HTTP
@@ -50,6 +51,7 @@ struct sim_args {
 	struct sim_tls tls[SIM_TLS_MAX];
 	unsigned n_tls;
 	const char *listen;
+	const char *tcp;	/* --tcp ADDR:PORT, or NULL */
 	const char *profile;	/* NULL: every host in mode ok */
 	uint64_t seed;
 	enum log_level level;
@@ -74,6 +76,8 @@ static void sim_usage(void)
 	      "                      listener per certificate; client_ca: answer 403 unless\n"
 	      "                      the client shows a certificate of that CA; max=1.2:\n"
 	      "                      offer TLS 1.2 at most\n"
+	      "  --tcp ADDR:PORT     also a line service for tcp:// probes: a banner,\n"
+	      "                      \"250 LINE\" for each line, QUIT closes\n"
 	      "  --log-level L       debug, info (default), warn or error\n"
 	      "\n"
 	      "Modes: ok, down, error [STATUS=503], slow [MS=3000], hang [MS=120000],\n"
@@ -183,12 +187,13 @@ static int sim_parse_seed(const char *s, uint64_t *out)
 /* Returns 0 to run, 1 when --help/--version was handled, 2 on bad usage. */
 static int sim_parse_args(int argc, char **argv, struct sim_args *a)
 {
-	enum { OPT_LISTEN = 256, OPT_PROFILE, OPT_SEED, OPT_LOG, OPT_VERSION, OPT_TLS };
+	enum { OPT_LISTEN = 256, OPT_PROFILE, OPT_SEED, OPT_LOG, OPT_VERSION, OPT_TLS, OPT_TCP };
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, OPT_LISTEN },
 		{ "profile", required_argument, NULL, OPT_PROFILE },
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "tls", required_argument, NULL, OPT_TLS },
+		{ "tcp", required_argument, NULL, OPT_TCP },
 		{ "log-level", required_argument, NULL, OPT_LOG },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -209,6 +214,9 @@ static int sim_parse_args(int argc, char **argv, struct sim_args *a)
 			break;
 		case OPT_PROFILE:
 			a->profile = optarg;
+			break;
+		case OPT_TCP:
+			a->tcp = optarg;
 			break;
 		case OPT_TLS: {
 			struct sim_tls *t = &a->tls[a->n_tls];
@@ -407,6 +415,7 @@ int main(int argc, char **argv)
 	struct sim_mode dflt = { SIM_MODE_OK, 0 };
 	struct sim_hosts *hosts;
 	struct sim_server *srv, *tls_srv[SIM_TLS_MAX] = { NULL };
+	struct sim_tcp *tcp = NULL;
 	struct sim_server_opts o;
 	struct sigaction sa;
 	sigset_t stop;
@@ -479,6 +488,19 @@ int main(int argc, char **argv)
 		sim_hosts_free(hosts);
 		return 1;
 	}
+	if (a.tcp) {
+		struct sockaddr_storage ts;
+		socklen_t tl = 0;
+		if (sim_parse_listen(a.tcp, &ts, &tl, err, sizeof err) < 0 ||
+		    !(tcp = sim_tcp_start((const struct sockaddr *)&ts, (unsigned)tl, err, sizeof err))) {
+			log_error("--tcp %s: %s", a.tcp, err);
+			sim_server_stop(srv);
+			sim_stop_tls(&a, tls_srv);
+			sim_hosts_free(hosts);
+			return 1;
+		}
+		log_info("TCP line service on %s port %u", a.tcp, sim_tcp_port(tcp));
+	}
 	sim_hosts_get_default(hosts, &dflt);
 	sim_format_addr(&ss, err, sizeof err);
 	log_info("ozgmon-sim %s listening on %s:%u (default mode %s, seed %llu, "
@@ -488,6 +510,7 @@ int main(int argc, char **argv)
 	while (sigwait(&stop, &sig) != 0)
 		;
 	log_info("stopping (%s)", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	sim_tcp_stop(tcp);
 	sim_server_stop(srv);
 	sim_stop_tls(&a, tls_srv);
 	sim_hosts_free(hosts);

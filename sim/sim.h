@@ -233,6 +233,20 @@ unsigned sim_server_port(const struct sim_server *s);
 /* Releases parked connections, stops the daemon, frees everything.  NULL-safe. */
 void sim_server_stop(struct sim_server *s);
 
+/* ---- tcp line service (tcp.c) ------------------------------------------------ */
+
+struct sim_tcp;
+
+/*
+ * Listens on addr for tcp:// probes: a banner "220 ozgmon-sim ESMTP Dienst
+ * bereit", "250 LINE" for each line, "221 Tschüss" and a close for QUIT.
+ * NULL with a reason in err.
+ */
+struct sim_tcp *sim_tcp_start(const struct sockaddr *addr, unsigned addrlen, char *err,
+			      size_t errsz);
+unsigned sim_tcp_port(const struct sim_tcp *t);
+void sim_tcp_stop(struct sim_tcp *t);	/* NULL-safe */
+
 /* ---- hashing ------------------------------------------------------------------- */
 
 /* A stable 64-bit hash of (seed, s, salt): FNV-1a then a splitmix64 finaliser. */

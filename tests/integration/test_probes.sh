@@ -30,7 +30,9 @@ if [ $have_tls = 1 ]; then
 		--tls "127.0.0.1:0,$C/tls12.pem,$C/valid.key,max=1.2")
 fi
 printf 'vorgang=4711&art=kfz' > "$WORK/body.txt"
-check "simulator started" start_sim "${SIM_TLS[@]}"
+check "simulator started" start_sim --tcp 127.0.0.1:0 "${SIM_TLS[@]}"
+TCP_PORT=$(sed -n 's/.*TCP line service on .* port \([0-9]*\)$/\1/p' "$WORK/sim.log")
+check "simulator's tcp service on ${TCP_PORT:-?}" [ -n "$TCP_PORT" ]
 check "simulator answers on $SIM_PORT" sim_answers
 
 {
@@ -67,6 +69,12 @@ onlinedienste:
   - { id: re-plain, url: "http://portal.test/backtrack", probe: { body_matches: '^a{4096}!$' } }
   - { id: tcp-open, url: "tcp://127.0.0.1:$SIM_PORT" }
   - { id: tcp-refused, url: "tcp://127.0.0.1:$REFUSED_PORT" }
+  - { id: tcp-banner, url: "tcp://127.0.0.1:$TCP_PORT", probe: { expect: '^220 \S+ ESMTP' } }
+  - { id: tcp-echo, url: "tcp://127.0.0.1:$TCP_PORT", probe: { send: "EHLO ozgmon\r\nQUIT\r\n", expect: '(?i)250 ehlo ozgmon\r\n221 ' } }
+  - { id: tcp-send-only, url: "tcp://127.0.0.1:$TCP_PORT", probe: { send: "QUIT\r\n" } }
+  - { id: tcp-closed, url: "tcp://127.0.0.1:$TCP_PORT", probe: { send: "QUIT\r\n", expect: '^554' } }
+  - { id: tcp-silent, url: "tcp://127.0.0.1:$SIM_PORT", timeout: 1s, probe: { expect: 'HTTP' } }
+  - { id: tcp-http, url: "tcp://127.0.0.1:$SIM_PORT", probe: { send: "GET /vorgang HTTP/1.0\r\nHost: portal.test\r\n\r\n", expect: 'AZ \d{4}/\d{5}' } }
   - { id: body-file, url: "http://portal.test/echo", probe: { method: POST, body_file: $WORK/body.txt, body_contains: "Methode: POST, Body: vorgang=4711&art=kfz" } }
 YAML
 	if [ $have_tls = 1 ]; then
@@ -86,6 +94,7 @@ YAML
   - { id: tcp-tls-plain, url: "tcp://127.0.0.1:$SIM_PORT", probe: { tls: true, ca_file: $C/ca.pem } }
   - { id: tcp-tls-sni, url: "tcp://127.0.0.1:$VALID_PORT", probe: { tls: true, ca_file: $C/ca.pem, server_name: valid.portal.test, min_tls_version: TLS1.3 } }
   - { id: tcp-mtls, url: "tcp://mtls.portal.test:443", probe: { tls: true, ca_file: $C/ca.pem, server_name: valid.portal.test, cert_file: $C/client.pem, key_file: $C/client.key } }
+  - { id: tcp-tls-http, url: "tcp://valid.portal.test:443", probe: { tls: true, ca_file: $C/ca.pem, send: "GET /vorgang HTTP/1.0\r\nHost: valid.portal.test\r\n\r\n", expect: '(?i)status: eingegangen' } }
   - { id: sni-ip, url: "https://127.0.0.1:$VALID_PORT/", probe: { ca_file: $C/ca.pem, server_name: valid.portal.test } }
 YAML
 	fi
@@ -120,7 +129,15 @@ re-plain success
 body-file success
 tcp-open success
 tcp-refused connect
+tcp-banner success
+tcp-echo success
+tcp-send-only success
+tcp-closed content
+tcp-silent timeout
+tcp-http success
 RES
+check "tcp-closed: reason says the peer closed" grep -q "probe tcp-closed: content: connection closed before /^554/ matched (.* bytes read)" "$WORK/d.log"
+check "tcp-silent: reason names the pattern" grep -q "probe tcp-silent: timeout: no match for /HTTP/ within the timeout (0 bytes read)" "$WORK/d.log"
 M=$(http_get "$D/metrics")
 check "tcp-open: connect phase measured" grep -Eq '^ozg_probe_http_duration_seconds\{dienst="tcp-open",phase="connect"\} [0-9.e-]+$' <<<"$M"
 check "tcp-open: no status" grep -q '^ozg_probe_http_status_code{dienst="tcp-open"} 0$' <<<"$M"
@@ -144,6 +161,7 @@ tcp-tls-self tls
 tcp-tls-plain tls
 tcp-tls-sni success
 tcp-mtls success
+tcp-tls-http success
 RES
 	M=$(http_get "$D/metrics")
 	check "min12-on-12: TLS 1.2 spoken" grep -q 'ozg_probe_tls_version_info{dienst="min12-on-12",version="TLSv1.2"} 1' <<<"$M"

@@ -634,7 +634,7 @@ static const struct err_case {
 	{ "globl:\n  interval: 30s\n", false, 1, 1, "unknown key 'globl' (did you mean 'global'?)", 1 },
 	{ "global:\n  colour: red\n", false, 2, 3, "unknown key 'colour'", 1 },
 	{ DIENST "    timout: 5s\n", false, 4, 5, "unknown key 'timout' (did you mean 'timeout'?)", 1 },
-	{ DIENST "    probe: { expect: [200] }\n", false, 4, 14, "unknown key 'expect'", 1 },
+	{ DIENST "    probe: { expect_code: [200] }\n", false, 4, 14, "unknown key 'expect_code'", 1 },
 	/* duplicate keys */
 	{ "global:\n  interval: 30s\n  interval: 40s\n", false, 3, 3,
 	  "duplicate key 'interval' (first at line 2)", 1 },

@@ -400,6 +400,14 @@ START_TEST(test_tcp_config)
 	ck_assert(p->tls);
 	ck_assert_str_eq(p->server_name, "ldap.example.de");
 	ck_assert_uint_eq(p->slower_than_ms, 500);
+	ck_assert_ptr_null(p->send);
+	ck_assert_ptr_null(p->expect.src);
+	ck_assert_ptr_nonnull(load_url("tcp://mail.intern:25", "{ send: \"EHLO a\\r\\n\", "
+				       "expect: '(?i)^220 \\S+ esmtp' }"));
+	p = &cfg->dienste[0].probe;
+	ck_assert_uint_eq(p->send_len, 8);
+	ck_assert_mem_eq(p->send, "EHLO a\r\n", 8);
+	ck_assert_int_eq(cfg_regex_match(&p->expect, "220 mx.example.de ESMTP\r\n", 25), 1);
 	ck_assert_ptr_nonnull(load_url("tcp://[::1]:25", "{ }"));
 	ck_assert(cfg->dienste[0].probe.tcp);
 	ck_assert(!cfg->dienste[0].probe.tls);
@@ -427,6 +435,13 @@ START_TEST(test_tcp_config_errors)
 	expect_error(2, 58, "tls: only for a tcp:// url");
 	ck_assert_ptr_null(load_url("tcp://h.example.de:25", "{ tls: ja }"));
 	expect_error(2, 58, "tls: expected a boolean");
+	ck_assert_ptr_null(load_url("tcp://h.example.de:25", "{ expect: '(x' }"));
+	expect_error(2, 61, "expect: bad regular expression '(x': missing closing parenthesis at offset 2");
+	ck_assert_ptr_null(load_url("tcp://h.example.de:25", "{ send: '' }"));
+	expect_error(2, 59, "send: must hold 1 to 8192 bytes");
+	ck_assert_ptr_null(load_url("https://h.example.de/", "{ send: x, expect: y }"));
+	expect_error(2, 59, "send: only for a tcp:// url");
+	expect_error(2, 70, "expect: only for a tcp:// url");
 }
 END_TEST
 
@@ -461,6 +476,13 @@ START_TEST(test_tcp_evaluate)
 	ck_assert_str_eq(why, "answered in 0.200 s, slower than 0.100 s");
 	p.slower_than_ms = 300;
 	ck_assert_int_eq(probe_evaluate(&o, &p, why, sizeof why), PROBE_SUCCESS);
+	/* The exchange's own verdict comes after the certificate, before the time. */
+	o.tcp_result = PROBE_CONTENT;
+	o.tcp_why = "connection closed before /^220/ matched (0 bytes read)";
+	ck_assert_int_eq(probe_evaluate(&o, &p, why, sizeof why), PROBE_CONTENT);
+	ck_assert_str_eq(why, o.tcp_why);
+	o.cert_expiry_s = 1000;
+	ck_assert_int_eq(probe_evaluate(&o, &p, why, sizeof why), PROBE_CERT_EXPIRED);
 }
 END_TEST
 
