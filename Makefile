@@ -12,7 +12,7 @@
 # Variables: LISTEN=host:port DATA_DIR=dir (make run), CC, EXTRA_CFLAGS, EXTRA_LDFLAGS.
 
 CC ?= cc
-PKGS := libcurl librrd libmicrohttpd jansson yaml-0.1 zlib libcrypt gnutls
+PKGS := libcurl librrd libmicrohttpd jansson yaml-0.1 zlib libcrypt gnutls libpcre2-8
 
 ifeq ($(TSAN),1)
 BUILD := build-tsan

@@ -9,6 +9,7 @@
 #include <malloc.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -53,7 +54,30 @@ struct probe {
 	char tls_version[16];	/* of the latest response's connection */
 	char errbuf[CURL_ERROR_SIZE];
 	struct probe *next_free;
+	/*
+	 * A tcp probe's send/expect exchange on the connection curl made
+	 * (CONNECT_ONLY): the handle stays in the multi, its socket is polled
+	 * by the collector (tagged TCP_TAG in epoll) until the exchange ends.
+	 */
+	bool session;		/* the exchange runs */
+	bool session_done;	/* it ended: tcp_result and tcp_why hold its outcome */
+	int fd;
+	size_t sent;
+	uint64_t start_us;	/* when the probe started (CLOCK_MONOTONIC) */
+	uint64_t deadline_us;	/* start + timeout */
+	int tcp_result;
+	char tcp_why[TARGET_REASON_MAX];
 };
+
+#define TCP_TAG 0x7cb0u		/* epoll data.u64 >> 32 of a tcp exchange's socket */
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
 
 struct collector {
 	const struct cfg *cfg;
@@ -65,6 +89,7 @@ struct collector {
 	struct curl_slist *connect_to;
 	struct curl_slist *resolve;
 	int epfd, tfd_curl, tfd_sched, evfd_stop;
+	int tfd_tcp;		/* the earliest deadline of the tcp exchanges */
 
 	struct sched_heap heap;
 	uint64_t *offset;	/* per target: phase within its interval */
@@ -90,6 +115,13 @@ struct collector {
 	size_t probed;		/* targets with at least one result */
 
 	struct curl_slist **req_headers;	/* per target: probe.headers as a curl list, or NULL */
+	struct sni *sni;		/* per target: probe.server_name's request, or all NULL */
+	/*
+	 * per target: for a tcp://host:port target, the URL curl connects to
+	 * (http://host:port, https:// with probe.tls) with CURLOPT_CONNECT_ONLY;
+	 * else NULL.  Owned.
+	 */
+	char **tcp_url;
 	/*
 	 * Jobs: 0 .. n_dienste-1 probe the targets; n_dienste .. n_jobs-1 fetch
 	 * usage statistics, job n_dienste + k for target usage_of[k].  Every
@@ -122,6 +154,18 @@ struct collector {
 	_Atomic uint64_t beat_ms;	/* sched_now_ms() of the loop's latest turn */
 };
 
+/*
+ * probe.server_name: the probe's URL names server_name, so that curl sends it
+ * as SNI and checks the certificate against it; CONNECT_TO takes the
+ * connection to where the configured URL leads (its host and port, or where
+ * global.connect_to sends those), and the Host header keeps the URL's host.
+ */
+struct sni {
+	char *url;			/* the URL with server_name as its host; curl_free */
+	struct curl_slist *connect_to;	/* "server_name:port:host:port", then global.connect_to */
+	struct curl_slist *headers;	/* probe.headers and Host; or NULL */
+};
+
 static void dispatch(struct collector *c, uint32_t t, uint64_t due_ms, uint64_t now);
 static uint32_t host_dequeue(struct collector *c, struct host *h);
 
@@ -137,14 +181,10 @@ static bool status_expected(const struct cfg_probe *p, long status)
 	return false;
 }
 
-/* Whether rx matches body[0..len) (embedded NULs allowed: REG_STARTEND). */
-static bool regex_hit(const struct cfg_regex *rx, const char *body, size_t len)
+/* Whether rx matches body[0..len): 1, 0, or -1 undecided (cfg_regex_match). */
+static int regex_hit(const struct cfg_regex *rx, const char *body, size_t len)
 {
-	regmatch_t m[1];
-
-	m[0].rm_so = 0;
-	m[0].rm_eo = (regoff_t)len;
-	return regexec(&rx->re, body ? body : "", 1, m, REG_STARTEND) == 0;
+	return cfg_regex_match(rx, body, len);
 }
 
 static enum probe_result transport_result(const struct probe_outcome *o)
@@ -229,6 +269,7 @@ enum probe_result probe_evaluate(const struct probe_outcome *o, const struct cfg
 	const char *body = o->body ? o->body : "";
 	size_t blen = o->body ? o->body_len : 0;
 	enum probe_result r;
+	int m;
 
 	if (!why) {
 		why = tmp;
@@ -254,6 +295,12 @@ enum probe_result probe_evaluate(const struct probe_outcome *o, const struct cfg
 			 (long long)o->cert_expiry_s);
 		return PROBE_CERT_EXPIRED;
 	}
+	if (o->tcp && o->tcp_result != PROBE_SUCCESS) {
+		snprintf(why, whysz, "%s", o->tcp_why ? o->tcp_why : "");
+		return (enum probe_result)o->tcp_result;
+	}
+	if (o->tcp)
+		goto timing;
 	if (!status_expected(p, o->http_status)) {
 		snprintf(why, whysz, "status %ld is not expected", o->http_status);
 		return PROBE_HTTP_STATUS;
@@ -268,7 +315,13 @@ enum probe_result probe_evaluate(const struct probe_outcome *o, const struct cfg
 			snprintf(why, whysz, "header %s is missing", hc->name);
 			return PROBE_CONTENT;
 		}
-		if (regex_hit(&hc->rx, v, strlen(v)) == hc->negate) {
+		m = regex_hit(&hc->rx, v, strlen(v));
+		if (m < 0) {
+			snprintf(why, whysz, "header %s: /%s/ undecided within the match limit",
+				 hc->name, hc->rx.src);
+			return PROBE_CONTENT;
+		}
+		if ((m == 1) == hc->negate) {
 			snprintf(why, whysz, "header %s %s /%s/", hc->name,
 				 hc->negate ? "matches" : "does not match", hc->rx.src);
 			return PROBE_CONTENT;
@@ -283,16 +336,23 @@ enum probe_result probe_evaluate(const struct probe_outcome *o, const struct cfg
 		snprintf(why, whysz, "body contains \"%s\"", p->body_not_contains);
 		return PROBE_CONTENT;
 	}
-	for (size_t i = 0; i < p->n_body_matches; i++)
-		if (!regex_hit(&p->body_matches[i], body, blen)) {
-			snprintf(why, whysz, "body does not match /%s/", p->body_matches[i].src);
+	for (size_t i = 0; i < p->n_body_matches + p->n_body_not_matches; i++) {
+		bool neg = i >= p->n_body_matches;
+		const struct cfg_regex *rx = neg ? &p->body_not_matches[i - p->n_body_matches]
+						 : &p->body_matches[i];
+		/* An undecided match (a hostile body) fails either kind of check. */
+		m = regex_hit(rx, body, blen);
+		if (m < 0) {
+			snprintf(why, whysz, "body: /%s/ undecided within the match limit", rx->src);
 			return PROBE_CONTENT;
 		}
-	for (size_t i = 0; i < p->n_body_not_matches; i++)
-		if (regex_hit(&p->body_not_matches[i], body, blen)) {
-			snprintf(why, whysz, "body matches /%s/", p->body_not_matches[i].src);
+		if ((m == 1) == neg) {
+			snprintf(why, whysz, "body %s /%s/", neg ? "matches" : "does not match",
+				 rx->src);
 			return PROBE_CONTENT;
 		}
+	}
+timing:
 	if (p->slower_than_ms && o->total_s * 1000.0 > (double)p->slower_than_ms) {
 		snprintf(why, whysz, "answered in %.3f s, slower than %.3f s", o->total_s,
 			 (double)p->slower_than_ms / 1000.0);
@@ -426,20 +486,40 @@ static void tls_version_init(void)
 		memcpy(&ssl_version, &sym, sizeof ssl_version);
 }
 
-/* Header lines: at each status line, note the TLS version of the connection. */
-static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userp)
+/* Notes the TLS version of the probe's connection (OpenSSL backend only). */
+static void note_tls_version(struct probe *p)
 {
-	struct probe *p = userp;
-	size_t n = size * nmemb;
 	struct curl_tlssessioninfo *info = NULL;
 
-	if (n < 5 || memcmp(ptr, "HTTP/", 5) != 0 || !ssl_version)
-		return n;
+	if (!ssl_version)
+		return;
 	if (curl_easy_getinfo(p->easy, CURLINFO_TLS_SSL_PTR, &info) == CURLE_OK && info &&
 	    info->backend == CURLSSLBACKEND_OPENSSL && info->internals) {
 		const char *v = ssl_version(info->internals);
 		snprintf(p->tls_version, sizeof p->tls_version, "%s", v ? v : "");
 	}
+}
+
+/*
+ * Progress of a tcp probe with TLS: no response comes, so the TLS version is
+ * noted while curl still holds the connection (the last call follows the
+ * handshake).
+ */
+static int on_progress(void *userp, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	(void)dt, (void)dn, (void)ut, (void)un;
+	note_tls_version(userp);
+	return 0;
+}
+
+/* Header lines: at each status line, note the TLS version of the connection. */
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userp)
+{
+	struct probe *p = userp;
+	size_t n = size * nmemb;
+
+	if (n >= 5 && memcmp(ptr, "HTTP/", 5) == 0)
+		note_tls_version(p);
 	return n;
 }
 
@@ -483,7 +563,12 @@ static uint32_t job_target(const struct collector *c, uint32_t j)
 static const char *job_url(const struct collector *c, uint32_t j)
 {
 	const struct cfg_dienst *d = &c->cfg->dienste[job_target(c, j)];
-	return is_usage(c, j) ? d->usage->url : d->url;
+
+	if (is_usage(c, j))
+		return d->usage->url;
+	if (c->sni[j].url)
+		return c->sni[j].url;
+	return c->tcp_url[j] ? c->tcp_url[j] : d->url;
 }
 
 static unsigned job_interval(const struct collector *c, uint32_t j)
@@ -513,9 +598,25 @@ static void probe_options(struct collector *c, struct probe *p, const struct cfg
 			curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
 			curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
 		}
+		if (q->cert_file) {
+			curl_easy_setopt(e, CURLOPT_SSLCERT, q->cert_file);
+			curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
+			curl_easy_setopt(e, CURLOPT_SSLKEY, q->key_file);
+			curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
+		}
+		if (q->min_tls_version == CFG_TLS_1_2)
+			curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+		else if (q->min_tls_version == CFG_TLS_1_3)
+			curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_3);
 	}
-	if (c->req_headers[job_target(c, p->target)])
+	if (p->tls && c->sni[p->target].url) {
+		/* A probe job: p->tls is never set for a usage fetch. */
+		curl_easy_setopt(e, CURLOPT_CONNECT_TO, c->sni[p->target].connect_to);
+		if (c->sni[p->target].headers)
+			curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->sni[p->target].headers);
+	} else if (c->req_headers[job_target(c, p->target)]) {
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->req_headers[job_target(c, p->target)]);
+	}
 	if (q->proxy)
 		curl_easy_setopt(e, CURLOPT_PROXY, q->proxy);
 	if (q->auth == CFG_AUTH_BASIC) {
@@ -572,10 +673,17 @@ static int probe_start(struct collector *c, uint32_t t, uint64_t due_ms, uint64_
 	p->body_seen = 0;
 	p->too_large = false;
 	p->body_limit = d->probe.body_limit ? d->probe.body_limit : COLLECTOR_BODY_LIMIT;
-	p->keep_body = usage || d->probe.body_contains || d->probe.body_not_contains ||
+	p->keep_body = usage || d->probe.expect.src || d->probe.body_contains || d->probe.body_not_contains ||
 		       d->probe.n_body_matches || d->probe.n_body_not_matches;
-	p->tls = !usage && strncasecmp(d->url, "https:", 6) == 0;
+	p->tls = !usage && (strncasecmp(d->url, "https:", 6) == 0 || d->probe.tls);
 	p->fell_back = false;
+	p->session = p->session_done = false;
+	p->fd = -1;
+	p->sent = 0;
+	p->start_us = mono_us();
+	p->deadline_us = p->start_us + (uint64_t)timeout_ms * 1000u;
+	p->tcp_result = PROBE_SUCCESS;
+	p->tcp_why[0] = '\0';
 	p->tls_version[0] = '\0';
 	p->errbuf[0] = '\0';
 
@@ -595,14 +703,29 @@ static int probe_start(struct collector *c, uint32_t t, uint64_t due_ms, uint64_
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	/* Every probe measures the whole path: name lookup, connect, TLS. */
 	curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
-	curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+	/*
+	 * A tcp exchange needs the connection after curl's CONNECT_ONLY transfer
+	 * is done: curl closes such a connection when its handle leaves the
+	 * multi, and never reuses it.
+	 */
+	if (usage || !d->probe.tcp)
+		curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
 	curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
 	if (c->connect_to)
 		curl_easy_setopt(e, CURLOPT_CONNECT_TO, c->connect_to);
 	if (c->resolve)
 		curl_easy_setopt(e, CURLOPT_RESOLVE, c->resolve);
-	probe_options(c, p, d);
-	if (!usage)
+	probe_options(c, p, d);	/* after CONNECT_TO: server_name replaces it */
+	if (!usage && d->probe.tcp) {
+		/* Connect, and shake hands with tls: true; no request is sent. */
+		curl_easy_setopt(e, CURLOPT_CONNECT_ONLY, 1L);
+		if (p->tls) {
+			curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+			curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+			curl_easy_setopt(e, CURLOPT_XFERINFODATA, p);
+		}
+	}
+	else if (!usage)
 		probe_request(e, &d->probe);
 
 	mrc = curl_multi_add_handle(c->multi, e);
@@ -860,6 +983,161 @@ static void usage_finish(struct collector *c, struct probe *p, CURL *e, CURLcode
 	}
 }
 
+/* ---- tcp send/expect ---------------------------------------------------- */
+
+static void probe_finish(struct collector *c, CURL *e, CURLcode code);
+
+/* Arms tfd_tcp for the earliest deadline of the running exchanges (none: disarmed). */
+static void tcp_arm(struct collector *c)
+{
+	uint64_t min = UINT64_MAX, now = mono_us();
+
+	for (size_t i = 0; i < c->n_slots; i++)
+		if (c->slots[i].session && c->slots[i].deadline_us < min)
+			min = c->slots[i].deadline_us;
+	timer_arm(c->tfd_tcp, min == UINT64_MAX ? UINT64_MAX
+						: min > now ? (min - now + 999) / 1000 : 0);
+}
+
+/* Ends p's exchange with result r and a reason, and finishes the probe. */
+__attribute__((format(printf, 4, 5)))
+static void tcp_end(struct collector *c, struct probe *p, enum probe_result r, const char *fmt, ...)
+{
+	va_list ap;
+
+	epoll_ctl(c->epfd, EPOLL_CTL_DEL, p->fd, NULL);
+	p->session = false;
+	p->session_done = true;
+	p->tcp_result = r;
+	va_start(ap, fmt);
+	vsnprintf(p->tcp_why, sizeof p->tcp_why, fmt, ap);
+	va_end(ap);
+	probe_finish(c, p->easy, CURLE_OK);
+	tcp_arm(c);
+}
+
+/* The pattern for a reason, cut, without control characters. */
+static const char *tcp_pat(const struct cfg_probe *q, char *out, size_t outsz)
+{
+	size_t i = 0;
+
+	for (; q->expect.src[i] && i + 1 < outsz; i++)
+		out[i] = (unsigned char)q->expect.src[i] < 0x20 ? '?' : q->expect.src[i];
+	out[i] = '\0';
+	return out;
+}
+
+/*
+ * Moves p's exchange on as far as the socket allows without blocking: sends
+ * what is left of probe.send, reads what the peer sent and matches it
+ * against probe.expect.  Ends the exchange when it is decided.
+ */
+static void tcp_io(struct collector *c, struct probe *p)
+{
+	const struct cfg_probe *q = &c->cfg->dienste[job_target(c, p->target)].probe;
+	struct epoll_event ev = { 0 };
+	char tmp[4096], pat[64];
+	size_t n;
+	CURLcode rc;
+	int m;
+
+	while (q->send && p->sent < q->send_len) {
+		rc = curl_easy_send(p->easy, q->send + p->sent, q->send_len - p->sent, &n);
+		if (rc == CURLE_AGAIN)
+			break;
+		if (rc != CURLE_OK) {
+			tcp_end(c, p, PROBE_CONNECT, "send: %s", curl_easy_strerror(rc));
+			return;
+		}
+		p->sent += n;
+	}
+	if (!q->expect.src) {
+		if (p->sent == q->send_len) {
+			tcp_end(c, p, PROBE_SUCCESS, "%s", "");
+			return;
+		}
+	} else {
+		for (;;) {
+			size_t room = CFG_TCP_READ_MAX - p->body.len;
+			rc = curl_easy_recv(p->easy, tmp, room < sizeof tmp ? room : sizeof tmp, &n);
+			if (rc == CURLE_AGAIN)
+				break;
+			if (rc != CURLE_OK) {
+				tcp_end(c, p, PROBE_CONNECT, "receive: %s", curl_easy_strerror(rc));
+				return;
+			}
+			if (n == 0) {
+				tcp_end(c, p, PROBE_CONTENT, "connection closed before /%s/ matched "
+					"(%zu bytes read)", tcp_pat(q, pat, sizeof pat), p->body.len);
+				return;
+			}
+			buf_append(&p->body, tmp, n);
+			m = cfg_regex_match(&q->expect, p->body.data, p->body.len);
+			if (m == 1) {
+				tcp_end(c, p, PROBE_SUCCESS, "%s", "");
+				return;
+			}
+			if (m < 0 || p->body.len >= CFG_TCP_READ_MAX) {
+				tcp_end(c, p, PROBE_CONTENT, m < 0 ? "/%s/ undecided within the match "
+					"limit (%zu bytes read)" : "/%s/ not matched in the first %zu "
+					"bytes", tcp_pat(q, pat, sizeof pat), p->body.len);
+				return;
+			}
+		}
+	}
+	/* Undecided: wait for the socket (data, or room to send). */
+	ev.events = (q->expect.src ? EPOLLIN : 0) | (p->sent < q->send_len ? EPOLLOUT : 0);
+	ev.data.u64 = ((uint64_t)TCP_TAG << 32) | (uint64_t)(p - c->slots);
+	if (epoll_ctl(c->epfd, EPOLL_CTL_MOD, p->fd, &ev) != 0 &&
+	    epoll_ctl(c->epfd, EPOLL_CTL_ADD, p->fd, &ev) != 0)
+		tcp_end(c, p, PROBE_CONNECT, "cannot poll the connection: %s", strerror(errno));
+}
+
+/*
+ * A tcp probe connected (curl's CONNECT_ONLY transfer is done, the handle
+ * still in the multi): starts its exchange.  0, or -1 when it could not
+ * start (then session_done holds why).
+ */
+static int tcp_begin(struct collector *c, struct probe *p)
+{
+	curl_socket_t sock = CURL_SOCKET_BAD;
+
+	if (curl_easy_getinfo(p->easy, CURLINFO_ACTIVESOCKET, &sock) != CURLE_OK ||
+	    sock == CURL_SOCKET_BAD) {
+		p->session_done = true;
+		p->tcp_result = PROBE_CONNECT;
+		snprintf(p->tcp_why, sizeof p->tcp_why, "the connection was gone after the connect");
+		return -1;
+	}
+	p->fd = (int)sock;
+	p->session = true;
+	tcp_arm(c);
+	tcp_io(c, p);
+	return 0;
+}
+
+/* Ends every exchange past its deadline as a timeout. */
+static void tcp_expire(struct collector *c)
+{
+	uint64_t now = mono_us();
+	char pat[64];
+
+	for (size_t i = 0; i < c->n_slots; i++) {
+		struct probe *p = &c->slots[i];
+		const struct cfg_probe *q;
+		if (!p->session || p->deadline_us > now)
+			continue;
+		q = &c->cfg->dienste[job_target(c, p->target)].probe;
+		if (p->sent < q->send_len)
+			tcp_end(c, p, PROBE_TIMEOUT, "sent %zu of %zu bytes within the timeout",
+				p->sent, q->send_len);
+		else
+			tcp_end(c, p, PROBE_TIMEOUT, "no match for /%s/ within the timeout (%zu bytes "
+				"read)", tcp_pat(q, pat, sizeof pat), p->body.len);
+	}
+	tcp_arm(c);
+}
+
 static void probe_finish(struct collector *c, CURL *e, CURLcode code)
 {
 	struct probe *p = NULL;
@@ -873,6 +1151,11 @@ static void probe_finish(struct collector *c, CURL *e, CURLcode code)
 	bool was_probed;
 
 	curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&p);
+	if (p && !p->session_done && code == CURLE_OK && !is_usage(c, p->target)) {
+		const struct cfg_probe *q = &c->cfg->dienste[p->target].probe;
+		if (q->tcp && (q->send || q->expect.src) && tcp_begin(c, p) == 0)
+			return;	/* tcp_end() finishes it */
+	}
 	curl_multi_remove_handle(c->multi, e);
 	if (!p)
 		return;
@@ -901,6 +1184,16 @@ static void probe_finish(struct collector *c, CURL *e, CURLcode code)
 	o.header_ctx = e;
 	o.redirects = redirects;
 	o.total_s = (double)total_us / 1e6;
+	o.tcp = d->probe.tcp;
+	o.tcp_result = p->session_done ? p->tcp_result : PROBE_SUCCESS;
+	o.tcp_why = p->tcp_why;
+	if (p->session_done) {
+		/* The whole exchange, not just curl's connect. */
+		total_us = (curl_off_t)(mono_us() - p->start_us);
+		o.total_s = (double)total_us / 1e6;
+	}
+	if (o.tcp && code != CURLE_OK)
+		p->tls_version[0] = '\0';	/* noted during a handshake that then failed */
 	if (code == CURLE_UNSUPPORTED_PROTOCOL) {
 		char *last = NULL;
 		curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &last);
@@ -943,7 +1236,7 @@ static void probe_finish(struct collector *c, CURL *e, CURLcode code)
 	s.target = p->target;
 	s.ts_ms = ts->last_ms;
 	s.up = ts->success;
-	s.answered = status > 0;
+	s.answered = status > 0 || (d->probe.tcp && code == CURLE_OK);
 	s.duration_s = ts->duration_s;
 	s.http_status = (int)status;
 	ts->maint = maint_active(d->maint, d->n_maint, ts->last_ms / 1000);
@@ -1122,7 +1415,15 @@ static void *collector_thread(void *arg)
 		}
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
-			if (fd == c->evfd_stop) {
+			/* First: a tagged socket's data.fd is a slot index, not a descriptor. */
+			if ((evs[i].data.u64 >> 32) == TCP_TAG) {
+				struct probe *p = &c->slots[(uint32_t)evs[i].data.u64];
+				if (p->session)
+					tcp_io(c, p);
+			} else if (fd == c->tfd_tcp) {
+				drain_fd(fd);
+				tcp_expire(c);
+			} else if (fd == c->evfd_stop) {
 				stop = true;
 			} else if (fd == c->tfd_curl) {
 				drain_fd(fd);
@@ -1256,6 +1557,105 @@ static size_t max_body_limit(const struct cfg *cfg)
 	return m;
 }
 
+/*
+ * One CONNECT_TO field of s (up to ':' outside brackets) into out; returns the
+ * text after the ':' or NULL when there is none (the last field).
+ */
+static const char *ct_field(const char *s, char *out, size_t outsz)
+{
+	size_t n = 0;
+	bool br = false;
+
+	for (; *s && (br || *s != ':'); s++) {
+		br = *s == '[' ? true : *s == ']' ? false : br;
+		if (n + 1 < outsz)
+			out[n++] = *s;
+	}
+	out[n] = '\0';
+	return *s == ':' ? s + 1 : NULL;
+}
+
+/* See struct sni.  0, or -1 with a reason in err. */
+static int sni_setup(struct collector *c, size_t i, char *err, size_t errsz)
+{
+	const struct cfg_dienst *d = &c->cfg->dienste[i];
+	struct sni *z = &c->sni[i];
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL, *given_port = NULL, line[2400];
+	char th[300], tp[16];
+	bool own_host = false;
+	int rc = -1;
+
+	if (!u)
+		goto oom;
+	if (curl_url_set(u, CURLUPART_URL, job_url(c, (uint32_t)i), 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
+		snprintf(err, errsz, "%s: cannot take the URL %s apart", d->id, d->url);
+		goto out;
+	}
+	(void)curl_url_get(u, CURLUPART_PORT, &given_port, 0);
+	/* Where the URL's own host and port lead: the first matching global.connect_to entry. */
+	snprintf(th, sizeof th, "%s", host);
+	snprintf(tp, sizeof tp, "%s", port);
+	for (struct curl_slist *l = c->connect_to; l; l = l->next) {
+		char h[300], pt[16], h2[300], p2[16];
+		const char *s = ct_field(l->data, h, sizeof h);
+		if (!s || !(s = ct_field(s, pt, sizeof pt)) || !(s = ct_field(s, h2, sizeof h2)))
+			continue;
+		(void)ct_field(s, p2, sizeof p2);
+		if ((h[0] && strcasecmp(h, host) != 0) || (pt[0] && strcmp(pt, port) != 0))
+			continue;
+		if (h2[0])
+			snprintf(th, sizeof th, "%s", h2);
+		if (p2[0])
+			snprintf(tp, sizeof tp, "%s", p2);
+		break;
+	}
+	if (curl_url_set(u, CURLUPART_HOST, d->probe.server_name, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_URL, &z->url, 0) != CURLUE_OK) {
+		snprintf(err, errsz, "%s: cannot put server_name %s into %s", d->id,
+			 d->probe.server_name, d->url);
+		goto out;
+	}
+	snprintf(line, sizeof line, "%s:%s:%s:%s", d->probe.server_name, port, th, tp);
+	if (!(z->connect_to = curl_slist_append(NULL, line)))
+		goto oom;
+	for (struct curl_slist *l = c->connect_to; l; l = l->next) {
+		struct curl_slist *m = curl_slist_append(z->connect_to, l->data);
+		if (!m)
+			goto oom;
+		z->connect_to = m;
+	}
+	for (size_t k = 0; k <= d->probe.n_headers; k++) {
+		struct curl_slist *m;
+		const char *h = line;
+		if (k < d->probe.n_headers) {
+			h = d->probe.headers[k];
+			if (strncasecmp(h, "Host:", 5) == 0)
+				own_host = true;
+		} else if (own_host) {
+			break;
+		} else {
+			snprintf(line, sizeof line, "Host: %s%s%s", host, given_port ? ":" : "",
+				 given_port ? given_port : "");
+		}
+		if (!(m = curl_slist_append(z->headers, h)))
+			goto oom;
+		z->headers = m;
+	}
+	rc = 0;
+	goto out;
+oom:
+	snprintf(err, errsz, "out of memory");
+out:
+	curl_free(host);
+	curl_free(port);
+	curl_free(given_port);
+	curl_url_cleanup(u);
+	return rc;
+}
+
 static int epoll_add_fd(int epfd, int fd)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
@@ -1280,7 +1680,7 @@ struct collector *collector_new(const struct cfg *cfg, struct store *store,
 	c->cfg = cfg;
 	c->store = store;
 	c->pub = pub;
-	c->epfd = c->tfd_curl = c->tfd_sched = c->evfd_stop = -1;
+	c->epfd = c->tfd_curl = c->tfd_sched = c->evfd_stop = c->tfd_tcp = -1;
 	c->log_tokens = LOG_BURST;
 	c->log_refill_ms = now;
 	sched_heap_init(&c->heap);
@@ -1298,6 +1698,8 @@ struct collector *collector_new(const struct cfg *cfg, struct store *store,
 	c->wait_due = calloc(nn, sizeof *c->wait_due);
 	c->slots = calloc(c->n_slots, sizeof *c->slots);
 	c->req_headers = calloc(n ? n : 1, sizeof *c->req_headers);
+	c->sni = calloc(n ? n : 1, sizeof *c->sni);
+	c->tcp_url = calloc(n ? n : 1, sizeof *c->tcp_url);
 	/*
 	 * A snapshot copies every target's state: past 10,000 targets it is
 	 * published less often (1 ms more per 100 targets) so that copying
@@ -1305,7 +1707,7 @@ struct collector *collector_new(const struct cfg *cfg, struct store *store,
 	 */
 	c->publish_every_ms = PUBLISH_EVERY_MS + (n > 10000 ? (unsigned)((n - 10000) / 100) : 0);
 	tls_version_init();
-	if (!c->usage_of || !c->usage_prev || !c->req_headers || !c->offset || !c->state || !c->active || !c->waiting || !c->waitq || !c->wait_due || !c->slots ||
+	if (!c->usage_of || !c->usage_prev || !c->req_headers || !c->sni || !c->tcp_url || !c->offset || !c->state || !c->active || !c->waiting || !c->waitq || !c->wait_due || !c->slots ||
 	    !c->host_of || !c->host_next) {
 		snprintf(err, errsz, "out of memory");
 		goto fail;
@@ -1319,6 +1721,19 @@ struct collector *collector_new(const struct cfg *cfg, struct store *store,
 	for (size_t i = 0, k = 0; i < n; i++)
 		if (cfg->dienste[i].usage)
 			c->usage_of[k++] = (uint32_t)i;
+	for (size_t i = 0; i < n; i++) {
+		const struct cfg_dienst *d = &cfg->dienste[i];
+		size_t len;
+		if (!d->probe.tcp)
+			continue;
+		len = strlen(d->url) + 8;
+		c->tcp_url[i] = malloc(len);
+		if (!c->tcp_url[i]) {
+			snprintf(err, errsz, "out of memory");
+			goto fail;
+		}
+		snprintf(c->tcp_url[i], len, "%s://%s", d->probe.tls ? "https" : "http", d->url + 6);
+	}
 	if (build_hosts(c, err, errsz) != 0)
 		goto fail;
 	for (size_t k = 0; k < n_usage; k++) {
@@ -1374,13 +1789,19 @@ struct collector *collector_new(const struct cfg *cfg, struct store *store,
 		goto fail;
 	}
 
+	for (size_t i = 0; i < n; i++)
+		if (cfg->dienste[i].probe.server_name && sni_setup(c, i, err, errsz) != 0)
+			goto fail;
+
 	c->epfd = epoll_create1(EPOLL_CLOEXEC);
 	c->tfd_curl = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	c->tfd_sched = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	c->evfd_stop = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	c->tfd_tcp = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (c->epfd < 0 || c->tfd_curl < 0 || c->tfd_sched < 0 || c->evfd_stop < 0 ||
+	    c->tfd_tcp < 0 ||
 	    epoll_add_fd(c->epfd, c->tfd_curl) != 0 || epoll_add_fd(c->epfd, c->tfd_sched) != 0 ||
-	    epoll_add_fd(c->epfd, c->evfd_stop) != 0) {
+	    epoll_add_fd(c->epfd, c->evfd_stop) != 0 || epoll_add_fd(c->epfd, c->tfd_tcp) != 0) {
 		snprintf(err, errsz, "cannot set up the event loop: %s", strerror(errno));
 		goto fail;
 	}
@@ -1471,6 +1892,7 @@ void collector_free(struct collector *c)
 	close_fd(c->epfd);
 	close_fd(c->tfd_curl);
 	close_fd(c->tfd_sched);
+	close_fd(c->tfd_tcp);
 	close_fd(c->evfd_stop);
 	sched_heap_free(&c->heap);
 	free(c->slots);
@@ -1481,6 +1903,17 @@ void collector_free(struct collector *c)
 	if (c->req_headers)
 		for (size_t i = 0; i < c->cfg->n_dienste; i++)
 			curl_slist_free_all(c->req_headers[i]);
+	if (c->sni)
+		for (size_t i = 0; i < c->cfg->n_dienste; i++) {
+			curl_free(c->sni[i].url);
+			curl_slist_free_all(c->sni[i].connect_to);
+			curl_slist_free_all(c->sni[i].headers);
+		}
+	free(c->sni);
+	if (c->tcp_url)
+		for (size_t i = 0; i < c->cfg->n_dienste; i++)
+			free(c->tcp_url[i]);
+	free(c->tcp_url);
 	if (c->state)
 		for (size_t i = 0; i < c->cfg->n_dienste; i++)
 			usage_result_release(c->state[i].usage);

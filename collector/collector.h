@@ -92,6 +92,10 @@ struct probe_outcome {
 	double total_s;			/* the transfer's whole time */
 	const char *last_url;		/* the URL curl went to last (a refused redirect's
 					   target), or NULL */
+	bool tcp;			/* a tcp:// target: no status, headers or body */
+	int tcp_result;			/* tcp: the send/expect exchange's result
+					   (PROBE_SUCCESS when it passed or there was none) */
+	const char *tcp_why;		/* its reason, or NULL */
 };
 
 /*
@@ -99,7 +103,8 @@ struct probe_outcome {
  * errors (a response header beyond libcurl's bound is header_too_large, a
  * redirect to another scheme than http/https redirect_refused), an expired
  * certificate, the status, the headers, the body, and last the time taken
- * (fail_if_slower_than: too_slow).  When
+ * (fail_if_slower_than: too_slow).  A tcp target (o->tcp) has no status,
+ * headers or body: after the certificate only the time is checked.  When
  * `why` is not NULL it receives a short reason for a failure (truncated to
  * whysz; "" for success).  Never reads past body_len.
  */

@@ -50,7 +50,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <regex.h>
 
 /* Where something was written: file (borrowed from the cfg), 1-based line and column. */
 /*
@@ -130,11 +129,26 @@ struct cfg_status_range {
 	uint16_t lo, hi;	/* inclusive; a single code has lo == hi */
 };
 
-/* A POSIX extended regular expression, compiled at load (REG_EXTENDED|REG_NOSUB). */
+/*
+ * A regular expression in PCRE2's syntax (what blackbox_exporter's RE2 users
+ * write: \d, (?i), \b, ...), compiled once at load, UTF-8, unanchored;
+ * `.` does not match a newline and `$` matches only at the end, as in RE2
+ * (docs/configuration.md, "Regular expressions").
+ */
 struct cfg_regex {
 	char *src;		/* the expression as written; owned */
-	regex_t re;		/* compiled; freed by cfg_free */
+	void *code;		/* the compiled pcre2_code; freed by cfg_regex_free */
 };
+
+/* Compiles src into *rx: 0, or -1 with PCRE2's message and offset in why. */
+int cfg_regex_compile(struct cfg_regex *rx, const char *src, char *why, size_t whysz);
+void cfg_regex_free(struct cfg_regex *rx);	/* NULL-safe members; rx stays usable */
+/*
+ * Whether rx matches s[0..len) (NULs allowed, invalid UTF-8 never matched):
+ * 1 it does, 0 it does not, -1 undecided (the match, depth or heap limit that
+ * bounds the work on a hostile input was reached, or out of memory).
+ */
+int cfg_regex_match(const struct cfg_regex *rx, const char *s, size_t len);
 
 /*
  * One response header check: the (last) header `name` of the final response
@@ -151,6 +165,8 @@ struct cfg_header_check {
 
 enum cfg_ip_protocol { CFG_IP_ANY = 0, CFG_IP_V4, CFG_IP_V6 };
 enum cfg_auth { CFG_AUTH_NONE = 0, CFG_AUTH_BASIC, CFG_AUTH_BEARER };
+/* probe.min_tls_version: the lowest TLS version a probe accepts. */
+enum cfg_tls_version { CFG_TLS_ANY = 0, CFG_TLS_1_2, CFG_TLS_1_3 };
 /* The request method of a probe (usage fetches always GET). */
 enum cfg_method { CFG_GET = 0, CFG_HEAD, CFG_POST, CFG_PUT, CFG_PATCH, CFG_DELETE, CFG_OPTIONS };
 
@@ -158,6 +174,7 @@ enum cfg_method { CFG_GET = 0, CFG_HEAD, CFG_POST, CFG_PUT, CFG_PATCH, CFG_DELET
 const char *cfg_method_name(enum cfg_method m);
 
 #define CFG_MAX_REQUEST_BODY CFG_MAX_STRING	/* bytes of probe.body */
+#define CFG_MAX_BODY_FILE (1024u * 1024u)	/* bytes of probe.body_file */
 
 #define CFG_BODY_LIMIT_DEFAULT (1024u * 1024u)	/* bytes after decompression */
 /* Bytes of one configuration file (YAML or CSV); global.config_max_size. */
@@ -199,7 +216,23 @@ struct cfg_probe {
 	size_t body_len;
 	unsigned slower_than_ms;		/* fail_if_slower_than: a probe that took longer is
 						   the result too_slow; 0 not set; <= timeout */
+	/* ---- TLS of an https probe (see docs/configuration.md, "TLS") ---- */
+	char *cert_file;			/* client certificate (PEM, resolved path) or NULL */
+	char *key_file;				/* its private key (PEM, resolved path); set together */
+	enum cfg_tls_version min_tls_version;	/* default any (curl's default) */
+	char *server_name;			/* SNI and certificate name instead of the URL's
+						   host, which still names the server to connect
+						   to and goes in the Host header; or NULL */
+	/* ---- a tcp:// target: connect (and TLS handshake) only ---- */
+	bool tcp;				/* the url is tcp://host:port */
+	bool tls;				/* tcp: TLS after the connect (probe.tls) */
+	char *send;				/* tcp: bytes sent once connected, or NULL; owned */
+	size_t send_len;
+	struct cfg_regex expect;		/* tcp: must match what the peer sends (read up
+						   to CFG_TCP_READ_MAX bytes); src NULL: none */
 };
+
+#define CFG_TCP_READ_MAX (64u * 1024u)	/* bytes a tcp probe reads for `expect` */
 
 /* ---- usage statistics (see docs/configuration.md, "Usage metrics") ---- */
 

@@ -25,13 +25,13 @@
 #define CFG_MAX_CA_FILE (4u << 20)		/* bytes of a CA bundle */
 #define CFG_MAX_HEADERS 32u		/* request headers of one probe */
 #define CFG_MAX_CHECKS 32u		/* body or header checks of one kind */
+#define CFG_MAX_KEY_FILE (64u << 10)	/* bytes of a client key */
 
-/* Compiles s into *rx as an ERE; reports a bad expression at node y. */
+/* Compiles s into *rx (PCRE2); reports a bad expression at node y with PCRE2's offset. */
 static bool compile_regex(struct ld *L, const struct ynode *y, const char *key, const char *s,
 			  struct cfg_regex *rx)
 {
 	char why[256], q[64];
-	int rc;
 
 	if (*s == '\0') {
 		err_at(L, y, "%s: must not be empty", key);
@@ -41,16 +41,12 @@ static bool compile_regex(struct ld *L, const struct ynode *y, const char *key, 
 		err_at(L, y, "%s: longer than %u bytes", key, CFG_MAX_BODY_MATCH);
 		return false;
 	}
-	rc = regcomp(&rx->re, s, REG_EXTENDED | REG_NOSUB);
-	if (rc != 0) {
-		regerror(rc, &rx->re, why, sizeof why);
-		err_at(L, y, "%s: bad regular expression '%s': %s", key, cfg_quote(s, q, sizeof q), why);
-		return false;
-	}
-	rx->src = cfg_strdup(s);
-	if (!rx->src) {
-		regfree(&rx->re);
-		L->oom = true;
+	if (cfg_regex_compile(rx, s, why, sizeof why) != 0) {
+		if (strcmp(why, "out of memory") == 0)
+			L->oom = true;
+		else
+			err_at(L, y, "%s: bad regular expression '%s': %s", key,
+			       cfg_quote(s, q, sizeof q), why);
 		return false;
 	}
 	return true;
@@ -58,11 +54,7 @@ static bool compile_regex(struct ld *L, const struct ynode *y, const char *key, 
 
 static void free_regex(struct cfg_regex *rx)
 {
-	if (!rx->src)
-		return;
-	regfree(&rx->re);
-	free(rx->src);
-	rx->src = NULL;
+	cfg_regex_free(rx);
 }
 
 /* A list of regular expressions (a single string counts as a list of one). */
@@ -448,6 +440,11 @@ void free_probe_depth(struct cfg_probe *p)
 	free(p->headers);
 	free(p->proxy);
 	free(p->ca_file);
+	free(p->cert_file);
+	free(p->key_file);
+	free(p->server_name);
+	free(p->send);
+	free_regex(&p->expect);
 	free(p->auth_user);
 	if (p->auth_secret) {
 		memset(p->auth_secret, 0, strlen(p->auth_secret));
@@ -461,6 +458,122 @@ const char *cfg_method_name(enum cfg_method m)
 					     "OPTIONS" };
 
 	return (unsigned)m < sizeof names / sizeof names[0] ? names[m] : "GET";
+}
+
+/* A PEM file named by `key` (resolved against the config): its path, or NULL (reported). */
+static char *load_pem(struct ld *L, const struct ynode *y, const char *key, bool secret,
+		      const char *marker)
+{
+	const char *s = want_text(L, y, key);
+	char *path, *data = NULL, why[160];
+	size_t len = 0;
+	int rc;
+
+	if (!s)
+		return NULL;
+	path = resolve_path(L->file, s);
+	if (!path) {
+		L->oom = true;
+		return NULL;
+	}
+	rc = secret ? secfile_read(path, CFG_MAX_KEY_FILE, &data, &len, why, sizeof why)
+		    : csv_read_file(path, CFG_MAX_CA_FILE, &data, &len, why, sizeof why);
+	if (rc != 0) {
+		err_at(L, y, "%s: %s %s: %s", key, secret ? "refusing the key in" : "cannot read",
+		       path, why);
+	} else if (!memmem(data, len, marker, strlen(marker))) {
+		err_at(L, y, "%s: %s holds no PEM %s", key, path,
+		       secret ? "private key" : "certificate");
+	} else {
+		if (secret)
+			memset(data, 0, len);
+		free(data);
+		return path;
+	}
+	if (data && secret)
+		memset(data, 0, len);
+	free(data);
+	free(path);
+	return NULL;
+}
+
+/* cert_file, key_file, min_tls_version, server_name: https only. */
+static void load_tls(struct ld *L, const struct ynode *const *v, struct cfg_probe *p,
+		     const char *url)
+{
+	bool tls_ok = !url || strncmp(url, "https://", 8) == 0 || (p->tcp && p->tls);
+	enum { T_CERT, T_KEY, T_MIN, T_NAME };
+	static const char *const names[] = { "cert_file", "key_file", "min_tls_version",
+					     "server_name" };
+	const char *s;
+	char q[64];
+
+	for (int i = T_CERT; i <= T_NAME; i++)
+		if (v[i] && !tls_ok) {
+			err_at(L, v[i], "%s: only for an https url or a tcp url with tls: true",
+			       names[i]);
+			return;
+		}
+	if (!v[T_CERT] != !v[T_KEY]) {
+		const struct ynode *y = v[T_CERT] ? v[T_CERT] : v[T_KEY];
+		err_at(L, y, "%s: cert_file and key_file go together", names[v[T_CERT] ? T_CERT : T_KEY]);
+	} else if (v[T_CERT]) {
+		p->cert_file = load_pem(L, v[T_CERT], "cert_file", false, "-----BEGIN CERTIFICATE-----");
+		p->key_file = load_pem(L, v[T_KEY], "key_file", true, "PRIVATE KEY-----");
+	}
+	if (v[T_MIN] && (s = want_text(L, v[T_MIN], "min_tls_version"))) {
+		/* As written in Gatus and curl (TLS1.2) and in blackbox's tls_config (TLS12). */
+		if (strcmp(s, "TLS1.2") == 0 || strcmp(s, "TLS12") == 0)
+			p->min_tls_version = CFG_TLS_1_2;
+		else if (strcmp(s, "TLS1.3") == 0 || strcmp(s, "TLS13") == 0)
+			p->min_tls_version = CFG_TLS_1_3;
+		else
+			err_at(L, v[T_MIN], "min_tls_version: '%s' is not TLS1.2 or TLS1.3",
+			       cfg_quote(s, q, sizeof q));
+	}
+	if (v[T_NAME] && (s = want_text(L, v[T_NAME], "server_name"))) {
+		const char *why = strchr(s, ':') || s[0] == '[' ? "is not a host name"
+								  : check_hostport(s, strlen(s), false);
+		if (why)
+			err_at(L, v[T_NAME], "server_name: '%s' %s", cfg_quote(s, q, sizeof q), why);
+		else
+			set_str(L, &p->server_name, s);
+	}
+}
+
+/* probe.body_file: the request body read now, at most CFG_MAX_BODY_FILE bytes. */
+static void load_body_file(struct ld *L, const struct ynode *y, struct cfg_probe *p)
+{
+	const char *s = want_text(L, y, "body_file");
+	char *path, *data = NULL, why[160];
+	size_t len = 0;
+
+	if (!s)
+		return;
+	if (p->body) {
+		err_at(L, y, "body_file: body and body_file exclude each other");
+		return;
+	}
+	if (p->method == CFG_GET || p->method == CFG_HEAD) {
+		err_at(L, y, "body_file: a %s request has no body (method: POST, PUT, PATCH, "
+		       "DELETE or OPTIONS)", cfg_method_name(p->method));
+		return;
+	}
+	path = resolve_path(L->file, s);
+	if (!path) {
+		L->oom = true;
+		return;
+	}
+	if (csv_read_file(path, CFG_MAX_BODY_FILE, &data, &len, why, sizeof why) != 0) {
+		err_at(L, y, "body_file: cannot read %s: %s", path, why);
+		free(path);
+		return;
+	}
+	free(path);
+	p->body = data ? data : cfg_strdup("");
+	p->body_len = data ? len : 0;
+	if (!p->body)
+		L->oom = true;
 }
 
 /* probe.method, probe.body and probe.fail_if_slower_than. */
@@ -504,9 +617,10 @@ static void load_request(struct ld *L, const struct ynode *method, const struct 
 }
 
 static void load_probe(struct ld *L, const struct ynode *m, struct cfg_probe *p,
-		       unsigned timeout_ms)
+		       unsigned timeout_ms, const char *url)
 {
-	enum { K_STATUS, K_BODY, K_DEPTH, K_METHOD = K_DEPTH + PD_N, K_REQ_BODY, K_SLOWER, K_N };
+	enum { K_STATUS, K_BODY, K_DEPTH, K_METHOD = K_DEPTH + PD_N, K_REQ_BODY, K_SLOWER,
+	       K_TLS, K_BODY_FILE = K_TLS + 4, K_TCP_TLS, K_SEND, K_EXPECT, K_N };
 	static const struct keydef kd[K_N] = { { "expect_status", false },
 					       { "body_contains", false },
 		/* load_probe_depth(), in the order of its PD_ indexes */
@@ -517,7 +631,12 @@ static void load_probe(struct ld *L, const struct ynode *m, struct cfg_probe *p,
 		{ "headers", false }, { "proxy", false }, { "auth", false },
 		{ "body_limit", false }, { "insecure_skip_verify", false }, { "ca_file", false },
 		/* load_request() */
-		{ "method", false }, { "body", false }, { "fail_if_slower_than", false } };
+		{ "method", false }, { "body", false }, { "fail_if_slower_than", false },
+		/* load_tls() */
+		{ "cert_file", false }, { "key_file", false }, { "min_tls_version", false },
+		{ "server_name", false },
+		{ "body_file", false },
+		{ "tls", false }, { "send", false }, { "expect", false } };
 	const struct ynode *v[K_N];
 	const char *s;
 	bool empty;
@@ -525,8 +644,49 @@ static void load_probe(struct ld *L, const struct ynode *m, struct cfg_probe *p,
 	if (!want_map(L, m, "probe"))
 		return;
 	map_fields(L, m, "probe", kd, K_N, v);
+	if (v[K_TCP_TLS]) {
+		if (!p->tcp)
+			err_at(L, v[K_TCP_TLS], "tls: only for a tcp:// url (an https url speaks TLS)");
+		else
+			(void)want_bool(L, v[K_TCP_TLS], "tls", &p->tls);
+	}
+	for (int k = K_SEND; k <= K_EXPECT; k++)
+		if (v[k] && !p->tcp)
+			err_at(L, v[k], "%s: only for a tcp:// url", kd[k].name);
+	if (p->tcp && v[K_SEND] && (s = want_str(L, v[K_SEND], "send"))) {
+		if (v[K_SEND]->len == 0 || v[K_SEND]->len > CFG_MAX_REQUEST_BODY)
+			err_at(L, v[K_SEND], "send: must hold 1 to %u bytes", CFG_MAX_REQUEST_BODY);
+		else if ((p->send = malloc(v[K_SEND]->len + 1))) {
+			memcpy(p->send, s, v[K_SEND]->len + 1);
+			p->send_len = v[K_SEND]->len;
+		} else {
+			L->oom = true;
+		}
+	}
+	if (p->tcp && v[K_EXPECT] && (s = want_str(L, v[K_EXPECT], "expect")))
+		(void)compile_regex(L, v[K_EXPECT], "expect", s, &p->expect);
+	if (p->tcp) {
+		/* A tcp target connects (with TLS) and no more: the HTTP keys mean nothing. */
+		static const int http_only[] = { K_STATUS, K_BODY, K_DEPTH + PD_BODY_NOT,
+			K_DEPTH + PD_MATCH, K_DEPTH + PD_NOT_MATCH, K_DEPTH + PD_HDR,
+			K_DEPTH + PD_HDR_NOT, K_DEPTH + PD_FOLLOW, K_DEPTH + PD_MAXREDIR,
+			K_DEPTH + PD_HEADERS, K_DEPTH + PD_PROXY, K_DEPTH + PD_AUTH,
+			K_DEPTH + PD_LIMIT, K_METHOD, K_REQ_BODY, K_BODY_FILE };
+		bool bad = false;
+		for (size_t i = 0; i < sizeof http_only / sizeof http_only[0]; i++)
+			if (v[http_only[i]]) {
+				err_at(L, v[http_only[i]], "%s: only for an http or https url, not tcp://",
+				       kd[http_only[i]].name);
+				bad = true;
+			}
+		if (bad)
+			return;
+	}
 	load_probe_depth(L, v + K_DEPTH, p);
 	load_request(L, v[K_METHOD], v[K_REQ_BODY], v[K_SLOWER], p, timeout_ms);
+	load_tls(L, v + K_TLS, p, url);
+	if (v[K_BODY_FILE])
+		load_body_file(L, v[K_BODY_FILE], p);
 	if (v[K_BODY] && (s = want_str(L, v[K_BODY], "body_contains"))) {
 		if (*s == '\0')
 			err_at(L, v[K_BODY], "body_contains: must not be empty");
@@ -630,7 +790,16 @@ static void load_dienst(struct ld *L, const struct ynode *m, struct cfg_dienst *
 	if (v[K_NAME] && (s = want_name(L, v[K_NAME], "name")))
 		set_str(L, &d->name, s);
 	if (v[K_URL] && (s = want_str(L, v[K_URL], "url"))) {
-		const char *why = check_url(s);
+		const char *why;
+		if (strncmp(s, "tcp://", 6) == 0) {
+			/* tcp://host:port: a plain TCP (optionally TLS) check, no path. */
+			why = strlen(s) > CFG_MAX_URL ? "is longer than 2048 bytes"
+				: strpbrk(s + 6, "/?#@ \t") ? "must be tcp://host:port, nothing more"
+				: check_hostport(s + 6, strlen(s + 6), true);
+			d->probe.tcp = true;
+		} else {
+			why = check_url(s);
+		}
 		if (why)
 			err_at(L, v[K_URL], "url: '%s' %s", cfg_quote(s, q, sizeof q), why);
 		else
@@ -658,7 +827,7 @@ static void load_dienst(struct ld *L, const struct ynode *m, struct cfg_dienst *
 		d->timeout_ms = d->interval_ms;
 	probe_defaults(L, &d->probe);
 	if (v[K_PROBE] && !is_null(v[K_PROBE]))
-		load_probe(L, v[K_PROBE], &d->probe, d->timeout_ms);
+		load_probe(L, v[K_PROBE], &d->probe, d->timeout_ms, d->url);
 	load_retries(L, v[K_RETRIES], d);
 	load_usage(L, v[K_USAGE], d);
 	load_maint(L, v[K_MAINT], d);

@@ -73,7 +73,7 @@ struct keydef {
 	bool required;
 };
 
-#define KEYS_MAX 24
+#define KEYS_MAX 32
 
 /* Per-entry state of an onlinedienst kept until the end of the load. */
 struct dienst_src {

@@ -3,7 +3,8 @@
  * main.c - ozgmon-sim: command line, signals, start and clean stop.
  *
  *   ozgmon-sim [--listen 127.0.0.1:18080] [--profile FILE] [--seed N]
- *              [--tls ADDR:PORT,CERT,KEY]... [--log-level L] [--help] [--version]
+ *              [--tls ADDR:PORT,CERT,KEY[,OPT]...]... [--tcp ADDR:PORT]
+ *              [--log-level L] [--help] [--version]
  *
  * The simulator only ever listens on a loopback address.  SIGINT and SIGTERM
  * stop it cleanly (exit 0): parked connections are released, the HTTP
@@ -41,13 +42,16 @@
 struct sim_tls {
 	const char *listen;	/* points into argv (the comma-separated spec is cut) */
 	const char *cert, *key;	/* file names */
-	char *cert_pem, *key_pem;	/* read at start; owned */
+	const char *client_ca;	/* client_ca=FILE: require a client certificate, or NULL */
+	bool tls12_max;		/* max=1.2: no TLS 1.3 */
+	char *cert_pem, *key_pem, *ca_pem;	/* read at start; owned */
 };
 
 struct sim_args {
 	struct sim_tls tls[SIM_TLS_MAX];
 	unsigned n_tls;
 	const char *listen;
+	const char *tcp;	/* --tcp ADDR:PORT, or NULL */
 	const char *profile;	/* NULL: every host in mode ok */
 	uint64_t seed;
 	enum log_level level;
@@ -66,9 +70,14 @@ static void sim_usage(void)
 	      "                      127.0.0.0/8 or [::1] only; port 0 picks a free port)\n"
 	      "  --profile FILE      per-host modes: lines \"HOST MODE [ARG]\", HOST * = default\n"
 	      "  --seed N            seed for flaky outcomes and usage figures (default 1)\n"
-	      "  --tls ADDR:PORT,CERT,KEY  also serve HTTPS there with the PEM certificate\n"
+	      "  --tls ADDR:PORT,CERT,KEY[,client_ca=FILE][,max=1.2]\n"
+	      "                      also serve HTTPS there with the PEM certificate\n"
 	      "                      (chain) CERT and key KEY; repeatable (up to 8), one\n"
-	      "                      listener per certificate\n"
+	      "                      listener per certificate; client_ca: answer 403 unless\n"
+	      "                      the client shows a certificate of that CA; max=1.2:\n"
+	      "                      offer TLS 1.2 at most\n"
+	      "  --tcp ADDR:PORT     also a line service for tcp:// probes: a banner,\n"
+	      "                      \"250 LINE\" for each line, QUIT closes\n"
 	      "  --log-level L       debug, info (default), warn or error\n"
 	      "\n"
 	      "Modes: ok, down, error [STATUS=503], slow [MS=3000], hang [MS=120000],\n"
@@ -178,12 +187,13 @@ static int sim_parse_seed(const char *s, uint64_t *out)
 /* Returns 0 to run, 1 when --help/--version was handled, 2 on bad usage. */
 static int sim_parse_args(int argc, char **argv, struct sim_args *a)
 {
-	enum { OPT_LISTEN = 256, OPT_PROFILE, OPT_SEED, OPT_LOG, OPT_VERSION, OPT_TLS };
+	enum { OPT_LISTEN = 256, OPT_PROFILE, OPT_SEED, OPT_LOG, OPT_VERSION, OPT_TLS, OPT_TCP };
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, OPT_LISTEN },
 		{ "profile", required_argument, NULL, OPT_PROFILE },
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "tls", required_argument, NULL, OPT_TLS },
+		{ "tcp", required_argument, NULL, OPT_TCP },
 		{ "log-level", required_argument, NULL, OPT_LOG },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -205,18 +215,39 @@ static int sim_parse_args(int argc, char **argv, struct sim_args *a)
 		case OPT_PROFILE:
 			a->profile = optarg;
 			break;
+		case OPT_TCP:
+			a->tcp = optarg;
+			break;
 		case OPT_TLS: {
 			struct sim_tls *t = &a->tls[a->n_tls];
 			char *c1 = strchr(optarg, ','), *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
-			if (a->n_tls == SIM_TLS_MAX || !c2 || strchr(c2 + 1, ',')) {
-				fprintf(stderr, "ozgmon-sim: --tls: expected ADDR:PORT,CERT,KEY "
-					"(at most %d)\n", SIM_TLS_MAX);
+			char *more = c2 ? strchr(c2 + 1, ',') : NULL;
+			if (a->n_tls == SIM_TLS_MAX || !c2) {
+				fprintf(stderr, "ozgmon-sim: --tls: expected ADDR:PORT,CERT,KEY"
+					"[,client_ca=FILE][,max=1.2] (at most %d)\n", SIM_TLS_MAX);
 				return 2;
 			}
 			*c1 = *c2 = '\0';
 			t->listen = optarg;
 			t->cert = c1 + 1;
 			t->key = c2 + 1;
+			if (more)
+				*more++ = '\0';	/* the key's name ends here */
+			while (more) {
+				char *opt = more;
+				more = strchr(opt, ',');
+				if (more)
+					*more++ = '\0';
+				if (strncmp(opt, "client_ca=", 10) == 0 && opt[10]) {
+					t->client_ca = opt + 10;
+				} else if (strcmp(opt, "max=1.2") == 0) {
+					t->tls12_max = true;
+				} else {
+					fprintf(stderr, "ozgmon-sim: --tls: unknown option \"%s\" "
+						"(client_ca=FILE or max=1.2)\n", opt);
+					return 2;
+				}
+			}
 			a->n_tls++;
 			break;
 		}
@@ -347,11 +378,15 @@ static int sim_start_tls(struct sim_args *a, struct sim_hosts *hosts,
 		}
 		if (!(t->cert_pem = sim_read_pem(t->cert)) || !(t->key_pem = sim_read_pem(t->key)))
 			return -1;
+		if (t->client_ca && !(t->ca_pem = sim_read_pem(t->client_ca)))
+			return -1;
 		o.addr = (const struct sockaddr *)&ss;
 		o.addrlen = (unsigned)len;
 		o.hosts = hosts;
 		o.tls_cert_pem = t->cert_pem;
 		o.tls_key_pem = t->key_pem;
+		o.tls_client_ca_pem = t->ca_pem;
+		o.tls12_max = t->tls12_max;
 		srv[i] = sim_server_start(&o, err, sizeof err);
 		if (!srv[i]) {
 			log_error("--tls %s (%s): %s", t->listen, t->cert, err);
@@ -368,6 +403,7 @@ static void sim_stop_tls(struct sim_args *a, struct sim_server **srv)
 		sim_server_stop(srv[i]);
 		free(a->tls[i].cert_pem);
 		free(a->tls[i].key_pem);
+		free(a->tls[i].ca_pem);
 	}
 }
 
@@ -379,6 +415,7 @@ int main(int argc, char **argv)
 	struct sim_mode dflt = { SIM_MODE_OK, 0 };
 	struct sim_hosts *hosts;
 	struct sim_server *srv, *tls_srv[SIM_TLS_MAX] = { NULL };
+	struct sim_tcp *tcp = NULL;
 	struct sim_server_opts o;
 	struct sigaction sa;
 	sigset_t stop;
@@ -451,6 +488,19 @@ int main(int argc, char **argv)
 		sim_hosts_free(hosts);
 		return 1;
 	}
+	if (a.tcp) {
+		struct sockaddr_storage ts;
+		socklen_t tl = 0;
+		if (sim_parse_listen(a.tcp, &ts, &tl, err, sizeof err) < 0 ||
+		    !(tcp = sim_tcp_start((const struct sockaddr *)&ts, (unsigned)tl, err, sizeof err))) {
+			log_error("--tcp %s: %s", a.tcp, err);
+			sim_server_stop(srv);
+			sim_stop_tls(&a, tls_srv);
+			sim_hosts_free(hosts);
+			return 1;
+		}
+		log_info("TCP line service on %s port %u", a.tcp, sim_tcp_port(tcp));
+	}
 	sim_hosts_get_default(hosts, &dflt);
 	sim_format_addr(&ss, err, sizeof err);
 	log_info("ozgmon-sim %s listening on %s:%u (default mode %s, seed %llu, "
@@ -460,6 +510,7 @@ int main(int argc, char **argv)
 	while (sigwait(&stop, &sig) != 0)
 		;
 	log_info("stopping (%s)", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	sim_tcp_stop(tcp);
 	sim_server_stop(srv);
 	sim_stop_tls(&a, tls_srv);
 	sim_hosts_free(hosts);

@@ -14,10 +14,12 @@
  */
 #include "sim/sim.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +55,7 @@ struct sim_server {
 	uint64_t seed;
 	uint64_t start_ns;		/* CLOCK_MONOTONIC at start, for usage figures */
 	bool tls;			/* the listener speaks TLS */
+	bool client_cert;		/* requests need a verified client certificate */
 };
 
 enum sim_req_kind { SIM_REQ_PORTAL, SIM_REQ_CONTROL, SIM_REQ_BAD_HOST };
@@ -291,6 +294,30 @@ static enum MHD_Result sim_portal_echo(struct MHD_Connection *c, const struct si
 	return ret;
 }
 
+/*
+ * /vorgang: 200 text/plain, a receipt with a file number and a status in
+ * capitals, for probes' regular expressions ("\\d", "(?i)").  /backtrack:
+ * 200 text/plain, 4096 'a' and a '!', a body on which a pattern such as
+ * "^(a+)+$" backtracks for ever without a match limit.
+ */
+static enum MHD_Result sim_portal_text(struct MHD_Connection *c, const char *url)
+{
+	struct buf b;
+	enum MHD_Result ret;
+
+	buf_init(&b, 4200);
+	if (strcmp(url, "/vorgang") == 0) {
+		buf_puts(&b, "Ihr Vorgang: AZ 2026/04711\nSTATUS: EINGEGANGEN\n");
+	} else {
+		for (int i = 0; i < 4096; i++)
+			buf_append(&b, "a", 1);
+		buf_puts(&b, "!");
+	}
+	ret = sim_reply(c, MHD_HTTP_OK, "text/plain; charset=utf-8", &b, NULL);
+	buf_free(&b);
+	return ret;
+}
+
 static enum MHD_Result sim_portal_content(struct sim_server *s, struct MHD_Connection *c,
 					  const struct sim_req *r, const char *url,
 					  const char *method)
@@ -302,6 +329,8 @@ static enum MHD_Result sim_portal_content(struct sim_server *s, struct MHD_Conne
 					     "Diese Methode wird hier nicht unterstützt.", "GET, HEAD");
 	if (strcmp(url, "/api/stats.json") == 0)
 		return sim_portal_stats(s, c, r);
+	if (strcmp(url, "/vorgang") == 0 || strcmp(url, "/backtrack") == 0)
+		return sim_portal_text(c, url);
 	return sim_portal_page(c, r, url);
 }
 
@@ -899,6 +928,35 @@ static struct sim_req *sim_req_new(struct sim_server *s, struct MHD_Connection *
 	return r;
 }
 
+/*
+ * Whether the TLS client showed a certificate that verifies against the
+ * listener's client CA.  gnutls_certificate_verify_peers2() of the GnuTLS
+ * that libmicrohttpd uses is found at run time, so that the simulator needs
+ * no GnuTLS headers: false when it is not there.
+ */
+typedef int (*sim_verify_fn)(void *session, unsigned *status);
+static sim_verify_fn sim_verify;
+static pthread_once_t sim_verify_once = PTHREAD_ONCE_INIT;
+
+static void sim_verify_init(void)
+{
+	void *sym = dlsym(RTLD_DEFAULT, "gnutls_certificate_verify_peers2");
+
+	if (sym)
+		memcpy(&sim_verify, &sym, sizeof sim_verify);
+}
+
+static bool sim_client_verified(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	unsigned status = 1;
+
+	pthread_once(&sim_verify_once, sim_verify_init);
+	return sim_verify && ci && ci->tls_session && sim_verify(ci->tls_session, &status) == 0 &&
+	       status == 0;
+}
+
 static enum MHD_Result sim_handle(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size,
@@ -927,6 +985,9 @@ static enum MHD_Result sim_handle(void *cls, struct MHD_Connection *c, const cha
 		*upload_data_size = 0;
 		return r->body > SIM_BODY_MAX ? MHD_NO : MHD_YES;
 	}
+	if (s->client_cert && r->kind != SIM_REQ_CONTROL && !sim_client_verified(c))
+		return sim_reply_status_page(c, MHD_HTTP_FORBIDDEN,
+					     "Ein gültiges Client-Zertifikat ist erforderlich.", NULL);
 	switch (r->kind) {
 	case SIM_REQ_CONTROL:
 		return sim_control(s, c, url, method);
@@ -1029,6 +1090,8 @@ struct sim_server *sim_server_start(const struct sim_server_opts *o, char *err, 
 	struct sim_server *s = calloc(1, sizeof *s);
 	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	unsigned limit = o->max_connections;
+	struct MHD_OptionItem tls_opts[5];
+	size_t n_tls = 0;
 	int fd;
 
 	if (!s) {
@@ -1039,6 +1102,7 @@ struct sim_server *sim_server_start(const struct sim_server_opts *o, char *err, 
 	s->seed = o->seed;
 	s->start_ns = sim_mono_ns();
 	s->tls = o->tls_cert_pem != NULL;
+	s->client_cert = s->tls && o->tls_client_ca_pem;
 	s->delay = sim_delay_new(err, errsz);
 	if (!s->delay) {
 		free(s);
@@ -1056,6 +1120,21 @@ struct sim_server *sim_server_start(const struct sim_server_opts *o, char *err, 
 		flags |= MHD_USE_TLS;
 	if (limit < SIM_POOL_THREADS)
 		limit = SIM_POOL_THREADS;
+	if (o->tls_cert_pem) {
+		tls_opts[n_tls++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
+							     (void *)(uintptr_t)o->tls_cert_pem };
+		tls_opts[n_tls++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
+							     (void *)(uintptr_t)o->tls_key_pem };
+		if (s->client_cert)
+			tls_opts[n_tls++] = (struct MHD_OptionItem){
+				MHD_OPTION_HTTPS_MEM_TRUST, 0,
+				(void *)(uintptr_t)o->tls_client_ca_pem };
+		if (o->tls12_max)
+			tls_opts[n_tls++] = (struct MHD_OptionItem){
+				MHD_OPTION_HTTPS_PRIORITIES, 0,
+				(void *)(uintptr_t)"NORMAL:-VERS-TLS1.3" };
+	}
+	tls_opts[n_tls] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 	/* On success libmicrohttpd owns fd and closes it in MHD_stop_daemon(). */
 	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, sim_handle, s,
 				  MHD_OPTION_EXTERNAL_LOGGER, sim_mhd_log, NULL,
@@ -1065,9 +1144,7 @@ struct sim_server *sim_server_start(const struct sim_server_opts *o, char *err, 
 				  MHD_OPTION_CONNECTION_TIMEOUT, SIM_CONN_TIMEOUT_S,
 				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SIM_CONN_MEMORY,
 				  MHD_OPTION_NOTIFY_COMPLETED, sim_completed, s,
-				  o->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
-				  o->tls_cert_pem, MHD_OPTION_HTTPS_MEM_KEY, o->tls_key_pem,
-				  MHD_OPTION_END);
+				  MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
 	if (!s->mhd) {
 		/* fd is not closed here: libmicrohttpd closes a listen socket it
 		 * was given on some of its failure paths, and a double close could

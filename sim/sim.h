@@ -215,6 +215,9 @@ struct sim_server_opts {
 	struct sim_hosts *hosts;	/* borrowed; must outlive the server */
 	const char *tls_cert_pem;	/* PEM certificate (chain) for HTTPS, or NULL for HTTP */
 	const char *tls_key_pem;	/* its PEM private key; both borrowed until start returns */
+	const char *tls_client_ca_pem;	/* PEM CA: a request without a client certificate
+					   of it is answered 403; NULL: none asked for */
+	bool tls12_max;			/* offer TLS 1.2 at most */
 };
 
 struct sim_server;
@@ -229,6 +232,20 @@ struct sim_server *sim_server_start(const struct sim_server_opts *o,
 unsigned sim_server_port(const struct sim_server *s);
 /* Releases parked connections, stops the daemon, frees everything.  NULL-safe. */
 void sim_server_stop(struct sim_server *s);
+
+/* ---- tcp line service (tcp.c) ------------------------------------------------ */
+
+struct sim_tcp;
+
+/*
+ * Listens on addr for tcp:// probes: a banner "220 ozgmon-sim ESMTP Dienst
+ * bereit", "250 LINE" for each line, "221 Tschüss" and a close for QUIT.
+ * NULL with a reason in err.
+ */
+struct sim_tcp *sim_tcp_start(const struct sockaddr *addr, unsigned addrlen, char *err,
+			      size_t errsz);
+unsigned sim_tcp_port(const struct sim_tcp *t);
+void sim_tcp_stop(struct sim_tcp *t);	/* NULL-safe */
 
 /* ---- hashing ------------------------------------------------------------------- */
 

@@ -6,7 +6,7 @@
 # Usage: tools/deps.sh [build|test|all|package]   (default: all)
 set -eu
 
-BUILD_PKGS="gcc make pkg-config libcurl4-openssl-dev librrd-dev libmicrohttpd-dev libgnutls28-dev libjansson-dev libyaml-dev zlib1g-dev libcrypt-dev"
+BUILD_PKGS="gcc make pkg-config libcurl4-openssl-dev librrd-dev libmicrohttpd-dev libgnutls28-dev libjansson-dev libyaml-dev zlib1g-dev libcrypt-dev libpcre2-dev"
 RUN_PKGS="rrdtool curl openssl tzdata"	# openssl: the demo's HTTPS certificates (tools/demo-certs.sh)
 # chromium: the dashboards' browser test (tests/e2e/run.sh), which also needs node and npm
 # (installed below when no node is on the machine); no browser is ever downloaded.

@@ -2,7 +2,6 @@
 /* test_collector.c - result classification (probe_evaluate) and certificate dates. */
 #include <check.h>
 #include <curl/curl.h>
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,9 +12,9 @@
 static struct cfg_regex rx(const char *src)
 {
 	struct cfg_regex r;
+	char why[200];
 
-	r.src = strdup(src);
-	ck_assert_int_eq(regcomp(&r.re, src, REG_EXTENDED | REG_NOSUB), 0);
+	ck_assert_int_eq(cfg_regex_compile(&r, src, why, sizeof why), 0);
 	return r;
 }
 
@@ -49,10 +48,8 @@ static void setup(void)
 static void teardown(void)
 {
 	struct cfg_regex *all[] = { &body_m[0], &body_nm[0], &hdr[0].rx, &hdr[1].rx };
-	for (size_t i = 0; i < 4; i++) {
-		regfree(&all[i]->re);
-		free(all[i]->src);
-	}
+	for (size_t i = 0; i < 4; i++)
+		cfg_regex_free(all[i]);
 }
 
 /* Fake response headers: "Name: value" strings, NULL-terminated array in ctx. */
