@@ -42,7 +42,9 @@ check "daemon healthy on it" start_daemon $((120)) "$WORK/d.log" --config "$C/oz
 	--listen "127.0.0.1:$D_PORT" --data-dir "$WORK/data"
 # /metrics of 30,000 targets is tens of MB: a generous time limit of its own.
 targets() { curl -s --max-time $((60 * SLOW)) "$D/metrics" | awk '$1 == "ozgmon_targets" { print $2 }'; }
-check "ozgmon_targets $N" [ "$(targets)" = "$N" ]
+# The first snapshot is published once the collector runs: wait for it (bounded).
+targets_is() { [ "$(targets)" = "$1" ]; }
+check "ozgmon_targets $N" wait_for 30 targets_is "$N"
 [ -n "${D_PID:-}" ] && echo "  daemon RSS: $(awk '/^VmRSS:/ { printf "%d MB", $2 / 1024 }' "/proc/$D_PID/status")"
 check "/-/healthy 200" [ "$(code "$D/-/healthy")" = 200 ]
 if [ -n "${D_PID:-}" ]; then

@@ -30,62 +30,20 @@ static char cfgpath[PATH_MAX];		/* DIR/conf/ozgmon.yaml */
 static struct cfg_errors errs;
 static struct cfg *cfg;
 
-static const char KREISE_CSV[] =	/* reordered and extra columns, CRLF */
-	"name,population,extra,kreis_ags\r\n"
-	"\"Erfurt, Stadt\",213692,x,16051\r\n"
-	"Unstrut-Hainich-Kreis,101698,,16064\r\n";
-
-static const char VERBAENDE_CSV[] =
-	"verband_ars,kreis_ags,name,verwaltungssitz\n"
-	"160510000,16051,\"Erfurt, Stadt\",\n"
-	"160640046,16064,\"Mühlhausen/Thüringen, Stadt\",\n"
-	"160645001,16064,\"VG \"\"Bad Tennstedt\"\"\",Bad Tennstedt\n";
-
-static const char GEMEINDEN_CSV[] =
-	"ags,ars,name,gemeinde_typ,kreis_ags,verband_ars,population\n"
-	"16051000,160510000000,\"Erfurt, Stadt\",Kreisfreie Stadt,16051,160510000,213692\n"
-	"16064046,160640046046,\"Mühlhausen/Thüringen, Stadt\",Stadt,16064,160640046,35913\n"
-	"16064005,160645001005,Ballhausen,Gemeinde,16064,160645001,813\n"
-	"16064004,160645001004,\"Bad Tennstedt, Stadt\",Stadt,16064,160645001,2474\n";
-
-static const char LEISTUNGEN_CSV[] =
-	"ozg_id,ozg_leistung,lebenslage_id,lebenslage,themenfeld_id,themenfeld\n"
-	"10000,Elterngeld,26,Geburt,6,Familie & Kind\n"
-	"10124,\"Meldewesen, An- und Abmeldung\",9,Umzug,2,Bauen & Wohnen\n"
-	"10130,Dienst- und Fachaufsichtsbeschwerde,20,Engagement & Beteiligung,5,Engagement & Hobby\n";
-
-/* Appended to every YAML of a test that does not bring its own registers. */
-static const char REGS_YAML[] =
-	"registers:\n"
-	"  land: { key: \"16\", name: \"Thüringen\" }\n"
-	"  kreise: ../reg/kreise.csv\n"
-	"  verbaende: ../reg/verbaende.csv\n"
-	"  gemeinden: ../reg/gemeinden.csv\n"
-	"  leistungen: ../reg/leistungen.csv\n";
-
 /* out = DIR/rel; the test fails if the path does not fit. */
 static void tpath(char *out, size_t outsz, const char *rel)
 {
-	int n = snprintf(out, outsz, "%s/%s", tdir, rel);
-	ck_assert_msg(n > 0 && (size_t)n < outsz, "path too long: %s/%s", tdir, rel);
+	tu_path(tdir, out, outsz, rel);
 }
 
-/* Writes len bytes of data to DIR/rel. */
 static void put_file(const char *rel, const char *data, size_t len)
 {
-	char path[PATH_MAX];
-	FILE *f;
-
-	tpath(path, sizeof path, rel);
-	f = fopen(path, "wb");
-	ck_assert_msg(f != NULL, "cannot create %s", path);
-	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
-	ck_assert_int_eq(fclose(f), 0);
+	tu_put(tdir, rel, data, len);
 }
 
 static void put_text(const char *rel, const char *text)
 {
-	put_file(rel, text, strlen(text));
+	tu_put(tdir, rel, text, strlen(text));
 }
 
 /* Writes a secret file: mode 0600, as common/secfile.h requires. */
@@ -100,18 +58,9 @@ static void put_secret(const char *rel, const char *text)
 
 static void setup(void)
 {
-	char sub[PATH_MAX];
-
 	tu_tmpdir(tdir, sizeof tdir, "test-config");
-	tpath(sub, sizeof sub, "conf");
-	ck_assert_int_eq(mkdir(sub, 0700), 0);
-	tpath(sub, sizeof sub, "reg");
-	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	tu_cfg_tree(tdir);
 	tpath(cfgpath, sizeof cfgpath, "conf/ozgmon.yaml");
-	put_text("reg/kreise.csv", KREISE_CSV);
-	put_text("reg/verbaende.csv", VERBAENDE_CSV);
-	put_text("reg/gemeinden.csv", GEMEINDEN_CSV);
-	put_text("reg/leistungen.csv", LEISTUNGEN_CSV);
 	memset(&errs, 0, sizeof errs);
 	cfg = NULL;
 }
@@ -124,62 +73,21 @@ static void teardown(void)
 	ck_assert_int_eq(tu_rm_rf(tdir), 0);
 }
 
-/* Writes the YAML (plus REGS_YAML unless raw) and loads it. */
+/* Writes the YAML (plus the registers' block unless raw) and loads it. */
 static struct cfg *load_yaml(const char *yaml, bool raw)
 {
-	char *text;
-	size_t n = strlen(yaml);
-
-	text = malloc(n + sizeof REGS_YAML);
-	ck_assert_ptr_nonnull(text);
-	memcpy(text, yaml, n);
-	memcpy(text + n, REGS_YAML, sizeof REGS_YAML);
-	put_text("conf/ozgmon.yaml", raw ? yaml : text);
-	free(text);
-	cfg_free(cfg);
-	cfg_errors_free(&errs);
-	cfg = cfg_load(cfgpath, &errs);
-	return cfg;
+	return tu_cfg_load(cfgpath, yaml, !raw, &cfg, &errs);
 }
 
 static void dump_errors(char *out, size_t outsz)
 {
-	size_t used = 0;
-
-	out[0] = '\0';
-	for (size_t i = 0; i < errs.n && used + 1 < outsz; i++) {
-		char line[1024];
-		cfg_error_format(&errs.v[i], line, sizeof line);
-		used += (size_t)snprintf(out + used, outsz - used, "\n  %s", line);
-	}
+	tu_cfg_errors_dump(&errs, out, outsz);
 }
 
-/*
- * Asserts that an error of a file ending in `suffix` sits at line:col, that
- * its message contains `msg`, and that it formats as "FILE:LINE:COL: MSG".
- */
+/* An error of a file ending in `suffix` at line:col containing `msg`, formatted "FILE:LINE:COL: MSG". */
 static void expect_error(const char *suffix, unsigned line, unsigned col, const char *msg)
 {
-	char all[8192];
-
-	for (size_t i = 0; i < errs.n; i++) {
-		const struct cfg_error *e = &errs.v[i];
-		size_t fl = strlen(e->file), sl = strlen(suffix);
-		char want[2048], got[2048];
-		if (fl < sl || strcmp(e->file + fl - sl, suffix) != 0 || e->line != line ||
-		    e->col != col || !strstr(e->msg, msg))
-			continue;
-		if (line)
-			snprintf(want, sizeof want, "%s:%u:%u: %s", e->file, line, col, e->msg);
-		else
-			snprintf(want, sizeof want, "%s: %s", e->file, e->msg);
-		cfg_error_format(e, got, sizeof got);
-		ck_assert_str_eq(got, want);
-		return;
-	}
-	dump_errors(all, sizeof all);
-	ck_abort_msg("no error %s:%u:%u containing \"%s\"; got %zu:%s", suffix, line, col, msg,
-		     errs.n, all);
+	tu_cfg_expect_error(&errs, suffix, line, col, msg);
 }
 
 /* ---- cfg_parse_duration ---------------------------------------------------- */
