@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* http.c - see http.h. */
 #include "exporter/http.h"
+#include "exporter/http_internal.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -22,7 +23,6 @@
 #include <pthread.h>
 #include <unistd.h>
 #include <zlib.h>
-#include <gnutls/gnutls.h>
 
 #include "common/buf.h"
 #include "common/log.h"
@@ -31,85 +31,9 @@
 
 #define HTTP_RENDER_LIMIT (512u * 1024u * 1024u)
 #define HTTP_THREADS 2
-#define HTTP_ADDR_SLOTS (2u * HTTP_CONN_LIMIT)	/* client addresses tracked for the per-address limit */
 
 #define CSP_HTML "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; " \
 	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-
-/*
- * One open connection, for the header deadline: libmicrohttpd's own timeout
- * only measures silence, so a client that trickles a header byte now and
- * then (slowloris) would hold its slot for ever.  The watchdog shuts down
- * the socket of a connection whose request line and headers did not all
- * arrive within HTTP_HEADER_DEADLINE_S of the connection's start or of the
- * end of its previous request; libmicrohttpd then closes it in its own
- * thread.  Linked into http_server.watch under watch_lock; freed when
- * libmicrohttpd reports the connection closed, which it does before it
- * closes the descriptor, so the watchdog never touches a reused one.
- */
-struct conn_watch {
-	int fd;
-	int64_t since_ms;		/* monotonic: when the current headers began */
-	bool waiting;			/* the current request's headers are incomplete */
-	bool cut;			/* shut down by the watchdog */
-	bool trusted;			/* a request on it was authenticated: the longer deadline */
-	int cert;			/* client certificate verdict: 0 unknown, 1 accepted, -1 refused */
-	int addr_slot;			/* its entry in http_server.addrs, or -1 */
-	const struct webcfg *web;	/* for the configured response headers */
-	struct conn_watch *prev, *next;
-};
-
-/* A listener: the main one, or the one for scrapes only (ozgmon.scrape_listen). */
-struct listener {
-	struct http_server *h;
-	struct MHD_Daemon *mhd;
-	bool scrape_only;		/* /metrics, /-/healthy and /-/ready only */
-};
-
-/* A password check waiting for the bcrypt thread; its connection is suspended. */
-struct bc_job {
-	struct MHD_Connection *conn;
-	struct req *r;
-	char user[256], password[256];
-};
-
-struct http_server {
-	struct listener main, scrape;	/* scrape.mhd NULL: no scrape listener */
-	struct http_deps deps;
-	atomic_size_t metrics_hint;	/* size of the last /metrics body, for preallocation */
-	struct prom_cache *cache;	/* the configuration's families; owned; NULL: none */
-	pthread_mutex_t watch_lock;	/* guards watch and every conn_watch in it */
-	struct conn_watch *watch;	/* open connections */
-	pthread_t watchdog;
-	bool watchdog_running;
-	atomic_bool stopping;
-	atomic_ullong conns_total;	/* connections accepted */
-	atomic_ullong conns_open;
-	atomic_ullong slow_cut;		/* connections cut by the header deadline */
-	atomic_ullong refused[HTTP_REFUSED_COUNT];	/* by reason (enum http_refused) */
-	/* Open connections per client address (16 bytes, IPv4 as v4-mapped), under addr_lock. */
-	pthread_mutex_t addr_lock;
-	struct { unsigned char a[16]; unsigned n; } addrs[HTTP_ADDR_SLOTS];
-	/* Password checks off the server threads: one bcrypt thread, a bounded queue. */
-	pthread_mutex_t bc_lock;
-	pthread_cond_t bc_cond;
-	struct bc_job bc_q[HTTP_BCRYPT_QUEUE];
-	size_t bc_head, bc_len;
-	bool bc_stopping;
-	pthread_t bc_thread;
-	bool bc_running;
-};
-
-/* Per request: the verdict on its raw path and the canonical path. */
-enum { AUTH_UNKNOWN = 0, AUTH_PENDING, AUTH_OK, AUTH_FAILED };
-
-struct req {
-	unsigned refuse;		/* 0, or the status to refuse the path with */
-	atomic_int auth;		/* AUTH_*: the basic auth verdict of this request */
-	size_t body;			/* request body bytes seen */
-	bool headers_done;
-	char path[HTTP_URI_MAX + 1];
-};
 
 const char *const http_refused_names[HTTP_REFUSED_COUNT] = {
 	"total", "per_address", "client_cert", "auth_busy",
@@ -253,17 +177,10 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static struct conn_watch *conn_watch_of(struct MHD_Connection *conn)
-{
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	return ci ? ci->socket_context : NULL;
-}
-
 /* Marks the current request's headers complete (false) or begun (true). */
 static void conn_watch_set(struct http_server *h, struct MHD_Connection *conn, bool waiting)
 {
-	struct conn_watch *w = conn_watch_of(conn);
+	struct conn_watch *w = http_conn_watch_of(conn);
 
 	if (!w)
 		return;
@@ -295,7 +212,7 @@ static _Thread_local bool main_thread_niced;	/* on_accept: this thread's priorit
 /* A request on the connection authenticated: its next headers get the longer deadline. */
 static void conn_trust(struct http_server *h, struct MHD_Connection *conn)
 {
-	struct conn_watch *w = conn_watch_of(conn);
+	struct conn_watch *w = http_conn_watch_of(conn);
 
 	if (!w)
 		return;
@@ -480,7 +397,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 /* http_server_config.headers first; the defaults only where they set none. */
 static void add_headers(struct MHD_Connection *conn, struct MHD_Response *r)
 {
-	const struct conn_watch *w = conn_watch_of(conn);
+	const struct conn_watch *w = http_conn_watch_of(conn);
 
 	for (size_t i = 0; w && w->web && i < w->web->n_headers; i++)
 		MHD_add_response_header(r, w->web->headers[i].name, w->web->headers[i].value);
@@ -689,203 +606,6 @@ static enum MHD_Result serve_metrics(struct http_server *h, struct MHD_Connectio
 			&b, NULL, NULL);
 }
 
-/* ---- authentication ------------------------------------------------------ */
-
-static int b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Decodes base64 into out (NUL-terminated); -1 on bad input or too long. */
-static int b64decode(const char *in, char *out, size_t outsz)
-{
-	unsigned acc = 0;
-	int bits = 0;
-	size_t n = 0;
-
-	for (; *in && *in != '='; in++) {
-		int v = b64val((unsigned char)*in);
-		if (v < 0)
-			return -1;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (n + 1 >= outsz)
-				return -1;
-			out[n++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	out[n] = '\0';
-	return memchr(out, '\0', n) ? -1 : 0;
-}
-
-/* The user and password of a Basic Authorization header; false when there is none or it is bad. */
-static bool credentials(struct MHD_Connection *conn, char *dec, size_t decsz, char **password)
-{
-	const char *a = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-	char *colon;
-
-	if (!a || strncasecmp(a, "Basic ", 6) != 0)
-		return false;
-	a += 6;
-	while (*a == ' ')
-		a++;
-	if (b64decode(a, dec, decsz) != 0)
-		return false;
-	colon = strchr(dec, ':');
-	if (!colon)
-		return false;
-	*colon = '\0';
-	*password = colon + 1;
-	return true;
-}
-
-/*
- * The bcrypt thread: takes password checks from the queue, runs them, and
- * resumes their connections.  At the stop, the checks still queued are
- * answered as failed without bcrypt, so no connection stays suspended.
- */
-static void *bcrypt_main(void *arg)
-{
-	struct http_server *h = arg;
-
-	/*
-	 * Ten steps nicer than the rest of the process (Linux: per thread):
-	 * under load the CPU goes to the threads that answer scrapes first.
-	 */
-	errno = 0;
-	int prio = getpriority(PRIO_PROCESS, (id_t)gettid());
-	if (errno == 0)
-		(void)setpriority(PRIO_PROCESS, (id_t)gettid(), prio + 10 > 19 ? 19 : prio + 10);
-	pthread_mutex_lock(&h->bc_lock);
-	for (;;) {
-		struct bc_job j;
-		bool ok;
-
-		while (!h->bc_len && !h->bc_stopping)
-			pthread_cond_wait(&h->bc_cond, &h->bc_lock);
-		if (!h->bc_len)
-			break;	/* stopping, queue empty */
-		j = h->bc_q[h->bc_head];
-		explicit_bzero(&h->bc_q[h->bc_head], sizeof h->bc_q[h->bc_head]);
-		h->bc_head = (h->bc_head + 1) % HTTP_BCRYPT_QUEUE;
-		h->bc_len--;
-		if (h->bc_stopping) {
-			atomic_store(&j.r->auth, AUTH_FAILED);
-			MHD_resume_connection(j.conn);
-			continue;
-		}
-		pthread_mutex_unlock(&h->bc_lock);
-		ok = webcfg_check(h->deps.web, j.user, j.password);
-		explicit_bzero(j.user, sizeof j.user);
-		explicit_bzero(j.password, sizeof j.password);
-		atomic_store(&j.r->auth, ok ? AUTH_OK : AUTH_FAILED);
-		MHD_resume_connection(j.conn);	/* r may be gone after this: not touched again */
-		pthread_mutex_lock(&h->bc_lock);
-	}
-	pthread_mutex_unlock(&h->bc_lock);
-	return NULL;
-}
-
-/*
- * Basic auth for a request: AUTH_OK, AUTH_FAILED, or AUTH_PENDING when the
- * connection was suspended for the bcrypt thread (it comes back with the
- * verdict in r->auth), or -1 when the queue is full (429).
- */
-static int check_auth(struct http_server *h, struct MHD_Connection *conn, struct req *r)
-{
-	char dec[512], *password;
-	int verdict = atomic_load(&r->auth);
-
-	if (verdict == AUTH_OK || verdict == AUTH_FAILED)
-		return verdict;
-	if (!credentials(conn, dec, sizeof dec, &password))
-		return AUTH_FAILED;
-	if (strlen(dec) >= sizeof ((struct bc_job *)0)->user ||
-	    strlen(password) >= sizeof ((struct bc_job *)0)->password) {
-		explicit_bzero(dec, sizeof dec);
-		return AUTH_FAILED;
-	}
-	if (webcfg_check_cached(h->deps.web, dec, password)) {
-		explicit_bzero(dec, sizeof dec);
-		return AUTH_OK;
-	}
-	pthread_mutex_lock(&h->bc_lock);
-	if (h->bc_stopping || !h->bc_running || h->bc_len == HTTP_BCRYPT_QUEUE) {
-		pthread_mutex_unlock(&h->bc_lock);
-		explicit_bzero(dec, sizeof dec);
-		return -1;
-	}
-	{
-		struct bc_job *j = &h->bc_q[(h->bc_head + h->bc_len) % HTTP_BCRYPT_QUEUE];
-		j->conn = conn;
-		j->r = r;
-		snprintf(j->user, sizeof j->user, "%s", dec);
-		snprintf(j->password, sizeof j->password, "%s", password);
-		h->bc_len++;
-	}
-	atomic_store(&r->auth, AUTH_PENDING);
-	/* Suspended before the bcrypt thread can see the job: it waits for this lock. */
-	MHD_suspend_connection(conn);
-	pthread_cond_signal(&h->bc_cond);
-	pthread_mutex_unlock(&h->bc_lock);
-	explicit_bzero(dec, sizeof dec);
-	return AUTH_PENDING;
-}
-
-/*
- * The client certificate verdict under client_auth_type, once per
- * connection: true when the connection may go on.
- */
-static bool client_cert_ok(const struct webcfg *web, struct MHD_Connection *conn, bool *verified)
-{
-	const union MHD_ConnectionInfo *ci;
-	struct conn_watch *w = conn_watch_of(conn);
-	gnutls_session_t sess;
-	unsigned n = 0, status = 0;
-	bool ok;
-
-	if (!web || !web->cert_pem || web->client_auth == WEBCFG_NO_CLIENT_CERT)
-		return true;
-	*verified = false;
-	if (w && w->cert)
-		return w->cert > 0;
-	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-	sess = ci ? (gnutls_session_t)ci->tls_session : NULL;
-	if (!sess)
-		return false;
-	bool given = gnutls_certificate_get_peers(sess, &n) != NULL && n > 0;
-	switch (web->client_auth) {
-	case WEBCFG_REQUEST_CLIENT_CERT:
-		ok = true;
-		break;
-	case WEBCFG_REQUIRE_ANY_CLIENT_CERT:
-		ok = given;
-		break;
-	case WEBCFG_VERIFY_CLIENT_CERT_IF_GIVEN:
-		ok = !given || (gnutls_certificate_verify_peers2(sess, &status) == 0 && status == 0);
-		break;
-	default:
-		ok = given && gnutls_certificate_verify_peers2(sess, &status) == 0 && status == 0;
-		break;
-	}
-	*verified = ok && given && web->client_auth >= WEBCFG_VERIFY_CLIENT_CERT_IF_GIVEN;
-	if (w)
-		w->cert = ok ? 1 : -1;
-	return ok;
-}
-
 /* ---- routing ------------------------------------------------------------- */
 
 static const char *api_arg(void *actx, const char *name)
@@ -1081,7 +801,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		bool verified = false;
 		r->headers_done = true;
 		conn_watch_set(h, conn, false);
-		if (!client_cert_ok(h->deps.web, conn, &verified)) {
+		if (!http_client_cert_ok(h->deps.web, conn, &verified)) {
 			/* As a TLS server refusing the handshake would: no answer. */
 			atomic_fetch_add(&h->refused[HTTP_REFUSED_CLIENT_CERT], 1);
 			return MHD_NO;
@@ -1116,7 +836,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			     "not found (this listener serves /metrics, /-/healthy and /-/ready)\n", NULL);
 	if (h->deps.web && h->deps.web->n_users &&
 	    !(h->deps.web->health_open && (route == HTTP_ROUTE_HEALTHY || route == HTTP_ROUTE_READY))) {
-		int a = check_auth(h, conn, r);
+		int a = http_check_auth(h, conn, r);
 		if (a == AUTH_PENDING)
 			return MHD_YES;	/* resumed by the bcrypt thread */
 		if (a < 0) {
@@ -1332,7 +1052,7 @@ struct http_server *http_start(const char *listen, const struct http_deps *deps,
 	pthread_mutex_init(&h->bc_lock, NULL);
 	pthread_cond_init(&h->bc_cond, NULL);
 	if (w && w->n_users) {
-		h->bc_running = pthread_create(&h->bc_thread, NULL, bcrypt_main, h) == 0;
+		h->bc_running = pthread_create(&h->bc_thread, NULL, http_bcrypt_main, h) == 0;
 		if (!h->bc_running) {
 			snprintf(err, errsz, "cannot start the password check thread");
 			if (lfd >= 0)
