@@ -34,14 +34,31 @@ static bool metric_name_ok(const char *s)
 	return true;
 }
 
-/* The names of ozgmon's own ozg_usage_* families, which a metric must not take. */
-static bool reserved_name(const char *s)
+/*
+ * The bytes of a metric's family stem: OpenMetrics names a counter's family
+ * without its _total, so "x_total" (counter) and "x" (gauge) are one family.
+ */
+static size_t name_stem(const char *s, enum cfg_usage_type type)
 {
-	static const char *const names[] = { "up", "last_success_timestamp_seconds",
-					     "resets_total" };
+	size_t n = strlen(s);
 
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strcmp(s, names[i]) == 0)
+	return type == CFG_USAGE_COUNTER && n > 6 && strcmp(s + n - 6, "_total") == 0 ? n - 6 : n;
+}
+
+static bool same_stem(const char *a, enum cfg_usage_type ta, const char *b, enum cfg_usage_type tb)
+{
+	size_t na = name_stem(a, ta);
+
+	return na == name_stem(b, tb) && strncmp(a, b, na) == 0;
+}
+
+/* Whether the name's family is one of ozgmon's own ozg_usage_* families. */
+static bool reserved_name(const char *s, enum cfg_usage_type type)
+{
+	static const char *const stems[] = { "up", "last_success_timestamp_seconds", "resets" };
+
+	for (size_t i = 0; i < sizeof stems / sizeof stems[0]; i++)
+		if (same_stem(s, type, stems[i], CFG_USAGE_GAUGE))
 			return true;
 	return false;
 }
@@ -135,7 +152,7 @@ static void load_usage_metric(struct ld *L, const struct ynode *it, struct cfg_u
 		if (!metric_name_ok(s))
 			err_at(L, v[K_NAME], "name: '%s' is not a metric name ([a-z_][a-z0-9_]*, at most "
 			       "64 bytes)", cfg_quote(s, q, sizeof q));
-		else if (reserved_name(s))
+		else if (reserved_name(s, m->type))
 			err_at(L, v[K_NAME], "name: '%s' is reserved (ozg_usage_%s is one of ozgmon's own "
 			       "metrics)", s, s);
 		else if (m->type == CFG_USAGE_COUNTER && (n < 6 || strcmp(s + n - 6, "_total") != 0))
@@ -333,16 +350,17 @@ void check_usage_names(struct ld *L)
 				first = NULL;
 				for (size_t l = 0; w && l < w->n_metrics && !first; l++)
 					if ((j < i || l < k) && w->metrics[l].name &&
-					    strcmp(w->metrics[l].name, m->name) == 0)
+					    same_stem(w->metrics[l].name, w->metrics[l].type, m->name, m->type))
 						first = &w->metrics[l];
 				if (first)
 					break;
 			}
-			if (first && (first->type != m->type ||
+			if (first && (first->type != m->type || strcmp(first->name, m->name) != 0 ||
 				      strcmp(first->label ? first->label : "", m->label ? m->label : "") != 0))
 				err_pos(L, m->mark.line, m->mark.col,
-					"name: usage metric '%s' has another type or label than at line %u "
-					"(one name, one family)", m->name, first->mark.line);
+					"name: usage metric '%s' is the family of '%s' at line %u with another "
+					"name, type or label (one family per name; OpenMetrics drops a counter's "
+					"_total)", m->name, first->name, first->mark.line);
 		}
 	}
 }

@@ -258,6 +258,18 @@ static int analytics_start(struct daemon *d, struct state_cfg *cref, struct stor
 	return 0;
 }
 
+/* READY=1 with "reload failed: WHY" for systemd, WHY forced onto one line. */
+static void notify_status_failed(const char *why)
+{
+	char status[512];	/* one line: a newline in it would start another field */
+	size_t i;
+
+	for (i = 0; why[i] && i < sizeof status - 1; i++)
+		status[i] = (unsigned char)why[i] < 0x20 ? ' ' : why[i];
+	status[i] = '\0';
+	notify_sendf("READY=1\nSTATUS=reload failed: %s", status);
+}
+
 static void reload_failed(struct daemon *d)
 {
 	pthread_mutex_lock(&d->lock);
@@ -360,13 +372,25 @@ static int d_reload(void *ctx, char *err, size_t errsz)
 	model_adopt(nref->model, oref->model);
 	collector_set_model(ncoll, nref->model);
 	state_pub_set_cfg(&d->pub, nref);
-	if (store_start(ns, why, sizeof why) != 0)
+	/*
+	 * Past the point of no return a part that does not start is still a
+	 * failed reload: the status says so (metric, systemd, the HTTP answer)
+	 * instead of "reloaded" over a pipeline that runs without it.
+	 */
+	err[0] = '\0';
+	if (store_start(ns, why, sizeof why) != 0) {
 		log_error("reload: store: %s", why);
-	if (collector_start(ncoll, why, sizeof why) != 0)
+		snprintf(err, errsz, "store: %s", why);
+	}
+	if (collector_start(ncoll, why, sizeof why) != 0) {
 		log_error("reload: collector: %s", why);
+		snprintf(err, errsz, "collector: %s", why);
+	}
 	/* The journal is read again for the new targets; incidents of unchanged ones stay open. */
-	if (analytics_start(d, nref, ns, &new_an, why, sizeof why) != 0)
+	if (analytics_start(d, nref, ns, &new_an, why, sizeof why) != 0) {
 		log_error("reload: %s", why);
+		snprintf(err, errsz, "%s", why);
+	}
 	store_get_stats(os, &st);
 	pthread_mutex_lock(&d->lock);
 	store_stats_add_counters(&d->base, &st);
@@ -374,16 +398,23 @@ static int d_reload(void *ctx, char *err, size_t errsz)
 	d->coll = ncoll;
 	d->cfg = nref;
 	d->an = new_an;
-	d->reload_ok = true;
-	d->reload_success_s = (double)state_wall_ms() / 1000.0;
+	d->reload_ok = err[0] == '\0';
+	if (d->reload_ok)
+		d->reload_success_s = (double)state_wall_ms() / 1000.0;
 	pthread_mutex_unlock(&d->lock);
 	collector_free(ocoll);
 	store_free(os);
 	state_cfg_release(oref);	/* freed when the last snapshot naming it goes */
 	malloc_trim(0);		/* what the old pipeline freed in the heap goes back */
+	atomic_store(&d->reload_since_ms, 0);
+	if (err[0]) {
+		log_error("reload: %s: applied, but not every part started: %s", d->config_path, err);
+		notify_status_failed(err);
+		pthread_mutex_unlock(&d->reload_lock);
+		return -1;
+	}
 	log_info("reloaded %s: %zu targets", d->config_path, nc->n_dienste);
 	notify_sendf("READY=1\nSTATUS=reloaded %s: %zu targets", d->config_path, nc->n_dienste);
-	atomic_store(&d->reload_since_ms, 0);
 	pthread_mutex_unlock(&d->reload_lock);
 	return 0;
 fail:
@@ -392,14 +423,7 @@ fail:
 	state_cfg_release(nref);
 	reload_failed(d);
 	log_error("reload: %s", err);
-	{
-		char status[512];	/* one line: a newline in it would start another field */
-		size_t i;
-		for (i = 0; err[i] && i < sizeof status - 1; i++)
-			status[i] = (unsigned char)err[i] < 0x20 ? ' ' : err[i];
-		status[i] = '\0';
-		notify_sendf("READY=1\nSTATUS=reload failed: %s", status);
-	}
+	notify_status_failed(err);
 	atomic_store(&d->reload_since_ms, 0);
 	pthread_mutex_unlock(&d->reload_lock);
 	return -1;
@@ -1040,9 +1064,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	atomic_store(&d.main_beat_ms, sched_now_ms());
+	/* READY=1 first, then the pings: no WATCHDOG=1 precedes readiness. */
+	notify_sendf("READY=1\nSTATUS=probing %zu targets; listening on %s", cfg->n_dienste, listen);
 	if (watchdog_start(&wd, &d, err, sizeof err) != 0)
 		log_error("%s", err);
-	notify_sendf("READY=1\nSTATUS=probing %zu targets; listening on %s", cfg->n_dienste, listen);
 
 	for (;;) {
 		const struct timespec beat = { MAIN_BEAT_MS / 1000, (MAIN_BEAT_MS % 1000) * 1000000L };
@@ -1061,8 +1086,9 @@ int main(int argc, char **argv)
 	}
 	rc = 0;
 out:
-	notify_send("STOPPING=1\nSTATUS=stopping: writing the last samples");
+	/* The pings end before STOPPING=1: a ping after it would tell systemd we run on. */
 	watchdog_stop(&wd);
+	notify_send("STOPPING=1\nSTATUS=stopping: writing the last samples");
 	/* No reload may start once the stop begins; one running now finishes first. */
 	pthread_mutex_lock(&d.reload_lock);
 	d.stopping = true;

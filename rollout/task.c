@@ -128,7 +128,13 @@ static void *task_thread(void *arg)
 		ref = compute(t);
 
 		if (ref) {
-			trend_write(t->data_dir, ref->r, (time_t)ref->made_s);
+			/*
+			 * Not while the model is still being seeded: an unseeded target
+			 * reads as not measured, and a trend row of those figures would
+			 * cover the whole gap since the last row (a dip at every start).
+			 */
+			if (t->unseeded == 0)
+				trend_write(t->data_dir, ref->r, (time_t)ref->made_s);
 			publish(t, ref);
 		}
 		else

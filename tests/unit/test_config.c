@@ -1535,7 +1535,11 @@ START_TEST(test_usage_section_errors)
 	expect_error("conf/ozgmon.yaml", 4, 62, "metrics: name at least one metric");
 	expect_error("conf/ozgmon.yaml", 8, 58, "duplicate usage metric 'x' (first at line 7)");
 	/* d's x has a label, b's x has none: one name, one family. */
-	expect_error("conf/ozgmon.yaml", 15, 60, "usage metric 'x' has another type or label than at line 7");
+	expect_error("conf/ozgmon.yaml", 15, 60,
+		     "usage metric 'x' is the family of 'x' at line 7 with another name, type or label");
+	/* c's counter x_total is family ozg_usage_x in OpenMetrics, like b's gauge x. */
+	expect_error("conf/ozgmon.yaml", 11, 60,
+		     "usage metric 'x_total' is the family of 'x' at line 7 with another name, type or label");
 }
 END_TEST
 
@@ -1606,11 +1610,18 @@ START_TEST(test_usage_reserved_names)
 		"onlinedienste:\n  - id: a\n    url: https://a.example/\n"
 		"    usage: { url: \"http://a.example/s\", metrics: [\n"
 		"        { name: up, pointer: /a, type: gauge },\n"
-		"        { name: resets_total, pointer: /b, type: counter } ] }\n";
+		"        { name: resets_total, pointer: /b, type: counter },\n"
+		"        { name: up_total, pointer: /c, type: counter },\n"
+		"        { name: resets, pointer: /d, type: gauge },\n"
+		"        { name: up_time, pointer: /e, type: gauge } ] }\n";
 
 	ck_assert_ptr_null(load_yaml(yaml, false));
 	expect_error("conf/ozgmon.yaml", 5, 17, "name: 'up' is reserved");
 	expect_error("conf/ozgmon.yaml", 6, 17, "name: 'resets_total' is reserved");
+	/* The OpenMetrics families ozg_usage_up and ozg_usage_resets, whatever the spelling. */
+	expect_error("conf/ozgmon.yaml", 7, 17, "name: 'up_total' is reserved");
+	expect_error("conf/ozgmon.yaml", 8, 17, "name: 'resets' is reserved");
+	ck_assert_uint_eq(errs.n, 4);	/* up_time is a family of its own */
 }
 END_TEST
 
