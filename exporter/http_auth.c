@@ -158,8 +158,9 @@ int http_check_auth(struct http_server *h, struct MHD_Connection *conn, struct r
 		struct bc_job *j = &h->bc_q[(h->bc_head + h->bc_len) % HTTP_BCRYPT_QUEUE];
 		j->conn = conn;
 		j->r = r;
-		snprintf(j->user, sizeof j->user, "%s", dec);
-		snprintf(j->password, sizeof j->password, "%s", password);
+		/* Both fit: their lengths were checked against these fields above. */
+		memcpy(j->user, dec, strlen(dec) + 1);
+		memcpy(j->password, password, strlen(password) + 1);
 		h->bc_len++;
 	}
 	atomic_store(&r->auth, AUTH_PENDING);
