@@ -477,13 +477,24 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
 typedef const char *(*ssl_version_fn)(const void *ssl);
 static ssl_version_fn ssl_version;
 
-static void tls_version_init(void)
+static void tls_version_lookup(void)
 {
 	/* on_header() uses it only when libcurl reports its OpenSSL backend. */
 	void *sym = dlsym(RTLD_DEFAULT, "SSL_get_version");
 
 	if (sym)
 		memcpy(&ssl_version, &sym, sizeof ssl_version);
+}
+
+/*
+ * Once per process: a reload builds its collector while the old one's
+ * thread still reads ssl_version, so it must not be written again.
+ */
+static void tls_version_init(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, tls_version_lookup);
 }
 
 /* Notes the TLS version of the probe's connection (OpenSSL backend only). */
