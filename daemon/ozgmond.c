@@ -891,6 +891,7 @@ int main(int argc, char **argv)
 	struct http_server *http = NULL;
 	struct daemon d = { 0 };
 	struct watchdog wd = { 0 };
+	char ready[512];
 	struct http_deps deps = { 0 };
 	sigset_t sigs;
 	char err[1024];
@@ -1053,11 +1054,15 @@ int main(int argc, char **argv)
 	 */
 	pthread_mutex_lock(&d.reload_lock);
 	started = collector_start(d.coll, err, sizeof err);
-	if (started == 0)
+	if (started == 0) {
 		log_info("ozgmond %s: %zu targets from %s; data in %s; listening on %s://%s/%s",
 			 OZGMON_VERSION, cfg->n_dienste, config_path, d.data_dir,
 			 web && web->cert_pem ? "https" : "http", listen,
 			 web && web->n_users ? " (basic auth)" : "");
+		/* The READY=1 status names them too: written while they live. */
+		snprintf(ready, sizeof ready, "READY=1\nSTATUS=probing %zu targets; listening on %s",
+			 cfg->n_dienste, listen);
+	}
 	pthread_mutex_unlock(&d.reload_lock);
 	if (started != 0) {
 		log_error("collector: %s", err);
@@ -1065,7 +1070,7 @@ int main(int argc, char **argv)
 	}
 	atomic_store(&d.main_beat_ms, sched_now_ms());
 	/* READY=1 first, then the pings: no WATCHDOG=1 precedes readiness. */
-	notify_sendf("READY=1\nSTATUS=probing %zu targets; listening on %s", cfg->n_dienste, listen);
+	notify_send(ready);
 	if (watchdog_start(&wd, &d, err, sizeof err) != 0)
 		log_error("%s", err);
 
