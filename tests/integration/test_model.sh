@@ -67,10 +67,12 @@ same() {
 	a=$(api_up "$1")
 	r=$(rrd_up "$1")
 	echo "    $1: model $a, rrd $r" >> "$WORK/same.log"
-	[ "$a" != null ] && awk -v a="$a" -v r="$r" 'BEGIN { split(r, x, " ");
+	is_num "$a" && awk -v a="$a" -v r="$r" 'BEGIN { split(r, x, " ");
 		exit !(x[2] > 0 && (a - x[1] < 0 ? x[1] - a : a - x[1]) <= 3 * x[3] / x[2] + 1e-9) }'
 }
 
+# is_num S: S is a number (an API error or null is not).
+is_num() { [[ $1 =~ ^[0-9.eE+-]+$ ]]; }
 up_known() { [ "$(api_up up)" = 1.0 ]; }
 check "uptime known once the first samples are in" wait_for 10 up_known
 # Flip: down 5 s, up 5 s, down 5 s, up again; at least two probes each time.
@@ -130,7 +132,7 @@ check "clean stop" [ "$RC" = 0 ]
 rrd_before=$(rrd_up flip)
 t_restart=$(date +%s)
 check "daemon healthy again" start_daemon 10 "$WORK/d2.log" --config "$WORK/m.yml"
-known() { [ "$(api_up flip)" != null ]; }
+known() { is_num "$(api_up flip)"; }
 check "flip's uptime is known right after the restart" wait_for 3 known
 check "the log tells the seeding from 3 files" wait_for 5 grep -q "availability of 3 targets seeded in .* 3 from their RRD files" "$WORK/d2.log"
 after=$(api_up flip)
