@@ -151,6 +151,7 @@ struct collector {
 
 	atomic_bool draining;		/* collector_drain: start no more probes */
 	atomic_uint in_flight_pub;	/* transfers running, published while draining */
+	unsigned aborted_at_stop;	/* probes and usage fetches count_aborted found */
 	_Atomic uint64_t beat_ms;	/* sched_now_ms() of the loop's latest turn */
 };
 
@@ -1403,6 +1404,25 @@ static void arm_schedule(struct collector *c, uint64_t now)
 	timer_arm(c->tfd_sched, next == UINT64_MAX ? UINT64_MAX : next > now ? next - now : 0);
 }
 
+/*
+ * The loop has ended with transfers still running (a reload's or the stop's
+ * drain ran out of time): each is counted as aborted, so that every probe
+ * started is finished or aborted.  None becomes a sample: the portal did
+ * not fail, the probe was cut off (a gap in its RRD file, not a "down").
+ */
+static void count_aborted(struct collector *c)
+{
+	for (size_t j = 0; j < c->n_jobs; j++) {
+		if (!c->active[j])
+			continue;
+		if (is_usage(c, (uint32_t)j))
+			c->stats.usage_aborted++;
+		else
+			c->stats.aborted++;
+		c->aborted_at_stop++;
+	}
+}
+
 static void *collector_thread(void *arg)
 {
 	struct collector *c = arg;
@@ -1463,6 +1483,7 @@ static void *collector_thread(void *arg)
 			publish(c, now);
 		arm_schedule(c, now);
 	}
+	count_aborted(c);
 	publish(c, sched_now_ms());
 	return NULL;
 }
@@ -1872,7 +1893,7 @@ unsigned collector_drain(struct collector *c, unsigned timeout_ms)
 	while ((left = atomic_load(&c->in_flight_pub)) > 0 && sched_now_ms() < deadline)
 		nanosleep(&nap, NULL);
 	collector_stop(c);
-	return left == UINT_MAX ? 0 : left;
+	return c->aborted_at_stop;	/* the thread has ended: no race */
 }
 
 static void close_fd(int fd)
@@ -1981,6 +2002,8 @@ void collector_adopt(struct collector *c, const struct snapshot *old)
 	c->stats.usage_started = old->stats.usage_started;
 	c->stats.usage_finished = old->stats.usage_finished;
 	c->stats.usage_errors = old->stats.usage_errors;
+	c->stats.aborted = old->stats.aborted;
+	c->stats.usage_aborted = old->stats.usage_aborted;
 	/* The lag histogram counts every start: it continues with them. */
 	memcpy(c->stats.lag_bucket, old->stats.lag_bucket, sizeof c->stats.lag_bucket);
 	c->stats.lag_sum_s = old->stats.lag_sum_s;

@@ -40,8 +40,9 @@ void collector_free(struct collector *c);	/* NULL-safe; stops first */
 /*
  * For a clean stop: starts no more probes, waits up to timeout_ms for the
  * running ones to finish (their samples reach the store), then stops the
- * thread as collector_stop() does.  Returns the number of probes still
- * running when the time ran out (abandoned, no sample).  NULL-safe.
+ * thread as collector_stop() does.  Returns the number of probes and usage
+ * fetches still running when the time ran out: aborted, counted in the
+ * published stats (aborted, usage_aborted), no sample.  NULL-safe.
  */
 unsigned collector_drain(struct collector *c, unsigned timeout_ms);
 /*

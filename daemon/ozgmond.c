@@ -52,6 +52,7 @@
 #define STORE_SPILL 262144	/* behind the queue: e.g. while rrdcached restarts */
 #define ROLLOUT_EVERY_S 60		/* recompute the rollout figures every minute */
 #define RELOAD_DRAIN_MS 2000	/* a reload waits this long at most for running probes */
+#define RELOAD_WAIT_S 120	/* POST /-/reload waits this long at most for the outcome */
 #define DASH_GRAPH_EVERY_S 300		/* redraw the dashboards' graphs at most every 5 minutes */
 #define MAIN_BEAT_MS 1000		/* the main thread's signal wait wakes at least this often */
 
@@ -141,6 +142,19 @@ struct daemon {
 	/* The watchdog's view (sched_now_ms() clock): what must keep moving. */
 	_Atomic uint64_t main_beat_ms;	/* the main thread's latest turn */
 	_Atomic uint64_t reload_since_ms;	/* a reload runs since then; 0: none */
+	/*
+	 * POST /-/reload hands the reload to the main thread (http_reload):
+	 * the HTTP threads run at a lower priority, which the threads a
+	 * reload creates would inherit.  Requests are numbered; the main
+	 * thread serves every request asked before its reload began.
+	 */
+	pthread_t main_thread;
+	pthread_mutex_t rq_lock;
+	pthread_cond_t rq_cond;
+	uint64_t rq_asked, rq_served;
+	int rq_rc;
+	bool rq_closed;			/* the main loop has ended: no reload is served */
+	char rq_err[1024];
 };
 
 static bool d_store_stats(void *ctx, struct store_stats *out)
@@ -296,6 +310,7 @@ static int d_reload(void *ctx, char *err, size_t errsz)
 	struct analytics new_an, old_an;
 	struct snapshot *last;
 	struct store_stats st;
+	unsigned aborted;
 	char why[512];
 
 	pthread_mutex_lock(&d->reload_lock);
@@ -362,7 +377,10 @@ static int d_reload(void *ctx, char *err, size_t errsz)
 	d->an = (struct analytics){ 0 };
 	pthread_mutex_unlock(&d->lock);
 	/* The incident watcher writes what the old collector's last probes showed, then goes. */
-	collector_drain(ocoll, RELOAD_DRAIN_MS);	/* running probes may finish */
+	aborted = collector_drain(ocoll, RELOAD_DRAIN_MS);	/* running probes may finish */
+	if (aborted)
+		log_info("reload: %u probes or usage fetches still running after %d ms were aborted "
+			 "(ozgmon_probes_aborted_total, no sample)", aborted, RELOAD_DRAIN_MS);
 	analytics_stop(&old_an);
 	store_stop(os);
 	last = state_acquire(&d->pub);
@@ -584,15 +602,89 @@ static int check_config(const char *path)
 }
 
 /*
+ * SIGHUP in the main thread: one reload, which serves every POST /-/reload
+ * asked before it began (a request asked during it sends SIGHUP again).
+ */
+static void main_reload(struct daemon *d)
+{
+	char err[1024];
+	uint64_t asked;
+	int rc;
+
+	pthread_mutex_lock(&d->rq_lock);
+	asked = d->rq_asked;
+	pthread_mutex_unlock(&d->rq_lock);
+	rc = d_reload(d, err, sizeof err);	/* logs and notifies its own outcome */
+	atomic_store(&d->main_beat_ms, sched_now_ms());
+	pthread_mutex_lock(&d->rq_lock);
+	if (asked > d->rq_served) {
+		d->rq_served = asked;
+		d->rq_rc = rc;
+		snprintf(d->rq_err, sizeof d->rq_err, "%s", rc ? err : "");
+		pthread_cond_broadcast(&d->rq_cond);
+	}
+	pthread_mutex_unlock(&d->rq_lock);
+}
+
+/* The main loop has ended: requests still waiting are refused, none is taken. */
+static void reload_requests_close(struct daemon *d)
+{
+	pthread_mutex_lock(&d->rq_lock);
+	d->rq_closed = true;
+	pthread_cond_broadcast(&d->rq_cond);
+	pthread_mutex_unlock(&d->rq_lock);
+}
+
+/*
+ * POST /-/reload (an HTTP thread): asks the main thread for a reload and
+ * waits for its outcome, at most RELOAD_WAIT_S.  The reload then runs at the
+ * daemon's own priority, not at the HTTP threads' lower one.
+ */
+static int http_reload(void *ctx, char *err, size_t errsz)
+{
+	struct daemon *d = ctx;
+	struct timespec until;
+	uint64_t mine;
+	int rc = -1;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += RELOAD_WAIT_S;
+	pthread_mutex_lock(&d->rq_lock);
+	if (d->rq_closed) {
+		pthread_mutex_unlock(&d->rq_lock);
+		snprintf(err, errsz, "the daemon is stopping");
+		return -1;
+	}
+	mine = ++d->rq_asked;
+	pthread_kill(d->main_thread, SIGHUP);
+	while (d->rq_served < mine && !d->rq_closed)
+		if (pthread_cond_timedwait(&d->rq_cond, &d->rq_lock, &until) == ETIMEDOUT)
+			break;
+	if (d->rq_served >= mine) {
+		rc = d->rq_rc;
+		snprintf(err, errsz, "%s", d->rq_err);
+	} else if (d->rq_closed) {
+		snprintf(err, errsz, "the daemon is stopping");
+	} else {
+		snprintf(err, errsz, "no outcome within %d s; the reload goes on (see the log)",
+			 RELOAD_WAIT_S);
+	}
+	pthread_mutex_unlock(&d->rq_lock);
+	return rc;
+}
+
+/*
  * Clean stop of the probe loop: no new probes, running ones get up to
  * min(longest timeout, 10 s) to finish, so every completed probe's sample
- * reaches the store.  Logs how many probes completed in total.
+ * reaches the store.  Logs the account since the start, reloads included:
+ * every probe started either completed (its sample went to the store) or
+ * was aborted, still running at a reload or now.
  */
 static void stop_collector(struct collector *coll, const struct cfg *cfg, struct state_pub *pub)
 {
 	unsigned wait_ms = 0, abandoned;
 	struct snapshot *snap;
-	uint64_t done = 0;
+	uint64_t done = 0, started = 0, aborted = 0;
 
 	if (!coll)
 		return;
@@ -603,12 +695,16 @@ static void stop_collector(struct collector *coll, const struct cfg *cfg, struct
 		wait_ms = 10000;
 	abandoned = collector_drain(coll, wait_ms);
 	snap = state_acquire(pub);
-	if (snap)
+	if (snap) {
 		for (int r = 0; r < PROBE_RESULT_COUNT; r++)
 			done += snap->stats.results[r];
+		started = snap->stats.started;
+		aborted = snap->stats.aborted;
+	}
 	snapshot_release(snap);
-	log_info("collector: %llu probes completed; %u still running at the stop were abandoned",
-		 (unsigned long long)done, abandoned);
+	log_info("collector: %llu probes completed, %llu aborted (%u at the stop), %llu started",
+		 (unsigned long long)done, (unsigned long long)aborted, abandoned,
+		 (unsigned long long)started);
 }
 
 /* ---- least privilege (docs/security.md) ----------------------------------- */
@@ -970,6 +1066,9 @@ int main(int argc, char **argv)
 		listen = cfg->global.listen;
 	pthread_mutex_init(&d.reload_lock, NULL);
 	pthread_mutex_init(&d.lock, NULL);
+	pthread_mutex_init(&d.rq_lock, NULL);
+	pthread_cond_init(&d.rq_cond, NULL);
+	d.main_thread = pthread_self();
 	d.reload_ok = true;
 	d.reload_success_s = (double)state_wall_ms() / 1000.0;
 
@@ -1035,7 +1134,7 @@ int main(int argc, char **argv)
 	deps.ctx = &d;
 	deps.store_stats = d_store_stats;
 	deps.reload_status = d_reload_status;
-	deps.reload = d_reload;
+	deps.reload = http_reload;
 	deps.rollout = d_rollout;
 	deps.incidents = d_incidents;
 	deps.dash_stats = d_dash_stats;
@@ -1082,8 +1181,7 @@ int main(int argc, char **argv)
 		if (sig < 0)
 			continue;	/* EAGAIN: the beat; EINTR */
 		if (sig == SIGHUP) {
-			d_reload(&d, err, sizeof err);	/* logs and notifies its own outcome */
-			atomic_store(&d.main_beat_ms, sched_now_ms());
+			main_reload(&d);
 			continue;
 		}
 		log_info("signal %d: stopping", sig);
@@ -1091,6 +1189,7 @@ int main(int argc, char **argv)
 	}
 	rc = 0;
 out:
+	reload_requests_close(&d);	/* a waiting POST /-/reload is answered now */
 	/* The pings end before STOPPING=1: a ping after it would tell systemd we run on. */
 	watchdog_stop(&wd);
 	notify_send("STOPPING=1\nSTATUS=stopping: writing the last samples");
@@ -1123,6 +1222,8 @@ cleanup:
 	free(d.rrdcached);
 	pthread_mutex_destroy(&d.lock);
 	pthread_mutex_destroy(&d.reload_lock);
+	pthread_cond_destroy(&d.rq_cond);
+	pthread_mutex_destroy(&d.rq_lock);
 	notify_close();
 	return rc;
 }

@@ -189,6 +189,12 @@ static void probe_depth_metrics(const struct prom_out *o, const struct snapshot 
 	prom_scalar(o, "ozgmon_probes_started_total", "counter", "Probes started.", (double)st->started);
 	prom_scalar(o, "ozgmon_probes_finished_total", "counter",
 		    "Probes finished, whatever their result.", (double)st->finished);
+	prom_scalar(o, "ozgmon_probes_aborted_total", "counter",
+		    "Probes still running when a reload or the stop ended their collector "
+		    "(after its drain time): counted, no sample written.", (double)st->aborted);
+	prom_scalar(o, "ozgmon_usage_fetches_aborted_total", "counter",
+		    "Usage fetches still running when a reload or the stop ended their collector.",
+		    (double)st->usage_aborted);
 
 	prom_family(o, "ozg_probe_http_duration_seconds", "gauge",
 	       "Duration of the last probe by phase (summed over redirects).");

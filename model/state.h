@@ -133,6 +133,9 @@ struct collector_stats {
 	uint64_t usage_started;		/* usage fetches started */
 	uint64_t usage_finished;	/* usage fetches finished, with values or not */
 	uint64_t usage_errors;		/* usage fetches that yielded no values */
+	uint64_t aborted;		/* probes still running when their collector stopped
+					   (a reload's or the stop's drain ran out): no sample */
+	uint64_t usage_aborted;		/* usage fetches likewise */
 };
 
 struct snapshot {

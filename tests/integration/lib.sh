@@ -253,17 +253,23 @@ at_least() { awk -v v="$(num "$1")" -v n="$2" 'BEGIN { exit !(v >= n) }'; }
 above() { awk -v v="$(num "$1")" -v n="$2" 'BEGIN { exit !(v > n) }'; }
 
 # shutdown_counts LOG: the daemon's last shutdown account in LOG, "collector: C
-# probes completed" and "store: W updates written, D dropped, S stale, ...", into
-# ACC_C, ACC_W, ACC_D and ACC_S; false when either line is missing.
-# accounted LOG: besides, every completed probe is written, dropped or stale.
+# probes completed, A aborted (N at the stop), P started" and "store: W updates
+# written, D dropped, S stale, ...", into ACC_C, ACC_A, ACC_P, ACC_W, ACC_D and
+# ACC_S; false when either line is missing.
+# accounted LOG: besides, every probe started completed or was aborted, and
+# every completed probe is written, dropped or stale.
 shutdown_counts() {
-	local w
-	ACC_C=$(sed -n 's/.*collector: \([0-9]*\) probes completed.*/\1/p' "$1" | tail -1)
+	local c w
+	c=$(sed -n 's/.*collector: \([0-9]*\) probes completed, \([0-9]*\) aborted .*, \([0-9]*\) started$/\1 \2 \3/p' "$1" | tail -1)
+	read -r ACC_C ACC_A ACC_P <<<"$c"
 	w=$(sed -n 's/.*store: \([0-9]*\) updates written, \([0-9]*\) dropped, \([0-9]*\) stale.*/\1 \2 \3/p' "$1" | tail -1)
 	read -r ACC_W ACC_D ACC_S <<<"$w"
-	[ -n "$ACC_C" ] && [ -n "$w" ]
+	[ -n "$c" ] && [ -n "$w" ]
 }
-accounted() { shutdown_counts "$1" && [ "$ACC_C" = $((ACC_W + ACC_D + ACC_S)) ]; }
+accounted() {
+	shutdown_counts "$1" && [ "$ACC_P" = $((ACC_C + ACC_A)) ] &&
+		[ "$ACC_C" = $((ACC_W + ACC_D + ACC_S)) ]
+}
 
 # result_is ID RESULT: the target's last probe had that result class.
 result_is() { metric_is "ozg_probe_result{dienst=\"$1\",result=\"$2\"}" "$D" 1; }

@@ -53,6 +53,10 @@ generated_since() {
 
 echo "== $RELOADS reloads"
 check "first round done" wait_for 60 metric_is ozgmon_ready "$D" 1
+# One portal answers after 4 s (its timeout is 5 s): a reload, which lets
+# running probes finish for 2 s, finds its probe running and aborts it.
+check "a portal made slower than the reload's drain" \
+	http_get -o /dev/null -f -X PUT "$SIM/_sim/hosts/bafoeg.efa.thueringen.de?mode=slow&arg=4000"
 t=$(date +%s)
 check "first reload succeeds" reload
 check "dashboards written after the first reload" wait_for 60 generated_since "$t"
@@ -68,6 +72,18 @@ check "every reload answered 200 ($failed of $((RELOADS - 1)) did not)" [ "$fail
 check "daemon still healthy" [ "$(code "$D/-/healthy")" = 200 ]
 check "last reload successful" metric_is ozgmon_config_last_reload_successful "$D" 1
 check "all 670 targets configured" metric_is ozgmon_targets "$D" 670
+# nice_of NAME: the nice value of the daemon's thread NAME (its task stat's 19th field).
+nice_of() {
+	local f
+	for f in /proc/"$D_PID"/task/*; do
+		[ "$(cat "$f/comm" 2>/dev/null)" = "$1" ] && { awk '{ sub(/.*\) /, ""); print $17 }' "$f/stat"; return; }
+	done
+}
+# The HTTP threads run niced; the reloads asked over HTTP ran on the main thread.
+for th in collector store; do
+	check "after POST /-/reload the $th thread runs at the daemon's priority (nice $(nice_of $th))" \
+		[ "$(nice_of $th)" = 0 ]
+done
 if [ "$SANITIZER" = none ]; then
 	# The heap fragmentation this guards against grew RSS by megabytes per
 	# reload; what remains is a slow growth of 60-110 kB per reload on the demo
@@ -78,10 +94,23 @@ else
 	echo "  (RSS bound not checked under $SANITIZER: the sanitizer's allocator keeps a quarantine)"
 fi
 
+# Every abort at a reload is logged with its count and counted in /metrics.
+logged_aborts=$(sed -n 's/.*reload: \([0-9]*\) probes or usage fetches still running after .*/\1/p' "$WORK/d.log" |
+	awk '{ s += $1 } END { print s + 0 }')
+metric_aborts=$(( $(num ozgmon_probes_aborted_total) + $(num ozgmon_usage_fetches_aborted_total) ))
+check "probes still running at reloads were aborted and logged ($logged_aborts)" [ "$logged_aborts" -gt 0 ]
+check "the aborts logged ($logged_aborts) are the aborts in /metrics ($metric_aborts)" \
+	[ "$logged_aborts" = "$metric_aborts" ]
+probe_aborts=$(num ozgmon_probes_aborted_total)
+
 echo "== stop"
 stop_daemon TERM
 check "SIGTERM: exit 0" [ "$RC" = 0 ]
-check "every completed probe accounted for" accounted "$WORK/d.log"
+shutdown_counts "$WORK/d.log"
+check "every probe started completed or was aborted, every completed one written: $ACC_P started = $ACC_C completed + $ACC_A aborted, $ACC_C = $ACC_W written + $ACC_D dropped + $ACC_S stale" \
+	accounted "$WORK/d.log"
+check "the shutdown's aborted ($ACC_A) include those of the reloads ($probe_aborts)" \
+	[ "${ACC_A:-0}" -ge "$probe_aborts" ]
 
 if [ "$FAIL" -ne 0 ]; then
 	echo "--- daemon log (last 30 lines)"; tail -30 "$WORK/d.log"

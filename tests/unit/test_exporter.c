@@ -209,6 +209,12 @@ static const char want_text[] =
 	"# HELP ozgmon_probes_finished_total Probes finished, whatever their result.\n"
 	"# TYPE ozgmon_probes_finished_total counter\n"
 	"ozgmon_probes_finished_total 0\n"
+	"# HELP ozgmon_probes_aborted_total Probes still running when a reload or the stop ended their collector (after its drain time): counted, no sample written.\n"
+	"# TYPE ozgmon_probes_aborted_total counter\n"
+	"ozgmon_probes_aborted_total 0\n"
+	"# HELP ozgmon_usage_fetches_aborted_total Usage fetches still running when a reload or the stop ended their collector.\n"
+	"# TYPE ozgmon_usage_fetches_aborted_total counter\n"
+	"ozgmon_usage_fetches_aborted_total 0\n"
 	"# HELP ozg_probe_http_duration_seconds Duration of the last probe by phase (summed over redirects).\n"
 	"# TYPE ozg_probe_http_duration_seconds gauge\n"
 	"ozg_probe_http_duration_seconds{dienst=\"k16064-kfz\",phase=\"resolve\"} 0\n"
@@ -405,6 +411,12 @@ static const char want_om[] =
 	"# TYPE ozgmon_probes_finished counter\n"
 	"# HELP ozgmon_probes_finished Probes finished, whatever their result.\n"
 	"ozgmon_probes_finished_total 0\n"
+	"# TYPE ozgmon_probes_aborted counter\n"
+	"# HELP ozgmon_probes_aborted Probes still running when a reload or the stop ended their collector (after its drain time): counted, no sample written.\n"
+	"ozgmon_probes_aborted_total 0\n"
+	"# TYPE ozgmon_usage_fetches_aborted counter\n"
+	"# HELP ozgmon_usage_fetches_aborted Usage fetches still running when a reload or the stop ended their collector.\n"
+	"ozgmon_usage_fetches_aborted_total 0\n"
 	"# TYPE ozg_probe_http_duration_seconds gauge\n"
 	"# UNIT ozg_probe_http_duration_seconds seconds\n"
 	"# HELP ozg_probe_http_duration_seconds Duration of the last probe by phase (summed over redirects).\n"
@@ -774,12 +786,26 @@ static char *write_tmp(const char *text)
 }
 
 /* Web configurations refused, and where their error message says the fault is. */
+#define USER_16 "uuuuuuuuuuuuuuuu"
+#define LONG_USER /* 256 bytes */ USER_16 USER_16 USER_16 USER_16 USER_16 USER_16 USER_16 USER_16 \
+	USER_16 USER_16 USER_16 USER_16 USER_16 USER_16 USER_16 USER_16
 static const struct {
 	const char *text;
 	const char *err;
 } webcfg_bad[] = {
 	{ "basic_auth_users:\n  prometheus: plaintext\n",
 	  ":2:15: basic_auth_users: 'prometheus' needs a bcrypt hash" },
+	/* A key given twice (it would replace, and leak, what the first set). */
+	{ "ozgmon:\n  scrape_listen: 127.0.0.1:9101\n  scrape_listen: 127.0.0.1:9102\n",
+	  ":3:3: ozgmon: 'scrape_listen' appears twice" },
+	{ "tls_server_config:\n  min_version: TLS12\n  min_version: TLS13\n",
+	  ":3:3: tls_server_config: 'min_version' appears twice" },
+	{ "http_server_config:\n  headers:\n    X-Frame-Options: deny\n    X-Frame-Options: deny\n",
+	  ":4:5: headers: 'X-Frame-Options' appears twice" },
+	{ "ozgmon: {}\nozgmon: {}\n", ":2:1: web config: 'ozgmon' appears twice" },
+	/* A user name a login could never send (the Authorization parser's bound). */
+	{ "basic_auth_users:\n  " LONG_USER ": '$2b$04$abcdefghijklmnopqrstuu7qXJZb5tKk6Vx7bq3kYh9V3a2l2DRXK'\n",
+	  ":2:3: basic_auth_users: a user name must be a non-empty text without ':' of at most 255 bytes" },
 	{ "tls_server_config:\n  cert_file: /nonexistent.crt\n  key_file: x\n",
 	  ":2:14: cannot open /nonexistent.crt" },
 	{ "tls_server_config:\n  min_version: TLS09\n",
