@@ -56,7 +56,7 @@ struct listener {
 struct bc_job {
 	struct MHD_Connection *conn;
 	struct req *r;
-	char user[256], password[256];
+	char user[WEBCFG_USER_MAX + 1], password[256];
 };
 
 struct http_server {

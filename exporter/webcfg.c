@@ -119,6 +119,35 @@ static const char *scalar(yaml_node_t *n)
 	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
+/*
+ * Whether m is a mapping whose keys are all different (YAML requires it,
+ * libyaml does not check; a key given twice would also replace what the
+ * first one set).  Reports the place of the second key, or of m.
+ */
+static bool mapping(struct wp *P, yaml_document_t *doc, yaml_node_t *m, const char *what)
+{
+	if (m->type != YAML_MAPPING_NODE) {
+		wp_err(P, m, "%s: expected a mapping", what);
+		return false;
+	}
+	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(doc, p->key);
+		const char *key = scalar(k);
+
+		if (!key)
+			continue;	/* the loaders name a key that is not a text */
+		for (yaml_node_pair_t *q = m->data.mapping.pairs.start; q < p; q++) {
+			const char *earlier = scalar(yaml_document_get_node(doc, q->key));
+
+			if (earlier && strcmp(earlier, key) == 0) {
+				wp_err(P, k, "%s: '%s' appears twice", what, key);
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
 /* A path relative to the web config file's folder. */
 static char *rel_path(const char *cfgpath, const char *p)
 {
@@ -346,10 +375,8 @@ static void load_tls(struct wp *P, yaml_document_t *doc, yaml_node_t *m, struct 
 {
 	struct tlsin t = { .at = m, .prefer_server = true };
 
-	if (m->type != YAML_MAPPING_NODE) {
-		wp_err(P, m, "tls_server_config: expected a mapping");
+	if (!mapping(P, doc, m, "tls_server_config"))
 		return;
-	}
 	for (yaml_node_pair_t *p = m->data.mapping.pairs.start;
 	     p < m->data.mapping.pairs.top && !P->failed; p++) {
 		yaml_node_t *k = yaml_document_get_node(doc, p->key);
@@ -429,10 +456,8 @@ static const char *const header_names[] = {
 
 static void load_http(struct wp *P, yaml_document_t *doc, yaml_node_t *m, struct webcfg *w)
 {
-	if (m->type != YAML_MAPPING_NODE) {
-		wp_err(P, m, "http_server_config: expected a mapping");
+	if (!mapping(P, doc, m, "http_server_config"))
 		return;
-	}
 	for (yaml_node_pair_t *p = m->data.mapping.pairs.start;
 	     p < m->data.mapping.pairs.top && !P->failed; p++) {
 		yaml_node_t *k = yaml_document_get_node(doc, p->key);
@@ -444,10 +469,8 @@ static void load_http(struct wp *P, yaml_document_t *doc, yaml_node_t *m, struct
 				wp_err(P, v, "http2: expected true or false");
 		} else if (key && strcmp(key, "headers") == 0) {
 			size_t n;
-			if (v->type != YAML_MAPPING_NODE) {
-				wp_err(P, v, "headers: expected a mapping of header names to values");
+			if (!mapping(P, doc, v, "headers"))
 				return;
-			}
 			n = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
 			if (n > WEBCFG_HEADERS_MAX) {
 				wp_err(P, v, "headers: more than %u headers", WEBCFG_HEADERS_MAX);
@@ -496,10 +519,8 @@ static void load_http(struct wp *P, yaml_document_t *doc, yaml_node_t *m, struct
 
 static void load_ozgmon(struct wp *P, yaml_document_t *doc, yaml_node_t *m, struct webcfg *w)
 {
-	if (m->type != YAML_MAPPING_NODE) {
-		wp_err(P, m, "ozgmon: expected a mapping");
+	if (!mapping(P, doc, m, "ozgmon"))
 		return;
-	}
 	for (yaml_node_pair_t *p = m->data.mapping.pairs.start;
 	     p < m->data.mapping.pairs.top && !P->failed; p++) {
 		yaml_node_t *k = yaml_document_get_node(doc, p->key);
@@ -535,10 +556,8 @@ static void load_users(struct wp *P, yaml_document_t *doc, yaml_node_t *m, struc
 {
 	size_t n;
 
-	if (m->type != YAML_MAPPING_NODE) {
-		wp_err(P, m, "basic_auth_users: expected a mapping of user names to bcrypt hashes");
+	if (!mapping(P, doc, m, "basic_auth_users"))
 		return;
-	}
 	n = (size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start);
 	if (n > WEBCFG_USERS_MAX) {
 		wp_err(P, m, "basic_auth_users: more than %u users", WEBCFG_USERS_MAX);
@@ -554,8 +573,9 @@ static void load_users(struct wp *P, yaml_document_t *doc, yaml_node_t *m, struc
 		yaml_node_t *v = yaml_document_get_node(doc, p->value);
 		const char *name = scalar(k), *hash = scalar(v);
 
-		if (!name || !*name || strchr(name, ':')) {
-			wp_err(P, k, "basic_auth_users: a user name must be a non-empty text without ':'");
+		if (!name || !*name || strchr(name, ':') || strlen(name) > WEBCFG_USER_MAX) {
+			wp_err(P, k, "basic_auth_users: a user name must be a non-empty text without ':' "
+			       "of at most %u bytes", WEBCFG_USER_MAX);
 			return;
 		}
 		if (!hash || !bcrypt_hash(hash)) {
@@ -624,7 +644,7 @@ struct webcfg *webcfg_load(const char *path, char *err, size_t errsz)
 		return NULL;
 	}
 	root = yaml_document_get_root_node(&doc);
-	if (root && root->type == YAML_MAPPING_NODE) {
+	if (root && root->type == YAML_MAPPING_NODE && mapping(&P, &doc, root, "web config")) {
 		for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
 		     p < root->data.mapping.pairs.top && !P.failed; p++) {
 			yaml_node_t *k = yaml_document_get_node(&doc, p->key);

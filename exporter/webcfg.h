@@ -87,6 +87,8 @@ bool webcfg_check(const struct webcfg *w, const char *user, const char *password
  * password under a key drawn at load time (no password is kept).
  */
 bool webcfg_check_cached(const struct webcfg *w, const char *user, const char *password);
+/* The longest user name basic_auth_users accepts (bytes); a login sends no longer one. */
+#define WEBCFG_USER_MAX 255u
 #define WEBCFG_CACHE_SIZE 64u
 #define WEBCFG_CACHE_TTL_S 600
 
