@@ -43,6 +43,7 @@
 #include "rollout/report.h"
 #include "rollout/task.h"
 #include "store/history.h"
+#include "dashboards/map.h"
 #include "dashboards/status_page.h"
 #include "dashboards/task.h"
 #include "store/store.h"
@@ -80,6 +81,24 @@ static void usage(FILE *f)
 		"  a simulated past for the demo (ozgmond demo-past --help)\n");
 }
 
+/*
+ * registers.geo, when set, read and held against the registers as the
+ * dashboards will at their start: --check-config and a reload refuse a
+ * file the dashboards would refuse, before anything runs on it.
+ */
+static int check_geo(const struct cfg *c, char *err, size_t errsz)
+{
+	struct geo g = { 0 };
+	int rc;
+
+	if (!c->reg.geo)
+		return 0;
+	rc = geo_load(&g, c->reg.geo, err, errsz) != 0 ||
+	     geo_check(&g, &c->reg, c->reg.geo, err, errsz) != 0 ? -1 : 0;
+	geo_free(&g);
+	return rc;
+}
+
 /* Loads path; prints every error to stderr.  NULL when it has errors. */
 static struct cfg *load_config(const char *path)
 {
@@ -95,6 +114,11 @@ static struct cfg *load_config(const char *path)
 	if (!c)
 		fprintf(stderr, "%s: %zu error%s\n", path, errs.n, errs.n == 1 ? "" : "s");
 	cfg_errors_free(&errs);
+	if (c && check_geo(c, line_err, sizeof line_err) != 0) {
+		fprintf(stderr, "%s: registers.geo: %s\n", path, line_err);
+		cfg_free(c);
+		return NULL;
+	}
 	/* Every command runs in the configured zone; set before any thread starts. */
 	if (c && clock_use_zone(c->global.timezone, line_err, sizeof line_err) != 0) {
 		fprintf(stderr, "%s: global.timezone: %s\n", path, line_err);
@@ -342,6 +366,11 @@ static int d_reload(void *ctx, char *err, size_t errsz)
 		goto fail;
 	}
 	cfg_errors_free(&errs);
+	if (check_geo(nc, why, sizeof why) != 0) {
+		snprintf(err, errsz, "registers.geo: %s; the running configuration stays", why);
+		cfg_free(nc);
+		goto fail;
+	}
 	nref = state_cfg_new(nc);
 	if (!nref) {
 		cfg_free(nc);

@@ -35,6 +35,14 @@ check "unknown area key named with its place" grep -q "^$WORK/bad.yml:13:.*16999
 out=$("$BIN_DIR/ozgmond" --check-config config/demo.yml 2>&1); rc=$?
 check "demo config is valid ($out)" [ "$rc" = 0 ]
 check "summary counts the registers" grep -q "631 Gemeinden" <<<"$out"
+# A map geometry that lacks a Kreis of the registers: refused by --check-config
+# (as the dashboards would refuse it at their start), naming the file and the Kreis.
+grep -v '^K 16052 ' data/geo/thueringen.geo > "$WORK/nokreis.geo"
+SIM_PORT=18080 demo_config "$WORK/geo.yml" -e "s#geo: .*#geo: $WORK/nokreis.geo#"
+out=$("$BIN_DIR/ozgmond" --check-config "$WORK/geo.yml" 2>&1); rc=$?
+check "geometry without a Kreis of the registers: exit 1" [ "$rc" = 1 ]
+check "geometry error names the file and the Kreis ($out)" \
+	grep -q "registers.geo: $WORK/nokreis.geo: Kreis 16052 has no feature" <<<"$out"
 
 echo "== simulator and daemon"
 cat > "$WORK/sim.profile" <<PROF
