@@ -1248,7 +1248,8 @@ static void probe_finish(struct collector *c, CURL *e, CURLcode code)
 	s.target = p->target;
 	s.ts_ms = ts->last_ms;
 	s.up = ts->success;
-	s.answered = status > 0 || (d->probe.tcp && code == CURLE_OK);
+	/* A tcp exchange that ran into the timeout got no answer: no duration is stored. */
+	s.answered = status > 0 || (d->probe.tcp && code == CURLE_OK && r != PROBE_TIMEOUT);
 	s.duration_s = ts->duration_s;
 	s.http_status = (int)status;
 	ts->maint = maint_active(d->maint, d->n_maint, ts->last_ms / 1000);

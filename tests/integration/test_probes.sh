@@ -138,6 +138,12 @@ tcp-http success
 RES
 check "tcp-closed: reason says the peer closed" grep -q "probe tcp-closed: content: connection closed before /^554/ matched (.* bytes read)" "$WORK/d.log"
 check "tcp-silent: reason names the pattern" grep -q "probe tcp-silent: timeout: no match for /HTTP/ within the timeout (0 bytes read)" "$WORK/d.log"
+# perf_first ID: the duration (first value) of ID's last perf file update ("U": none).
+perf_first() { rrdtool lastupdate "$WORK/data/rrd/$1.perf.rrd" 2>/dev/null | awk 'NF > 8 { v = $2 } END { print v }'; }
+perf_number() { local v; v=$(perf_first "$1"); [ -n "$v" ] && [ "$v" != U ]; }
+check "tcp-open: its duration is in the perf file" wait_for 10 perf_number tcp-open
+check "tcp-silent: an exchange that timed out stores no duration ($(perf_first tcp-silent))" \
+	wait_for 10 eval '[ "$(perf_first tcp-silent)" = U ]'
 M=$(http_get "$D/metrics")
 check "tcp-open: connect phase measured" grep -Eq '^ozg_probe_http_duration_seconds\{dienst="tcp-open",phase="connect"\} [0-9.e-]+$' <<<"$M"
 check "tcp-open: no status" grep -q '^ozg_probe_http_status_code{dienst="tcp-open"} 0$' <<<"$M"
