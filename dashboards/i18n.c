@@ -347,19 +347,31 @@ char *dash_fmt_datetime(char *out, size_t outsz, time_t t, const struct dash_lan
 
 char *dash_fmt_span(char *out, size_t outsz, double s, const struct dash_lang *L)
 {
+	double m, h;
+
 	(void)L;
 	if (!isfinite(s) || s < 0) {
 		snprintf(out, outsz, "–");
 		return out;
 	}
-	if (s < 60)
-		snprintf(out, outsz, "%.0f s", s);
-	else if (s < 3600)
-		snprintf(out, outsz, "%.0f min", floor(s / 60));
-	else if (s < 86400)
-		snprintf(out, outsz, "%.0f h %02.0f min", floor(s / 3600), floor(fmod(s, 3600) / 60));
-	else
-		snprintf(out, outsz, "%.0f d %.0f h", floor(s / 86400), floor(fmod(s, 86400) / 3600));
+	/*
+	 * Each unit is rounded to what it shows, and the unit is chosen after
+	 * rounding: 59.6 s is "1 min" (never "60 s"), 3599 s "1 h 00 min",
+	 * 86399 s "1 d 0 h".
+	 */
+	if (round(s) < 60) {
+		snprintf(out, outsz, "%.0f s", round(s));
+		return out;
+	}
+	m = round(s / 60);
+	if (m < 60)
+		snprintf(out, outsz, "%.0f min", m);
+	else if (m < 24 * 60)
+		snprintf(out, outsz, "%.0f h %02.0f min", floor(m / 60), fmod(m, 60));
+	else {
+		h = round(s / 3600);
+		snprintf(out, outsz, "%.0f d %.0f h", floor(h / 24), fmod(h, 24));
+	}
 	return out;
 }
 

@@ -101,7 +101,11 @@ char *dash_fmt_datetime(char *out, size_t outsz, time_t t, const struct dash_lan
  * Onlinediensten; ..." (empty for an unsharded cfg).
  */
 char *dash_fmt_shard(char *out, size_t outsz, const struct cfg *cfg, const struct dash_lang *L);
-/* A length of time: "3 h 05 min", "42 s". */
+/*
+ * A length of time: "42 s", "17 min", "3 h 05 min", "2 d 4 h", each rounded to
+ * the unit it shows; a value that rounds up to a whole larger unit is written
+ * in that unit ("1 min", never "60 s").
+ */
 char *dash_fmt_span(char *out, size_t outsz, double seconds, const struct dash_lang *L);
 
 #endif

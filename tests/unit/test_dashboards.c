@@ -104,6 +104,26 @@ START_TEST(dates)
 }
 END_TEST
 
+/* Durations round to the unit they show, and a value that rounds to a whole larger unit is written in it. */
+START_TEST(span_rounds_at_unit_boundaries)
+{
+	static const struct { double s; const char *want; } c[] = {
+		{ 0.4, "0 s" }, { 59.4, "59 s" }, { 59.5, "1 min" }, { 59.999, "1 min" },
+		{ 60, "1 min" }, { 89.4, "1 min" }, { 90, "2 min" }, { 3569.9, "59 min" },
+		{ 3570, "1 h 00 min" }, { 3599.9, "1 h 00 min" }, { 3 * 3600 + 5 * 60 + 29, "3 h 05 min" },
+		{ 3 * 3600 + 5 * 60 + 30, "3 h 06 min" }, { 7199.9, "2 h 00 min" },
+		{ 86369.9, "23 h 59 min" }, { 86370, "1 d 0 h" }, { 86399.9, "1 d 0 h" },
+		{ 86400 + 5399, "1 d 1 h" }, { 2 * 86400 - 1, "2 d 0 h" }, { 10 * 86400 + 7200, "10 d 2 h" },
+	};
+	char o[64];
+
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
+		ck_assert_msg(strcmp(dash_fmt_span(o, sizeof o, c[i].s, dash_lang_get("de")), c[i].want) == 0,
+			      "%.3f s: got \"%s\", want \"%s\"", c[i].s, o, c[i].want);
+	ck_assert_str_eq(dash_fmt_span(o, sizeof o, -1, dash_lang_get("de")), "–");
+}
+END_TEST
+
 START_TEST(escaping)
 {
 	struct buf b;
@@ -901,6 +921,7 @@ static Suite *dashboards_suite(void)
 	tcase_add_test(tf, german_numbers);
 	tcase_add_test(tf, english_numbers);
 	tcase_add_test(tf, dates);
+	tcase_add_test(tf, span_rounds_at_unit_boundaries);
 	tcase_add_test(tf, escaping);
 	tcase_add_test(tf, svg_slim);
 	tcase_add_test(tf, shard_line);
