@@ -67,6 +67,8 @@ struct dash_lang {
 	const char *hist_summary, *hist_start, *hist_end, *hist_duration, *hist_reason,
 		*hist_ongoing, *hist_reconciled, *reason_unknown, *hist_per_dienst,
 		*recent_incidents, *no_recent;
+	/* a downtime with an open incident: "3 h 17 min (davon 12 min andauernd)" */
+	const char *of_which;
 	/* pagination of long lists */
 	const char *pages_label, *page_word;
 	/* area pages: incidents with their downtime in one column */

@@ -263,6 +263,35 @@ static const struct incident_stats *incident(const struct gen *g, size_t d)
 	return v && d < v->n ? &v->d[d] : NULL;
 }
 
+/*
+ * A Dienst's downtime: its closed incidents' and, while one is open, that
+ * one's duration so far (now - start), marked as ongoing: "3 h 05 min",
+ * "12 min (andauernd)", "3 h 17 min (davon 12 min andauernd)"; "–"
+ * unknown.  *secs gets the whole figure (for sorting).
+ */
+static void downtime_text(const struct gen *g, const struct incident_stats *is, char *out,
+			  size_t outsz, double *secs)
+{
+	const struct dash_lang *L = g->L;
+	double open_s;
+	char all[64], part[64];
+
+	*secs = is ? is->downtime_s : NAN;
+	if (!is || !is->open) {
+		dash_fmt_span(out, outsz, *secs, L);
+		return;
+	}
+	open_s = (double)((int64_t)g->in->now * 1000 - is->open_since_ms) / 1000.0;
+	if (open_s < 0)
+		open_s = 0;
+	*secs = is->downtime_s + open_s;
+	dash_fmt_span(all, sizeof all, *secs, L);
+	if (is->downtime_s > 0)
+		snprintf(out, outsz, "%s (%s %s %s)", all, L->of_which,
+			 dash_fmt_span(part, sizeof part, open_s, L), L->hist_ongoing);
+	else
+		snprintf(out, outsz, "%s (%s)", all, L->hist_ongoing);
+}
 
 /* Days until Dienst d's certificate ends (may be negative); NAN when unknown. */
 static double cert_days(const struct gen *g, size_t d)
@@ -790,9 +819,14 @@ static void covering_section(struct gen *g, const char *root)
 		/* Incidents, and their downtime under the count (sorted by the count). */
 		buf_printf(&g->b, "<td class=\"num\" data-v=\"%.0f\">%s", is ? (double)is->opened : -1.0,
 			   dash_fmt_num(t, sizeof t, is ? (double)is->opened : NAN, 0, L));
-		if (is && is->opened)
-			buf_printf(&g->b, "<br><span class=\"sub\">%s</span>",
-				   dash_fmt_span(t, sizeof t, is->downtime_s, L));
+		if (is && is->opened) {
+			char dt[160];
+			double secs;
+			downtime_text(g, is, dt, sizeof dt, &secs);
+			P("<br><span class=\"sub\">");
+			E(dt);
+			P("</span>");
+		}
 		P("</td>");
 		P("</tr>\n");
 	}
@@ -1495,8 +1529,14 @@ static void page_dienst(struct gen *g, size_t d)
 	buf_printf(&g->b, "</dt><dd>%s</dd></div>\n<div><dt>",
 		   dash_fmt_num(t, sizeof t, is ? (double)is->opened : NAN, 0, L));
 	E(L->downtime);
-	buf_printf(&g->b, "</dt><dd>%s</dd></div>\n<div><dt>",
-		   dash_fmt_span(t, sizeof t, is ? is->downtime_s : NAN, L));
+	{
+		char dt[160];
+		double secs;
+		downtime_text(g, is, dt, sizeof dt, &secs);
+		P("</dt><dd>");
+		E(dt);
+		P("</dd></div>\n<div><dt>");
+	}
 	E(L->open_since);
 	buf_printf(&g->b, "</dt><dd>%s</dd></div>\n</dl>\n",
 		   is && is->open ? dash_fmt_datetime(t, sizeof t, (time_t)(is->open_since_ms / 1000), L)
@@ -1691,7 +1731,12 @@ static void page_status(struct gen *g)
 				dienst_link(g, "", order[i]);
 				P("</th>");
 				td_count(g, (double)is->opened);
-				td_num(g, dash_fmt_span(t, sizeof t, is->downtime_s, L), is->downtime_s);
+				{
+					char dt[160];
+					double secs;
+					downtime_text(g, is, dt, sizeof dt, &secs);
+					td_num(g, dt, secs);
+				}
 				buf_printf(&g->b, "<td>%s</td></tr>\n", is->open ?
 					   dash_fmt_datetime(t, sizeof t, (time_t)(is->open_since_ms / 1000), L) : "–");
 			}

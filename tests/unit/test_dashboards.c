@@ -41,6 +41,7 @@ static char dir[64];
 static struct cfg_usage_metric usage_metrics[2];
 static struct cfg_usage usage_cfg;
 static const struct geo *fixture_geo;	/* the maps' geometry for generate(); NULL: none */
+static struct incident_stats inc_fixture[3];	/* the incident totals generate() shows */
 
 /* ---- formats ---------------------------------------------------------------- */
 
@@ -281,6 +282,9 @@ static void setup(void)
 	cfg.n_angebote = 3;
 	cfg.global.reifegrad_max = 4;
 	fixture_geo = NULL;
+	/* d0: one incident, closed after an hour; d1 none (the tests open one). */
+	memset(inc_fixture, 0, sizeof inc_fixture);
+	inc_fixture[0] = (struct incident_stats){ .opened = 1, .closed = 1, .downtime_s = 3600 };
 	tu_tmpdir(dir, sizeof dir, "dash-test");
 }
 
@@ -332,6 +336,7 @@ static void generate(const char *lang, bool d1_down, struct dash_result *res)
 	struct snapshot *s = snapshot_new(&cfg);
 	double up[ROLLOUT_WINDOWS][3];
 	struct dash_input in = { 0 };
+	struct incidents_view iv = { .cfg = &cfg, .n = 3, .d = inc_fixture };
 
 	ck_assert_ptr_nonnull(s);
 	ck_assert_ptr_nonnull(u);
@@ -370,6 +375,7 @@ static void generate(const char *lang, bool d1_down, struct dash_result *res)
 	in.now = now;
 	in.recent = recent;
 	in.n_recent = 2;
+	in.inc = &iv;
 	ck_assert_int_eq(dash_generate(&in, dir, res), 0);
 	rollout_free(ref.r);
 	snapshot_release(s);
@@ -530,6 +536,59 @@ START_TEST(site_english_all_up)
 	free(s);
 	s = slurp("gemeinde/16001001.html");
 	HAS(s, ">99.50%</td>");
+	free(s);
+}
+END_TEST
+
+/*
+ * An open incident's downtime is its duration so far (now - start), marked
+ * as ongoing, never "0 s": on the status page, the Dienst page and the
+ * Dienste table of an area.
+ */
+START_TEST(open_incident_downtime)
+{
+	const time_t now = 1795770300;
+	struct dash_result res;
+	char *s;
+
+	/* d1: one incident, open for an hour, nothing closed before. */
+	inc_fixture[1] = (struct incident_stats){ .opened = 1, .open = true,
+						  .open_since_ms = (int64_t)(now - 3600) * 1000,
+						  .open_reason = PROBE_TIMEOUT };
+	generate("de", true, &res);
+	ck_assert_uint_eq(res.errors, 0);
+	s = slurp("status.html");
+	HAS(s, "dienst/d1.html\">Kfz online</a></th><td class=\"num\" data-v=\"1\">1</td>"
+	       "<td class=\"num\" data-v=\"3600\">1 h 00 min (andauernd)</td>");
+	HAS(s, "dienst/d0.html\">Elterngeld digital</a></th><td class=\"num\" data-v=\"1\">1</td>"
+	       "<td class=\"num\" data-v=\"3600\">1 h 00 min</td>");
+	/* The history's open row: its duration so far, "andauernd" as its end. */
+	HAS(s, "<td>27.11.2026, 08:05 Uhr UTC</td><td><strong>andauernd</strong></td>"
+	       "<td class=\"num\" data-v=\"3600\">1 h 00 min</td>");
+	HASNT(s, ">0 s<");
+	free(s);
+	s = slurp("dienst/d1.html");
+	HAS(s, "<dt>Ausfallzeit</dt><dd>1 h 00 min (andauernd)</dd>");
+	free(s);
+	s = slurp("gemeinde/16001001.html");
+	HAS(s, "<td class=\"num\" data-v=\"1\">1<br><span class=\"sub\">1 h 00 min (andauernd)</span></td>");
+	HASNT(s, ">0 s<");
+	free(s);
+
+	/* Half an hour closed before, and the open hour: the sum, the open part named. */
+	inc_fixture[1].opened = 2;
+	inc_fixture[1].closed = 1;
+	inc_fixture[1].downtime_s = 1800;
+	generate("de", true, &res);
+	s = slurp("dienst/d1.html");
+	HAS(s, "<dt>Ausfallzeit</dt><dd>1 h 30 min (davon 1 h 00 min andauernd)</dd>");
+	free(s);
+	s = slurp("status.html");
+	HAS(s, "<td class=\"num\" data-v=\"5400\">1 h 30 min (davon 1 h 00 min andauernd)</td>");
+	free(s);
+	generate("en", true, &res);
+	s = slurp("dienst/d1.html");
+	HAS(s, "<dt>Downtime</dt><dd>1 h 30 min (of which 1 h 00 min ongoing)</dd>");
 	free(s);
 }
 END_TEST
@@ -929,6 +988,7 @@ static Suite *dashboards_suite(void)
 	tcase_add_checked_fixture(ts, setup, teardown);
 	tcase_add_test(ts, site_german);
 	tcase_add_test(ts, site_english_all_up);
+	tcase_add_test(ts, open_incident_downtime);
 	tcase_add_test(ts, site_self_contained);
 	tcase_add_test(ts, site_unwritable_dir);
 	tcase_add_test(ts, dienste_pages);
