@@ -57,7 +57,7 @@ static const struct dash_lang de = {
 	.badge_embed = "Die Abzeichen liegen unter diesen Adressen auf diesem Server:",
 	.all_dienste_title = "Alle Onlinedienste",
 	.status_title = "Status der Onlinedienste", .all_up = "Alle Dienste verfügbar",
-	.some_down = "Dienste gestört", .status_pending = "Noch keine Prüfung abgeschlossen.",
+	.status_pending = "Noch keine Prüfung abgeschlossen.",
 	.incident_history = "Störungsverlauf", .no_incidents = "Bisher keine Störungen.",
 	.since = "seit",
 	.badge_status = "Status", .badge_uptime = "Verfügbarkeit 7 T",
@@ -67,7 +67,7 @@ static const struct dash_lang de = {
 	.g_xgrid_24h = "HOUR:1:HOUR:6:HOUR:3:0:%H:%M Uhr",
 	.g_xgrid_7d = "HOUR:6:DAY:1:DAY:1:86400:%d.%m.",
 	.g_xgrid_30d = "DAY:1:WEEK:1:DAY:5:86400:%d.%m.",
-	.cert = "Zertifikat", .cert_until = "gültig bis", .cert_days_left = "Tage",
+	.cert = "Zertifikat", .cert_until = "gültig bis", .cert_day_one = "Tag", .cert_days_left = "Tage",
 	.cert_expired = "abgelaufen", .cert_soon = "läuft bald ab",
 	.phases_title = "Antwortzeit nach Phasen",
 	.phases_summary = "Mittlere Dauer der Phasen einer Prüfung in den letzten 24 Stunden, "
@@ -82,7 +82,8 @@ static const struct dash_lang de = {
 	.usage_none = "Für diesen Dienst ist keine Nutzungsstatistik eingerichtet.",
 	.usage_failed = "Der letzte Abruf der Nutzungsstatistik ist fehlgeschlagen:",
 	.usage_last_ok = "Zuletzt erfolgreich", .usage_metric = "Kennzahl", .usage_key = "Schlüssel",
-	.usage_value = "Wert", .usage_more = "weitere Werte nicht angezeigt",
+	.usage_value = "Wert", .usage_more_one = "weiterer Wert nicht angezeigt",
+	.usage_more = "weitere Werte nicht angezeigt",
 	.hist_summary = "Die letzten Störungen aus dem Störungsjournal, neueste zuerst.",
 	.hist_start = "Beginn", .hist_end = "Ende", .hist_duration = "Dauer",
 	.hist_reason = "Ursache", .hist_ongoing = "andauernd",
@@ -97,8 +98,9 @@ static const struct dash_lang de = {
 		"die Tabelle nennt die Summen.",
 	.usage_per_hour = "je Stunde", .usage_24h = "letzte 24 Stunden", .usage_7d = "letzte 7 Tage",
 	.shard = "Shard", .shard_of = "von",
-	.shard_note = "Onlinediensten. Diese Seiten zeigen nur die Onlinedienste dieses Shards; "
+	.shard_note = "Diese Seiten zeigen nur die Onlinedienste dieses Shards; "
 	"die Zahlen für das ganze Land stehen in Prometheus.",
+	.svc_one = "Dienst", .svc_many = "Diensten", .od_one = "Onlinedienst", .od_many = "Onlinediensten",
 	.nav_leistungen = "Leistungen", .map = "Karte",
 	.map_attribution = "© GeoBasis-DE / BKG 2021 (Daten verändert)",
 	.map_fallback = "Die Karte braucht einen Browser, der SVG-Grafiken zeigt. Dieselben Werte stehen in der Tabelle:",
@@ -180,7 +182,7 @@ static const struct dash_lang en = {
 	.badge_embed = "The badges are at these addresses on this server:",
 	.all_dienste_title = "All online services",
 	.status_title = "Status of the online services", .all_up = "All services available",
-	.some_down = "services disrupted", .status_pending = "No probe has finished yet.",
+	.status_pending = "No probe has finished yet.",
 	.incident_history = "Incident history", .no_incidents = "No incidents so far.",
 	.since = "since",
 	.badge_status = "status", .badge_uptime = "uptime 7d",
@@ -190,7 +192,7 @@ static const struct dash_lang en = {
 	.g_xgrid_24h = "HOUR:1:HOUR:6:HOUR:3:0:%H:%M",
 	.g_xgrid_7d = "HOUR:6:DAY:1:DAY:1:86400:%b %d",
 	.g_xgrid_30d = "DAY:1:WEEK:1:DAY:5:86400:%b %d",
-	.cert = "Certificate", .cert_until = "valid until", .cert_days_left = "days",
+	.cert = "Certificate", .cert_until = "valid until", .cert_day_one = "day", .cert_days_left = "days",
 	.cert_expired = "expired", .cert_soon = "expires soon",
 	.phases_title = "Response time by phase",
 	.phases_summary = "Mean duration of the phases of a probe over the last 24 hours, "
@@ -205,7 +207,8 @@ static const struct dash_lang en = {
 	.usage_none = "No usage statistics are configured for this service.",
 	.usage_failed = "The latest fetch of the usage statistics failed:",
 	.usage_last_ok = "Last success", .usage_metric = "Metric", .usage_key = "Key",
-	.usage_value = "Value", .usage_more = "more values not shown",
+	.usage_value = "Value", .usage_more_one = "more value not shown",
+	.usage_more = "more values not shown",
 	.hist_summary = "The latest incidents from the incident journal, newest first.",
 	.hist_start = "Start", .hist_end = "End", .hist_duration = "Duration",
 	.hist_reason = "Reason", .hist_ongoing = "ongoing",
@@ -220,8 +223,10 @@ static const struct dash_lang en = {
 		"the table gives the totals.",
 	.usage_per_hour = "per hour", .usage_24h = "last 24 hours", .usage_7d = "last 7 days",
 	.shard = "Shard", .shard_of = "of",
-	.shard_note = "online services. These pages show only this shard's online services; "
+	.shard_note = "These pages show only this shard's online services; "
 	"the figures for the whole state are in Prometheus.",
+	.svc_one = "service", .svc_many = "services", .od_one = "online service",
+	.od_many = "online services",
 	.nav_leistungen = "Services", .map = "Map",
 	.map_attribution = "© GeoBasis-DE / BKG 2021 (Daten verändert)",
 	.map_fallback = "The map needs a browser that shows SVG images. The same values are in the table:",
@@ -377,14 +382,28 @@ char *dash_fmt_span(char *out, size_t outsz, double s, const struct dash_lang *L
 	return out;
 }
 
+char *dash_fmt_of(char *out, size_t outsz, double n, double total, const char *one,
+		  const char *many, const struct dash_lang *L)
+{
+	char a[64], b[64];
+
+	snprintf(out, outsz, "%s %s %s %s", dash_fmt_num(a, sizeof a, n, 0, L), L->of,
+		 dash_fmt_num(b, sizeof b, total, 0, L), total == 1 ? one : many);
+	return out;
+}
+
 char *dash_fmt_shard(char *out, size_t outsz, const struct cfg *cfg, const struct dash_lang *L)
 {
+	char of[160];
+
 	if (outsz == 0)
 		return out;
 	out[0] = '\0';
 	if (cfg && cfg->global.shard_count)
-		snprintf(out, outsz, "%s %u %s %u: %zu %s %zu %s", L->shard, cfg->global.shard_index,
-			 L->shard_of, cfg->global.shard_count, cfg->n_dienste, L->shard_of,
-			 cfg->n_dienste_file, L->shard_note);
+		snprintf(out, outsz, "%s %u %s %u: %s. %s", L->shard, cfg->global.shard_index,
+			 L->shard_of, cfg->global.shard_count,
+			 dash_fmt_of(of, sizeof of, (double)cfg->n_dienste, (double)cfg->n_dienste_file,
+				     L->od_one, L->od_many, L),
+			 L->shard_note);
 	return out;
 }

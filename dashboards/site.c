@@ -322,7 +322,8 @@ static void cert_text(const struct gen *g, size_t d, char *out, size_t outsz)
 	if (days < 0)
 		snprintf(out, outsz, "✗ %s (%s)", L->cert_expired, date);
 	else if (days < CERT_SOON_DAYS)
-		snprintf(out, outsz, "⚠ %s (%s %s, %s)", date, n, L->cert_days_left, L->cert_soon);
+		snprintf(out, outsz, "⚠ %s (%s %s, %s)", date, n,
+			 days == 1 ? L->cert_day_one : L->cert_days_left, L->cert_soon);
 	else
 		snprintf(out, outsz, "%s (%s %s)", date, n, L->cert_days_left);
 }
@@ -1365,7 +1366,8 @@ static void usage_section(struct gen *g, size_t d)
 	}
 	P("</tbody>\n</table></div>\n");
 	if (u->n > USAGE_ROWS_SHOWN)
-		buf_printf(&g->b, "<p>%zu %s.</p>\n", u->n - USAGE_ROWS_SHOWN, L->usage_more);
+		buf_printf(&g->b, "<p>%zu %s.</p>\n", u->n - USAGE_ROWS_SHOWN,
+			   u->n - USAGE_ROWS_SHOWN == 1 ? L->usage_more_one : L->usage_more);
 	usage_trend_section(g, d);
 }
 
@@ -1671,9 +1673,11 @@ static void page_status(struct gen *g)
 		E(L->all_up);
 		P("</p>\n");
 	} else {
-		buf_printf(&g->b, "<p class=\"banner down\"><span aria-hidden=\"true\">✗</span> %zu %s %zu ",
-			   down, L->of, probed);
-		E(L->some_down);
+		char of[160];
+		P("<p class=\"banner down\"><span aria-hidden=\"true\">✗</span> ");
+		E(dash_fmt_of(of, sizeof of, (double)down, (double)probed, L->svc_one, L->svc_many, L));
+		P(" ");
+		E(L->disrupted);
 		P("</p>\n<div class=\"scroll\"><table class=\"sortable\">\n<thead><tr>");
 		th(g, L->dienst, false);
 		th(g, L->provider, false);

@@ -72,7 +72,8 @@ check "the Land page names Erfurt's Kreis" grep -q '>Erfurt, Stadt</a>' "$WWW/in
 check "German lang attribute" grep -q '<html lang="de">' "$WWW/kreis/16051.html"
 check "Gemeinde page lists a Land-wide EfA service" grep -q 'dienst/th-elterngeld.html' "$WWW/gemeinde/16066017.html"
 check "a badge has an accessible title" grep -q '<title id="t">' "$WWW/badge/k16051-kfz-status.svg"
-check "status page says which services are disrupted" grep -q 'Dienste gestört' "$WWW/status.html"
+check "status page says how many of how many services are disrupted, in German" \
+	grep -Eq '</span> [0-9.]+ von ([2-9]|[0-9.]{2,}) Diensten gestört</p>' "$WWW/status.html"
 has_history() { grep -q '<th scope="col">Beginn</th><th scope="col">Ende</th>' "$WWW/status.html"; }
 check "status page shows the incident history from the journal" wait_for 90 has_history
 check "the history names the reason of an incident" \

@@ -494,7 +494,7 @@ START_TEST(site_german)
 	free(s);
 
 	s = slurp("status.html");
-	HAS(s, "1 von 3 Dienste gestört");
+	HAS(s, "✗</span> 1 von 3 Diensten gestört</p>");
 	HASNT(s, "Alle Dienste verfügbar");
 	/* The incident history from the journal: start, end, duration, reason, newest first. */
 	HAS(s, "<h2 id=\"verlauf\">Störungsverlauf</h2>");
@@ -590,6 +590,87 @@ START_TEST(open_incident_downtime)
 	s = slurp("dienst/d1.html");
 	HAS(s, "<dt>Downtime</dt><dd>1 h 30 min (of which 1 h 00 min ongoing)</dd>");
 	free(s);
+}
+END_TEST
+
+/*
+ * A count's noun agrees with the number it follows, in the case "von" asks
+ * for: "27 von 670 Diensten", "1 von 1 Dienst"; likewise "1 Tag", "1
+ * weiterer Wert".
+ */
+START_TEST(counts_agree_with_their_noun)
+{
+	const struct dash_lang *de = dash_lang_get("de"), *en = dash_lang_get("en");
+	const time_t now = 1795770300;
+	struct dash_input in = { .cfg = &cfg, .L = de, .now = now };
+	struct usage_result *u = calloc(1, sizeof *u + 41 * sizeof u->v[0]);
+	struct dash_result res;
+	struct snapshot *sn;
+	struct buf b;
+	struct cfg c;
+	char o[320], *s;
+
+	ck_assert_str_eq(dash_fmt_of(o, sizeof o, 27, 670, de->svc_one, de->svc_many, de), "27 von 670 Diensten");
+	ck_assert_str_eq(dash_fmt_of(o, sizeof o, 1, 1, de->svc_one, de->svc_many, de), "1 von 1 Dienst");
+	ck_assert_str_eq(dash_fmt_of(o, sizeof o, 0, 1, de->svc_one, de->svc_many, de), "0 von 1 Dienst");
+	ck_assert_str_eq(dash_fmt_of(o, sizeof o, 1234, 2000, de->svc_one, de->svc_many, de),
+			 "1.234 von 2.000 Diensten");
+	ck_assert_str_eq(dash_fmt_of(o, sizeof o, 1, 1, en->svc_one, en->svc_many, en), "1 of 1 service");
+	ck_assert_str_eq(dash_fmt_of(o, sizeof o, 27, 670, en->svc_one, en->svc_many, en), "27 of 670 services");
+	memset(&c, 0, sizeof c);
+	c.n_dienste = c.n_dienste_file = 1;
+	c.global.shard_index = 1;
+	c.global.shard_count = 2;
+	dash_fmt_shard(o, sizeof o, &c, de);
+	ck_assert_msg(strncmp(o, "Shard 1 von 2: 1 von 1 Onlinedienst. Diese Seiten", 49) == 0, "%s", o);
+	dash_fmt_shard(o, sizeof o, &c, en);
+	ck_assert_msg(strncmp(o, "Shard 1 of 2: 1 of 1 online service. These pages", 48) == 0, "%s", o);
+
+	/* One Dienst, probed and down: the banner, the live page, a day of certificate left, 41 values. */
+	cfg.n_dienste = 1;
+	cfg.n_angebote = 1;
+	sn = snapshot_new(&cfg);
+	ck_assert_ptr_nonnull(sn);
+	ck_assert_ptr_nonnull(u);
+	atomic_init(&u->refs, 1);
+	u->ok = true;
+	u->fetched_ms = (int64_t)now * 1000;
+	u->n = 41;
+	for (size_t i = 0; i < u->n; i++)
+		u->v[i] = (struct usage_value){ .metric = 1, .v = (double)i };
+	for (size_t i = 0; i < u->n; i++)
+		snprintf(u->v[i].label, sizeof u->v[i].label, "k%zu", i);
+	sn->t[0].usage = u;
+	sn->t[0].probed = true;
+	sn->t[0].success = false;
+	sn->t[0].result = PROBE_TIMEOUT;
+	sn->t[0].cert_expiry_s = (int64_t)now + 86400 + 600;
+	in.snap = sn;
+	ck_assert_int_eq(dash_generate(&in, dir, &res), 0);
+	s = slurp("status.html");
+	HAS(s, "✗</span> 1 von 1 Dienst gestört</p>");
+	free(s);
+	s = slurp("dienst/d0.html");
+	HAS(s, "(1 Tag, läuft bald ab)");
+	HAS(s, "<p>1 weiterer Wert nicht angezeigt.</p>");
+	free(s);
+	in.L = en;
+	ck_assert_int_eq(dash_generate(&in, dir, &res), 0);
+	s = slurp("status.html");
+	HAS(s, "✗</span> 1 of 1 service disrupted</p>");
+	free(s);
+	s = slurp("dienst/d0.html");
+	HAS(s, "(1 day, expires soon)");
+	HAS(s, "<p>1 more value not shown.</p>");
+	free(s);
+	buf_init(&b, 1 << 20);
+	status_page_render(&b, sn, "de");
+	HAS(b.data, "0 von 1 geprüften Dienst verfügbar, 1 gestört, 0 noch nicht geprüft.");
+	buf_reset(&b);
+	status_page_render(&b, sn, "en");
+	HAS(b.data, "0 of 1 probed service up, 1 down, 0 not yet probed.");
+	buf_free(&b);
+	snapshot_release(sn);
 }
 END_TEST
 
@@ -989,6 +1070,7 @@ static Suite *dashboards_suite(void)
 	tcase_add_test(ts, site_german);
 	tcase_add_test(ts, site_english_all_up);
 	tcase_add_test(ts, open_incident_downtime);
+	tcase_add_test(ts, counts_agree_with_their_noun);
 	tcase_add_test(ts, site_self_contained);
 	tcase_add_test(ts, site_unwritable_dir);
 	tcase_add_test(ts, dienste_pages);
