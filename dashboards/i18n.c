@@ -382,6 +382,18 @@ char *dash_fmt_span(char *out, size_t outsz, double s, const struct dash_lang *L
 	return out;
 }
 
+char *dash_fmt_ms(char *out, size_t outsz, double seconds, const struct dash_lang *L)
+{
+	char n[64];
+
+	if (!isfinite(seconds)) {
+		snprintf(out, outsz, "–");
+		return out;
+	}
+	snprintf(out, outsz, "%s ms", dash_fmt_num(n, sizeof n, seconds * 1000.0, 1, L));
+	return out;
+}
+
 char *dash_fmt_of(char *out, size_t outsz, double n, double total, const char *one,
 		  const char *many, const struct dash_lang *L)
 {

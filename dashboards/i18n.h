@@ -109,6 +109,11 @@ char *dash_fmt_datetime(char *out, size_t outsz, time_t t, const struct dash_lan
  */
 char *dash_fmt_shard(char *out, size_t outsz, const struct cfg *cfg, const struct dash_lang *L);
 /*
+ * A time given in seconds as milliseconds with one decimal, the precision of
+ * the pages' latency tables: "0,3 ms", "1.534,2 ms" ("0.3 ms"); "–" unknown.
+ */
+char *dash_fmt_ms(char *out, size_t outsz, double seconds, const struct dash_lang *L);
+/*
  * "n von total noun": one when total is 1, else many ("1 von 1 Dienst",
  * "27 von 670 Diensten"; "1 of 1 service", "27 of 670 services"), numbers
  * with the language's separators.

@@ -841,9 +841,10 @@ static void covering_section(struct gen *g, const char *root)
 		char a[64], m[64], l[64];
 		if (!g->mark[d])
 			continue;
-		dash_fmt_num(a, sizeof a, s->lat_avg * 1000.0, 0, L);
-		dash_fmt_num(m, sizeof m, s->lat_max * 1000.0, 0, L);
-		dash_fmt_num(l, sizeof l, s->lat_last * 1000.0, 0, L);
+		/* The precision of the Dienst page's table: a sub-millisecond mean is "0,3 ms", not "0 ms". */
+		dash_fmt_ms(a, sizeof a, s->lat_avg, L);
+		dash_fmt_ms(m, sizeof m, s->lat_max, L);
+		dash_fmt_ms(l, sizeof l, s->lat_last, L);
 		P("<figure>\n");
 		if (s->graph_latency) {
 			buf_printf(&g->b, "<img src=\"%sgraph/%s-latency.svg\" width=\"%d\" height=\"%d\" "
@@ -851,13 +852,13 @@ static void covering_section(struct gen *g, const char *root)
 			E(L->latency);
 			P(": ");
 			E(c->dienste[d].name);
-			buf_printf(&g->b, ", %s %s ms, %s %s ms\">\n", L->latency_avg, a, L->latency_max, m);
+			buf_printf(&g->b, ", %s %s, %s %s\">\n", L->latency_avg, a, L->latency_max, m);
 		}
 		P("<figcaption>");
 		E(c->dienste[d].name);
 		P(". ");
 		E(L->latency_summary);
-		buf_printf(&g->b, " %s %s ms, %s %s ms, %s %s ms.</figcaption>\n</figure>\n",
+		buf_printf(&g->b, " %s %s, %s %s, %s %s.</figcaption>\n</figure>\n",
 			   L->latency_avg, a, L->latency_max, m, L->latency_last, l);
 	}
 	P("</div>\n");
@@ -1443,21 +1444,22 @@ static void page_dienst(struct gen *g, size_t d)
 	P("</tbody>\n</table>\n");
 
 	h2(g, "antwortzeit", L->phases_title);
-	dash_fmt_num(a1, sizeof a1, s->lat_avg * 1000.0, 0, L);
-	dash_fmt_num(a2, sizeof a2, s->lat_max * 1000.0, 0, L);
-	dash_fmt_num(a3, sizeof a3, s->lat_last * 1000.0, 0, L);
+	/* One decimal, like the table below: a sub-millisecond mean is "0,3 ms", not "0 ms". */
+	dash_fmt_ms(a1, sizeof a1, s->lat_avg, L);
+	dash_fmt_ms(a2, sizeof a2, s->lat_max, L);
+	dash_fmt_ms(a3, sizeof a3, s->lat_last, L);
 	P("<figure>\n");
 	if (s->graph_latency) {
 		buf_printf(&g->b, "<img src=\"../graph/%s-latency.svg\" width=\"%d\" height=\"%d\" alt=\"",
 			   cd->id, LAT_W, LAT_H);
 		E(L->phases_title);
-		buf_printf(&g->b, ": %s %s ms, %s %s ms\">\n", L->latency_avg, a1, L->latency_max, a2);
+		buf_printf(&g->b, ": %s %s, %s %s\">\n", L->latency_avg, a1, L->latency_max, a2);
 	}
 	P("<figcaption>");
 	E(L->phases_summary);
 	P(" ");
 	E(L->latency_summary);
-	buf_printf(&g->b, " %s %s ms, %s %s ms, %s %s ms.</figcaption>\n</figure>\n<table>\n<thead><tr>",
+	buf_printf(&g->b, " %s %s, %s %s, %s %s.</figcaption>\n</figure>\n<table>\n<thead><tr>",
 		   L->latency_avg, a1, L->latency_max, a2, L->latency_last, a3);
 	th(g, L->phase, false);
 	th(g, L->phase_mean24, true);

@@ -25,6 +25,7 @@
 #include "dashboards/status_page.h"
 #include "dashboards/svgslim.h"
 #include "rollout/rollout.h"
+#include "store/store.h"
 #include "tests/unit/testutil.h"
 
 #define HAS(s, what) ck_assert_msg(strstr((s), (what)) != NULL, "missing: %s", (what))
@@ -42,6 +43,7 @@ static struct cfg_usage_metric usage_metrics[2];
 static struct cfg_usage usage_cfg;
 static const struct geo *fixture_geo;	/* the maps' geometry for generate(); NULL: none */
 static struct incident_stats inc_fixture[3];	/* the incident totals generate() shows */
+static const struct store *fixture_store;	/* the series generate() reads; NULL: none */
 
 /* ---- formats ---------------------------------------------------------------- */
 
@@ -282,6 +284,7 @@ static void setup(void)
 	cfg.n_angebote = 3;
 	cfg.global.reifegrad_max = 4;
 	fixture_geo = NULL;
+	fixture_store = NULL;
 	/* d0: one incident, closed after an hour; d1 none (the tests open one). */
 	memset(inc_fixture, 0, sizeof inc_fixture);
 	inc_fixture[0] = (struct incident_stats){ .opened = 1, .closed = 1, .downtime_s = 3600 };
@@ -372,6 +375,7 @@ static void generate(const char *lang, bool d1_down, struct dash_result *res)
 	in.ro = &ref;
 	in.L = dash_lang_get(lang);
 	in.geo = fixture_geo;
+	in.store = fixture_store;
 	in.now = now;
 	in.recent = recent;
 	in.n_recent = 2;
@@ -671,6 +675,54 @@ START_TEST(counts_agree_with_their_noun)
 	HAS(b.data, "0 of 1 probed service up, 1 down, 0 not yet probed.");
 	buf_free(&b);
 	snapshot_release(sn);
+}
+END_TEST
+
+/*
+ * A sub-millisecond mean is shown with the one decimal of the latency table,
+ * "0,3 ms", never "0 ms" beside a table that says 0,3.
+ */
+START_TEST(latency_sub_millisecond)
+{
+	const time_t now = 1795770300;
+	struct dash_result res;
+	struct store *st;
+	char err[256], *s;
+
+	for (int i = 0; i < 3; i++)
+		dienste[i].interval_ms = 60000;
+	st = store_new(&cfg, dir, 1024, err, sizeof err);
+	ck_assert_msg(st != NULL, "%s", err);
+	ck_assert_int_eq(store_start(st, err, sizeof err), 0);
+	/* d1 answered in 0.3 ms every minute of the hour before now (0.1 ms to the first byte). */
+	for (int i = 60; i > 0; i--) {
+		struct store_sample smp = { .target = 1, .ts_ms = (int64_t)(now - 60 * i) * 1000, .up = true,
+					    .answered = true, .duration_s = 0.0003, .http_status = 200,
+					    .has_phases = true, .resolve_s = 0.00005, .connect_s = 0.00005,
+					    .tls_s = 0, .processing_s = 0.0001, .transfer_s = 0.0001 };
+		ck_assert_int_eq(store_submit(st, &smp), 0);
+	}
+	store_stop(st);
+	fixture_store = st;
+	generate("de", false, &res);
+	ck_assert_uint_eq(res.errors, 0);
+	s = slurp("dienst/d1.html");
+	HAS(s, "Antwortzeit der letzten 24 Stunden: Mittel 0,3 ms, Höchstwert 0,3 ms, Zuletzt 0,3 ms.</figcaption>");
+	HAS(s, "<tr class=\"total\"><th scope=\"row\">gesamt</th><td class=\"num\" data-v=\"0.3\">0,3</td>");
+	HAS(s, "<th scope=\"row\">bis zum ersten Byte</th><td class=\"num\" data-v=\"0.1\">0,1</td>");
+	HASNT(s, "Mittel 0 ms");
+	free(s);
+	s = slurp("kreis/16001.html");
+	HAS(s, "Kfz online. Antwortzeit der letzten 24 Stunden: Mittel 0,3 ms, Höchstwert 0,3 ms, Zuletzt 0,3 ms.");
+	/* A Dienst without a series: "–", no unit after it. */
+	HAS(s, "Elterngeld digital. Antwortzeit der letzten 24 Stunden: Mittel –, Höchstwert –, Zuletzt –.");
+	free(s);
+	generate("en", false, &res);
+	s = slurp("dienst/d1.html");
+	HAS(s, "Response time over the last 24 hours: Mean 0.3 ms, Maximum 0.3 ms, Latest 0.3 ms.");
+	free(s);
+	fixture_store = NULL;
+	store_free(st);
 }
 END_TEST
 
@@ -1071,6 +1123,7 @@ static Suite *dashboards_suite(void)
 	tcase_add_test(ts, site_english_all_up);
 	tcase_add_test(ts, open_incident_downtime);
 	tcase_add_test(ts, counts_agree_with_their_noun);
+	tcase_add_test(ts, latency_sub_millisecond);
 	tcase_add_test(ts, site_self_contained);
 	tcase_add_test(ts, site_unwritable_dir);
 	tcase_add_test(ts, dienste_pages);
