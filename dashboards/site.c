@@ -243,7 +243,40 @@ static double uptime(const struct gen *g, unsigned w, size_t d)
 	return ro->uptime[w][d];
 }
 
-static const char *last_failure(const struct gen *g, size_t d)
+/*
+ * The HTTP status that came with Dienst d's latest failure of kind r: the
+ * current probe's when it failed so, else the latest failure seen; 0 unknown.
+ */
+static int failure_http(const struct gen *g, size_t d, enum probe_result r)
+{
+	const struct snapshot *s = g->in->snap;
+
+	if (s && d < s->n && s->t[d].probed && !s->t[d].success)
+		return s->t[d].result == r ? s->t[d].http_status : 0;
+	if (g->in->last_fail && g->in->last_fail_http && g->in->last_fail[d] == r)
+		return g->in->last_fail_http[d];
+	return 0;
+}
+
+/*
+ * Reason r as text; an unexpected HTTP status names its code when known
+ * (failure_http): "unerwarteter HTTP-Status 503".
+ */
+static const char *reason_code(const struct gen *g, size_t d, enum probe_result r, char *out,
+			       size_t outsz)
+{
+	const char *word = (unsigned)r < PROBE_RESULT_COUNT ? g->L->reason[r] : g->L->reason_unknown;
+	int code = r == PROBE_HTTP_STATUS ? failure_http(g, d, r) : 0;
+
+	if (code > 0)
+		snprintf(out, outsz, "%s %d", word, code);
+	else
+		snprintf(out, outsz, "%s", word);
+	return out;
+}
+
+/* Why Dienst d failed last (now, or the latest failure seen): "–" when never. */
+static const char *last_failure(const struct gen *g, size_t d, char *out, size_t outsz)
 {
 	const struct snapshot *s = g->in->snap;
 	enum probe_result r = PROBE_SUCCESS;
@@ -254,7 +287,7 @@ static const char *last_failure(const struct gen *g, size_t d)
 		r = g->in->last_fail[d];
 	if ((unsigned)r >= PROBE_RESULT_COUNT || r == PROBE_SUCCESS)
 		return "–";
-	return g->L->reason[r];
+	return reason_code(g, d, r, out, outsz);
 }
 
 static const struct incident_stats *incident(const struct gen *g, size_t d)
@@ -723,7 +756,7 @@ static void recent_table(struct gen *g, const char *root, bool marked, size_t on
 {
 	const struct dash_lang *L = g->L;
 	size_t shown = 0;
-	char t[64];
+	char t[64], why[160];
 
 	for (size_t i = 0; i < g->in->n_recent && shown < limit; i++) {
 		const struct incident_event *e = &g->in->recent[i];
@@ -768,7 +801,11 @@ static void recent_table(struct gen *g, const char *root, bool marked, size_t on
 		secs = (double)((e->end_ms ? e->end_ms : (int64_t)g->in->now * 1000) - e->start_ms) / 1000.0;
 		td_num(g, dash_fmt_span(t, sizeof t, secs, L), secs);
 		P("<td>");
-		E(reason_text(L, e->reason));
+		/*
+		 * An open incident's HTTP status is the latest failed probe's; the
+		 * journal's view of a closed one carries no status code.
+		 */
+		E(e->end_ms ? reason_text(L, e->reason) : reason_code(g, e->dienst, e->reason, why, sizeof why));
 		P("</td></tr>\n");
 	}
 	if (shown)
@@ -785,7 +822,7 @@ static void covering_section(struct gen *g, const char *root)
 {
 	const struct cfg *c = g->in->cfg;
 	const struct dash_lang *L = g->L;
-	char t[64];
+	char t[64], why[160];
 
 	h2(g, "dienste", L->covering);
 	P("<div class=\"scroll\"><table class=\"sortable\">\n<thead><tr>");
@@ -812,7 +849,7 @@ static void covering_section(struct gen *g, const char *root)
 		P("</td><td>");
 		state_html(g, dienst_state(g, d));
 		P("</td><td>");
-		E(last_failure(g, d));
+		E(last_failure(g, d, why, sizeof why));
 		P("</td>");
 		for (unsigned w = 0; w < ROLLOUT_WINDOWS; w++)
 			td_pct(g, uptime(g, w, d), 2);
@@ -964,7 +1001,7 @@ static void open_incidents(struct gen *g, const char *root)
 	const struct cfg *c = g->in->cfg;
 	const struct dash_lang *L = g->L;
 	size_t n = 0;
-	char t[64];
+	char t[64], why[160];
 
 	for (size_t d = 0; d < c->n_dienste; d++) {
 		const struct incident_stats *is = incident(g, d);
@@ -984,7 +1021,8 @@ static void open_incidents(struct gen *g, const char *root)
 		E(c->dienste[d].provider);
 		buf_printf(&g->b, "</td><td>%s</td><td>",
 			   dash_fmt_datetime(t, sizeof t, (time_t)(is->open_since_ms / 1000), L));
-		E((unsigned)is->open_reason < PROBE_RESULT_COUNT ? L->reason[is->open_reason] : "–");
+		E((unsigned)is->open_reason < PROBE_RESULT_COUNT
+		  ? reason_code(g, d, is->open_reason, why, sizeof why) : "–");
 		P("</td></tr>\n");
 	}
 	if (n)
@@ -1380,7 +1418,7 @@ static void page_dienst(struct gen *g, size_t d)
 	const struct rollout *r = g->in->ro ? g->in->ro->r : NULL;
 	const struct incident_stats *is = incident(g, d);
 	const struct dstat *s = &g->ds[d];
-	char title[256], rel[160], t[64], a1[64], a2[64], a3[64];
+	char title[256], rel[160], t[64], a1[64], a2[64], a3[64], why[160];
 
 	snprintf(title, sizeof title, "%s: %s", L->dienst_title, cd->name);
 	page_begin(g, "../", title);
@@ -1403,7 +1441,7 @@ static void page_dienst(struct gen *g, size_t d)
 	P("</dd></div>\n<div><dt>");
 	E(L->last_failure);
 	P("</dt><dd>");
-	E(last_failure(g, d));
+	E(last_failure(g, d, why, sizeof why));
 	P("</dd></div>\n<div><dt>");
 	E(L->cert);
 	P(" ");
@@ -1658,7 +1696,7 @@ static void page_status(struct gen *g)
 	const struct cfg *c = g->in->cfg;
 	const struct dash_lang *L = g->L;
 	size_t down = 0, probed = 0;
-	char t[64];
+	char t[64], why[160];
 
 	page_begin(g, "", L->status_title);
 	for (size_t d = 0; d < c->n_dienste; d++) {
@@ -1695,7 +1733,7 @@ static void page_status(struct gen *g)
 			P("</th><td>");
 			E(c->dienste[d].provider);
 			P("</td><td>");
-			E(last_failure(g, d));
+			E(last_failure(g, d, why, sizeof why));
 			buf_printf(&g->b, "</td><td>%s</td></tr>\n",
 				   is && is->open ? dash_fmt_datetime(t, sizeof t,
 						(time_t)(is->open_since_ms / 1000), L) : "–");

@@ -77,7 +77,12 @@ check "status page says how many of how many services are disrupted, in German" 
 has_history() { grep -q '<th scope="col">Beginn</th><th scope="col">Ende</th>' "$WWW/status.html"; }
 check "status page shows the incident history from the journal" wait_for 90 has_history
 check "the history names the reason of an incident" \
-	grep -Eq '</td><td>(Zeitüberschreitung|keine Verbindung|unerwarteter HTTP-Status|erwarteter Inhalt fehlt|Namensauflösung fehlgeschlagen|unbekannt)</td></tr>' "$WWW/status.html"
+	grep -Eq '</td><td>(Zeitüberschreitung|keine Verbindung|unerwarteter HTTP-Status( [0-9]{3})?|erwarteter Inhalt fehlt|Namensauflösung fehlgeschlagen|unbekannt)</td></tr>' "$WWW/status.html"
+# The simulator answers 503 for service.landkreis-hildburghausen.de and others (demo-sim.profile).
+check "an unexpected HTTP status is named with its code" grep -q '<td>unerwarteter HTTP-Status 503</td>' "$WWW/status.html"
+check "the Kreis page of a portal answering 503 names the code, never the bare reason" \
+	bash -c "grep -q '</span></td><td>unerwarteter HTTP-Status 503</td>' '$WWW/kreis/16069.html' &&
+		! grep -q '</span></td><td>unerwarteter HTTP-Status</td>' '$WWW/kreis/16069.html'"
 has_cert() { grep -Eq '>[0-9]{2}\.[0-9]{2}\.[0-9]{4} \((29|30) Tage\)</td>' "$WWW/gemeinde/16066017.html"; }
 check "Einhausen's page shows the HTTPS Dienst's certificate end" wait_for 60 has_cert
 check "a Kreis page has the latest incidents and the downtime column" \

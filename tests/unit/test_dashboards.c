@@ -44,6 +44,12 @@ static struct cfg_usage usage_cfg;
 static const struct geo *fixture_geo;	/* the maps' geometry for generate(); NULL: none */
 static struct incident_stats inc_fixture[3];	/* the incident totals generate() shows */
 static const struct store *fixture_store;	/* the series generate() reads; NULL: none */
+/* How d1 fails when generate() has it down (and its journal's open incident), with its HTTP status. */
+static enum probe_result d1_result;
+static int d1_http;
+/* The latest failures seen (dash_input.last_fail, last_fail_http); NULL: none. */
+static const enum probe_result *fixture_last_fail;
+static const int *fixture_last_fail_http;
 
 /* ---- formats ---------------------------------------------------------------- */
 
@@ -285,6 +291,10 @@ static void setup(void)
 	cfg.global.reifegrad_max = 4;
 	fixture_geo = NULL;
 	fixture_store = NULL;
+	d1_result = PROBE_TIMEOUT;
+	d1_http = 0;
+	fixture_last_fail = NULL;
+	fixture_last_fail_http = NULL;
 	/* d0: one incident, closed after an hour; d1 none (the tests open one). */
 	memset(inc_fixture, 0, sizeof inc_fixture);
 	inc_fixture[0] = (struct incident_stats){ .opened = 1, .closed = 1, .downtime_s = 3600 };
@@ -329,7 +339,7 @@ static void generate(const char *lang, bool d1_down, struct dash_result *res)
 	const time_t now = 1795770300;
 	struct incident_event recent[2] = {
 		{ .dienst = 1, .id = 7, .start_ms = (int64_t)(now - 3600) * 1000, .end_ms = 0,
-		  .reason = PROBE_TIMEOUT },
+		  .reason = d1_result },
 		{ .dienst = 0, .id = 6, .start_ms = (int64_t)(now - 90000) * 1000,
 		  .end_ms = (int64_t)(now - 86400) * 1000, .reason = PROBE_RESULT_COUNT },
 	};
@@ -360,7 +370,8 @@ static void generate(const char *lang, bool d1_down, struct dash_result *res)
 	for (size_t d = 0; d < 3; d++) {
 		s->t[d].probed = true;
 		s->t[d].success = !(d == 1 && d1_down);
-		s->t[d].result = s->t[d].success ? PROBE_SUCCESS : PROBE_TIMEOUT;
+		s->t[d].result = s->t[d].success ? PROBE_SUCCESS : d1_result;
+		s->t[d].http_status = s->t[d].success ? 200 : d1_http;
 		for (unsigned w = 0; w < ROLLOUT_WINDOWS; w++)
 			up[w][d] = d == 0 ? 0.995 : d == 1 ? 0.9 : NAN;
 	}
@@ -376,6 +387,8 @@ static void generate(const char *lang, bool d1_down, struct dash_result *res)
 	in.L = dash_lang_get(lang);
 	in.geo = fixture_geo;
 	in.store = fixture_store;
+	in.last_fail = fixture_last_fail;
+	in.last_fail_http = fixture_last_fail_http;
 	in.now = now;
 	in.recent = recent;
 	in.n_recent = 2;
@@ -723,6 +736,58 @@ START_TEST(latency_sub_millisecond)
 	free(s);
 	fixture_store = NULL;
 	store_free(st);
+}
+END_TEST
+
+/* An unexpected HTTP status names its code wherever the reason is shown. */
+START_TEST(http_status_reason_names_the_code)
+{
+	static const enum probe_result last_fail[3] = { PROBE_HTTP_STATUS, PROBE_SUCCESS, PROBE_SUCCESS };
+	static const int last_http[3] = { 502, 0, 0 };
+	const time_t now = 1795770300;
+	struct dash_result res;
+	char *s;
+
+	d1_result = PROBE_HTTP_STATUS;
+	d1_http = 503;
+	inc_fixture[1] = (struct incident_stats){ .opened = 1, .open = true,
+						  .open_since_ms = (int64_t)(now - 3600) * 1000,
+						  .open_reason = PROBE_HTTP_STATUS };
+	/* d0 answers now; its latest failure seen was a 502. */
+	fixture_last_fail = last_fail;
+	fixture_last_fail_http = last_http;
+	generate("de", true, &res);
+	ck_assert_uint_eq(res.errors, 0);
+	s = slurp("dienst/d1.html");
+	HAS(s, "<dt>Letzte Fehlerursache</dt><dd>unerwarteter HTTP-Status 503</dd>");
+	/* its open incident in the history */
+	HAS(s, "<td class=\"num\" data-v=\"3600\">1 h 00 min</td><td>unerwarteter HTTP-Status 503</td></tr>");
+	free(s);
+	s = slurp("dienst/d0.html");
+	HAS(s, "<dt>Letzte Fehlerursache</dt><dd>unerwarteter HTTP-Status 502</dd>");
+	free(s);
+	s = slurp("gemeinde/16001001.html");
+	HAS(s, "</span></td><td>unerwarteter HTTP-Status 503</td>");
+	HAS(s, "</span></td><td>unerwarteter HTTP-Status 502</td>");
+	free(s);
+	s = slurp("status.html");
+	HAS(s, "<td>Anbieter</td><td>unerwarteter HTTP-Status 503</td>");	/* the disrupted table */
+	HAS(s, "<td>unerwarteter HTTP-Status 503</td></tr>");
+	HASNT(s, "unerwarteter HTTP-Status<");
+	free(s);
+	s = slurp("index.html");
+	HAS(s, "<td>27.11.2026, 08:05 Uhr UTC</td><td>unerwarteter HTTP-Status 503</td></tr>");
+	free(s);
+	generate("en", true, &res);
+	s = slurp("dienst/d1.html");
+	HAS(s, "<dt>Last failure reason</dt><dd>unexpected HTTP status 503</dd>");
+	free(s);
+	/* No status read (0): the reason alone. */
+	d1_http = 0;
+	generate("de", true, &res);
+	s = slurp("dienst/d1.html");
+	HAS(s, "<dt>Letzte Fehlerursache</dt><dd>unerwarteter HTTP-Status</dd>");
+	free(s);
 }
 END_TEST
 
@@ -1124,6 +1189,7 @@ static Suite *dashboards_suite(void)
 	tcase_add_test(ts, open_incident_downtime);
 	tcase_add_test(ts, counts_agree_with_their_noun);
 	tcase_add_test(ts, latency_sub_millisecond);
+	tcase_add_test(ts, http_status_reason_names_the_code);
 	tcase_add_test(ts, site_self_contained);
 	tcase_add_test(ts, site_unwritable_dir);
 	tcase_add_test(ts, dienste_pages);
