@@ -17,7 +17,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <rrd.h>
+
 #include "common/clock.h"
+#include "dashboards/graph.h"
 #include "dashboards/i18n.h"
 #include "dashboards/leistung.h"
 #include "dashboards/map.h"
@@ -327,6 +330,115 @@ static char *slurp(const char *rel)
 	return s;
 }
 
+
+/* ---- graphs -------------------------------------------------------------------- */
+
+/* Creates dir/name of the store's layout `kind` (a minute's step), empty. */
+static void make_rrd(const char *name, enum store_file_kind kind, const char *const *usage, size_t n,
+		     char *path, size_t pathsz)
+{
+	char args[64][STORE_ARG_LEN];
+	const char *argv[64];
+	int argc = kind == STORE_TREND ? 0 : store_layout(kind, 60, usage, n, args, 64);
+
+	if (kind == STORE_TREND) {	/* the rollout's trend file: its three sources */
+		snprintf(args[argc++], STORE_ARG_LEN, "DS:online:GAUGE:172800:0:U");
+		snprintf(args[argc++], STORE_ARG_LEN, "DS:flaechendeckend:GAUGE:172800:0:U");
+		snprintf(args[argc++], STORE_ARG_LEN, "DS:fulfilled:GAUGE:172800:0:U");
+		snprintf(args[argc++], STORE_ARG_LEN, "RRA:AVERAGE:0.5:60:800");
+	}
+	ck_assert_int_gt(argc, 0);
+	for (int i = 0; i < argc; i++)
+		argv[i] = args[i];
+	snprintf(path, pathsz, "%s/%s", dir, name);
+	rrd_clear_error();
+	ck_assert_msg(rrd_create_r(path, 60, 1795770300 - 7 * 86400, argc, argv) == 0, "%s", rrd_get_error());
+}
+
+/*
+ * The legend of a graph as drawn: each swatch (a small filled square) and
+ * the x of the first glyph of its row to the right of it.  Asserts that
+ * there are `want` swatches and that every label starts at least 2 px
+ * right of its swatch (whose 1 px frame reaches 0.5 px beyond it).
+ */
+static void legend_clear(const char *rel, size_t want)
+{
+	char *svg = slurp(rel), *p;
+	double sw[16][4];
+	size_t n = 0;
+
+	for (p = svg; (p = strstr(p, "<path style=\"stroke:none;fill:#")); p++) {
+		double x0, y0, x1, y1, a, b, c, d;
+		char *dq = strstr(p, "\" d=\"");
+		if (!dq || sscanf(dq, "\" d=\"M %lf %lf L %lf %lf L %lf %lf L %lf %lf Z\"", &x0, &y0, &a, &y1,
+				  &x1, &b, &c, &d) != 8)
+			continue;
+		/* a square of a few pixels: the swatch */
+		if (a != x0 || b != y1 || c != x1 || d != y0 || x1 - x0 < 4 || x1 - x0 > 20 ||
+		    fabs((y1 - y0) - (x1 - x0)) > 1)
+			continue;
+		/* drawn twice, on the background's fill and in its own: one swatch */
+		if (n > 0 && sw[n - 1][0] == x0 && sw[n - 1][1] == y0 && sw[n - 1][2] == x1 && sw[n - 1][3] == y1)
+			continue;
+		ck_assert_uint_lt(n, 16);
+		sw[n][0] = x0;
+		sw[n][1] = y0;
+		sw[n][2] = x1;
+		sw[n][3] = y1;
+		n++;
+	}
+	ck_assert_msg(n == want, "%s: %zu legend swatches, want %zu", rel, n, want);
+	for (size_t i = 0; i < n; i++) {
+		double first = 1e9;
+		for (p = svg; (p = strstr(p, "<use xlink:href=\"#")); p++) {
+			double x, y;
+			char *xa = strstr(p, " x=\"");
+			if (!xa || sscanf(xa, " x=\"%lf\" y=\"%lf\"", &x, &y) != 2)
+				continue;
+			if (fabs(y - sw[i][3]) < 3 && x > sw[i][0] - 0.5 && x < first)
+				first = x;
+		}
+		ck_assert_msg(first < 1e9, "%s: no label beside the swatch at x %.1f", rel, sw[i][0]);
+		ck_assert_msg(first >= sw[i][2] + 2, "%s: the label at x %.1f runs into the swatch %.1f..%.1f",
+			      rel, first, sw[i][0], sw[i][2]);
+	}
+	free(svg);
+}
+
+/* In every graph the legend's swatch and its label stand apart. */
+START_TEST(graph_legend_clear_of_swatch)
+{
+	static const char *const usage[2] = { "applications_submitted_total", "by_service_submitted_total" };
+	const struct dash_lang *de = dash_lang_get("de");
+	const time_t now = 1795770300;
+	enum dash_band band = DASH_BAND_UNKNOWN;
+	char rrd[512], out[512], err[512], ds[2][STORE_DS_NAME_SIZE];
+	const char *dsp[2] = { ds[0], ds[1] };
+
+	make_rrd("a.rrd", STORE_MAIN, NULL, 0, rrd, sizeof rrd);
+	snprintf(out, sizeof out, "%s/avail.svg", dir);
+	ck_assert_msg(dash_graph_avail(rrd, out, now, de, err, sizeof err) == 0, "%s", err);
+	legend_clear("avail.svg", 1);
+
+	make_rrd("a.perf.rrd", STORE_PERF, NULL, 0, rrd, sizeof rrd);
+	snprintf(out, sizeof out, "%s/latency.svg", dir);
+	ck_assert_msg(dash_graph_latency(rrd, out, now, de, &band, err, sizeof err) == 0, "%s", err);
+	/* five phases, the mean; the maximum and minimum when the layout keeps them */
+	legend_clear("latency.svg", band == DASH_BAND_MINMAX ? 8 : band == DASH_BAND_MAX ? 7 : 6);
+
+	make_rrd("trend.rrd", STORE_TREND, NULL, 0, rrd, sizeof rrd);
+	snprintf(out, sizeof out, "%s/trend.svg", dir);
+	ck_assert_msg(dash_graph_trend(rrd, out, now, de, err, sizeof err) == 0, "%s", err);
+	legend_clear("trend.svg", 3);
+
+	make_rrd("a.usage.rrd", STORE_USAGE, usage, 2, rrd, sizeof rrd);
+	store_usage_ds_name(usage[0], ds[0]);
+	store_usage_ds_name(usage[1], ds[1]);
+	snprintf(out, sizeof out, "%s/usage.svg", dir);
+	ck_assert_msg(dash_graph_usage(rrd, out, now, de, dsp, usage, 2, err, sizeof err) == 0, "%s", err);
+	legend_clear("usage.svg", 2);
+}
+END_TEST
 
 /*
  * Renders the fixture: d1 down (timeout), d0 up, d2 up; uptimes 99.5 % etc.
@@ -1190,6 +1302,7 @@ static Suite *dashboards_suite(void)
 	tcase_add_test(ts, counts_agree_with_their_noun);
 	tcase_add_test(ts, latency_sub_millisecond);
 	tcase_add_test(ts, http_status_reason_names_the_code);
+	tcase_add_test(ts, graph_legend_clear_of_swatch);
 	tcase_add_test(ts, site_self_contained);
 	tcase_add_test(ts, site_unwritable_dir);
 	tcase_add_test(ts, dienste_pages);
