@@ -101,6 +101,9 @@ static const struct dash_lang de = {
 	.shard_note = "Diese Seiten zeigen nur die Onlinedienste dieses Shards; "
 	"die Zahlen für das ganze Land stehen in Prometheus.",
 	.svc_one = "Dienst", .svc_many = "Diensten", .od_one = "Onlinedienst", .od_many = "Onlinediensten",
+	.destatis_attribution = "Quelle: Statistisches Bundesamt (Destatis), Gemeindeverzeichnis GV100AD, "
+	"Stand 30.11.2021 (Datenlizenz Deutschland – Namensnennung – Version 2.0). Auszug Thüringen, "
+	"in CSV umgewandelt.",
 	.nav_leistungen = "Leistungen", .map = "Karte",
 	.map_attribution = "© GeoBasis-DE / BKG 2021 (Daten verändert)",
 	.map_fallback = "Die Karte braucht einen Browser, der SVG-Grafiken zeigt. Dieselben Werte stehen in der Tabelle:",
@@ -227,6 +230,10 @@ static const struct dash_lang en = {
 	"the figures for the whole state are in Prometheus.",
 	.svc_one = "service", .svc_many = "services", .od_one = "online service",
 	.od_many = "online services",
+	/* the licence's wording, as for the BKG's maps */
+	.destatis_attribution = "Quelle: Statistisches Bundesamt (Destatis), Gemeindeverzeichnis GV100AD, "
+	"Stand 30.11.2021 (Datenlizenz Deutschland – Namensnennung – Version 2.0). Auszug Thüringen, "
+	"in CSV umgewandelt.",
 	.nav_leistungen = "Services", .map = "Map",
 	.map_attribution = "© GeoBasis-DE / BKG 2021 (Daten verändert)",
 	.map_fallback = "The map needs a browser that shows SVG images. The same values are in the table:",

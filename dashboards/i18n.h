@@ -83,6 +83,8 @@ struct dash_lang {
 	 */
 	const char *svc_one, *svc_many, *od_one, *od_many;
 	/* maps (map.h) and the pages per Leistung and the catalogue (leistung.h) */
+	/* the attribution the registers' licence asks for where their figures are shown */
+	const char *destatis_attribution;
 	const char *nav_leistungen, *map, *map_attribution, *map_fallback, *map_table,
 		*map_land_title, *map_kreis_title, *map_leistung_title, *map_coverage_legend,
 		*map_reifegrad_legend, *map_desc, *not_offered, *leistung_title, *catalogue_title,

@@ -155,11 +155,22 @@ static void page_begin(struct gen *g, const char *root, const char *title)
 	P("</h1>\n");
 }
 
-static void page_end(struct gen *g, const char *root, bool sortable)
+/*
+ * Closes the page: the footer (the shard line, the time of the figures and,
+ * on a page with inhabitants' figures from the registers, the attribution
+ * their licence asks for) and sort.js when a table is sortable.
+ */
+static void page_end(struct gen *g, const char *root, bool sortable, bool population)
 {
 	char t[320];
 
-	P("</main>\n<footer><p>");
+	P("</main>\n<footer>");
+	if (population) {
+		P("<p class=\"attribution\">");
+		E(g->L->destatis_attribution);
+		P("</p>\n");
+	}
+	P("<p>");
 	if (g->in->cfg && g->in->cfg->global.shard_count) {
 		E(dash_fmt_shard(t, sizeof t, g->in->cfg, g->L));
 		P("</p>\n<p>");
@@ -928,7 +939,7 @@ static void views_pages(struct gen *g)
 		views_leistung_title(g->vw, i, title, sizeof title);
 		page_begin(g, "../", title);
 		views_leistung_body(&g->b, g->vw, i);
-		page_end(g, "../", true);
+		page_end(g, "../", true, true);
 		snprintf(rel, sizeof rel, "leistung/%s.html", views_offered(g->vw, i)->ozg_id);
 		put_page(g, rel);
 	}
@@ -936,12 +947,12 @@ static void views_pages(struct gen *g)
 		views_catalogue_page(g->vw, k, rel, sizeof rel, title, sizeof title, &root);
 		page_begin(g, root, title);
 		views_catalogue_body(&g->b, g->vw, k);
-		page_end(g, root, true);
+		page_end(g, root, true, false);
 		put_page(g, rel);
 	}
 	page_begin(g, "", L->gemeinden_title);
 	views_gemeinden_body(&g->b, g->vw);
-	page_end(g, "", true);
+	page_end(g, "", true, true);
 	put_page(g, "gemeinden.html");
 	write_atomic(g, "katalog.js", views_catalogue_js, strlen(views_catalogue_js));
 }
@@ -1169,7 +1180,7 @@ static void page_index(struct gen *g)
 	h2(g, "stoerungen", L->open_incidents);
 	open_incidents(g, "");
 	kreise_table(g, r);
-	page_end(g, "", true);
+	page_end(g, "", true, true);
 	put_page(g, "index.html");
 }
 
@@ -1220,7 +1231,7 @@ static void page_kreis(struct gen *g, const struct reg_kreis *kr)
 		views_area_leistungen(&g->b, g->vw, AREA_KREIS, kr->key, "../");
 	mark_covering(g, AREA_KREIS, kr->key);
 	covering_section(g, "../");
-	page_end(g, "../", true);
+	page_end(g, "../", true, true);
 	snprintf(rel, sizeof rel, "kreis/%s.html", kr->key);
 	put_page(g, rel);
 }
@@ -1259,7 +1270,7 @@ static void page_gemeinde(struct gen *g, const struct reg_gemeinde *gm)
 		views_area_leistungen(&g->b, g->vw, AREA_GEMEINDE, gm->ags, "../");
 	mark_covering(g, AREA_GEMEINDE, gm->ags);
 	covering_section(g, "../");
-	page_end(g, "../", true);
+	page_end(g, "../", true, a != NULL);
 	snprintf(rel, sizeof rel, "gemeinde/%s.html", gm->ags);
 	put_page(g, rel);
 }
@@ -1597,7 +1608,7 @@ static void page_dienst(struct gen *g, size_t d)
 		   "<p><img src=\"../badge/%s-uptime.svg\" alt=\"", cd->id, cd->id);
 	E(L->badge_uptime);
 	buf_printf(&g->b, "\"> <code>/badge/%s-uptime.svg</code></p>\n", cd->id);
-	page_end(g, "../", true);
+	page_end(g, "../", true, r != NULL);
 	snprintf(rel, sizeof rel, "dienst/%s.html", cd->id);
 	put_page(g, rel);
 }
@@ -1677,7 +1688,7 @@ static void page_dienste(struct gen *g)
 			P("</tr>\n");
 		}
 		P("</tbody>\n</table></div>\n");
-		page_end(g, "", true);
+		page_end(g, "", true, false);
 		list_page_name(name, sizeof name, p);
 		put_page(g, name);
 	}
@@ -1788,7 +1799,7 @@ static void page_status(struct gen *g)
 		}
 		free(order);
 	}
-	page_end(g, "", true);
+	page_end(g, "", true, false);
 	put_page(g, "status.html");
 }
 

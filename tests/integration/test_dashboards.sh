@@ -71,6 +71,11 @@ echo "  graphs: $(find "$WWW/graph" -name '*.svg' | wc -l) files, $(du -sk --app
 check "the Land page names Erfurt's Kreis" grep -q '>Erfurt, Stadt</a>' "$WWW/index.html"
 check "German lang attribute" grep -q '<html lang="de">' "$WWW/kreis/16051.html"
 check "Gemeinde page lists a Land-wide EfA service" grep -q 'dienst/th-elterngeld.html' "$WWW/gemeinde/16066017.html"
+destatis='<p class="attribution">Quelle: Statistisches Bundesamt (Destatis), Gemeindeverzeichnis GV100AD, Stand 30.11.2021 (Datenlizenz Deutschland – Namensnennung – Version 2.0). Auszug Thüringen, in CSV umgewandelt.</p>'
+for f in index.html kreis/16051.html gemeinde/16066017.html gemeinden.html leistung/10124.html dienst/th-elterngeld.html; do
+	check "$f shows inhabitants and carries the Destatis attribution" \
+		bash -c "grep -q 'Einwohner' '$WWW/$f' && grep -qF '$destatis' '$WWW/$f'"
+done
 check "a badge has an accessible title" grep -q '<title id="t">' "$WWW/badge/k16051-kfz-status.svg"
 check "status page says how many of how many services are disrupted, in German" \
 	grep -Eq '</span> [0-9.]+ von ([2-9]|[0-9.]{2,}) Diensten gestört</p>' "$WWW/status.html"

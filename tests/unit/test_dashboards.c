@@ -903,6 +903,42 @@ START_TEST(http_status_reason_names_the_code)
 }
 END_TEST
 
+/*
+ * Every page with inhabitants' figures (from Destatis' Gemeindeverzeichnis)
+ * carries the attribution data/registers/SOURCES.md requires, word for word;
+ * pages without such figures do not.
+ */
+START_TEST(population_pages_carry_destatis_attribution)
+{
+	static const char attribution[] =
+		"<footer><p class=\"attribution\">Quelle: Statistisches Bundesamt (Destatis), "
+		"Gemeindeverzeichnis GV100AD, Stand 30.11.2021 (Datenlizenz Deutschland – Namensnennung – "
+		"Version 2.0). Auszug Thüringen, in CSV umgewandelt.</p>";
+	static const char *const with[] = { "index.html", "kreis/16001.html", "gemeinde/16001001.html",
+					     "dienst/d0.html", "leistung/10000.html", "gemeinden.html" };
+	static const char *const without[] = { "status.html", "dienste.html", "leistungen.html" };
+	struct dash_result res;
+	char *s;
+
+	for (int lang = 0; lang < 2; lang++) {
+		generate(lang ? "en" : "de", true, &res);
+		ck_assert_uint_eq(res.errors, 0);
+		for (size_t i = 0; i < sizeof with / sizeof with[0]; i++) {
+			s = slurp(with[i]);
+			ck_assert_msg(strstr(s, attribution) != NULL, "%s: no Destatis attribution", with[i]);
+			/* the figures it covers are on the page */
+			ck_assert_msg(strstr(s, "Einwohner") || strstr(s, "Inhabitants"), "%s: no inhabitants", with[i]);
+			free(s);
+		}
+		for (size_t i = 0; i < sizeof without / sizeof without[0]; i++) {
+			s = slurp(without[i]);
+			HASNT(s, "Destatis");
+			free(s);
+		}
+	}
+}
+END_TEST
+
 START_TEST(site_self_contained)
 {
 	struct dash_result res;
@@ -1303,6 +1339,7 @@ static Suite *dashboards_suite(void)
 	tcase_add_test(ts, latency_sub_millisecond);
 	tcase_add_test(ts, http_status_reason_names_the_code);
 	tcase_add_test(ts, graph_legend_clear_of_swatch);
+	tcase_add_test(ts, population_pages_carry_destatis_attribution);
 	tcase_add_test(ts, site_self_contained);
 	tcase_add_test(ts, site_unwritable_dir);
 	tcase_add_test(ts, dienste_pages);
