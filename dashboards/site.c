@@ -1355,6 +1355,52 @@ static void usage_trend_section(struct gen *g, size_t d)
 	P("</tbody>\n</table>\n");
 }
 
+/*
+ * The graphic beside usage value v of metric m (NULL: unknown) in the table.
+ * A counter's value is an amount counted up from zero: a bar, its metric's
+ * largest value the full width.  A gauge's value is a level: a mark on a
+ * framed scale from 0 to the largest number its map knows (portal_status:
+ * ok 1, degraded 0.5, down 0), or to its members' largest value when it has
+ * several; a lone gauge without a map has no scale and shows its value only.
+ */
+static void usage_figure(struct gen *g, const struct usage_result *u, const struct usage_value *v,
+			 const struct cfg_usage_metric *m)
+{
+	double top = 0, x;
+	size_t members = 0;
+
+	if (!m || !isfinite(v->v) || v->v < 0)
+		return;
+	for (size_t k = 0; k < u->n; k++)
+		if (u->v[k].metric == v->metric && isfinite(u->v[k].v)) {
+			members++;
+			if (u->v[k].v > top)
+				top = u->v[k].v;
+		}
+	if (m->type == CFG_USAGE_COUNTER) {
+		if (top > 0)
+			buf_printf(&g->b, " <svg class=\"bar\" aria-hidden=\"true\" width=\"120\" height=\"10\">"
+				   "<rect width=\"%.0f\" height=\"10\" fill=\"#1b1b1b\"/><rect width=\"120\" "
+				   "height=\"10\" fill=\"none\" stroke=\"#1b1b1b\"/></svg>", v->v / top * 120.0);
+		return;
+	}
+	if (m->n_map > 0) {
+		top = 0;
+		for (size_t k = 0; k < m->n_map; k++)
+			if (m->map[k].value > top)
+				top = m->map[k].value;
+	} else if (members < 2) {
+		return;
+	}
+	if (!(top > 0))
+		return;
+	/* A 3 px mark centred on the level, kept inside the frame. */
+	x = fmin(fmax(v->v / top * 120.0 - 1.5, 0.0), 117.0);
+	buf_printf(&g->b, " <svg class=\"level\" aria-hidden=\"true\" width=\"120\" height=\"10\">"
+		   "<rect width=\"120\" height=\"10\" fill=\"none\" stroke=\"#1b1b1b\"/>"
+		   "<rect x=\"%.1f\" width=\"3\" height=\"10\" fill=\"#1b1b1b\"/></svg>", x);
+}
+
 /* A Dienst's usage figures from its latest statistics document (collector/usage.h). */
 static void usage_section(struct gen *g, size_t d)
 {
@@ -1395,23 +1441,16 @@ static void usage_section(struct gen *g, size_t d)
 	P("</tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i < u->n && i < USAGE_ROWS_SHOWN; i++) {
 		const struct usage_value *v = &u->v[i];
-		const char *name = v->metric < cd->usage->n_metrics ? cd->usage->metrics[v->metric].name : "?";
-		double top = 0;
+		const struct cfg_usage_metric *m = v->metric < cd->usage->n_metrics
+						   ? &cd->usage->metrics[v->metric] : NULL;
 
-		/* Bars within one metric: its largest value is the full width. */
-		for (size_t k = 0; k < u->n; k++)
-			if (u->v[k].metric == v->metric && isfinite(u->v[k].v) && u->v[k].v > top)
-				top = u->v[k].v;
 		P("<tr><th scope=\"row\"><code>");
-		E(name);
+		E(m ? m->name : "?");
 		P("</code></th><td>");
 		E(v->label[0] ? v->label : "–");
 		buf_printf(&g->b, "</td><td class=\"num\" data-v=\"%.6g\">%s", isfinite(v->v) ? v->v : -1.0,
 			   dash_fmt_num(t, sizeof t, v->v, v->v == floor(v->v) ? 0 : 2, L));
-		if (top > 0 && isfinite(v->v) && v->v >= 0)
-			buf_printf(&g->b, " <svg class=\"bar\" aria-hidden=\"true\" width=\"120\" height=\"10\">"
-				   "<rect width=\"%.0f\" height=\"10\" fill=\"#1b1b1b\"/><rect width=\"120\" "
-				   "height=\"10\" fill=\"none\" stroke=\"#1b1b1b\"/></svg>", v->v / top * 120.0);
+		usage_figure(g, u, v, m);
 		P("</td></tr>\n");
 	}
 	P("</tbody>\n</table></div>\n");
@@ -1889,7 +1928,7 @@ static const char css[] =
 	".figs div,.facts div{border:1px solid #999;padding:.5rem .7rem}\n"
 	"dt{font-size:.9rem;color:#3a3a3a}dd{margin:0;font-size:1.2rem;font-weight:bold}\n"
 	".facts dd{font-size:1rem}\n"
-	".bar{vertical-align:middle;margin-left:.4rem}\n"
+	".bar,.level{vertical-align:middle;margin-left:.4rem}\n"
 	"figure{margin:1rem 0}img{max-width:100%;height:auto}\n"
 	"figcaption{font-size:.9rem}\n"
 	"th button{font:inherit;font-weight:bold;background:none;border:0;padding:0;cursor:pointer;"

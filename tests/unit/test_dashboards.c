@@ -42,7 +42,8 @@ static struct cfg_dienst dienste[3];
 static struct cfg_angebot angebote[3];
 static struct cfg cfg;
 static char dir[64];
-static struct cfg_usage_metric usage_metrics[2];
+static struct cfg_usage_metric usage_metrics[4];
+static struct cfg_usage_map status_map[3] = { { S("ok"), 1 }, { S("degraded"), 0.5 }, { S("down"), 0 } };
 static struct cfg_usage usage_cfg;
 static const struct geo *fixture_geo;	/* the maps' geometry for generate(); NULL: none */
 static struct incident_stats inc_fixture[3];	/* the incident totals generate() shows */
@@ -258,9 +259,18 @@ static void setup(void)
 	dienste[0].efa = true;
 	memset(usage_metrics, 0, sizeof usage_metrics);
 	usage_metrics[0].name = S("applications_submitted_total");
+	usage_metrics[0].type = CFG_USAGE_COUNTER;
 	usage_metrics[1].name = S("by_service_submitted_total");
+	usage_metrics[1].type = CFG_USAGE_COUNTER;
+	usage_metrics[1].label = S("service");
+	usage_metrics[2].name = S("portal_status");
+	usage_metrics[2].type = CFG_USAGE_GAUGE;
+	usage_metrics[2].map = status_map;
+	usage_metrics[2].n_map = 3;
+	usage_metrics[3].name = S("queue_length");
+	usage_metrics[3].type = CFG_USAGE_GAUGE;
 	usage_cfg = (struct cfg_usage){ .url = S("https://portal.example/stats.json"),
-					.metrics = usage_metrics, .n_metrics = 2 };
+					.metrics = usage_metrics, .n_metrics = 4 };
 	dienste[0].usage = &usage_cfg;
 	strcpy(angebote[0].area, "16");
 	angebote[0].level = AREA_LAND;
@@ -455,7 +465,7 @@ static void generate(const char *lang, bool d1_down, struct dash_result *res)
 		{ .dienst = 0, .id = 6, .start_ms = (int64_t)(now - 90000) * 1000,
 		  .end_ms = (int64_t)(now - 86400) * 1000, .reason = PROBE_RESULT_COUNT },
 	};
-	struct usage_result *u = calloc(1, sizeof *u + 3 * sizeof u->v[0]);
+	struct usage_result *u = calloc(1, sizeof *u + 5 * sizeof u->v[0]);
 	struct rollout_params p;
 	struct rollout_ref ref = { 0 };
 	struct snapshot *s = snapshot_new(&cfg);
@@ -468,10 +478,12 @@ static void generate(const char *lang, bool d1_down, struct dash_result *res)
 	atomic_init(&u->refs, 1);
 	u->ok = true;
 	u->fetched_ms = (int64_t)(now - 120) * 1000;
-	u->n = 3;
+	u->n = 5;
 	u->v[0] = (struct usage_value){ .metric = 0, .v = 1234 };
 	u->v[1] = (struct usage_value){ .metric = 1, .label = "wohngeld", .v = 40 };
 	u->v[2] = (struct usage_value){ .metric = 1, .label = "<kfz>", .v = 80 };
+	u->v[3] = (struct usage_value){ .metric = 2, .v = 0.5 };	/* "degraded" */
+	u->v[4] = (struct usage_value){ .metric = 3, .v = 7 };
 	s->t[0].usage = u;	/* the snapshot's reference */
 	s->t[0].cert_expiry_s = (int64_t)now + 365 * 86400 + 600;
 	s->t[1].cert_expiry_s = (int64_t)now + 5 * 86400 + 600;
@@ -939,6 +951,52 @@ START_TEST(population_pages_carry_destatis_attribution)
 }
 END_TEST
 
+/* The table row of usage metric `name` on page s (caller frees). */
+static char *usage_row(const char *s, const char *name)
+{
+	char want[128];
+	const char *a, *e;
+
+	snprintf(want, sizeof want, "<code>%s</code></th>", name);
+	a = strstr(s, want);
+	ck_assert_msg(a != NULL, "no usage row %s", name);
+	e = strstr(a, "</tr>");
+	ck_assert_ptr_nonnull(e);
+	return strndup(a, (size_t)(e - a));
+}
+
+/*
+ * A counter's value is an amount: a bar from zero.  A gauge's value is a
+ * level: a mark on its scale (its map's range, or its members' largest
+ * value), never a filled bar; without a scale, the value alone.
+ */
+START_TEST(usage_gauge_is_a_level)
+{
+	struct dash_result res;
+	char *s, *row;
+
+	generate("de", true, &res);
+	ck_assert_uint_eq(res.errors, 0);
+	s = slurp("dienst/d0.html");
+	row = usage_row(s, "applications_submitted_total");
+	HAS(row, "<svg class=\"bar\" aria-hidden=\"true\" width=\"120\" height=\"10\"><rect width=\"120\" height=\"10\" fill=\"#1b1b1b\"/>");
+	free(row);
+	/* 0.5 ("degraded") on the map's scale 0 .. 1: a mark in the middle, nothing filled */
+	row = usage_row(s, "portal_status");
+	HAS(row, "data-v=\"0.5\">0,50 <svg class=\"level\" aria-hidden=\"true\" width=\"120\" height=\"10\">"
+		 "<rect width=\"120\" height=\"10\" fill=\"none\" stroke=\"#1b1b1b\"/>"
+		 "<rect x=\"58.5\" width=\"3\" height=\"10\" fill=\"#1b1b1b\"/></svg>");
+	HASNT(row, "class=\"bar\"");
+	free(row);
+	/* a lone gauge without a map has no scale: its value only */
+	row = usage_row(s, "queue_length");
+	HAS(row, "data-v=\"7\">7</td>");
+	HASNT(row, "<svg");
+	free(row);
+	free(s);
+}
+END_TEST
+
 START_TEST(site_self_contained)
 {
 	struct dash_result res;
@@ -1340,6 +1398,7 @@ static Suite *dashboards_suite(void)
 	tcase_add_test(ts, http_status_reason_names_the_code);
 	tcase_add_test(ts, graph_legend_clear_of_swatch);
 	tcase_add_test(ts, population_pages_carry_destatis_attribution);
+	tcase_add_test(ts, usage_gauge_is_a_level);
 	tcase_add_test(ts, site_self_contained);
 	tcase_add_test(ts, site_unwritable_dir);
 	tcase_add_test(ts, dienste_pages);
