@@ -389,6 +389,29 @@ char *dash_fmt_span(char *out, size_t outsz, double s, const struct dash_lang *L
 	return out;
 }
 
+/* Names of the usage metrics the demo's portals publish (docs/simulator.md), per language. */
+static const struct {
+	const char *name, *de, *en;
+} usage_titles[] = {
+	{ "applications_submitted_total", "Eingereichte Anträge", "Applications submitted" },
+	{ "applications_started_total", "Begonnene Anträge", "Applications started" },
+	{ "by_service_submitted_total", "Eingereichte Anträge je Leistung",
+	  "Applications submitted per service" },
+	{ "portal_status", "Zustand des Portals", "Portal status" },
+};
+
+const char *dash_usage_title(const struct cfg_usage_metric *m, const struct dash_lang *L)
+{
+	if (!m)
+		return NULL;
+	if (m->title)
+		return m->title;
+	for (size_t i = 0; m->name && i < sizeof usage_titles / sizeof usage_titles[0]; i++)
+		if (strcmp(m->name, usage_titles[i].name) == 0)
+			return strcmp(L->code, "en") == 0 ? usage_titles[i].en : usage_titles[i].de;
+	return NULL;
+}
+
 char *dash_fmt_ms(char *out, size_t outsz, double seconds, const struct dash_lang *L)
 {
 	char n[64];

@@ -111,6 +111,13 @@ char *dash_fmt_datetime(char *out, size_t outsz, time_t t, const struct dash_lan
  */
 char *dash_fmt_shard(char *out, size_t outsz, const struct cfg *cfg, const struct dash_lang *L);
 /*
+ * The name usage metric m has on the pages: its configured title, else the
+ * language's name for a metric the demo's portals publish
+ * (applications_submitted_total: "Eingereichte Anträge"), else NULL: the
+ * pages then show the metric's own name as code.
+ */
+const char *dash_usage_title(const struct cfg_usage_metric *m, const struct dash_lang *L);
+/*
  * A time given in seconds as milliseconds with one decimal, the precision of
  * the pages' latency tables: "0,3 ms", "1.534,2 ms" ("0.3 ms"); "–" unknown.
  */

@@ -482,23 +482,46 @@ static double mono_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The metric of u's stored counter k; NULL when the index is out of range. */
+static const struct cfg_usage_metric *stored_metric(const struct cfg_usage *u, size_t k)
+{
+	return k < u->n_stored && u->stored_metric[k] < u->n_metrics ? &u->metrics[u->stored_metric[k]]
+								      : NULL;
+}
+
+/* A usage metric's name in a table's row header: its title (dash_usage_title), else its name as code. */
+static void usage_name(struct gen *g, const struct cfg_usage_metric *m, const char *name)
+{
+	const char *title = dash_usage_title(m, g->L);
+
+	if (title) {
+		E(title);
+		return;
+	}
+	P("<code>");
+	E(name ? name : "?");
+	P("</code>");
+}
+
 /* The usage counters of Dienst d over time, when its usage file exists. */
 static void draw_usage_graph(struct gen *g, size_t d)
 {
 	const struct cfg_dienst *cd = &g->in->cfg->dienste[d];
 	const char *path = store_usage_path(g->in->store, d);
 	char ds[CFG_USAGE_STORED][STORE_DS_NAME_SIZE], out[1024], err[1200];
-	const char *dsp[CFG_USAGE_STORED];
+	const char *dsp[CFG_USAGE_STORED], *legend[CFG_USAGE_STORED];
 
 	if (!cd->usage || cd->usage->n_stored == 0 || !path || access(path, R_OK) != 0)
 		return;
 	for (size_t k = 0; k < cd->usage->n_stored; k++) {
+		const char *title = dash_usage_title(stored_metric(cd->usage, k), g->L);
 		store_usage_ds_name(cd->usage->stored_names[k], ds[k]);
 		dsp[k] = ds[k];
+		legend[k] = title ? title : cd->usage->stored_names[k];
 	}
 	snprintf(out, sizeof out, "%s/graph/%s-usage.svg", g->dir, cd->id);
-	if (dash_graph_usage(path, out, g->in->now, g->L, dsp, cd->usage->stored_names,
-			     cd->usage->n_stored, err, sizeof err) == 0)
+	if (dash_graph_usage(path, out, g->in->now, g->L, dsp, legend, cd->usage->n_stored, err,
+			     sizeof err) == 0)
 		g->res->graphs++;
 	else
 		fail(g, "%s", err);
@@ -1346,9 +1369,9 @@ static void usage_trend_section(struct gen *g, size_t d)
 	th(g, L->usage_7d, true);
 	P("</tr></thead>\n<tbody>\n");
 	for (size_t k = 0; k < u->n_stored; k++) {
-		P("<tr><th scope=\"row\"><code>");
-		E(u->stored_names[k]);
-		buf_printf(&g->b, "</code></th><td class=\"num\">%s</td><td class=\"num\">%s</td></tr>\n",
+		P("<tr><th scope=\"row\">");
+		usage_name(g, stored_metric(u, k), u->stored_names[k]);
+		buf_printf(&g->b, "</th><td class=\"num\">%s</td><td class=\"num\">%s</td></tr>\n",
 			   dash_fmt_num(t1, sizeof t1, day[k], 0, L),
 			   dash_fmt_num(t2, sizeof t2, week[k], 0, L));
 	}
@@ -1444,9 +1467,9 @@ static void usage_section(struct gen *g, size_t d)
 		const struct cfg_usage_metric *m = v->metric < cd->usage->n_metrics
 						   ? &cd->usage->metrics[v->metric] : NULL;
 
-		P("<tr><th scope=\"row\"><code>");
-		E(m ? m->name : "?");
-		P("</code></th><td>");
+		P("<tr><th scope=\"row\">");
+		usage_name(g, m, m ? m->name : NULL);
+		P("</th><td>");
 		E(v->label[0] ? v->label : "–");
 		buf_printf(&g->b, "</td><td class=\"num\" data-v=\"%.6g\">%s", isfinite(v->v) ? v->v : -1.0,
 			   dash_fmt_num(t, sizeof t, v->v, v->v == floor(v->v) ? 0 : 2, L));

@@ -100,12 +100,14 @@ has_daily() {
 		"$WWW/dienst/k16051-kfz.html"
 }
 check "a Dienst page shows today's availability in its daily table" wait_for 60 has_daily
-has_usage() { grep -q '<code>applications_submitted_total</code>' "$WWW/dienst/th-elterngeld.html"; }
-check "an EfA Dienst page shows its usage figures" wait_for 60 has_usage
+has_usage() { grep -q '<th scope="row">Eingereichte Anträge</th>' "$WWW/dienst/th-elterngeld.html"; }
+check "an EfA Dienst page shows its usage figures, named in German" wait_for 60 has_usage
+check "no raw usage key on the German page" \
+	bash -c "! grep -Eq 'applications_submitted_total|applications_started_total|by_service_submitted_total|portal_status' '$WWW/dienst/th-elterngeld.html'"
 has_usage_trend() { [ -s "$WWW/graph/th-elterngeld-usage.svg" ] && grep -q 'Nutzung im Verlauf' "$WWW/dienst/th-elterngeld.html"; }
 check "the usage counters over time: graph and totals" wait_for 60 has_usage_trend
 check "the usage totals name each stored counter" \
-	bash -c "grep -A12 'Nutzung im Verlauf' '$WWW/dienst/th-elterngeld.html' | grep -q '<code>by_service_submitted_total</code>'"
+	bash -c "grep -A12 'Nutzung im Verlauf' '$WWW/dienst/th-elterngeld.html' | grep -q '<th scope=\"row\">Eingereichte Anträge je Leistung</th>'"
 # librrd's vertical tag is glyph outlines, not text: a run of glyphs that all
 # stand at one x within 20 units of the right border.
 tagged() {

@@ -629,7 +629,7 @@ START_TEST(site_german)
 	/* Usage: every value, labels escaped, a bar per value of a labelled metric. */
 	HAS(s, "<h2 id=\"nutzung\">Nutzung</h2>");
 	HAS(s, "abgerufen 27.11.2026, 09:03 Uhr UTC.");
-	HAS(s, "<code>applications_submitted_total</code></th><td>–</td><td class=\"num\" data-v=\"1234\">1.234");
+	HAS(s, "<th scope=\"row\">Eingereichte Anträge</th><td>–</td><td class=\"num\" data-v=\"1234\">1.234");
 	HAS(s, "<td>&lt;kfz&gt;</td><td class=\"num\" data-v=\"80\">80 <svg class=\"bar\" aria-hidden=\"true\"");
 	HAS(s, "<rect width=\"60\" height=\"10\"");	/* 40 of 80 */
 	free(s);
@@ -951,13 +951,13 @@ START_TEST(population_pages_carry_destatis_attribution)
 }
 END_TEST
 
-/* The table row of usage metric `name` on page s (caller frees). */
+/* The table row whose header is `name` on page s, from the header on (caller frees). */
 static char *usage_row(const char *s, const char *name)
 {
 	char want[128];
 	const char *a, *e;
 
-	snprintf(want, sizeof want, "<code>%s</code></th>", name);
+	snprintf(want, sizeof want, "<th scope=\"row\">%s</th>", name);
 	a = strstr(s, want);
 	ck_assert_msg(a != NULL, "no usage row %s", name);
 	e = strstr(a, "</tr>");
@@ -978,22 +978,82 @@ START_TEST(usage_gauge_is_a_level)
 	generate("de", true, &res);
 	ck_assert_uint_eq(res.errors, 0);
 	s = slurp("dienst/d0.html");
-	row = usage_row(s, "applications_submitted_total");
+	row = usage_row(s, "Eingereichte Anträge");
 	HAS(row, "<svg class=\"bar\" aria-hidden=\"true\" width=\"120\" height=\"10\"><rect width=\"120\" height=\"10\" fill=\"#1b1b1b\"/>");
 	free(row);
 	/* 0.5 ("degraded") on the map's scale 0 .. 1: a mark in the middle, nothing filled */
-	row = usage_row(s, "portal_status");
+	row = usage_row(s, "Zustand des Portals");
 	HAS(row, "data-v=\"0.5\">0,50 <svg class=\"level\" aria-hidden=\"true\" width=\"120\" height=\"10\">"
 		 "<rect width=\"120\" height=\"10\" fill=\"none\" stroke=\"#1b1b1b\"/>"
 		 "<rect x=\"58.5\" width=\"3\" height=\"10\" fill=\"#1b1b1b\"/></svg>");
 	HASNT(row, "class=\"bar\"");
 	free(row);
 	/* a lone gauge without a map has no scale: its value only */
-	row = usage_row(s, "queue_length");
+	row = usage_row(s, "<code>queue_length</code>");
 	HAS(row, "data-v=\"7\">7</td>");
 	HASNT(row, "<svg");
 	free(row);
 	free(s);
+}
+END_TEST
+
+/*
+ * Usage metrics are named in the page's language: a configured title: first,
+ * else the pages' own name for the demo portals' metrics, else the raw name
+ * as code; in the table of values and in the totals over time.
+ */
+START_TEST(usage_titles_in_the_pages_language)
+{
+	static const char *const stored[2] = { "applications_submitted_total", "by_service_submitted_total" };
+	const time_t now = 1795770300;
+	struct dash_result res;
+	struct store *st;
+	char err[256], *s;
+
+	ck_assert_ptr_null(dash_usage_title(&usage_metrics[3], dash_lang_get("de")));
+	ck_assert_str_eq(dash_usage_title(&usage_metrics[0], dash_lang_get("de")), "Eingereichte Anträge");
+	ck_assert_str_eq(dash_usage_title(&usage_metrics[0], dash_lang_get("en")), "Applications submitted");
+	/* The configured title wins, in any language. */
+	usage_metrics[1].title = S("Anträge nach Leistung <neu>");
+	usage_metrics[3].title = S("Warteschlange");
+	usage_cfg.stored_names[0] = stored[0];
+	usage_cfg.stored_names[1] = stored[1];
+	usage_cfg.stored_metric[0] = 0;
+	usage_cfg.stored_metric[1] = 1;
+	usage_cfg.n_stored = 2;
+	for (int i = 0; i < 3; i++)
+		dienste[i].interval_ms = 60000;
+	st = store_new(&cfg, dir, 1024, err, sizeof err);
+	ck_assert_msg(st != NULL, "%s", err);
+	ck_assert_int_eq(store_start(st, err, sizeof err), 0);
+	for (int i = 180; i > 0; i--) {
+		const double v[2] = { 1000.0 + 3 * (180 - i), 500.0 + (180 - i) };
+		ck_assert_int_eq(store_submit_usage(st, 0, (int64_t)(now - 60 * i) * 1000, 2, stored, v), 0);
+	}
+	store_stop(st);
+	fixture_store = st;
+	generate("de", true, &res);
+	ck_assert_uint_eq(res.errors, 0);
+	s = slurp("dienst/d0.html");
+	HAS(s, "<th scope=\"row\">Eingereichte Anträge</th><td>–</td>");
+	HAS(s, "<th scope=\"row\">Anträge nach Leistung &lt;neu&gt;</th><td>wohngeld</td>");
+	HAS(s, "<th scope=\"row\">Zustand des Portals</th><td>–</td>");
+	HAS(s, "<th scope=\"row\">Warteschlange</th><td>–</td>");
+	/* the totals over time name the stored counters the same way */
+	HAS(s, "<h3>Nutzung im Verlauf</h3>");
+	HAS(s, "<tr><th scope=\"row\">Eingereichte Anträge</th><td class=\"num\">");
+	HAS(s, "<tr><th scope=\"row\">Anträge nach Leistung &lt;neu&gt;</th><td class=\"num\">");
+	HASNT(s, "applications_submitted_total");
+	HASNT(s, "by_service_submitted_total");
+	HASNT(s, "portal_status");
+	free(s);
+	generate("en", true, &res);
+	s = slurp("dienst/d0.html");
+	HAS(s, "<th scope=\"row\">Applications submitted</th><td>–</td>");
+	HAS(s, "<th scope=\"row\">Portal status</th><td>–</td>");
+	free(s);
+	fixture_store = NULL;
+	store_free(st);
 }
 END_TEST
 
@@ -1399,6 +1459,7 @@ static Suite *dashboards_suite(void)
 	tcase_add_test(ts, graph_legend_clear_of_swatch);
 	tcase_add_test(ts, population_pages_carry_destatis_attribution);
 	tcase_add_test(ts, usage_gauge_is_a_level);
+	tcase_add_test(ts, usage_titles_in_the_pages_language);
 	tcase_add_test(ts, site_self_contained);
 	tcase_add_test(ts, site_unwritable_dir);
 	tcase_add_test(ts, dienste_pages);
