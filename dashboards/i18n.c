@@ -93,6 +93,13 @@ static const struct dash_lang de = {
 	.of_which = "davon",
 	.pages_label = "Seiten der Liste", .page_word = "Seite",
 	.incidents_downtime = "Störungen (Ausfallzeit)",
+	.usage_sums = "Nutzung",
+	.usage_sums_summary = "Summen der Zähler aus den Nutzungsstatistiken der Portale, jeweils "
+	"aus dem letzten Abruf. Eine Statistik, die mehrere Onlinedienste eines Portals teilen, "
+	"zählt einmal.",
+	.usage_sum = "Summe", .usage_docs = "Statistiken",
+	.usage_shared = "Diese Statistik gilt für das ganze Portal, nicht für diesen Dienst allein; "
+	"dieselbe Statistik haben auch:",
 	.usage_trend = "Nutzung im Verlauf",
 	.usage_trend_summary = "Die gespeicherten Zähler der Nutzungsstatistik, je Stunde über sieben Tage; "
 		"die Tabelle nennt die Summen.",
@@ -221,6 +228,12 @@ static const struct dash_lang en = {
 	.of_which = "of which",
 	.pages_label = "Pages of the list", .page_word = "Page",
 	.incidents_downtime = "Incidents (downtime)",
+	.usage_sums = "Usage",
+	.usage_sums_summary = "Totals of the counters in the portals' usage statistics, each from its "
+	"latest fetch. A statistics document that several online services of one portal share counts once.",
+	.usage_sum = "Total", .usage_docs = "Documents",
+	.usage_shared = "These figures are the whole portal's, not this service's alone; the same "
+	"statistics are also those of:",
 	.usage_trend = "Usage over time",
 	.usage_trend_summary = "The stored counters of the usage statistics, per hour over seven days; "
 		"the table gives the totals.",

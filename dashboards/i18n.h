@@ -73,6 +73,8 @@ struct dash_lang {
 	const char *pages_label, *page_word;
 	/* area pages: incidents with their downtime in one column */
 	const char *incidents_downtime;
+	/* usage summed over the portals' documents (Land page), a document shared by a portal's Dienste */
+	const char *usage_sums, *usage_sums_summary, *usage_sum, *usage_docs, *usage_shared;
 	/* usage counters over time (<id>.usage.rrd) */
 	const char *usage_trend, *usage_trend_summary, *usage_per_hour, *usage_24h, *usage_7d;
 	/* sharded instances (global.shard): "Shard", "of", and what the pages leave out */

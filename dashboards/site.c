@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "collector/usage.h"
 #include "common/buf.h"
 #include "dashboards/graph.h"
 #include "dashboards/leistung.h"
@@ -1068,6 +1069,66 @@ static void open_incidents(struct gen *g, const char *root)
 	}
 }
 
+#define USAGE_SUMS_SHOWN 20		/* counters summed on the Land page */
+
+/*
+ * The Land's usage: each counter named in the usage sections, summed over
+ * the portals' statistics documents with usage_sum, so a document that
+ * several Dienste of a portal share counts once.  Nothing when no document
+ * gave a value.
+ */
+static void usage_sums(struct gen *g)
+{
+	const struct cfg *c = g->in->cfg;
+	const struct dash_lang *L = g->L;
+	size_t shown = 0;
+	char t[64];
+
+	if (!g->in->snap || g->in->snap->cfg != c)
+		return;
+	for (size_t d = 0; d < c->n_dienste && shown < USAGE_SUMS_SHOWN; d++) {
+		const struct cfg_usage *u = c->dienste[d].usage;
+		for (size_t k = 0; u && k < u->n_metrics && shown < USAGE_SUMS_SHOWN; k++) {
+			const struct cfg_usage_metric *m = &u->metrics[k];
+			bool seen = false;
+			size_t docs;
+			double sum;
+
+			if (m->type != CFG_USAGE_COUNTER || !m->name)
+				continue;
+			/* each name once: where it is first named */
+			for (size_t e = 0; e <= d && !seen; e++) {
+				const struct cfg_usage *w = c->dienste[e].usage;
+				for (size_t l = 0; w && l < (e < d ? w->n_metrics : k) && !seen; l++)
+					seen = w->metrics[l].name && strcmp(w->metrics[l].name, m->name) == 0;
+			}
+			if (seen)
+				continue;
+			sum = usage_sum(g->in->snap, NULL, m->name, &docs);
+			if (!docs)
+				continue;
+			if (shown++ == 0) {
+				h2(g, "nutzung", L->usage_sums);
+				P("<p>");
+				E(L->usage_sums_summary);
+				P("</p>\n<table>\n<thead><tr>");
+				th(g, L->usage_metric, false);
+				th(g, L->usage_sum, true);
+				th(g, L->usage_docs, true);
+				P("</tr></thead>\n<tbody>\n");
+			}
+			P("<tr><th scope=\"row\">");
+			usage_name(g, m, m->name);
+			P("</th>");
+			td_num(g, dash_fmt_num(t, sizeof t, sum, sum == floor(sum) ? 0 : 2, L), sum);
+			td_count(g, (double)docs);
+			P("</tr>\n");
+		}
+	}
+	if (shown)
+		P("</tbody>\n</table>\n");
+}
+
 static void page_index(struct gen *g)
 {
 	const struct cfg *c = g->in->cfg;
@@ -1200,6 +1261,7 @@ static void page_index(struct gen *g)
 			free(order);
 		}
 	}
+	usage_sums(g);
 	h2(g, "stoerungen", L->open_incidents);
 	open_incidents(g, "");
 	kreise_table(g, r);
@@ -1424,6 +1486,39 @@ static void usage_figure(struct gen *g, const struct usage_result *u, const stru
 		   "<rect x=\"%.1f\" width=\"3\" height=\"10\" fill=\"#1b1b1b\"/></svg>", x);
 }
 
+#define USAGE_SHARED_SHOWN 12	/* other Dienste named beside a shared statistics document */
+
+/*
+ * When Dienst d's statistics document is its portal's, shared with other
+ * Dienste (the same usage URL, usage_same_document): says so and names
+ * them, so that the figures are read as the portal's, not as this
+ * Dienst's own.
+ */
+static void usage_shared(struct gen *g, size_t d)
+{
+	const struct cfg *c = g->in->cfg;
+	size_t n = 0;
+
+	for (size_t j = 0; j < c->n_dienste; j++) {
+		if (j == d || !usage_same_document(c->dienste[j].usage, c->dienste[d].usage))
+			continue;
+		if (n == 0) {
+			P("<p class=\"shared\">");
+			E(g->L->usage_shared);
+			P(" ");
+		} else if (n < USAGE_SHARED_SHOWN) {
+			P(", ");
+		}
+		if (n < USAGE_SHARED_SHOWN)
+			dienst_link(g, "../", j);
+		n++;
+	}
+	if (n > USAGE_SHARED_SHOWN)
+		buf_printf(&g->b, " … (%zu)", n);
+	if (n)
+		P(".</p>\n");
+}
+
 /* A Dienst's usage figures from its latest statistics document (collector/usage.h). */
 static void usage_section(struct gen *g, size_t d)
 {
@@ -1456,8 +1551,9 @@ static void usage_section(struct gen *g, size_t d)
 	}
 	P("<p>");
 	E(L->usage_summary);
-	buf_printf(&g->b, " %s.</p>\n<div class=\"scroll\"><table>\n<thead><tr>",
-		   dash_fmt_datetime(t, sizeof t, (time_t)(u->fetched_ms / 1000), L));
+	buf_printf(&g->b, " %s.</p>\n", dash_fmt_datetime(t, sizeof t, (time_t)(u->fetched_ms / 1000), L));
+	usage_shared(g, d);
+	P("<div class=\"scroll\"><table>\n<thead><tr>");
 	th(g, L->usage_metric, false);
 	th(g, L->usage_key, false);
 	th(g, L->usage_value, true);

@@ -104,6 +104,15 @@ has_usage() { grep -q '<th scope="row">Eingereichte Anträge</th>' "$WWW/dienst/
 check "an EfA Dienst page shows its usage figures, named in German" wait_for 60 has_usage
 check "no raw usage key on the German page" \
 	bash -c "! grep -Eq 'applications_submitted_total|applications_started_total|by_service_submitted_total|portal_status' '$WWW/dienst/th-elterngeld.html'"
+# Gera's statistics document is named by five of its Dienste: the portal's, counted once.
+check "a Dienst page names the Dienste that share its portal's statistics" \
+	bash -c "grep -q '<p class=\"shared\">Diese Statistik gilt für das ganze Portal' '$WWW/dienst/k16052-wohngeld.html' &&
+		grep -q 'href=\"../dienst/k16052-fischerei.html\"' '$WWW/dienst/k16052-wohngeld.html'"
+docs=$(perl -ne 'print $1 if m#<tr><th scope="row">Eingereichte Anträge</th><td class="num" data-v="[^"]*">[^<]*</td><td class="num" data-v="(\d+)"#' "$WWW/index.html")
+distinct=$(grep -o 'url: http[^ ]*/api/stats.json' "$WORK/demo.yml" | sort -u | wc -l)
+named=$(grep -c 'url: http[^ ]*/api/stats.json' "$WORK/demo.yml")
+check "the Land page sums the submitted applications over ${docs:-no} documents, at most the $distinct distinct ones of $named Dienste" \
+	[ -n "$docs" ] && [ "$docs" -ge 1 ] && [ "$docs" -le "$distinct" ]
 has_usage_trend() { [ -s "$WWW/graph/th-elterngeld-usage.svg" ] && grep -q 'Nutzung im Verlauf' "$WWW/dienst/th-elterngeld.html"; }
 check "the usage counters over time: graph and totals" wait_for 60 has_usage_trend
 check "the usage totals name each stored counter" \

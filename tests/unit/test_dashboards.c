@@ -51,6 +51,8 @@ static const struct store *fixture_store;	/* the series generate() reads; NULL: 
 /* How d1 fails when generate() has it down (and its journal's open incident), with its HTTP status. */
 static enum probe_result d1_result;
 static int d1_http;
+/* Usage fetches of d1 and d2 that generate() hands to the snapshot (a reference each); NULL: none. */
+static struct usage_result *fixture_usage[3];
 /* The latest failures seen (dash_input.last_fail, last_fail_http); NULL: none. */
 static const enum probe_result *fixture_last_fail;
 static const int *fixture_last_fail_http;
@@ -308,6 +310,7 @@ static void setup(void)
 	d1_http = 0;
 	fixture_last_fail = NULL;
 	fixture_last_fail_http = NULL;
+	memset(fixture_usage, 0, sizeof fixture_usage);
 	/* d0: one incident, closed after an hour; d1 none (the tests open one). */
 	memset(inc_fixture, 0, sizeof inc_fixture);
 	inc_fixture[0] = (struct incident_stats){ .opened = 1, .closed = 1, .downtime_s = 3600 };
@@ -485,6 +488,10 @@ static void generate(const char *lang, bool d1_down, struct dash_result *res)
 	u->v[3] = (struct usage_value){ .metric = 2, .v = 0.5 };	/* "degraded" */
 	u->v[4] = (struct usage_value){ .metric = 3, .v = 7 };
 	s->t[0].usage = u;	/* the snapshot's reference */
+	for (size_t d = 1; d < 3; d++) {
+		usage_result_ref(fixture_usage[d]);
+		s->t[d].usage = fixture_usage[d];
+	}
 	s->t[0].cert_expiry_s = (int64_t)now + 365 * 86400 + 600;
 	s->t[1].cert_expiry_s = (int64_t)now + 5 * 86400 + 600;
 	s->t[2].cert_expiry_s = (int64_t)now - 2 * 86400;
@@ -1057,6 +1064,73 @@ START_TEST(usage_titles_in_the_pages_language)
 }
 END_TEST
 
+/* A usage result of n values (metric, value) fetched at `at`. */
+static struct usage_result *usage_of(time_t at, size_t n, const struct usage_value *v)
+{
+	struct usage_result *u = calloc(1, sizeof *u + n * sizeof u->v[0]);
+
+	ck_assert_ptr_nonnull(u);
+	atomic_init(&u->refs, 1);
+	u->ok = true;
+	u->fetched_ms = u->last_ok_ms = (int64_t)at * 1000;
+	u->n = n;
+	memcpy(u->v, v, n * sizeof *v);
+	return u;
+}
+
+/*
+ * d0 and d1 are two Dienste of one portal that name its one statistics
+ * document; d2 reads another portal's.  The Land page's sums count the
+ * shared document once, and each Dienst page says its figures are the
+ * portal's, naming the other Dienst.
+ */
+START_TEST(shared_usage_document_counts_once)
+{
+	static struct cfg_usage_metric other_metrics[1];
+	static struct cfg_usage other;
+	/* d1 fetched the same document as d0 (generate(): 1234, 40 + 80, ...) */
+	static const struct usage_value same[5] = {
+		{ .metric = 0, .v = 1234 }, { .metric = 1, .label = "wohngeld", .v = 40 },
+		{ .metric = 1, .label = "<kfz>", .v = 80 }, { .metric = 2, .v = 0.5 }, { .metric = 3, .v = 7 },
+	};
+	static const struct usage_value theirs[1] = { { .metric = 0, .v = 100 } };
+	const time_t now = 1795770300;
+	struct dash_result res;
+	char *s;
+
+	other_metrics[0] = usage_metrics[0];
+	other = (struct cfg_usage){ .url = S("https://other.example/stats.json"), .metrics = other_metrics,
+				    .n_metrics = 1 };
+	dienste[1].usage = &usage_cfg;	/* the same address as d0's */
+	dienste[2].usage = &other;
+	fixture_usage[1] = usage_of(now - 60, 5, same);
+	fixture_usage[2] = usage_of(now - 60, 1, theirs);
+	generate("de", true, &res);
+	ck_assert_uint_eq(res.errors, 0);
+	s = slurp("index.html");
+	HAS(s, "<h2 id=\"nutzung\">Nutzung</h2>");
+	/* 1234 once (d0 and d1 share it) and d2's 100: 1.334 from 2 documents, not 2.568 from 3 */
+	HAS(s, "<tr><th scope=\"row\">Eingereichte Anträge</th><td class=\"num\" data-v=\"1334\">1.334</td>"
+	       "<td class=\"num\" data-v=\"2\">2</td></tr>");
+	HAS(s, "<tr><th scope=\"row\">Eingereichte Anträge je Leistung</th><td class=\"num\" data-v=\"120\">120</td>"
+	       "<td class=\"num\" data-v=\"1\">1</td></tr>");
+	HASNT(s, "Zustand des Portals");	/* gauges are not summed */
+	free(s);
+	s = slurp("dienst/d1.html");
+	HAS(s, "<p class=\"shared\">Diese Statistik gilt für das ganze Portal, nicht für diesen Dienst allein; "
+	       "dieselbe Statistik haben auch: <a href=\"../dienst/d0.html\">Elterngeld digital</a>.</p>");
+	free(s);
+	s = slurp("dienst/d0.html");
+	HAS(s, "dieselbe Statistik haben auch: <a href=\"../dienst/d1.html\">Kfz online</a>.</p>");
+	free(s);
+	s = slurp("dienst/d2.html");
+	HASNT(s, "class=\"shared\"");
+	free(s);
+	usage_result_release(fixture_usage[1]);
+	usage_result_release(fixture_usage[2]);
+}
+END_TEST
+
 START_TEST(site_self_contained)
 {
 	struct dash_result res;
@@ -1460,6 +1534,7 @@ static Suite *dashboards_suite(void)
 	tcase_add_test(ts, population_pages_carry_destatis_attribution);
 	tcase_add_test(ts, usage_gauge_is_a_level);
 	tcase_add_test(ts, usage_titles_in_the_pages_language);
+	tcase_add_test(ts, shared_usage_document_counts_once);
 	tcase_add_test(ts, site_self_contained);
 	tcase_add_test(ts, site_unwritable_dir);
 	tcase_add_test(ts, dienste_pages);
