@@ -3,6 +3,7 @@
 #include "collector/usage.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,4 +285,63 @@ size_t usage_resets(const struct cfg_usage *u, const struct usage_result *prev,
 		n++;
 	}
 	return n;
+}
+
+bool usage_same_document(const struct cfg_usage *a, const struct cfg_usage *b)
+{
+	return a && b && a->url && b->url && strcmp(a->url, b->url) == 0;
+}
+
+/*
+ * The values of metric `name` in Dienst d's latest fetch, added up; false
+ * when d's fetch failed or it has no such metric or value.
+ */
+static bool fetched_value(const struct snapshot *s, size_t d, const char *name, double *out)
+{
+	const struct cfg_usage *u = s->cfg->dienste[d].usage;
+	const struct usage_result *r = s->t[d].usage;
+	bool any = false;
+	size_t k;
+
+	if (!u || !r || !r->ok)
+		return false;
+	for (k = 0; k < u->n_metrics; k++)
+		if (u->metrics[k].name && strcmp(u->metrics[k].name, name) == 0)
+			break;
+	if (k == u->n_metrics)
+		return false;
+	*out = 0;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].metric == k && isfinite(r->v[i].v)) {
+			*out += r->v[i].v;
+			any = true;
+		}
+	return any;
+}
+
+double usage_sum(const struct snapshot *s, const unsigned char *sel, const char *name, size_t *docs)
+{
+	double sum = 0, v;
+	size_t n = 0;
+
+	for (size_t d = 0; s && name && d < s->n; d++) {
+		bool counted = false;
+
+		if ((sel && !sel[d]) || !fetched_value(s, d, name, &v))
+			continue;
+		/* A Dienst before it with a value from the same document counted it already. */
+		for (size_t j = 0; j < d && !counted; j++) {
+			double x;
+			counted = (!sel || sel[j]) &&
+				  usage_same_document(s->cfg->dienste[j].usage, s->cfg->dienste[d].usage) &&
+				  fetched_value(s, j, name, &x);
+		}
+		if (counted)
+			continue;
+		sum += v;
+		n++;
+	}
+	if (docs)
+		*docs = n;
+	return n ? sum : NAN;
 }

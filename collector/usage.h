@@ -46,4 +46,22 @@ struct usage_result *usage_failed(const char *why, int64_t now_ms, int64_t last_
 size_t usage_resets(const struct cfg_usage *u, const struct usage_result *prev,
 		    const struct usage_result *cur, char *first, size_t firstsz);
 
+/*
+ * The Onlinedienste of one portal often name one statistics document (the
+ * same usage URL): its figures are the portal's, and every one of those
+ * Dienste holds them.  Whether a and b (either may be NULL) name one document.
+ */
+bool usage_same_document(const struct cfg_usage *a, const struct cfg_usage *b);
+
+/*
+ * Metric `name` summed over the statistics documents of the Dienste marked
+ * in sel (NULL: every Dienst), each document counted once however many
+ * Dienste name it: per document the value in the latest successful fetch
+ * of the first of its Dienste that has one (a wildcard metric's members
+ * added up).  *docs (may be NULL) gets the number of documents counted.
+ * NaN when none gave a value.  Quadratic in the Dienste that read usage
+ * (a few hundred): for a page generation, not for the probe loop.
+ */
+double usage_sum(const struct snapshot *s, const unsigned char *sel, const char *name, size_t *docs);
+
 #endif

@@ -260,12 +260,15 @@ struct cfg_usage_metric {
 	size_t wildcard;	/* index of the "*" segment, or CFG_USAGE_NO_WILDCARD */
 	enum cfg_usage_type type;
 	char *label;		/* label name for the wildcard key; NULL without wildcard */
+	char *title;		/* its name on the pages, in the site's language (at most
+				   CFG_USAGE_MAX_TITLE bytes); NULL: the dashboards' own */
 	struct cfg_usage_map *map;	/* string values to numbers; may be empty */
 	size_t n_map;
 	struct cfg_mark mark;	/* of the name */
 };
 
 #define CFG_USAGE_STORED 8	/* counters of one dienst kept over time */
+#define CFG_USAGE_MAX_TITLE 80	/* bytes of a metric's title */
 #define CFG_USAGE_DS_CHARS 19	/* an RRD data source name's length: stored names
 				   must differ in their first CFG_USAGE_DS_CHARS
 				   characters, '_' standing for any other character */

@@ -124,10 +124,10 @@ static const char *split_pointer(struct ld *L, const char *ptr, struct cfg_usage
 /* One entry of usage.metrics. */
 static void load_usage_metric(struct ld *L, const struct ynode *it, struct cfg_usage_metric *m)
 {
-	enum { K_NAME, K_POINTER, K_TYPE, K_LABEL, K_MAP, K_N };
+	enum { K_NAME, K_POINTER, K_TYPE, K_LABEL, K_TITLE, K_MAP, K_N };
 	static const struct keydef kd[K_N] = {
 		{ "name", true }, { "pointer", true }, { "type", true }, { "label", false },
-		{ "map", false },
+		{ "title", false }, { "map", false },
 	};
 	const struct ynode *v[K_N];
 	const char *s, *why;
@@ -176,6 +176,13 @@ static void load_usage_metric(struct ld *L, const struct ynode *it, struct cfg_u
 			       cfg_quote(s, q, sizeof q));
 		else
 			set_str(L, &m->label, s);
+	}
+	/* The name the pages show, in the site's language ("Eingereichte Anträge"). */
+	if (v[K_TITLE] && (s = want_text(L, v[K_TITLE], "title"))) {
+		if (strlen(s) > CFG_USAGE_MAX_TITLE)
+			err_at(L, v[K_TITLE], "title: longer than %u bytes", CFG_USAGE_MAX_TITLE);
+		else
+			set_str(L, &m->title, s);
 	}
 	if (m->pointer && m->wildcard != CFG_USAGE_NO_WILDCARD && !v[K_LABEL])
 		err_at(L, it, "usage metric: the pointer has a '*' segment: name its label with label:");
@@ -377,6 +384,7 @@ void free_usage(struct cfg_usage *u)
 			free(m->seg[k]);
 		free(m->seg);
 		free(m->label);
+		free(m->title);
 		for (size_t k = 0; k < m->n_map; k++)
 			free(m->map[k].key);
 		free(m->map);

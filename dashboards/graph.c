@@ -103,6 +103,36 @@ static void common(struct gargs *a, time_t start, time_t end, const char *axis_f
 	add(a, "%s", x_grid);
 }
 
+/*
+ * A legend text as librrd takes it in a LINE or AREA: one space in front,
+ * ':' escaped (librrd's field separator) and '\\' (its formatting marks)
+ * replaced by '/'.  librrd draws the swatch 1.2 times the width of an "o"
+ * and starts the text two spaces right of the swatch's left edge, which
+ * suits the monospaced font it defaults to; in a proportional font (the
+ * sans-serif these graphs use, where a space is about half an "o") two
+ * spaces are narrower than the swatch and the text ran into it.  The third
+ * space leaves a gap of about a third of the font size between swatch and
+ * text.
+ */
+static const char *legend(char *out, size_t outsz, const char *text)
+{
+	size_t o = 0;
+
+	if (outsz < 2) {
+		if (outsz)
+			out[0] = '\0';
+		return out;
+	}
+	out[o++] = ' ';
+	for (const char *p = text ? text : ""; *p && o + 2 < outsz; p++) {
+		if (*p == ':')
+			out[o++] = '\\';
+		out[o++] = *p == '\\' ? '/' : *p;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 int dash_write_file(const char *path, const char *data, size_t len, char *err, size_t errsz)
 {
 	char tmp[1100];
@@ -220,6 +250,7 @@ int dash_graph_latency(const char *rrd, const char *out, time_t end, const struc
 	static const char *const ds[5] = { "resolve", "connect", "tls", "processing", "transfer" };
 	static const char *const shade[5] = { "#333333", "#666666", "#999999", "#BBBBBB", "#DDDDDD" };
 	struct gargs a = { 0 };
+	char lg[160];
 
 	if (prepare(rrd, err, errsz) != 0)
 		return -1;
@@ -234,21 +265,22 @@ int dash_graph_latency(const char *rrd, const char *out, time_t end, const struc
 	for (int i = 0; i < 5; i++) {
 		add(&a, "DEF:p%d=%s:%s:AVERAGE:step=3600", i, rrd, ds[i]);
 		add(&a, "CDEF:m%d=p%d,1000,*", i, i);
-		add(&a, "AREA:m%d%s:%s%s", i, shade[i], L->phase_names[i], i ? ":STACK" : "");
+		add(&a, "AREA:m%d%s:%s%s", i, shade[i], legend(lg, sizeof lg, L->phase_names[i]),
+		    i ? ":STACK" : "");
 	}
 	add(&a, "DEF:avg=%s:duration:AVERAGE", rrd);
 	add(&a, "CDEF:mavg=avg,1000,*");
 	if (*band == DASH_BAND_MINMAX) {
 		add(&a, "DEF:mn=%s:duration:MIN", rrd);
 		add(&a, "CDEF:mmn=mn,1000,*");
-		add(&a, "LINE1:mmn#000000:Min:dashes=1,2");
+		add(&a, "LINE1:mmn#000000:%s:dashes=1,2", legend(lg, sizeof lg, "Min"));
 	}
 	if (*band == DASH_BAND_MINMAX || *band == DASH_BAND_MAX) {
 		add(&a, "DEF:mx=%s:duration:MAX", rrd);
 		add(&a, "CDEF:mmx=mx,1000,*");
-		add(&a, "LINE1:mmx#000000:%s:dashes=4,3", L->g_max);
+		add(&a, "LINE1:mmx#000000:%s:dashes=4,3", legend(lg, sizeof lg, L->g_max));
 	}
-	add(&a, "LINE2:mavg#000000:%s", L->g_avg);
+	add(&a, "LINE2:mavg#000000:%s", legend(lg, sizeof lg, L->g_avg));
 	return run(&a, out, err, errsz);
 }
 
@@ -256,6 +288,7 @@ int dash_graph_avail(const char *rrd, const char *out, time_t end, const struct 
 		     char *err, size_t errsz)
 {
 	struct gargs a = { 0 };
+	char lg[160];
 
 	if (prepare(rrd, err, errsz) != 0)
 		return -1;
@@ -268,7 +301,7 @@ int dash_graph_avail(const char *rrd, const char *out, time_t end, const struct 
 	add(&a, "DEF:up=%s:up:AVERAGE", rrd);
 	add(&a, "CDEF:pct=up,100,*");
 	add(&a, "AREA:pct#DDDDDD");
-	add(&a, "LINE2:pct#000000:%s", L->availability);
+	add(&a, "LINE2:pct#000000:%s", legend(lg, sizeof lg, L->availability));
 	return run(&a, out, err, errsz);
 }
 
@@ -276,6 +309,7 @@ int dash_graph_trend(const char *rrd, const char *out, time_t end, const struct 
 		     char *err, size_t errsz)
 {
 	struct gargs a = { 0 };
+	char lg[160];
 
 	if (prepare(rrd, err, errsz) != 0)
 		return -1;
@@ -283,14 +317,14 @@ int dash_graph_trend(const char *rrd, const char *out, time_t end, const struct 
 	add(&a, "DEF:on=%s:online:AVERAGE", rrd);
 	add(&a, "DEF:fd=%s:flaechendeckend:AVERAGE", rrd);
 	add(&a, "DEF:fu=%s:fulfilled:AVERAGE", rrd);
-	add(&a, "LINE2:on#000000:%s", L->online);
-	add(&a, "LINE2:fd#444444:%s:dashes=8,4", L->online_all);
-	add(&a, "LINE2:fu#000000:%s:dashes=2,3", L->fulfilled);
+	add(&a, "LINE2:on#000000:%s", legend(lg, sizeof lg, L->online));
+	add(&a, "LINE2:fd#444444:%s:dashes=8,4", legend(lg, sizeof lg, L->online_all));
+	add(&a, "LINE2:fu#000000:%s:dashes=2,3", legend(lg, sizeof lg, L->fulfilled));
 	return run(&a, out, err, errsz);
 }
 
 int dash_graph_usage(const char *rrd, const char *out, time_t end, const struct dash_lang *L,
-		     const char *const *ds, const char *const *legend, size_t n, char *err,
+		     const char *const *ds, const char *const *legends, size_t n, char *err,
 		     size_t errsz)
 {
 	/* Up to eight lines told apart by width and dash pattern, not by colour. */
@@ -301,6 +335,7 @@ int dash_graph_usage(const char *rrd, const char *out, time_t end, const struct 
 	static const char *const dash[8] = { "", ":dashes=8,4", ":dashes=2,3", "", ":dashes=8,4",
 					     ":dashes=2,3", "", ":dashes=12,3,2,3" };
 	struct gargs a = { 0 };
+	char lg[160];
 
 	if (n == 0 || n > 8) {
 		snprintf(err, errsz, "%s: %zu counters to draw (1 to 8)", rrd, n);
@@ -317,7 +352,7 @@ int dash_graph_usage(const char *rrd, const char *out, time_t end, const struct 
 	for (size_t i = 0; i < n; i++) {
 		add(&a, "DEF:u%zu=%s:%s:AVERAGE:step=3600", i, rrd, ds[i]);
 		add(&a, "CDEF:h%zu=u%zu,3600,*", i, i);
-		add(&a, "%s:h%zu%s:%s%s", width[i], i, colour[i], legend[i], dash[i]);
+		add(&a, "%s:h%zu%s:%s%s", width[i], i, colour[i], legend(lg, sizeof lg, legends[i]), dash[i]);
 	}
 	return run(&a, out, err, errsz);
 }

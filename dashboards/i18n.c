@@ -57,7 +57,7 @@ static const struct dash_lang de = {
 	.badge_embed = "Die Abzeichen liegen unter diesen Adressen auf diesem Server:",
 	.all_dienste_title = "Alle Onlinedienste",
 	.status_title = "Status der Onlinedienste", .all_up = "Alle Dienste verfügbar",
-	.some_down = "Dienste gestört", .status_pending = "Noch keine Prüfung abgeschlossen.",
+	.status_pending = "Noch keine Prüfung abgeschlossen.",
 	.incident_history = "Störungsverlauf", .no_incidents = "Bisher keine Störungen.",
 	.since = "seit",
 	.badge_status = "Status", .badge_uptime = "Verfügbarkeit 7 T",
@@ -67,7 +67,7 @@ static const struct dash_lang de = {
 	.g_xgrid_24h = "HOUR:1:HOUR:6:HOUR:3:0:%H:%M Uhr",
 	.g_xgrid_7d = "HOUR:6:DAY:1:DAY:1:86400:%d.%m.",
 	.g_xgrid_30d = "DAY:1:WEEK:1:DAY:5:86400:%d.%m.",
-	.cert = "Zertifikat", .cert_until = "gültig bis", .cert_days_left = "Tage",
+	.cert = "Zertifikat", .cert_until = "gültig bis", .cert_day_one = "Tag", .cert_days_left = "Tage",
 	.cert_expired = "abgelaufen", .cert_soon = "läuft bald ab",
 	.phases_title = "Antwortzeit nach Phasen",
 	.phases_summary = "Mittlere Dauer der Phasen einer Prüfung in den letzten 24 Stunden, "
@@ -82,22 +82,35 @@ static const struct dash_lang de = {
 	.usage_none = "Für diesen Dienst ist keine Nutzungsstatistik eingerichtet.",
 	.usage_failed = "Der letzte Abruf der Nutzungsstatistik ist fehlgeschlagen:",
 	.usage_last_ok = "Zuletzt erfolgreich", .usage_metric = "Kennzahl", .usage_key = "Schlüssel",
-	.usage_value = "Wert", .usage_more = "weitere Werte nicht angezeigt",
+	.usage_value = "Wert", .usage_more_one = "weiterer Wert nicht angezeigt",
+	.usage_more = "weitere Werte nicht angezeigt",
 	.hist_summary = "Die letzten Störungen aus dem Störungsjournal, neueste zuerst.",
 	.hist_start = "Beginn", .hist_end = "Ende", .hist_duration = "Dauer",
 	.hist_reason = "Ursache", .hist_ongoing = "andauernd",
 	.hist_reconciled = "nach Neustart geschlossen", .reason_unknown = "unbekannt",
 	.hist_per_dienst = "Störungen je Onlinedienst", .recent_incidents = "Letzte Störungen",
 	.no_recent = "Keine Störungen im Journal.",
+	.of_which = "davon",
 	.pages_label = "Seiten der Liste", .page_word = "Seite",
 	.incidents_downtime = "Störungen (Ausfallzeit)",
+	.usage_sums = "Nutzung",
+	.usage_sums_summary = "Summen der Zähler aus den Nutzungsstatistiken der Portale, jeweils "
+	"aus dem letzten Abruf. Eine Statistik, die mehrere Onlinedienste eines Portals teilen, "
+	"zählt einmal.",
+	.usage_sum = "Summe", .usage_docs = "Statistiken",
+	.usage_shared = "Diese Statistik gilt für das ganze Portal, nicht für diesen Dienst allein; "
+	"dieselbe Statistik haben auch:",
 	.usage_trend = "Nutzung im Verlauf",
 	.usage_trend_summary = "Die gespeicherten Zähler der Nutzungsstatistik, je Stunde über sieben Tage; "
 		"die Tabelle nennt die Summen.",
 	.usage_per_hour = "je Stunde", .usage_24h = "letzte 24 Stunden", .usage_7d = "letzte 7 Tage",
 	.shard = "Shard", .shard_of = "von",
-	.shard_note = "Onlinediensten. Diese Seiten zeigen nur die Onlinedienste dieses Shards; "
+	.shard_note = "Diese Seiten zeigen nur die Onlinedienste dieses Shards; "
 	"die Zahlen für das ganze Land stehen in Prometheus.",
+	.svc_one = "Dienst", .svc_many = "Diensten", .od_one = "Onlinedienst", .od_many = "Onlinediensten",
+	.destatis_attribution = "Quelle: Statistisches Bundesamt (Destatis), Gemeindeverzeichnis GV100AD, "
+	"Stand 30.11.2021 (Datenlizenz Deutschland – Namensnennung – Version 2.0). Auszug Thüringen, "
+	"in CSV umgewandelt.",
 	.nav_leistungen = "Leistungen", .map = "Karte",
 	.map_attribution = "© GeoBasis-DE / BKG 2021 (Daten verändert)",
 	.map_fallback = "Die Karte braucht einen Browser, der SVG-Grafiken zeigt. Dieselben Werte stehen in der Tabelle:",
@@ -179,7 +192,7 @@ static const struct dash_lang en = {
 	.badge_embed = "The badges are at these addresses on this server:",
 	.all_dienste_title = "All online services",
 	.status_title = "Status of the online services", .all_up = "All services available",
-	.some_down = "services disrupted", .status_pending = "No probe has finished yet.",
+	.status_pending = "No probe has finished yet.",
 	.incident_history = "Incident history", .no_incidents = "No incidents so far.",
 	.since = "since",
 	.badge_status = "status", .badge_uptime = "uptime 7d",
@@ -189,7 +202,7 @@ static const struct dash_lang en = {
 	.g_xgrid_24h = "HOUR:1:HOUR:6:HOUR:3:0:%H:%M",
 	.g_xgrid_7d = "HOUR:6:DAY:1:DAY:1:86400:%b %d",
 	.g_xgrid_30d = "DAY:1:WEEK:1:DAY:5:86400:%b %d",
-	.cert = "Certificate", .cert_until = "valid until", .cert_days_left = "days",
+	.cert = "Certificate", .cert_until = "valid until", .cert_day_one = "day", .cert_days_left = "days",
 	.cert_expired = "expired", .cert_soon = "expires soon",
 	.phases_title = "Response time by phase",
 	.phases_summary = "Mean duration of the phases of a probe over the last 24 hours, "
@@ -204,22 +217,36 @@ static const struct dash_lang en = {
 	.usage_none = "No usage statistics are configured for this service.",
 	.usage_failed = "The latest fetch of the usage statistics failed:",
 	.usage_last_ok = "Last success", .usage_metric = "Metric", .usage_key = "Key",
-	.usage_value = "Value", .usage_more = "more values not shown",
+	.usage_value = "Value", .usage_more_one = "more value not shown",
+	.usage_more = "more values not shown",
 	.hist_summary = "The latest incidents from the incident journal, newest first.",
 	.hist_start = "Start", .hist_end = "End", .hist_duration = "Duration",
 	.hist_reason = "Reason", .hist_ongoing = "ongoing",
 	.hist_reconciled = "closed after a restart", .reason_unknown = "unknown",
 	.hist_per_dienst = "Incidents per online service", .recent_incidents = "Latest incidents",
 	.no_recent = "No incidents in the journal.",
+	.of_which = "of which",
 	.pages_label = "Pages of the list", .page_word = "Page",
 	.incidents_downtime = "Incidents (downtime)",
+	.usage_sums = "Usage",
+	.usage_sums_summary = "Totals of the counters in the portals' usage statistics, each from its "
+	"latest fetch. A statistics document that several online services of one portal share counts once.",
+	.usage_sum = "Total", .usage_docs = "Documents",
+	.usage_shared = "These figures are the whole portal's, not this service's alone; the same "
+	"statistics are also those of:",
 	.usage_trend = "Usage over time",
 	.usage_trend_summary = "The stored counters of the usage statistics, per hour over seven days; "
 		"the table gives the totals.",
 	.usage_per_hour = "per hour", .usage_24h = "last 24 hours", .usage_7d = "last 7 days",
 	.shard = "Shard", .shard_of = "of",
-	.shard_note = "online services. These pages show only this shard's online services; "
+	.shard_note = "These pages show only this shard's online services; "
 	"the figures for the whole state are in Prometheus.",
+	.svc_one = "service", .svc_many = "services", .od_one = "online service",
+	.od_many = "online services",
+	/* the licence's wording, as for the BKG's maps */
+	.destatis_attribution = "Quelle: Statistisches Bundesamt (Destatis), Gemeindeverzeichnis GV100AD, "
+	"Stand 30.11.2021 (Datenlizenz Deutschland – Namensnennung – Version 2.0). Auszug Thüringen, "
+	"in CSV umgewandelt.",
 	.nav_leistungen = "Services", .map = "Map",
 	.map_attribution = "© GeoBasis-DE / BKG 2021 (Daten verändert)",
 	.map_fallback = "The map needs a browser that shows SVG images. The same values are in the table:",
@@ -347,30 +374,91 @@ char *dash_fmt_datetime(char *out, size_t outsz, time_t t, const struct dash_lan
 
 char *dash_fmt_span(char *out, size_t outsz, double s, const struct dash_lang *L)
 {
+	double m, h;
+
 	(void)L;
 	if (!isfinite(s) || s < 0) {
 		snprintf(out, outsz, "–");
 		return out;
 	}
-	if (s < 60)
-		snprintf(out, outsz, "%.0f s", s);
-	else if (s < 3600)
-		snprintf(out, outsz, "%.0f min", floor(s / 60));
-	else if (s < 86400)
-		snprintf(out, outsz, "%.0f h %02.0f min", floor(s / 3600), floor(fmod(s, 3600) / 60));
-	else
-		snprintf(out, outsz, "%.0f d %.0f h", floor(s / 86400), floor(fmod(s, 86400) / 3600));
+	/*
+	 * Each unit is rounded to what it shows, and the unit is chosen after
+	 * rounding: 59.6 s is "1 min" (never "60 s"), 3599 s "1 h 00 min",
+	 * 86399 s "1 d 0 h".
+	 */
+	if (round(s) < 60) {
+		snprintf(out, outsz, "%.0f s", round(s));
+		return out;
+	}
+	m = round(s / 60);
+	if (m < 60)
+		snprintf(out, outsz, "%.0f min", m);
+	else if (m < 24 * 60)
+		snprintf(out, outsz, "%.0f h %02.0f min", floor(m / 60), fmod(m, 60));
+	else {
+		h = round(s / 3600);
+		snprintf(out, outsz, "%.0f d %.0f h", floor(h / 24), fmod(h, 24));
+	}
+	return out;
+}
+
+/* Names of the usage metrics the demo's portals publish (docs/simulator.md), per language. */
+static const struct {
+	const char *name, *de, *en;
+} usage_titles[] = {
+	{ "applications_submitted_total", "Eingereichte Anträge", "Applications submitted" },
+	{ "applications_started_total", "Begonnene Anträge", "Applications started" },
+	{ "by_service_submitted_total", "Eingereichte Anträge je Leistung",
+	  "Applications submitted per service" },
+	{ "portal_status", "Zustand des Portals", "Portal status" },
+};
+
+const char *dash_usage_title(const struct cfg_usage_metric *m, const struct dash_lang *L)
+{
+	if (!m)
+		return NULL;
+	if (m->title)
+		return m->title;
+	for (size_t i = 0; m->name && i < sizeof usage_titles / sizeof usage_titles[0]; i++)
+		if (strcmp(m->name, usage_titles[i].name) == 0)
+			return strcmp(L->code, "en") == 0 ? usage_titles[i].en : usage_titles[i].de;
+	return NULL;
+}
+
+char *dash_fmt_ms(char *out, size_t outsz, double seconds, const struct dash_lang *L)
+{
+	char n[64];
+
+	if (!isfinite(seconds)) {
+		snprintf(out, outsz, "–");
+		return out;
+	}
+	snprintf(out, outsz, "%s ms", dash_fmt_num(n, sizeof n, seconds * 1000.0, 1, L));
+	return out;
+}
+
+char *dash_fmt_of(char *out, size_t outsz, double n, double total, const char *one,
+		  const char *many, const struct dash_lang *L)
+{
+	char a[64], b[64];
+
+	snprintf(out, outsz, "%s %s %s %s", dash_fmt_num(a, sizeof a, n, 0, L), L->of,
+		 dash_fmt_num(b, sizeof b, total, 0, L), total == 1 ? one : many);
 	return out;
 }
 
 char *dash_fmt_shard(char *out, size_t outsz, const struct cfg *cfg, const struct dash_lang *L)
 {
+	char of[160];
+
 	if (outsz == 0)
 		return out;
 	out[0] = '\0';
 	if (cfg && cfg->global.shard_count)
-		snprintf(out, outsz, "%s %u %s %u: %zu %s %zu %s", L->shard, cfg->global.shard_index,
-			 L->shard_of, cfg->global.shard_count, cfg->n_dienste, L->shard_of,
-			 cfg->n_dienste_file, L->shard_note);
+		snprintf(out, outsz, "%s %u %s %u: %s. %s", L->shard, cfg->global.shard_index,
+			 L->shard_of, cfg->global.shard_count,
+			 dash_fmt_of(of, sizeof of, (double)cfg->n_dienste, (double)cfg->n_dienste_file,
+				     L->od_one, L->od_many, L),
+			 L->shard_note);
 	return out;
 }

@@ -47,7 +47,7 @@ struct dash_lang {
 		*latency_last, *availability, *avail_daily, *day, *incidents_total,
 		*downtime, *open_since, *badges, *badge_embed, *all_dienste_title;
 	/* status page */
-	const char *status_title, *all_up, *some_down, *status_pending, *incident_history,
+	const char *status_title, *all_up, *status_pending, *incident_history,
 		*no_incidents, *since;
 	/* badges */
 	const char *badge_status, *badge_uptime;
@@ -56,26 +56,37 @@ struct dash_lang {
 	/* librrd --x-grid specifications with the language's date labels */
 	const char *g_xgrid_24h, *g_xgrid_7d, *g_xgrid_30d;
 	/* certificates */
-	const char *cert, *cert_until, *cert_days_left, *cert_expired, *cert_soon;
+	const char *cert, *cert_until, *cert_day_one, *cert_days_left, *cert_expired, *cert_soon;
 	/* latency by phase: the phases in probe_phase order, then the total */
 	const char *phases_title, *phases_summary, *phase, *phase_names[6], *phase_mean24,
 		*phase_last, *g_ms;
 	/* usage statistics */
 	const char *usage, *usage_summary, *usage_none, *usage_failed, *usage_last_ok,
-		*usage_metric, *usage_key, *usage_value, *usage_more;
+		*usage_metric, *usage_key, *usage_value, *usage_more_one, *usage_more;
 	/* incident history */
 	const char *hist_summary, *hist_start, *hist_end, *hist_duration, *hist_reason,
 		*hist_ongoing, *hist_reconciled, *reason_unknown, *hist_per_dienst,
 		*recent_incidents, *no_recent;
+	/* a downtime with an open incident: "3 h 17 min (davon 12 min andauernd)" */
+	const char *of_which;
 	/* pagination of long lists */
 	const char *pages_label, *page_word;
 	/* area pages: incidents with their downtime in one column */
 	const char *incidents_downtime;
+	/* usage summed over the portals' documents (Land page), a document shared by a portal's Dienste */
+	const char *usage_sums, *usage_sums_summary, *usage_sum, *usage_docs, *usage_shared;
 	/* usage counters over time (<id>.usage.rrd) */
 	const char *usage_trend, *usage_trend_summary, *usage_per_hour, *usage_24h, *usage_7d;
 	/* sharded instances (global.shard): "Shard", "of", and what the pages leave out */
 	const char *shard, *shard_of, *shard_note;
+	/*
+	 * Counts "n von total <noun>": the noun agrees with total, in the case
+	 * "von" asks for ("1 von 1 Dienst", "27 von 670 Diensten").
+	 */
+	const char *svc_one, *svc_many, *od_one, *od_many;
 	/* maps (map.h) and the pages per Leistung and the catalogue (leistung.h) */
+	/* the attribution the registers' licence asks for where their figures are shown */
+	const char *destatis_attribution;
 	const char *nav_leistungen, *map, *map_attribution, *map_fallback, *map_table,
 		*map_land_title, *map_kreis_title, *map_leistung_title, *map_coverage_legend,
 		*map_reifegrad_legend, *map_desc, *not_offered, *leistung_title, *catalogue_title,
@@ -98,10 +109,33 @@ char *dash_fmt_date(char *out, size_t outsz, time_t t, const struct dash_lang *L
 char *dash_fmt_datetime(char *out, size_t outsz, time_t t, const struct dash_lang *L);
 /*
  * The line a sharded instance's pages carry: "Shard 1 von 2: 332 von 670
- * Onlinediensten; ..." (empty for an unsharded cfg).
+ * Onlinediensten. ..." (empty for an unsharded cfg).
  */
 char *dash_fmt_shard(char *out, size_t outsz, const struct cfg *cfg, const struct dash_lang *L);
-/* A length of time: "3 h 05 min", "42 s". */
+/*
+ * The name usage metric m has on the pages: its configured title, else the
+ * language's name for a metric the demo's portals publish
+ * (applications_submitted_total: "Eingereichte Anträge"), else NULL: the
+ * pages then show the metric's own name as code.
+ */
+const char *dash_usage_title(const struct cfg_usage_metric *m, const struct dash_lang *L);
+/*
+ * A time given in seconds as milliseconds with one decimal, the precision of
+ * the pages' latency tables: "0,3 ms", "1.534,2 ms" ("0.3 ms"); "–" unknown.
+ */
+char *dash_fmt_ms(char *out, size_t outsz, double seconds, const struct dash_lang *L);
+/*
+ * "n von total noun": one when total is 1, else many ("1 von 1 Dienst",
+ * "27 von 670 Diensten"; "1 of 1 service", "27 of 670 services"), numbers
+ * with the language's separators.
+ */
+char *dash_fmt_of(char *out, size_t outsz, double n, double total, const char *one,
+		  const char *many, const struct dash_lang *L);
+/*
+ * A length of time: "42 s", "17 min", "3 h 05 min", "2 d 4 h", each rounded to
+ * the unit it shows; a value that rounds up to a whole larger unit is written
+ * in that unit ("1 min", never "60 s").
+ */
 char *dash_fmt_span(char *out, size_t outsz, double seconds, const struct dash_lang *L);
 
 #endif

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "collector/usage.h"
 #include "common/buf.h"
 #include "dashboards/graph.h"
 #include "dashboards/leistung.h"
@@ -155,11 +156,22 @@ static void page_begin(struct gen *g, const char *root, const char *title)
 	P("</h1>\n");
 }
 
-static void page_end(struct gen *g, const char *root, bool sortable)
+/*
+ * Closes the page: the footer (the shard line, the time of the figures and,
+ * on a page with inhabitants' figures from the registers, the attribution
+ * their licence asks for) and sort.js when a table is sortable.
+ */
+static void page_end(struct gen *g, const char *root, bool sortable, bool population)
 {
 	char t[320];
 
-	P("</main>\n<footer><p>");
+	P("</main>\n<footer>");
+	if (population) {
+		P("<p class=\"attribution\">");
+		E(g->L->destatis_attribution);
+		P("</p>\n");
+	}
+	P("<p>");
 	if (g->in->cfg && g->in->cfg->global.shard_count) {
 		E(dash_fmt_shard(t, sizeof t, g->in->cfg, g->L));
 		P("</p>\n<p>");
@@ -243,7 +255,40 @@ static double uptime(const struct gen *g, unsigned w, size_t d)
 	return ro->uptime[w][d];
 }
 
-static const char *last_failure(const struct gen *g, size_t d)
+/*
+ * The HTTP status that came with Dienst d's latest failure of kind r: the
+ * current probe's when it failed so, else the latest failure seen; 0 unknown.
+ */
+static int failure_http(const struct gen *g, size_t d, enum probe_result r)
+{
+	const struct snapshot *s = g->in->snap;
+
+	if (s && d < s->n && s->t[d].probed && !s->t[d].success)
+		return s->t[d].result == r ? s->t[d].http_status : 0;
+	if (g->in->last_fail && g->in->last_fail_http && g->in->last_fail[d] == r)
+		return g->in->last_fail_http[d];
+	return 0;
+}
+
+/*
+ * Reason r as text; an unexpected HTTP status names its code when known
+ * (failure_http): "unerwarteter HTTP-Status 503".
+ */
+static const char *reason_code(const struct gen *g, size_t d, enum probe_result r, char *out,
+			       size_t outsz)
+{
+	const char *word = (unsigned)r < PROBE_RESULT_COUNT ? g->L->reason[r] : g->L->reason_unknown;
+	int code = r == PROBE_HTTP_STATUS ? failure_http(g, d, r) : 0;
+
+	if (code > 0)
+		snprintf(out, outsz, "%s %d", word, code);
+	else
+		snprintf(out, outsz, "%s", word);
+	return out;
+}
+
+/* Why Dienst d failed last (now, or the latest failure seen): "–" when never. */
+static const char *last_failure(const struct gen *g, size_t d, char *out, size_t outsz)
 {
 	const struct snapshot *s = g->in->snap;
 	enum probe_result r = PROBE_SUCCESS;
@@ -254,7 +299,7 @@ static const char *last_failure(const struct gen *g, size_t d)
 		r = g->in->last_fail[d];
 	if ((unsigned)r >= PROBE_RESULT_COUNT || r == PROBE_SUCCESS)
 		return "–";
-	return g->L->reason[r];
+	return reason_code(g, d, r, out, outsz);
 }
 
 static const struct incident_stats *incident(const struct gen *g, size_t d)
@@ -263,6 +308,35 @@ static const struct incident_stats *incident(const struct gen *g, size_t d)
 	return v && d < v->n ? &v->d[d] : NULL;
 }
 
+/*
+ * A Dienst's downtime: its closed incidents' and, while one is open, that
+ * one's duration so far (now - start), marked as ongoing: "3 h 05 min",
+ * "12 min (andauernd)", "3 h 17 min (davon 12 min andauernd)"; "–"
+ * unknown.  *secs gets the whole figure (for sorting).
+ */
+static void downtime_text(const struct gen *g, const struct incident_stats *is, char *out,
+			  size_t outsz, double *secs)
+{
+	const struct dash_lang *L = g->L;
+	double open_s;
+	char all[64], part[64];
+
+	*secs = is ? is->downtime_s : NAN;
+	if (!is || !is->open) {
+		dash_fmt_span(out, outsz, *secs, L);
+		return;
+	}
+	open_s = (double)((int64_t)g->in->now * 1000 - is->open_since_ms) / 1000.0;
+	if (open_s < 0)
+		open_s = 0;
+	*secs = is->downtime_s + open_s;
+	dash_fmt_span(all, sizeof all, *secs, L);
+	if (is->downtime_s > 0)
+		snprintf(out, outsz, "%s (%s %s %s)", all, L->of_which,
+			 dash_fmt_span(part, sizeof part, open_s, L), L->hist_ongoing);
+	else
+		snprintf(out, outsz, "%s (%s)", all, L->hist_ongoing);
+}
 
 /* Days until Dienst d's certificate ends (may be negative); NAN when unknown. */
 static double cert_days(const struct gen *g, size_t d)
@@ -293,7 +367,8 @@ static void cert_text(const struct gen *g, size_t d, char *out, size_t outsz)
 	if (days < 0)
 		snprintf(out, outsz, "✗ %s (%s)", L->cert_expired, date);
 	else if (days < CERT_SOON_DAYS)
-		snprintf(out, outsz, "⚠ %s (%s %s, %s)", date, n, L->cert_days_left, L->cert_soon);
+		snprintf(out, outsz, "⚠ %s (%s %s, %s)", date, n,
+			 days == 1 ? L->cert_day_one : L->cert_days_left, L->cert_soon);
 	else
 		snprintf(out, outsz, "%s (%s %s)", date, n, L->cert_days_left);
 }
@@ -408,23 +483,46 @@ static double mono_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The metric of u's stored counter k; NULL when the index is out of range. */
+static const struct cfg_usage_metric *stored_metric(const struct cfg_usage *u, size_t k)
+{
+	return k < u->n_stored && u->stored_metric[k] < u->n_metrics ? &u->metrics[u->stored_metric[k]]
+								      : NULL;
+}
+
+/* A usage metric's name in a table's row header: its title (dash_usage_title), else its name as code. */
+static void usage_name(struct gen *g, const struct cfg_usage_metric *m, const char *name)
+{
+	const char *title = dash_usage_title(m, g->L);
+
+	if (title) {
+		E(title);
+		return;
+	}
+	P("<code>");
+	E(name ? name : "?");
+	P("</code>");
+}
+
 /* The usage counters of Dienst d over time, when its usage file exists. */
 static void draw_usage_graph(struct gen *g, size_t d)
 {
 	const struct cfg_dienst *cd = &g->in->cfg->dienste[d];
 	const char *path = store_usage_path(g->in->store, d);
 	char ds[CFG_USAGE_STORED][STORE_DS_NAME_SIZE], out[1024], err[1200];
-	const char *dsp[CFG_USAGE_STORED];
+	const char *dsp[CFG_USAGE_STORED], *legend[CFG_USAGE_STORED];
 
 	if (!cd->usage || cd->usage->n_stored == 0 || !path || access(path, R_OK) != 0)
 		return;
 	for (size_t k = 0; k < cd->usage->n_stored; k++) {
+		const char *title = dash_usage_title(stored_metric(cd->usage, k), g->L);
 		store_usage_ds_name(cd->usage->stored_names[k], ds[k]);
 		dsp[k] = ds[k];
+		legend[k] = title ? title : cd->usage->stored_names[k];
 	}
 	snprintf(out, sizeof out, "%s/graph/%s-usage.svg", g->dir, cd->id);
-	if (dash_graph_usage(path, out, g->in->now, g->L, dsp, cd->usage->stored_names,
-			     cd->usage->n_stored, err, sizeof err) == 0)
+	if (dash_graph_usage(path, out, g->in->now, g->L, dsp, legend, cd->usage->n_stored, err,
+			     sizeof err) == 0)
 		g->res->graphs++;
 	else
 		fail(g, "%s", err);
@@ -693,7 +791,7 @@ static void recent_table(struct gen *g, const char *root, bool marked, size_t on
 {
 	const struct dash_lang *L = g->L;
 	size_t shown = 0;
-	char t[64];
+	char t[64], why[160];
 
 	for (size_t i = 0; i < g->in->n_recent && shown < limit; i++) {
 		const struct incident_event *e = &g->in->recent[i];
@@ -738,7 +836,11 @@ static void recent_table(struct gen *g, const char *root, bool marked, size_t on
 		secs = (double)((e->end_ms ? e->end_ms : (int64_t)g->in->now * 1000) - e->start_ms) / 1000.0;
 		td_num(g, dash_fmt_span(t, sizeof t, secs, L), secs);
 		P("<td>");
-		E(reason_text(L, e->reason));
+		/*
+		 * An open incident's HTTP status is the latest failed probe's; the
+		 * journal's view of a closed one carries no status code.
+		 */
+		E(e->end_ms ? reason_text(L, e->reason) : reason_code(g, e->dienst, e->reason, why, sizeof why));
 		P("</td></tr>\n");
 	}
 	if (shown)
@@ -755,7 +857,7 @@ static void covering_section(struct gen *g, const char *root)
 {
 	const struct cfg *c = g->in->cfg;
 	const struct dash_lang *L = g->L;
-	char t[64];
+	char t[64], why[160];
 
 	h2(g, "dienste", L->covering);
 	P("<div class=\"scroll\"><table class=\"sortable\">\n<thead><tr>");
@@ -782,7 +884,7 @@ static void covering_section(struct gen *g, const char *root)
 		P("</td><td>");
 		state_html(g, dienst_state(g, d));
 		P("</td><td>");
-		E(last_failure(g, d));
+		E(last_failure(g, d, why, sizeof why));
 		P("</td>");
 		for (unsigned w = 0; w < ROLLOUT_WINDOWS; w++)
 			td_pct(g, uptime(g, w, d), 2);
@@ -790,9 +892,14 @@ static void covering_section(struct gen *g, const char *root)
 		/* Incidents, and their downtime under the count (sorted by the count). */
 		buf_printf(&g->b, "<td class=\"num\" data-v=\"%.0f\">%s", is ? (double)is->opened : -1.0,
 			   dash_fmt_num(t, sizeof t, is ? (double)is->opened : NAN, 0, L));
-		if (is && is->opened)
-			buf_printf(&g->b, "<br><span class=\"sub\">%s</span>",
-				   dash_fmt_span(t, sizeof t, is->downtime_s, L));
+		if (is && is->opened) {
+			char dt[160];
+			double secs;
+			downtime_text(g, is, dt, sizeof dt, &secs);
+			P("<br><span class=\"sub\">");
+			E(dt);
+			P("</span>");
+		}
 		P("</td>");
 		P("</tr>\n");
 	}
@@ -806,9 +913,10 @@ static void covering_section(struct gen *g, const char *root)
 		char a[64], m[64], l[64];
 		if (!g->mark[d])
 			continue;
-		dash_fmt_num(a, sizeof a, s->lat_avg * 1000.0, 0, L);
-		dash_fmt_num(m, sizeof m, s->lat_max * 1000.0, 0, L);
-		dash_fmt_num(l, sizeof l, s->lat_last * 1000.0, 0, L);
+		/* The precision of the Dienst page's table: a sub-millisecond mean is "0,3 ms", not "0 ms". */
+		dash_fmt_ms(a, sizeof a, s->lat_avg, L);
+		dash_fmt_ms(m, sizeof m, s->lat_max, L);
+		dash_fmt_ms(l, sizeof l, s->lat_last, L);
 		P("<figure>\n");
 		if (s->graph_latency) {
 			buf_printf(&g->b, "<img src=\"%sgraph/%s-latency.svg\" width=\"%d\" height=\"%d\" "
@@ -816,13 +924,13 @@ static void covering_section(struct gen *g, const char *root)
 			E(L->latency);
 			P(": ");
 			E(c->dienste[d].name);
-			buf_printf(&g->b, ", %s %s ms, %s %s ms\">\n", L->latency_avg, a, L->latency_max, m);
+			buf_printf(&g->b, ", %s %s, %s %s\">\n", L->latency_avg, a, L->latency_max, m);
 		}
 		P("<figcaption>");
 		E(c->dienste[d].name);
 		P(". ");
 		E(L->latency_summary);
-		buf_printf(&g->b, " %s %s ms, %s %s ms, %s %s ms.</figcaption>\n</figure>\n",
+		buf_printf(&g->b, " %s %s, %s %s, %s %s.</figcaption>\n</figure>\n",
 			   L->latency_avg, a, L->latency_max, m, L->latency_last, l);
 	}
 	P("</div>\n");
@@ -855,7 +963,7 @@ static void views_pages(struct gen *g)
 		views_leistung_title(g->vw, i, title, sizeof title);
 		page_begin(g, "../", title);
 		views_leistung_body(&g->b, g->vw, i);
-		page_end(g, "../", true);
+		page_end(g, "../", true, true);
 		snprintf(rel, sizeof rel, "leistung/%s.html", views_offered(g->vw, i)->ozg_id);
 		put_page(g, rel);
 	}
@@ -863,12 +971,12 @@ static void views_pages(struct gen *g)
 		views_catalogue_page(g->vw, k, rel, sizeof rel, title, sizeof title, &root);
 		page_begin(g, root, title);
 		views_catalogue_body(&g->b, g->vw, k);
-		page_end(g, root, true);
+		page_end(g, root, true, false);
 		put_page(g, rel);
 	}
 	page_begin(g, "", L->gemeinden_title);
 	views_gemeinden_body(&g->b, g->vw);
-	page_end(g, "", true);
+	page_end(g, "", true, true);
 	put_page(g, "gemeinden.html");
 	write_atomic(g, "katalog.js", views_catalogue_js, strlen(views_catalogue_js));
 }
@@ -928,7 +1036,7 @@ static void open_incidents(struct gen *g, const char *root)
 	const struct cfg *c = g->in->cfg;
 	const struct dash_lang *L = g->L;
 	size_t n = 0;
-	char t[64];
+	char t[64], why[160];
 
 	for (size_t d = 0; d < c->n_dienste; d++) {
 		const struct incident_stats *is = incident(g, d);
@@ -948,7 +1056,8 @@ static void open_incidents(struct gen *g, const char *root)
 		E(c->dienste[d].provider);
 		buf_printf(&g->b, "</td><td>%s</td><td>",
 			   dash_fmt_datetime(t, sizeof t, (time_t)(is->open_since_ms / 1000), L));
-		E((unsigned)is->open_reason < PROBE_RESULT_COUNT ? L->reason[is->open_reason] : "–");
+		E((unsigned)is->open_reason < PROBE_RESULT_COUNT
+		  ? reason_code(g, d, is->open_reason, why, sizeof why) : "–");
 		P("</td></tr>\n");
 	}
 	if (n)
@@ -958,6 +1067,66 @@ static void open_incidents(struct gen *g, const char *root)
 		E(L->no_open_incidents);
 		P("</p>\n");
 	}
+}
+
+#define USAGE_SUMS_SHOWN 20		/* counters summed on the Land page */
+
+/*
+ * The Land's usage: each counter named in the usage sections, summed over
+ * the portals' statistics documents with usage_sum, so a document that
+ * several Dienste of a portal share counts once.  Nothing when no document
+ * gave a value.
+ */
+static void usage_sums(struct gen *g)
+{
+	const struct cfg *c = g->in->cfg;
+	const struct dash_lang *L = g->L;
+	size_t shown = 0;
+	char t[64];
+
+	if (!g->in->snap || g->in->snap->cfg != c)
+		return;
+	for (size_t d = 0; d < c->n_dienste && shown < USAGE_SUMS_SHOWN; d++) {
+		const struct cfg_usage *u = c->dienste[d].usage;
+		for (size_t k = 0; u && k < u->n_metrics && shown < USAGE_SUMS_SHOWN; k++) {
+			const struct cfg_usage_metric *m = &u->metrics[k];
+			bool seen = false;
+			size_t docs;
+			double sum;
+
+			if (m->type != CFG_USAGE_COUNTER || !m->name)
+				continue;
+			/* each name once: where it is first named */
+			for (size_t e = 0; e <= d && !seen; e++) {
+				const struct cfg_usage *w = c->dienste[e].usage;
+				for (size_t l = 0; w && l < (e < d ? w->n_metrics : k) && !seen; l++)
+					seen = w->metrics[l].name && strcmp(w->metrics[l].name, m->name) == 0;
+			}
+			if (seen)
+				continue;
+			sum = usage_sum(g->in->snap, NULL, m->name, &docs);
+			if (!docs)
+				continue;
+			if (shown++ == 0) {
+				h2(g, "nutzung", L->usage_sums);
+				P("<p>");
+				E(L->usage_sums_summary);
+				P("</p>\n<table>\n<thead><tr>");
+				th(g, L->usage_metric, false);
+				th(g, L->usage_sum, true);
+				th(g, L->usage_docs, true);
+				P("</tr></thead>\n<tbody>\n");
+			}
+			P("<tr><th scope=\"row\">");
+			usage_name(g, m, m->name);
+			P("</th>");
+			td_num(g, dash_fmt_num(t, sizeof t, sum, sum == floor(sum) ? 0 : 2, L), sum);
+			td_count(g, (double)docs);
+			P("</tr>\n");
+		}
+	}
+	if (shown)
+		P("</tbody>\n</table>\n");
 }
 
 static void page_index(struct gen *g)
@@ -1092,10 +1261,11 @@ static void page_index(struct gen *g)
 			free(order);
 		}
 	}
+	usage_sums(g);
 	h2(g, "stoerungen", L->open_incidents);
 	open_incidents(g, "");
 	kreise_table(g, r);
-	page_end(g, "", true);
+	page_end(g, "", true, true);
 	put_page(g, "index.html");
 }
 
@@ -1146,7 +1316,7 @@ static void page_kreis(struct gen *g, const struct reg_kreis *kr)
 		views_area_leistungen(&g->b, g->vw, AREA_KREIS, kr->key, "../");
 	mark_covering(g, AREA_KREIS, kr->key);
 	covering_section(g, "../");
-	page_end(g, "../", true);
+	page_end(g, "../", true, true);
 	snprintf(rel, sizeof rel, "kreis/%s.html", kr->key);
 	put_page(g, rel);
 }
@@ -1185,7 +1355,7 @@ static void page_gemeinde(struct gen *g, const struct reg_gemeinde *gm)
 		views_area_leistungen(&g->b, g->vw, AREA_GEMEINDE, gm->ags, "../");
 	mark_covering(g, AREA_GEMEINDE, gm->ags);
 	covering_section(g, "../");
-	page_end(g, "../", true);
+	page_end(g, "../", true, a != NULL);
 	snprintf(rel, sizeof rel, "gemeinde/%s.html", gm->ags);
 	put_page(g, rel);
 }
@@ -1261,13 +1431,92 @@ static void usage_trend_section(struct gen *g, size_t d)
 	th(g, L->usage_7d, true);
 	P("</tr></thead>\n<tbody>\n");
 	for (size_t k = 0; k < u->n_stored; k++) {
-		P("<tr><th scope=\"row\"><code>");
-		E(u->stored_names[k]);
-		buf_printf(&g->b, "</code></th><td class=\"num\">%s</td><td class=\"num\">%s</td></tr>\n",
+		P("<tr><th scope=\"row\">");
+		usage_name(g, stored_metric(u, k), u->stored_names[k]);
+		buf_printf(&g->b, "</th><td class=\"num\">%s</td><td class=\"num\">%s</td></tr>\n",
 			   dash_fmt_num(t1, sizeof t1, day[k], 0, L),
 			   dash_fmt_num(t2, sizeof t2, week[k], 0, L));
 	}
 	P("</tbody>\n</table>\n");
+}
+
+/*
+ * The graphic beside usage value v of metric m (NULL: unknown) in the table.
+ * A counter's value is an amount counted up from zero: a bar, its metric's
+ * largest value the full width.  A gauge's value is a level: a mark on a
+ * framed scale from 0 to the largest number its map knows (portal_status:
+ * ok 1, degraded 0.5, down 0), or to its members' largest value when it has
+ * several; a lone gauge without a map has no scale and shows its value only.
+ */
+static void usage_figure(struct gen *g, const struct usage_result *u, const struct usage_value *v,
+			 const struct cfg_usage_metric *m)
+{
+	double top = 0, x;
+	size_t members = 0;
+
+	if (!m || !isfinite(v->v) || v->v < 0)
+		return;
+	for (size_t k = 0; k < u->n; k++)
+		if (u->v[k].metric == v->metric && isfinite(u->v[k].v)) {
+			members++;
+			if (u->v[k].v > top)
+				top = u->v[k].v;
+		}
+	if (m->type == CFG_USAGE_COUNTER) {
+		if (top > 0)
+			buf_printf(&g->b, " <svg class=\"bar\" aria-hidden=\"true\" width=\"120\" height=\"10\">"
+				   "<rect width=\"%.0f\" height=\"10\" fill=\"#1b1b1b\"/><rect width=\"120\" "
+				   "height=\"10\" fill=\"none\" stroke=\"#1b1b1b\"/></svg>", v->v / top * 120.0);
+		return;
+	}
+	if (m->n_map > 0) {
+		top = 0;
+		for (size_t k = 0; k < m->n_map; k++)
+			if (m->map[k].value > top)
+				top = m->map[k].value;
+	} else if (members < 2) {
+		return;
+	}
+	if (!(top > 0))
+		return;
+	/* A 3 px mark centred on the level, kept inside the frame. */
+	x = fmin(fmax(v->v / top * 120.0 - 1.5, 0.0), 117.0);
+	buf_printf(&g->b, " <svg class=\"level\" aria-hidden=\"true\" width=\"120\" height=\"10\">"
+		   "<rect width=\"120\" height=\"10\" fill=\"none\" stroke=\"#1b1b1b\"/>"
+		   "<rect x=\"%.1f\" width=\"3\" height=\"10\" fill=\"#1b1b1b\"/></svg>", x);
+}
+
+#define USAGE_SHARED_SHOWN 12	/* other Dienste named beside a shared statistics document */
+
+/*
+ * When Dienst d's statistics document is its portal's, shared with other
+ * Dienste (the same usage URL, usage_same_document): says so and names
+ * them, so that the figures are read as the portal's, not as this
+ * Dienst's own.
+ */
+static void usage_shared(struct gen *g, size_t d)
+{
+	const struct cfg *c = g->in->cfg;
+	size_t n = 0;
+
+	for (size_t j = 0; j < c->n_dienste; j++) {
+		if (j == d || !usage_same_document(c->dienste[j].usage, c->dienste[d].usage))
+			continue;
+		if (n == 0) {
+			P("<p class=\"shared\">");
+			E(g->L->usage_shared);
+			P(" ");
+		} else if (n < USAGE_SHARED_SHOWN) {
+			P(", ");
+		}
+		if (n < USAGE_SHARED_SHOWN)
+			dienst_link(g, "../", j);
+		n++;
+	}
+	if (n > USAGE_SHARED_SHOWN)
+		buf_printf(&g->b, " … (%zu)", n);
+	if (n)
+		P(".</p>\n");
 }
 
 /* A Dienst's usage figures from its latest statistics document (collector/usage.h). */
@@ -1302,36 +1551,31 @@ static void usage_section(struct gen *g, size_t d)
 	}
 	P("<p>");
 	E(L->usage_summary);
-	buf_printf(&g->b, " %s.</p>\n<div class=\"scroll\"><table>\n<thead><tr>",
-		   dash_fmt_datetime(t, sizeof t, (time_t)(u->fetched_ms / 1000), L));
+	buf_printf(&g->b, " %s.</p>\n", dash_fmt_datetime(t, sizeof t, (time_t)(u->fetched_ms / 1000), L));
+	usage_shared(g, d);
+	P("<div class=\"scroll\"><table>\n<thead><tr>");
 	th(g, L->usage_metric, false);
 	th(g, L->usage_key, false);
 	th(g, L->usage_value, true);
 	P("</tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i < u->n && i < USAGE_ROWS_SHOWN; i++) {
 		const struct usage_value *v = &u->v[i];
-		const char *name = v->metric < cd->usage->n_metrics ? cd->usage->metrics[v->metric].name : "?";
-		double top = 0;
+		const struct cfg_usage_metric *m = v->metric < cd->usage->n_metrics
+						   ? &cd->usage->metrics[v->metric] : NULL;
 
-		/* Bars within one metric: its largest value is the full width. */
-		for (size_t k = 0; k < u->n; k++)
-			if (u->v[k].metric == v->metric && isfinite(u->v[k].v) && u->v[k].v > top)
-				top = u->v[k].v;
-		P("<tr><th scope=\"row\"><code>");
-		E(name);
-		P("</code></th><td>");
+		P("<tr><th scope=\"row\">");
+		usage_name(g, m, m ? m->name : NULL);
+		P("</th><td>");
 		E(v->label[0] ? v->label : "–");
 		buf_printf(&g->b, "</td><td class=\"num\" data-v=\"%.6g\">%s", isfinite(v->v) ? v->v : -1.0,
 			   dash_fmt_num(t, sizeof t, v->v, v->v == floor(v->v) ? 0 : 2, L));
-		if (top > 0 && isfinite(v->v) && v->v >= 0)
-			buf_printf(&g->b, " <svg class=\"bar\" aria-hidden=\"true\" width=\"120\" height=\"10\">"
-				   "<rect width=\"%.0f\" height=\"10\" fill=\"#1b1b1b\"/><rect width=\"120\" "
-				   "height=\"10\" fill=\"none\" stroke=\"#1b1b1b\"/></svg>", v->v / top * 120.0);
+		usage_figure(g, u, v, m);
 		P("</td></tr>\n");
 	}
 	P("</tbody>\n</table></div>\n");
 	if (u->n > USAGE_ROWS_SHOWN)
-		buf_printf(&g->b, "<p>%zu %s.</p>\n", u->n - USAGE_ROWS_SHOWN, L->usage_more);
+		buf_printf(&g->b, "<p>%zu %s.</p>\n", u->n - USAGE_ROWS_SHOWN,
+			   u->n - USAGE_ROWS_SHOWN == 1 ? L->usage_more_one : L->usage_more);
 	usage_trend_section(g, d);
 }
 
@@ -1343,7 +1587,7 @@ static void page_dienst(struct gen *g, size_t d)
 	const struct rollout *r = g->in->ro ? g->in->ro->r : NULL;
 	const struct incident_stats *is = incident(g, d);
 	const struct dstat *s = &g->ds[d];
-	char title[256], rel[160], t[64], a1[64], a2[64], a3[64];
+	char title[256], rel[160], t[64], a1[64], a2[64], a3[64], why[160];
 
 	snprintf(title, sizeof title, "%s: %s", L->dienst_title, cd->name);
 	page_begin(g, "../", title);
@@ -1366,7 +1610,7 @@ static void page_dienst(struct gen *g, size_t d)
 	P("</dd></div>\n<div><dt>");
 	E(L->last_failure);
 	P("</dt><dd>");
-	E(last_failure(g, d));
+	E(last_failure(g, d, why, sizeof why));
 	P("</dd></div>\n<div><dt>");
 	E(L->cert);
 	P(" ");
@@ -1407,21 +1651,22 @@ static void page_dienst(struct gen *g, size_t d)
 	P("</tbody>\n</table>\n");
 
 	h2(g, "antwortzeit", L->phases_title);
-	dash_fmt_num(a1, sizeof a1, s->lat_avg * 1000.0, 0, L);
-	dash_fmt_num(a2, sizeof a2, s->lat_max * 1000.0, 0, L);
-	dash_fmt_num(a3, sizeof a3, s->lat_last * 1000.0, 0, L);
+	/* One decimal, like the table below: a sub-millisecond mean is "0,3 ms", not "0 ms". */
+	dash_fmt_ms(a1, sizeof a1, s->lat_avg, L);
+	dash_fmt_ms(a2, sizeof a2, s->lat_max, L);
+	dash_fmt_ms(a3, sizeof a3, s->lat_last, L);
 	P("<figure>\n");
 	if (s->graph_latency) {
 		buf_printf(&g->b, "<img src=\"../graph/%s-latency.svg\" width=\"%d\" height=\"%d\" alt=\"",
 			   cd->id, LAT_W, LAT_H);
 		E(L->phases_title);
-		buf_printf(&g->b, ": %s %s ms, %s %s ms\">\n", L->latency_avg, a1, L->latency_max, a2);
+		buf_printf(&g->b, ": %s %s, %s %s\">\n", L->latency_avg, a1, L->latency_max, a2);
 	}
 	P("<figcaption>");
 	E(L->phases_summary);
 	P(" ");
 	E(L->latency_summary);
-	buf_printf(&g->b, " %s %s ms, %s %s ms, %s %s ms.</figcaption>\n</figure>\n<table>\n<thead><tr>",
+	buf_printf(&g->b, " %s %s, %s %s, %s %s.</figcaption>\n</figure>\n<table>\n<thead><tr>",
 		   L->latency_avg, a1, L->latency_max, a2, L->latency_last, a3);
 	th(g, L->phase, false);
 	th(g, L->phase_mean24, true);
@@ -1495,8 +1740,14 @@ static void page_dienst(struct gen *g, size_t d)
 	buf_printf(&g->b, "</dt><dd>%s</dd></div>\n<div><dt>",
 		   dash_fmt_num(t, sizeof t, is ? (double)is->opened : NAN, 0, L));
 	E(L->downtime);
-	buf_printf(&g->b, "</dt><dd>%s</dd></div>\n<div><dt>",
-		   dash_fmt_span(t, sizeof t, is ? is->downtime_s : NAN, L));
+	{
+		char dt[160];
+		double secs;
+		downtime_text(g, is, dt, sizeof dt, &secs);
+		P("</dt><dd>");
+		E(dt);
+		P("</dd></div>\n<div><dt>");
+	}
 	E(L->open_since);
 	buf_printf(&g->b, "</dt><dd>%s</dd></div>\n</dl>\n",
 		   is && is->open ? dash_fmt_datetime(t, sizeof t, (time_t)(is->open_since_ms / 1000), L)
@@ -1515,7 +1766,7 @@ static void page_dienst(struct gen *g, size_t d)
 		   "<p><img src=\"../badge/%s-uptime.svg\" alt=\"", cd->id, cd->id);
 	E(L->badge_uptime);
 	buf_printf(&g->b, "\"> <code>/badge/%s-uptime.svg</code></p>\n", cd->id);
-	page_end(g, "../", true);
+	page_end(g, "../", true, r != NULL);
 	snprintf(rel, sizeof rel, "dienst/%s.html", cd->id);
 	put_page(g, rel);
 }
@@ -1595,7 +1846,7 @@ static void page_dienste(struct gen *g)
 			P("</tr>\n");
 		}
 		P("</tbody>\n</table></div>\n");
-		page_end(g, "", true);
+		page_end(g, "", true, false);
 		list_page_name(name, sizeof name, p);
 		put_page(g, name);
 	}
@@ -1614,7 +1865,7 @@ static void page_status(struct gen *g)
 	const struct cfg *c = g->in->cfg;
 	const struct dash_lang *L = g->L;
 	size_t down = 0, probed = 0;
-	char t[64];
+	char t[64], why[160];
 
 	page_begin(g, "", L->status_title);
 	for (size_t d = 0; d < c->n_dienste; d++) {
@@ -1631,9 +1882,11 @@ static void page_status(struct gen *g)
 		E(L->all_up);
 		P("</p>\n");
 	} else {
-		buf_printf(&g->b, "<p class=\"banner down\"><span aria-hidden=\"true\">✗</span> %zu %s %zu ",
-			   down, L->of, probed);
-		E(L->some_down);
+		char of[160];
+		P("<p class=\"banner down\"><span aria-hidden=\"true\">✗</span> ");
+		E(dash_fmt_of(of, sizeof of, (double)down, (double)probed, L->svc_one, L->svc_many, L));
+		P(" ");
+		E(L->disrupted);
 		P("</p>\n<div class=\"scroll\"><table class=\"sortable\">\n<thead><tr>");
 		th(g, L->dienst, false);
 		th(g, L->provider, false);
@@ -1649,7 +1902,7 @@ static void page_status(struct gen *g)
 			P("</th><td>");
 			E(c->dienste[d].provider);
 			P("</td><td>");
-			E(last_failure(g, d));
+			E(last_failure(g, d, why, sizeof why));
 			buf_printf(&g->b, "</td><td>%s</td></tr>\n",
 				   is && is->open ? dash_fmt_datetime(t, sizeof t,
 						(time_t)(is->open_since_ms / 1000), L) : "–");
@@ -1691,7 +1944,12 @@ static void page_status(struct gen *g)
 				dienst_link(g, "", order[i]);
 				P("</th>");
 				td_count(g, (double)is->opened);
-				td_num(g, dash_fmt_span(t, sizeof t, is->downtime_s, L), is->downtime_s);
+				{
+					char dt[160];
+					double secs;
+					downtime_text(g, is, dt, sizeof dt, &secs);
+					td_num(g, dt, secs);
+				}
 				buf_printf(&g->b, "<td>%s</td></tr>\n", is->open ?
 					   dash_fmt_datetime(t, sizeof t, (time_t)(is->open_since_ms / 1000), L) : "–");
 			}
@@ -1699,7 +1957,7 @@ static void page_status(struct gen *g)
 		}
 		free(order);
 	}
-	page_end(g, "", true);
+	page_end(g, "", true, false);
 	put_page(g, "status.html");
 }
 
@@ -1789,7 +2047,7 @@ static const char css[] =
 	".figs div,.facts div{border:1px solid #999;padding:.5rem .7rem}\n"
 	"dt{font-size:.9rem;color:#3a3a3a}dd{margin:0;font-size:1.2rem;font-weight:bold}\n"
 	".facts dd{font-size:1rem}\n"
-	".bar{vertical-align:middle;margin-left:.4rem}\n"
+	".bar,.level{vertical-align:middle;margin-left:.4rem}\n"
 	"figure{margin:1rem 0}img{max-width:100%;height:auto}\n"
 	"figcaption{font-size:.9rem}\n"
 	"th button{font:inherit;font-weight:bold;background:none;border:0;padding:0;cursor:pointer;"

@@ -48,6 +48,7 @@ struct dash_input {
 	const struct rollout_ref *ro;		/* rollout figures and uptimes */
 	const struct incidents_view *inc;	/* incident totals */
 	const enum probe_result *last_fail;	/* per Dienst: latest failure seen, PROBE_SUCCESS if none */
+	const int *last_fail_http;		/* per Dienst: that failure's HTTP status, 0 none; may be NULL */
 	const struct dash_lang *L;
 	const struct geo *geo;			/* boundaries for the maps (map.h); NULL: no maps */
 	time_t now;

@@ -33,8 +33,11 @@ struct strings {
 	const char *title, *intro, *none, *up, *down, *pending, *col_dienst, *col_provider,
 		*col_host, *col_state, *col_reason, *col_status, *col_duration, *col_last,
 		*metrics;
-	/* "{up} of {probed} up, {down} down, {pending} pending" in four pieces */
-	const char *sum_of, *sum_up, *sum_down, *sum_pending;
+	/*
+	 * "{up} of {probed} up, {down} down, {pending} pending" in pieces; the
+	 * noun after "of" agrees with {probed} ("1 von 1 geprüften Dienst").
+	 */
+	const char *sum_of, *sum_up_one, *sum_up, *sum_down, *sum_pending;
 	char decimal;
 };
 
@@ -46,7 +49,8 @@ static const struct strings de = {
 	"Onlinedienst", "Anbieter", "Host", "Zustand", "Ursache", "HTTP-Status",
 	"Antwortzeit", "Letzte Prüfung (UTC)",
 	"Metriken für Prometheus",
-	" von ", " geprüften Diensten verfügbar, ", " gestört, ", " noch nicht geprüft.", ','
+	" von ", " geprüften Dienst verfügbar, ", " geprüften Diensten verfügbar, ", " gestört, ",
+	" noch nicht geprüft.", ','
 };
 
 static const struct strings en = {
@@ -57,7 +61,7 @@ static const struct strings en = {
 	"Online service", "Provider", "Host", "State", "Reason", "HTTP status",
 	"Response time", "Last probe (UTC)",
 	"Metrics for Prometheus",
-	" of ", " probed services up, ", " down, ", " not yet probed.", '.'
+	" of ", " probed service up, ", " probed services up, ", " down, ", " not yet probed.", '.'
 };
 
 /* The host part of an http(s) URL, into out. */
@@ -131,8 +135,8 @@ void status_page_render(struct buf *b, const struct snapshot *s, const char *lan
 			down++;
 	}
 	buf_puts(b, "<p id=\"summary\">");
-	buf_printf(b, "%zu%s%zu%s%zu%s%zu%s", up, L->sum_of, up + down, L->sum_up, down,
-		   L->sum_down, pending, L->sum_pending);
+	buf_printf(b, "%zu%s%zu%s%zu%s%zu%s", up, L->sum_of, up + down,
+		   up + down == 1 ? L->sum_up_one : L->sum_up, down, L->sum_down, pending, L->sum_pending);
 	buf_puts(b, "</p>\n<table>\n<thead><tr>");
 	{
 		const char *cols[] = { L->col_state, L->col_dienst, L->col_provider, L->col_host,

@@ -32,6 +32,7 @@ struct dash_task {
 	char *data_dir, *dir;
 	unsigned every_s, graph_every_s;
 	enum probe_result *last_fail;	/* per Dienst; owned by the thread */
+	int *last_fail_http;		/* per Dienst: that failure's HTTP status, 0 none */
 	size_t graph_cursor;		/* next Dienst whose graphs are due; the thread's */
 	unsigned char *graph_late;	/* per Dienst: no series at its round (site.h); the thread's */
 	pthread_t thread;
@@ -73,6 +74,7 @@ static unsigned generate(struct dash_task *t, bool graphs)
 	struct dash_input in = {
 		.cfg = t->cfg, .store = t->store, .data_dir = t->data_dir, .snap = s, .ro = ro,
 		.inc = have_iv ? &iv : NULL, .last_fail = t->last_fail,
+		.last_fail_http = t->last_fail_http,
 		.L = dash_lang_get(t->cfg->global.language), .geo = t->geo.n ? &t->geo : NULL,
 		.now = time(NULL), .graphs = graphs,
 		.graph_cursor = &t->graph_cursor, .graph_budget_s = DASH_GRAPH_BUDGET_S,
@@ -95,8 +97,10 @@ static unsigned generate(struct dash_task *t, bool graphs)
 	in.n_recent = (size_t)n_recent;
 
 	for (size_t d = 0; s && d < s->n; d++)
-		if (s->t[d].probed && !s->t[d].success)
+		if (s->t[d].probed && !s->t[d].success) {
 			t->last_fail[d] = s->t[d].result;
+			t->last_fail_http[d] = s->t[d].http_status;
+		}
 	rc = dash_generate(&in, t->dir, &res);
 	took = mono_s() - t0;
 	incidents_view_free(&iv);
@@ -203,8 +207,9 @@ struct dash_task *dash_task_start(const struct cfg *cfg, const struct store *sto
 	t->data_dir = strdup(data_dir);
 	t->dir = strdup(dir);
 	t->last_fail = calloc(cfg->n_dienste ? cfg->n_dienste : 1, sizeof *t->last_fail);
+	t->last_fail_http = calloc(cfg->n_dienste ? cfg->n_dienste : 1, sizeof *t->last_fail_http);
 	t->graph_late = calloc(cfg->n_dienste ? cfg->n_dienste : 1, 1);
-	if (!t->data_dir || !t->dir || !t->last_fail || !t->graph_late) {
+	if (!t->data_dir || !t->dir || !t->last_fail || !t->last_fail_http || !t->graph_late) {
 		snprintf(err, errsz, "out of memory");
 		goto fail;
 	}
@@ -226,6 +231,7 @@ fail:
 	free(t->data_dir);
 	free(t->dir);
 	free(t->last_fail);
+	free(t->last_fail_http);
 	free(t->graph_late);
 	free(t);
 	return NULL;
@@ -253,6 +259,7 @@ void dash_task_stop(struct dash_task *t)
 	free(t->data_dir);
 	free(t->dir);
 	free(t->last_fail);
+	free(t->last_fail_http);
 	free(t->graph_late);
 	geo_free(&t->geo);
 	free(t);

@@ -23,7 +23,7 @@ const pages = [
   { name: 'gemeinde', path: '/gemeinde/16066017.html', texts: ['Gemeinde: Einhausen', 'Elterngeld', 'Einhausen sicher', 'Zertifikat', 'Letzte Störungen', 'Leistungen für dieses Gebiet'], pattern: germanPct, pattern2: /\d{2}\.\d{2}\.\d{4} \(\d+ Tage\)/ },
   { name: 'gemeinde-erfurt', path: '/gemeinde/16051000.html', texts: ['Gemeinde: Erfurt, Stadt'], pattern: germanPct },
   { name: 'dienst', path: '/dienst/k16051-kfz.html', texts: ['Onlinedienst: Kfz-Zulassung', 'Angeschlossene Gebiete', 'Antwortzeit nach Phasen', 'Namensauflösung (DNS)', 'bis zum ersten Byte', 'Nutzung'], pattern: germanPct },
-  { name: 'dienst-efa', path: '/dienst/th-elterngeld.html', texts: ['Onlinedienst: Elterngeld', 'Nutzung', 'applications_submitted_total'], pattern: germanPct },
+  { name: 'dienst-efa', path: '/dienst/th-elterngeld.html', texts: ['Onlinedienst: Elterngeld', 'Nutzung', 'Eingereichte Anträge'], pattern: germanPct },
   { name: 'dienste', path: '/dienste.html', texts: ['Alle Onlinedienste', 'Seite 2'] },
   { name: 'dienste-2', path: '/dienste-2.html', texts: ['Alle Onlinedienste (Seite 2/5)'] },
   { name: 'leistung', path: '/leistung/10000.html', texts: ['Leistung: ', 'Angebote', 'Nach Kreisen', 'Elterngeld', 'Nachnutzung (Einer für Alle)', '© GeoBasis-DE / BKG 2021 (Daten verändert)'], map: { links: 631 } },

@@ -71,12 +71,23 @@ echo "  graphs: $(find "$WWW/graph" -name '*.svg' | wc -l) files, $(du -sk --app
 check "the Land page names Erfurt's Kreis" grep -q '>Erfurt, Stadt</a>' "$WWW/index.html"
 check "German lang attribute" grep -q '<html lang="de">' "$WWW/kreis/16051.html"
 check "Gemeinde page lists a Land-wide EfA service" grep -q 'dienst/th-elterngeld.html' "$WWW/gemeinde/16066017.html"
+destatis='<p class="attribution">Quelle: Statistisches Bundesamt (Destatis), Gemeindeverzeichnis GV100AD, Stand 30.11.2021 (Datenlizenz Deutschland – Namensnennung – Version 2.0). Auszug Thüringen, in CSV umgewandelt.</p>'
+for f in index.html kreis/16051.html gemeinde/16066017.html gemeinden.html leistung/10124.html dienst/th-elterngeld.html; do
+	check "$f shows inhabitants and carries the Destatis attribution" \
+		bash -c "grep -q 'Einwohner' '$WWW/$f' && grep -qF '$destatis' '$WWW/$f'"
+done
 check "a badge has an accessible title" grep -q '<title id="t">' "$WWW/badge/k16051-kfz-status.svg"
-check "status page says which services are disrupted" grep -q 'Dienste gestört' "$WWW/status.html"
+check "status page says how many of how many services are disrupted, in German" \
+	grep -Eq '</span> [0-9.]+ von ([2-9]|[0-9.]{2,}) Diensten gestört</p>' "$WWW/status.html"
 has_history() { grep -q '<th scope="col">Beginn</th><th scope="col">Ende</th>' "$WWW/status.html"; }
 check "status page shows the incident history from the journal" wait_for 90 has_history
 check "the history names the reason of an incident" \
-	grep -Eq '</td><td>(Zeitüberschreitung|keine Verbindung|unerwarteter HTTP-Status|erwarteter Inhalt fehlt|Namensauflösung fehlgeschlagen|unbekannt)</td></tr>' "$WWW/status.html"
+	grep -Eq '</td><td>(Zeitüberschreitung|keine Verbindung|unerwarteter HTTP-Status( [0-9]{3})?|erwarteter Inhalt fehlt|Namensauflösung fehlgeschlagen|unbekannt)</td></tr>' "$WWW/status.html"
+# The simulator answers 503 for service.landkreis-hildburghausen.de and others (demo-sim.profile).
+check "an unexpected HTTP status is named with its code" grep -q '<td>unerwarteter HTTP-Status 503</td>' "$WWW/status.html"
+check "the Kreis page of a portal answering 503 names the code, never the bare reason" \
+	bash -c "grep -q '</span></td><td>unerwarteter HTTP-Status 503</td>' '$WWW/kreis/16069.html' &&
+		! grep -q '</span></td><td>unerwarteter HTTP-Status</td>' '$WWW/kreis/16069.html'"
 has_cert() { grep -Eq '>[0-9]{2}\.[0-9]{2}\.[0-9]{4} \((29|30) Tage\)</td>' "$WWW/gemeinde/16066017.html"; }
 check "Einhausen's page shows the HTTPS Dienst's certificate end" wait_for 60 has_cert
 check "a Kreis page has the latest incidents and the downtime column" \
@@ -89,12 +100,23 @@ has_daily() {
 		"$WWW/dienst/k16051-kfz.html"
 }
 check "a Dienst page shows today's availability in its daily table" wait_for 60 has_daily
-has_usage() { grep -q '<code>applications_submitted_total</code>' "$WWW/dienst/th-elterngeld.html"; }
-check "an EfA Dienst page shows its usage figures" wait_for 60 has_usage
+has_usage() { grep -q '<th scope="row">Eingereichte Anträge</th>' "$WWW/dienst/th-elterngeld.html"; }
+check "an EfA Dienst page shows its usage figures, named in German" wait_for 60 has_usage
+check "no raw usage key on the German page" \
+	bash -c "! grep -Eq 'applications_submitted_total|applications_started_total|by_service_submitted_total|portal_status' '$WWW/dienst/th-elterngeld.html'"
+# Gera's statistics document is named by five of its Dienste: the portal's, counted once.
+check "a Dienst page names the Dienste that share its portal's statistics" \
+	bash -c "grep -q '<p class=\"shared\">Diese Statistik gilt für das ganze Portal' '$WWW/dienst/k16052-wohngeld.html' &&
+		grep -q 'href=\"../dienst/k16052-fischerei.html\"' '$WWW/dienst/k16052-wohngeld.html'"
+docs=$(perl -ne 'print $1 if m#<tr><th scope="row">Eingereichte Anträge</th><td class="num" data-v="[^"]*">[^<]*</td><td class="num" data-v="(\d+)"#' "$WWW/index.html")
+distinct=$(grep -o 'url: http[^ ]*/api/stats.json' "$WORK/demo.yml" | sort -u | wc -l)
+named=$(grep -c 'url: http[^ ]*/api/stats.json' "$WORK/demo.yml")
+check "the Land page sums the submitted applications over ${docs:-no} documents, at most the $distinct distinct ones of $named Dienste" \
+	[ -n "$docs" ] && [ "$docs" -ge 1 ] && [ "$docs" -le "$distinct" ]
 has_usage_trend() { [ -s "$WWW/graph/th-elterngeld-usage.svg" ] && grep -q 'Nutzung im Verlauf' "$WWW/dienst/th-elterngeld.html"; }
 check "the usage counters over time: graph and totals" wait_for 60 has_usage_trend
 check "the usage totals name each stored counter" \
-	bash -c "grep -A12 'Nutzung im Verlauf' '$WWW/dienst/th-elterngeld.html' | grep -q '<code>by_service_submitted_total</code>'"
+	bash -c "grep -A12 'Nutzung im Verlauf' '$WWW/dienst/th-elterngeld.html' | grep -q '<th scope=\"row\">Eingereichte Anträge je Leistung</th>'"
 # librrd's vertical tag is glyph outlines, not text: a run of glyphs that all
 # stand at one x within 20 units of the right border.
 tagged() {

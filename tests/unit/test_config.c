@@ -1424,7 +1424,8 @@ START_TEST(test_usage_values)
 		"      url: \"https://a.example/api/stats.json\"\n"
 		"      interval: 5m\n"
 		"      metrics:\n"
-		"        - { name: applications_submitted_total, pointer: /applications_submitted, type: counter }\n"
+		"        - { name: applications_submitted_total, pointer: /applications_submitted, type: counter,\n"
+		"            title: \"Eingereichte Anträge\" }\n"
 		"        - { name: by_service_total, pointer: \"/by_service/*\", type: counter, label: service }\n"
 		"        - { name: status, pointer: \"/a~1b/m~0n\", type: gauge, map: { ok: 1, degraded: 0.5, down: 0 } }\n"
 		"        - { name: whole, pointer: \"\", type: gauge }\n"
@@ -1446,6 +1447,9 @@ START_TEST(test_usage_values)
 	ck_assert_uint_eq(u->metrics[0].wildcard, CFG_USAGE_NO_WILDCARD);
 	ck_assert_uint_eq(u->metrics[1].wildcard, 1);
 	ck_assert_str_eq(u->metrics[1].label, "service");
+	/* The name on the pages; none given: NULL (the dashboards name it). */
+	ck_assert_str_eq(u->metrics[0].title, "Eingereichte Anträge");
+	ck_assert_ptr_null(u->metrics[1].title);
 	ck_assert_str_eq(u->metrics[2].seg[0], "a/b");
 	ck_assert_str_eq(u->metrics[2].seg[1], "m~n");
 	ck_assert_uint_eq(u->metrics[2].n_map, 3);
@@ -1498,6 +1502,11 @@ static const struct entry_err usage_err_cases[] = {
 	{ "{ name: x, pointer: /a, type: gauge, map: [ ok ] }", "[ ok", "map: expected a mapping" },
 	{ "{ name: x, pointer: /a }", "{ name", "missing required key 'type'" },
 	{ "{ name: x, pointer: /a, type: gauge, lable: l }", "lable", "did you mean 'label'" },
+	{ "{ name: x, pointer: /a, type: gauge, title: \"\" }", "\"\"", "title: must not be empty" },
+	{ "{ name: x, pointer: /a, type: gauge, title: \"a\\tb\" }", "\"a", "title: contains control characters" },
+	{ "{ name: x, pointer: /a, type: gauge, title: \"Anträge, die in diesem Monat über das Portal "
+	  "der Stadt eingereicht wurden, alle Leistungen\" }", "\"Antr", "title: longer than 80 bytes" },
+	{ "{ name: x, pointer: /a, type: gauge, title: [ a ] }", "[ a", "title: expected a string" },
 };
 
 START_TEST(test_usage_errors)

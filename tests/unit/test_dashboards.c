@@ -17,7 +17,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <rrd.h>
+
 #include "common/clock.h"
+#include "dashboards/graph.h"
 #include "dashboards/i18n.h"
 #include "dashboards/leistung.h"
 #include "dashboards/map.h"
@@ -25,6 +28,7 @@
 #include "dashboards/status_page.h"
 #include "dashboards/svgslim.h"
 #include "rollout/rollout.h"
+#include "store/store.h"
 #include "tests/unit/testutil.h"
 
 #define HAS(s, what) ck_assert_msg(strstr((s), (what)) != NULL, "missing: %s", (what))
@@ -38,9 +42,20 @@ static struct cfg_dienst dienste[3];
 static struct cfg_angebot angebote[3];
 static struct cfg cfg;
 static char dir[64];
-static struct cfg_usage_metric usage_metrics[2];
+static struct cfg_usage_metric usage_metrics[4];
+static struct cfg_usage_map status_map[3] = { { S("ok"), 1 }, { S("degraded"), 0.5 }, { S("down"), 0 } };
 static struct cfg_usage usage_cfg;
 static const struct geo *fixture_geo;	/* the maps' geometry for generate(); NULL: none */
+static struct incident_stats inc_fixture[3];	/* the incident totals generate() shows */
+static const struct store *fixture_store;	/* the series generate() reads; NULL: none */
+/* How d1 fails when generate() has it down (and its journal's open incident), with its HTTP status. */
+static enum probe_result d1_result;
+static int d1_http;
+/* Usage fetches of d1 and d2 that generate() hands to the snapshot (a reference each); NULL: none. */
+static struct usage_result *fixture_usage[3];
+/* The latest failures seen (dash_input.last_fail, last_fail_http); NULL: none. */
+static const enum probe_result *fixture_last_fail;
+static const int *fixture_last_fail_http;
 
 /* ---- formats ---------------------------------------------------------------- */
 
@@ -101,6 +116,26 @@ START_TEST(dates)
 	ck_assert_str_eq(dash_fmt_span(o, sizeof o, 42, dash_lang_get("de")), "42 s");
 	ck_assert_str_eq(dash_fmt_span(o, sizeof o, 3 * 3600 + 5 * 60, dash_lang_get("de")), "3 h 05 min");
 	ck_assert_str_eq(dash_fmt_span(o, sizeof o, NAN, dash_lang_get("de")), "–");
+}
+END_TEST
+
+/* Durations round to the unit they show, and a value that rounds to a whole larger unit is written in it. */
+START_TEST(span_rounds_at_unit_boundaries)
+{
+	static const struct { double s; const char *want; } c[] = {
+		{ 0.4, "0 s" }, { 59.4, "59 s" }, { 59.5, "1 min" }, { 59.999, "1 min" },
+		{ 60, "1 min" }, { 89.4, "1 min" }, { 90, "2 min" }, { 3569.9, "59 min" },
+		{ 3570, "1 h 00 min" }, { 3599.9, "1 h 00 min" }, { 3 * 3600 + 5 * 60 + 29, "3 h 05 min" },
+		{ 3 * 3600 + 5 * 60 + 30, "3 h 06 min" }, { 7199.9, "2 h 00 min" },
+		{ 86369.9, "23 h 59 min" }, { 86370, "1 d 0 h" }, { 86399.9, "1 d 0 h" },
+		{ 86400 + 5399, "1 d 1 h" }, { 2 * 86400 - 1, "2 d 0 h" }, { 10 * 86400 + 7200, "10 d 2 h" },
+	};
+	char o[64];
+
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
+		ck_assert_msg(strcmp(dash_fmt_span(o, sizeof o, c[i].s, dash_lang_get("de")), c[i].want) == 0,
+			      "%.3f s: got \"%s\", want \"%s\"", c[i].s, o, c[i].want);
+	ck_assert_str_eq(dash_fmt_span(o, sizeof o, -1, dash_lang_get("de")), "–");
 }
 END_TEST
 
@@ -226,9 +261,18 @@ static void setup(void)
 	dienste[0].efa = true;
 	memset(usage_metrics, 0, sizeof usage_metrics);
 	usage_metrics[0].name = S("applications_submitted_total");
+	usage_metrics[0].type = CFG_USAGE_COUNTER;
 	usage_metrics[1].name = S("by_service_submitted_total");
+	usage_metrics[1].type = CFG_USAGE_COUNTER;
+	usage_metrics[1].label = S("service");
+	usage_metrics[2].name = S("portal_status");
+	usage_metrics[2].type = CFG_USAGE_GAUGE;
+	usage_metrics[2].map = status_map;
+	usage_metrics[2].n_map = 3;
+	usage_metrics[3].name = S("queue_length");
+	usage_metrics[3].type = CFG_USAGE_GAUGE;
 	usage_cfg = (struct cfg_usage){ .url = S("https://portal.example/stats.json"),
-					.metrics = usage_metrics, .n_metrics = 2 };
+					.metrics = usage_metrics, .n_metrics = 4 };
 	dienste[0].usage = &usage_cfg;
 	strcpy(angebote[0].area, "16");
 	angebote[0].level = AREA_LAND;
@@ -261,6 +305,15 @@ static void setup(void)
 	cfg.n_angebote = 3;
 	cfg.global.reifegrad_max = 4;
 	fixture_geo = NULL;
+	fixture_store = NULL;
+	d1_result = PROBE_TIMEOUT;
+	d1_http = 0;
+	fixture_last_fail = NULL;
+	fixture_last_fail_http = NULL;
+	memset(fixture_usage, 0, sizeof fixture_usage);
+	/* d0: one incident, closed after an hour; d1 none (the tests open one). */
+	memset(inc_fixture, 0, sizeof inc_fixture);
+	inc_fixture[0] = (struct incident_stats){ .opened = 1, .closed = 1, .downtime_s = 3600 };
 	tu_tmpdir(dir, sizeof dir, "dash-test");
 }
 
@@ -291,6 +344,115 @@ static char *slurp(const char *rel)
 }
 
 
+/* ---- graphs -------------------------------------------------------------------- */
+
+/* Creates dir/name of the store's layout `kind` (a minute's step), empty. */
+static void make_rrd(const char *name, enum store_file_kind kind, const char *const *usage, size_t n,
+		     char *path, size_t pathsz)
+{
+	char args[64][STORE_ARG_LEN];
+	const char *argv[64];
+	int argc = kind == STORE_TREND ? 0 : store_layout(kind, 60, usage, n, args, 64);
+
+	if (kind == STORE_TREND) {	/* the rollout's trend file: its three sources */
+		snprintf(args[argc++], STORE_ARG_LEN, "DS:online:GAUGE:172800:0:U");
+		snprintf(args[argc++], STORE_ARG_LEN, "DS:flaechendeckend:GAUGE:172800:0:U");
+		snprintf(args[argc++], STORE_ARG_LEN, "DS:fulfilled:GAUGE:172800:0:U");
+		snprintf(args[argc++], STORE_ARG_LEN, "RRA:AVERAGE:0.5:60:800");
+	}
+	ck_assert_int_gt(argc, 0);
+	for (int i = 0; i < argc; i++)
+		argv[i] = args[i];
+	snprintf(path, pathsz, "%s/%s", dir, name);
+	rrd_clear_error();
+	ck_assert_msg(rrd_create_r(path, 60, 1795770300 - 7 * 86400, argc, argv) == 0, "%s", rrd_get_error());
+}
+
+/*
+ * The legend of a graph as drawn: each swatch (a small filled square) and
+ * the x of the first glyph of its row to the right of it.  Asserts that
+ * there are `want` swatches and that every label starts at least 2 px
+ * right of its swatch (whose 1 px frame reaches 0.5 px beyond it).
+ */
+static void legend_clear(const char *rel, size_t want)
+{
+	char *svg = slurp(rel), *p;
+	double sw[16][4];
+	size_t n = 0;
+
+	for (p = svg; (p = strstr(p, "<path style=\"stroke:none;fill:#")); p++) {
+		double x0, y0, x1, y1, a, b, c, d;
+		char *dq = strstr(p, "\" d=\"");
+		if (!dq || sscanf(dq, "\" d=\"M %lf %lf L %lf %lf L %lf %lf L %lf %lf Z\"", &x0, &y0, &a, &y1,
+				  &x1, &b, &c, &d) != 8)
+			continue;
+		/* a square of a few pixels: the swatch */
+		if (a != x0 || b != y1 || c != x1 || d != y0 || x1 - x0 < 4 || x1 - x0 > 20 ||
+		    fabs((y1 - y0) - (x1 - x0)) > 1)
+			continue;
+		/* drawn twice, on the background's fill and in its own: one swatch */
+		if (n > 0 && sw[n - 1][0] == x0 && sw[n - 1][1] == y0 && sw[n - 1][2] == x1 && sw[n - 1][3] == y1)
+			continue;
+		ck_assert_uint_lt(n, 16);
+		sw[n][0] = x0;
+		sw[n][1] = y0;
+		sw[n][2] = x1;
+		sw[n][3] = y1;
+		n++;
+	}
+	ck_assert_msg(n == want, "%s: %zu legend swatches, want %zu", rel, n, want);
+	for (size_t i = 0; i < n; i++) {
+		double first = 1e9;
+		for (p = svg; (p = strstr(p, "<use xlink:href=\"#")); p++) {
+			double x, y;
+			char *xa = strstr(p, " x=\"");
+			if (!xa || sscanf(xa, " x=\"%lf\" y=\"%lf\"", &x, &y) != 2)
+				continue;
+			if (fabs(y - sw[i][3]) < 3 && x > sw[i][0] - 0.5 && x < first)
+				first = x;
+		}
+		ck_assert_msg(first < 1e9, "%s: no label beside the swatch at x %.1f", rel, sw[i][0]);
+		ck_assert_msg(first >= sw[i][2] + 2, "%s: the label at x %.1f runs into the swatch %.1f..%.1f",
+			      rel, first, sw[i][0], sw[i][2]);
+	}
+	free(svg);
+}
+
+/* In every graph the legend's swatch and its label stand apart. */
+START_TEST(graph_legend_clear_of_swatch)
+{
+	static const char *const usage[2] = { "applications_submitted_total", "by_service_submitted_total" };
+	const struct dash_lang *de = dash_lang_get("de");
+	const time_t now = 1795770300;
+	enum dash_band band = DASH_BAND_UNKNOWN;
+	char rrd[512], out[512], err[512], ds[2][STORE_DS_NAME_SIZE];
+	const char *dsp[2] = { ds[0], ds[1] };
+
+	make_rrd("a.rrd", STORE_MAIN, NULL, 0, rrd, sizeof rrd);
+	snprintf(out, sizeof out, "%s/avail.svg", dir);
+	ck_assert_msg(dash_graph_avail(rrd, out, now, de, err, sizeof err) == 0, "%s", err);
+	legend_clear("avail.svg", 1);
+
+	make_rrd("a.perf.rrd", STORE_PERF, NULL, 0, rrd, sizeof rrd);
+	snprintf(out, sizeof out, "%s/latency.svg", dir);
+	ck_assert_msg(dash_graph_latency(rrd, out, now, de, &band, err, sizeof err) == 0, "%s", err);
+	/* five phases, the mean; the maximum and minimum when the layout keeps them */
+	legend_clear("latency.svg", band == DASH_BAND_MINMAX ? 8 : band == DASH_BAND_MAX ? 7 : 6);
+
+	make_rrd("trend.rrd", STORE_TREND, NULL, 0, rrd, sizeof rrd);
+	snprintf(out, sizeof out, "%s/trend.svg", dir);
+	ck_assert_msg(dash_graph_trend(rrd, out, now, de, err, sizeof err) == 0, "%s", err);
+	legend_clear("trend.svg", 3);
+
+	make_rrd("a.usage.rrd", STORE_USAGE, usage, 2, rrd, sizeof rrd);
+	store_usage_ds_name(usage[0], ds[0]);
+	store_usage_ds_name(usage[1], ds[1]);
+	snprintf(out, sizeof out, "%s/usage.svg", dir);
+	ck_assert_msg(dash_graph_usage(rrd, out, now, de, dsp, usage, 2, err, sizeof err) == 0, "%s", err);
+	legend_clear("usage.svg", 2);
+}
+END_TEST
+
 /*
  * Renders the fixture: d1 down (timeout), d0 up, d2 up; uptimes 99.5 % etc.
  * Certificates: d0 ends in 365 days, d1 in 5, d2 ended 2 days ago.  d0
@@ -302,27 +464,34 @@ static void generate(const char *lang, bool d1_down, struct dash_result *res)
 	const time_t now = 1795770300;
 	struct incident_event recent[2] = {
 		{ .dienst = 1, .id = 7, .start_ms = (int64_t)(now - 3600) * 1000, .end_ms = 0,
-		  .reason = PROBE_TIMEOUT },
+		  .reason = d1_result },
 		{ .dienst = 0, .id = 6, .start_ms = (int64_t)(now - 90000) * 1000,
 		  .end_ms = (int64_t)(now - 86400) * 1000, .reason = PROBE_RESULT_COUNT },
 	};
-	struct usage_result *u = calloc(1, sizeof *u + 3 * sizeof u->v[0]);
+	struct usage_result *u = calloc(1, sizeof *u + 5 * sizeof u->v[0]);
 	struct rollout_params p;
 	struct rollout_ref ref = { 0 };
 	struct snapshot *s = snapshot_new(&cfg);
 	double up[ROLLOUT_WINDOWS][3];
 	struct dash_input in = { 0 };
+	struct incidents_view iv = { .cfg = &cfg, .n = 3, .d = inc_fixture };
 
 	ck_assert_ptr_nonnull(s);
 	ck_assert_ptr_nonnull(u);
 	atomic_init(&u->refs, 1);
 	u->ok = true;
 	u->fetched_ms = (int64_t)(now - 120) * 1000;
-	u->n = 3;
+	u->n = 5;
 	u->v[0] = (struct usage_value){ .metric = 0, .v = 1234 };
 	u->v[1] = (struct usage_value){ .metric = 1, .label = "wohngeld", .v = 40 };
 	u->v[2] = (struct usage_value){ .metric = 1, .label = "<kfz>", .v = 80 };
+	u->v[3] = (struct usage_value){ .metric = 2, .v = 0.5 };	/* "degraded" */
+	u->v[4] = (struct usage_value){ .metric = 3, .v = 7 };
 	s->t[0].usage = u;	/* the snapshot's reference */
+	for (size_t d = 1; d < 3; d++) {
+		usage_result_ref(fixture_usage[d]);
+		s->t[d].usage = fixture_usage[d];
+	}
 	s->t[0].cert_expiry_s = (int64_t)now + 365 * 86400 + 600;
 	s->t[1].cert_expiry_s = (int64_t)now + 5 * 86400 + 600;
 	s->t[2].cert_expiry_s = (int64_t)now - 2 * 86400;
@@ -332,7 +501,8 @@ static void generate(const char *lang, bool d1_down, struct dash_result *res)
 	for (size_t d = 0; d < 3; d++) {
 		s->t[d].probed = true;
 		s->t[d].success = !(d == 1 && d1_down);
-		s->t[d].result = s->t[d].success ? PROBE_SUCCESS : PROBE_TIMEOUT;
+		s->t[d].result = s->t[d].success ? PROBE_SUCCESS : d1_result;
+		s->t[d].http_status = s->t[d].success ? 200 : d1_http;
 		for (unsigned w = 0; w < ROLLOUT_WINDOWS; w++)
 			up[w][d] = d == 0 ? 0.995 : d == 1 ? 0.9 : NAN;
 	}
@@ -347,9 +517,13 @@ static void generate(const char *lang, bool d1_down, struct dash_result *res)
 	in.ro = &ref;
 	in.L = dash_lang_get(lang);
 	in.geo = fixture_geo;
+	in.store = fixture_store;
+	in.last_fail = fixture_last_fail;
+	in.last_fail_http = fixture_last_fail_http;
 	in.now = now;
 	in.recent = recent;
 	in.n_recent = 2;
+	in.inc = &iv;
 	ck_assert_int_eq(dash_generate(&in, dir, res), 0);
 	rollout_free(ref.r);
 	snapshot_release(s);
@@ -462,13 +636,13 @@ START_TEST(site_german)
 	/* Usage: every value, labels escaped, a bar per value of a labelled metric. */
 	HAS(s, "<h2 id=\"nutzung\">Nutzung</h2>");
 	HAS(s, "abgerufen 27.11.2026, 09:03 Uhr UTC.");
-	HAS(s, "<code>applications_submitted_total</code></th><td>–</td><td class=\"num\" data-v=\"1234\">1.234");
+	HAS(s, "<th scope=\"row\">Eingereichte Anträge</th><td>–</td><td class=\"num\" data-v=\"1234\">1.234");
 	HAS(s, "<td>&lt;kfz&gt;</td><td class=\"num\" data-v=\"80\">80 <svg class=\"bar\" aria-hidden=\"true\"");
 	HAS(s, "<rect width=\"60\" height=\"10\"");	/* 40 of 80 */
 	free(s);
 
 	s = slurp("status.html");
-	HAS(s, "1 von 3 Dienste gestört");
+	HAS(s, "✗</span> 1 von 3 Diensten gestört</p>");
 	HASNT(s, "Alle Dienste verfügbar");
 	/* The incident history from the journal: start, end, duration, reason, newest first. */
 	HAS(s, "<h2 id=\"verlauf\">Störungsverlauf</h2>");
@@ -511,6 +685,449 @@ START_TEST(site_english_all_up)
 	s = slurp("gemeinde/16001001.html");
 	HAS(s, ">99.50%</td>");
 	free(s);
+}
+END_TEST
+
+/*
+ * An open incident's downtime is its duration so far (now - start), marked
+ * as ongoing, never "0 s": on the status page, the Dienst page and the
+ * Dienste table of an area.
+ */
+START_TEST(open_incident_downtime)
+{
+	const time_t now = 1795770300;
+	struct dash_result res;
+	char *s;
+
+	/* d1: one incident, open for an hour, nothing closed before. */
+	inc_fixture[1] = (struct incident_stats){ .opened = 1, .open = true,
+						  .open_since_ms = (int64_t)(now - 3600) * 1000,
+						  .open_reason = PROBE_TIMEOUT };
+	generate("de", true, &res);
+	ck_assert_uint_eq(res.errors, 0);
+	s = slurp("status.html");
+	HAS(s, "dienst/d1.html\">Kfz online</a></th><td class=\"num\" data-v=\"1\">1</td>"
+	       "<td class=\"num\" data-v=\"3600\">1 h 00 min (andauernd)</td>");
+	HAS(s, "dienst/d0.html\">Elterngeld digital</a></th><td class=\"num\" data-v=\"1\">1</td>"
+	       "<td class=\"num\" data-v=\"3600\">1 h 00 min</td>");
+	/* The history's open row: its duration so far, "andauernd" as its end. */
+	HAS(s, "<td>27.11.2026, 08:05 Uhr UTC</td><td><strong>andauernd</strong></td>"
+	       "<td class=\"num\" data-v=\"3600\">1 h 00 min</td>");
+	HASNT(s, ">0 s<");
+	free(s);
+	s = slurp("dienst/d1.html");
+	HAS(s, "<dt>Ausfallzeit</dt><dd>1 h 00 min (andauernd)</dd>");
+	free(s);
+	s = slurp("gemeinde/16001001.html");
+	HAS(s, "<td class=\"num\" data-v=\"1\">1<br><span class=\"sub\">1 h 00 min (andauernd)</span></td>");
+	HASNT(s, ">0 s<");
+	free(s);
+
+	/* Half an hour closed before, and the open hour: the sum, the open part named. */
+	inc_fixture[1].opened = 2;
+	inc_fixture[1].closed = 1;
+	inc_fixture[1].downtime_s = 1800;
+	generate("de", true, &res);
+	s = slurp("dienst/d1.html");
+	HAS(s, "<dt>Ausfallzeit</dt><dd>1 h 30 min (davon 1 h 00 min andauernd)</dd>");
+	free(s);
+	s = slurp("status.html");
+	HAS(s, "<td class=\"num\" data-v=\"5400\">1 h 30 min (davon 1 h 00 min andauernd)</td>");
+	free(s);
+	generate("en", true, &res);
+	s = slurp("dienst/d1.html");
+	HAS(s, "<dt>Downtime</dt><dd>1 h 30 min (of which 1 h 00 min ongoing)</dd>");
+	free(s);
+}
+END_TEST
+
+/*
+ * A count's noun agrees with the number it follows, in the case "von" asks
+ * for: "27 von 670 Diensten", "1 von 1 Dienst"; likewise "1 Tag", "1
+ * weiterer Wert".
+ */
+START_TEST(counts_agree_with_their_noun)
+{
+	const struct dash_lang *de = dash_lang_get("de"), *en = dash_lang_get("en");
+	const time_t now = 1795770300;
+	struct dash_input in = { .cfg = &cfg, .L = de, .now = now };
+	struct usage_result *u = calloc(1, sizeof *u + 41 * sizeof u->v[0]);
+	struct dash_result res;
+	struct snapshot *sn;
+	struct buf b;
+	struct cfg c;
+	char o[320], *s;
+
+	ck_assert_str_eq(dash_fmt_of(o, sizeof o, 27, 670, de->svc_one, de->svc_many, de), "27 von 670 Diensten");
+	ck_assert_str_eq(dash_fmt_of(o, sizeof o, 1, 1, de->svc_one, de->svc_many, de), "1 von 1 Dienst");
+	ck_assert_str_eq(dash_fmt_of(o, sizeof o, 0, 1, de->svc_one, de->svc_many, de), "0 von 1 Dienst");
+	ck_assert_str_eq(dash_fmt_of(o, sizeof o, 1234, 2000, de->svc_one, de->svc_many, de),
+			 "1.234 von 2.000 Diensten");
+	ck_assert_str_eq(dash_fmt_of(o, sizeof o, 1, 1, en->svc_one, en->svc_many, en), "1 of 1 service");
+	ck_assert_str_eq(dash_fmt_of(o, sizeof o, 27, 670, en->svc_one, en->svc_many, en), "27 of 670 services");
+	memset(&c, 0, sizeof c);
+	c.n_dienste = c.n_dienste_file = 1;
+	c.global.shard_index = 1;
+	c.global.shard_count = 2;
+	dash_fmt_shard(o, sizeof o, &c, de);
+	ck_assert_msg(strncmp(o, "Shard 1 von 2: 1 von 1 Onlinedienst. Diese Seiten", 49) == 0, "%s", o);
+	dash_fmt_shard(o, sizeof o, &c, en);
+	ck_assert_msg(strncmp(o, "Shard 1 of 2: 1 of 1 online service. These pages", 48) == 0, "%s", o);
+
+	/* One Dienst, probed and down: the banner, the live page, a day of certificate left, 41 values. */
+	cfg.n_dienste = 1;
+	cfg.n_angebote = 1;
+	sn = snapshot_new(&cfg);
+	ck_assert_ptr_nonnull(sn);
+	ck_assert_ptr_nonnull(u);
+	atomic_init(&u->refs, 1);
+	u->ok = true;
+	u->fetched_ms = (int64_t)now * 1000;
+	u->n = 41;
+	for (size_t i = 0; i < u->n; i++)
+		u->v[i] = (struct usage_value){ .metric = 1, .v = (double)i };
+	for (size_t i = 0; i < u->n; i++)
+		snprintf(u->v[i].label, sizeof u->v[i].label, "k%zu", i);
+	sn->t[0].usage = u;
+	sn->t[0].probed = true;
+	sn->t[0].success = false;
+	sn->t[0].result = PROBE_TIMEOUT;
+	sn->t[0].cert_expiry_s = (int64_t)now + 86400 + 600;
+	in.snap = sn;
+	ck_assert_int_eq(dash_generate(&in, dir, &res), 0);
+	s = slurp("status.html");
+	HAS(s, "✗</span> 1 von 1 Dienst gestört</p>");
+	free(s);
+	s = slurp("dienst/d0.html");
+	HAS(s, "(1 Tag, läuft bald ab)");
+	HAS(s, "<p>1 weiterer Wert nicht angezeigt.</p>");
+	free(s);
+	in.L = en;
+	ck_assert_int_eq(dash_generate(&in, dir, &res), 0);
+	s = slurp("status.html");
+	HAS(s, "✗</span> 1 of 1 service disrupted</p>");
+	free(s);
+	s = slurp("dienst/d0.html");
+	HAS(s, "(1 day, expires soon)");
+	HAS(s, "<p>1 more value not shown.</p>");
+	free(s);
+	buf_init(&b, 1 << 20);
+	status_page_render(&b, sn, "de");
+	HAS(b.data, "0 von 1 geprüften Dienst verfügbar, 1 gestört, 0 noch nicht geprüft.");
+	buf_reset(&b);
+	status_page_render(&b, sn, "en");
+	HAS(b.data, "0 of 1 probed service up, 1 down, 0 not yet probed.");
+	buf_free(&b);
+	snapshot_release(sn);
+}
+END_TEST
+
+/*
+ * A sub-millisecond mean is shown with the one decimal of the latency table,
+ * "0,3 ms", never "0 ms" beside a table that says 0,3.
+ */
+START_TEST(latency_sub_millisecond)
+{
+	const time_t now = 1795770300;
+	struct dash_result res;
+	struct store *st;
+	char err[256], *s;
+
+	for (int i = 0; i < 3; i++)
+		dienste[i].interval_ms = 60000;
+	st = store_new(&cfg, dir, 1024, err, sizeof err);
+	ck_assert_msg(st != NULL, "%s", err);
+	ck_assert_int_eq(store_start(st, err, sizeof err), 0);
+	/* d1 answered in 0.3 ms every minute of the hour before now (0.1 ms to the first byte). */
+	for (int i = 60; i > 0; i--) {
+		struct store_sample smp = { .target = 1, .ts_ms = (int64_t)(now - 60 * i) * 1000, .up = true,
+					    .answered = true, .duration_s = 0.0003, .http_status = 200,
+					    .has_phases = true, .resolve_s = 0.00005, .connect_s = 0.00005,
+					    .tls_s = 0, .processing_s = 0.0001, .transfer_s = 0.0001 };
+		ck_assert_int_eq(store_submit(st, &smp), 0);
+	}
+	store_stop(st);
+	fixture_store = st;
+	generate("de", false, &res);
+	ck_assert_uint_eq(res.errors, 0);
+	s = slurp("dienst/d1.html");
+	HAS(s, "Antwortzeit der letzten 24 Stunden: Mittel 0,3 ms, Höchstwert 0,3 ms, Zuletzt 0,3 ms.</figcaption>");
+	HAS(s, "<tr class=\"total\"><th scope=\"row\">gesamt</th><td class=\"num\" data-v=\"0.3\">0,3</td>");
+	HAS(s, "<th scope=\"row\">bis zum ersten Byte</th><td class=\"num\" data-v=\"0.1\">0,1</td>");
+	HASNT(s, "Mittel 0 ms");
+	free(s);
+	s = slurp("kreis/16001.html");
+	HAS(s, "Kfz online. Antwortzeit der letzten 24 Stunden: Mittel 0,3 ms, Höchstwert 0,3 ms, Zuletzt 0,3 ms.");
+	/* A Dienst without a series: "–", no unit after it. */
+	HAS(s, "Elterngeld digital. Antwortzeit der letzten 24 Stunden: Mittel –, Höchstwert –, Zuletzt –.");
+	free(s);
+	generate("en", false, &res);
+	s = slurp("dienst/d1.html");
+	HAS(s, "Response time over the last 24 hours: Mean 0.3 ms, Maximum 0.3 ms, Latest 0.3 ms.");
+	free(s);
+	fixture_store = NULL;
+	store_free(st);
+}
+END_TEST
+
+/* An unexpected HTTP status names its code wherever the reason is shown. */
+START_TEST(http_status_reason_names_the_code)
+{
+	static const enum probe_result last_fail[3] = { PROBE_HTTP_STATUS, PROBE_SUCCESS, PROBE_SUCCESS };
+	static const int last_http[3] = { 502, 0, 0 };
+	const time_t now = 1795770300;
+	struct dash_result res;
+	char *s;
+
+	d1_result = PROBE_HTTP_STATUS;
+	d1_http = 503;
+	inc_fixture[1] = (struct incident_stats){ .opened = 1, .open = true,
+						  .open_since_ms = (int64_t)(now - 3600) * 1000,
+						  .open_reason = PROBE_HTTP_STATUS };
+	/* d0 answers now; its latest failure seen was a 502. */
+	fixture_last_fail = last_fail;
+	fixture_last_fail_http = last_http;
+	generate("de", true, &res);
+	ck_assert_uint_eq(res.errors, 0);
+	s = slurp("dienst/d1.html");
+	HAS(s, "<dt>Letzte Fehlerursache</dt><dd>unerwarteter HTTP-Status 503</dd>");
+	/* its open incident in the history */
+	HAS(s, "<td class=\"num\" data-v=\"3600\">1 h 00 min</td><td>unerwarteter HTTP-Status 503</td></tr>");
+	free(s);
+	s = slurp("dienst/d0.html");
+	HAS(s, "<dt>Letzte Fehlerursache</dt><dd>unerwarteter HTTP-Status 502</dd>");
+	free(s);
+	s = slurp("gemeinde/16001001.html");
+	HAS(s, "</span></td><td>unerwarteter HTTP-Status 503</td>");
+	HAS(s, "</span></td><td>unerwarteter HTTP-Status 502</td>");
+	free(s);
+	s = slurp("status.html");
+	HAS(s, "<td>Anbieter</td><td>unerwarteter HTTP-Status 503</td>");	/* the disrupted table */
+	HAS(s, "<td>unerwarteter HTTP-Status 503</td></tr>");
+	HASNT(s, "unerwarteter HTTP-Status<");
+	free(s);
+	s = slurp("index.html");
+	HAS(s, "<td>27.11.2026, 08:05 Uhr UTC</td><td>unerwarteter HTTP-Status 503</td></tr>");
+	free(s);
+	generate("en", true, &res);
+	s = slurp("dienst/d1.html");
+	HAS(s, "<dt>Last failure reason</dt><dd>unexpected HTTP status 503</dd>");
+	free(s);
+	/* No status read (0): the reason alone. */
+	d1_http = 0;
+	generate("de", true, &res);
+	s = slurp("dienst/d1.html");
+	HAS(s, "<dt>Letzte Fehlerursache</dt><dd>unerwarteter HTTP-Status</dd>");
+	free(s);
+}
+END_TEST
+
+/*
+ * Every page with inhabitants' figures (from Destatis' Gemeindeverzeichnis)
+ * carries the attribution data/registers/SOURCES.md requires, word for word;
+ * pages without such figures do not.
+ */
+START_TEST(population_pages_carry_destatis_attribution)
+{
+	static const char attribution[] =
+		"<footer><p class=\"attribution\">Quelle: Statistisches Bundesamt (Destatis), "
+		"Gemeindeverzeichnis GV100AD, Stand 30.11.2021 (Datenlizenz Deutschland – Namensnennung – "
+		"Version 2.0). Auszug Thüringen, in CSV umgewandelt.</p>";
+	static const char *const with[] = { "index.html", "kreis/16001.html", "gemeinde/16001001.html",
+					     "dienst/d0.html", "leistung/10000.html", "gemeinden.html" };
+	static const char *const without[] = { "status.html", "dienste.html", "leistungen.html" };
+	struct dash_result res;
+	char *s;
+
+	for (int lang = 0; lang < 2; lang++) {
+		generate(lang ? "en" : "de", true, &res);
+		ck_assert_uint_eq(res.errors, 0);
+		for (size_t i = 0; i < sizeof with / sizeof with[0]; i++) {
+			s = slurp(with[i]);
+			ck_assert_msg(strstr(s, attribution) != NULL, "%s: no Destatis attribution", with[i]);
+			/* the figures it covers are on the page */
+			ck_assert_msg(strstr(s, "Einwohner") || strstr(s, "Inhabitants"), "%s: no inhabitants", with[i]);
+			free(s);
+		}
+		for (size_t i = 0; i < sizeof without / sizeof without[0]; i++) {
+			s = slurp(without[i]);
+			HASNT(s, "Destatis");
+			free(s);
+		}
+	}
+}
+END_TEST
+
+/* The table row whose header is `name` on page s, from the header on (caller frees). */
+static char *usage_row(const char *s, const char *name)
+{
+	char want[128];
+	const char *a, *e;
+
+	snprintf(want, sizeof want, "<th scope=\"row\">%s</th>", name);
+	a = strstr(s, want);
+	ck_assert_msg(a != NULL, "no usage row %s", name);
+	e = strstr(a, "</tr>");
+	ck_assert_ptr_nonnull(e);
+	return strndup(a, (size_t)(e - a));
+}
+
+/*
+ * A counter's value is an amount: a bar from zero.  A gauge's value is a
+ * level: a mark on its scale (its map's range, or its members' largest
+ * value), never a filled bar; without a scale, the value alone.
+ */
+START_TEST(usage_gauge_is_a_level)
+{
+	struct dash_result res;
+	char *s, *row;
+
+	generate("de", true, &res);
+	ck_assert_uint_eq(res.errors, 0);
+	s = slurp("dienst/d0.html");
+	row = usage_row(s, "Eingereichte Anträge");
+	HAS(row, "<svg class=\"bar\" aria-hidden=\"true\" width=\"120\" height=\"10\"><rect width=\"120\" height=\"10\" fill=\"#1b1b1b\"/>");
+	free(row);
+	/* 0.5 ("degraded") on the map's scale 0 .. 1: a mark in the middle, nothing filled */
+	row = usage_row(s, "Zustand des Portals");
+	HAS(row, "data-v=\"0.5\">0,50 <svg class=\"level\" aria-hidden=\"true\" width=\"120\" height=\"10\">"
+		 "<rect width=\"120\" height=\"10\" fill=\"none\" stroke=\"#1b1b1b\"/>"
+		 "<rect x=\"58.5\" width=\"3\" height=\"10\" fill=\"#1b1b1b\"/></svg>");
+	HASNT(row, "class=\"bar\"");
+	free(row);
+	/* a lone gauge without a map has no scale: its value only */
+	row = usage_row(s, "<code>queue_length</code>");
+	HAS(row, "data-v=\"7\">7</td>");
+	HASNT(row, "<svg");
+	free(row);
+	free(s);
+}
+END_TEST
+
+/*
+ * Usage metrics are named in the page's language: a configured title: first,
+ * else the pages' own name for the demo portals' metrics, else the raw name
+ * as code; in the table of values and in the totals over time.
+ */
+START_TEST(usage_titles_in_the_pages_language)
+{
+	static const char *const stored[2] = { "applications_submitted_total", "by_service_submitted_total" };
+	const time_t now = 1795770300;
+	struct dash_result res;
+	struct store *st;
+	char err[256], *s;
+
+	ck_assert_ptr_null(dash_usage_title(&usage_metrics[3], dash_lang_get("de")));
+	ck_assert_str_eq(dash_usage_title(&usage_metrics[0], dash_lang_get("de")), "Eingereichte Anträge");
+	ck_assert_str_eq(dash_usage_title(&usage_metrics[0], dash_lang_get("en")), "Applications submitted");
+	/* The configured title wins, in any language. */
+	usage_metrics[1].title = S("Anträge nach Leistung <neu>");
+	usage_metrics[3].title = S("Warteschlange");
+	usage_cfg.stored_names[0] = stored[0];
+	usage_cfg.stored_names[1] = stored[1];
+	usage_cfg.stored_metric[0] = 0;
+	usage_cfg.stored_metric[1] = 1;
+	usage_cfg.n_stored = 2;
+	for (int i = 0; i < 3; i++)
+		dienste[i].interval_ms = 60000;
+	st = store_new(&cfg, dir, 1024, err, sizeof err);
+	ck_assert_msg(st != NULL, "%s", err);
+	ck_assert_int_eq(store_start(st, err, sizeof err), 0);
+	for (int i = 180; i > 0; i--) {
+		const double v[2] = { 1000.0 + 3 * (180 - i), 500.0 + (180 - i) };
+		ck_assert_int_eq(store_submit_usage(st, 0, (int64_t)(now - 60 * i) * 1000, 2, stored, v), 0);
+	}
+	store_stop(st);
+	fixture_store = st;
+	generate("de", true, &res);
+	ck_assert_uint_eq(res.errors, 0);
+	s = slurp("dienst/d0.html");
+	HAS(s, "<th scope=\"row\">Eingereichte Anträge</th><td>–</td>");
+	HAS(s, "<th scope=\"row\">Anträge nach Leistung &lt;neu&gt;</th><td>wohngeld</td>");
+	HAS(s, "<th scope=\"row\">Zustand des Portals</th><td>–</td>");
+	HAS(s, "<th scope=\"row\">Warteschlange</th><td>–</td>");
+	/* the totals over time name the stored counters the same way */
+	HAS(s, "<h3>Nutzung im Verlauf</h3>");
+	HAS(s, "<tr><th scope=\"row\">Eingereichte Anträge</th><td class=\"num\">");
+	HAS(s, "<tr><th scope=\"row\">Anträge nach Leistung &lt;neu&gt;</th><td class=\"num\">");
+	HASNT(s, "applications_submitted_total");
+	HASNT(s, "by_service_submitted_total");
+	HASNT(s, "portal_status");
+	free(s);
+	generate("en", true, &res);
+	s = slurp("dienst/d0.html");
+	HAS(s, "<th scope=\"row\">Applications submitted</th><td>–</td>");
+	HAS(s, "<th scope=\"row\">Portal status</th><td>–</td>");
+	free(s);
+	fixture_store = NULL;
+	store_free(st);
+}
+END_TEST
+
+/* A usage result of n values (metric, value) fetched at `at`. */
+static struct usage_result *usage_of(time_t at, size_t n, const struct usage_value *v)
+{
+	struct usage_result *u = calloc(1, sizeof *u + n * sizeof u->v[0]);
+
+	ck_assert_ptr_nonnull(u);
+	atomic_init(&u->refs, 1);
+	u->ok = true;
+	u->fetched_ms = u->last_ok_ms = (int64_t)at * 1000;
+	u->n = n;
+	memcpy(u->v, v, n * sizeof *v);
+	return u;
+}
+
+/*
+ * d0 and d1 are two Dienste of one portal that name its one statistics
+ * document; d2 reads another portal's.  The Land page's sums count the
+ * shared document once, and each Dienst page says its figures are the
+ * portal's, naming the other Dienst.
+ */
+START_TEST(shared_usage_document_counts_once)
+{
+	static struct cfg_usage_metric other_metrics[1];
+	static struct cfg_usage other;
+	/* d1 fetched the same document as d0 (generate(): 1234, 40 + 80, ...) */
+	static const struct usage_value same[5] = {
+		{ .metric = 0, .v = 1234 }, { .metric = 1, .label = "wohngeld", .v = 40 },
+		{ .metric = 1, .label = "<kfz>", .v = 80 }, { .metric = 2, .v = 0.5 }, { .metric = 3, .v = 7 },
+	};
+	static const struct usage_value theirs[1] = { { .metric = 0, .v = 100 } };
+	const time_t now = 1795770300;
+	struct dash_result res;
+	char *s;
+
+	other_metrics[0] = usage_metrics[0];
+	other = (struct cfg_usage){ .url = S("https://other.example/stats.json"), .metrics = other_metrics,
+				    .n_metrics = 1 };
+	dienste[1].usage = &usage_cfg;	/* the same address as d0's */
+	dienste[2].usage = &other;
+	fixture_usage[1] = usage_of(now - 60, 5, same);
+	fixture_usage[2] = usage_of(now - 60, 1, theirs);
+	generate("de", true, &res);
+	ck_assert_uint_eq(res.errors, 0);
+	s = slurp("index.html");
+	HAS(s, "<h2 id=\"nutzung\">Nutzung</h2>");
+	/* 1234 once (d0 and d1 share it) and d2's 100: 1.334 from 2 documents, not 2.568 from 3 */
+	HAS(s, "<tr><th scope=\"row\">Eingereichte Anträge</th><td class=\"num\" data-v=\"1334\">1.334</td>"
+	       "<td class=\"num\" data-v=\"2\">2</td></tr>");
+	HAS(s, "<tr><th scope=\"row\">Eingereichte Anträge je Leistung</th><td class=\"num\" data-v=\"120\">120</td>"
+	       "<td class=\"num\" data-v=\"1\">1</td></tr>");
+	HASNT(s, "Zustand des Portals");	/* gauges are not summed */
+	free(s);
+	s = slurp("dienst/d1.html");
+	HAS(s, "<p class=\"shared\">Diese Statistik gilt für das ganze Portal, nicht für diesen Dienst allein; "
+	       "dieselbe Statistik haben auch: <a href=\"../dienst/d0.html\">Elterngeld digital</a>.</p>");
+	free(s);
+	s = slurp("dienst/d0.html");
+	HAS(s, "dieselbe Statistik haben auch: <a href=\"../dienst/d1.html\">Kfz online</a>.</p>");
+	free(s);
+	s = slurp("dienst/d2.html");
+	HASNT(s, "class=\"shared\"");
+	free(s);
+	usage_result_release(fixture_usage[1]);
+	usage_result_release(fixture_usage[2]);
 }
 END_TEST
 
@@ -901,6 +1518,7 @@ static Suite *dashboards_suite(void)
 	tcase_add_test(tf, german_numbers);
 	tcase_add_test(tf, english_numbers);
 	tcase_add_test(tf, dates);
+	tcase_add_test(tf, span_rounds_at_unit_boundaries);
 	tcase_add_test(tf, escaping);
 	tcase_add_test(tf, svg_slim);
 	tcase_add_test(tf, shard_line);
@@ -908,6 +1526,15 @@ static Suite *dashboards_suite(void)
 	tcase_add_checked_fixture(ts, setup, teardown);
 	tcase_add_test(ts, site_german);
 	tcase_add_test(ts, site_english_all_up);
+	tcase_add_test(ts, open_incident_downtime);
+	tcase_add_test(ts, counts_agree_with_their_noun);
+	tcase_add_test(ts, latency_sub_millisecond);
+	tcase_add_test(ts, http_status_reason_names_the_code);
+	tcase_add_test(ts, graph_legend_clear_of_swatch);
+	tcase_add_test(ts, population_pages_carry_destatis_attribution);
+	tcase_add_test(ts, usage_gauge_is_a_level);
+	tcase_add_test(ts, usage_titles_in_the_pages_language);
+	tcase_add_test(ts, shared_usage_document_counts_once);
 	tcase_add_test(ts, site_self_contained);
 	tcase_add_test(ts, site_unwritable_dir);
 	tcase_add_test(ts, dienste_pages);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* test_usage.c - JSON Pointer mapping of usage statistics, table-driven on JSON fixtures. */
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,6 +290,69 @@ START_TEST(test_resets)
 }
 END_TEST
 
+/*
+ * One portal-wide document named by two Dienste of the portal (a, b), another
+ * portal's (c), a Dienst without usage (d): a sum counts each document once.
+ */
+START_TEST(test_sum_counts_each_document_once)
+{
+	struct cfg_usage_metric ms[2] = {
+		mk("submitted_total", CFG_USAGE_COUNTER, "/applications_submitted", NULL),
+		mk("by_total", CFG_USAGE_COUNTER, "/by_service/*", "service"),
+	};
+	struct cfg_usage portal = { .url = S("http://service.gera.de/api/stats.json"), .metrics = ms,
+				    .n_metrics = 2 };
+	struct cfg_usage portal_too = portal;	/* the second Dienst's own entry, same address */
+	struct cfg_usage other = { .url = S("http://service.jena.de/api/stats.json"), .metrics = ms,
+				   .n_metrics = 1 };
+	static const char gera[] = "{\"applications_submitted\": 19821, \"by_service\": {\"hund\": 3304, \"kfz\": 6607}}";
+	static const char jena[] = "{\"applications_submitted\": 500}";
+	struct cfg_dienst dd[4];
+	struct cfg cfg;
+	struct snapshot *s;
+	char err[TARGET_REASON_MAX];
+	unsigned char sel[4] = { 0, 1, 1, 1 };
+	size_t docs = 99;
+
+	tu_cfg_dienste(&cfg, dd, 4, 60000);
+	dd[0].usage = &portal;
+	dd[1].usage = &portal_too;
+	dd[2].usage = &other;
+	ck_assert(usage_same_document(&portal, &portal_too));	/* b's document is a's */
+	ck_assert(!usage_same_document(&portal, &other));
+	ck_assert(!usage_same_document(&portal, NULL));
+	s = snapshot_new(&cfg);
+	ck_assert_ptr_nonnull(s);
+	/* Both Dienste of the portal fetched the same document. */
+	s->t[0].usage = usage_extract(&portal, gera, strlen(gera), 1, err, sizeof err);
+	s->t[1].usage = usage_extract(&portal_too, gera, strlen(gera), 1, err, sizeof err);
+	s->t[2].usage = usage_extract(&other, jena, strlen(jena), 1, err, sizeof err);
+	ck_assert_ptr_nonnull(s->t[0].usage);
+	ck_assert_ptr_nonnull(s->t[1].usage);
+	ck_assert_ptr_nonnull(s->t[2].usage);
+	/* 19821 once, not twice, and Jena's 500 */
+	ck_assert(usage_sum(s, NULL, "submitted_total", &docs) == 20321);
+	ck_assert_uint_eq(docs, 2);
+	/* a wildcard metric: its members added up, the portal's document once */
+	ck_assert(usage_sum(s, NULL, "by_total", &docs) == 3304 + 6607);
+	ck_assert_uint_eq(docs, 1);
+	/* only b and c selected: the portal's document through b */
+	ck_assert(usage_sum(s, sel, "submitted_total", &docs) == 20321);
+	ck_assert_uint_eq(docs, 2);
+	/* a's fetch failed: b's fetch of the same document stands for it */
+	usage_result_release(s->t[0].usage);
+	s->t[0].usage = usage_failed("status 503", 2, 1);
+	ck_assert(usage_sum(s, NULL, "submitted_total", &docs) == 20321);
+	ck_assert_uint_eq(docs, 2);
+	/* no value anywhere: NaN, no document */
+	ck_assert(isnan(usage_sum(s, NULL, "nothing_total", &docs)));
+	ck_assert_uint_eq(docs, 0);
+	snapshot_release(s);
+	free_metric(&ms[0]);
+	free_metric(&ms[1]);
+}
+END_TEST
+
 static Suite *usage_suite(void)
 {
 	Suite *s = suite_create("usage");
@@ -299,6 +363,7 @@ static Suite *usage_suite(void)
 	tcase_add_test(tc, test_value_bound);
 	tcase_add_test(tc, test_two_metrics_and_failure);
 	tcase_add_test(tc, test_resets);
+	tcase_add_test(tc, test_sum_counts_each_document_once);
 	suite_add_tcase(s, tc);
 	return s;
 }
