@@ -148,6 +148,30 @@ static bool mapping(struct wp *P, yaml_document_t *doc, yaml_node_t *m, const ch
 	return true;
 }
 
+/*
+ * Checks m with mapping() and that it has at most max entries (more: "WHAT:
+ * more than MAX THINGS"), then allocates a zeroed array of one element of size
+ * sz per entry (at least one).  The array, or NULL with the fault reported.
+ */
+static void *mapping_array(struct wp *P, yaml_document_t *doc, yaml_node_t *m, const char *what,
+			   size_t max, const char *things, size_t sz)
+{
+	size_t n;
+	void *a;
+
+	if (!mapping(P, doc, m, what))
+		return NULL;
+	n = (size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start);
+	if (n > max) {
+		wp_err(P, m, "%s: more than %zu %s", what, max, things);
+		return NULL;
+	}
+	a = calloc(n ? n : 1, sz);
+	if (!a)
+		wp_err(P, m, "out of memory");
+	return a;
+}
+
 /* A path relative to the web config file's folder. */
 static char *rel_path(const char *cfgpath, const char *p)
 {
@@ -468,19 +492,10 @@ static void load_http(struct wp *P, yaml_document_t *doc, yaml_node_t *m, struct
 			if (!parse_bool(scalar(v), &w->http2))
 				wp_err(P, v, "http2: expected true or false");
 		} else if (key && strcmp(key, "headers") == 0) {
-			size_t n;
-			if (!mapping(P, doc, v, "headers"))
+			w->headers = mapping_array(P, doc, v, "headers", WEBCFG_HEADERS_MAX, "headers",
+						   sizeof *w->headers);
+			if (!w->headers)
 				return;
-			n = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
-			if (n > WEBCFG_HEADERS_MAX) {
-				wp_err(P, v, "headers: more than %u headers", WEBCFG_HEADERS_MAX);
-				return;
-			}
-			w->headers = calloc(n ? n : 1, sizeof *w->headers);
-			if (!w->headers) {
-				wp_err(P, v, "out of memory");
-				return;
-			}
 			for (yaml_node_pair_t *q = v->data.mapping.pairs.start;
 			     q < v->data.mapping.pairs.top; q++) {
 				yaml_node_t *hk = yaml_document_get_node(doc, q->key);
@@ -554,20 +569,10 @@ static bool bcrypt_hash(const char *h)
 
 static void load_users(struct wp *P, yaml_document_t *doc, yaml_node_t *m, struct webcfg *w)
 {
-	size_t n;
-
-	if (!mapping(P, doc, m, "basic_auth_users"))
+	w->users = mapping_array(P, doc, m, "basic_auth_users", WEBCFG_USERS_MAX, "users",
+				 sizeof *w->users);
+	if (!w->users)
 		return;
-	n = (size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start);
-	if (n > WEBCFG_USERS_MAX) {
-		wp_err(P, m, "basic_auth_users: more than %u users", WEBCFG_USERS_MAX);
-		return;
-	}
-	w->users = calloc(n ? n : 1, sizeof *w->users);
-	if (!w->users) {
-		wp_err(P, m, "out of memory");
-		return;
-	}
 	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = yaml_document_get_node(doc, p->key);
 		yaml_node_t *v = yaml_document_get_node(doc, p->value);
