@@ -588,11 +588,6 @@ static void load_users(struct wp *P, yaml_document_t *doc, yaml_node_t *m, struc
 			       "60 characters)", name);
 			return;
 		}
-		for (size_t i = 0; i < w->n_users; i++)
-			if (strcmp(w->users[i].name, name) == 0) {
-				wp_err(P, k, "basic_auth_users: '%s' appears twice", name);
-				return;
-			}
 		w->users[w->n_users].name = strdup(name);
 		w->users[w->n_users].hash = strdup(hash);
 		w->n_users++;
