@@ -1732,13 +1732,27 @@ START_TEST(test_rollout_rules)
 	ck_assert_uint_eq(cfg->global.rollout.reliable_pct, 99);
 	ck_assert(cfg->global.rollout.unknown_is_reliable);
 	ck_assert(cfg->global.rollout.weight_availability);
+	ck_assert(!cfg->global.rollout.count_federal);
+	snprintf(yaml, sizeof yaml, "global:\n  rollout: { unmeasured: unreliable, "
+		 "weighting: threshold, federal_leistungen: count }\n%s", rrdc_tail);
+	ck_assert_ptr_nonnull(load_yaml(yaml, false));
+	ck_assert(!cfg->global.rollout.unknown_is_reliable);
+	ck_assert(!cfg->global.rollout.weight_availability);
+	ck_assert(cfg->global.rollout.count_federal);
+	snprintf(yaml, sizeof yaml, "global:\n  rollout: { federal_leistungen: exclude }\n%s",
+		 rrdc_tail);
+	ck_assert_ptr_nonnull(load_yaml(yaml, false));
+	ck_assert(!cfg->global.rollout.count_federal);
 
 	snprintf(yaml, sizeof yaml, "global:\n  rollout:\n    reliable_availability: 95\n"
-		 "    weighting: linear\n    online_minimum: 2\n%s", rrdc_tail);
+		 "    weighting: linear\n    unmeasured: Reliable\n    federal_leistungen: all\n"
+		 "    online_minimum: 2\n%s", rrdc_tail);
 	ck_assert_ptr_null(load_yaml(yaml, false));
 	expect_error("conf/ozgmon.yaml", 3, 28, "reliable_availability: '95' is not a percentage");
 	expect_error("conf/ozgmon.yaml", 4, 16, "weighting: 'linear' is not threshold or availability");
-	expect_error("conf/ozgmon.yaml", 5, 5, "unknown key 'online_minimum'");
+	expect_error("conf/ozgmon.yaml", 5, 17, "unmeasured: 'Reliable' is not reliable or unreliable");
+	expect_error("conf/ozgmon.yaml", 6, 25, "federal_leistungen: 'all' is not count or exclude");
+	expect_error("conf/ozgmon.yaml", 7, 5, "unknown key 'online_minimum'");
 	snprintf(yaml, sizeof yaml, "global:\n  rollout: { online_min: 4, fulfilled_min: 3 }\n%s",
 		 rrdc_tail);
 	ck_assert_ptr_null(load_yaml(yaml, false));
