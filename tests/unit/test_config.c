@@ -49,28 +49,17 @@ static void put_text(const char *rel, const char *text)
 /* Writes a secret file: mode 0600, as common/secfile.h requires. */
 static void put_secret(const char *rel, const char *text)
 {
-	char path[PATH_MAX];
-
-	put_text(rel, text);
-	tpath(path, sizeof path, rel);
-	ck_assert_int_eq(chmod(path, 0600), 0);
+	tu_put_mode(tdir, rel, text, strlen(text), 0600);
 }
 
 static void setup(void)
 {
-	tu_tmpdir(tdir, sizeof tdir, "test-config");
-	tu_cfg_tree(tdir);
-	tpath(cfgpath, sizeof cfgpath, "conf/ozgmon.yaml");
-	memset(&errs, 0, sizeof errs);
-	cfg = NULL;
+	tu_cfg_start(tdir, sizeof tdir, "test-config", cfgpath, sizeof cfgpath);
 }
 
 static void teardown(void)
 {
-	cfg_free(cfg);
-	cfg = NULL;
-	cfg_errors_free(&errs);
-	ck_assert_int_eq(tu_rm_rf(tdir), 0);
+	tu_cfg_end(tdir, &cfg, &errs);
 }
 
 /* Writes the YAML (plus the registers' block unless raw) and loads it. */
