@@ -172,6 +172,23 @@ static void *mapping_array(struct wp *P, yaml_document_t *doc, yaml_node_t *m, c
 	return a;
 }
 
+/*
+ * Copies a and b into *da and *db, the two texts of an entry of an array that
+ * counts it already (webcfg_free frees what was copied); false, reported at
+ * n, when memory ran out.
+ */
+static bool copy_entry(struct wp *P, yaml_node_t *n, char **da, const char *a, char **db,
+		       const char *b)
+{
+	*da = strdup(a);
+	*db = strdup(b);
+	if (!*da || !*db) {
+		wp_err(P, n, "out of memory");
+		return false;
+	}
+	return true;
+}
+
 /* A path relative to the web config file's folder. */
 static char *rel_path(const char *cfgpath, const char *p)
 {
@@ -502,6 +519,7 @@ static void load_http(struct wp *P, yaml_document_t *doc, yaml_node_t *m, struct
 				yaml_node_t *hv = yaml_document_get_node(doc, q->value);
 				const char *name = scalar(hk), *val = scalar(hv);
 				const char *canon = NULL;
+				struct webcfg_header *h;
 
 				for (size_t i = 0; name && i < sizeof header_names / sizeof header_names[0]; i++)
 					if (strcasecmp(name, header_names[i]) == 0)
@@ -518,13 +536,9 @@ static void load_http(struct wp *P, yaml_document_t *doc, yaml_node_t *m, struct
 					       "most 1024 bytes", canon);
 					return;
 				}
-				w->headers[w->n_headers].name = strdup(canon);
-				w->headers[w->n_headers].value = strdup(val);
-				w->n_headers++;
-				if (!w->headers[w->n_headers - 1].name || !w->headers[w->n_headers - 1].value) {
-					wp_err(P, hv, "out of memory");
+				h = &w->headers[w->n_headers++];
+				if (!copy_entry(P, hv, &h->name, canon, &h->value, val))
 					return;
-				}
 			}
 		} else
 			wp_err(P, k, "http_server_config: unknown key '%s' (known: headers, http2)",
@@ -577,6 +591,7 @@ static void load_users(struct wp *P, yaml_document_t *doc, yaml_node_t *m, struc
 		yaml_node_t *k = yaml_document_get_node(doc, p->key);
 		yaml_node_t *v = yaml_document_get_node(doc, p->value);
 		const char *name = scalar(k), *hash = scalar(v);
+		struct webcfg_user *u;
 
 		if (!name || !*name || strchr(name, ':') || strlen(name) > WEBCFG_USER_MAX) {
 			wp_err(P, k, "basic_auth_users: a user name must be a non-empty text without ':' "
@@ -588,13 +603,9 @@ static void load_users(struct wp *P, yaml_document_t *doc, yaml_node_t *m, struc
 			       "60 characters)", name);
 			return;
 		}
-		w->users[w->n_users].name = strdup(name);
-		w->users[w->n_users].hash = strdup(hash);
-		w->n_users++;
-		if (!w->users[w->n_users - 1].name || !w->users[w->n_users - 1].hash) {
-			wp_err(P, v, "out of memory");
+		u = &w->users[w->n_users++];
+		if (!copy_entry(P, v, &u->name, name, &u->hash, hash))
 			return;
-		}
 	}
 }
 
