@@ -326,9 +326,13 @@ enum { PD_BODY_NOT, PD_MATCH, PD_NOT_MATCH, PD_HDR, PD_HDR_NOT, PD_FOLLOW, PD_MA
 
 static void load_probe_depth(struct ld *L, const struct ynode *const *v, struct cfg_probe *p)
 {
+	static const struct word ip_protocols[] = {
+		{ "any", CFG_IP_ANY }, { "ipv4", CFG_IP_V4 }, { "ipv6", CFG_IP_V6 }, { NULL, 0 },
+	};
 	const char *s;
 	char q[64];
 	long n;
+	int word;
 
 	if (v[PD_BODY_NOT] && (s = want_str(L, v[PD_BODY_NOT], "body_not_contains"))) {
 		if (*s == '\0')
@@ -352,17 +356,8 @@ static void load_probe_depth(struct ld *L, const struct ynode *const *v, struct 
 		(void)want_bool(L, v[PD_FOLLOW], "follow_redirects", &p->follow_redirects);
 	if (v[PD_MAXREDIR] && want_int(L, v[PD_MAXREDIR], "max_redirects", 0, 50, &n))
 		p->max_redirects = (unsigned)n;
-	if (v[PD_IPPROTO] && (s = want_text(L, v[PD_IPPROTO], "ip_protocol"))) {
-		if (strcmp(s, "any") == 0)
-			p->ip_protocol = CFG_IP_ANY;
-		else if (strcmp(s, "ipv4") == 0)
-			p->ip_protocol = CFG_IP_V4;
-		else if (strcmp(s, "ipv6") == 0)
-			p->ip_protocol = CFG_IP_V6;
-		else
-			err_at(L, v[PD_IPPROTO], "ip_protocol: '%s' is not any, ipv4 or ipv6",
-			       cfg_quote(s, q, sizeof q));
-	}
+	if (v[PD_IPPROTO] && want_word(L, v[PD_IPPROTO], "ip_protocol", ip_protocols, &word))
+		p->ip_protocol = (enum cfg_ip_protocol)word;
 	if (v[PD_IPFALL])
 		(void)want_bool(L, v[PD_IPFALL], "ip_fallback", &p->ip_fallback);
 	if (v[PD_HEADERS] && !is_null(v[PD_HEADERS]))

@@ -56,11 +56,19 @@ static void load_global_rollout(struct ld *L, const struct ynode *m)
 		{ "reliable_availability", false }, { "unmeasured", false }, { "weighting", false },
 		{ "federal_leistungen", false },
 	};
+	static const struct word unmeasured[] = {
+		{ "reliable", true }, { "unreliable", false }, { NULL, 0 },
+	};
+	static const struct word weighting[] = {
+		{ "threshold", false }, { "availability", true }, { NULL, 0 },
+	};
+	static const struct word federal[] = { { "count", true }, { "exclude", false }, { NULL, 0 } };
 	struct cfg_rollout *r = &L->c->global.rollout;
 	const struct ynode *v[R_N];
 	const char *s;
 	char q[64];
 	long n;
+	int word;
 
 	if (!m)
 		return;
@@ -85,33 +93,12 @@ static void load_global_rollout(struct ld *L, const struct ynode *m)
 		else
 			r->reliable_pct = (unsigned)pct;
 	}
-	if (v[R_UNMEASURED] && (s = want_text(L, v[R_UNMEASURED], "unmeasured"))) {
-		if (strcmp(s, "reliable") == 0)
-			r->unknown_is_reliable = true;
-		else if (strcmp(s, "unreliable") == 0)
-			r->unknown_is_reliable = false;
-		else
-			err_at(L, v[R_UNMEASURED], "unmeasured: '%s' is not reliable or unreliable",
-			       cfg_quote(s, q, sizeof q));
-	}
-	if (v[R_WEIGHTING] && (s = want_text(L, v[R_WEIGHTING], "weighting"))) {
-		if (strcmp(s, "availability") == 0)
-			r->weight_availability = true;
-		else if (strcmp(s, "threshold") == 0)
-			r->weight_availability = false;
-		else
-			err_at(L, v[R_WEIGHTING], "weighting: '%s' is not threshold or availability",
-			       cfg_quote(s, q, sizeof q));
-	}
-	if (v[R_FEDERAL] && (s = want_text(L, v[R_FEDERAL], "federal_leistungen"))) {
-		if (strcmp(s, "count") == 0)
-			r->count_federal = true;
-		else if (strcmp(s, "exclude") == 0)
-			r->count_federal = false;
-		else
-			err_at(L, v[R_FEDERAL], "federal_leistungen: '%s' is not count or exclude",
-			       cfg_quote(s, q, sizeof q));
-	}
+	if (v[R_UNMEASURED] && want_word(L, v[R_UNMEASURED], "unmeasured", unmeasured, &word))
+		r->unknown_is_reliable = word;
+	if (v[R_WEIGHTING] && want_word(L, v[R_WEIGHTING], "weighting", weighting, &word))
+		r->weight_availability = word;
+	if (v[R_FEDERAL] && want_word(L, v[R_FEDERAL], "federal_leistungen", federal, &word))
+		r->count_federal = word;
 }
 
 /* global.dashboards_dir and global.dashboards_every (either may be NULL: absent). */

@@ -4,7 +4,7 @@
  * read one part of the schema each:
  *
  *   yaml.c          the YAML file into a tree of positioned nodes
- *   scalar.c        scalar types: null, bool, int, string, duration
+ *   scalar.c        scalar types: null, bool, int, string, duration, word
  *   schema.c        mappings against key tables; ids, host:port and URLs
  *   global.c        global: (store, rollout, dashboards, shard, privileges)
  *   dienst.c        an Onlinedienst and its probe: checks, TLS, credentials
@@ -112,6 +112,18 @@ bool want_int(struct ld *L, const struct ynode *y, const char *key, long lo, lon
 bool want_bool(struct ld *L, const struct ynode *y, const char *key, bool *out);
 bool want_dur(struct ld *L, const struct ynode *y, const char *key, unsigned lo,
 		     unsigned hi, unsigned *out);
+/* A word a setting may be and the value it stands for (want_word). */
+struct word {
+	const char *word;	/* NULL: the end of a table */
+	int value;
+};
+/*
+ * want_text that is one of the words of the table w (letter for letter): its
+ * value into *out.  Any other text is reported as "KEY: 'TEXT' is not A, B or
+ * C", the words in the table's order.
+ */
+bool want_word(struct ld *L, const struct ynode *y, const char *key, const struct word *w,
+	       int *out);
 
 /* ---- key tables and value checks (schema.c) ---- */
 

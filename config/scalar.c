@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /*
  * scalar.c - the scalar types of the configuration: null, bool, integers,
- * strings, durations.
+ * strings, durations, one of a table of words.
  */
 #include "config/load.h"
 
@@ -249,6 +249,28 @@ bool want_bool(struct ld *L, const struct ynode *y, const char *key, bool *out)
 	}
 	*out = v == 1;
 	return true;
+}
+
+bool want_word(struct ld *L, const struct ynode *y, const char *key, const struct word *w,
+	       int *out)
+{
+	const char *s = want_text(L, y, key);
+	char q[64], list[256];
+	size_t len = 0;
+
+	if (!s)
+		return false;
+	for (size_t i = 0; w[i].word; i++)
+		if (strcmp(s, w[i].word) == 0) {
+			*out = w[i].value;
+			return true;
+		}
+	list[0] = '\0';
+	for (size_t i = 0; w[i].word && len < sizeof list; i++)
+		len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
+					i == 0 ? "" : w[i + 1].word ? ", " : " or ", w[i].word);
+	err_at(L, y, "%s: '%s' is not %s", key, cfg_quote(s, q, sizeof q), list);
+	return false;
 }
 
 bool want_dur(struct ld *L, const struct ynode *y, const char *key, unsigned lo,

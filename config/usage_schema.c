@@ -129,21 +129,19 @@ static void load_usage_metric(struct ld *L, const struct ynode *it, struct cfg_u
 		{ "name", true }, { "pointer", true }, { "type", true }, { "label", false },
 		{ "title", false }, { "map", false },
 	};
+	static const struct word types[] = {
+		{ "counter", CFG_USAGE_COUNTER }, { "gauge", CFG_USAGE_GAUGE }, { NULL, 0 },
+	};
 	const struct ynode *v[K_N];
 	const char *s, *why;
 	char q[64];
+	int word;
 
 	if (!want_map(L, it, "metrics entry"))
 		return;
 	map_fields(L, it, "usage metric", kd, K_N, v);
-	if (v[K_TYPE] && (s = want_text(L, v[K_TYPE], "type"))) {
-		if (strcmp(s, "counter") == 0)
-			m->type = CFG_USAGE_COUNTER;
-		else if (strcmp(s, "gauge") == 0)
-			m->type = CFG_USAGE_GAUGE;
-		else
-			err_at(L, v[K_TYPE], "type: '%s' is not counter or gauge", cfg_quote(s, q, sizeof q));
-	}
+	if (v[K_TYPE] && want_word(L, v[K_TYPE], "type", types, &word))
+		m->type = (enum cfg_usage_type)word;
 	if (v[K_NAME] && (s = want_str(L, v[K_NAME], "name"))) {
 		size_t n = strlen(s);
 		m->mark.file = L->file;

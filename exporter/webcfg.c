@@ -148,6 +148,47 @@ static bool mapping(struct wp *P, yaml_document_t *doc, yaml_node_t *m, const ch
 	return true;
 }
 
+/*
+ * Checks m with mapping() and that it has at most max entries (more: "WHAT:
+ * more than MAX THINGS"), then allocates a zeroed array of one element of size
+ * sz per entry (at least one).  The array, or NULL with the fault reported.
+ */
+static void *mapping_array(struct wp *P, yaml_document_t *doc, yaml_node_t *m, const char *what,
+			   size_t max, const char *things, size_t sz)
+{
+	size_t n;
+	void *a;
+
+	if (!mapping(P, doc, m, what))
+		return NULL;
+	n = (size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start);
+	if (n > max) {
+		wp_err(P, m, "%s: more than %zu %s", what, max, things);
+		return NULL;
+	}
+	a = calloc(n ? n : 1, sz);
+	if (!a)
+		wp_err(P, m, "out of memory");
+	return a;
+}
+
+/*
+ * Copies a and b into *da and *db, the two texts of an entry of an array that
+ * counts it already (webcfg_free frees what was copied); false, reported at
+ * n, when memory ran out.
+ */
+static bool copy_entry(struct wp *P, yaml_node_t *n, char **da, const char *a, char **db,
+		       const char *b)
+{
+	*da = strdup(a);
+	*db = strdup(b);
+	if (!*da || !*db) {
+		wp_err(P, n, "out of memory");
+		return false;
+	}
+	return true;
+}
+
 /* A path relative to the web config file's folder. */
 static char *rel_path(const char *cfgpath, const char *p)
 {
@@ -468,25 +509,17 @@ static void load_http(struct wp *P, yaml_document_t *doc, yaml_node_t *m, struct
 			if (!parse_bool(scalar(v), &w->http2))
 				wp_err(P, v, "http2: expected true or false");
 		} else if (key && strcmp(key, "headers") == 0) {
-			size_t n;
-			if (!mapping(P, doc, v, "headers"))
+			w->headers = mapping_array(P, doc, v, "headers", WEBCFG_HEADERS_MAX, "headers",
+						   sizeof *w->headers);
+			if (!w->headers)
 				return;
-			n = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
-			if (n > WEBCFG_HEADERS_MAX) {
-				wp_err(P, v, "headers: more than %u headers", WEBCFG_HEADERS_MAX);
-				return;
-			}
-			w->headers = calloc(n ? n : 1, sizeof *w->headers);
-			if (!w->headers) {
-				wp_err(P, v, "out of memory");
-				return;
-			}
 			for (yaml_node_pair_t *q = v->data.mapping.pairs.start;
 			     q < v->data.mapping.pairs.top; q++) {
 				yaml_node_t *hk = yaml_document_get_node(doc, q->key);
 				yaml_node_t *hv = yaml_document_get_node(doc, q->value);
 				const char *name = scalar(hk), *val = scalar(hv);
 				const char *canon = NULL;
+				struct webcfg_header *h;
 
 				for (size_t i = 0; name && i < sizeof header_names / sizeof header_names[0]; i++)
 					if (strcasecmp(name, header_names[i]) == 0)
@@ -503,13 +536,9 @@ static void load_http(struct wp *P, yaml_document_t *doc, yaml_node_t *m, struct
 					       "most 1024 bytes", canon);
 					return;
 				}
-				w->headers[w->n_headers].name = strdup(canon);
-				w->headers[w->n_headers].value = strdup(val);
-				w->n_headers++;
-				if (!w->headers[w->n_headers - 1].name || !w->headers[w->n_headers - 1].value) {
-					wp_err(P, hv, "out of memory");
+				h = &w->headers[w->n_headers++];
+				if (!copy_entry(P, hv, &h->name, canon, &h->value, val))
 					return;
-				}
 			}
 		} else
 			wp_err(P, k, "http_server_config: unknown key '%s' (known: headers, http2)",
@@ -554,24 +583,15 @@ static bool bcrypt_hash(const char *h)
 
 static void load_users(struct wp *P, yaml_document_t *doc, yaml_node_t *m, struct webcfg *w)
 {
-	size_t n;
-
-	if (!mapping(P, doc, m, "basic_auth_users"))
+	w->users = mapping_array(P, doc, m, "basic_auth_users", WEBCFG_USERS_MAX, "users",
+				 sizeof *w->users);
+	if (!w->users)
 		return;
-	n = (size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start);
-	if (n > WEBCFG_USERS_MAX) {
-		wp_err(P, m, "basic_auth_users: more than %u users", WEBCFG_USERS_MAX);
-		return;
-	}
-	w->users = calloc(n ? n : 1, sizeof *w->users);
-	if (!w->users) {
-		wp_err(P, m, "out of memory");
-		return;
-	}
 	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = yaml_document_get_node(doc, p->key);
 		yaml_node_t *v = yaml_document_get_node(doc, p->value);
 		const char *name = scalar(k), *hash = scalar(v);
+		struct webcfg_user *u;
 
 		if (!name || !*name || strchr(name, ':') || strlen(name) > WEBCFG_USER_MAX) {
 			wp_err(P, k, "basic_auth_users: a user name must be a non-empty text without ':' "
@@ -583,18 +603,9 @@ static void load_users(struct wp *P, yaml_document_t *doc, yaml_node_t *m, struc
 			       "60 characters)", name);
 			return;
 		}
-		for (size_t i = 0; i < w->n_users; i++)
-			if (strcmp(w->users[i].name, name) == 0) {
-				wp_err(P, k, "basic_auth_users: '%s' appears twice", name);
-				return;
-			}
-		w->users[w->n_users].name = strdup(name);
-		w->users[w->n_users].hash = strdup(hash);
-		w->n_users++;
-		if (!w->users[w->n_users - 1].name || !w->users[w->n_users - 1].hash) {
-			wp_err(P, v, "out of memory");
+		u = &w->users[w->n_users++];
+		if (!copy_entry(P, v, &u->name, name, &u->hash, hash))
 			return;
-		}
 	}
 }
 

@@ -25,12 +25,9 @@ BIG=${BIG:-100000}
 WARM_BIG=${WARM_BIG:-30}
 MEASURE_BIG=${MEASURE_BIG:-120}
 . tests/integration/lib.sh
+. bench/lib.sh
 
-for cmd in nginx prometheus-blackbox-exporter wrk; do
-	command -v "$cmd" >/dev/null || [ -x "/usr/sbin/$cmd" ] ||
-		{ echo "run.sh: $cmd is missing (tools/deps.sh test installs it)"; exit 1; }
-done
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+need_tools nginx prometheus-blackbox-exporter wrk
 
 make_work ozgmon-bench
 
@@ -38,35 +35,8 @@ make -s all >/dev/null || exit 1
 cc -D_GNU_SOURCE -I. -std=c11 -O2 -g -pthread -o "$WORK/collbench" bench/collector/collbench.c \
 	build/libozgmon.a $(pkg-config --libs libcurl librrd libmicrohttpd jansson yaml-0.1 zlib) -lm || exit 1
 
-# cpu_s PID: utime+stime in seconds; rss_mb PID: resident set now.
-cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); print ($12 + $13) / hz }' "/proc/$1/stat"; }
-rss_mb() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
-
-# ---- nginx on a free port, in the foreground, with its own prefix --------------------
-NGX=$(free_port_low) || exit 1
-mkdir -p "$WORK/nginx/logs"
-cat > "$WORK/nginx/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/logs/error.log warn;
-events { worker_connections 8192; }
-http {
-	access_log off;
-	client_body_temp_path $WORK/nginx/cb;
-	proxy_temp_path $WORK/nginx/px;
-	fastcgi_temp_path $WORK/nginx/fc;
-	uwsgi_temp_path $WORK/nginx/uw;
-	scgi_temp_path $WORK/nginx/sc;
-	server {
-		listen 127.0.0.1:$NGX backlog=4096;
-		location / { default_type text/html; return 200 "<html><body>Antrag stellen</body></html>\n"; }
-	}
-}
-CONF
-"$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" 2>"$WORK/nginx/stderr" &
-PIDS+=($!)
-wait_for 10 curl -sf -o /dev/null "http://127.0.0.1:$NGX/" || { echo "nginx did not start"; cat "$WORK/nginx/stderr"; exit 1; }
+# ---- nginx on a free port, the one target host of both probers ---------------------
+start_nginx 8192
 
 regs() { registers_yaml; echo "angebote: []"; }
 
@@ -80,31 +50,16 @@ throughput() {
 	echo "wrk_close requests_per_s=$w"
 
 	# ---- blackbox_exporter, /probe driven by wrk at the same concurrency -----------
-	BB=$(free_port_low) || exit 1
-	cat > "$WORK/bb.yml" <<YAML
-modules:
-  http_2xx:
-    prober: http
-    timeout: 5s
-    http:
-      preferred_ip_protocol: ip4
-YAML
-	prometheus-blackbox-exporter --config.file="$WORK/bb.yml" --web.listen-address="127.0.0.1:$BB" \
-		>"$WORK/bb.log" 2>&1 &
-	BBPID=$!
-	PIDS+=($BBPID)
-	PROBE="http://127.0.0.1:$BB/probe?module=http_2xx&target=http%3A%2F%2F127.0.0.1%3A$NGX%2F"
-	wait_for 10 curl -sf -o /dev/null "$PROBE" || { echo "blackbox_exporter did not start"; cat "$WORK/bb.log"; exit 1; }
-	curl -s "$PROBE" | grep -q '^probe_success 1' || { echo "blackbox probe fails"; exit 1; }
-	wrk -t1 -c"$CONC" -d2s "$PROBE" >/dev/null 2>&1	# warm-up
-	c0=$(cpu_s "$BBPID")
-	out=$(wrk -t1 -c"$CONC" -d"${DUR}s" "$PROBE" 2>&1)
-	c1=$(cpu_s "$BBPID")
+	start_blackbox "http%3A%2F%2F127.0.0.1%3A$NGX%2F"
+	wrk -t1 -c"$CONC" -d2s "$BB_PROBE" >/dev/null 2>&1	# warm-up
+	c0=$(cpu_s "$BB_PID")
+	out=$(wrk -t1 -c"$CONC" -d"${DUR}s" "$BB_PROBE" 2>&1)
+	c1=$(cpu_s "$BB_PID")
 	bbrate=$(awk '/Requests\/sec/ { print $2 }' <<<"$out")
 	bbreqs=$(awk '/requests in/ { print $1 }' <<<"$out")
 	bbcpu=$(awk -v a="$c0" -v b="$c1" -v n="$bbreqs" 'BEGIN { printf "%.4f", (b - a) * 1000 / n }')
-	echo "blackbox_exporter probes_per_s=$bbrate cpu_ms_per_probe=$bbcpu rss_mb=$(rss_mb "$BBPID")"
-	kill "$BBPID"; wait "$BBPID" 2>/dev/null
+	echo "blackbox_exporter probes_per_s=$bbrate cpu_ms_per_probe=$bbcpu rss_mb=$(rss_mb "$BB_PID" 1)"
+	kill "$BB_PID"; wait "$BB_PID" 2>/dev/null
 
 	# ---- ozgmond's collector ------------------------------------------------------
 	{

@@ -40,21 +40,15 @@ API_DUR=${API_DUR:-30}
 BB_CONN=${BB_CONN:-64}
 CONC=${CONC:-512}
 . tests/integration/lib.sh
+. bench/lib.sh
 
-for cmd in nginx prometheus-blackbox-exporter wrk rrdcached python3; do
-	command -v "$cmd" >/dev/null || [ -x "/usr/sbin/$cmd" ] ||
-		{ echo "run.sh: $cmd is missing (tools/deps.sh test installs it)"; exit 1; }
-done
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+need_tools nginx prometheus-blackbox-exporter wrk rrdcached python3
 ISECS=${INTERVAL%s}
 case $ISECS in *[!0-9]*|"") echo "run.sh: INTERVAL must be seconds, e.g. 30s"; exit 2 ;; esac
 
 make_work ozgmon-bench-daemon
 make -s bin/ozgmond >/dev/null || exit 1
 
-HZ=$(getconf CLK_TCK)
-cpu_s() { awk -v hz="$HZ" '{ sub(/.*\) /, ""); print ($12 + $13) / hz }' "/proc/$1/stat" 2>/dev/null || echo 0; }
-rss_mb() { awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 # threads PID: "name seconds" per thread name (threads of one name summed).
@@ -83,52 +77,11 @@ lat_stats() {
 		printf "p50=%.1fms p99=%.1fms max=%.1fms n=%d", v[i50], v[i99], v[NR], NR }'
 }
 timed_get() { curl -s -o /dev/null -w '%{time_total}\n' --max-time 60 "$@"; }
-# ---- nginx on a free port, in the foreground, with its own prefix (as bench/collector) --
-NGX=$(free_port_low) || exit 1
-mkdir -p "$WORK/nginx/logs"
-cat > "$WORK/nginx/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/logs/error.log warn;
-events { worker_connections 16384; }
-http {
-	access_log off;
-	client_body_temp_path $WORK/nginx/cb;
-	proxy_temp_path $WORK/nginx/px;
-	fastcgi_temp_path $WORK/nginx/fc;
-	uwsgi_temp_path $WORK/nginx/uw;
-	scgi_temp_path $WORK/nginx/sc;
-	server {
-		listen 127.0.0.1:$NGX backlog=4096;
-		location / { default_type text/html; return 200 "<html><body>Antrag stellen</body></html>\n"; }
-	}
-}
-CONF
-"$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" 2>"$WORK/nginx/stderr" &
-NGX_PID=$!
-PIDS+=($NGX_PID)
-wait_for 10 curl -sf -o /dev/null "http://127.0.0.1:$NGX/" || { echo "nginx did not start"; cat "$WORK/nginx/stderr"; exit 1; }
+# ---- nginx on a free port, the one target host of both probers ---------------------
+start_nginx 16384
 
 # ---- blackbox_exporter: N distinct targets on the same nginx, at N / INTERVAL probes/s --
-BB=$(free_port_low) || exit 1
-cat > "$WORK/bb.yml" <<YAML
-modules:
-  http_2xx:
-    prober: http
-    timeout: 5s
-    http:
-      preferred_ip_protocol: ip4
-      valid_status_codes: [200]
-      fail_if_body_not_matches_regexp: [ "Antrag" ]
-YAML
-prometheus-blackbox-exporter --config.file="$WORK/bb.yml" --web.listen-address="127.0.0.1:$BB" \
-	>"$WORK/bb.log" 2>&1 &
-BB_PID=$!
-PIDS+=($BB_PID)
-wait_for 10 curl -sf -o /dev/null "http://127.0.0.1:$BB/metrics" || { echo "blackbox_exporter did not start"; cat "$WORK/bb.log"; exit 1; }
-curl -s "http://127.0.0.1:$BB/probe?module=http_2xx&target=http%3A%2F%2F127.0.0.1%3A$NGX%2Fp0" |
-	grep -q '^probe_success 1' || { echo "blackbox probe fails"; exit 1; }
+start_blackbox "http%3A%2F%2F127.0.0.1%3A$NGX%2Fp0" "valid_status_codes: [200]" 'fail_if_body_not_matches_regexp: [ "Antrag" ]'
 # wrk's delay() paces each connection: BB_CONN connections * 1000 / rate ms apart.
 cat > "$WORK/bb.lua" <<LUA
 local n, i = $N, 0

@@ -19,22 +19,9 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 BIN_DIR=${BIN_DIR:-bin}
 . tests/integration/lib.sh
+. tests/integration/lib_web.sh
 
 make_work ozgmon-hostile
-
-# run_tool PART ARGS...: runs the tool and counts its ok/FAIL lines here.
-run_tool() {
-	local out line
-	out=$(timeout 300 python3 tests/tools/hostile_http.py "$@" 2>&1)
-	echo "$out" | grep -v '^FIGURES'
-	while IFS= read -r line; do
-		case "$line" in
-		"  ok   "*) PASS=$((PASS + 1)) ;;
-		"  FAIL "*) FAIL=$((FAIL + 1)) ;;
-		esac
-	done <<<"$out"
-	FIGURES=$(grep '^FIGURES' <<<"$out")
-}
 
 command -v python3 >/dev/null 2>&1 || { bad "python3 is needed"; echo "hostile_http: $PASS passed, $FAIL failed"; exit 1; }
 
@@ -44,20 +31,7 @@ echo '<!DOCTYPE html><p>inside</p>' > "$WORK/www/probe.html"
 echo 'OZGMON-SECRET-MARKER' > "$WORK/secret.html"
 echo 'OZGMON-SECRET-MARKER' > "$WORK/www/.hidden.html"
 ln -s "$WORK/secret.html" "$WORK/www/link.html"
-cat > "$WORK/h.yml" <<YAML
-global:
-  listen: "127.0.0.1:$D_PORT"
-  data_dir: $WORK/data
-  dashboards_dir: $WORK/www
-  dashboards_every: 24h
-  interval: 5s
-  timeout: 1s
-$(registers_yaml)
-onlinedienste:
-  - { id: refused, url: "http://127.0.0.1:1/" }
-angebote:
-  - { area: "16051000", ozg_id: "10124", dienst: refused, reifegrad: 3 }
-YAML
+refused_config "dashboards_dir: $WORK/www" "dashboards_every: 24h" > "$WORK/h.yml"
 check "daemon answers" start_daemon 30 "$WORK/d.log" --config "$WORK/h.yml"
 # The generator may rewrite the directory at start: put the probe files back.
 sleep 1
@@ -66,7 +40,7 @@ echo 'OZGMON-SECRET-MARKER' > "$WORK/www/.hidden.html"
 ln -sf "$WORK/secret.html" "$WORK/www/link.html"
 
 echo "== one hostile request at a time"
-run_tool checks --port "$D_PORT"
+run_tool 300 checks --port "$D_PORT"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$D/link.html")
 check "a symbolic link out of dashboards_dir is not followed ($code)" [ "$code" = 404 ]
 code=$(curl -s -o /dev/null -w '%{http_code}' "$D/.hidden.html")
@@ -75,7 +49,7 @@ check "daemon still up after the checks" kill -0 "$D_PID"
 
 echo "== thousands of idle and slowloris connections, scrapes measured meanwhile"
 fds0=$(ls "/proc/$D_PID/fd" | wc -l)
-run_tool scrapes --port "$D_PORT" --scrapes 100 --gap 0.05 --seconds 30 --p99-ms 0
+run_tool 300 scrapes --port "$D_PORT" --scrapes 100 --gap 0.05 --seconds 30 --p99-ms 0
 BASE_FIGURES=$FIGURES
 base_p99=$(sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' <<<"$BASE_FIGURES")
 timeout 300 python3 tests/tools/hostile_http.py attack --port "$D_PORT" --addrs 8 --idle 1500 \
@@ -91,7 +65,7 @@ for _ in $(seq 1 15); do
 	[ "$f" -gt "$fds" ] && fds=$f
 	[ "${o:-0}" -gt "$open_conns" ] && open_conns=${o:-0}
 done
-run_tool scrapes --port "$D_PORT" --scrapes 500 --gap 0.03 --seconds 30 --p99-ms 100 \
+run_tool 300 scrapes --port "$D_PORT" --scrapes 500 --gap 0.03 --seconds 30 --p99-ms 100 \
 	--baseline-p99-ms "${base_p99:-0}"
 SCRAPE_FIGURES=$FIGURES
 wait "$ATTACK"

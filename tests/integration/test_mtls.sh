@@ -19,6 +19,7 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 BIN_DIR=${BIN_DIR:-bin}
 . tests/integration/lib.sh
+. tests/integration/lib_web.sh
 
 make_work ozgmon-mtls
 command -v openssl >/dev/null || { bad "openssl is needed"; echo "mtls: $PASS passed, $FAIL failed"; exit 1; }
@@ -33,18 +34,7 @@ start_tls() {
 	for i in 1 2 3; do
 		daemon_port
 		U="https://$HOST:$D_PORT"
-		cat > "$WORK/d.yml" <<YAML
-global:
-  listen: "127.0.0.1:$D_PORT"
-  data_dir: $WORK/data
-  interval: 5s
-  timeout: 1s
-$(registers_yaml)
-onlinedienste:
-  - { id: refused, url: "http://127.0.0.1:1/" }
-angebote:
-  - { area: "16051000", ozg_id: "10124", dienst: refused, reifegrad: 3 }
-YAML
+		refused_config > "$WORK/d.yml"
 		"$BIN_DIR/ozgmond" --config "$WORK/d.yml" --web-config "$1" >"$WORK/d.log" 2>&1 &
 		D_PID=$!
 		answers_while_up 20 "$D_PID" "$U/-/healthy" --cacert "$C/ca.pem" \

@@ -25,25 +25,12 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 BIN_DIR=${BIN_DIR:-bin}
 . tests/integration/lib.sh
+. tests/integration/lib_web.sh
 
 make_work ozgmon-scrape-guard
 command -v python3 >/dev/null 2>&1 || { bad "python3 is needed"; echo "scrape_guard: $PASS passed, $FAIL failed"; exit 1; }
 LIMIT_MS=$((100 * SLOW))
 TOOL=tests/tools/hostile_http.py
-
-# run_tool ARGS...: runs the tool (bounded) and counts its ok/FAIL lines here.
-run_tool() {
-	local out line
-	out=$(timeout 150 python3 "$TOOL" "$@" 2>&1)
-	echo "$out" | grep -v '^FIGURES'
-	FIGURES=$(grep '^FIGURES' <<<"$out")
-	while IFS= read -r line; do
-		case "$line" in
-		"  ok   "*) PASS=$((PASS + 1)) ;;
-		"  FAIL "*) FAIL=$((FAIL + 1)) ;;
-		esac
-	done <<<"$out"
-}
 
 hash=$(echo 'scrape-secret' | "$BIN_DIR/ozgmond" --hash-password)
 mkdir -p "$WORK/data"
@@ -58,18 +45,7 @@ basic_auth_users:
 ozgmon:
   scrape_listen: 127.0.0.1:$S_PORT
 YAML
-	cat > "$WORK/d.yml" <<YAML
-global:
-  listen: "127.0.0.1:$D_PORT"
-  data_dir: $WORK/data
-  interval: 5s
-  timeout: 1s
-$(registers_yaml)
-onlinedienste:
-  - { id: refused, url: "http://127.0.0.1:1/" }
-angebote:
-  - { area: "16051000", ozg_id: "10124", dienst: refused, reifegrad: 3 }
-YAML
+	refused_config > "$WORK/d.yml"
 	start_daemon 20 "$WORK/d.log" --config "$WORK/d.yml" --web-config "$WORK/web.yml" && break
 	kill "$D_PID" 2>/dev/null; wait "$D_PID" 2>/dev/null; D_PID=""
 done
@@ -87,14 +63,14 @@ check "main listener: the API with auth: 200" wait_for 10 api_ok
 check "main listener: /metrics with auth: 200" [ "$(code "${AUTH[@]}" "$D/metrics")" = 200 ]
 
 echo "== scrapes without an attack, for the machine's own latency"
-run_tool scrapes --port "$S_PORT" --user prometheus --password scrape-secret --scrapes 40 \
+run_tool 150 scrapes --port "$S_PORT" --user prometheus --password scrape-secret --scrapes 40 \
 	--gap 0.1 --seconds 20 --p99-ms 0
 base_p99=$(sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' <<<"$FIGURES")
 
 echo "== 100 wrong passwords in parallel, right-password scrapes timed meanwhile"
-run_tool wrongpw --port "$D_PORT" --user prometheus --password scrape-secret --wrong 100 \
+run_tool 150 wrongpw --port "$D_PORT" --user prometheus --password scrape-secret --wrong 100 \
 	--scrapes 10 --gap 0.02 --p99-ms "$LIMIT_MS" --baseline-p99-ms "${base_p99:-0}"
-run_tool wrongpw --port "$D_PORT" --scrape-port "$S_PORT" --user prometheus \
+run_tool 150 wrongpw --port "$D_PORT" --scrape-port "$S_PORT" --user prometheus \
 	--password scrape-secret --wrong 100 --scrapes 10 --gap 0.02 --p99-ms "$LIMIT_MS" \
 	--baseline-p99-ms "${base_p99:-0}"
 M=$(curl -s --max-time $((10 * SLOW)) "${AUTH[@]}" "$S/metrics")
@@ -111,7 +87,7 @@ timeout 120 python3 "$TOOL" burst --port "$D_PORT" --burst 20000 --parallel 200 
 	>"$WORK/burst.out" 2>&1 &
 BURST=$!
 PIDS+=("$BURST")
-run_tool scrapes --port "$S_PORT" --user prometheus --password scrape-secret --scrapes 100 \
+run_tool 150 scrapes --port "$S_PORT" --user prometheus --password scrape-secret --scrapes 100 \
 	--gap 0.5 --seconds 60 --p99-ms "$LIMIT_MS" --baseline-p99-ms "${base_p99:-0}"
 wait "$BURST"; brc=$?
 wait "$ATTACK"

@@ -49,28 +49,17 @@ static void put_text(const char *rel, const char *text)
 /* Writes a secret file: mode 0600, as common/secfile.h requires. */
 static void put_secret(const char *rel, const char *text)
 {
-	char path[PATH_MAX];
-
-	put_text(rel, text);
-	tpath(path, sizeof path, rel);
-	ck_assert_int_eq(chmod(path, 0600), 0);
+	tu_put_mode(tdir, rel, text, strlen(text), 0600);
 }
 
 static void setup(void)
 {
-	tu_tmpdir(tdir, sizeof tdir, "test-config");
-	tu_cfg_tree(tdir);
-	tpath(cfgpath, sizeof cfgpath, "conf/ozgmon.yaml");
-	memset(&errs, 0, sizeof errs);
-	cfg = NULL;
+	tu_cfg_start(tdir, sizeof tdir, "test-config", cfgpath, sizeof cfgpath);
 }
 
 static void teardown(void)
 {
-	cfg_free(cfg);
-	cfg = NULL;
-	cfg_errors_free(&errs);
-	ck_assert_int_eq(tu_rm_rf(tdir), 0);
+	tu_cfg_end(tdir, &cfg, &errs);
 }
 
 /* Writes the YAML (plus the registers' block unless raw) and loads it. */
@@ -1741,13 +1730,27 @@ START_TEST(test_rollout_rules)
 	ck_assert_uint_eq(cfg->global.rollout.reliable_pct, 99);
 	ck_assert(cfg->global.rollout.unknown_is_reliable);
 	ck_assert(cfg->global.rollout.weight_availability);
+	ck_assert(!cfg->global.rollout.count_federal);
+	snprintf(yaml, sizeof yaml, "global:\n  rollout: { unmeasured: unreliable, "
+		 "weighting: threshold, federal_leistungen: count }\n%s", rrdc_tail);
+	ck_assert_ptr_nonnull(load_yaml(yaml, false));
+	ck_assert(!cfg->global.rollout.unknown_is_reliable);
+	ck_assert(!cfg->global.rollout.weight_availability);
+	ck_assert(cfg->global.rollout.count_federal);
+	snprintf(yaml, sizeof yaml, "global:\n  rollout: { federal_leistungen: exclude }\n%s",
+		 rrdc_tail);
+	ck_assert_ptr_nonnull(load_yaml(yaml, false));
+	ck_assert(!cfg->global.rollout.count_federal);
 
 	snprintf(yaml, sizeof yaml, "global:\n  rollout:\n    reliable_availability: 95\n"
-		 "    weighting: linear\n    online_minimum: 2\n%s", rrdc_tail);
+		 "    weighting: linear\n    unmeasured: Reliable\n    federal_leistungen: all\n"
+		 "    online_minimum: 2\n%s", rrdc_tail);
 	ck_assert_ptr_null(load_yaml(yaml, false));
 	expect_error("conf/ozgmon.yaml", 3, 28, "reliable_availability: '95' is not a percentage");
 	expect_error("conf/ozgmon.yaml", 4, 16, "weighting: 'linear' is not threshold or availability");
-	expect_error("conf/ozgmon.yaml", 5, 5, "unknown key 'online_minimum'");
+	expect_error("conf/ozgmon.yaml", 5, 17, "unmeasured: 'Reliable' is not reliable or unreliable");
+	expect_error("conf/ozgmon.yaml", 6, 25, "federal_leistungen: 'all' is not count or exclude");
+	expect_error("conf/ozgmon.yaml", 7, 5, "unknown key 'online_minimum'");
 	snprintf(yaml, sizeof yaml, "global:\n  rollout: { online_min: 4, fulfilled_min: 3 }\n%s",
 		 rrdc_tail);
 	ck_assert_ptr_null(load_yaml(yaml, false));

@@ -47,22 +47,15 @@ static void setup(void)
 {
 	char sub[PATH_MAX];
 
-	tu_tmpdir(tdir, sizeof tdir, "test-config-scale");
-	tu_cfg_tree(tdir);
+	tu_cfg_start(tdir, sizeof tdir, "test-config-scale", cfgpath, sizeof cfgpath);
 	tpath(sub, sizeof sub, "conf/conf.d");
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
-	tpath(cfgpath, sizeof cfgpath, "conf/ozgmon.yaml");
-	memset(&errs, 0, sizeof errs);
-	cfg = NULL;
 }
 
 static void teardown(void)
 {
-	cfg_free(cfg);
-	cfg = NULL;
-	cfg_errors_free(&errs);
 	cfg_set_limits(0, 0);
-	ck_assert_int_eq(tu_rm_rf(tdir), 0);
+	tu_cfg_end(tdir, &cfg, &errs);
 }
 
 /* Writes the main file (the YAML plus the registers' block) and loads it. */

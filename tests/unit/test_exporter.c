@@ -803,6 +803,8 @@ static const struct {
 	{ "http_server_config:\n  headers:\n    X-Frame-Options: deny\n    X-Frame-Options: deny\n",
 	  ":4:5: headers: 'X-Frame-Options' appears twice" },
 	{ "ozgmon: {}\nozgmon: {}\n", ":2:1: web config: 'ozgmon' appears twice" },
+	{ "basic_auth_users:\n  p: &h '$2b$04$abcdefghijklmnopqrstuu7qXJZb5tKk6Vx7bq3kYh9V3a2l2DRXK'\n"
+	  "  q: *h\n  p: *h\n", ":4:3: basic_auth_users: 'p' appears twice" },
 	/* A user name a login could never send (the Authorization parser's bound). */
 	{ "basic_auth_users:\n  " LONG_USER ": '$2b$04$abcdefghijklmnopqrstuu7qXJZb5tKk6Vx7bq3kYh9V3a2l2DRXK'\n",
 	  ":2:3: basic_auth_users: a user name must be a non-empty text without ':' of at most 255 bytes" },
@@ -1003,6 +1005,50 @@ START_TEST(web_config)
 }
 END_TEST
 
+/* At most 32 headers and 1024 users: one more is refused where its mapping starts. */
+START_TEST(web_config_limits)
+{
+	static char text[32768];
+	char err[512], *path;
+	struct webcfg *w;
+	size_t len;
+
+	for (unsigned n = 32; n <= 33; n++) {
+		len = (size_t)snprintf(text, sizeof text, "http_server_config:\n  headers:\n");
+		for (unsigned i = 0; i < n; i++)
+			len += (size_t)snprintf(text + len, sizeof text - len, "    X-N%u: v\n", i);
+		ck_assert_uint_lt(len, sizeof text);
+		path = write_tmp(text);
+		w = webcfg_load(path, err, sizeof err);
+		unlink(path);
+		ck_assert_ptr_null(w);
+		/* 32 pass the count, and the first name is the fault. */
+		ck_assert_msg(strstr(err, n == 32 ? ":3:5: headers: 'X-N0' cannot be set"
+					      : ":3:5: headers: more than 32 headers"), "%u: %s", n, err);
+	}
+	for (unsigned n = 1024; n <= 1025; n++) {
+		len = (size_t)snprintf(text, sizeof text, "basic_auth_users:\n  u0: &h '%s'\n",
+				       "$2b$04$abcdefghijklmnopqrstuu7qXJZb5tKk6Vx7bq3kYh9V3a2l2DRXK");
+		for (unsigned i = 1; i < n; i++)
+			len += (size_t)snprintf(text + len, sizeof text - len, "  u%u: *h\n", i);
+		ck_assert_uint_lt(len, sizeof text);
+		path = write_tmp(text);
+		w = webcfg_load(path, err, sizeof err);
+		unlink(path);
+		if (n == 1024) {
+			ck_assert_msg(w != NULL, "%s", err);
+			ck_assert_uint_eq(w->n_users, 1024);
+			ck_assert_str_eq(w->users[1023].name, "u1023");
+			ck_assert_str_eq(w->users[1023].hash, w->users[0].hash);
+			webcfg_free(w);
+		} else {
+			ck_assert_ptr_null(w);
+			ck_assert_msg(strstr(err, ":2:3: basic_auth_users: more than 1024 users"), "%s", err);
+		}
+	}
+}
+END_TEST
+
 /* ---- reload: configuration lifetime and adopted state ----------------------- */
 
 static struct cfg *load_yaml(const char *body)
@@ -1128,6 +1174,7 @@ static Suite *exporter_suite(void)
 	tcase_add_test(tc, api_areas);
 	tcase_add_test(tc, web_config);
 	tcase_add_test(tc, web_config_toolkit);
+	tcase_add_test(tc, web_config_limits);
 	tcase_add_test(tc, web_config_cache);
 	tcase_add_test(tc, cfg_outlives_snapshots);
 	tcase_add_test(tc, adopt_unchanged_targets);

@@ -4,7 +4,8 @@
  * collector makes of them: PCRE2 regular expressions (blackbox's \d and
  * (?i), bounded matching), TLS options, request bodies from files.
  *
- * Each test writes DIR/conf/ozgmon.yaml and small registers in DIR/reg/.
+ * Each test works in the loader's tree of testutil.h (tu_cfg_start):
+ * DIR/conf/ozgmon.yaml and the register fixtures in DIR/reg/.
  */
 #include <check.h>
 #include <curl/curl.h>
@@ -24,58 +25,20 @@ static char cfgpath[PATH_MAX];
 static struct cfg_errors errs;
 static struct cfg *cfg;
 
-static const char *const REG_FILES[][2] = {
-	{ "reg/kreise.csv", "kreis_ags,name,population\n16051,\"Erfurt, Stadt\",213692\n" },
-	{ "reg/verbaende.csv", "verband_ars,kreis_ags,name\n160510000,16051,\"Erfurt, Stadt\"\n" },
-	{ "reg/gemeinden.csv", "ags,ars,name,kreis_ags,verband_ars,population\n"
-			       "16051000,160510000000,\"Erfurt, Stadt\",16051,160510000,213692\n" },
-	{ "reg/leistungen.csv", "ozg_id,ozg_leistung,themenfeld_id,themenfeld\n"
-				"10124,Meldewesen,2,Bauen & Wohnen\n" },
-};
-
-static const char REGS_YAML[] =
-	"registers:\n"
-	"  land: { key: \"16\", name: \"Thüringen\" }\n"
-	"  kreise: ../reg/kreise.csv\n"
-	"  verbaende: ../reg/verbaende.csv\n"
-	"  gemeinden: ../reg/gemeinden.csv\n"
-	"  leistungen: ../reg/leistungen.csv\n";
-
+/* Writes len bytes of data to DIR/rel with the given mode. */
 static void put_file(const char *rel, const void *data, size_t len, mode_t mode)
 {
-	char path[PATH_MAX];
-	FILE *f;
-
-	ck_assert_int_lt(snprintf(path, sizeof path, "%s/%s", tdir, rel), (int)sizeof path);
-	f = fopen(path, "wb");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
-	ck_assert_int_eq(fclose(f), 0);
-	ck_assert_int_eq(chmod(path, mode), 0);
+	tu_put_mode(tdir, rel, data, len, mode);
 }
 
 static void setup(void)
 {
-	char sub[PATH_MAX];
-
-	tu_tmpdir(tdir, sizeof tdir, "test-probes");
-	snprintf(sub, sizeof sub, "%s/conf", tdir);
-	ck_assert_int_eq(mkdir(sub, 0700), 0);
-	snprintf(sub, sizeof sub, "%s/reg", tdir);
-	ck_assert_int_eq(mkdir(sub, 0700), 0);
-	snprintf(cfgpath, sizeof cfgpath, "%s/conf/ozgmon.yaml", tdir);
-	for (size_t i = 0; i < sizeof REG_FILES / sizeof REG_FILES[0]; i++)
-		put_file(REG_FILES[i][0], REG_FILES[i][1], strlen(REG_FILES[i][1]), 0600);
-	memset(&errs, 0, sizeof errs);
-	cfg = NULL;
+	tu_cfg_start(tdir, sizeof tdir, "test-probes", cfgpath, sizeof cfgpath);
 }
 
 static void teardown(void)
 {
-	cfg_free(cfg);
-	cfg = NULL;
-	cfg_errors_free(&errs);
-	ck_assert_int_eq(tu_rm_rf(tdir), 0);
+	tu_cfg_end(tdir, &cfg, &errs);
 }
 
 /* One dienst with `probe` (a flow mapping) at line 4, column 12; the registers follow. */
@@ -87,28 +50,24 @@ static struct cfg *load_probe(const char *probe)
 		 "onlinedienste:\n"
 		 "  - id: a\n"
 		 "    url: \"https://portal.example.de/\"\n"
-		 "    probe: %s\n"
-		 "%s", probe, REGS_YAML);
-	put_file("conf/ozgmon.yaml", yaml, strlen(yaml), 0600);
-	cfg_free(cfg);
-	cfg_errors_free(&errs);
-	cfg = cfg_load(cfgpath, &errs);
-	return cfg;
+		 "    probe: %s\n", probe);
+	return tu_cfg_load(cfgpath, yaml, true, &cfg, &errs);
 }
 
-/* The load failed with an error at line:col whose message contains msg. */
+/* One dienst with the given url and probe, at line 2; NULL when it does not load. */
+static struct cfg *load_url(const char *url, const char *probe)
+{
+	char yaml[2048];
+
+	snprintf(yaml, sizeof yaml, "onlinedienste:\n  - { id: a, url: \"%s\", probe: %s }\n", url,
+		 probe);
+	return tu_cfg_load(cfgpath, yaml, true, &cfg, &errs);
+}
+
+/* The load failed with an error of the main file at line:col whose message contains msg. */
 static void expect_error(unsigned line, unsigned col, const char *msg)
 {
-	char all[4096] = "", one[512];
-
-	for (size_t i = 0; i < errs.n; i++) {
-		cfg_error_format(&errs.v[i], one, sizeof one);
-		if (errs.v[i].line == line && errs.v[i].col == col && strstr(errs.v[i].msg, msg))
-			return;
-		strncat(all, one, sizeof all - strlen(all) - 2);
-		strcat(all, "\n");
-	}
-	ck_abort_msg("no error %u:%u '%s' among:\n%s", line, col, msg, all);
+	tu_cfg_expect_error(&errs, "conf/ozgmon.yaml", line, col, msg);
 }
 
 static int match(const char *re, const char *s)
@@ -324,15 +283,7 @@ END_TEST
 
 START_TEST(test_tls_http_url)
 {
-	char yaml[1024];
-
-	snprintf(yaml, sizeof yaml,
-		 "onlinedienste:\n"
-		 "  - { id: a, url: \"http://portal.example.de/\", probe: { server_name: x.de } }\n%s",
-		 REGS_YAML);
-	put_file("conf/ozgmon.yaml", yaml, strlen(yaml), 0600);
-	cfg = cfg_load(cfgpath, &errs);
-	ck_assert_ptr_null(cfg);
+	ck_assert_ptr_null(load_url("http://portal.example.de/", "{ server_name: x.de }"));
 	expect_error(2, 70, "server_name: only for an https url");
 }
 END_TEST
@@ -371,20 +322,6 @@ START_TEST(test_body_file)
 END_TEST
 
 /* ---- tcp:// targets ------------------------------------------------------ */
-
-/* One dienst with the given url and probe, at line 2; NULL when it does not load. */
-static struct cfg *load_url(const char *url, const char *probe)
-{
-	char yaml[2048];
-
-	snprintf(yaml, sizeof yaml, "onlinedienste:\n  - { id: a, url: \"%s\", probe: %s }\n%s", url,
-		 probe, REGS_YAML);
-	put_file("conf/ozgmon.yaml", yaml, strlen(yaml), 0600);
-	cfg_free(cfg);
-	cfg_errors_free(&errs);
-	cfg = cfg_load(cfgpath, &errs);
-	return cfg;
-}
 
 START_TEST(test_tcp_config)
 {

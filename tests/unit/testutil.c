@@ -99,6 +99,15 @@ void tu_put(const char *dir, const char *rel, const void *data, size_t len)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
+void tu_put_mode(const char *dir, const char *rel, const void *data, size_t len, mode_t mode)
+{
+	char path[PATH_MAX];
+
+	tu_put(dir, rel, data, len);
+	tu_path(dir, path, sizeof path, rel);
+	ck_assert_msg(chmod(path, mode) == 0, "cannot chmod %s", path);
+}
+
 void tu_cfg_tree(const char *dir)
 {
 	static const char *const files[][2] = {
@@ -113,6 +122,21 @@ void tu_cfg_tree(const char *dir)
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
 		tu_put(dir, files[i][0], files[i][1], strlen(files[i][1]));
+}
+
+void tu_cfg_start(char *dir, size_t dirsz, const char *name, char *path, size_t pathsz)
+{
+	tu_tmpdir(dir, dirsz, name);
+	tu_cfg_tree(dir);
+	tu_path(dir, path, pathsz, "conf/ozgmon.yaml");
+}
+
+void tu_cfg_end(const char *dir, struct cfg **cfg, struct cfg_errors *errs)
+{
+	cfg_free(*cfg);
+	*cfg = NULL;
+	cfg_errors_free(errs);
+	ck_assert_int_eq(tu_rm_rf(dir), 0);
 }
 
 struct cfg *tu_cfg_load(const char *path, const char *yaml, bool with_regs, struct cfg **cfg,

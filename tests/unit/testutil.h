@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "config/config.h"
 
@@ -49,8 +50,18 @@ extern const char tu_regs_yaml[];
 void tu_path(const char *dir, char *out, size_t outsz, const char *rel);
 /* Writes len bytes of data to dir/rel (mode as the umask leaves it). */
 void tu_put(const char *dir, const char *rel, const void *data, size_t len);
+/* tu_put, then the file's mode set to mode (0600 for a secret, 0644 for one others may read). */
+void tu_put_mode(const char *dir, const char *rel, const void *data, size_t len, mode_t mode);
 /* Makes dir/conf and dir/reg (with the four register fixtures). */
 void tu_cfg_tree(const char *dir);
+/*
+ * The start of a loader's test (its fixture's setup): a fresh directory
+ * dir[dirsz] named after name (tu_tmpdir) holding tu_cfg_tree, and
+ * path[pathsz] = DIR/conf/ozgmon.yaml, the main file tu_cfg_load writes.
+ */
+void tu_cfg_start(char *dir, size_t dirsz, const char *name, char *path, size_t pathsz);
+/* Its end (teardown): frees *cfg (then NULL) and *errs (then empty), and removes dir. */
+void tu_cfg_end(const char *dir, struct cfg **cfg, struct cfg_errors *errs);
 /*
  * Writes yaml (followed by tu_regs_yaml when with_regs) to path, frees what
  * *cfg and *errs held, and loads path into them; returns *cfg.
