@@ -14,6 +14,7 @@
 
 #include "collector/usage.h"
 #include "common/buf.h"
+#include "dashboards/feed.h"
 #include "dashboards/graph.h"
 #include "dashboards/leistung.h"
 #include "dashboards/status_page.h"
@@ -55,6 +56,7 @@ struct gen {
 	struct views *vw;		/* Leistungen and maps (leistung.h); NULL: left out */
 	unsigned char *vw_state;	/* its per-Dienst inputs, owned */
 	double *vw_up7;
+	const char *feed, *feed_of;	/* its Atom feed (feed.h) and the feed's area; NULL: none */
 };
 
 /* ---- files ---------------------------------------------------------------- */
@@ -135,7 +137,10 @@ static void page_begin(struct gen *g, const char *root, const char *title)
 	E(title);
 	P(" – ");
 	E(g->in->cfg->reg.land_name);
-	buf_printf(&g->b, "</title>\n<link rel=\"stylesheet\" href=\"%sstyle.css\">\n"
+	P("</title>\n");
+	if (g->feed)
+		dash_feed_link(&g->b, g->feed, g->feed_of);
+	buf_printf(&g->b, "<link rel=\"stylesheet\" href=\"%sstyle.css\">\n"
 		   "<link rel=\"icon\" href=\"%sfavicon.svg\" type=\"image/svg+xml\">\n</head>\n<body>\n"
 		   "<a class=\"skip\" href=\"#main\">", root, root);
 	E(L->skip);
@@ -1329,10 +1334,14 @@ static void page_gemeinde(struct gen *g, const struct reg_gemeinde *gm)
 	const struct rollout_area *a = r ? rollout_find_area(r, gm->ags) : NULL;
 	const struct reg_kreis *kr = reg_find_kreis(&c->reg, gm->kreis);
 	const struct reg_verband *vb = reg_find_verband(&c->reg, gm->verband);
-	char title[256], rel[64];
+	char title[256], rel[64], feed[32];
 
 	snprintf(title, sizeof title, "%s: %s", L->gemeinde_title, gm->name);
+	snprintf(feed, sizeof feed, "%s.atom", gm->ags);
+	g->feed = dash_feed_gemeinde(c, gm) ? feed : NULL;
+	g->feed_of = gm->name;
 	page_begin(g, "../", title);
+	g->feed = NULL;
 	P("<p>");
 	E(L->parent_kreis);
 	P(": ");
@@ -1867,7 +1876,10 @@ static void page_status(struct gen *g)
 	size_t down = 0, probed = 0;
 	char t[64], why[160];
 
+	g->feed = DASH_FEED_LAND;
+	g->feed_of = c->reg.land_name;
 	page_begin(g, "", L->status_title);
+	g->feed = NULL;
 	for (size_t d = 0; d < c->n_dienste; d++) {
 		enum dstate st = dienst_state(g, d);
 		probed += st != DS_PENDING;
@@ -2173,6 +2185,8 @@ int dash_generate(const struct dash_input *in, const char *dir, struct dash_resu
 		badges(&g, d);
 		page_dienst(&g, d);
 	}
+	if (!cancelled(&g))
+		dash_feeds_write(in, dir, res);	/* before the pages that link them */
 	for (size_t k = 0; k < c->reg.n_kreise && !cancelled(&g); k++)
 		page_kreis(&g, &c->reg.kreise[k]);
 	for (size_t i = 0; i < c->reg.n_gemeinden && !cancelled(&g); i++)
