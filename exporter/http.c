@@ -690,6 +690,7 @@ bool http_file_path(const char *dir, const char *url, char *path, size_t pathsz,
 	static const struct { const char *ext, *type; } types[] = {
 		{ ".html", "text/html; charset=utf-8" }, { ".css", "text/css; charset=utf-8" },
 		{ ".js", "text/javascript; charset=utf-8" }, { ".svg", "image/svg+xml" },
+		{ ".atom", "application/atom+xml" },
 	};
 	const char *rel = url + 1;
 	const char *seg;
@@ -739,7 +740,7 @@ enum http_route http_route(const char *path)
  * HEAD of `url`: "/kreis/16051.html" is that file ("/" stays the live status
  * page, "/index.html" is the generated overview once it exists).  The
  * path must be made of [A-Za-z0-9._/-] only, with no "..", no empty or
- * dot-leading segment, and end in .html, .css, .js or .svg; so '%', '\\',
+ * dot-leading segment, and end in .html, .css, .js, .svg or .atom; so '%', '\\',
  * NUL and encoded tricks never reach the file system.  The file is opened
  * with O_NOFOLLOW, must be a regular file of at most 8 MiB, and is sent from
  * its descriptor.  Returns false when there is no such file (the caller goes

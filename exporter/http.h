@@ -129,7 +129,7 @@ enum http_route http_route(const char *path);
 /*
  * The file under dir that a canonical path names: only [A-Za-z0-9._/-], no
  * empty or dot-leading segment, at most 200 bytes, ending in .html, .css,
- * .js or .svg.  Writes "dir/rel" into path and the content type into *type
+ * .js, .svg or .atom.  Writes "dir/rel" into path and the content type into *type
  * and returns true; false (and *type NULL) when the name is not servable.
  * Never touches the file system.
  */
