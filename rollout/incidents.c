@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -471,12 +472,17 @@ static void recent_line(const struct cfg *cfg, struct recent *r, const char *lin
 			if (r->v[k].id == (uint64_t)id && r->v[k].dienst == t && r->v[k].end_ms == 0)
 				break;
 		if (k == (size_t)-1) {
-			/* Opened before the part read: dated from its duration. */
+			/*
+			 * Opened before the part read: dated from its duration,
+			 * rounded, so that it is the millisecond the open line
+			 * had (1.001 * 1000.0 is a hair below 1001): the feeds
+			 * derive an incident's id from its start.
+			 */
 			if (r->n >= RECENT_MAX_SEEN || dur < 0)
 				goto out;
 			k = r->n++;
 			r->v[k] = (struct incident_event){ .dienst = t, .id = (uint64_t)id,
-				.start_ms = at_ms - (int64_t)(dur * 1000.0), .reason = PROBE_RESULT_COUNT };
+				.start_ms = at_ms - llround(dur * 1000.0), .reason = PROBE_RESULT_COUNT };
 		}
 		r->v[k].end_ms = at_ms > r->v[k].start_ms ? at_ms : r->v[k].start_ms + 1;
 		r->v[k].reconciled = rec != 0;

@@ -220,6 +220,33 @@ START_TEST(recent_from_the_journal)
 }
 END_TEST
 
+/* A start dated from its duration is the millisecond the open line had. */
+START_TEST(recent_start_from_duration)
+{
+	char err[256], path[128];
+	struct incident_event ev[2];
+	struct incidents *in;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/incidents.jsonl", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"event\":\"open\",\"id\":1,\"dienst\":\"a\",\"at_ms\":1000000,\"reason\":\"dns\"}\n", f);
+	for (size_t k = 0; k < INCIDENTS_RECENT_BYTES / 50; k++)
+		fputs("{\"event\":\"first_success\",\"id\":1,\"dienst\":\"zz\",\"at_ms\":1}\n", f);
+	/* 1001 ms as the journal writes it: 1.001 * 1000.0 is just below 1001. */
+	fputs("{\"event\":\"close\",\"id\":1,\"dienst\":\"a\",\"at_ms\":1001001,\"duration_s\":1.001,"
+	      "\"reconciled\":false}\n", f);
+	fclose(f);
+	in = incidents_start(&cref, &pub, dir, err, sizeof err);
+	ck_assert_msg(in != NULL, "%s", err);
+	ck_assert_int_eq(incidents_recent(in, ev, 2, err, sizeof err), 1);
+	ck_assert_int_eq(ev[0].start_ms, 1000000);
+	ck_assert_int_eq(ev[0].end_ms, 1001001);
+	incidents_stop(in);
+}
+END_TEST
+
 START_TEST(recent_without_journal)
 {
 	char err[256];
@@ -239,6 +266,7 @@ static Suite *incidents_suite(void)
 	tcase_add_test(tc, open_close_restart_reconcile);
 	tcase_add_test(tc, unwritable_data_dir);
 	tcase_add_test(tc, recent_from_the_journal);
+	tcase_add_test(tc, recent_start_from_duration);
 	tcase_add_test(tc, recent_without_journal);
 	suite_add_tcase(s, tc);
 	return s;
