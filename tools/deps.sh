@@ -19,6 +19,8 @@ TEST_PKGS="$TEST_PKGS python3-yaml"
 TEST_PKGS="$TEST_PKGS python3-prometheus-client"
 # tidy: the HTML monthly report is validated with tidy -e (tests/integration/test_rollout.sh)
 TEST_PKGS="$TEST_PKGS tidy"
+# xmllint: the dashboards' Atom feeds are checked for well-formedness (test_feed.c, test_dashboards.sh)
+TEST_PKGS="$TEST_PKGS libxml2-utils"
 
 # The man page test (tests/integration/test_man.sh): groff and man.
 TEST_PKGS="$TEST_PKGS groff-base man-db"

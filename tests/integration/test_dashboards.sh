@@ -218,5 +218,13 @@ check "the daemon stops cleanly (exit $RC)" [ "$RC" = 0 ]
 tmp=$(find "$WWW" -name '*.tmp*' | head -3)
 check "no temporary files left (${tmp:-none})" [ -z "$tmp" ]
 
+echo "== feeds"
+# The Land's Atom feed and Erfurt's, as the generator left them; xmllint: libxml2-utils.
+check "feed.atom is an Atom feed" grep -q '<feed xmlns="http://www.w3.org/2005/Atom"' "$WWW/feed.atom"
+if command -v xmllint >/dev/null 2>&1; then
+	check "xmllint accepts the Land's and Erfurt's feeds" xmllint --noout "$WWW/feed.atom" "$WWW/gemeinde/16051000.atom"
+fi
+check "status.html links the Land's feed" grep -q 'type="application/atom+xml" title="[^"]*" href="feed.atom"' "$WWW/status.html"
+
 echo "dashboards: $PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]
