@@ -18,6 +18,7 @@
 #include "dashboards/status_page.h"
 
 #define FEED_LIMIT (1u * 1024u * 1024u)	/* bytes of one feed in memory (50 entries: ~40 KB) */
+#define TEXTS_LIMIT (16u * 1024u * 1024u)	/* bytes of all entries' texts (200: ~150 KB) */
 #define NO_SLOT ((size_t)-1)
 #define FEED_TITLE "Störungen der Onlinedienste"
 
@@ -270,6 +271,16 @@ struct slot {
 	bool land;			/* an Angebot of the Land */
 };
 
+/*
+ * What an incident's entry says in every feed, rendered once: in fgen.texts
+ * from off[0] the entry up to its title's Dienst, from off[1] from the end of
+ * the title up to the link's root, from off[2] the rest, up to off[3].
+ * The area in brackets and the root come in between (entry()).
+ */
+struct etext {
+	size_t off[4];
+};
+
 struct fgen {
 	const struct dash_input *in;
 	const struct cfg *c;
@@ -283,6 +294,8 @@ struct fgen {
 	size_t n_slots;
 	unsigned char *sets;		/* the slots' sets, n_gemeinden each */
 	unsigned char *has;		/* per Gemeinde: has Onlinedienste (dash_feed_gemeinde) */
+	struct etext *tx;		/* per incident of in->recent: its entry's text */
+	struct buf texts;
 	struct buf b;
 };
 
@@ -363,7 +376,76 @@ static const char *slot_area(const struct fgen *f, const struct slot *s, char *o
 	return out;
 }
 
-/* The Dienste of the incidents, their sets, reach and areas, and the Gemeinden with Onlinedienste. */
+/* Renders incident e's entry into f->texts, but for its area and root (struct etext). */
+static int entry_text(struct fgen *f, const struct incident_event *e, struct etext *tx)
+{
+	const struct dash_lang *L = f->L;
+	const struct cfg_dienst *cd = &f->c->dienste[e->dienst];
+	const struct slot *sl = &f->slots[f->slot_of[e->dienst]];
+	const char *why = (unsigned)e->reason < PROBE_RESULT_COUNT ? L->reason[e->reason]
+								   : L->reason_unknown;
+	char id[64], t[64], from[64], to[64], span[64], num[32], reach[96] = "", text[2048];
+	struct buf *b = &f->texts;
+
+	if (urn_uuid(id, sizeof id, "incident:%s:%lld", cd->id, (long long)e->start_ms) != 0)
+		return -1;
+	tx->off[0] = b->len;
+	buf_printf(b, "<entry>\n<id>%s</id>\n<title>%s: ", id, e->end_ms ? "Behoben" : "Störung");
+	xml_escape(b, cd->name);
+	tx->off[1] = b->len;
+	buf_printf(b, "</title>\n<published>%s</published>\n", rfc3339(t, sizeof t, e->start_ms));
+	buf_printf(b, "<updated>%s</updated>\n", rfc3339(t, sizeof t, updated_ms(e)));
+	buf_puts(b, "<link rel=\"alternate\" type=\"text/html\" href=\"");
+	tx->off[2] = b->len;
+	buf_puts(b, "dienst/");
+	xml_escape(b, cd->id);
+	buf_puts(b, ".html\"/>\n");
+	/* The times are in the configured zone and say which (dash_fmt_datetime). */
+	dash_fmt_datetime(from, sizeof from, (time_t)(e->start_ms / 1000), L);
+	if (sl->reach >= 0)
+		snprintf(reach, sizeof reach, "; betrifft %s Einwohner",
+			 dash_fmt_num(num, sizeof num, (double)sl->reach, 0, L));
+	if (e->end_ms) {
+		dash_fmt_datetime(to, sizeof to, (time_t)(e->end_ms / 1000), L);
+		dash_fmt_span(span, sizeof span, (double)(e->end_ms - e->start_ms) / 1000.0, L);
+		snprintf(text, sizeof text, "Gestört von %s bis %s%s%s%s, Dauer %s. Ursache: %s%s.",
+			 from, to, e->reconciled ? " (" : "", e->reconciled ? L->hist_reconciled : "",
+			 e->reconciled ? ")" : "", span, why, reach);
+	} else {
+		snprintf(text, sizeof text, "Gestört seit %s, %s. Ursache: %s%s.", from, L->hist_ongoing,
+			 why, reach);
+	}
+	if (cd->provider && cd->provider[0]) {
+		size_t k = strlen(text);
+		snprintf(text + k, sizeof text - k, " Anbieter: %s.", cd->provider);
+	}
+	element(b, "summary", text);
+	buf_puts(b, "</entry>\n");
+	tx->off[3] = b->len;
+	return 0;
+}
+
+/* Incident e's entry into f->b; root leads from the feed to the site's root, area names it in the title. */
+static void entry(struct fgen *f, const struct etext *tx, const char *root, const char *area)
+{
+	const char *t = f->texts.data;
+
+	buf_append(&f->b, t + tx->off[0], tx->off[1] - tx->off[0]);
+	if (area && area[0]) {
+		buf_puts(&f->b, " (");
+		xml_escape(&f->b, area);
+		buf_puts(&f->b, ")");
+	}
+	buf_append(&f->b, t + tx->off[1], tx->off[2] - tx->off[1]);
+	buf_puts(&f->b, root);
+	buf_append(&f->b, t + tx->off[2], tx->off[3] - tx->off[2]);
+}
+
+/*
+ * The incidents of this configuration in order, their Dienste's sets, reach
+ * and areas, their entries' texts, and the Gemeinden with Onlinedienste.
+ * 0, -1 out of memory, -2 no SHA-1.
+ */
 static int prepare(struct fgen *f)
 {
 	const struct cfg *c = f->c;
@@ -412,53 +494,13 @@ static int prepare(struct fgen *f)
 	}
 	for (size_t s = 0; s < f->n_slots; s++)
 		f->slots[s].reach = population(&c->reg, f->slots[s].set);
-	return 0;
-}
-
-/* One incident as an entry; root leads from the feed to the site's root, area names it in the title. */
-static int entry(struct fgen *f, const struct incident_event *e, const char *root, const char *area)
-{
-	const struct dash_lang *L = f->L;
-	const struct cfg_dienst *cd = &f->c->dienste[e->dienst];
-	const struct slot *sl = &f->slots[f->slot_of[e->dienst]];
-	const char *why = (unsigned)e->reason < PROBE_RESULT_COUNT ? L->reason[e->reason]
-								   : L->reason_unknown;
-	char id[64], t[64], from[64], to[64], span[64], num[32], reach[96] = "", text[2048];
-	struct buf *b = &f->b;
-
-	if (urn_uuid(id, sizeof id, "incident:%s:%lld", cd->id, (long long)e->start_ms) != 0)
+	f->tx = calloc(in->n_recent ? in->n_recent : 1, sizeof *f->tx);
+	if (!f->tx)
 		return -1;
-	snprintf(text, sizeof text, "%s: %s%s%s%s", e->end_ms ? "Behoben" : "Störung", cd->name,
-		 area && area[0] ? " (" : "", area ? area : "", area && area[0] ? ")" : "");
-	buf_printf(b, "<entry>\n<id>%s</id>\n", id);
-	element(b, "title", text);
-	buf_printf(b, "<published>%s</published>\n", rfc3339(t, sizeof t, e->start_ms));
-	buf_printf(b, "<updated>%s</updated>\n", rfc3339(t, sizeof t, updated_ms(e)));
-	buf_printf(b, "<link rel=\"alternate\" type=\"text/html\" href=\"%sdienst/", root);
-	xml_escape(b, cd->id);
-	buf_puts(b, ".html\"/>\n");
-	/* The times are in the configured zone and say which (dash_fmt_datetime). */
-	dash_fmt_datetime(from, sizeof from, (time_t)(e->start_ms / 1000), L);
-	if (sl->reach >= 0)
-		snprintf(reach, sizeof reach, "; betrifft %s Einwohner",
-			 dash_fmt_num(num, sizeof num, (double)sl->reach, 0, L));
-	if (e->end_ms) {
-		dash_fmt_datetime(to, sizeof to, (time_t)(e->end_ms / 1000), L);
-		dash_fmt_span(span, sizeof span, (double)(e->end_ms - e->start_ms) / 1000.0, L);
-		snprintf(text, sizeof text, "Gestört von %s bis %s%s%s%s, Dauer %s. Ursache: %s%s.",
-			 from, to, e->reconciled ? " (" : "", e->reconciled ? L->hist_reconciled : "",
-			 e->reconciled ? ")" : "", span, why, reach);
-	} else {
-		snprintf(text, sizeof text, "Gestört seit %s, %s. Ursache: %s%s.", from, L->hist_ongoing,
-			 why, reach);
-	}
-	if (cd->provider && cd->provider[0]) {
-		size_t k = strlen(text);
-		snprintf(text + k, sizeof text - k, " Anbieter: %s.", cd->provider);
-	}
-	element(b, "summary", text);
-	buf_puts(b, "</entry>\n");
-	return 0;
+	for (size_t i = 0; i < f->n; i++)
+		if (entry_text(f, &in->recent[f->order[i]], &f->tx[f->order[i]]) != 0)
+			return -2;
+	return f->texts.overflow ? -1 : 0;
 }
 
 /* The feed of the Land (gm NULL) or of Gemeinde gm (index gi), into f->b. */
@@ -519,8 +561,7 @@ static int render(struct fgen *f, const struct reg_gemeinde *gm, size_t gi)
 	for (size_t i = 0; i < n; i++) {
 		const struct incident_event *e = &in->recent[pick[i]];
 		const struct slot *sl = &f->slots[f->slot_of[e->dienst]];
-		if (entry(f, e, root, gm ? gm->name : slot_area(f, sl, area, sizeof area)) != 0)
-			return -1;
+		entry(f, &f->tx[pick[i]], root, gm ? gm->name : slot_area(f, sl, area, sizeof area));
 	}
 	buf_puts(b, "</feed>\n");
 	return 0;
@@ -555,16 +596,19 @@ int dash_feeds_write(const struct dash_input *in, const char *dir, struct dash_r
 	unsigned before = res->errors;
 	char rel[64], sub[1024];
 
+	int rc;
+
 	buf_init(&f.b, FEED_LIMIT);
-	if (prepare(&f) != 0) {
-		fail(&f, "feeds: out of memory");
+	buf_init(&f.texts, TEXTS_LIMIT);
+	if ((rc = prepare(&f)) != 0) {
+		fail(&f, "feeds: %s", rc == -2 ? "no SHA-1 for the ids" : "out of memory");
 		goto out;
 	}
-	if (render(&f, NULL, 0) == 0)
-		put(&f, DASH_FEED_LAND);
-	else
-		fail(&f, "%s: no SHA-1 for the entries' ids", DASH_FEED_LAND);
-	buf_reset(&f.b);
+	if (render(&f, NULL, 0) != 0) {
+		fail(&f, "feeds: no SHA-1 for the ids");
+		goto out;
+	}
+	put(&f, DASH_FEED_LAND);
 	if ((size_t)snprintf(sub, sizeof sub, "%s/gemeinde", dir) >= sizeof sub) {
 		fail(&f, "%s/gemeinde: path too long", dir);
 		goto out;
@@ -580,14 +624,15 @@ int dash_feeds_write(const struct dash_input *in, const char *dir, struct dash_r
 			continue;
 		snprintf(rel, sizeof rel, "gemeinde/%s.atom", gm->ags);
 		if (render(&f, gm, g) != 0) {
-			fail(&f, "%s: no SHA-1 for the entries' ids", rel);
-			buf_reset(&f.b);
+			fail(&f, "feeds: no SHA-1 for the ids");
 			break;
 		}
 		put(&f, rel);
 	}
 out:
 	buf_free(&f.b);
+	buf_free(&f.texts);
+	free(f.tx);
 	free(f.order);
 	free(f.slot_of);
 	free(f.slots);
