@@ -547,7 +547,10 @@ static int render(struct fgen *f, const struct reg_gemeinde *gm, size_t gi)
 	buf_printf(b, "<updated>%s</updated>\n<author><name>ozgmon · ",
 		   rfc3339(t, sizeof t, n ? updated_ms(&in->recent[pick[0]]) : (int64_t)in->now * 1000));
 	xml_escape(b, c->reg.land_name);
-	buf_puts(b, "</name></author>\n<generator version=\"");
+	/* The inhabitants come from Destatis' registers, whose licence asks for this wherever shown. */
+	buf_puts(b, "</name></author>\n<rights>");
+	xml_escape(b, f->L->destatis_attribution);
+	buf_puts(b, "</rights>\n<generator version=\"");
 	xml_escape(b, OZGMON_VERSION);
 	buf_puts(b, "\">ozgmon</generator>\n");
 	if (gm)

@@ -279,6 +279,9 @@ START_TEST(land_feed)
 	HAS(s, "\n<id>urn:uuid:6560ad6b-2147-57d6-aa5b-8e19353f40f2</id>\n"
 	       "<updated>2026-11-27T09:00:00Z</updated>\n"	/* the latest change: e1's close */
 	       "<author><name>ozgmon · Thüringen</name></author>\n"
+	       "<rights>Quelle: Statistisches Bundesamt (Destatis), Gemeindeverzeichnis GV100AD, "
+	       "Stand 30.11.2021 (Datenlizenz Deutschland – Namensnennung – Version 2.0). "
+	       "Auszug Thüringen, in CSV umgewandelt.</rights>\n"
 	       "<generator version=\"" OZGMON_VERSION "\">ozgmon</generator>\n"
 	       "<link rel=\"self\" type=\"application/atom+xml\" href=\"feed.atom\"/>\n"
 	       "<link rel=\"alternate\" type=\"text/html\" href=\"status.html\"/>\n<entry>");
