@@ -796,7 +796,13 @@ static void publish_lengths(struct store *st)
 	atomic_store(&st->spill_len_pub, st->spill_len);
 }
 
-/* Moves spilled items into free ring slots (lock held). */
+/*
+ * Moves spilled items into free ring slots (lock held).  An empty ring or
+ * spill starts again at its first slot: the queues are large and allocated
+ * untouched, and a head that walked on through them would make every page
+ * resident in turn (RSS growing for as long as it takes to go round once)
+ * where the usual depth needs a few.
+ */
 static void spill_to_ring(struct store *st)
 {
 	while (st->spill_len > 0 && st->len < st->cap) {
@@ -805,6 +811,10 @@ static void spill_to_ring(struct store *st)
 		st->spill_len--;
 		st->len++;
 	}
+	if (st->len == 0)
+		st->head = 0;
+	if (st->spill_len == 0)
+		st->spill_head = 0;
 }
 
 /* Waits the backoff (or until stop); grows it.  Returns false when the stop bound passed. */
