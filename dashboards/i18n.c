@@ -9,6 +9,7 @@
 
 static const struct dash_lang de = {
 	.code = "de", .decimal = ',', .thousands = '.', .pct_sep = " ",
+	.simulated = { "Demo: Verlauf und Trends vor ", " sind simuliert, nicht gemessen." },
 	.site = "ozgmon – OZG-Onlinedienste", .skip = "Zum Inhalt springen",
 	.nav_label = "Hauptnavigation", .nav_overview = "Übersicht", .nav_status = "Status",
 	.nav_dienste = "Onlinedienste", .updated = "Stand", .sort_hint =
@@ -145,6 +146,7 @@ static const struct dash_lang de = {
 
 static const struct dash_lang en = {
 	.code = "en", .decimal = '.', .thousands = ',', .pct_sep = "",
+	.simulated = { "Demo: the history and trends before ", " are simulated, not measured." },
 	.site = "ozgmon – OZG online services", .skip = "Skip to content",
 	.nav_label = "Main navigation", .nav_overview = "Overview", .nav_status = "Status",
 	.nav_dienste = "Online services", .updated = "As of", .sort_hint =

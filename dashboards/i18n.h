@@ -24,6 +24,7 @@ struct dash_lang {
 	char decimal, thousands;	/* ',' '.' or '.' ',' */
 	const char *pct_sep;		/* between number and '%' */
 	/* frame */
+	const char *simulated[2];	/* banner of a demo with a simulated past: before, after the time */
 	const char *site, *skip, *nav_label, *nav_overview, *nav_status, *nav_dienste,
 		*updated, *sort_hint, *no_data, *yes, *no;
 	/* Land overview */

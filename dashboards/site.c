@@ -156,7 +156,17 @@ static void page_begin(struct gen *g, const char *root, const char *title)
 	E(L->nav_dienste);
 	buf_printf(&g->b, "</a></li><li><a href=\"%sleistungen.html\">", root);
 	E(L->nav_leistungen);
-	P("</a></li></ul></nav>\n</header>\n<main id=\"main\">\n<h1>");
+	P("</a></li></ul></nav>\n</header>\n<main id=\"main\">\n");
+	if (g->in->simulated_until > 0) {
+		char when[64];
+		dash_fmt_datetime(when, sizeof when, g->in->simulated_until, L);
+		P("<p class=\"simulated\" role=\"note\">");
+		E(L->simulated[0]);
+		E(when);
+		E(L->simulated[1]);
+		P("</p>\n");
+	}
+	P("<h1>");
 	E(title);
 	P("</h1>\n");
 }
@@ -2039,6 +2049,7 @@ static const char css[] =
 	"a:focus-visible,button:focus-visible{outline:3px solid #1b1b1b;outline-offset:2px;"
 	"background:#ffe066;color:#1b1b1b}\n"
 	".skip{position:absolute;left:-999px;top:0;padding:.5rem;background:#fff}\n"
+	".simulated{border:2px dashed #8a5a00;background:#fff8e6;color:#4a3000;padding:.4rem .6rem}\n"
 	".skip:focus{left:.5rem}\n"
 	"h1{font-size:1.6rem;margin:1.2rem 0 .8rem}\n"
 	"h2{font-size:1.25rem;margin:2rem 0 .6rem;border-bottom:1px solid #999}\n"

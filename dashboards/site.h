@@ -52,6 +52,8 @@ struct dash_input {
 	const struct dash_lang *L;
 	const struct geo *geo;			/* boundaries for the maps (map.h); NULL: no maps */
 	time_t now;
+	time_t simulated_until;			/* the demo's history before it is simulated
+						   (demo_past_until); 0: all measured */
 	bool graphs;				/* draw the SVG graphs this time */
 	/*
 	 * Graph drawing is spread over runs: the Dienste's graphs are drawn from

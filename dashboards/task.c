@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "dashboards/map.h"
 #include "dashboards/site.h"
+#include "rollout/demo_past.h"
 
 /* Seconds of graph drawing per run; the rest waits for the next run. */
 #define DASH_GRAPH_BUDGET_S 4.0
@@ -42,6 +43,7 @@ struct dash_task {
 	atomic_bool cancel;		/* set with stop: a running generation ends early */
 	struct dash_stats stats;
 	struct geo geo;			/* registers.geo, loaded at start; empty without it */
+	time_t simulated_until;		/* demo_past_until(data_dir), read at start */
 };
 
 static double wall_s(void)
@@ -76,7 +78,7 @@ static unsigned generate(struct dash_task *t, bool graphs)
 		.inc = have_iv ? &iv : NULL, .last_fail = t->last_fail,
 		.last_fail_http = t->last_fail_http,
 		.L = dash_lang_get(t->cfg->global.language), .geo = t->geo.n ? &t->geo : NULL,
-		.now = time(NULL), .graphs = graphs,
+		.now = time(NULL), .graphs = graphs, .simulated_until = t->simulated_until,
 		.graph_cursor = &t->graph_cursor, .graph_budget_s = DASH_GRAPH_BUDGET_S,
 		.cancel = &t->cancel, .graph_late = t->graph_late,
 	};
@@ -217,6 +219,7 @@ struct dash_task *dash_task_start(const struct cfg *cfg, const struct store *sto
 	if (cfg->reg.geo && (geo_load(&t->geo, cfg->reg.geo, err, errsz) != 0 ||
 			     geo_check(&t->geo, &cfg->reg, cfg->reg.geo, err, errsz) != 0))
 		goto fail;
+	t->simulated_until = demo_past_until(data_dir);
 	pthread_mutex_init(&t->lock, NULL);
 	pthread_cond_init(&t->wake, NULL);
 	if (pthread_create(&t->thread, NULL, run, t) != 0) {

@@ -343,6 +343,29 @@ static int trend_past(const struct rollout *r, const char *data_dir, time_t end,
 	return rc;
 }
 
+time_t demo_past_until(const char *data_dir)
+{
+	char path[4096], text[4096];
+	const char *p;
+	struct tm tm = { 0 };
+	size_t n;
+	FILE *f;
+
+	if (!data_dir || snprintf(path, sizeof path, "%s/%s", data_dir, DEMO_PAST_MARKER) >=
+	    (int)sizeof path || !(f = fopen(path, "r")))
+		return 0;
+	n = fread(text, 1, sizeof text - 1, f);	/* the marker is a few hundred bytes */
+	fclose(f);
+	text[n] = '\0';
+	p = strstr(text, "\"generated_at\": \"");
+	if (!p)
+		return 0;
+	p += strlen("\"generated_at\": \"");
+	if (!(p = strptime(p, "%Y-%m-%dT%H:%M:%SZ", &tm)) || *p != '"')
+		return 0;
+	return timegm(&tm);
+}
+
 static void iso(time_t t, char *out, size_t n)
 {
 	struct tm tm;

@@ -47,6 +47,13 @@ struct demo_past_opts {
 int demo_past_write(const struct cfg *cfg, const struct demo_past_opts *o, char *err,
 		    size_t errsz);
 
+/*
+ * When the simulated past in data_dir ends (the marker's generated_at, UTC):
+ * everything before it is simulated.  0 when the directory has no marker or
+ * the marker cannot be read (then nothing is labelled simulated).
+ */
+time_t demo_past_until(const char *data_dir);
+
 /* The simulated availability of Dienst `id` in hour `h` after the start (0..1). */
 double demo_past_up(const char *id, unsigned h, unsigned hours);
 

@@ -27,6 +27,7 @@
 #include "dashboards/site.h"
 #include "dashboards/status_page.h"
 #include "dashboards/svgslim.h"
+#include "rollout/demo_past.h"
 #include "rollout/rollout.h"
 #include "store/store.h"
 #include "tests/unit/testutil.h"
@@ -459,6 +460,9 @@ END_TEST
  * read its usage statistics (3 values).  The journal: d1 down since an hour
  * (open), d0 down for an hour a day earlier (closed).
  */
+/* The end of the demo's simulated past that generate() gives the pages; 0: none. */
+static time_t gen_simulated_until;
+
 static void generate(const char *lang, bool d1_down, struct dash_result *res)
 {
 	const time_t now = 1795770300;
@@ -521,6 +525,7 @@ static void generate(const char *lang, bool d1_down, struct dash_result *res)
 	in.last_fail = fixture_last_fail;
 	in.last_fail_http = fixture_last_fail_http;
 	in.now = now;
+	in.simulated_until = gen_simulated_until;
 	in.recent = recent;
 	in.n_recent = 2;
 	in.inc = &iv;
@@ -954,6 +959,54 @@ START_TEST(population_pages_carry_destatis_attribution)
 			HASNT(s, "Destatis");
 			free(s);
 		}
+	}
+}
+END_TEST
+
+/*
+ * A demo with a simulated past says so at the top of every page, with the
+ * time it ends in the configured zone; a measured history has no banner.
+ * demo_past_until reads the time from the marker demo_past_write writes.
+ */
+START_TEST(simulated_past_is_labelled)
+{
+	static const char *const pages[] = { "index.html", "status.html", "kreis/16001.html",
+					     "gemeinde/16001001.html", "dienst/d0.html",
+					     "leistung/10000.html", "dienste.html", "leistungen.html" };
+	char tmpl[] = "/tmp/ozgmon-sim.XXXXXX", path[300];
+	struct dash_result res;
+	FILE *f;
+	char *s;
+
+	ck_assert_ptr_nonnull(mkdtemp(tmpl));
+	ck_assert_int_eq(demo_past_until(tmpl), 0);		/* no marker */
+	snprintf(path, sizeof path, "%s/%s", tmpl, DEMO_PAST_MARKER);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"simulated\": true, \"generated_at\": \"2026-11-27T07:30:00Z\", \"until\": \"x\"}\n", f);
+	fclose(f);
+	gen_simulated_until = demo_past_until(tmpl);
+	ck_assert_int_eq(gen_simulated_until, 1795764600);	/* 2026-11-27 07:30:00 UTC */
+	unlink(path);
+	rmdir(tmpl);
+
+	generate("de", true, &res);
+	ck_assert_uint_eq(res.errors, 0);
+	for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++) {
+		s = slurp(pages[i]);
+		/* in the zone the test runs in (clock.c; UTC here) */
+		const char *m = strstr(s, "<main id=\"main\">");
+		ck_assert_msg(m && strstr(s, "<main id=\"main\">\n<p class=\"simulated\" role=\"note\">Demo: "
+				     "Verlauf und Trends vor 27.11.2026, 07:30 Uhr UTC sind simuliert, "
+				     "nicht gemessen.</p>\n<h1>") != NULL, "%s: no banner: %.300s", pages[i], m ? m : s);
+		free(s);
+	}
+	gen_simulated_until = 0;
+	generate("de", true, &res);
+	for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++) {
+		s = slurp(pages[i]);
+		HASNT(s, "simuliert");
+		free(s);
 	}
 }
 END_TEST
@@ -1532,6 +1585,7 @@ static Suite *dashboards_suite(void)
 	tcase_add_test(ts, http_status_reason_names_the_code);
 	tcase_add_test(ts, graph_legend_clear_of_swatch);
 	tcase_add_test(ts, population_pages_carry_destatis_attribution);
+	tcase_add_test(ts, simulated_past_is_labelled);
 	tcase_add_test(ts, usage_gauge_is_a_level);
 	tcase_add_test(ts, usage_titles_in_the_pages_language);
 	tcase_add_test(ts, shared_usage_document_counts_once);
