@@ -892,7 +892,10 @@ static void log_change(struct collector *c, const struct cfg_dienst *d, bool fir
 		 first ? "" : " -> ", probe_result_name(to), why[0] ? ": " : "", why, more);
 }
 
-/* A job's transfer ended: free its slot and host capacity, start a waiting job. */
+/*
+ * A job's transfer ended: free its slot and host capacity, start a waiting
+ * job, but none while draining: a probe started then would only be aborted.
+ */
 static void job_done(struct collector *c, struct probe *p)
 {
 	uint32_t j = p->target, next;
@@ -901,6 +904,8 @@ static void job_done(struct collector *c, struct probe *p)
 	c->active[j] = NULL;
 	slot_put(c, p);
 	h->in_flight--;
+	if (atomic_load(&c->draining))
+		return;
 	next = host_dequeue(c, h);
 	if (next != NO_TARGET)
 		dispatch(c, next, c->wait_due[next], sched_now_ms());
