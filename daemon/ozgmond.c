@@ -54,6 +54,7 @@
 #define ROLLOUT_EVERY_S 60		/* recompute the rollout figures every minute */
 #define RELOAD_DRAIN_MS 2000	/* a reload waits this long at most for running probes */
 #define RELOAD_WAIT_S 120	/* POST /-/reload waits this long at most for the outcome */
+#define RELOAD_OUTCOMES 8	/* outcomes kept for POST /-/reload requests still waking up */
 #define DASH_GRAPH_EVERY_S 300		/* redraw the dashboards' graphs at most every 5 minutes */
 #define MAIN_BEAT_MS 1000		/* the main thread's signal wait wakes at least this often */
 
@@ -174,11 +175,20 @@ struct daemon {
 	 */
 	pthread_t main_thread;
 	pthread_mutex_t rq_lock;
-	pthread_cond_t rq_cond;
+	pthread_cond_t rq_cond;		/* on CLOCK_MONOTONIC */
 	uint64_t rq_asked, rq_served;
-	int rq_rc;
 	bool rq_closed;			/* the main loop has ended: no reload is served */
-	char rq_err[1024];
+	/*
+	 * The outcomes of the latest reloads that served requests, each with
+	 * the request numbers it served (from..upto): a waiter takes its own,
+	 * however many reloads ran before it woke, while it is kept.
+	 */
+	struct reload_outcome {
+		uint64_t from, upto;
+		int rc;
+		char err[1024];
+	} rq_out[RELOAD_OUTCOMES];
+	unsigned rq_next;
 };
 
 static bool d_store_stats(void *ctx, struct store_stats *out)
@@ -647,9 +657,13 @@ static void main_reload(struct daemon *d)
 	atomic_store(&d->main_beat_ms, sched_now_ms());
 	pthread_mutex_lock(&d->rq_lock);
 	if (asked > d->rq_served) {
+		struct reload_outcome *o = &d->rq_out[d->rq_next++ % RELOAD_OUTCOMES];
+
+		o->from = d->rq_served + 1;
+		o->upto = asked;
 		d->rq_served = asked;
-		d->rq_rc = rc;
-		snprintf(d->rq_err, sizeof d->rq_err, "%s", rc ? err : "");
+		o->rc = rc;
+		snprintf(o->err, sizeof o->err, "%s", rc ? err : "");
 		pthread_cond_broadcast(&d->rq_cond);
 	}
 	pthread_mutex_unlock(&d->rq_lock);
@@ -672,11 +686,12 @@ static void reload_requests_close(struct daemon *d)
 static int http_reload(void *ctx, char *err, size_t errsz)
 {
 	struct daemon *d = ctx;
+	const struct reload_outcome *mo = NULL;
 	struct timespec until;
 	uint64_t mine;
 	int rc = -1;
 
-	clock_gettime(CLOCK_REALTIME, &until);
+	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += RELOAD_WAIT_S;
 	pthread_mutex_lock(&d->rq_lock);
 	if (d->rq_closed) {
@@ -689,9 +704,16 @@ static int http_reload(void *ctx, char *err, size_t errsz)
 	while (d->rq_served < mine && !d->rq_closed)
 		if (pthread_cond_timedwait(&d->rq_cond, &d->rq_lock, &until) == ETIMEDOUT)
 			break;
-	if (d->rq_served >= mine) {
-		rc = d->rq_rc;
-		snprintf(err, errsz, "%s", d->rq_err);
+	/* The reload that served this request, if its outcome is still kept. */
+	for (unsigned i = 0; i < RELOAD_OUTCOMES; i++)
+		if (d->rq_out[i].from <= mine && mine <= d->rq_out[i].upto)
+			mo = &d->rq_out[i];
+	if (mo && d->rq_served >= mine) {
+		rc = mo->rc;
+		snprintf(err, errsz, "%s", mo->err);
+	} else if (d->rq_served >= mine) {
+		snprintf(err, errsz, "reloaded, but its outcome was overtaken by %d later reloads; "
+			 "see the log", RELOAD_OUTCOMES);
 	} else if (d->rq_closed) {
 		snprintf(err, errsz, "the daemon is stopping");
 	} else {
@@ -1096,7 +1118,13 @@ int main(int argc, char **argv)
 	pthread_mutex_init(&d.reload_lock, NULL);
 	pthread_mutex_init(&d.lock, NULL);
 	pthread_mutex_init(&d.rq_lock, NULL);
-	pthread_cond_init(&d.rq_cond, NULL);
+	{
+		pthread_condattr_t ca;
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);	/* a clock step changes no wait */
+		pthread_cond_init(&d.rq_cond, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	d.main_thread = pthread_self();
 	d.reload_ok = true;
 	d.reload_success_s = (double)state_wall_ms() / 1000.0;
