@@ -159,13 +159,15 @@ static void *mapping_array(struct wp *P, yaml_document_t *doc, yaml_node_t *m, c
 	size_t n;
 	void *a;
 
-	if (!mapping(P, doc, m, what))
-		return NULL;
-	n = (size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start);
-	if (n > max) {
+	/* The count first: mapping()'s search for repeated keys is quadratic. */
+	if (m->type == YAML_MAPPING_NODE &&
+	    (n = (size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start)) > max) {
 		wp_err(P, m, "%s: more than %zu %s", what, max, things);
 		return NULL;
 	}
+	if (!mapping(P, doc, m, what))
+		return NULL;
+	n = (size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start);
 	a = calloc(n ? n : 1, sz);
 	if (!a)
 		wp_err(P, m, "out of memory");
@@ -536,6 +538,13 @@ static void load_http(struct wp *P, yaml_document_t *doc, yaml_node_t *m, struct
 					       "most 1024 bytes", canon);
 					return;
 				}
+				/* Names are case-blind: two spellings would send the header twice. */
+				for (size_t i = 0; i < w->n_headers; i++)
+					if (w->headers[i].name == canon ||
+					    strcmp(w->headers[i].name, canon) == 0) {
+						wp_err(P, hk, "headers: %s appears twice", canon);
+						return;
+					}
 				h = &w->headers[w->n_headers++];
 				if (!copy_entry(P, hv, &h->name, canon, &h->value, val))
 					return;

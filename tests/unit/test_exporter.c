@@ -803,6 +803,8 @@ static const struct {
 	{ "http_server_config:\n  headers:\n    X-Frame-Options: deny\n    X-Frame-Options: deny\n",
 	  ":4:5: headers: 'X-Frame-Options' appears twice" },
 	{ "ozgmon: {}\nozgmon: {}\n", ":2:1: web config: 'ozgmon' appears twice" },
+	{ "http_server_config:\n  headers:\n    X-Frame-Options: deny\n    x-frame-options: sameorigin\n",
+	  ":4:5: headers: X-Frame-Options appears twice" },
 	{ "basic_auth_users:\n  p: &h '$2b$04$abcdefghijklmnopqrstuu7qXJZb5tKk6Vx7bq3kYh9V3a2l2DRXK'\n"
 	  "  q: *h\n  p: *h\n", ":4:3: basic_auth_users: 'p' appears twice" },
 	/* A user name a login could never send (the Authorization parser's bound). */
