@@ -25,10 +25,14 @@ check() { # check "description" command...
 }
 
 # A TCP port on 127.0.0.1 that nothing listens on now.
+# Scripts that run side by side (run.sh: PORT_SLOT of PORT_SLOTS) take ports
+# from disjoint sets, so one cannot take a port the other found free a moment
+# before, or one it keeps closed on purpose.
+port_in_slot() { echo $(($1 - $1 % ${PORT_SLOTS:-1} + ${PORT_SLOT:-0})); }
 free_port() {
 	local p i
 	for i in $(seq 1 200); do
-		p=$((20000 + RANDOM % 12000))	# below the ephemeral range (32768+)
+		p=$(port_in_slot $((20000 + RANDOM % 12000)))	# below the ephemeral range (32768+)
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p"
 			return 0
@@ -114,7 +118,7 @@ free_port_low() {
 	lo=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
 	[ -n "$lo" ] && [ "$lo" -gt 12000 ] || lo=32768
 	for i in $(seq 1 200); do
-		p=$((10000 + RANDOM % (lo - 10000)))
+		p=$(port_in_slot $((10000 + RANDOM % (lo - 10000 - ${PORT_SLOTS:-1}))))
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p"
 			return 0

@@ -25,17 +25,23 @@ YAML
 
 # run_tool SECONDS PART ARGS...: tests/tools/hostile_http.py PART ARGS..., ended
 # after SECONDS; prints its output but the FIGURES line, which goes into FIGURES,
-# and counts its ok and FAIL lines into PASS and FAIL here.
+# and counts its ok and FAIL lines into PASS and FAIL here.  A tool that fails
+# (a crash, killed by the timeout) or judges nothing is one failure more.
 run_tool() {
-	local secs=$1 out line
+	local secs=$1 out line rc judged=0
 	shift
 	out=$(timeout "$secs" python3 tests/tools/hostile_http.py "$@" 2>&1)
+	rc=$?
 	echo "$out" | grep -v '^FIGURES'
 	FIGURES=$(grep '^FIGURES' <<<"$out")
 	while IFS= read -r line; do
 		case "$line" in
-		"  ok   "*) PASS=$((PASS + 1)) ;;
-		"  FAIL "*) FAIL=$((FAIL + 1)) ;;
+		"  ok   "*) PASS=$((PASS + 1)); judged=1 ;;
+		"  FAIL "*) FAIL=$((FAIL + 1)); judged=1 ;;
 		esac
 	done <<<"$out"
+	if [ "$judged" = 0 ] || { [ "$rc" != 0 ] && [ "$rc" != 1 ]; }; then
+		echo "  FAIL hostile_http.py $1 ended with status $rc after judging $judged checks"
+		FAIL=$((FAIL + 1))
+	fi
 }

@@ -13,11 +13,24 @@
 # TESTS="test_a test_b" runs just those.
 set -u
 cd "$(dirname "$0")"
-ALONE=" test_scrape_guard test_hostile_http test_faults test_process_faults test_dashboards test_config_scale "
+ALONE=" test_scrape_guard test_hostile_http test_faults test_process_faults test_dashboards test_config_scale test_install "
 cores=$(nproc 2>/dev/null || echo 1)
 JOBS=${JOBS:-$((cores >= 2 ? 2 : 1))}
 OUT=$(mktemp -d)
-trap 'rm -rf "$OUT"' EXIT
+# Each script runs in its own session (setsid): a stop of this runner (Ctrl-C,
+# SIGTERM) stops every script still running, with its daemons and simulators.
+declare -A pid_of=()
+stop_all() {
+	local f
+	for f in "$OUT"/*.pgid; do
+		[ -f "$f" ] && kill -TERM -- "-$(cat "$f")" 2>/dev/null
+	done
+	wait 2>/dev/null
+	rm -rf "$OUT"
+}
+trap stop_all EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 names=()
 for t in ${TESTS:-test_*.sh}; do names+=("${t%.sh}"); done
@@ -30,11 +43,20 @@ status=0
 total_pass=0
 total_fail=0
 
-# one NAME: runs the script into $OUT/NAME.out, its exit code into NAME.rc.
+# one NAME [SLOT]: runs the script into $OUT/NAME.out, its exit code into
+# NAME.rc.  Pooled scripts take their ports from the set of their SLOT (lib.sh).
 one() {
-	local t0=$(date +%s) rc
-	bash "$1.sh" >"$OUT/$1.out" 2>&1
+	local t0=$(date +%s) rc pid
+	if [ -n "${2:-}" ]; then
+		PORT_SLOT=$2 PORT_SLOTS=$JOBS setsid bash "$1.sh" >"$OUT/$1.out" 2>&1 &
+	else
+		setsid bash "$1.sh" >"$OUT/$1.out" 2>&1 &
+	fi
+	pid=$!
+	echo "$pid" >"$OUT/$1.pgid"	# setsid made it the leader of its own group
+	wait "$pid"
 	rc=$?
+	rm -f "$OUT/$1.pgid"
 	echo "$rc $(($(date +%s) - t0))" >"$OUT/$1.rc"
 }
 
@@ -51,25 +73,26 @@ report() {
 	[ "$rc" -eq 0 ] || { status=1; [ "$f" -gt 0 ] || total_fail=$((total_fail + 1)); }
 }
 
-declare -A pid_of=()
-running=0
-for n in "${pooled[@]}"; do
-	if [ "$running" -ge "$JOBS" ]; then
-		wait -n -p done_pid
-		report "${pid_of[$done_pid]}"
-		unset "pid_of[$done_pid]"
-		running=$((running - 1))
-	fi
-	one "$n" &
-	pid_of[$!]=$n
-	running=$((running + 1))
-done
-while [ "$running" -gt 0 ]; do
+# The pool: up to JOBS scripts, each in a port slot of its own.
+declare -A slot_of=()
+free_slots=()
+for ((i = 0; i < JOBS; i++)); do free_slots+=("$i"); done
+reap() {
+	local done_pid
 	wait -n -p done_pid
 	report "${pid_of[$done_pid]}"
-	unset "pid_of[$done_pid]"
-	running=$((running - 1))
+	free_slots+=("${slot_of[$done_pid]}")
+	unset "pid_of[$done_pid]" "slot_of[$done_pid]"
+}
+for n in "${pooled[@]}"; do
+	[ "${#pid_of[@]}" -lt "$JOBS" ] || reap
+	slot=${free_slots[0]}
+	free_slots=("${free_slots[@]:1}")
+	one "$n" "$slot" &
+	pid_of[$!]=$n
+	slot_of[$!]=$slot
 done
+while [ "${#pid_of[@]}" -gt 0 ]; do reap; done
 for n in "${alone[@]}"; do
 	one "$n"
 	report "$n"

@@ -91,7 +91,7 @@ check "ozgmond --help names --check-config" grep -q -- '--check-config' <<<"$("$
 check "ozgmon-sim --help" "$P/bin/ozgmon-sim" --help >/dev/null
 out=$("$P/sbin/ozgmond" --check-config "$P/etc/ozgmon/ozgmon.yml" 2>&1); rc=$?
 check "installed config loads with the installed registers ($out)" \
-	[ "$rc" = 0 ] && grep -q '631 Gemeinden.*557 OZG-Leistungen' <<<"$out"
+	bash -c '[ "$1" = 0 ] && grep -q "631 Gemeinden.*557 OZG-Leistungen" <<<"$2"' _ "$rc" "$out"
 check "the config names the registers under the PREFIX" \
 	grep -q "$P/share/ozgmon/registers/ozg_leistungen.csv" "$P/etc/ozgmon/ozgmon.yml"
 

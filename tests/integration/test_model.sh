@@ -72,7 +72,7 @@ same() {
 }
 
 # is_num S: S is a number (an API error or null is not).
-is_num() { [[ $1 =~ ^[0-9.eE+-]+$ ]]; }
+is_num() { [[ $1 =~ ^-?[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?$ ]]; }
 up_known() { [ "$(api_up up)" = 1.0 ]; }
 check "uptime known once the first samples are in" wait_for 10 up_known
 # Flip: down 5 s, up 5 s, down 5 s, up again; at least two probes each time.
