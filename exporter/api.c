@@ -488,15 +488,32 @@ static size_t count_angebote(const struct cfg *c, const char *area, const char *
 struct area_row {
 	const char *key, *name, *parent;
 	enum area_level level;
-	long population;	/* -1: unknown */
+	long population;
 };
 
-/* Calls fn for every area of the registers, Land first. */
-static void each_area(const struct registers *r, void (*fn)(const struct area_row *, void *),
-		      void *ctx)
+/*
+ * Calls fn for every area of the registers, Land first.  A Kreis's and a
+ * Gemeinde's population is the register's; the Land's and a Verband's are
+ * the sums over their Gemeinden (the registers have no column for them), as
+ * the rollout counts them.  -1 when out of memory.
+ */
+static int each_area(const struct registers *r, void (*fn)(const struct area_row *, void *),
+		     void *ctx)
 {
-	struct area_row a = { r->land_key, r->land_name ? r->land_name : "", NULL, AREA_LAND, -1 };
+	long land = 0, *verband = calloc(r->n_verbaende + 1, sizeof *verband);
+	struct area_row a;
 
+	if (!verband)
+		return -1;
+	for (size_t i = 0; i < r->n_gemeinden; i++) {
+		const struct reg_gemeinde *g = &r->gemeinden[i];
+		const struct reg_verband *v = g->verband[0] ? reg_find_verband(r, g->verband) : NULL;
+
+		land += g->population;
+		if (v)
+			verband[v - r->verbaende] += g->population;
+	}
+	a = (struct area_row){ r->land_key, r->land_name ? r->land_name : "", NULL, AREA_LAND, land };
 	fn(&a, ctx);
 	for (size_t i = 0; i < r->n_kreise; i++) {
 		a = (struct area_row){ r->kreise[i].key, r->kreise[i].name, r->land_key, AREA_KREIS,
@@ -505,15 +522,17 @@ static void each_area(const struct registers *r, void (*fn)(const struct area_ro
 	}
 	for (size_t i = 0; i < r->n_verbaende; i++) {
 		a = (struct area_row){ r->verbaende[i].key, r->verbaende[i].name, r->verbaende[i].kreis,
-				       AREA_VERBAND, -1 };
+				       AREA_VERBAND, verband[i] };
 		fn(&a, ctx);
 	}
+	free(verband);
 	for (size_t i = 0; i < r->n_gemeinden; i++) {
 		const struct reg_gemeinde *g = &r->gemeinden[i];
 		a = (struct area_row){ g->ags, g->name, g->verband[0] ? g->verband : g->kreis,
 				       AREA_GEMEINDE, g->population };
 		fn(&a, ctx);
 	}
+	return 0;
 }
 
 struct area_ctx {
@@ -548,9 +567,7 @@ static void area_cb(const struct area_row *a, void *p)
 		buf_puts(b, ",");
 		csv_text(b, a->parent ? a->parent : "");
 		buf_puts(b, ",");
-		if (a->population >= 0)
-			buf_printf(b, "%ld", a->population);
-		buf_printf(b, ",%zu,", n);
+		buf_printf(b, "%ld,%zu,", a->population, n);
 		csv_num(b, d1);
 		buf_puts(b, ",");
 		csv_num(b, d7);
@@ -560,8 +577,7 @@ static void area_cb(const struct area_row *a, void *p)
 	json_array_append_new(x->arr, json_pack("{s:s,s:s,s:s,s:o,s:o,s:I,s:{s:o,s:o}}",
 		"key", a->key, "level", level_name(a->level), "name", a->name ? a->name : "",
 		"parent", a->parent ? json_string(a->parent) : json_null(),
-		"population", a->population >= 0 ? json_integer(a->population) : json_null(),
-		"angebote", (json_int_t)n, "availability", "1d", json_num(d1), "7d", json_num(d7)));
+		"population", json_integer(a->population), "angebote", (json_int_t)n, "availability", "1d", json_num(d1), "7d", json_num(d7)));
 }
 
 static unsigned areas(const struct api_req *rq, const char *key, struct buf *out,
@@ -570,6 +586,7 @@ static unsigned areas(const struct api_req *rq, const char *key, struct buf *out
 	const char *lvl = rq->arg(rq->actx, "level");
 	struct area_ctx x = { .rq = rq, .only_level = lvl, .only_key = key };
 	struct avail av;
+	int rc;
 
 	if (lvl && strcmp(lvl, "land") && strcmp(lvl, "kreis") && strcmp(lvl, "verband") &&
 	    strcmp(lvl, "gemeinde"))
@@ -587,13 +604,21 @@ static unsigned areas(const struct api_req *rq, const char *key, struct buf *out
 		x.csv = out;
 		buf_puts(out, "key,level,name,parent,population,angebote,availability_1d,"
 			      "availability_7d\r\n");
-		each_area(&rq->s->cfg->reg, area_cb, &x);
+		rc = each_area(&rq->s->cfg->reg, area_cb, &x);
 		avail_free(&av);
+		if (rc != 0) {
+			buf_free(out);
+			return error(out, ctype, 500, "out of memory");
+		}
 		return 200;
 	}
 	x.arr = json_array();
-	each_area(&rq->s->cfg->reg, area_cb, &x);
+	rc = each_area(&rq->s->cfg->reg, area_cb, &x);
 	avail_free(&av);
+	if (rc != 0) {
+		json_decref(x.arr);
+		return error(out, ctype, 500, "out of memory");
+	}
 	if (key && x.found == 0) {
 		json_decref(x.arr);
 		return error(out, ctype, 404, "unknown area '%s'", key);

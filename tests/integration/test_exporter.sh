@@ -123,6 +123,25 @@ check "unknown series: 400" [ "$(code "$D/api/v1/targets/k16051-kfz/history?seri
 check "targets CSV is text/csv" [ "$(header content-type "$D/api/v1/targets.csv")" = "text/csv; charset=utf-8; header=present" ]
 check "areas: the Land" grep -q '"name": "Thüringen"' <<<"$(http_get "$D/api/v1/areas?level=land")"
 check "areas: a Gemeinde by ARS" grep -q '"level": "gemeinde"' <<<"$(http_get "$D/api/v1/areas/160510000000")"
+# Every area has a population; the Land's and each Verband's are the sums over their Gemeinden.
+populations() {
+	http_get "$D/api/v1/areas" | python3 -c '
+import json, sys
+areas = json.load(sys.stdin)["areas"]
+bad = [a["key"] for a in areas if type(a["population"]) is not int]
+land = [a["population"] for a in areas if a["level"] == "land"]
+gemeinden = sum(a["population"] for a in areas if a["level"] == "gemeinde")
+under = {}
+for a in areas:
+	if a["level"] == "gemeinde":
+		under[a["parent"]] = under.get(a["parent"], 0) + a["population"]
+verbaende = [a for a in areas if a["level"] == "verband"]
+off = [a["key"] for a in verbaende if a["population"] != under.get(a["key"])]
+print(len(areas), len(bad), land, gemeinden, len(verbaende), len(off))'
+}
+pops=$(populations)
+check "areas: every population an integer, the Land the sum of its Gemeinden, every Verband of its own ($pops)" \
+	[ "$pops" = "846 0 [2120237] 2120237 192 0" ]
 check "areas: availability measured" grep -qE '"1d": (1|0\.[0-9]+)' <<<"$(http_get "$D/api/v1/areas/16051")"
 check "services with Angebote" grep -q '"dienst": "th-elterngeld"' <<<"$(http_get "$D/api/v1/services/10000")"
 check "unknown service: 404" [ "$(code "$D/api/v1/services/99999")" = 404 ]

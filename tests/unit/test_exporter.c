@@ -752,7 +752,7 @@ START_TEST(api_areas)
 	buf_free(&b);
 	ck_assert_uint_eq(api(s, "areas.csv", NULL, &b, &ct), 200);
 	ck_assert_str_eq(b.data, "key,level,name,parent,population,angebote,availability_1d,"
-				 "availability_7d\r\n16,land,Thüringen,,,0,,\r\n");
+				 "availability_7d\r\n16,land,Thüringen,,0,0,,\r\n");
 	buf_free(&b);
 	snapshot_release(s);
 }
