@@ -6,6 +6,8 @@
  * model it names (model/avail.h: uptimes, in memory); only the history of a
  * target reads its RRD file (store/history.h).  Never called from the probe
  * loop.  Errors are JSON objects {"error": {"status": N, "message": ...}}.
+ * The lists (targets, areas, services, incidents) take ?limit= and ?cursor=
+ * and the targets filters (docs/api.md, "Pages and filters").
  */
 #ifndef OZG_API_H
 #define OZG_API_H
@@ -29,10 +31,20 @@ struct api_req {
 	const struct incidents_view *incidents;	/* may be NULL */
 };
 
-/*
- * Renders the answer into out and returns its HTTP status; *ctype gets the
- * Content-Type (a static string).
- */
-unsigned api_handle(const struct api_req *rq, struct buf *out, const char **ctype);
+#define API_LIMIT_MAX 1000u	/* rows per page at most (?limit=) */
+#define API_CURSOR_MAX 127u	/* bytes of a cursor (?cursor=, X-Next-Cursor) */
+
+/* What an answer carries besides its status and body. */
+struct api_answer {
+	const char *ctype;		/* the Content-Type (a static string) */
+	/*
+	 * A list answered one page (?limit=) and more rows follow: the cursor
+	 * that asks for them (?cursor=).  "" otherwise.
+	 */
+	char next[API_CURSOR_MAX + 1];
+};
+
+/* Renders the answer into out and returns its HTTP status; fills *ans. */
+unsigned api_handle(const struct api_req *rq, struct buf *out, struct api_answer *ans);
 
 #endif

@@ -409,8 +409,13 @@ static void add_default(struct MHD_Response *r, const char *name, const char *va
 		MHD_add_response_header(r, name, value);
 }
 
-static enum MHD_Result send_buf(struct MHD_Connection *conn, unsigned status, const char *ctype,
-				struct buf *body, const char *allow, const char *encoding)
+/*
+ * Sends body (taken over) with status and the headers every answer gets;
+ * extra: further headers as name, value, ..., NULL; or NULL.
+ */
+static enum MHD_Result send_buf_x(struct MHD_Connection *conn, unsigned status, const char *ctype,
+				  struct buf *body, const char *allow, const char *encoding,
+				  const char *const *extra)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -453,9 +458,17 @@ static enum MHD_Result send_buf(struct MHD_Connection *conn, unsigned status, co
 					"Basic realm=\"ozgmon\", charset=\"UTF-8\"");
 	if (status == MHD_HTTP_TOO_MANY_REQUESTS)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	for (size_t i = 0; extra && extra[i]; i += 2)
+		MHD_add_response_header(r, extra[i], extra[i + 1]);
 	ret = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+static enum MHD_Result send_buf(struct MHD_Connection *conn, unsigned status, const char *ctype,
+				struct buf *body, const char *allow, const char *encoding)
+{
+	return send_buf_x(conn, status, ctype, body, allow, encoding, NULL);
 }
 
 static enum MHD_Result plain(struct MHD_Connection *conn, unsigned status, const char *text,
@@ -613,15 +626,70 @@ static const char *api_arg(void *actx, const char *name)
 	return MHD_lookup_connection_value(actx, MHD_GET_ARGUMENT_KIND, name);
 }
 
+/* Appends s percent-encoded (all but RFC 3986's unreserved characters). */
+static void pct_encode(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (isalnum((unsigned char)*s) || strchr("-._~", *s))
+			buf_append(b, s, 1);
+		else
+			buf_printf(b, "%%%02X", (unsigned char)*s);
+	}
+}
+
+struct link_ctx {
+	struct buf *b;
+	bool query;		/* a '?' was written */
+};
+
+/* MHD_get_connection_values over the query: every argument but cursor, again. */
+static enum MHD_Result link_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				const char *value)
+{
+	struct link_ctx *x = cls;
+
+	(void)kind;
+	if (strcmp(key, "cursor") == 0)
+		return MHD_YES;
+	buf_puts(x->b, x->query ? "&" : "?");
+	x->query = true;
+	pct_encode(x->b, key);
+	if (value) {
+		buf_puts(x->b, "=");
+		pct_encode(x->b, value);
+	}
+	return MHD_YES;
+}
+
+/*
+ * The Link header of the next page of the list at path (after "/api/v1/"):
+ * the same request with ?cursor=next, as a reference relative to it, so
+ * that it holds behind a proxy that serves the API under another prefix.
+ */
+static void next_link(struct MHD_Connection *conn, const char *path, const char *next,
+		      struct buf *b)
+{
+	const char *last = strrchr(path, '/');
+	struct link_ctx x = { b, false };
+
+	buf_puts(b, "<");
+	pct_encode(b, last ? last + 1 : path);
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, link_arg, &x);
+	buf_puts(b, x.query ? "&cursor=" : "?cursor=");
+	pct_encode(b, next);
+	buf_puts(b, ">; rel=\"next\"");
+}
+
 static enum MHD_Result serve_api(struct http_server *h, struct MHD_Connection *conn,
 				 const char *path)
 {
 	struct api_req rq = { .path = path, .arg = api_arg, .actx = conn,
 			      .data_dir = h->deps.data_dir, .now = time(NULL) };
-	const char *ctype = "application/json";
+	struct api_answer ans = { .ctype = "application/json" };
 	struct snapshot *s;
-	struct buf b;
+	struct buf b, link;
 	unsigned status;
+	enum MHD_Result ret;
 
 	struct rollout_ref *ro = h->deps.rollout ? h->deps.rollout(h->deps.ctx) : NULL;
 	struct incidents_view iv = { 0 };
@@ -632,11 +700,22 @@ static enum MHD_Result serve_api(struct http_server *h, struct MHD_Connection *c
 	rq.rollout = ro;
 	if (h->deps.incidents && h->deps.incidents(h->deps.ctx, &iv))
 		rq.incidents = &iv;
-	status = api_handle(&rq, &b, &ctype);
+	status = api_handle(&rq, &b, &ans);
 	incidents_view_free(&iv);
 	rollout_ref_release(ro);
 	snapshot_release(s);
-	return send_buf(conn, status, ctype, &b, NULL, NULL);
+	if (!ans.next[0])
+		return send_buf(conn, status, ans.ctype, &b, NULL, NULL);
+	buf_init(&link, 2 * HTTP_URI_MAX + 256);
+	next_link(conn, path, ans.next, &link);
+	{
+		const char *extra[] = { MHD_HTTP_HEADER_LINK, link.data, "X-Next-Cursor", ans.next,
+					NULL };
+		ret = send_buf_x(conn, status, ans.ctype, &b, NULL, NULL, link.overflow ? extra + 2
+											 : extra);
+	}
+	buf_free(&link);
+	return ret;
 }
 
 /* Whether the client connected from a loopback address. */

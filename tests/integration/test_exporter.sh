@@ -146,6 +146,70 @@ check "areas: availability measured" grep -qE '"1d": (1|0\.[0-9]+)' <<<"$(http_g
 check "services with Angebote" grep -q '"dienst": "th-elterngeld"' <<<"$(http_get "$D/api/v1/services/10000")"
 check "unknown service: 404" [ "$(code "$D/api/v1/services/99999")" = 404 ]
 
+echo "== API pages and filters"
+# Follows the Link header from $1 page by page; prints the ids of every page, then "pages N".
+walk_pages() {
+	local url=$1 n=0 link
+	while [ -n "$url" ] && [ "$n" -lt 20 ]; do
+		curl -s -D "$WORK/page.h" --max-time 10 "$url" -o "$WORK/page.json"
+		python3 -c 'import json; print("\n".join(t["id"] for t in json.load(open("'"$WORK/page.json"'"))["targets"]))'
+		n=$((n + 1))
+		link=$(tr -d '\r' < "$WORK/page.h" | sed -n 's/^[Ll]ink: <\([^>]*\)>; rel="next"$/\1/p')
+		url=${link:+$D/api/v1/$link}
+	done
+	echo "pages $n"
+}
+walk_pages "$D/api/v1/targets?limit=250" > "$WORK/walk.txt"
+http_get "$D/api/v1/targets" | python3 -c 'import json, sys; print("\n".join(t["id"] for t in json.load(sys.stdin)["targets"]))' > "$WORK/all.txt"
+walked() {
+	[ "$(tail -n 1 "$WORK/walk.txt")" = "pages 3" ] && [ "$(wc -l < "$WORK/all.txt")" = "$N" ] &&
+		cmp -s <(sed '$d' "$WORK/walk.txt") "$WORK/all.txt"
+}
+check "limit=250: $N targets in 3 pages, each once, in the order of the whole list" walked
+first=$(sed -n 2p "$WORK/all.txt")
+check "limit=2: X-Next-Cursor is the last id of the page ($first)" [ "$(header x-next-cursor "$D/api/v1/targets?limit=2")" = "$first" ]
+check "the Link of the next page keeps the other arguments" \
+	[ "$(header link "$D/api/v1/targets.csv?state=up&limit=2")" = "<targets.csv?state=up&limit=2&cursor=$(header x-next-cursor "$D/api/v1/targets.csv?state=up&limit=2")>; rel=\"next\"" ]
+check "the last page has no Link" [ -z "$(header link "$D/api/v1/targets?limit=1&cursor=$(tail -n 1 "$WORK/all.txt")")" ]
+check "no limit: no Link" [ -z "$(header link "$D/api/v1/targets")" ]
+check "targets.csv?limit=5: the header and 5 rows" [ "$(http_get "$D/api/v1/targets.csv?limit=5" | wc -l)" = 6 ]
+# The Angebote of config/demo.yml decide which targets a Kreis or a Leistung has.
+demo_ids() { # demo_ids AREA-PREFIX|"" OZG-ID|"": the dienste with such an Angebot, sorted
+	python3 - "$1" "$2" "$WORK/demo.yml" <<'PY'
+import re, sys
+pre, ozg, path = sys.argv[1:4]
+text = open(path).read()
+text = text[text.index("\nangebote:"):]
+ids = {d for a, o, d in re.findall(r'area: "(\d+)", ozg_id: "(\d+)", dienst: ([\w-]+)', text)
+       if a.startswith(pre) and (not ozg or o == ozg)}
+print("\n".join(sorted(ids)))
+PY
+}
+api_ids() { http_get "$D/api/v1/targets?$1" | python3 -c 'import json, sys; print("\n".join(t["id"] for t in json.load(sys.stdin)["targets"]))'; }
+check "kreis=16051: the 7 targets with an Angebot in Erfurt" \
+	[ "$(api_ids kreis=16051)" = "$(demo_ids 16051 '')" -a "$(api_ids kreis=16051 | wc -l)" = 7 ]
+check "leistung=10436: the 22 Kfz-Zulassungen" \
+	[ "$(api_ids leistung=10436)" = "$(demo_ids '' 10436)" -a "$(api_ids leistung=10436 | wc -l)" = 22 ]
+check "kreis=16051&leistung=10436: one" [ "$(api_ids 'kreis=16051&leistung=10436')" = k16051-kfz ]
+check "area=160510000 (a Verband): its 3 targets" \
+	[ "$(api_ids area=160510000)" = "$(printf 'v160510000-%s\n' gewerbe hund wohnsitz)" ]
+# The demo's Angebote are for the Land, Kreise and Verbände: a Gemeinde has none of its own.
+check "gemeinde=160510000000 (by ARS): 200, no target" [ "$(code "$D/api/v1/targets?gemeinde=160510000000")" = 200 -a -z "$(api_ids gemeinde=160510000000)" ]
+states() { http_get "$D/api/v1/targets?$1" | python3 -c 'import json, sys; t = json.load(sys.stdin)["targets"]; print(len(t), sorted({x["state"] for x in t}))'; }
+down=$(states state=down)
+check "state=down: only down targets ($down)" grep -qE "^[1-9][0-9]* \['down'\]$" <<<"$down"
+check "state=down&result=connect: only connect failures" \
+	[ "$(http_get "$D/api/v1/targets?state=down&result=connect" | python3 -c 'import json, sys; print(sorted({x["result"] for x in json.load(sys.stdin)["targets"]}))')" = "['connect']" ]
+check "unknown state: 400 naming it" grep -q "state: unknown value 'kaputt'" <<<"$(http_get "$D/api/v1/targets?state=kaputt")"
+check "unknown Kreis: 400" [ "$(code "$D/api/v1/targets?kreis=16999")" = 400 ]
+check "limit over the maximum: 400 naming limit" grep -q '"message": "limit: ' <<<"$(http_get "$D/api/v1/targets?limit=1001")"
+check "a foreign cursor: 400" [ "$(code "$D/api/v1/areas?cursor=k16051-kfz")" = 400 ]
+check "areas?level=kreis&limit=20: 20, then the 2 others" \
+	[ "$(http_get "$D/api/v1/areas?level=kreis&limit=20" | grep -c '"level": "kreis"')" = 20 -a \
+	  "$(http_get "$D/api/v1/areas?level=kreis&limit=20&cursor=$(header x-next-cursor "$D/api/v1/areas?level=kreis&limit=20")" | grep -c '"level": "kreis"')" = 2 ]
+check "services.csv?limit=3: 3 rows and a cursor" \
+	[ "$(http_get "$D/api/v1/services.csv?limit=3" | wc -l)" = 4 -a -n "$(header x-next-cursor "$D/api/v1/services.csv?limit=3")" ]
+
 echo "== reload"
 probes_before=$(metric 'ozg_probes_total{result="success"}' "$D")
 tprobes() { http_get "$D/api/v1/targets/k16051-kfz" | sed -n 's/.*"probes": \([0-9]*\).*/\1/p'; }

@@ -2,7 +2,7 @@
 /*
  * test_api.c - the JSON and CSV API (exporter/api.h) over a configuration
  * loaded from YAML with the small register fixtures of testutil.h: area
- * populations.
+ * populations, pages (?limit=, ?cursor=) and the filters of /targets.
  */
 #include <check.h>
 #include <jansson.h>
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "exporter/api.h"
+#include "rollout/incidents.h"
 #include "tests/unit/testutil.h"
 
 /*
@@ -39,6 +40,8 @@ static char tdir[PATH_MAX];
 static struct cfg *cfg;
 static struct cfg_errors errs;
 static struct snapshot *snap;
+static struct api_answer ans;	/* of the last get() */
+static struct incidents_view iv;
 
 static void setup(void)
 {
@@ -56,10 +59,24 @@ static void setup(void)
 	snap = snapshot_new(cfg);
 	ck_assert_ptr_nonnull(snap);
 	snap->made_ms = 1795000001000;
+	/* By id: erfurt-kfz up, erfurt-wohnsitz and muehlhausen-wohnsitz down,
+	   tennstedt-aufsicht not probed yet, th-elterngeld up. */
+	ck_assert_str_eq(cfg->dienste[0].id, "erfurt-kfz");
+	ck_assert_str_eq(cfg->dienste[4].id, "th-elterngeld");
+	snap->t[0] = (struct target_state){ .probed = true, .success = true, .probes = 1 };
+	snap->t[1] = (struct target_state){ .probed = true, .result = PROBE_TIMEOUT, .probes = 1 };
+	snap->t[2] = (struct target_state){ .probed = true, .result = PROBE_HTTP_STATUS, .probes = 1 };
+	snap->t[4] = (struct target_state){ .probed = true, .success = true, .probes = 1 };
+	iv = (struct incidents_view){ .cfg = cfg, .n = cfg->n_dienste,
+				      .d = calloc(cfg->n_dienste, sizeof *iv.d) };
+	ck_assert_ptr_nonnull(iv.d);
+	iv.d[1].open = true;
+	iv.d[1].opened = 3;
 }
 
 static void teardown(void)
 {
+	free(iv.d);
 	snapshot_release(snap);
 	cfg_free(cfg);
 	cfg_errors_free(&errs);
@@ -83,11 +100,10 @@ static unsigned get(const char *path, struct args *a, struct buf *b)
 {
 	static struct args none;
 	struct api_req rq = { .path = path, .arg = get_arg, .actx = a ? a : &none, .s = snap,
-			      .data_dir = "/nonexistent-ozgmon", .now = 1795000000 };
-	const char *ctype;
-
+			      .data_dir = "/nonexistent-ozgmon", .now = 1795000000,
+			      .incidents = &iv };
 	buf_init(b, 1 << 20);
-	return api_handle(&rq, b, &ctype);
+	return api_handle(&rq, b, &ans);
 }
 
 /* GET path as JSON (status 200 asserted); the parsed body (json_decref it). */
@@ -158,6 +174,240 @@ START_TEST(areas_population)
 }
 END_TEST
 
+/* The values of field in the objects of list, comma-separated. */
+static const char *fields(json_t *list, const char *field)
+{
+	static char out[1024];
+	size_t i, n = 0;
+	json_t *o;
+
+	out[0] = '\0';
+	json_array_foreach(list, i, o)
+		n += (size_t)snprintf(out + n, sizeof out - n, "%s%s", i ? "," : "",
+				      json_string_value(json_object_get(o, field)));
+	return out;
+}
+
+/* GET the list at path with the arguments k=v...: its keys, comma-separated (JSON). */
+static const char *keys(const char *path, const char *list, const char *field, struct args *a)
+{
+	static char out[1024];
+	json_t *j = get_json(path, a);
+
+	snprintf(out, sizeof out, "%s", fields(list ? json_object_get(j, list) : j, field));
+	json_decref(j);
+	return out;
+}
+
+static struct args *arg1(const char *k, const char *v)
+{
+	static struct args a;
+	a = (struct args){ { k }, { v } };
+	return &a;
+}
+
+static struct args *arg2(const char *k1, const char *v1, const char *k2, const char *v2)
+{
+	static struct args a;
+	a = (struct args){ { k1, k2 }, { v1, v2 } };
+	return &a;
+}
+
+/* A 400 whose message begins with want. */
+static void bad(const char *path, struct args *a, const char *want)
+{
+	struct buf b;
+	char expect[256];
+
+	ck_assert_uint_eq(get(path, a, &b), 400);
+	snprintf(expect, sizeof expect, "\"message\": \"%s", want);
+	ck_assert_msg(strstr(b.data, expect), "%s: want a message starting \"%s\", got %s", path,
+		      want, b.data);
+	ck_assert_str_eq(ans.next, "");
+	buf_free(&b);
+}
+
+START_TEST(targets_pages)
+{
+	static const char all[] =
+		"erfurt-kfz,erfurt-wohnsitz,muehlhausen-wohnsitz,tennstedt-aufsicht,th-elterngeld";
+	char seen[1024] = "", cursor[API_CURSOR_MAX + 1] = "";
+	int pages = 0;
+
+	ck_assert_str_eq(keys("targets", "targets", "id", NULL), all);
+	ck_assert_str_eq(ans.next, "");
+	/* Page by page, two at a time: every target once, in order. */
+	do {
+		struct args *a = cursor[0] ? arg2("limit", "2", "cursor", cursor) : arg1("limit", "2");
+		const char *page = keys("targets", "targets", "id", a);
+		snprintf(seen + strlen(seen), sizeof seen - strlen(seen), "%s%s", seen[0] ? "," : "",
+			 page);
+		snprintf(cursor, sizeof cursor, "%s", ans.next);
+		pages++;
+	} while (cursor[0] && pages < 10);
+	ck_assert_str_eq(seen, all);
+	ck_assert_int_eq(pages, 3);
+	ck_assert_str_eq(keys("targets", "targets", "id", arg1("limit", "2")),
+			 "erfurt-kfz,erfurt-wohnsitz");
+	ck_assert_str_eq(ans.next, "erfurt-wohnsitz");
+	/* A page that holds the rest exactly has no next. */
+	ck_assert_str_eq(keys("targets", "targets", "id", arg1("limit", "5")), all);
+	ck_assert_str_eq(ans.next, "");
+	/* A cursor whose target is gone (a reload): the targets after where it was. */
+	ck_assert_str_eq(keys("targets", "targets", "id", arg1("cursor", "erfurt-x")),
+			 "muehlhausen-wohnsitz,tennstedt-aufsicht,th-elterngeld");
+	ck_assert_str_eq(keys("targets", "targets", "id", arg1("cursor", "th-elterngeld")), "");
+
+	bad("targets", arg1("limit", "0"), "limit: expected a whole number from 1 to 1000");
+	bad("targets", arg1("limit", "1001"), "limit: expected a whole number from 1 to 1000");
+	bad("targets", arg1("limit", "ten"), "limit: ");
+	bad("targets", arg1("limit", ""), "limit: ");
+	bad("targets", arg1("limit", "-1"), "limit: ");
+	bad("targets", arg1("limit", "2x"), "limit: ");
+	bad("targets", arg1("cursor", "Erfurt"), "cursor: not a cursor of this list");
+	bad("targets", arg1("cursor", ""), "cursor: ");
+	bad("targets.csv", arg1("limit", "99999"), "limit: ");
+}
+END_TEST
+
+START_TEST(targets_filters)
+{
+	struct buf b;
+
+	ck_assert_str_eq(keys("targets", "targets", "id", arg1("state", "down")),
+			 "erfurt-wohnsitz,muehlhausen-wohnsitz");
+	ck_assert_str_eq(keys("targets", "targets", "id", arg1("state", "up,pending")),
+			 "erfurt-kfz,tennstedt-aufsicht,th-elterngeld");
+	ck_assert_str_eq(keys("targets", "targets", "id", arg1("result", "timeout")),
+			 "erfurt-wohnsitz");
+	ck_assert_str_eq(keys("targets", "targets", "id", arg1("result", "success,http_status")),
+			 "erfurt-kfz,muehlhausen-wohnsitz,th-elterngeld");
+	/* Areas: the Angebote made for the area or one inside it. */
+	ck_assert_str_eq(keys("targets", "targets", "id", arg1("area", "16")),
+			 "erfurt-kfz,erfurt-wohnsitz,muehlhausen-wohnsitz,tennstedt-aufsicht,"
+			 "th-elterngeld");
+	ck_assert_str_eq(keys("targets", "targets", "id", arg1("kreis", "16051")),
+			 "erfurt-kfz,erfurt-wohnsitz");
+	ck_assert_str_eq(keys("targets", "targets", "id", arg1("area", "16064")),
+			 "muehlhausen-wohnsitz,tennstedt-aufsicht");
+	ck_assert_str_eq(keys("targets", "targets", "id", arg1("area", "160645001")),
+			 "tennstedt-aufsicht");
+	ck_assert_str_eq(keys("targets", "targets", "id", arg1("gemeinde", "16064004")),
+			 "tennstedt-aufsicht");
+	ck_assert_str_eq(keys("targets", "targets", "id", arg1("gemeinde", "160640046046")),
+			 "muehlhausen-wohnsitz");
+	ck_assert_str_eq(keys("targets", "targets", "id", arg1("gemeinde", "16064005")), "");
+	ck_assert_str_eq(keys("targets", "targets", "id", arg1("leistung", "10124")),
+			 "erfurt-kfz,erfurt-wohnsitz,muehlhausen-wohnsitz,tennstedt-aufsicht");
+	ck_assert_str_eq(keys("targets", "targets", "id", arg1("leistung", "10000")),
+			 "th-elterngeld");
+	/* Filters together: every one holds. */
+	ck_assert_str_eq(keys("targets", "targets", "id",
+			      arg2("leistung", "10124", "state", "down,pending")),
+			 "erfurt-wohnsitz,muehlhausen-wohnsitz,tennstedt-aufsicht");
+	ck_assert_str_eq(keys("targets", "targets", "id", arg2("kreis", "16064", "state", "down")),
+			 "muehlhausen-wohnsitz");
+	/* Filters and pages. */
+	ck_assert_str_eq(keys("targets", "targets", "id", arg2("state", "down", "limit", "1")),
+			 "erfurt-wohnsitz");
+	ck_assert_str_eq(ans.next, "erfurt-wohnsitz");
+	ck_assert_str_eq(keys("targets", "targets", "id",
+			      &(struct args){ { "state", "limit", "cursor" },
+					      { "down", "1", "erfurt-wohnsitz" } }),
+			 "muehlhausen-wohnsitz");
+	ck_assert_str_eq(ans.next, "");
+	ck_assert_uint_eq(get("targets.csv", arg2("state", "down", "limit", "1"), &b), 200);
+	ck_assert_ptr_nonnull(strstr(b.data, "\r\nerfurt-wohnsitz,"));
+	ck_assert_ptr_null(strstr(b.data, "muehlhausen"));
+	ck_assert_str_eq(ans.next, "erfurt-wohnsitz");
+	buf_free(&b);
+
+	bad("targets", arg1("state", "maintenance"), "state: unknown value 'maintenance'");
+	bad("targets", arg1("state", "up,"), "state: unknown value ''");
+	bad("targets", arg1("state", "UP"), "state: unknown value 'UP'");
+	bad("targets", arg1("result", "slow"), "result: unknown value 'slow'");
+	bad("targets", arg1("area", "99"), "area: unknown area '99'");
+	bad("targets", arg1("area", "16999"), "area: unknown area '16999'");
+	bad("targets", arg1("kreis", "16051000"), "kreis: unknown Kreis '16051000'");
+	bad("targets", arg1("gemeinde", "16064"), "gemeinde: unknown Gemeinde '16064'");
+	bad("targets", arg1("leistung", "99999"), "leistung: unknown OZG-Leistung '99999'");
+	bad("targets.csv", arg1("leistung", "x\x01\xff"), "leistung: unknown OZG-Leistung 'x?" "?'");
+}
+END_TEST
+
+START_TEST(other_lists_pages)
+{
+	struct buf b;
+
+	/* Areas: Land, Kreise, Verbände, Gemeinden, each by key. */
+	ck_assert_str_eq(keys("areas", "areas", "key", arg1("limit", "3")), "16,16051,16064");
+	ck_assert_str_eq(ans.next, "16064");
+	ck_assert_str_eq(keys("areas", "areas", "key", arg2("limit", "3", "cursor", "16064")),
+			 "160510000,160640046,160645001");
+	ck_assert_str_eq(ans.next, "160645001");
+	ck_assert_str_eq(keys("areas", "areas", "key", arg2("limit", "4", "cursor", "160645001")),
+			 "16051000,16064004,16064005,16064046");
+	ck_assert_str_eq(ans.next, "");
+	ck_assert_str_eq(keys("areas", "areas", "key", arg2("level", "gemeinde", "limit", "2")),
+			 "16051000,16064004");
+	ck_assert_str_eq(ans.next, "16064004");
+	ck_assert_uint_eq(get("areas.csv", arg2("limit", "1", "cursor", "16051"), &b), 200);
+	ck_assert_str_eq(b.data, "key,level,name,parent,population,angebote,availability_1d,"
+				 "availability_7d\r\n16064,kreis,Unstrut-Hainich-Kreis,16,101698,0,,\r\n");
+	ck_assert_str_eq(ans.next, "16064");
+	buf_free(&b);
+	bad("areas", arg1("cursor", "1605"), "cursor: ");
+	bad("areas", arg1("cursor", "erfurt-kfz"), "cursor: ");
+
+	/* Services: by OZG-ID; the CSV a row per Angebot, by OZG-ID, area, dienst. */
+	ck_assert_str_eq(keys("services", "services", "ozg_id", arg1("limit", "1")), "10000");
+	ck_assert_str_eq(ans.next, "10000");
+	ck_assert_str_eq(keys("services", "services", "ozg_id", arg1("cursor", "10000")),
+			 "10124,10130");
+	ck_assert_str_eq(ans.next, "");
+	ck_assert_uint_eq(get("services.csv", arg1("limit", "2"), &b), 200);
+	ck_assert_ptr_nonnull(strstr(b.data, "\r\n10000,Elterngeld,16,land,th-elterngeld,4,up,,\r\n"
+					     "10124,\"Meldewesen, An- und Abmeldung\",16051,kreis,"
+					     "erfurt-kfz,2,up,,\r\n"));
+	ck_assert_str_eq(ans.next, "10124.16051.erfurt-kfz");
+	buf_free(&b);
+	ck_assert_uint_eq(get("services.csv", arg2("limit", "3", "cursor", "10124.16051.erfurt-kfz"),
+			      &b), 200);
+	ck_assert_ptr_nonnull(strstr(b.data, "\r\n10124,\"Meldewesen, An- und Abmeldung\",16051000,"
+					     "gemeinde,erfurt-wohnsitz,3,down,,\r\n10124,\"Meldewesen, "
+					     "An- und Abmeldung\",16064004,gemeinde,tennstedt-aufsicht,"
+					     "2,pending,,\r\n10124,\"Meldewesen, An- und Abmeldung\","
+					     "16064046,gemeinde,muehlhausen-wohnsitz,3,down,,\r\n"));
+	ck_assert_str_eq(ans.next, "10124.16064046.muehlhausen-wohnsitz");
+	buf_free(&b);
+	ck_assert_uint_eq(get("services.csv", arg1("cursor", "10124.16064046.muehlhausen-wohnsitz"),
+			      &b), 200);
+	ck_assert_str_eq(b.data, "ozg_id,name,area,level,dienst,reifegrad,state,availability_1d,"
+				 "availability_7d\r\n10130,Dienst- und Fachaufsichtsbeschwerde,"
+				 "160645001,verband,tennstedt-aufsicht,2,pending,,\r\n");
+	ck_assert_str_eq(ans.next, "");
+	buf_free(&b);
+	bad("services", arg1("cursor", "10124.16051.erfurt-kfz"), "cursor: ");
+	bad("services.csv", arg1("cursor", "10124"), "cursor: ");
+	bad("services.csv", arg1("cursor", "10124.16051."), "cursor: ");
+
+	/* Incidents: by dienst id. */
+	ck_assert_str_eq(keys("incidents", NULL, "dienst", arg1("limit", "2")),
+			 "erfurt-kfz,erfurt-wohnsitz");
+	ck_assert_str_eq(ans.next, "erfurt-wohnsitz");
+	ck_assert_str_eq(keys("incidents", NULL, "dienst", arg2("limit", "2", "cursor",
+								"erfurt-wohnsitz")),
+			 "muehlhausen-wohnsitz,tennstedt-aufsicht");
+	ck_assert_str_eq(ans.next, "tennstedt-aufsicht");
+	ck_assert_uint_eq(get("incidents.csv", arg2("limit", "1", "cursor", "erfurt-kfz"), &b), 200);
+	ck_assert_ptr_nonnull(strstr(b.data, "\r\nerfurt-wohnsitz,1,"));
+	ck_assert_ptr_null(strstr(b.data, "\r\nmuehlhausen"));
+	ck_assert_str_eq(ans.next, "erfurt-wohnsitz");
+	buf_free(&b);
+	bad("incidents", arg1("limit", "1000000"), "limit: ");
+}
+END_TEST
+
 static Suite *api_suite(void)
 {
 	Suite *s = suite_create("api");
@@ -165,6 +415,9 @@ static Suite *api_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, areas_population);
+	tcase_add_test(tc, targets_pages);
+	tcase_add_test(tc, targets_filters);
+	tcase_add_test(tc, other_lists_pages);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;
