@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -165,6 +166,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	if (!r)
 		return NULL;
 	r->refuse = (unsigned)http_canon_path(uri, r->path, sizeof r->path);
+	r->target = http_fnv1a(uri, strlen(uri));
 	return r;
 }
 
@@ -481,6 +483,192 @@ static enum MHD_Result plain(struct MHD_Connection *conn, unsigned status, const
 	return send_buf(conn, status, "text/plain; charset=utf-8", &b, allow, NULL);
 }
 
+/* ---- validators: ETag, Last-Modified and 304 (RFC 9110 8.8, 13) -------------- */
+
+uint64_t http_fnv1a(const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= c[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* The opaque-tag of an entity-tag at *p (after OWS and "W/"); advances *p past it. */
+static bool etag_next(const char **p, const char **tag, size_t *len)
+{
+	const char *s = *p;
+
+	if (s[0] == 'W' && s[1] == '/')
+		s += 2;
+	if (*s != '"')
+		return false;
+	*tag = s;
+	for (s++; *s && *s != '"'; s++)
+		if ((unsigned char)*s < 0x21 || *s == 0x7f)
+			return false;	/* not etagc */
+	if (*s != '"')
+		return false;
+	*len = (size_t)(s + 1 - *tag);
+	*p = s + 1;
+	return true;
+}
+
+bool http_etag_matches(const char *field, const char *etag)
+{
+	const char *p = field, *tag;
+	size_t len, el;
+
+	if (etag[0] == 'W' && etag[1] == '/')
+		etag += 2;	/* weak comparison: the W/ of either side does not count */
+	el = strlen(etag);
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (!*p)
+			return false;
+		if (*p == '*') {
+			p++;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			return *p == '\0' || *p == ',';	/* "*" matches any current representation */
+		}
+		if (!etag_next(&p, &tag, &len))
+			return false;	/* a malformed list matches nothing */
+		if (len == el && memcmp(tag, etag, len) == 0)
+			return true;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p && *p != ',')
+			return false;
+	}
+}
+
+time_t http_date_parse(const char *s)
+{
+	/* IMF-fixdate, and the obsolete RFC 850 and asctime forms a recipient must accept. */
+	static const char *const forms[] = {
+		"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y",
+	};
+
+	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+		struct tm tm = { 0 };
+		const char *end = strptime(s, forms[i], &tm);
+		if (end && *end == '\0')
+			return timegm(&tm);
+	}
+	return -1;
+}
+
+void http_date(time_t t, char out[32])
+{
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || strftime(out, 32, "%a, %d %b %Y %H:%M:%S GMT", &tm) == 0)
+		snprintf(out, 32, "Thu, 01 Jan 1970 00:00:00 GMT");
+}
+
+struct inm_ctx {
+	const char *etag;
+	bool seen, match;
+};
+
+static enum MHD_Result inm_each(void *cls, enum MHD_ValueKind kind, const char *key,
+				const char *value)
+{
+	struct inm_ctx *x = cls;
+
+	(void)kind;
+	if (value && strcasecmp(key, MHD_HTTP_HEADER_IF_NONE_MATCH) == 0) {
+		x->seen = true;
+		x->match = x->match || http_etag_matches(value, x->etag);
+	}
+	return MHD_YES;
+}
+
+/*
+ * RFC 9110 13.2.2 for a GET or HEAD whose 200 answer would carry etag and,
+ * unless lm is -1, Last-Modified lm: true when it is answered 304 instead.
+ * If-None-Match (in every field line of it) decides when present; else
+ * If-Modified-Since.
+ */
+static bool not_modified(struct MHD_Connection *conn, const char *etag, time_t lm)
+{
+	struct inm_ctx x = { etag, false, false };
+	const char *ims;
+	time_t t;
+
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, inm_each, &x);
+	if (x.seen)
+		return x.match;
+	if (lm < 0)
+		return false;
+	ims = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
+	t = ims ? http_date_parse(ims) : -1;
+	return t >= 0 && lm <= t;
+}
+
+/*
+ * 304 Not Modified with r, the response the 200 would have been (NULL:
+ * out of memory): libmicrohttpd sends no body with a 304 and gives its
+ * length as Content-Length, as RFC 9110 8.6 allows (it would say 0 for an
+ * empty response, which is not).  Only the validators and Cache-Control of
+ * the 200 (and the configured headers) go with it.
+ */
+static enum MHD_Result send_304(struct MHD_Connection *conn, struct MHD_Response *r,
+				const char *etag, time_t lm, const char *cache_control)
+{
+	enum MHD_Result ret;
+	char date[32];
+
+	if (!r)
+		return MHD_NO;
+	add_headers(conn, r);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
+	if (lm >= 0) {
+		http_date(lm, date);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_LAST_MODIFIED, date);
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cache_control);
+	add_default(r, "X-Content-Type-Options", "nosniff");
+	ret = MHD_queue_response(conn, MHD_HTTP_NOT_MODIFIED, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The Last-Modified of an API answer with this body hash at this request
+ * target (http_fnv1a of the raw target): when the server first gave this
+ * body for it, as far as it remembers (HTTP_LM_SLOTS targets; a target it
+ * forgot starts again now).  -1 while that second is not over: a second
+ * answer within it could carry another body under the same date.
+ */
+static time_t last_modified(struct http_server *h, uint64_t target, uint64_t body)
+{
+	int64_t now = wall_ms(), since;
+	size_t i = (size_t)(target % HTTP_LM_SLOTS);
+
+	pthread_mutex_lock(&h->lm_lock);
+	if (h->lm[i].target != target || h->lm[i].body != body) {
+		h->lm[i].target = target;
+		h->lm[i].body = body;
+		h->lm[i].since_ms = now;
+	}
+	since = h->lm[i].since_ms;
+	pthread_mutex_unlock(&h->lm_lock);
+	return since / 1000 < now / 1000 ? (time_t)(since / 1000) : -1;
+}
+
 /* ---- /metrics ------------------------------------------------------------ */
 
 /* Whether an Accept-Encoding header admits gzip (a "gzip" coding with q > 0). */
@@ -680,16 +868,68 @@ static void next_link(struct MHD_Connection *conn, const char *path, const char 
 	buf_puts(b, ">; rel=\"next\"");
 }
 
+/*
+ * Sends an API answer: 200s with their ETag (the body's hash) and
+ * Last-Modified, or 304 when the request's conditions say the client holds
+ * it; a page with more after it with Link and X-Next-Cursor.
+ */
+static enum MHD_Result send_api(struct http_server *h, struct MHD_Connection *conn,
+				const struct req *r, const char *path, unsigned status,
+				const struct api_answer *ans, struct buf *b)
+{
+	const char *extra[9];
+	char etag[24], date[32];
+	struct buf link;
+	enum MHD_Result ret;
+	size_t n = 0;
+
+	if (status == MHD_HTTP_OK && !b->overflow) {
+		uint64_t body = http_fnv1a(b->data ? b->data : "", b->len);
+		time_t lm = last_modified(h, r->target, body);
+
+		snprintf(etag, sizeof etag, "\"%016llx\"", (unsigned long long)body);
+		if (not_modified(conn, etag, lm)) {
+			size_t len;
+			char *data = buf_steal(b, &len);
+			struct MHD_Response *resp = data ? MHD_create_response_from_buffer(
+				len, data, MHD_RESPMEM_MUST_FREE) : NULL;
+			if (!resp)
+				free(data);
+			return send_304(conn, resp, etag, lm, "no-store");
+		}
+		extra[n++] = MHD_HTTP_HEADER_ETAG;
+		extra[n++] = etag;
+		if (lm >= 0) {
+			http_date(lm, date);
+			extra[n++] = MHD_HTTP_HEADER_LAST_MODIFIED;
+			extra[n++] = date;
+		}
+	}
+	buf_init(&link, 2 * HTTP_URI_MAX + 256);
+	if (ans->next[0]) {
+		next_link(conn, path, ans->next, &link);
+		if (!link.overflow) {
+			extra[n++] = MHD_HTTP_HEADER_LINK;
+			extra[n++] = link.data;
+		}
+		extra[n++] = "X-Next-Cursor";
+		extra[n++] = ans->next;
+	}
+	extra[n] = NULL;
+	ret = send_buf_x(conn, status, ans->ctype, b, NULL, NULL, extra);
+	buf_free(&link);
+	return ret;
+}
+
 static enum MHD_Result serve_api(struct http_server *h, struct MHD_Connection *conn,
-				 const char *path)
+				 const struct req *r, const char *path)
 {
 	struct api_req rq = { .path = path, .arg = api_arg, .actx = conn,
 			      .data_dir = h->deps.data_dir, .now = time(NULL) };
 	struct api_answer ans = { .ctype = "application/json" };
 	struct snapshot *s;
-	struct buf b, link;
+	struct buf b;
 	unsigned status;
-	enum MHD_Result ret;
 
 	struct rollout_ref *ro = h->deps.rollout ? h->deps.rollout(h->deps.ctx) : NULL;
 	struct incidents_view iv = { 0 };
@@ -704,18 +944,7 @@ static enum MHD_Result serve_api(struct http_server *h, struct MHD_Connection *c
 	incidents_view_free(&iv);
 	rollout_ref_release(ro);
 	snapshot_release(s);
-	if (!ans.next[0])
-		return send_buf(conn, status, ans.ctype, &b, NULL, NULL);
-	buf_init(&link, 2 * HTTP_URI_MAX + 256);
-	next_link(conn, path, ans.next, &link);
-	{
-		const char *extra[] = { MHD_HTTP_HEADER_LINK, link.data, "X-Next-Cursor", ans.next,
-					NULL };
-		ret = send_buf_x(conn, status, ans.ctype, &b, NULL, NULL, link.overflow ? extra + 2
-											 : extra);
-	}
-	buf_free(&link);
-	return ret;
+	return send_api(h, conn, r, path, status, &ans, &b);
 }
 
 /* Whether the client connected from a loopback address. */
@@ -828,9 +1057,10 @@ static bool serve_dashboards(struct MHD_Connection *conn, const char *dir, const
 			     enum MHD_Result *ret)
 {
 	const char *type;
-	char path[1280];
+	char path[1280], etag[64], date[32];
 	struct stat st;
 	struct MHD_Response *r;
+	time_t lm;
 	int fd;
 
 	if (!http_file_path(dir, url, path, sizeof path, &type))
@@ -838,14 +1068,36 @@ static bool serve_dashboards(struct MHD_Connection *conn, const char *dir, const
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > 8 * 1024 * 1024 ||
-	    !(r = MHD_create_response_from_fd((uint64_t)st.st_size, fd))) {
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > 8 * 1024 * 1024) {
 		close(fd);
 		return false;
+	}
+	/*
+	 * Strong validators from the file's identity, size and modification
+	 * time, to the nanosecond: the generator replaces a page by renaming a
+	 * new file over it.  Last-Modified only once its second is over.
+	 */
+	snprintf(etag, sizeof etag, "\"%llx-%llx-%llx\"", (unsigned long long)st.st_ino,
+		 (unsigned long long)st.st_size,
+		 (unsigned long long)st.st_mtim.tv_sec * 1000000000ull +
+		 (unsigned long long)st.st_mtim.tv_nsec);
+	lm = st.st_mtim.tv_sec < time(NULL) ? st.st_mtim.tv_sec : -1;
+	if (!(r = MHD_create_response_from_fd((uint64_t)st.st_size, fd))) {
+		close(fd);
+		return false;
+	}
+	if (not_modified(conn, etag, lm)) {
+		*ret = send_304(conn, r, etag, lm, "public, max-age=30");
+		return true;
 	}
 	add_headers(conn, r);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "public, max-age=30");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
+	if (lm >= 0) {
+		http_date(lm, date);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_LAST_MODIFIED, date);
+	}
 	add_default(r, "X-Content-Type-Options", "nosniff");
 	add_default(r, "Content-Security-Policy",
 				"default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; "
@@ -948,7 +1200,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	case HTTP_ROUTE_METRICS:
 		return serve_metrics(h, conn);
 	case HTTP_ROUTE_API:
-		return serve_api(h, conn, path + 8);
+		return serve_api(h, conn, r, path + 8);
 	case HTTP_ROUTE_FILE: {
 		/* "/index.html" is the live status page until it is generated. */
 		enum MHD_Result ret;
@@ -1130,6 +1382,7 @@ struct http_server *http_start(const char *listen, const struct http_deps *deps,
 	pthread_mutex_init(&h->addr_lock, NULL);
 	pthread_mutex_init(&h->bc_lock, NULL);
 	pthread_cond_init(&h->bc_cond, NULL);
+	pthread_mutex_init(&h->lm_lock, NULL);
 	if (w && w->n_users) {
 		h->bc_running = pthread_create(&h->bc_thread, NULL, http_bcrypt_main, h) == 0;
 		if (!h->bc_running) {
@@ -1194,6 +1447,7 @@ void http_stop(struct http_server *h)
 		MHD_stop_daemon(h->scrape.mhd);
 	if (h->main.mhd)
 		MHD_stop_daemon(h->main.mhd);
+	pthread_mutex_destroy(&h->lm_lock);
 	pthread_cond_destroy(&h->bc_cond);
 	pthread_mutex_destroy(&h->bc_lock);
 	pthread_mutex_destroy(&h->addr_lock);

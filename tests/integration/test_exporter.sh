@@ -210,6 +210,56 @@ check "areas?level=kreis&limit=20: 20, then the 2 others" \
 check "services.csv?limit=3: 3 rows and a cursor" \
 	[ "$(http_get "$D/api/v1/services.csv?limit=3" | wc -l)" = 4 -a -n "$(header x-next-cursor "$D/api/v1/services.csv?limit=3")" ]
 
+echo "== conditional requests (ETag, Last-Modified, 304)"
+# /api/v1/sd depends on the configuration only: its body stays until the reload below.
+sd_etag=$(header etag "$D/api/v1/sd")
+check "API answers carry a strong ETag ($sd_etag)" grep -qE '^"[0-9a-f]{16}"$' <<<"$sd_etag"
+check "the same ETag again while nothing changed" [ "$(header etag "$D/api/v1/sd")" = "$sd_etag" ]
+curl -s -D "$WORK/304.h" -o "$WORK/304.body" --max-time 10 -H "If-None-Match: $sd_etag" "$D/api/v1/sd"
+check "If-None-Match with it: 304" grep -q '^HTTP/1.1 304' "$WORK/304.h"
+check "304: no body" [ ! -s "$WORK/304.body" ]
+check "304: the ETag again" grep -qi "^etag: $sd_etag" "$WORK/304.h"
+check "304: Content-Length is the 200's" [ "$(tr -d '\r' < "$WORK/304.h" | sed -n 's/^[Cc]ontent-[Ll]ength: //p')" = "$(http_get "$D/api/v1/sd" | wc -c)" ]
+check "weak comparison: W/ matches too (304)" [ "$(code -H "If-None-Match: W/$sd_etag" "$D/api/v1/sd")" = 304 ]
+check "a list with it: 304" [ "$(code -H "If-None-Match: \"0000\", $sd_etag" "$D/api/v1/sd")" = 304 ]
+check "If-None-Match: * : 304" [ "$(code -H 'If-None-Match: *' "$D/api/v1/sd")" = 304 ]
+check "another ETag: 200 with the body" [ "$(code -H 'If-None-Match: "0000"' "$D/api/v1/sd")" = 200 ]
+check "HEAD with it: 304" [ "$(code -I -H "If-None-Match: $sd_etag" "$D/api/v1/sd")" = 304 ]
+check "errors carry no ETag" [ -z "$(header etag "$D/api/v1/targets/nope")" ]
+# Last-Modified: the first second this body was given, once that second is over.
+sleep 1.1
+sd_lm=$(header last-modified "$D/api/v1/sd")
+check "Last-Modified ($sd_lm)" grep -qE '^[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9:]{8} GMT$' <<<"$sd_lm"
+check "If-Modified-Since it: 304" [ "$(code -H "If-Modified-Since: $sd_lm" "$D/api/v1/sd")" = 304 ]
+check "If-Modified-Since an older date: 200" [ "$(code -H 'If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT' "$D/api/v1/sd")" = 200 ]
+check "If-None-Match decides over If-Modified-Since: 200" \
+	[ "$(code -H 'If-None-Match: "0000"' -H "If-Modified-Since: $sd_lm" "$D/api/v1/sd")" = 200 ]
+# A target's answer changes with its next probe (every 10 s): then the old ETag gets 200.
+kfz_etag=$(header etag "$D/api/v1/targets/k16051-kfz")
+kfz_probes=$(http_get "$D/api/v1/targets/k16051-kfz" | sed -n 's/.*"probes": \([0-9]*\).*/\1/p')
+kfz_changed() {
+	[ "$(code -H "If-None-Match: $kfz_etag" "$D/api/v1/targets/k16051-kfz")" = 200 ] &&
+		[ "$(http_get "$D/api/v1/targets/k16051-kfz" | sed -n 's/.*"probes": \([0-9]*\).*/\1/p')" -gt "$kfz_probes" ]
+}
+check "a changed target: its old ETag gets 200, with more probes" wait_for 30 kfz_changed
+# The generated pages: validators from the file; a page rewritten gets 200.
+check "the dashboards wrote index.html" wait_for 90 test -f "$WORK/data/www/index.html"
+page_304() { # a page generation may replace the file between the two requests: then again
+	local e
+	e=$(header etag "$D/favicon.svg")
+	[ -n "$e" ] && [ "$(code -H "If-None-Match: $e" "$D/favicon.svg")" = 304 ]
+}
+check "a generated file: If-None-Match with its ETag gets 304" wait_for 5 page_304
+page_ims_304() { # no Last-Modified while the file's second is not over
+	local lm
+	lm=$(header last-modified "$D/favicon.svg")
+	[ -n "$lm" ] && [ "$(code -H "If-Modified-Since: $lm" "$D/favicon.svg")" = 304 ]
+}
+check "a generated file: If-Modified-Since its Last-Modified gets 304" wait_for 5 page_ims_304
+file_etag=$(header etag "$D/favicon.svg")
+cp "$WORK/data/www/favicon.svg" "$WORK/favicon.new" && mv "$WORK/favicon.new" "$WORK/data/www/favicon.svg"
+check "a replaced file: its old ETag gets 200" [ "$(code -H "If-None-Match: $file_etag" "$D/favicon.svg")" = 200 ]
+
 echo "== reload"
 probes_before=$(metric 'ozg_probes_total{result="success"}' "$D")
 tprobes() { http_get "$D/api/v1/targets/k16051-kfz" | sed -n 's/.*"probes": \([0-9]*\).*/\1/p'; }
@@ -234,6 +284,8 @@ check "counters continue over the reload ($probes_before <= $probes_after)" [ "$
 kfz_after=$(tprobes)
 check "an unchanged target keeps its state (probes $kfz_before -> $kfz_after)" \
 	[ "$kfz_before" -ge 2 -a "$kfz_after" -ge "$kfz_before" ]
+check "the configuration changed: /api/v1/sd's old ETag gets 200" [ "$(code -H "If-None-Match: $sd_etag" "$D/api/v1/sd")" = 200 ]
+check "and its old Last-Modified too" [ "$(code -H "If-Modified-Since: $sd_lm" "$D/api/v1/sd")" = 200 ]
 check "the new target gets probed" wait_for 30 sh -c "curl -s '$D/metrics' | grep -q '^ozg_probe_success{dienst=\"neu-dienst\"}'"
 check "POST /-/reload with a good file: 200" [ "$(code -X POST "$D/-/reload")" = 200 ]
 check "still ready" [ "$(code "$D/-/ready")" = 200 ]

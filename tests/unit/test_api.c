@@ -2,7 +2,8 @@
 /*
  * test_api.c - the JSON and CSV API (exporter/api.h) over a configuration
  * loaded from YAML with the small register fixtures of testutil.h: area
- * populations, pages (?limit=, ?cursor=) and the filters of /targets.
+ * populations, pages (?limit=, ?cursor=) and the filters of /targets; the
+ * validators of the HTTP server (ETag, If-None-Match, HTTP-dates).
  */
 #include <check.h>
 #include <jansson.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "exporter/api.h"
+#include "exporter/http_internal.h"
 #include "rollout/incidents.h"
 #include "tests/unit/testutil.h"
 
@@ -408,6 +410,48 @@ START_TEST(other_lists_pages)
 }
 END_TEST
 
+START_TEST(validators)
+{
+	char d[32];
+
+	/* If-None-Match: lists, weak comparison, "*", and malformed values. */
+	ck_assert(http_etag_matches("\"abc\"", "\"abc\""));
+	ck_assert(!http_etag_matches("\"abd\"", "\"abc\""));
+	ck_assert(!http_etag_matches("\"abc", "\"abc\""));
+	ck_assert(!http_etag_matches("abc", "\"abc\""));
+	ck_assert(http_etag_matches("W/\"abc\"", "\"abc\""));
+	ck_assert(http_etag_matches("\"abc\"", "W/\"abc\""));
+	ck_assert(http_etag_matches("\"x\", W/\"y\" ,\"abc\"", "\"abc\""));
+	ck_assert(http_etag_matches("\"x\",,\t\"abc\"", "\"abc\""));
+	ck_assert(!http_etag_matches("\"x\", \"y\"", "\"abc\""));
+	ck_assert(!http_etag_matches("\"x\" junk, \"abc\"", "\"abc\""));
+	ck_assert(!http_etag_matches("w/\"abc\"", "\"abc\""));	/* W/ is case-sensitive */
+	ck_assert(!http_etag_matches("\"ab c\"", "\"ab c\""));	/* not an etagc */
+	ck_assert(!http_etag_matches("", "\"abc\""));
+	ck_assert(http_etag_matches("*", "\"abc\""));
+	ck_assert(http_etag_matches(" * ", "\"abc\""));
+	ck_assert(!http_etag_matches("*x", "\"abc\""));
+	ck_assert(!http_etag_matches("\"*\"", "\"abc\""));
+
+	/* HTTP-dates: the three forms RFC 9110 5.6.7 makes a recipient accept, nothing else. */
+	ck_assert_int_eq(http_date_parse("Sun, 06 Nov 1994 08:49:37 GMT"), 784111777);
+	ck_assert_int_eq(http_date_parse("Sunday, 06-Nov-94 08:49:37 GMT"), 784111777);
+	ck_assert_int_eq(http_date_parse("Sun Nov  6 08:49:37 1994"), 784111777);
+	ck_assert_int_eq(http_date_parse("Sun, 06 Nov 1994 08:49:37 GMT+1"), -1);
+	ck_assert_int_eq(http_date_parse("Sun, 06 Nov 1994 08:49:37"), -1);
+	ck_assert_int_eq(http_date_parse("1994-11-06T08:49:37Z"), -1);
+	ck_assert_int_eq(http_date_parse(""), -1);
+	http_date(784111777, d);
+	ck_assert_str_eq(d, "Sun, 06 Nov 1994 08:49:37 GMT");
+	ck_assert_int_eq(http_date_parse(d), 784111777);
+
+	/* The body hash of the ETags: FNV-1a 64 (its published test values). */
+	ck_assert_uint_eq(http_fnv1a("", 0), 0xcbf29ce484222325ull);
+	ck_assert_uint_eq(http_fnv1a("a", 1), 0xaf63dc4c8601ec8cull);
+	ck_assert_uint_eq(http_fnv1a("foobar", 6), 0x85944171f73967e8ull);
+}
+END_TEST
+
 static Suite *api_suite(void)
 {
 	Suite *s = suite_create("api");
@@ -418,6 +462,7 @@ static Suite *api_suite(void)
 	tcase_add_test(tc, targets_pages);
 	tcase_add_test(tc, targets_filters);
 	tcase_add_test(tc, other_lists_pages);
+	tcase_add_test(tc, validators);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;
