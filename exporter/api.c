@@ -1546,3 +1546,21 @@ unsigned api_handle(const struct api_req *rq, struct buf *out, struct api_answer
 		ans->next[0] = '\0';
 	return status;
 }
+
+bool api_reads_files(const char *path)
+{
+	char seg[3][128];
+	int n = split(path, seg);
+
+	if (n == 3) {
+		(void)csv_suffix(seg[2]);
+		return strcmp(seg[0], "targets") == 0 && strcmp(seg[2], "history") == 0;
+	}
+	return false;
+}
+
+unsigned api_error(struct buf *out, struct api_answer *ans, unsigned status, const char *message)
+{
+	ans->next[0] = '\0';
+	return error(out, &ans->ctype, status, "%s", message);
+}

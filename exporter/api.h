@@ -12,6 +12,7 @@
 #ifndef OZG_API_H
 #define OZG_API_H
 
+#include <stdbool.h>
 #include <time.h>
 
 #include "model/state.h"
@@ -46,5 +47,12 @@ struct api_answer {
 
 /* Renders the answer into out and returns its HTTP status; fills *ans. */
 unsigned api_handle(const struct api_req *rq, struct buf *out, struct api_answer *ans);
+/*
+ * Whether the request at path (as api_req.path) reads an RRD file: the
+ * history of a target.  The server runs those apart (exporter/history_worker.h).
+ */
+bool api_reads_files(const char *path);
+/* An error answer (the JSON object above) with status and message into out; returns status. */
+unsigned api_error(struct buf *out, struct api_answer *ans, unsigned status, const char *message);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <microhttpd.h>
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -28,6 +29,7 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "exporter/api.h"
+#include "exporter/history_worker.h"
 #include "exporter/prom.h"
 
 #define HTTP_RENDER_LIMIT (512u * 1024u * 1024u)
@@ -39,6 +41,13 @@
 const char *const http_refused_names[HTTP_REFUSED_COUNT] = {
 	"total", "per_address", "client_cert", "auth_busy",
 };
+
+/* ozgmon_http_refused_total's reasons: http_refused_names, then the history worker's. */
+static const char *const refused_names[HTTP_REFUSED_COUNT + 1] = {
+	"total", "per_address", "client_cert", "auth_busy", "history_busy",
+};
+_Static_assert(HTTP_REFUSED_COUNT + 1 <= sizeof ((struct prom_http *)0)->refused /
+		sizeof ((struct prom_http *)0)->refused[0], "prom_http.refused holds every reason");
 
 int http_parse_listen(const char *listen, void *sa_out, size_t sa_size, unsigned *sa_len,
 		      char *err, size_t errsz)
@@ -385,12 +394,18 @@ static void *watchdog_main(void *arg)
 	return NULL;
 }
 
+static void hist_req_free(struct hist_req *q);
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	struct req *r = *req_cls;
+
 	(void)toe;
 	conn_watch_set(cls, conn, true);	/* a next request on this connection begins */
-	free(*req_cls);
+	if (r)
+		hist_req_free(r->hist);	/* answered or not: the worker is done with it */
+	free(r);
 	*req_cls = NULL;
 }
 
@@ -756,8 +771,9 @@ static enum MHD_Result serve_metrics(struct http_server *h, struct MHD_Connectio
 	hs.slow_cut = (double)atomic_load(&h->slow_cut);
 	for (int i = 0; i < HTTP_REFUSED_COUNT; i++)
 		hs.refused[i] = (double)atomic_load(&h->refused[i]);
-	hs.refused_names = http_refused_names;
-	hs.n_refused = HTTP_REFUSED_COUNT;
+	hs.refused[HTTP_REFUSED_COUNT] = (double)atomic_load(&h->hist_refused);
+	hs.refused_names = refused_names;
+	hs.n_refused = HTTP_REFUSED_COUNT + 1;
 	self.http = &hs;
 	self.cache = h->cache;
 
@@ -871,13 +887,14 @@ static void next_link(struct MHD_Connection *conn, const char *path, const char 
 /*
  * Sends an API answer: 200s with their ETag (the body's hash) and
  * Last-Modified, or 304 when the request's conditions say the client holds
- * it; a page with more after it with Link and X-Next-Cursor.
+ * it; a page with more after it with Link and X-Next-Cursor; with retry,
+ * Retry-After: 1.
  */
 static enum MHD_Result send_api(struct http_server *h, struct MHD_Connection *conn,
 				const struct req *r, const char *path, unsigned status,
-				const struct api_answer *ans, struct buf *b)
+				const struct api_answer *ans, struct buf *b, bool retry)
 {
-	const char *extra[9];
+	const char *extra[11];
 	char etag[24], date[32];
 	struct buf link;
 	enum MHD_Result ret;
@@ -915,6 +932,10 @@ static enum MHD_Result send_api(struct http_server *h, struct MHD_Connection *co
 		extra[n++] = "X-Next-Cursor";
 		extra[n++] = ans->next;
 	}
+	if (retry) {
+		extra[n++] = MHD_HTTP_HEADER_RETRY_AFTER;
+		extra[n++] = "1";
+	}
 	extra[n] = NULL;
 	ret = send_buf_x(conn, status, ans->ctype, b, NULL, NULL, extra);
 	buf_free(&link);
@@ -944,7 +965,152 @@ static enum MHD_Result serve_api(struct http_server *h, struct MHD_Connection *c
 	incidents_view_free(&iv);
 	rollout_ref_release(ro);
 	snapshot_release(s);
-	return send_api(h, conn, r, path, status, &ans, &b);
+	return send_api(h, conn, r, path, status, &ans, &b, false);
+}
+
+/* ---- history requests: on the history worker ----------------------------- */
+
+/*
+ * A history request with what it needs once its connection is suspended:
+ * the query's arguments copied (the connection's are not read off its
+ * thread), a snapshot reference, and the answer the worker renders.
+ */
+struct hist_req {
+	struct history_job job;
+	struct http_server *h;
+	struct MHD_Connection *conn;
+	struct snapshot *s;		/* reference; released by the worker */
+	time_t now;
+	char *args;			/* "key\0value\0" pairs, args_len bytes */
+	size_t args_len;
+	char path[HTTP_URI_MAX + 1];	/* after "/api/v1/" */
+	/* The answer, written before the connection is resumed. */
+	unsigned status;
+	struct api_answer ans;
+	struct buf body;
+	bool busy;			/* refused or cancelled: Retry-After */
+};
+
+static void hist_req_free(struct hist_req *q)
+{
+	if (!q)
+		return;
+	snapshot_release(q->s);
+	free(q->args);
+	buf_free(&q->body);
+	free(q);
+}
+
+static enum MHD_Result hist_copy_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				     const char *value)
+{
+	struct buf *b = cls;
+
+	(void)kind;
+	if (value) {	/* a key without '=' reads as absent (MHD_lookup_connection_value) */
+		buf_append(b, key, strlen(key) + 1);
+		buf_append(b, value, strlen(value) + 1);
+	}
+	return MHD_YES;
+}
+
+/* api_req.arg over the copied arguments: the first value of name, as libmicrohttpd's. */
+static const char *hist_arg(void *actx, const char *name)
+{
+	const struct hist_req *q = actx;
+
+	for (size_t i = 0; i < q->args_len;) {
+		const char *k = q->args + i, *v = k + strlen(k) + 1;
+		if (strcmp(k, name) == 0)
+			return v;
+		i = (size_t)(v + strlen(v) + 1 - q->args);
+	}
+	return NULL;
+}
+
+static void hist_run(struct history_job *j)
+{
+	struct hist_req *q = (struct hist_req *)(void *)((char *)j - offsetof(struct hist_req, job));
+	struct api_req rq = { .path = q->path, .arg = hist_arg, .actx = q, .s = q->s,
+			      .data_dir = q->h->deps.data_dir, .now = q->now };
+
+	q->status = api_handle(&rq, &q->body, &q->ans);
+	snapshot_release(q->s);
+	q->s = NULL;
+	MHD_resume_connection(q->conn);	/* q belongs to the server thread again */
+}
+
+static void hist_cancel(struct history_job *j)
+{
+	struct hist_req *q = (struct hist_req *)(void *)((char *)j - offsetof(struct hist_req, job));
+
+	q->busy = true;
+	q->status = api_error(&q->body, &q->ans, MHD_HTTP_SERVICE_UNAVAILABLE,
+			      "the server is shutting down");
+	MHD_resume_connection(q->conn);
+}
+
+static void hist_suspend(void *conn)
+{
+	MHD_suspend_connection(conn);
+}
+
+/*
+ * GET /api/v1/targets/{id}/history: queued for the history worker with the
+ * connection suspended (the answer is sent when libmicrohttpd calls
+ * on_request again, hist_answer), or 503 with Retry-After at once when its
+ * queue is full.
+ */
+static enum MHD_Result serve_history(struct http_server *h, struct MHD_Connection *conn,
+				     struct req *r, const char *path)
+{
+	struct hist_req *q = calloc(1, sizeof *q);
+	struct buf args;
+	enum MHD_Result ret;
+
+	if (!q)
+		return MHD_NO;
+	buf_init(&args, 2 * HTTP_URI_MAX + 64);
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, hist_copy_arg, &args);
+	if (args.overflow) {
+		buf_free(&args);
+		free(q);
+		return MHD_NO;
+	}
+	q->args = buf_steal(&args, &q->args_len);
+	q->h = h;
+	q->conn = conn;
+	q->now = time(NULL);
+	snprintf(q->path, sizeof q->path, "%s", path);
+	q->job.run = hist_run;
+	q->job.cancel = hist_cancel;
+	q->ans.ctype = "application/json";
+	buf_init(&q->body, HTTP_RENDER_LIMIT);
+	q->s = state_acquire(h->deps.pub);
+	r->hist = q;
+	if (h->hist && history_worker_submit(h->hist, &q->job, hist_suspend, conn))
+		return MHD_YES;
+	r->hist = NULL;
+	atomic_fetch_add(&h->hist_refused, 1);
+	q->status = api_error(&q->body, &q->ans, MHD_HTTP_SERVICE_UNAVAILABLE,
+			      "too many history requests at once; retry in a moment");
+	q->busy = true;
+	ret = send_api(h, conn, r, q->path, q->status, &q->ans, &q->body, true);
+	hist_req_free(q);
+	return ret;
+}
+
+/* The answer of a history request back from the worker. */
+static enum MHD_Result hist_answer(struct http_server *h, struct MHD_Connection *conn,
+				   struct req *r)
+{
+	struct hist_req *q = r->hist;
+	enum MHD_Result ret;
+
+	r->hist = NULL;
+	ret = send_api(h, conn, r, q->path, q->status, &q->ans, &q->body, q->busy);
+	hist_req_free(q);
+	return ret;
 }
 
 /* Whether the client connected from a loopback address. */
@@ -1200,6 +1366,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	case HTTP_ROUTE_METRICS:
 		return serve_metrics(h, conn);
 	case HTTP_ROUTE_API:
+		if (r->hist)
+			return hist_answer(h, conn, r);	/* back from the history worker */
+		if (api_reads_files(path + 8))
+			return serve_history(h, conn, r, path + 8);
 		return serve_api(h, conn, r, path + 8);
 	case HTTP_ROUTE_FILE: {
 		/* "/index.html" is the live status page until it is generated. */
@@ -1376,6 +1546,7 @@ struct http_server *http_start(const char *listen, const struct http_deps *deps,
 	atomic_init(&h->conns_total, 0);
 	atomic_init(&h->conns_open, 0);
 	atomic_init(&h->slow_cut, 0);
+	atomic_init(&h->hist_refused, 0);
 	for (int i = 0; i < HTTP_REFUSED_COUNT; i++)
 		atomic_init(&h->refused[i], 0);
 	pthread_mutex_init(&h->watch_lock, NULL);
@@ -1392,6 +1563,13 @@ struct http_server *http_start(const char *listen, const struct http_deps *deps,
 			http_stop(h);
 			return NULL;
 		}
+	}
+	h->hist = history_worker_start(HISTORY_WORKER_THREADS, HISTORY_WORKER_QUEUE, err, errsz);
+	if (!h->hist) {
+		if (lfd >= 0)
+			close(lfd);
+		http_stop(h);
+		return NULL;
 	}
 	h->main.mhd = start_mhd(&h->main, flags | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 				(struct sockaddr *)&ss, lfd, prio);
@@ -1443,10 +1621,16 @@ void http_stop(struct http_server *h)
 	pthread_mutex_unlock(&h->bc_lock);
 	if (h->bc_running)
 		pthread_join(h->bc_thread, NULL);
+	/*
+	 * The same for history requests: the queued ones are answered 503, the
+	 * running ones finish; a request that comes after is refused at once.
+	 */
+	history_worker_stop(h->hist);
 	if (h->scrape.mhd)
 		MHD_stop_daemon(h->scrape.mhd);
 	if (h->main.mhd)
 		MHD_stop_daemon(h->main.mhd);
+	history_worker_free(h->hist);
 	pthread_mutex_destroy(&h->lm_lock);
 	pthread_cond_destroy(&h->bc_cond);
 	pthread_mutex_destroy(&h->bc_lock);

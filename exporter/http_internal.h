@@ -23,6 +23,8 @@
 #define HTTP_LM_SLOTS 512u	/* API request targets whose Last-Modified is remembered */
 
 struct prom_cache;
+struct history_worker;
+struct hist_req;
 
 /*
  * One open connection, for the header deadline: libmicrohttpd's own timeout
@@ -93,6 +95,9 @@ struct http_server {
 	 */
 	pthread_mutex_t lm_lock;
 	struct { uint64_t target, body; int64_t since_ms; } lm[HTTP_LM_SLOTS];
+	/* History requests (RRD reads) off the server threads; NULL: not started. */
+	struct history_worker *hist;
+	atomic_ullong hist_refused;	/* refused: its queue was full (503) */
 };
 
 /* Per request: the verdict on its raw path and the canonical path. */
@@ -104,6 +109,12 @@ struct req {
 	size_t body;			/* request body bytes seen */
 	bool headers_done;
 	uint64_t target;		/* http_fnv1a of the raw request target, query included */
+	/*
+	 * A history request handed to the history worker: its connection is
+	 * suspended until the worker is done with it (hist->done), then the
+	 * answer is sent from it.  Freed with the request.
+	 */
+	struct hist_req *hist;
 	char path[HTTP_URI_MAX + 1];
 };
 

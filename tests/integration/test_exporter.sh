@@ -5,8 +5,10 @@
 # 1. The full demo (every target of config/demo.yml against ozgmon-sim): /-/ready turns from 503
 #    to 200, `promtool check metrics` finds nothing, 404/405/HEAD, gzip,
 #    OpenMetrics negotiation, path canonicalisation, security headers, the
-#    JSON/CSV API, reload (POST /-/reload and SIGHUP) with a broken file and
-#    with a changed one.
+#    JSON/CSV API (area populations, pages and filters, a burst of history
+#    requests), conditional requests (ETag, Last-Modified, 304) on the API and
+#    the generated files, reload (POST /-/reload and SIGHUP) with a broken
+#    file and with a changed one.
 # 2. TLS and basic auth (--web-config): 401 with WWW-Authenticate, success,
 #    open health endpoints, and a real Prometheus server scraping ozgmond
 #    over TLS with basic auth; asserted through Prometheus' HTTP API.
@@ -120,6 +122,36 @@ perf=$(http_get "$D/api/v1/targets/k16051-kfz/history?series=performance&from=$(
 perf_ok() { grep -q '"series": "performance"' <<<"$perf" && grep -q '"duration": ' <<<"$perf"; }
 check "performance history reads the .perf.rrd file" perf_ok
 check "unknown series: 400" [ "$(code "$D/api/v1/targets/k16051-kfz/history?series=usage")" = 400 ]
+# History requests run on the history worker (2 threads, 16 waiting): a burst of 40 at once
+# is answered 200 with rows or refused with 503 and Retry-After, and every refusal is counted.
+busy_before=$(metric 'ozgmon_http_refused_total{reason="history_busy"}' "$D")
+check "history_busy refusals are counted ($busy_before)" [ -n "$busy_before" ]
+from=$(( $(date +%s) - 600 ))
+burst=()
+for i in $(seq 1 40); do
+	curl -s -D "$WORK/burst.$i.h" -o "$WORK/burst.$i.json" --max-time $((20 * SLOW)) \
+		"$D/api/v1/targets/k16051-kfz/history?from=$from&resolution=10&n=$i" &
+	burst+=($!)
+done
+metrics_during=$(code "$D/metrics")
+wait "${burst[@]}"
+ok200=0 busy=0 other=0
+for i in $(seq 1 40); do
+	st=$(sed -n '1s/^HTTP\/1.1 \([0-9]*\).*/\1/p' "$WORK/burst.$i.h")
+	if [ "$st" = 200 ] && grep -q '"up": ' "$WORK/burst.$i.json"; then
+		ok200=$((ok200 + 1))
+	elif [ "$st" = 503 ] && grep -qi '^retry-after: 1' "$WORK/burst.$i.h" &&
+		grep -q '"status": 503' "$WORK/burst.$i.json"; then
+		busy=$((busy + 1))
+	else
+		other=$((other + 1))
+	fi
+done
+busy_after=$(metric 'ozgmon_http_refused_total{reason="history_busy"}' "$D")
+check "burst of 40 history requests: $ok200 with rows, $busy refused with Retry-After, $other else" \
+	[ "$other" = 0 -a "$ok200" -ge 18 -a $((ok200 + busy)) = 40 ]
+check "every refusal counted (${busy_before%.*} + $busy = ${busy_after%.*})" [ "$((${busy_before%.*} + busy))" = "${busy_after%.*}" ]
+check "/metrics answered during the burst ($metrics_during)" [ "$metrics_during" = 200 ]
 check "targets CSV is text/csv" [ "$(header content-type "$D/api/v1/targets.csv")" = "text/csv; charset=utf-8; header=present" ]
 check "areas: the Land" grep -q '"name": "Thüringen"' <<<"$(http_get "$D/api/v1/areas?level=land")"
 check "areas: a Gemeinde by ARS" grep -q '"level": "gemeinde"' <<<"$(http_get "$D/api/v1/areas/160510000000")"

@@ -3,16 +3,26 @@
  * test_api.c - the JSON and CSV API (exporter/api.h) over a configuration
  * loaded from YAML with the small register fixtures of testutil.h: area
  * populations, pages (?limit=, ?cursor=) and the filters of /targets; the
- * validators of the HTTP server (ETag, If-None-Match, HTTP-dates).
+ * validators of the HTTP server (ETag, If-None-Match, HTTP-dates); the
+ * history worker, alone and behind a running server.
  */
 #include <check.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "exporter/api.h"
+#include "exporter/history_worker.h"
 #include "exporter/http_internal.h"
 #include "rollout/incidents.h"
 #include "tests/unit/testutil.h"
@@ -452,6 +462,342 @@ START_TEST(validators)
 }
 END_TEST
 
+/* ---- the history worker ---------------------------------------------------- */
+
+/* Jobs that wait for a gate, and what happened to them. */
+static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
+static bool gate_open;
+static int ran, cancelled, held_calls;
+
+struct gjob {
+	struct history_job job;
+	bool held;		/* held() was called for it */
+	bool bad;		/* run or cancel came before held, or twice */
+	int done;		/* 1 ran, 2 cancelled */
+};
+
+static void gjob_run(struct history_job *j)
+{
+	struct gjob *g = (struct gjob *)(void *)j;
+
+	pthread_mutex_lock(&gate_lock);
+	while (!gate_open)
+		pthread_cond_wait(&gate_cond, &gate_lock);
+	g->bad |= !g->held || g->done;
+	g->done = 1;
+	ran++;
+	pthread_mutex_unlock(&gate_lock);
+}
+
+static void gjob_cancel(struct history_job *j)
+{
+	struct gjob *g = (struct gjob *)(void *)j;
+
+	pthread_mutex_lock(&gate_lock);
+	g->bad |= !g->held || g->done;
+	g->done = 2;
+	cancelled++;
+	pthread_mutex_unlock(&gate_lock);
+}
+
+static void gjob_held(void *arg)
+{
+	struct gjob *g = arg;
+
+	g->held = true;		/* under the worker's lock: no thread has it yet */
+	held_calls++;
+}
+
+static void gate_set(bool open)
+{
+	pthread_mutex_lock(&gate_lock);
+	gate_open = open;
+	pthread_cond_broadcast(&gate_cond);
+	pthread_mutex_unlock(&gate_lock);
+}
+
+static int counted(int *n)
+{
+	int v;
+
+	pthread_mutex_lock(&gate_lock);
+	v = *n;
+	pthread_mutex_unlock(&gate_lock);
+	return v;
+}
+
+/* Waits up to 5 s until w has queued jobs waiting and running ones running. */
+static bool worker_at(struct history_worker *w, size_t queued, size_t running)
+{
+	for (int i = 0; i < 500; i++) {
+		size_t r, q = history_worker_queued(w, &r);
+		if (q == queued && r == running)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+static bool submit(struct history_worker *w, struct gjob *g)
+{
+	*g = (struct gjob){ .job = { .run = gjob_run, .cancel = gjob_cancel } };
+	return history_worker_submit(w, &g->job, gjob_held, g);
+}
+
+static void *stop_main(void *w)
+{
+	history_worker_stop(w);
+	return NULL;
+}
+
+START_TEST(history_worker_bounds)
+{
+	struct gjob g[8];
+	struct history_worker *w;
+	pthread_t stopper;
+	char err[128];
+
+	ran = cancelled = held_calls = 0;
+	gate_set(false);
+	w = history_worker_start(2, 3, err, sizeof err);
+	ck_assert_msg(w != NULL, "%s", err);
+	/* Two run (and wait at the gate), three wait in the queue, the sixth is refused. */
+	ck_assert(submit(w, &g[0]));
+	ck_assert(submit(w, &g[1]));
+	ck_assert(worker_at(w, 0, 2));
+	for (int i = 2; i < 5; i++)
+		ck_assert(submit(w, &g[i]));
+	ck_assert(worker_at(w, 3, 2));
+	ck_assert(!submit(w, &g[5]));
+	ck_assert(!g[5].held);
+	ck_assert_int_eq(held_calls, 5);
+	gate_set(true);
+	ck_assert(worker_at(w, 0, 0));
+	ck_assert_int_eq(counted(&ran), 5);
+	for (int i = 0; i < 5; i++)
+		ck_assert(g[i].done == 1 && !g[i].bad);
+	ck_assert_int_eq(g[5].done, 0);
+
+	/* The stop: what waits is cancelled at once, what runs is waited for. */
+	gate_set(false);
+	ck_assert(submit(w, &g[0]));
+	ck_assert(submit(w, &g[1]));
+	ck_assert(worker_at(w, 0, 2));
+	ck_assert(submit(w, &g[2]));
+	ck_assert(submit(w, &g[3]));
+	ck_assert_int_eq(pthread_create(&stopper, NULL, stop_main, w), 0);
+	for (int i = 0; i < 500 && counted(&cancelled) < 2; i++)
+		usleep(10000);
+	ck_assert_int_eq(counted(&cancelled), 2);
+	ck_assert_int_eq(counted(&ran), 5);	/* the two running ones still wait */
+	ck_assert(!submit(w, &g[4]));		/* stopping: refused */
+	gate_set(true);
+	ck_assert_int_eq(pthread_join(stopper, NULL), 0);
+	ck_assert_int_eq(counted(&ran), 7);
+	ck_assert(g[0].done == 1 && g[1].done == 1 && g[2].done == 2 && g[3].done == 2);
+	for (int i = 0; i < 4; i++)
+		ck_assert(!g[i].bad);
+	ck_assert(!submit(w, &g[4]));
+	history_worker_free(w);
+}
+END_TEST
+
+/* ---- history requests behind a running server -------------------------------- */
+
+/* A client connection to 127.0.0.1:port that sent GET target; -1 on failure. */
+static int request(unsigned port, const char *target)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct timeval tv = { 10, 0 };
+	char req[512];
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+			 target);
+
+	if (fd < 0)
+		return -1;
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || write(fd, req, (size_t)n) != n) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Reads fd's whole response into out (closing fd); its status, 0 when none came. */
+static int response(int fd, char *out, size_t outsz)
+{
+	size_t n = 0;
+	ssize_t k;
+	int status = 0;
+
+	while (n + 1 < outsz && (k = read(fd, out + n, outsz - n - 1)) > 0)
+		n += (size_t)k;
+	out[n] = '\0';
+	close(fd);
+	if (sscanf(out, "HTTP/1.1 %d ", &status) != 1)
+		status = 0;
+	return status;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * The RRD file of erfurt-kfz is a FIFO: reading it blocks in open() until
+ * a writer comes, as a read from a stalled disk would.  The releaser opens
+ * and closes the writing end again and again (each time the blocked readers
+ * go on and read an empty file: no history, 404) until told to stop.
+ */
+static char fifo[PATH_MAX];
+static atomic_bool releasing;
+
+static void *releaser(void *arg)
+{
+	(void)arg;
+	while (atomic_load(&releasing)) {
+		int fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd >= 0)
+			close(fd);
+		usleep(2000);
+	}
+	return NULL;
+}
+
+struct served {
+	struct state_pub pub;
+	struct http_server *h;
+	unsigned port;
+};
+
+static void serve(struct served *sv)
+{
+	struct http_deps deps = { 0 };
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof sa;
+	char err[256], dir[PATH_MAX];
+
+	tu_path(tdir, dir, sizeof dir, "rrd");
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	tu_path(tdir, fifo, sizeof fifo, "rrd/erfurt-kfz.rrd");
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	state_pub_init(&sv->pub);
+	state_publish(&sv->pub, snapshot_new(cfg));
+	deps.pub = &sv->pub;
+	deps.data_dir = tdir;
+	deps.listen_fd = http_listen("127.0.0.1:0", err, sizeof err);
+	ck_assert_msg(deps.listen_fd >= 0, "%s", err);
+	deps.listen_fd_set = true;
+	ck_assert_int_eq(getsockname(deps.listen_fd, (struct sockaddr *)&sa, &sl), 0);
+	sv->port = ntohs(sa.sin_port);
+	sv->h = http_start("127.0.0.1:0", &deps, err, sizeof err);
+	ck_assert_msg(sv->h != NULL, "%s", err);
+}
+
+/* Sends HISTORY_WORKER_THREADS + HISTORY_WORKER_QUEUE history requests that wait. */
+static void saturate(struct served *sv, int *fds)
+{
+	for (unsigned i = 0; i < HISTORY_WORKER_THREADS + HISTORY_WORKER_QUEUE; i++) {
+		fds[i] = request(sv->port, "/api/v1/targets/erfurt-kfz/history?from=0&to=3600");
+		ck_assert_int_ge(fds[i], 0);
+		if (i + 1 == HISTORY_WORKER_THREADS)
+			ck_assert(worker_at(sv->h->hist, 0, HISTORY_WORKER_THREADS));
+	}
+	ck_assert(worker_at(sv->h->hist, HISTORY_WORKER_QUEUE, HISTORY_WORKER_THREADS));
+}
+
+START_TEST(history_server_busy)
+{
+	enum { N = HISTORY_WORKER_THREADS + HISTORY_WORKER_QUEUE };
+	static char resp[1 << 20];
+	struct served sv;
+	pthread_t rel;
+	int fds[N], fd;
+	double t0;
+
+	serve(&sv);
+	saturate(&sv, fds);
+	/* One more: refused at once, 503 with Retry-After and a JSON error. */
+	fd = request(sv.port, "/api/v1/targets/erfurt-kfz/history");
+	ck_assert_int_eq(response(fd, resp, sizeof resp), 503);
+	ck_assert_ptr_nonnull(strstr(resp, "\r\nRetry-After: 1\r\n"));
+	ck_assert_ptr_nonnull(strstr(resp, "\"message\": \"too many history requests at once"));
+	/* Every server thread is free: /metrics and the rest of the API answer at once. */
+	t0 = mono_s();
+	fd = request(sv.port, "/metrics");
+	ck_assert_int_eq(response(fd, resp, sizeof resp), 200);
+	ck_assert_ptr_nonnull(strstr(resp, "\nozgmon_http_refused_total{reason=\"history_busy\"} 1\n"));
+	fd = request(sv.port, "/api/v1/targets?limit=1");
+	ck_assert_int_eq(response(fd, resp, sizeof resp), 200);
+	ck_assert_double_lt(mono_s() - t0, 2.0);
+	ck_assert_uint_eq(history_worker_queued(sv.h->hist, NULL), HISTORY_WORKER_QUEUE);
+	/* The reads go on: every waiting request gets its answer (no file: 404). */
+	atomic_store(&releasing, true);
+	ck_assert_int_eq(pthread_create(&rel, NULL, releaser, NULL), 0);
+	for (int i = 0; i < N; i++) {
+		ck_assert_int_eq(response(fds[i], resp, sizeof resp), 404);
+		ck_assert_ptr_nonnull(strstr(resp, "no history for 'erfurt-kfz' yet"));
+	}
+	atomic_store(&releasing, false);
+	pthread_join(rel, NULL);
+	/* Queue free again: a history request is taken (and answered, the FIFO gone: 404). */
+	ck_assert_int_eq(unlink(fifo), 0);
+	fd = request(sv.port, "/api/v1/targets/erfurt-kfz/history.csv");
+	ck_assert_int_eq(response(fd, resp, sizeof resp), 404);
+	fd = request(sv.port, "/api/v1/targets/erfurt-kfz/history?cf=LAST");
+	ck_assert_int_eq(response(fd, resp, sizeof resp), 400);
+	ck_assert_ptr_nonnull(strstr(resp, "cf: expected AVERAGE, MIN or MAX"));
+	fd = request(sv.port, "/metrics");
+	ck_assert_int_eq(response(fd, resp, sizeof resp), 200);
+	ck_assert_ptr_nonnull(strstr(resp, "\nozgmon_http_refused_total{reason=\"history_busy\"} 1\n"));
+	http_stop(sv.h);
+	state_pub_destroy(&sv.pub);
+}
+END_TEST
+
+static void *http_stop_main(void *h)
+{
+	http_stop(h);
+	return NULL;
+}
+
+START_TEST(history_server_stop)
+{
+	enum { N = HISTORY_WORKER_THREADS + HISTORY_WORKER_QUEUE };
+	static char resp[1 << 16];
+	struct served sv;
+	pthread_t stopper, rel;
+	int fds[N];
+
+	serve(&sv);
+	saturate(&sv, fds);
+	/* Stopping: the queued requests are answered 503 while the running reads still wait. */
+	ck_assert_int_eq(pthread_create(&stopper, NULL, http_stop_main, sv.h), 0);
+	for (int i = HISTORY_WORKER_THREADS; i < N; i++) {
+		ck_assert_int_eq(response(fds[i], resp, sizeof resp), 503);
+		ck_assert_ptr_nonnull(strstr(resp, "the server is shutting down"));
+		ck_assert_ptr_nonnull(strstr(resp, "\r\nRetry-After: 1\r\n"));
+	}
+	/* Once the reads end, the server stops, no connection left suspended. */
+	atomic_store(&releasing, true);
+	ck_assert_int_eq(pthread_create(&rel, NULL, releaser, NULL), 0);
+	ck_assert_int_eq(pthread_join(stopper, NULL), 0);
+	atomic_store(&releasing, false);
+	pthread_join(rel, NULL);
+	for (int i = 0; i < (int)HISTORY_WORKER_THREADS; i++) {
+		int st = response(fds[i], resp, sizeof resp);
+		ck_assert_msg(st == 404 || st == 0, "a read running at the stop: %d", st);
+	}
+	state_pub_destroy(&sv.pub);
+}
+END_TEST
+
 static Suite *api_suite(void)
 {
 	Suite *s = suite_create("api");
@@ -463,6 +809,9 @@ static Suite *api_suite(void)
 	tcase_add_test(tc, targets_filters);
 	tcase_add_test(tc, other_lists_pages);
 	tcase_add_test(tc, validators);
+	tcase_add_test(tc, history_worker_bounds);
+	tcase_add_test(tc, history_server_busy);
+	tcase_add_test(tc, history_server_stop);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;
