@@ -5,10 +5,12 @@
 #include <jansson.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "rollout/rollout.h"
 #include "store/history.h"
 #include "store/store.h"
 
@@ -192,11 +194,307 @@ static void avail_free(struct avail *a)
 	free(a->d7);
 }
 
+/* ---- pages -------------------------------------------------------------- */
+
+/*
+ * A user's argument as a message may show it: printable ASCII, at most 40
+ * bytes ('?' for anything else), so that the JSON of an error is always valid.
+ */
+static const char *shown(const char *s, char out[48])
+{
+	size_t n = 0;
+
+	for (; *s && n < 40; s++)
+		out[n++] = *s >= 0x20 && *s < 0x7f ? *s : '?';
+	if (*s)
+		out[n++] = '.', out[n++] = '.', out[n++] = '.';
+	out[n] = '\0';
+	return out;
+}
+
+/*
+ * One page of a list: the rows after the cursor, at most limit of them.
+ * Every list walks its rows in the order of their keys; page_take says for
+ * each row that passes the filters whether it is on the page, and when the
+ * first row beyond it turns up, makes the last key on the page the next
+ * cursor.
+ */
+struct page {
+	size_t limit;			/* SIZE_MAX: every row */
+	const char *after;		/* ?cursor=: rows after this key; NULL: from the first */
+	size_t rows;			/* rows on the page so far */
+	bool more;			/* a row beyond the page exists */
+	char last[API_CURSOR_MAX + 1];	/* the key of the last row on the page */
+	char *next;			/* api_answer.next */
+};
+
+/*
+ * Reads ?limit= and ?cursor= into p; a cursor must pass valid().  0, or the
+ * status of the error written to out.
+ */
+static unsigned page_args(const struct api_req *rq, struct page *p, bool (*valid)(const char *),
+			  char *next, struct buf *out, const char **ctype)
+{
+	const char *lim = rq->arg(rq->actx, "limit"), *cur = rq->arg(rq->actx, "cursor");
+
+	*p = (struct page){ .limit = SIZE_MAX, .next = next };
+	next[0] = '\0';
+	if (lim) {
+		size_t len = strlen(lim);
+		if (len == 0 || len > 4 || strspn(lim, "0123456789") != len || atoi(lim) < 1 ||
+		    atoi(lim) > (int)API_LIMIT_MAX)
+			return error(out, ctype, 400, "limit: expected a whole number from 1 to %u",
+				     API_LIMIT_MAX);
+		p->limit = (size_t)atoi(lim);
+	}
+	if (cur) {
+		if (strlen(cur) > API_CURSOR_MAX || !valid(cur))
+			return error(out, ctype, 400, "cursor: not a cursor of this list; pass the "
+				     "X-Next-Cursor of the previous page back unchanged");
+		p->after = cur;
+	}
+	return 0;
+}
+
+/* Whether the row with this key is on the page (see struct page). */
+static bool page_take(struct page *p, const char *key)
+{
+	if (p->more)
+		return false;
+	if (p->rows == p->limit) {
+		p->more = true;
+		snprintf(p->next, API_CURSOR_MAX + 1, "%s", p->last);
+		return false;
+	}
+	p->rows++;
+	snprintf(p->last, sizeof p->last, "%s", key);
+	return true;
+}
+
+/* A dienst id (config: 1 to 64 of a-z 0-9 _ -): the cursor of targets and incidents. */
+static bool id_cursor(const char *c)
+{
+	size_t n = strlen(c);
+	return n >= 1 && n <= 64 && strspn(c, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
+/* An area's rank in the list: Land, Kreise, Verbände, Gemeinden (by key length). */
+static int area_rank(const char *key)
+{
+	switch (strlen(key)) {
+	case 2: return AREA_LAND;
+	case 5: return AREA_KREIS;
+	case 9: return AREA_VERBAND;
+	case 8: return AREA_GEMEINDE;
+	}
+	return -1;
+}
+
+/* An area key (2, 5, 9 or 8 digits): the cursor of areas. */
+static bool area_cursor(const char *c)
+{
+	return area_rank(c) >= 0 && strspn(c, "0123456789") == strlen(c);
+}
+
+/* Whether area key lies after the cursor in the areas' order (rank, then key). */
+static bool area_after(const char *key, const char *cursor)
+{
+	int r = area_rank(key), rc = area_rank(cursor);
+	return r > rc || (r == rc && strcmp(key, cursor) > 0);
+}
+
+/* An OZG-ID (5 digits): the cursor of services. */
+static bool ozg_cursor(const char *c)
+{
+	return strlen(c) == 5 && strspn(c, "0123456789") == 5;
+}
+
+/* "OZG-ID.area.dienst": the cursor of services.csv (a row per Angebot). */
+static bool angebot_cursor(const char *c)
+{
+	const char *a = strchr(c, '.'), *d = a ? strchr(a + 1, '.') : NULL;
+	size_t al = d ? (size_t)(d - a - 1) : 0;
+
+	return d && a - c == 5 && strspn(c, "0123456789") == 5 && al >= 2 && al <= 12 &&
+	       strspn(a + 1, "0123456789") == al && id_cursor(d + 1);
+}
+
+/* ---- filters of /targets --------------------------------------------------- */
+
+static const char *const state_words[] = { "pending", "up", "down" };
+#define N_STATES (sizeof state_words / sizeof state_words[0])
+
+struct tfilter {
+	unsigned states;		/* bit per state_words[]; 0: any */
+	uint32_t results;		/* bit per enum probe_result; 0: any */
+	unsigned char *dienst;		/* per dienst: passes area, kreis, gemeinde, leistung;
+					   NULL: every one does */
+};
+
+/*
+ * A comma-separated list of names[0 .. n) into bits; 0 and an error in msg
+ * for an unknown or empty one.
+ */
+static uint32_t word_bits(const char *v, const char *const *names, size_t n, char *msg,
+			  size_t msgsz)
+{
+	uint32_t bits = 0;
+
+	for (;;) {
+		size_t len = strcspn(v, ","), k;
+		char w[48];
+
+		for (k = 0; k < n; k++)
+			if (strlen(names[k]) == len && strncmp(v, names[k], len) == 0)
+				break;
+		if (k == n) {
+			char shw[48];
+			snprintf(w, sizeof w, "%.*s", (int)(len < 40 ? len : 40), v);
+			snprintf(msg, msgsz, "unknown value '%s'", shown(w, shw));
+			return 0;
+		}
+		bits |= 1u << k;
+		if (!v[len])
+			return bits;
+		v += len + 1;
+	}
+}
+
+/*
+ * The area an argument names: the Land, a Kreis (5 digits), a Verband (9)
+ * or a Gemeinde (8-digit AGS or 12-digit ARS); false when none is known.
+ */
+static bool area_arg(const struct registers *r, const char *v, enum area_level *lvl)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || strspn(v, "0123456789") != n)
+		return false;
+	if (strcmp(v, r->land_key) == 0)
+		*lvl = AREA_LAND;
+	else if (n == 5 && reg_find_kreis(r, v))
+		*lvl = AREA_KREIS;
+	else if (n == 9 && reg_find_verband(r, v))
+		*lvl = AREA_VERBAND;
+	else if ((n == 8 || n == 12) && reg_find_gemeinde(r, v))
+		*lvl = AREA_GEMEINDE;
+	else
+		return false;
+	return true;
+}
+
+/*
+ * Leaves in f->dienst only the dienste with an Angebot of Leistung ozg, or
+ * (ozg NULL) made for area key or an area inside it.
+ */
+static int tfilter_angebote(const struct cfg *c, struct tfilter *f, enum area_level lvl,
+			    const char *key, const char *ozg)
+{
+	unsigned char *hit = calloc(c->n_dienste + 1, 1);
+
+	if (!hit)
+		return -1;
+	if (!f->dienst) {
+		f->dienst = malloc(c->n_dienste + 1);
+		if (!f->dienst) {
+			free(hit);
+			return -1;
+		}
+		memset(f->dienst, 1, c->n_dienste + 1);
+	}
+	for (size_t k = 0; k < c->n_angebote; k++) {
+		const struct cfg_angebot *a = &c->angebote[k];
+		if (ozg ? strcmp(a->ozg_id, ozg) == 0
+			: rollout_area_contains(&c->reg, lvl, key, a->level, a->area))
+			hit[a->dienst] = 1;
+	}
+	for (size_t i = 0; i < c->n_dienste; i++)
+		f->dienst[i] &= hit[i];
+	free(hit);
+	return 0;
+}
+
+static void tfilter_free(struct tfilter *f)
+{
+	free(f->dienst);
+	f->dienst = NULL;
+}
+
+/* Reads the filters of /targets into f (tfilter_free it); 0 or an error's status. */
+static unsigned tfilter_args(const struct api_req *rq, struct tfilter *f, struct buf *out,
+			     const char **ctype)
+{
+	static const char *const area_params[] = { "area", "kreis", "gemeinde" };
+	static const char *const area_what[] = { "area", "Kreis", "Gemeinde" };
+	static const char *const area_hint[] = {
+		"the key of the Land, a Kreis, a Verband or a Gemeinde",
+		"the 5-digit key of a Kreis", "the AGS or ARS of a Gemeinde",
+	};
+	const char *result_names[PROBE_RESULT_COUNT];
+	const struct cfg *c = rq->s->cfg;
+	const char *v;
+	char msg[128], w[48];
+
+	memset(f, 0, sizeof *f);
+	if ((v = rq->arg(rq->actx, "state")) &&
+	    !(f->states = word_bits(v, state_words, N_STATES, msg, sizeof msg)))
+		return error(out, ctype, 400, "state: %s (expected up, down or pending, "
+			     "or a comma-separated list of them)", msg);
+	for (int k = 0; k < PROBE_RESULT_COUNT; k++)
+		result_names[k] = probe_result_name((enum probe_result)k);
+	if ((v = rq->arg(rq->actx, "result")) &&
+	    !(f->results = word_bits(v, result_names, PROBE_RESULT_COUNT, msg, sizeof msg)))
+		return error(out, ctype, 400, "result: %s (expected a probe result such as "
+			     "success, timeout or http_status; docs/metrics.md)", msg);
+	for (size_t k = 0; k < sizeof area_params / sizeof area_params[0]; k++) {
+		enum area_level lvl;
+		if (!(v = rq->arg(rq->actx, area_params[k])))
+			continue;
+		if (!area_arg(&c->reg, v, &lvl) || (k == 1 && lvl != AREA_KREIS) ||
+		    (k == 2 && lvl != AREA_GEMEINDE)) {
+			tfilter_free(f);
+			return error(out, ctype, 400, "%s: unknown %s '%s' (expected %s)",
+				     area_params[k], area_what[k], shown(v, w), area_hint[k]);
+		}
+		if (tfilter_angebote(c, f, lvl, v, NULL) != 0) {
+			tfilter_free(f);
+			return error(out, ctype, 500, "out of memory");
+		}
+	}
+	if ((v = rq->arg(rq->actx, "leistung"))) {
+		if (!ozg_cursor(v) || !reg_find_leistung(&c->reg, v)) {
+			tfilter_free(f);
+			return error(out, ctype, 400, "leistung: unknown OZG-Leistung '%s' "
+				     "(expected an OZG-ID of the catalogue)", shown(v, w));
+		}
+		if (tfilter_angebote(c, f, AREA_LAND, NULL, v) != 0) {
+			tfilter_free(f);
+			return error(out, ctype, 500, "out of memory");
+		}
+	}
+	return 0;
+}
+
+/* The index of a target's state in state_words[]. */
+static unsigned state_of(const struct target_state *t)
+{
+	return !t->probed ? 0 : t->success ? 1 : 2;
+}
+
+static bool tfilter_match(const struct tfilter *f, const struct target_state *t, size_t i)
+{
+	if (f->states && !(f->states & (1u << state_of(t))))
+		return false;
+	if (f->results && (!t->probed || !(f->results & (1u << t->result))))
+		return false;
+	return !f->dienst || f->dienst[i];
+}
+
 /* ---- targets ------------------------------------------------------------- */
 
 static const char *state_word(const struct target_state *t)
 {
-	return !t->probed ? "pending" : t->success ? "up" : "down";
+	return state_words[state_of(t)];
 }
 
 /*
@@ -305,47 +603,68 @@ static json_t *target_json(const struct snapshot *s, size_t i, time_t now)
 	return o;
 }
 
-static unsigned targets(const struct api_req *rq, struct buf *out, const char **ctype, bool csv)
+static void target_csv(struct buf *out, const struct snapshot *s, size_t i)
+{
+	const struct cfg_dienst *d = &s->cfg->dienste[i];
+	const struct target_state *t = &s->t[i];
+	char host[256];
+
+	url_host(d->url, host, sizeof host);
+	csv_text(out, d->id);
+	buf_puts(out, ",");
+	csv_text(out, d->name);
+	buf_puts(out, ",");
+	csv_text(out, d->provider);
+	buf_puts(out, ",");
+	csv_text(out, host);
+	buf_printf(out, ",%s,%s,%s", d->efa ? "true" : "false", state_word(t),
+		   t->probed && !t->success ? probe_result_name(t->result) : "");
+	for (size_t k = 0; k < N_TFIELDS; k++) {
+		buf_puts(out, ",");
+		tfield_csv(out, &tfields[k], t);
+	}
+	buf_puts(out, "\r\n");
+}
+
+/* /targets(.csv): in the order of their ids, filtered, one page. */
+static unsigned targets(const struct api_req *rq, struct buf *out, const char **ctype, bool csv,
+			char *next)
 {
 	const struct snapshot *s = rq->s;
+	struct tfilter f;
+	struct page pg;
+	json_t *arr = NULL;
+	unsigned st;
 
+	if ((st = page_args(rq, &pg, id_cursor, next, out, ctype)) ||
+	    (st = tfilter_args(rq, &f, out, ctype)))
+		return st;
 	if (csv) {
 		*ctype = CT_CSV;
 		buf_puts(out, "id,name,provider,host,efa,state,failure_reason");
 		for (size_t k = 0; k < N_TFIELDS; k++)
 			buf_printf(out, ",%s", tfields[k].name);
 		buf_puts(out, "\r\n");
-		for (size_t i = 0; i < s->n; i++) {
-			const struct cfg_dienst *d = &s->cfg->dienste[i];
-			const struct target_state *t = &s->t[i];
-			char host[256];
-
-			url_host(d->url, host, sizeof host);
-			csv_text(out, d->id);
-			buf_puts(out, ",");
-			csv_text(out, d->name);
-			buf_puts(out, ",");
-			csv_text(out, d->provider);
-			buf_puts(out, ",");
-			csv_text(out, host);
-			buf_printf(out, ",%s,%s,%s", d->efa ? "true" : "false", state_word(t),
-				   t->probed && !t->success ? probe_result_name(t->result) : "");
-			for (size_t k = 0; k < N_TFIELDS; k++) {
-				buf_puts(out, ",");
-				tfield_csv(out, &tfields[k], t);
-			}
-			buf_puts(out, "\r\n");
-		}
-		return 200;
+	} else {
+		arr = json_array();
 	}
-	{
-		json_t *arr = json_array();
-		for (size_t i = 0; arr && i < s->n; i++)
+	/* cfg->dienste is sorted by id (cfg_find_dienst). */
+	for (size_t i = 0; i < s->n; i++) {
+		const char *id = s->cfg->dienste[i].id;
+		if ((pg.after && strcmp(id, pg.after) <= 0) || !tfilter_match(&f, &s->t[i], i))
+			continue;
+		if (!page_take(&pg, id))
+			break;
+		if (csv)
+			target_csv(out, s, i);
+		else if (arr)
 			json_array_append_new(arr, target_json(s, i, rq->now));
-		return send_json(out, ctype, 200,
-				 json_pack("{s:o,s:o}", "generated_at", json_time(s->made_ms / 1000),
-					   "targets", arr));
 	}
+	tfilter_free(&f);
+	if (csv)
+		return 200;
+	return send_json(out, ctype, 200, json_pack("{s:o,s:o}", "generated_at",
+						    json_time(s->made_ms / 1000), "targets", arr));
 }
 
 /* ---- history ------------------------------------------------------------- */
@@ -488,15 +807,32 @@ static size_t count_angebote(const struct cfg *c, const char *area, const char *
 struct area_row {
 	const char *key, *name, *parent;
 	enum area_level level;
-	long population;	/* -1: unknown */
+	long population;
 };
 
-/* Calls fn for every area of the registers, Land first. */
-static void each_area(const struct registers *r, void (*fn)(const struct area_row *, void *),
-		      void *ctx)
+/*
+ * Calls fn for every area of the registers, Land first.  A Kreis's and a
+ * Gemeinde's population is the register's; the Land's and a Verband's are
+ * the sums over their Gemeinden (the registers have no column for them), as
+ * the rollout counts them.  -1 when out of memory.
+ */
+static int each_area(const struct registers *r, void (*fn)(const struct area_row *, void *),
+		     void *ctx)
 {
-	struct area_row a = { r->land_key, r->land_name ? r->land_name : "", NULL, AREA_LAND, -1 };
+	long land = 0, *verband = calloc(r->n_verbaende + 1, sizeof *verband);
+	struct area_row a;
 
+	if (!verband)
+		return -1;
+	for (size_t i = 0; i < r->n_gemeinden; i++) {
+		const struct reg_gemeinde *g = &r->gemeinden[i];
+		const struct reg_verband *v = g->verband[0] ? reg_find_verband(r, g->verband) : NULL;
+
+		land += g->population;
+		if (v)
+			verband[v - r->verbaende] += g->population;
+	}
+	a = (struct area_row){ r->land_key, r->land_name ? r->land_name : "", NULL, AREA_LAND, land };
 	fn(&a, ctx);
 	for (size_t i = 0; i < r->n_kreise; i++) {
 		a = (struct area_row){ r->kreise[i].key, r->kreise[i].name, r->land_key, AREA_KREIS,
@@ -505,15 +841,17 @@ static void each_area(const struct registers *r, void (*fn)(const struct area_ro
 	}
 	for (size_t i = 0; i < r->n_verbaende; i++) {
 		a = (struct area_row){ r->verbaende[i].key, r->verbaende[i].name, r->verbaende[i].kreis,
-				       AREA_VERBAND, -1 };
+				       AREA_VERBAND, verband[i] };
 		fn(&a, ctx);
 	}
+	free(verband);
 	for (size_t i = 0; i < r->n_gemeinden; i++) {
 		const struct reg_gemeinde *g = &r->gemeinden[i];
 		a = (struct area_row){ g->ags, g->name, g->verband[0] ? g->verband : g->kreis,
 				       AREA_GEMEINDE, g->population };
 		fn(&a, ctx);
 	}
+	return 0;
 }
 
 struct area_ctx {
@@ -524,6 +862,7 @@ struct area_ctx {
 	json_t *arr;
 	struct buf *csv;
 	size_t found;
+	struct page *pg;	/* the list's page; NULL for one area */
 };
 
 static void area_cb(const struct area_row *a, void *p)
@@ -535,6 +874,9 @@ static void area_cb(const struct area_row *a, void *p)
 
 	if ((x->only_level && strcmp(x->only_level, level_name(a->level)) != 0) ||
 	    (x->only_key && strcmp(x->only_key, a->key) != 0))
+		return;
+	if (x->pg && ((x->pg->after && !area_after(a->key, x->pg->after)) ||
+		      !page_take(x->pg, a->key)))
 		return;
 	x->found++;
 	n = count_angebote(c, a->key, NULL);
@@ -548,9 +890,7 @@ static void area_cb(const struct area_row *a, void *p)
 		buf_puts(b, ",");
 		csv_text(b, a->parent ? a->parent : "");
 		buf_puts(b, ",");
-		if (a->population >= 0)
-			buf_printf(b, "%ld", a->population);
-		buf_printf(b, ",%zu,", n);
+		buf_printf(b, "%ld,%zu,", a->population, n);
 		csv_num(b, d1);
 		buf_puts(b, ",");
 		csv_num(b, d7);
@@ -560,20 +900,28 @@ static void area_cb(const struct area_row *a, void *p)
 	json_array_append_new(x->arr, json_pack("{s:s,s:s,s:s,s:o,s:o,s:I,s:{s:o,s:o}}",
 		"key", a->key, "level", level_name(a->level), "name", a->name ? a->name : "",
 		"parent", a->parent ? json_string(a->parent) : json_null(),
-		"population", a->population >= 0 ? json_integer(a->population) : json_null(),
-		"angebote", (json_int_t)n, "availability", "1d", json_num(d1), "7d", json_num(d7)));
+		"population", json_integer(a->population), "angebote", (json_int_t)n, "availability", "1d", json_num(d1), "7d", json_num(d7)));
 }
 
+/* /areas(.csv): Land, Kreise, Verbände, Gemeinden, each by key, one page; /areas/KEY: one. */
 static unsigned areas(const struct api_req *rq, const char *key, struct buf *out,
-		      const char **ctype, bool csv)
+		      const char **ctype, bool csv, char *next)
 {
 	const char *lvl = rq->arg(rq->actx, "level");
 	struct area_ctx x = { .rq = rq, .only_level = lvl, .only_key = key };
+	struct page pg;
 	struct avail av;
+	unsigned st;
+	int rc;
 
 	if (lvl && strcmp(lvl, "land") && strcmp(lvl, "kreis") && strcmp(lvl, "verband") &&
 	    strcmp(lvl, "gemeinde"))
 		return error(out, ctype, 400, "level: expected land, kreis, verband or gemeinde");
+	if (!key) {
+		if ((st = page_args(rq, &pg, area_cursor, next, out, ctype)))
+			return st;
+		x.pg = &pg;
+	}
 	if (key && strlen(key) == 12) {
 		const struct reg_gemeinde *g = reg_find_gemeinde(&rq->s->cfg->reg, key);
 		if (g)
@@ -587,13 +935,21 @@ static unsigned areas(const struct api_req *rq, const char *key, struct buf *out
 		x.csv = out;
 		buf_puts(out, "key,level,name,parent,population,angebote,availability_1d,"
 			      "availability_7d\r\n");
-		each_area(&rq->s->cfg->reg, area_cb, &x);
+		rc = each_area(&rq->s->cfg->reg, area_cb, &x);
 		avail_free(&av);
+		if (rc != 0) {
+			buf_free(out);
+			return error(out, ctype, 500, "out of memory");
+		}
 		return 200;
 	}
 	x.arr = json_array();
-	each_area(&rq->s->cfg->reg, area_cb, &x);
+	rc = each_area(&rq->s->cfg->reg, area_cb, &x);
 	avail_free(&av);
+	if (rc != 0) {
+		json_decref(x.arr);
+		return error(out, ctype, 500, "out of memory");
+	}
 	if (key && x.found == 0) {
 		json_decref(x.arr);
 		return error(out, ctype, 404, "unknown area '%s'", key);
@@ -630,19 +986,106 @@ static json_t *service_json(const struct api_req *rq, const struct reg_leistung 
 			 json_num(mean_avail(c, av->d7, NULL, l->ozg_id)), "angebote", angebote);
 }
 
+/* The three parts of a services.csv cursor (angebot_cursor checked its form). */
+struct angebot_key {
+	char ozg[6], area[13], dienst[65];
+};
+
+static void angebot_key_parse(const char *c, struct angebot_key *k)
+{
+	const char *a = strchr(c, '.') + 1, *d = strchr(a, '.') + 1;
+
+	snprintf(k->ozg, sizeof k->ozg, "%.5s", c);
+	snprintf(k->area, sizeof k->area, "%.*s", (int)(d - a - 1), a);
+	snprintf(k->dienst, sizeof k->dienst, "%s", d);
+}
+
+/* services.csv's order: by Leistung, then area key, then dienst id. */
+static int angebot_cmp(const void *x, const void *y, void *cp)
+{
+	const struct cfg *c = cp;
+	const struct cfg_angebot *a = &c->angebote[*(const size_t *)x];
+	const struct cfg_angebot *b = &c->angebote[*(const size_t *)y];
+	int r = strcmp(a->ozg_id, b->ozg_id);
+
+	if (!r)
+		r = strcmp(angebot_area(c, a), angebot_area(c, b));
+	if (!r)
+		r = strcmp(c->dienste[a->dienst].id, c->dienste[b->dienst].id);
+	return r;
+}
+
+/* services.csv: a row per Angebot, one page. */
+static unsigned services_csv(const struct api_req *rq, const struct avail *av, struct buf *out,
+			     const char **ctype, struct page *pg)
+{
+	const struct cfg *c = rq->s->cfg;
+	size_t *order = malloc((c->n_angebote + 1) * sizeof *order);
+	struct angebot_key after = { "", "", "" };
+
+	if (!order)
+		return error(out, ctype, 500, "out of memory");
+	if (pg->after)
+		angebot_key_parse(pg->after, &after);
+	for (size_t k = 0; k < c->n_angebote; k++)
+		order[k] = k;
+	qsort_r(order, c->n_angebote, sizeof *order, angebot_cmp, (void *)(uintptr_t)c);
+	*ctype = CT_CSV;
+	buf_puts(out, "ozg_id,name,area,level,dienst,reifegrad,state,availability_1d,"
+		      "availability_7d\r\n");
+	for (size_t k = 0; k < c->n_angebote; k++) {
+		const struct cfg_angebot *a = &c->angebote[order[k]];
+		const struct reg_leistung *l = reg_find_leistung(&c->reg, a->ozg_id);
+		const char *area = angebot_area(c, a), *dienst = c->dienste[a->dienst].id;
+		char key[API_CURSOR_MAX + 1];
+
+		snprintf(key, sizeof key, "%s.%s.%s", a->ozg_id, area, dienst);
+		if (pg->after) {
+			int r = strcmp(a->ozg_id, after.ozg);
+			if (!r)
+				r = strcmp(area, after.area);
+			if (!r)
+				r = strcmp(dienst, after.dienst);
+			if (r <= 0)
+				continue;
+		}
+		if (!page_take(pg, key))
+			break;
+		csv_text(out, a->ozg_id);
+		buf_puts(out, ",");
+		csv_text(out, l && l->name ? l->name : "");
+		buf_puts(out, ",");
+		csv_text(out, area);
+		buf_printf(out, ",%s,", level_name(a->level));
+		csv_text(out, dienst);
+		buf_printf(out, ",%d,%s,", a->reifegrad, state_word(&rq->s->t[a->dienst]));
+		csv_num(out, av->d1[a->dienst]);
+		buf_puts(out, ",");
+		csv_num(out, av->d7[a->dienst]);
+		buf_puts(out, "\r\n");
+	}
+	free(order);
+	return 200;
+}
+
+/* /services(.csv): Leistungen by OZG-ID, one page; /services/ID: one. */
 static unsigned services(const struct api_req *rq, const char *id, struct buf *out,
-			 const char **ctype, bool csv)
+			 const char **ctype, bool csv, char *next)
 {
 	const struct registers *r = &rq->s->cfg->reg;
 	const char *all = rq->arg(rq->actx, "all");
 	bool every = all && strcmp(all, "true") == 0;
+	struct page pg;
 	struct avail av;
 	json_t *arr;
+	unsigned st;
 
 	if (all && strcmp(all, "true") != 0 && strcmp(all, "false") != 0)
 		return error(out, ctype, 400, "all: expected true or false");
 	if (id && !reg_find_leistung(r, id))
 		return error(out, ctype, 404, "unknown OZG-Leistung '%s'", id);
+	if (!id && (st = page_args(rq, &pg, csv ? angebot_cursor : ozg_cursor, next, out, ctype)))
+		return st;
 	if (avail_load(rq, &av) != 0)
 		return error(out, ctype, 500, "out of memory");
 	if (id) {
@@ -651,33 +1094,19 @@ static unsigned services(const struct api_req *rq, const char *id, struct buf *o
 		return send_json(out, ctype, 200, j);
 	}
 	if (csv) {
-		const struct cfg *c = rq->s->cfg;
-		*ctype = CT_CSV;
-		buf_puts(out, "ozg_id,name,area,level,dienst,reifegrad,state,availability_1d,"
-			      "availability_7d\r\n");
-		for (size_t k = 0; k < c->n_angebote; k++) {
-			const struct cfg_angebot *a = &c->angebote[k];
-			const struct reg_leistung *l = reg_find_leistung(r, a->ozg_id);
-			csv_text(out, a->ozg_id);
-			buf_puts(out, ",");
-			csv_text(out, l && l->name ? l->name : "");
-			buf_puts(out, ",");
-			csv_text(out, angebot_area(c, a));
-			buf_printf(out, ",%s,", level_name(a->level));
-			csv_text(out, c->dienste[a->dienst].id);
-			buf_printf(out, ",%d,%s,", a->reifegrad, state_word(&rq->s->t[a->dienst]));
-			csv_num(out, av.d1[a->dienst]);
-			buf_puts(out, ",");
-			csv_num(out, av.d7[a->dienst]);
-			buf_puts(out, "\r\n");
-		}
+		st = services_csv(rq, &av, out, ctype, &pg);
 		avail_free(&av);
-		return 200;
+		return st;
 	}
 	arr = json_array();
+	/* The catalogue is sorted by OZG-ID (reg_find_leistung). */
 	for (size_t i = 0; arr && i < r->n_leistungen; i++) {
-		if (!every && count_angebote(rq->s->cfg, NULL, r->leistungen[i].ozg_id) == 0)
+		const char *ozg = r->leistungen[i].ozg_id;
+		if ((!every && count_angebote(rq->s->cfg, NULL, ozg) == 0) ||
+		    (pg.after && strcmp(ozg, pg.after) <= 0))
 			continue;
+		if (!page_take(&pg, ozg))
+			break;
 		json_array_append_new(arr, service_json(rq, &r->leistungen[i], &av));
 	}
 	avail_free(&av);
@@ -925,13 +1354,17 @@ static unsigned rollout_api(const struct api_req *rq, char seg[3][128], int n, b
 
 /* /incidents: per Onlinedienst, the journal's totals and the open incident. */
 static unsigned incidents_api(const struct api_req *rq, bool csv, struct buf *out,
-			      const char **ctype)
+			      const char **ctype, char *next)
 {
 	const struct incidents_view *v = rq->incidents;
 	json_t *arr = NULL;
+	struct page pg;
+	unsigned bad;
 
 	if (!v)
 		return error(out, ctype, 503, "the incident journal is not available");
+	if ((bad = page_args(rq, &pg, id_cursor, next, out, ctype)))
+		return bad;
 	if (csv) {
 		*ctype = CT_CSV;
 		buf_puts(out, "dienst,open,open_since,open_reason,incidents,closed,downtime_seconds,"
@@ -944,6 +1377,11 @@ static unsigned incidents_api(const struct api_req *rq, bool csv, struct buf *ou
 		double mttr = st->closed ? st->downtime_s / (double)st->closed : NAN;
 		char since[32] = "", first[32] = "";
 
+		/* In the order of the dienst ids (cfg->dienste is sorted by id). */
+		if (pg.after && strcmp(v->cfg->dienste[d].id, pg.after) <= 0)
+			continue;
+		if (!page_take(&pg, v->cfg->dienste[d].id))
+			break;
 		if (st->open)
 			iso_time((time_t)(st->open_since_ms / 1000), since);
 		if (st->first_success_ms)
@@ -1054,7 +1492,7 @@ static unsigned sd_api(const struct api_req *rq, struct buf *out, const char **c
 	return send_json(out, ctype, 200, arr);
 }
 
-unsigned api_handle(const struct api_req *rq, struct buf *out, const char **ctype)
+static unsigned route(const struct api_req *rq, struct buf *out, const char **ctype, char *next)
 {
 	char seg[3][128];
 	int n = split(rq->path, seg);
@@ -1069,7 +1507,7 @@ unsigned api_handle(const struct api_req *rq, struct buf *out, const char **ctyp
 	csv = csv_suffix(seg[n - 1]);
 	if (strcmp(seg[0], "targets") == 0) {
 		if (n == 1)
-			return targets(rq, out, ctype, csv);
+			return targets(rq, out, ctype, csv, next);
 		d = cfg_find_dienst(rq->s->cfg, seg[1]);
 		if (!d)
 			return error(out, ctype, 404, "unknown target '%s'", seg[1]);
@@ -1080,20 +1518,49 @@ unsigned api_handle(const struct api_req *rq, struct buf *out, const char **ctyp
 			return history(rq, (size_t)(d - rq->s->cfg->dienste), out, ctype, csv);
 	} else if (strcmp(seg[0], "areas") == 0) {
 		if (n == 1)
-			return areas(rq, NULL, out, ctype, csv);
+			return areas(rq, NULL, out, ctype, csv, next);
 		if (n == 2 && !csv)
-			return areas(rq, seg[1], out, ctype, false);
+			return areas(rq, seg[1], out, ctype, false, next);
 	} else if (strcmp(seg[0], "rollout") == 0) {
 		return rollout_api(rq, seg, n, csv, out, ctype);
 	} else if (strcmp(seg[0], "incidents") == 0 && n == 1) {
-		return incidents_api(rq, csv, out, ctype);
+		return incidents_api(rq, csv, out, ctype, next);
 	} else if (strcmp(seg[0], "sd") == 0 && n == 1 && !csv) {
 		return sd_api(rq, out, ctype);
 	} else if (strcmp(seg[0], "services") == 0) {
 		if (n == 1)
-			return services(rq, NULL, out, ctype, csv);
+			return services(rq, NULL, out, ctype, csv, next);
 		if (n == 2 && !csv)
-			return services(rq, seg[1], out, ctype, false);
+			return services(rq, seg[1], out, ctype, false, next);
 	}
 	return error(out, ctype, 404, "unknown API path; see docs/api.md");
+}
+
+unsigned api_handle(const struct api_req *rq, struct buf *out, struct api_answer *ans)
+{
+	unsigned status;
+
+	ans->next[0] = '\0';
+	status = route(rq, out, &ans->ctype, ans->next);
+	if (status != 200)
+		ans->next[0] = '\0';
+	return status;
+}
+
+bool api_reads_files(const char *path)
+{
+	char seg[3][128];
+	int n = split(path, seg);
+
+	if (n == 3) {
+		(void)csv_suffix(seg[2]);
+		return strcmp(seg[0], "targets") == 0 && strcmp(seg[2], "history") == 0;
+	}
+	return false;
+}
+
+unsigned api_error(struct buf *out, struct api_answer *ans, unsigned status, const char *message)
+{
+	ans->next[0] = '\0';
+	return error(out, &ans->ctype, status, "%s", message);
 }

@@ -6,10 +6,13 @@
  * model it names (model/avail.h: uptimes, in memory); only the history of a
  * target reads its RRD file (store/history.h).  Never called from the probe
  * loop.  Errors are JSON objects {"error": {"status": N, "message": ...}}.
+ * The lists (targets, areas, services, incidents) take ?limit= and ?cursor=
+ * and the targets filters (docs/api.md, "Pages and filters").
  */
 #ifndef OZG_API_H
 #define OZG_API_H
 
+#include <stdbool.h>
 #include <time.h>
 
 #include "model/state.h"
@@ -29,10 +32,27 @@ struct api_req {
 	const struct incidents_view *incidents;	/* may be NULL */
 };
 
+#define API_LIMIT_MAX 1000u	/* rows per page at most (?limit=) */
+#define API_CURSOR_MAX 127u	/* bytes of a cursor (?cursor=, X-Next-Cursor) */
+
+/* What an answer carries besides its status and body. */
+struct api_answer {
+	const char *ctype;		/* the Content-Type (a static string) */
+	/*
+	 * A list answered one page (?limit=) and more rows follow: the cursor
+	 * that asks for them (?cursor=).  "" otherwise.
+	 */
+	char next[API_CURSOR_MAX + 1];
+};
+
+/* Renders the answer into out and returns its HTTP status; fills *ans. */
+unsigned api_handle(const struct api_req *rq, struct buf *out, struct api_answer *ans);
 /*
- * Renders the answer into out and returns its HTTP status; *ctype gets the
- * Content-Type (a static string).
+ * Whether the request at path (as api_req.path) reads an RRD file: the
+ * history of a target.  The server runs those apart (exporter/history_worker.h).
  */
-unsigned api_handle(const struct api_req *rq, struct buf *out, const char **ctype);
+bool api_reads_files(const char *path);
+/* An error answer (the JSON object above) with status and message into out; returns status. */
+unsigned api_error(struct buf *out, struct api_answer *ans, unsigned status, const char *message);
 
 #endif

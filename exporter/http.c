@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <microhttpd.h>
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -27,6 +29,7 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "exporter/api.h"
+#include "exporter/history_worker.h"
 #include "exporter/prom.h"
 
 #define HTTP_RENDER_LIMIT (512u * 1024u * 1024u)
@@ -38,6 +41,13 @@
 const char *const http_refused_names[HTTP_REFUSED_COUNT] = {
 	"total", "per_address", "client_cert", "auth_busy",
 };
+
+/* ozgmon_http_refused_total's reasons: http_refused_names, then the history worker's. */
+static const char *const refused_names[HTTP_REFUSED_COUNT + 1] = {
+	"total", "per_address", "client_cert", "auth_busy", "history_busy",
+};
+_Static_assert(HTTP_REFUSED_COUNT + 1 <= sizeof ((struct prom_http *)0)->refused /
+		sizeof ((struct prom_http *)0)->refused[0], "prom_http.refused holds every reason");
 
 int http_parse_listen(const char *listen, void *sa_out, size_t sa_size, unsigned *sa_len,
 		      char *err, size_t errsz)
@@ -165,6 +175,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	if (!r)
 		return NULL;
 	r->refuse = (unsigned)http_canon_path(uri, r->path, sizeof r->path);
+	r->target = http_fnv1a(uri, strlen(uri));
 	return r;
 }
 
@@ -383,12 +394,18 @@ static void *watchdog_main(void *arg)
 	return NULL;
 }
 
+static void hist_req_free(struct hist_req *q);
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	struct req *r = *req_cls;
+
 	(void)toe;
 	conn_watch_set(cls, conn, true);	/* a next request on this connection begins */
-	free(*req_cls);
+	if (r)
+		hist_req_free(r->hist);	/* answered or not: the worker is done with it */
+	free(r);
 	*req_cls = NULL;
 }
 
@@ -409,8 +426,13 @@ static void add_default(struct MHD_Response *r, const char *name, const char *va
 		MHD_add_response_header(r, name, value);
 }
 
-static enum MHD_Result send_buf(struct MHD_Connection *conn, unsigned status, const char *ctype,
-				struct buf *body, const char *allow, const char *encoding)
+/*
+ * Sends body (taken over) with status and the headers every answer gets;
+ * extra: further headers as name, value, ..., NULL; or NULL.
+ */
+static enum MHD_Result send_buf_x(struct MHD_Connection *conn, unsigned status, const char *ctype,
+				  struct buf *body, const char *allow, const char *encoding,
+				  const char *const *extra)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -453,9 +475,17 @@ static enum MHD_Result send_buf(struct MHD_Connection *conn, unsigned status, co
 					"Basic realm=\"ozgmon\", charset=\"UTF-8\"");
 	if (status == MHD_HTTP_TOO_MANY_REQUESTS)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	for (size_t i = 0; extra && extra[i]; i += 2)
+		MHD_add_response_header(r, extra[i], extra[i + 1]);
 	ret = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+static enum MHD_Result send_buf(struct MHD_Connection *conn, unsigned status, const char *ctype,
+				struct buf *body, const char *allow, const char *encoding)
+{
+	return send_buf_x(conn, status, ctype, body, allow, encoding, NULL);
 }
 
 static enum MHD_Result plain(struct MHD_Connection *conn, unsigned status, const char *text,
@@ -466,6 +496,192 @@ static enum MHD_Result plain(struct MHD_Connection *conn, unsigned status, const
 	buf_init(&b, 4096);
 	buf_puts(&b, text);
 	return send_buf(conn, status, "text/plain; charset=utf-8", &b, allow, NULL);
+}
+
+/* ---- validators: ETag, Last-Modified and 304 (RFC 9110 8.8, 13) -------------- */
+
+uint64_t http_fnv1a(const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= c[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* The opaque-tag of an entity-tag at *p (after OWS and "W/"); advances *p past it. */
+static bool etag_next(const char **p, const char **tag, size_t *len)
+{
+	const char *s = *p;
+
+	if (s[0] == 'W' && s[1] == '/')
+		s += 2;
+	if (*s != '"')
+		return false;
+	*tag = s;
+	for (s++; *s && *s != '"'; s++)
+		if ((unsigned char)*s < 0x21 || *s == 0x7f)
+			return false;	/* not etagc */
+	if (*s != '"')
+		return false;
+	*len = (size_t)(s + 1 - *tag);
+	*p = s + 1;
+	return true;
+}
+
+bool http_etag_matches(const char *field, const char *etag)
+{
+	const char *p = field, *tag;
+	size_t len, el;
+
+	if (etag[0] == 'W' && etag[1] == '/')
+		etag += 2;	/* weak comparison: the W/ of either side does not count */
+	el = strlen(etag);
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (!*p)
+			return false;
+		if (*p == '*') {
+			p++;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			return *p == '\0' || *p == ',';	/* "*" matches any current representation */
+		}
+		if (!etag_next(&p, &tag, &len))
+			return false;	/* a malformed list matches nothing */
+		if (len == el && memcmp(tag, etag, len) == 0)
+			return true;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p && *p != ',')
+			return false;
+	}
+}
+
+time_t http_date_parse(const char *s)
+{
+	/* IMF-fixdate, and the obsolete RFC 850 and asctime forms a recipient must accept. */
+	static const char *const forms[] = {
+		"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y",
+	};
+
+	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+		struct tm tm = { 0 };
+		const char *end = strptime(s, forms[i], &tm);
+		if (end && *end == '\0')
+			return timegm(&tm);
+	}
+	return -1;
+}
+
+void http_date(time_t t, char out[32])
+{
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || strftime(out, 32, "%a, %d %b %Y %H:%M:%S GMT", &tm) == 0)
+		snprintf(out, 32, "Thu, 01 Jan 1970 00:00:00 GMT");
+}
+
+struct inm_ctx {
+	const char *etag;
+	bool seen, match;
+};
+
+static enum MHD_Result inm_each(void *cls, enum MHD_ValueKind kind, const char *key,
+				const char *value)
+{
+	struct inm_ctx *x = cls;
+
+	(void)kind;
+	if (value && strcasecmp(key, MHD_HTTP_HEADER_IF_NONE_MATCH) == 0) {
+		x->seen = true;
+		x->match = x->match || http_etag_matches(value, x->etag);
+	}
+	return MHD_YES;
+}
+
+/*
+ * RFC 9110 13.2.2 for a GET or HEAD whose 200 answer would carry etag and,
+ * unless lm is -1, Last-Modified lm: true when it is answered 304 instead.
+ * If-None-Match (in every field line of it) decides when present; else
+ * If-Modified-Since.
+ */
+static bool not_modified(struct MHD_Connection *conn, const char *etag, time_t lm)
+{
+	struct inm_ctx x = { etag, false, false };
+	const char *ims;
+	time_t t;
+
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, inm_each, &x);
+	if (x.seen)
+		return x.match;
+	if (lm < 0)
+		return false;
+	ims = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
+	t = ims ? http_date_parse(ims) : -1;
+	return t >= 0 && lm <= t;
+}
+
+/*
+ * 304 Not Modified with r, the response the 200 would have been (NULL:
+ * out of memory): libmicrohttpd sends no body with a 304 and gives its
+ * length as Content-Length, as RFC 9110 8.6 allows (it would say 0 for an
+ * empty response, which is not).  Only the validators and Cache-Control of
+ * the 200 (and the configured headers) go with it.
+ */
+static enum MHD_Result send_304(struct MHD_Connection *conn, struct MHD_Response *r,
+				const char *etag, time_t lm, const char *cache_control)
+{
+	enum MHD_Result ret;
+	char date[32];
+
+	if (!r)
+		return MHD_NO;
+	add_headers(conn, r);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
+	if (lm >= 0) {
+		http_date(lm, date);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_LAST_MODIFIED, date);
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cache_control);
+	add_default(r, "X-Content-Type-Options", "nosniff");
+	ret = MHD_queue_response(conn, MHD_HTTP_NOT_MODIFIED, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The Last-Modified of an API answer with this body hash at this request
+ * target (http_fnv1a of the raw target): when the server first gave this
+ * body for it, as far as it remembers (HTTP_LM_SLOTS targets; a target it
+ * forgot starts again now).  -1 while that second is not over: a second
+ * answer within it could carry another body under the same date.
+ */
+static time_t last_modified(struct http_server *h, uint64_t target, uint64_t body)
+{
+	int64_t now = wall_ms(), since;
+	size_t i = (size_t)(target % HTTP_LM_SLOTS);
+
+	pthread_mutex_lock(&h->lm_lock);
+	if (h->lm[i].target != target || h->lm[i].body != body) {
+		h->lm[i].target = target;
+		h->lm[i].body = body;
+		h->lm[i].since_ms = now;
+	}
+	since = h->lm[i].since_ms;
+	pthread_mutex_unlock(&h->lm_lock);
+	return since / 1000 < now / 1000 ? (time_t)(since / 1000) : -1;
 }
 
 /* ---- /metrics ------------------------------------------------------------ */
@@ -555,8 +771,9 @@ static enum MHD_Result serve_metrics(struct http_server *h, struct MHD_Connectio
 	hs.slow_cut = (double)atomic_load(&h->slow_cut);
 	for (int i = 0; i < HTTP_REFUSED_COUNT; i++)
 		hs.refused[i] = (double)atomic_load(&h->refused[i]);
-	hs.refused_names = http_refused_names;
-	hs.n_refused = HTTP_REFUSED_COUNT;
+	hs.refused[HTTP_REFUSED_COUNT] = (double)atomic_load(&h->hist_refused);
+	hs.refused_names = refused_names;
+	hs.n_refused = HTTP_REFUSED_COUNT + 1;
 	self.http = &hs;
 	self.cache = h->cache;
 
@@ -613,12 +830,124 @@ static const char *api_arg(void *actx, const char *name)
 	return MHD_lookup_connection_value(actx, MHD_GET_ARGUMENT_KIND, name);
 }
 
+/* Appends s percent-encoded (all but RFC 3986's unreserved characters). */
+static void pct_encode(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (isalnum((unsigned char)*s) || strchr("-._~", *s))
+			buf_append(b, s, 1);
+		else
+			buf_printf(b, "%%%02X", (unsigned char)*s);
+	}
+}
+
+struct link_ctx {
+	struct buf *b;
+	bool query;		/* a '?' was written */
+};
+
+/* MHD_get_connection_values over the query: every argument but cursor, again. */
+static enum MHD_Result link_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				const char *value)
+{
+	struct link_ctx *x = cls;
+
+	(void)kind;
+	if (strcmp(key, "cursor") == 0)
+		return MHD_YES;
+	buf_puts(x->b, x->query ? "&" : "?");
+	x->query = true;
+	pct_encode(x->b, key);
+	if (value) {
+		buf_puts(x->b, "=");
+		pct_encode(x->b, value);
+	}
+	return MHD_YES;
+}
+
+/*
+ * The Link header of the next page of the list at path (after "/api/v1/"):
+ * the same request with ?cursor=next, as a reference relative to it, so
+ * that it holds behind a proxy that serves the API under another prefix.
+ */
+static void next_link(struct MHD_Connection *conn, const char *path, const char *next,
+		      struct buf *b)
+{
+	const char *last = strrchr(path, '/');
+	struct link_ctx x = { b, false };
+
+	buf_puts(b, "<");
+	pct_encode(b, last ? last + 1 : path);
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, link_arg, &x);
+	buf_puts(b, x.query ? "&cursor=" : "?cursor=");
+	pct_encode(b, next);
+	buf_puts(b, ">; rel=\"next\"");
+}
+
+/*
+ * Sends an API answer: 200s with their ETag (the body's hash) and
+ * Last-Modified, or 304 when the request's conditions say the client holds
+ * it; a page with more after it with Link and X-Next-Cursor; with retry,
+ * Retry-After: 1.
+ */
+static enum MHD_Result send_api(struct http_server *h, struct MHD_Connection *conn,
+				const struct req *r, const char *path, unsigned status,
+				const struct api_answer *ans, struct buf *b, bool retry)
+{
+	const char *extra[11];
+	char etag[24], date[32];
+	struct buf link;
+	enum MHD_Result ret;
+	size_t n = 0;
+
+	if (status == MHD_HTTP_OK && !b->overflow) {
+		uint64_t body = http_fnv1a(b->data ? b->data : "", b->len);
+		time_t lm = last_modified(h, r->target, body);
+
+		snprintf(etag, sizeof etag, "\"%016llx\"", (unsigned long long)body);
+		if (not_modified(conn, etag, lm)) {
+			size_t len;
+			char *data = buf_steal(b, &len);
+			struct MHD_Response *resp = data ? MHD_create_response_from_buffer(
+				len, data, MHD_RESPMEM_MUST_FREE) : NULL;
+			if (!resp)
+				free(data);
+			return send_304(conn, resp, etag, lm, "no-store");
+		}
+		extra[n++] = MHD_HTTP_HEADER_ETAG;
+		extra[n++] = etag;
+		if (lm >= 0) {
+			http_date(lm, date);
+			extra[n++] = MHD_HTTP_HEADER_LAST_MODIFIED;
+			extra[n++] = date;
+		}
+	}
+	buf_init(&link, 2 * HTTP_URI_MAX + 256);
+	if (ans->next[0]) {
+		next_link(conn, path, ans->next, &link);
+		if (!link.overflow) {
+			extra[n++] = MHD_HTTP_HEADER_LINK;
+			extra[n++] = link.data;
+		}
+		extra[n++] = "X-Next-Cursor";
+		extra[n++] = ans->next;
+	}
+	if (retry) {
+		extra[n++] = MHD_HTTP_HEADER_RETRY_AFTER;
+		extra[n++] = "1";
+	}
+	extra[n] = NULL;
+	ret = send_buf_x(conn, status, ans->ctype, b, NULL, NULL, extra);
+	buf_free(&link);
+	return ret;
+}
+
 static enum MHD_Result serve_api(struct http_server *h, struct MHD_Connection *conn,
-				 const char *path)
+				 const struct req *r, const char *path)
 {
 	struct api_req rq = { .path = path, .arg = api_arg, .actx = conn,
 			      .data_dir = h->deps.data_dir, .now = time(NULL) };
-	const char *ctype = "application/json";
+	struct api_answer ans = { .ctype = "application/json" };
 	struct snapshot *s;
 	struct buf b;
 	unsigned status;
@@ -632,11 +961,156 @@ static enum MHD_Result serve_api(struct http_server *h, struct MHD_Connection *c
 	rq.rollout = ro;
 	if (h->deps.incidents && h->deps.incidents(h->deps.ctx, &iv))
 		rq.incidents = &iv;
-	status = api_handle(&rq, &b, &ctype);
+	status = api_handle(&rq, &b, &ans);
 	incidents_view_free(&iv);
 	rollout_ref_release(ro);
 	snapshot_release(s);
-	return send_buf(conn, status, ctype, &b, NULL, NULL);
+	return send_api(h, conn, r, path, status, &ans, &b, false);
+}
+
+/* ---- history requests: on the history worker ----------------------------- */
+
+/*
+ * A history request with what it needs once its connection is suspended:
+ * the query's arguments copied (the connection's are not read off its
+ * thread), a snapshot reference, and the answer the worker renders.
+ */
+struct hist_req {
+	struct history_job job;
+	struct http_server *h;
+	struct MHD_Connection *conn;
+	struct snapshot *s;		/* reference; released by the worker */
+	time_t now;
+	char *args;			/* "key\0value\0" pairs, args_len bytes */
+	size_t args_len;
+	char path[HTTP_URI_MAX + 1];	/* after "/api/v1/" */
+	/* The answer, written before the connection is resumed. */
+	unsigned status;
+	struct api_answer ans;
+	struct buf body;
+	bool busy;			/* refused or cancelled: Retry-After */
+};
+
+static void hist_req_free(struct hist_req *q)
+{
+	if (!q)
+		return;
+	snapshot_release(q->s);
+	free(q->args);
+	buf_free(&q->body);
+	free(q);
+}
+
+static enum MHD_Result hist_copy_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				     const char *value)
+{
+	struct buf *b = cls;
+
+	(void)kind;
+	if (value) {	/* a key without '=' reads as absent (MHD_lookup_connection_value) */
+		buf_append(b, key, strlen(key) + 1);
+		buf_append(b, value, strlen(value) + 1);
+	}
+	return MHD_YES;
+}
+
+/* api_req.arg over the copied arguments: the first value of name, as libmicrohttpd's. */
+static const char *hist_arg(void *actx, const char *name)
+{
+	const struct hist_req *q = actx;
+
+	for (size_t i = 0; i < q->args_len;) {
+		const char *k = q->args + i, *v = k + strlen(k) + 1;
+		if (strcmp(k, name) == 0)
+			return v;
+		i = (size_t)(v + strlen(v) + 1 - q->args);
+	}
+	return NULL;
+}
+
+static void hist_run(struct history_job *j)
+{
+	struct hist_req *q = (struct hist_req *)(void *)((char *)j - offsetof(struct hist_req, job));
+	struct api_req rq = { .path = q->path, .arg = hist_arg, .actx = q, .s = q->s,
+			      .data_dir = q->h->deps.data_dir, .now = q->now };
+
+	q->status = api_handle(&rq, &q->body, &q->ans);
+	snapshot_release(q->s);
+	q->s = NULL;
+	MHD_resume_connection(q->conn);	/* q belongs to the server thread again */
+}
+
+static void hist_cancel(struct history_job *j)
+{
+	struct hist_req *q = (struct hist_req *)(void *)((char *)j - offsetof(struct hist_req, job));
+
+	q->busy = true;
+	q->status = api_error(&q->body, &q->ans, MHD_HTTP_SERVICE_UNAVAILABLE,
+			      "the server is shutting down");
+	MHD_resume_connection(q->conn);
+}
+
+static void hist_suspend(void *conn)
+{
+	MHD_suspend_connection(conn);
+}
+
+/*
+ * GET /api/v1/targets/{id}/history: queued for the history worker with the
+ * connection suspended (the answer is sent when libmicrohttpd calls
+ * on_request again, hist_answer), or 503 with Retry-After at once when its
+ * queue is full.
+ */
+static enum MHD_Result serve_history(struct http_server *h, struct MHD_Connection *conn,
+				     struct req *r, const char *path)
+{
+	struct hist_req *q = calloc(1, sizeof *q);
+	struct buf args;
+	enum MHD_Result ret;
+
+	if (!q)
+		return MHD_NO;
+	buf_init(&args, 2 * HTTP_URI_MAX + 64);
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, hist_copy_arg, &args);
+	if (args.overflow) {
+		buf_free(&args);
+		free(q);
+		return MHD_NO;
+	}
+	q->args = buf_steal(&args, &q->args_len);
+	q->h = h;
+	q->conn = conn;
+	q->now = time(NULL);
+	snprintf(q->path, sizeof q->path, "%s", path);
+	q->job.run = hist_run;
+	q->job.cancel = hist_cancel;
+	q->ans.ctype = "application/json";
+	buf_init(&q->body, HTTP_RENDER_LIMIT);
+	q->s = state_acquire(h->deps.pub);
+	r->hist = q;
+	if (h->hist && history_worker_submit(h->hist, &q->job, hist_suspend, conn))
+		return MHD_YES;
+	r->hist = NULL;
+	atomic_fetch_add(&h->hist_refused, 1);
+	q->status = api_error(&q->body, &q->ans, MHD_HTTP_SERVICE_UNAVAILABLE,
+			      "too many history requests at once; retry in a moment");
+	q->busy = true;
+	ret = send_api(h, conn, r, q->path, q->status, &q->ans, &q->body, true);
+	hist_req_free(q);
+	return ret;
+}
+
+/* The answer of a history request back from the worker. */
+static enum MHD_Result hist_answer(struct http_server *h, struct MHD_Connection *conn,
+				   struct req *r)
+{
+	struct hist_req *q = r->hist;
+	enum MHD_Result ret;
+
+	r->hist = NULL;
+	ret = send_api(h, conn, r, q->path, q->status, &q->ans, &q->body, q->busy);
+	hist_req_free(q);
+	return ret;
 }
 
 /* Whether the client connected from a loopback address. */
@@ -750,9 +1224,10 @@ static bool serve_dashboards(struct MHD_Connection *conn, const char *dir, const
 			     enum MHD_Result *ret)
 {
 	const char *type;
-	char path[1280];
+	char path[1280], etag[64], date[32];
 	struct stat st;
 	struct MHD_Response *r;
+	time_t lm;
 	int fd;
 
 	if (!http_file_path(dir, url, path, sizeof path, &type))
@@ -760,14 +1235,36 @@ static bool serve_dashboards(struct MHD_Connection *conn, const char *dir, const
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > 8 * 1024 * 1024 ||
-	    !(r = MHD_create_response_from_fd((uint64_t)st.st_size, fd))) {
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > 8 * 1024 * 1024) {
 		close(fd);
 		return false;
+	}
+	/*
+	 * Strong validators from the file's identity, size and modification
+	 * time, to the nanosecond: the generator replaces a page by renaming a
+	 * new file over it.  Last-Modified only once its second is over.
+	 */
+	snprintf(etag, sizeof etag, "\"%llx-%llx-%llx\"", (unsigned long long)st.st_ino,
+		 (unsigned long long)st.st_size,
+		 (unsigned long long)st.st_mtim.tv_sec * 1000000000ull +
+		 (unsigned long long)st.st_mtim.tv_nsec);
+	lm = st.st_mtim.tv_sec < time(NULL) ? st.st_mtim.tv_sec : -1;
+	if (!(r = MHD_create_response_from_fd((uint64_t)st.st_size, fd))) {
+		close(fd);
+		return false;
+	}
+	if (not_modified(conn, etag, lm)) {
+		*ret = send_304(conn, r, etag, lm, "public, max-age=30");
+		return true;
 	}
 	add_headers(conn, r);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "public, max-age=30");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
+	if (lm >= 0) {
+		http_date(lm, date);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_LAST_MODIFIED, date);
+	}
 	add_default(r, "X-Content-Type-Options", "nosniff");
 	add_default(r, "Content-Security-Policy",
 				"default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; "
@@ -870,7 +1367,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	case HTTP_ROUTE_METRICS:
 		return serve_metrics(h, conn);
 	case HTTP_ROUTE_API:
-		return serve_api(h, conn, path + 8);
+		if (r->hist)
+			return hist_answer(h, conn, r);	/* back from the history worker */
+		if (api_reads_files(path + 8))
+			return serve_history(h, conn, r, path + 8);
+		return serve_api(h, conn, r, path + 8);
 	case HTTP_ROUTE_FILE: {
 		/* "/index.html" is the live status page until it is generated. */
 		enum MHD_Result ret;
@@ -1046,12 +1547,14 @@ struct http_server *http_start(const char *listen, const struct http_deps *deps,
 	atomic_init(&h->conns_total, 0);
 	atomic_init(&h->conns_open, 0);
 	atomic_init(&h->slow_cut, 0);
+	atomic_init(&h->hist_refused, 0);
 	for (int i = 0; i < HTTP_REFUSED_COUNT; i++)
 		atomic_init(&h->refused[i], 0);
 	pthread_mutex_init(&h->watch_lock, NULL);
 	pthread_mutex_init(&h->addr_lock, NULL);
 	pthread_mutex_init(&h->bc_lock, NULL);
 	pthread_cond_init(&h->bc_cond, NULL);
+	pthread_mutex_init(&h->lm_lock, NULL);
 	if (w && w->n_users) {
 		h->bc_running = pthread_create(&h->bc_thread, NULL, http_bcrypt_main, h) == 0;
 		if (!h->bc_running) {
@@ -1061,6 +1564,13 @@ struct http_server *http_start(const char *listen, const struct http_deps *deps,
 			http_stop(h);
 			return NULL;
 		}
+	}
+	h->hist = history_worker_start(HISTORY_WORKER_THREADS, HISTORY_WORKER_QUEUE, err, errsz);
+	if (!h->hist) {
+		if (lfd >= 0)
+			close(lfd);
+		http_stop(h);
+		return NULL;
 	}
 	h->main.mhd = start_mhd(&h->main, flags | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 				(struct sockaddr *)&ss, lfd, prio);
@@ -1112,10 +1622,17 @@ void http_stop(struct http_server *h)
 	pthread_mutex_unlock(&h->bc_lock);
 	if (h->bc_running)
 		pthread_join(h->bc_thread, NULL);
+	/*
+	 * The same for history requests: the queued ones are answered 503, the
+	 * running ones finish; a request that comes after is refused at once.
+	 */
+	history_worker_stop(h->hist);
 	if (h->scrape.mhd)
 		MHD_stop_daemon(h->scrape.mhd);
 	if (h->main.mhd)
 		MHD_stop_daemon(h->main.mhd);
+	history_worker_free(h->hist);
+	pthread_mutex_destroy(&h->lm_lock);
 	pthread_cond_destroy(&h->bc_cond);
 	pthread_mutex_destroy(&h->bc_lock);
 	pthread_mutex_destroy(&h->addr_lock);

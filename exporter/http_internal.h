@@ -14,13 +14,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "exporter/http.h"
 #include "exporter/webcfg.h"
 
 #define HTTP_ADDR_SLOTS (2u * HTTP_CONN_LIMIT)	/* client addresses tracked for the per-address limit */
+#define HTTP_LM_SLOTS 512u	/* API request targets whose Last-Modified is remembered */
 
 struct prom_cache;
+struct history_worker;
+struct hist_req;
 
 /*
  * One open connection, for the header deadline: libmicrohttpd's own timeout
@@ -84,6 +88,16 @@ struct http_server {
 	bool bc_stopping;
 	pthread_t bc_thread;
 	bool bc_running;
+	/*
+	 * Per API request target (by hash; a slot is reused by another target
+	 * that hashes to it): the hash of the body last given and since when
+	 * (wall clock ms), for Last-Modified.  Under lm_lock.
+	 */
+	pthread_mutex_t lm_lock;
+	struct { uint64_t target, body; int64_t since_ms; } lm[HTTP_LM_SLOTS];
+	/* History requests (RRD reads) off the server threads; NULL: not started. */
+	struct history_worker *hist;
+	atomic_ullong hist_refused;	/* refused: its queue was full (503) */
 };
 
 /* Per request: the verdict on its raw path and the canonical path. */
@@ -94,6 +108,13 @@ struct req {
 	atomic_int auth;		/* AUTH_*: the basic auth verdict of this request */
 	size_t body;			/* request body bytes seen */
 	bool headers_done;
+	uint64_t target;		/* http_fnv1a of the raw request target, query included */
+	/*
+	 * A history request handed to the history worker: its connection is
+	 * suspended until the worker is done with it (hist->done), then the
+	 * answer is sent from it.  Freed with the request.
+	 */
+	struct hist_req *hist;
 	char path[HTTP_URI_MAX + 1];
 };
 
@@ -104,6 +125,21 @@ static inline struct conn_watch *http_conn_watch_of(struct MHD_Connection *conn)
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	return ci ? ci->socket_context : NULL;
 }
+
+/* ---- validators (http.c; pure, for tests) ---------------------------------- */
+
+/* 64-bit FNV-1a of p[0 .. n). */
+uint64_t http_fnv1a(const void *p, size_t n);
+/*
+ * Whether an If-None-Match field value ("*" or a comma-separated list of
+ * entity-tags) matches etag by the weak comparison (RFC 9110 8.8.3.2): W/
+ * on either side does not count.  A malformed list matches nothing.
+ */
+bool http_etag_matches(const char *field, const char *etag);
+/* An HTTP-date (IMF-fixdate, RFC 850 or asctime) in seconds; -1 when it is none. */
+time_t http_date_parse(const char *s);
+/* t as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"). */
+void http_date(time_t t, char out[32]);
 
 /* ---- authentication (http_auth.c) ---------------------------------------- */
 

@@ -5,8 +5,10 @@
 # 1. The full demo (every target of config/demo.yml against ozgmon-sim): /-/ready turns from 503
 #    to 200, `promtool check metrics` finds nothing, 404/405/HEAD, gzip,
 #    OpenMetrics negotiation, path canonicalisation, security headers, the
-#    JSON/CSV API, reload (POST /-/reload and SIGHUP) with a broken file and
-#    with a changed one.
+#    JSON/CSV API (area populations, pages and filters, a burst of history
+#    requests), conditional requests (ETag, Last-Modified, 304) on the API and
+#    the generated files, reload (POST /-/reload and SIGHUP) with a broken
+#    file and with a changed one.
 # 2. TLS and basic auth (--web-config): 401 with WWW-Authenticate, success,
 #    open health endpoints, and a real Prometheus server scraping ozgmond
 #    over TLS with basic auth; asserted through Prometheus' HTTP API.
@@ -120,12 +122,175 @@ perf=$(http_get "$D/api/v1/targets/k16051-kfz/history?series=performance&from=$(
 perf_ok() { grep -q '"series": "performance"' <<<"$perf" && grep -q '"duration": ' <<<"$perf"; }
 check "performance history reads the .perf.rrd file" perf_ok
 check "unknown series: 400" [ "$(code "$D/api/v1/targets/k16051-kfz/history?series=usage")" = 400 ]
+# History requests run on the history worker (2 threads, 16 waiting): a burst of 40 at once
+# is answered 200 with rows or refused with 503 and Retry-After, and every refusal is counted.
+busy_before=$(metric 'ozgmon_http_refused_total{reason="history_busy"}' "$D")
+check "history_busy refusals are counted ($busy_before)" [ -n "$busy_before" ]
+from=$(( $(date +%s) - 600 ))
+burst=()
+for i in $(seq 1 40); do
+	curl -s -D "$WORK/burst.$i.h" -o "$WORK/burst.$i.json" --max-time $((20 * SLOW)) \
+		"$D/api/v1/targets/k16051-kfz/history?from=$from&resolution=10&n=$i" &
+	burst+=($!)
+done
+metrics_during=$(code "$D/metrics")
+wait "${burst[@]}"
+ok200=0 busy=0 other=0
+for i in $(seq 1 40); do
+	st=$(sed -n '1s/^HTTP\/1.1 \([0-9]*\).*/\1/p' "$WORK/burst.$i.h")
+	if [ "$st" = 200 ] && grep -q '"up": ' "$WORK/burst.$i.json"; then
+		ok200=$((ok200 + 1))
+	elif [ "$st" = 503 ] && grep -qi '^retry-after: 1' "$WORK/burst.$i.h" &&
+		grep -q '"status": 503' "$WORK/burst.$i.json"; then
+		busy=$((busy + 1))
+	else
+		other=$((other + 1))
+	fi
+done
+busy_after=$(metric 'ozgmon_http_refused_total{reason="history_busy"}' "$D")
+check "burst of 40 history requests: $ok200 with rows, $busy refused with Retry-After, $other else" \
+	[ "$other" = 0 -a "$ok200" -ge 18 -a $((ok200 + busy)) = 40 ]
+check "every refusal counted (${busy_before%.*} + $busy = ${busy_after%.*})" [ "$((${busy_before%.*} + busy))" = "${busy_after%.*}" ]
+check "/metrics answered during the burst ($metrics_during)" [ "$metrics_during" = 200 ]
 check "targets CSV is text/csv" [ "$(header content-type "$D/api/v1/targets.csv")" = "text/csv; charset=utf-8; header=present" ]
 check "areas: the Land" grep -q '"name": "Thüringen"' <<<"$(http_get "$D/api/v1/areas?level=land")"
 check "areas: a Gemeinde by ARS" grep -q '"level": "gemeinde"' <<<"$(http_get "$D/api/v1/areas/160510000000")"
+# Every area has a population; the Land's and each Verband's are the sums over their Gemeinden.
+populations() {
+	http_get "$D/api/v1/areas" | python3 -c '
+import json, sys
+areas = json.load(sys.stdin)["areas"]
+bad = [a["key"] for a in areas if type(a["population"]) is not int]
+land = [a["population"] for a in areas if a["level"] == "land"]
+gemeinden = sum(a["population"] for a in areas if a["level"] == "gemeinde")
+under = {}
+for a in areas:
+	if a["level"] == "gemeinde":
+		under[a["parent"]] = under.get(a["parent"], 0) + a["population"]
+verbaende = [a for a in areas if a["level"] == "verband"]
+off = [a["key"] for a in verbaende if a["population"] != under.get(a["key"])]
+print(len(areas), len(bad), land, gemeinden, len(verbaende), len(off))'
+}
+pops=$(populations)
+check "areas: every population an integer, the Land the sum of its Gemeinden, every Verband of its own ($pops)" \
+	[ "$pops" = "846 0 [2120237] 2120237 192 0" ]
 check "areas: availability measured" grep -qE '"1d": (1|0\.[0-9]+)' <<<"$(http_get "$D/api/v1/areas/16051")"
 check "services with Angebote" grep -q '"dienst": "th-elterngeld"' <<<"$(http_get "$D/api/v1/services/10000")"
 check "unknown service: 404" [ "$(code "$D/api/v1/services/99999")" = 404 ]
+
+echo "== API pages and filters"
+# Follows the Link header from $1 page by page; prints the ids of every page, then "pages N".
+walk_pages() {
+	local url=$1 n=0 link
+	while [ -n "$url" ] && [ "$n" -lt 20 ]; do
+		curl -s -D "$WORK/page.h" --max-time 10 "$url" -o "$WORK/page.json"
+		python3 -c 'import json; print("\n".join(t["id"] for t in json.load(open("'"$WORK/page.json"'"))["targets"]))'
+		n=$((n + 1))
+		link=$(tr -d '\r' < "$WORK/page.h" | sed -n 's/^[Ll]ink: <\([^>]*\)>; rel="next"$/\1/p')
+		url=${link:+$D/api/v1/$link}
+	done
+	echo "pages $n"
+}
+walk_pages "$D/api/v1/targets?limit=250" > "$WORK/walk.txt"
+http_get "$D/api/v1/targets" | python3 -c 'import json, sys; print("\n".join(t["id"] for t in json.load(sys.stdin)["targets"]))' > "$WORK/all.txt"
+walked() {
+	[ "$(tail -n 1 "$WORK/walk.txt")" = "pages 3" ] && [ "$(wc -l < "$WORK/all.txt")" = "$N" ] &&
+		cmp -s <(sed '$d' "$WORK/walk.txt") "$WORK/all.txt"
+}
+check "limit=250: $N targets in 3 pages, each once, in the order of the whole list" walked
+first=$(sed -n 2p "$WORK/all.txt")
+check "limit=2: X-Next-Cursor is the last id of the page ($first)" [ "$(header x-next-cursor "$D/api/v1/targets?limit=2")" = "$first" ]
+check "the Link of the next page keeps the other arguments" \
+	[ "$(header link "$D/api/v1/targets.csv?state=up&limit=2")" = "<targets.csv?state=up&limit=2&cursor=$(header x-next-cursor "$D/api/v1/targets.csv?state=up&limit=2")>; rel=\"next\"" ]
+check "the last page has no Link" [ -z "$(header link "$D/api/v1/targets?limit=1&cursor=$(tail -n 1 "$WORK/all.txt")")" ]
+check "no limit: no Link" [ -z "$(header link "$D/api/v1/targets")" ]
+check "targets.csv?limit=5: the header and 5 rows" [ "$(http_get "$D/api/v1/targets.csv?limit=5" | wc -l)" = 6 ]
+# The Angebote of config/demo.yml decide which targets a Kreis or a Leistung has.
+demo_ids() { # demo_ids AREA-PREFIX|"" OZG-ID|"": the dienste with such an Angebot, sorted
+	python3 - "$1" "$2" "$WORK/demo.yml" <<'PY'
+import re, sys
+pre, ozg, path = sys.argv[1:4]
+text = open(path).read()
+text = text[text.index("\nangebote:"):]
+ids = {d for a, o, d in re.findall(r'area: "(\d+)", ozg_id: "(\d+)", dienst: ([\w-]+)', text)
+       if a.startswith(pre) and (not ozg or o == ozg)}
+print("\n".join(sorted(ids)))
+PY
+}
+api_ids() { http_get "$D/api/v1/targets?$1" | python3 -c 'import json, sys; print("\n".join(t["id"] for t in json.load(sys.stdin)["targets"]))'; }
+check "kreis=16051: the 7 targets with an Angebot in Erfurt" \
+	[ "$(api_ids kreis=16051)" = "$(demo_ids 16051 '')" -a "$(api_ids kreis=16051 | wc -l)" = 7 ]
+check "leistung=10436: the 22 Kfz-Zulassungen" \
+	[ "$(api_ids leistung=10436)" = "$(demo_ids '' 10436)" -a "$(api_ids leistung=10436 | wc -l)" = 22 ]
+check "kreis=16051&leistung=10436: one" [ "$(api_ids 'kreis=16051&leistung=10436')" = k16051-kfz ]
+check "area=160510000 (a Verband): its 3 targets" \
+	[ "$(api_ids area=160510000)" = "$(printf 'v160510000-%s\n' gewerbe hund wohnsitz)" ]
+# The demo's Angebote are for the Land, Kreise and Verbände: a Gemeinde has none of its own.
+check "gemeinde=160510000000 (by ARS): 200, no target" [ "$(code "$D/api/v1/targets?gemeinde=160510000000")" = 200 -a -z "$(api_ids gemeinde=160510000000)" ]
+states() { http_get "$D/api/v1/targets?$1" | python3 -c 'import json, sys; t = json.load(sys.stdin)["targets"]; print(len(t), sorted({x["state"] for x in t}))'; }
+down=$(states state=down)
+check "state=down: only down targets ($down)" grep -qE "^[1-9][0-9]* \['down'\]$" <<<"$down"
+check "state=down&result=connect: only connect failures" \
+	[ "$(http_get "$D/api/v1/targets?state=down&result=connect" | python3 -c 'import json, sys; print(sorted({x["result"] for x in json.load(sys.stdin)["targets"]}))')" = "['connect']" ]
+check "unknown state: 400 naming it" grep -q "state: unknown value 'kaputt'" <<<"$(http_get "$D/api/v1/targets?state=kaputt")"
+check "unknown Kreis: 400" [ "$(code "$D/api/v1/targets?kreis=16999")" = 400 ]
+check "limit over the maximum: 400 naming limit" grep -q '"message": "limit: ' <<<"$(http_get "$D/api/v1/targets?limit=1001")"
+check "a foreign cursor: 400" [ "$(code "$D/api/v1/areas?cursor=k16051-kfz")" = 400 ]
+check "areas?level=kreis&limit=20: 20, then the 2 others" \
+	[ "$(http_get "$D/api/v1/areas?level=kreis&limit=20" | grep -c '"level": "kreis"')" = 20 -a \
+	  "$(http_get "$D/api/v1/areas?level=kreis&limit=20&cursor=$(header x-next-cursor "$D/api/v1/areas?level=kreis&limit=20")" | grep -c '"level": "kreis"')" = 2 ]
+check "services.csv?limit=3: 3 rows and a cursor" \
+	[ "$(http_get "$D/api/v1/services.csv?limit=3" | wc -l)" = 4 -a -n "$(header x-next-cursor "$D/api/v1/services.csv?limit=3")" ]
+
+echo "== conditional requests (ETag, Last-Modified, 304)"
+# /api/v1/sd depends on the configuration only: its body stays until the reload below.
+sd_etag=$(header etag "$D/api/v1/sd")
+check "API answers carry a strong ETag ($sd_etag)" grep -qE '^"[0-9a-f]{16}"$' <<<"$sd_etag"
+check "the same ETag again while nothing changed" [ "$(header etag "$D/api/v1/sd")" = "$sd_etag" ]
+curl -s -D "$WORK/304.h" -o "$WORK/304.body" --max-time 10 -H "If-None-Match: $sd_etag" "$D/api/v1/sd"
+check "If-None-Match with it: 304" grep -q '^HTTP/1.1 304' "$WORK/304.h"
+check "304: no body" [ ! -s "$WORK/304.body" ]
+check "304: the ETag again" grep -qi "^etag: $sd_etag" "$WORK/304.h"
+check "304: Content-Length is the 200's" [ "$(tr -d '\r' < "$WORK/304.h" | sed -n 's/^[Cc]ontent-[Ll]ength: //p')" = "$(http_get "$D/api/v1/sd" | wc -c)" ]
+check "weak comparison: W/ matches too (304)" [ "$(code -H "If-None-Match: W/$sd_etag" "$D/api/v1/sd")" = 304 ]
+check "a list with it: 304" [ "$(code -H "If-None-Match: \"0000\", $sd_etag" "$D/api/v1/sd")" = 304 ]
+check "If-None-Match: * : 304" [ "$(code -H 'If-None-Match: *' "$D/api/v1/sd")" = 304 ]
+check "another ETag: 200 with the body" [ "$(code -H 'If-None-Match: "0000"' "$D/api/v1/sd")" = 200 ]
+check "HEAD with it: 304" [ "$(code -I -H "If-None-Match: $sd_etag" "$D/api/v1/sd")" = 304 ]
+check "errors carry no ETag" [ -z "$(header etag "$D/api/v1/targets/nope")" ]
+# Last-Modified: the first second this body was given, once that second is over.
+sleep 1.1
+sd_lm=$(header last-modified "$D/api/v1/sd")
+check "Last-Modified ($sd_lm)" grep -qE '^[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9:]{8} GMT$' <<<"$sd_lm"
+check "If-Modified-Since it: 304" [ "$(code -H "If-Modified-Since: $sd_lm" "$D/api/v1/sd")" = 304 ]
+check "If-Modified-Since an older date: 200" [ "$(code -H 'If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT' "$D/api/v1/sd")" = 200 ]
+check "If-None-Match decides over If-Modified-Since: 200" \
+	[ "$(code -H 'If-None-Match: "0000"' -H "If-Modified-Since: $sd_lm" "$D/api/v1/sd")" = 200 ]
+# A target's answer changes with its next probe (every 10 s): then the old ETag gets 200.
+kfz_etag=$(header etag "$D/api/v1/targets/k16051-kfz")
+kfz_probes=$(http_get "$D/api/v1/targets/k16051-kfz" | sed -n 's/.*"probes": \([0-9]*\).*/\1/p')
+kfz_changed() {
+	[ "$(code -H "If-None-Match: $kfz_etag" "$D/api/v1/targets/k16051-kfz")" = 200 ] &&
+		[ "$(http_get "$D/api/v1/targets/k16051-kfz" | sed -n 's/.*"probes": \([0-9]*\).*/\1/p')" -gt "$kfz_probes" ]
+}
+check "a changed target: its old ETag gets 200, with more probes" wait_for 30 kfz_changed
+# The generated pages: validators from the file; a page rewritten gets 200.
+check "the dashboards wrote index.html" wait_for 90 test -f "$WORK/data/www/index.html"
+page_304() { # a page generation may replace the file between the two requests: then again
+	local e
+	e=$(header etag "$D/favicon.svg")
+	[ -n "$e" ] && [ "$(code -H "If-None-Match: $e" "$D/favicon.svg")" = 304 ]
+}
+check "a generated file: If-None-Match with its ETag gets 304" wait_for 5 page_304
+page_ims_304() { # no Last-Modified while the file's second is not over
+	local lm
+	lm=$(header last-modified "$D/favicon.svg")
+	[ -n "$lm" ] && [ "$(code -H "If-Modified-Since: $lm" "$D/favicon.svg")" = 304 ]
+}
+check "a generated file: If-Modified-Since its Last-Modified gets 304" wait_for 5 page_ims_304
+file_etag=$(header etag "$D/favicon.svg")
+cp "$WORK/data/www/favicon.svg" "$WORK/favicon.new" && mv "$WORK/favicon.new" "$WORK/data/www/favicon.svg"
+check "a replaced file: its old ETag gets 200" [ "$(code -H "If-None-Match: $file_etag" "$D/favicon.svg")" = 200 ]
 
 echo "== reload"
 probes_before=$(metric 'ozg_probes_total{result="success"}' "$D")
@@ -151,6 +316,8 @@ check "counters continue over the reload ($probes_before <= $probes_after)" [ "$
 kfz_after=$(tprobes)
 check "an unchanged target keeps its state (probes $kfz_before -> $kfz_after)" \
 	[ "$kfz_before" -ge 2 -a "$kfz_after" -ge "$kfz_before" ]
+check "the configuration changed: /api/v1/sd's old ETag gets 200" [ "$(code -H "If-None-Match: $sd_etag" "$D/api/v1/sd")" = 200 ]
+check "and its old Last-Modified too" [ "$(code -H "If-Modified-Since: $sd_lm" "$D/api/v1/sd")" = 200 ]
 check "the new target gets probed" wait_for 30 sh -c "curl -s '$D/metrics' | grep -q '^ozg_probe_success{dienst=\"neu-dienst\"}'"
 check "POST /-/reload with a good file: 200" [ "$(code -X POST "$D/-/reload")" = 200 ]
 check "still ready" [ "$(code "$D/-/ready")" = 200 ]
