@@ -65,6 +65,16 @@ static unsigned send_json(struct buf *out, const char **ctype, unsigned status, 
 	return status;
 }
 
+/* Whether s is UTF-8 as jansson accepts it (no overlong forms, surrogates or > U+10FFFF). */
+static bool utf8_valid(const char *s)
+{
+	json_t *j = json_string(s);	/* jansson's own check: the one json_pack applies */
+	bool ok = j != NULL;
+
+	json_decref(j);
+	return ok;
+}
+
 static unsigned error(struct buf *out, const char **ctype, unsigned status, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 static unsigned error(struct buf *out, const char **ctype, unsigned status, const char *fmt, ...)
@@ -75,6 +85,11 @@ static unsigned error(struct buf *out, const char **ctype, unsigned status, cons
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	/* A message that echoes a request's bytes may not be UTF-8, which JSON needs. */
+	if (!utf8_valid(msg))
+		for (char *p = msg; *p; p++)
+			if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+				*p = '?';
 	return send_json(out, ctype, status,
 			 json_pack("{s:{s:i,s:s}}", "error", "status", (int)status, "message", msg));
 }

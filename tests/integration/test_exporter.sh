@@ -114,6 +114,10 @@ check "targets: ISO 8601 UTC times" grep -qE '"last_probe_at": "[0-9]{4}-[0-9]{2
 check "one target" grep -q '"state": "' <<<"$(http_get "$D/api/v1/targets/k16051-kfz")"
 check "unknown target: 404 JSON" [ "$(code "$D/api/v1/targets/nope")" = 404 ]
 check "error body is JSON" grep -q '"status": 404' <<<"$(http_get "$D/api/v1/targets/nope")"
+# A name that is not UTF-8 is echoed safely: still a 404 with a JSON body, not a 500.
+check "target %FF: 404" [ "$(code "$D/api/v1/targets/%FF")" = 404 ]
+check "target %FF: the error is valid JSON naming it with ?" \
+	bash -c 'python3 -c "import json,sys; m=json.load(sys.stdin)[\"error\"][\"message\"]; sys.exit(0 if \"?\" in m else 1)" <<<"$1"' _ "$(http_get "$D/api/v1/targets/%FF")"
 check "bad parameter: 400" [ "$(code "$D/api/v1/targets/k16051-kfz/history?from=gestern")" = 400 ]
 check "history: rows from RRD" wait_for 20 sh -c "curl -s '$D/api/v1/targets/k16051-kfz/history?from=$(( $(date +%s) - 600 ))&resolution=10' | grep -q '\"up\": 1'"
 check "history CSV" grep -q '^time,up,' <<<"$(http_get "$D/api/v1/targets/k16051-kfz/history.csv")"
