@@ -490,6 +490,21 @@ const struct cfg_dienst *cfg_find_dienst(const struct cfg *c, const char *id)
 	return bsearch(id, c->dienste, c->n_dienste, sizeof *c->dienste, key_vs_dienst);
 }
 
+const char *cfg_angebot_area_name(const struct cfg *c, const struct cfg_angebot *a)
+{
+	const struct reg_kreis *k;
+	const struct reg_verband *v;
+	const struct reg_gemeinde *gm;
+
+	switch (a->level) {
+	case AREA_LAND: return c->reg.land_name;
+	case AREA_KREIS: return (k = reg_find_kreis(&c->reg, a->area)) ? k->name : a->area;
+	case AREA_VERBAND: return (v = reg_find_verband(&c->reg, a->area)) ? v->name : a->area;
+	case AREA_GEMEINDE: return (gm = reg_find_gemeinde(&c->reg, a->area)) ? gm->name : a->area;
+	}
+	return a->area;
+}
+
 void cfg_summary(const struct cfg *c, char *out, size_t outsz)
 {
 	long long pop = 0;

@@ -466,6 +466,8 @@ const struct reg_gemeinde *reg_find_gemeinde(const struct registers *r, const ch
 const struct reg_kreis *reg_find_kreis(const struct registers *r, const char *key);
 const struct reg_verband *reg_find_verband(const struct registers *r, const char *key);
 const struct reg_leistung *reg_find_leistung(const struct registers *r, const char *ozg_id);
+/* The register name of the area an Angebot is made for; its key when the registers lack it. */
+const char *cfg_angebot_area_name(const struct cfg *c, const struct cfg_angebot *a);
 
 /* ---- sharding (docs/configuration.md, "Sharding") ------------------------ */
 

@@ -333,21 +333,6 @@ static int cmp_event(const void *pa, const void *pb, void *ctx)
 	return a->id < b->id ? -1 : a->id > b->id;
 }
 
-static const char *area_name(const struct cfg *c, const struct cfg_angebot *a)
-{
-	const struct reg_kreis *k;
-	const struct reg_verband *v;
-	const struct reg_gemeinde *gm;
-
-	switch (a->level) {
-	case AREA_LAND: return c->reg.land_name;
-	case AREA_KREIS: return (k = reg_find_kreis(&c->reg, a->area)) ? k->name : a->area;
-	case AREA_VERBAND: return (v = reg_find_verband(&c->reg, a->area)) ? v->name : a->area;
-	case AREA_GEMEINDE: return (gm = reg_find_gemeinde(&c->reg, a->area)) ? gm->name : a->area;
-	}
-	return a->area;
-}
-
 /*
  * Where a Dienst serves, for the Land's titles: the Land, its one area
  * ("Erfurt, Stadt", a Kreis, a Verband), "12 Gemeinden" for several, and
@@ -362,7 +347,7 @@ static const char *slot_area(const struct fgen *f, const struct slot *s, char *o
 	if (s->land)
 		return r->land_name;
 	if (s->first && !s->mixed)
-		return area_name(f->c, s->first);
+		return cfg_angebot_area_name(f->c, s->first);
 	for (size_t g = 0; s->first && g < r->n_gemeinden; g++)
 		if (s->set[g]) {
 			n++;

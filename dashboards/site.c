@@ -1379,21 +1379,6 @@ static void page_gemeinde(struct gen *g, const struct reg_gemeinde *gm)
 	put_page(g, rel);
 }
 
-static const char *area_name(const struct cfg *c, const struct cfg_angebot *a)
-{
-	const struct reg_kreis *k;
-	const struct reg_verband *v;
-	const struct reg_gemeinde *gm;
-
-	switch (a->level) {
-	case AREA_LAND: return c->reg.land_name;
-	case AREA_KREIS: return (k = reg_find_kreis(&c->reg, a->area)) ? k->name : a->area;
-	case AREA_VERBAND: return (v = reg_find_verband(&c->reg, a->area)) ? v->name : a->area;
-	case AREA_GEMEINDE: return (gm = reg_find_gemeinde(&c->reg, a->area)) ? gm->name : a->area;
-	}
-	return a->area;
-}
-
 
 /*
  * The stored usage counters of Dienst d (<id>.usage.rrd): the graph, and as
@@ -1740,7 +1725,7 @@ static void page_dienst(struct gen *g, size_t d)
 			buf_printf(&g->b, "<a href=\"../gemeinde/%s.html\">", an->area);
 		else if (an->level == AREA_LAND)
 			P("<a href=\"../index.html\">");
-		E(area_name(c, an));
+		E(cfg_angebot_area_name(c, an));
 		if (an->level != AREA_VERBAND && !(an->level == AREA_GEMEINDE && strlen(an->area) != 8))
 			P("</a>");
 		P(" <span class=\"sub\">(");
