@@ -326,21 +326,9 @@ static void teardown(void)
 /* The whole file rel of the generated site (caller frees); fails the test when missing. */
 static char *slurp(const char *rel)
 {
-	char p[512];
-	FILE *f;
-	char *s;
-	long n;
+	char *s = tu_slurp(dir, rel);
 
-	snprintf(p, sizeof p, "%s/%s", dir, rel);
-	f = fopen(p, "r");
-	ck_assert_msg(f != NULL, "%s is missing", rel);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	s = calloc(1, (size_t)n + 1);
-	ck_assert_ptr_nonnull(s);
-	ck_assert_uint_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
+	ck_assert_msg(s != NULL, "%s is missing", rel);
 	return s;
 }
 

@@ -132,23 +132,7 @@ static int feeds(const struct incident_event *ev, size_t n, struct dash_result *
 /* The whole file rel under www (caller frees), NULL when it does not exist. */
 static char *slurp(const char *rel)
 {
-	char p[512];
-	FILE *f;
-	char *s;
-	long n;
-
-	snprintf(p, sizeof p, "%s/%s", www, rel);
-	f = fopen(p, "r");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	s = calloc(1, (size_t)n + 1);
-	ck_assert_ptr_nonnull(s);
-	ck_assert_uint_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	return s;
+	return tu_slurp(www, rel);
 }
 
 static char *must(const char *rel)

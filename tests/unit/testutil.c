@@ -2,6 +2,8 @@
 /* testutil.c - helpers shared by the unit tests (testutil.h). */
 #include "tests/unit/testutil.h"
 
+#include "common/readfile.h"
+
 #include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
@@ -207,4 +209,13 @@ int tu_run_suite(Suite *s)
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+char *tu_slurp(const char *dir, const char *rel)
+{
+	char p[4096], err[256], *s;
+	size_t len;
+
+	tu_path(dir, p, sizeof p, rel);
+	return readfile_all(p, 64u << 20, NULL, false, &s, &len, err, sizeof err) == 0 ? s : NULL;
 }

@@ -50,6 +50,8 @@ extern const char tu_regs_yaml[];
 void tu_path(const char *dir, char *out, size_t outsz, const char *rel);
 /* Writes len bytes of data to dir/rel (mode as the umask leaves it). */
 void tu_put(const char *dir, const char *rel, const void *data, size_t len);
+/* The whole file dir/rel, NUL-terminated (caller frees); NULL when it cannot be read. */
+char *tu_slurp(const char *dir, const char *rel);
 /* tu_put, then the file's mode set to mode (0600 for a secret, 0644 for one others may read). */
 void tu_put_mode(const char *dir, const char *rel, const void *data, size_t len, mode_t mode);
 /* Makes dir/conf and dir/reg (with the four register fixtures). */
